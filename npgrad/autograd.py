@@ -1,0 +1,308 @@
+"""Reverse-mode automatic differentiation.
+
+A `Function` is one differentiable operation: `forward` maps NumPy arrays to an array,
+`backward` maps the gradient of the output to one gradient per input. Calling
+`SomeFunction.apply(*inputs)` runs the forward pass on the inputs' arrays and, when
+gradients are wanted, links the output tensor to the function so that `Tensor.backward()`
+can walk the graph in reverse topological order.
+"""
+import functools
+import weakref
+
+import numpy as np
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    """True when operations record the graph needed by backward()."""
+    return _grad_enabled
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off, as a context manager or a function decorator."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = []
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def run_with_mode(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return fn(*args, **kwargs)
+        return run_with_mode
+
+
+class no_grad(set_grad_enabled):
+    """Do not record the graph (inference, optimizer updates). `with no_grad():` or `@no_grad()`."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph again inside a `no_grad` block."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Subclasses implement, on NumPy arrays:
+      forward(self, *inputs, **options) -> ndarray (or a tuple of ndarrays)
+      backward(self, *grad_outputs)     -> one gradient (or None) per positional input
+    Anything backward needs is kept as attributes of `self` during forward.
+    `self.needs_input_grad[i]` tells whether input i wants a gradient, so backward can
+    skip work. backward must not modify its grad_outputs in place: they may be shared.
+    """
+
+    parents = None  # the input tensors; None once the graph has been freed
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        from .tensor import Tensor  # tensor.py imports this module
+        fn = cls()
+        fn.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        output = fn.forward(*arrays, **options)
+        track = _grad_enabled and any(fn.needs_input_grad)
+        if track:
+            fn.parents = inputs
+        if isinstance(output, tuple):
+            fn.n_outputs = len(output)
+            fn.output_meta = [(o.shape, o.dtype) for o in output]
+            return tuple(Tensor._from_op(o, fn if track else None, i) for i, o in enumerate(output))
+        fn.n_outputs = 1
+        return Tensor._from_op(output, fn if track else None, 0)
+
+    def forward(self, *inputs, **options):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    # -- bookkeeping used by the engine -------------------------------------------------
+    def _retain(self, index, tensor):
+        self.__dict__.setdefault("_retained", {})[index] = weakref.ref(tensor)
+
+    def _add_hook(self, index, hook):
+        self.__dict__.setdefault("_hooks", {}).setdefault(index, []).append(hook)
+
+    def _release(self):
+        """Drop everything saved for backward; a later backward through here raises."""
+        self.__dict__.clear()
+
+
+class GraphFreedError(RuntimeError):
+    pass
+
+
+def _topological_order(root_fn):
+    """Functions reachable from root_fn, each after every function that consumes its output."""
+    finished, seen = [], set()
+    stack = [(root_fn, False)]
+    while stack:
+        fn, children_done = stack.pop()
+        if children_done:
+            finished.append(fn)
+            continue
+        if fn in seen:
+            continue
+        if fn.parents is None:
+            raise GraphFreedError(
+                "Trying to backward through the graph a second time (or to use results of a "
+                "graph that backward() already freed). Pass retain_graph=True to the first "
+                "backward() if you need to call it twice.")
+        seen.add(fn)
+        stack.append((fn, True))
+        for parent in fn.parents:
+            ctx = getattr(parent, "_ctx", None)
+            if ctx is not None and ctx not in seen:
+                stack.append((ctx, False))
+    finished.reverse()
+    return finished
+
+
+def _run_hooks(hooks, grad):
+    from .tensor import Tensor
+    for hook in hooks:
+        result = hook(Tensor(grad))
+        if result is not None:
+            grad = result.data if isinstance(result, Tensor) else np.asarray(result, grad.dtype)
+    return grad
+
+
+def _check_grad(fn, parent, grad):
+    if grad.shape != parent.data.shape:
+        raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                           f"{grad.shape} for an input of shape {parent.data.shape}")
+    if grad.dtype != parent.data.dtype:
+        raise TypeError(f"{type(fn).__name__}.backward returned a {grad.dtype} gradient "
+                        f"for a {parent.data.dtype} input")
+
+
+def _accumulate_leaf(tensor, grad, handed_out):
+    """Add one backward pass's gradient into a leaf's .grad, never sharing memory."""
+    if tensor._hooks:
+        grad = _run_hooks(tensor._hooks, grad)
+    if tensor.grad is None:
+        if id(grad) in handed_out or not grad.flags.owndata or not grad.flags.writeable:
+            grad = grad.copy()
+        handed_out.add(id(grad))
+        tensor.grad = grad
+    else:
+        tensor.grad += grad
+
+
+def backward(root, grad=None, retain_graph=False):
+    """Compute d(root)/d(leaf) for every leaf that requires grad and add it to leaf.grad."""
+    if not root.requires_grad:
+        raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn "
+                           "(did you create it under no_grad, or forget requires_grad=True?)")
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(f"backward(): grad can be implicitly created only for a tensor "
+                               f"with one element; this one has shape {root.data.shape}")
+        grad = np.ones_like(root.data)
+    else:
+        grad = np.array(getattr(grad, "data", grad), dtype=root.data.dtype)
+        if grad.shape != root.data.shape:
+            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {root.data.shape}")
+    leaf_grads = {}
+    if root._ctx is None:
+        leaf_grads[root] = grad
+    else:
+        _propagate(root, grad, retain_graph, leaf_grads)
+    handed_out = set()
+    for leaf, leaf_grad in leaf_grads.items():
+        _accumulate_leaf(leaf, leaf_grad, handed_out)
+
+
+def _propagate(root, grad, retain_graph, leaf_grads):
+    order = _topological_order(root._ctx)
+    pending = {root._ctx: [None] * root._ctx.n_outputs}
+    pending[root._ctx][root._out_index] = grad
+    for fn in order:
+        grad_outputs = pending.pop(fn, None)
+        if grad_outputs is not None:
+            _run_function_backward(fn, grad_outputs, pending, leaf_grads)
+        if not retain_graph:
+            fn._release()
+
+
+def _run_function_backward(fn, grad_outputs, pending, leaf_grads):
+    hooks, retained = fn.__dict__.get("_hooks", {}), fn.__dict__.get("_retained", {})
+    for index, hook_list in hooks.items():
+        if grad_outputs[index] is not None:
+            grad_outputs[index] = _run_hooks(hook_list, grad_outputs[index])
+    for index, ref in retained.items():
+        tensor = ref()
+        if tensor is not None and grad_outputs[index] is not None:
+            g = grad_outputs[index]
+            tensor.grad = g.copy() if tensor.grad is None else tensor.grad + g
+    if fn.n_outputs > 1:  # outputs that got no gradient count as zero
+        grad_outputs = [np.zeros(s, d) if g is None else g
+                        for g, (s, d) in zip(grad_outputs, fn.output_meta)]
+    grads = fn.backward(*grad_outputs)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(fn.parents):
+        raise RuntimeError(f"{type(fn).__name__}.backward returned {len(grads)} gradients "
+                           f"for {len(fn.parents)} inputs")
+    for parent, g, needed in zip(fn.parents, grads, fn.needs_input_grad):
+        if not needed or g is None:
+            continue
+        _check_grad(fn, parent, g)
+        if parent._ctx is None:
+            leaf_grads[parent] = g if parent not in leaf_grads else leaf_grads[parent] + g
+        else:
+            slots = pending.setdefault(parent._ctx, [None] * parent._ctx.n_outputs)
+            i = parent._out_index
+            slots[i] = g if slots[i] is None else slots[i] + g
+
+
+# ----------------------------------------------------------------------------- gradcheck
+class GradcheckError(AssertionError):
+    pass
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True):
+    """Check fn's hand-written backward against central finite differences.
+
+    fn takes the tensors in `inputs` and returns a tensor (or a tuple of tensors). Every
+    input with requires_grad=True is checked; use float64 inputs. The outputs are reduced
+    to a scalar with fixed random weights w, L = sum(w * fn(inputs)), so one backward pass
+    gives dL/dx, which is compared with (L(x + eps) - L(x - eps)) / (2 eps) element by
+    element: |analytic - numeric| <= atol + rtol * |numeric|.
+    Returns True, or raises GradcheckError naming the input and the worst element.
+    """
+    from .tensor import Tensor
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True")
+    for x in checked:
+        if x.dtype != np.float64:
+            raise TypeError(f"gradcheck: inputs should be float64 for accurate differences, got {x.dtype}")
+    rng = np.random.default_rng(seed)
+    weights = None
+
+    def scalar_loss():
+        nonlocal weights
+        outputs = fn(*inputs)
+        outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+        outputs = [o for o in outputs if isinstance(o, Tensor) and np.issubdtype(o.dtype, np.floating)]
+        if weights is None:
+            weights = [rng.standard_normal(o.shape) for o in outputs]
+        total = None
+        for o, w in zip(outputs, weights):
+            term = (o * Tensor(w)).sum()
+            total = term if total is None else total + term
+        return total
+
+    for x in checked:
+        x.data = np.ascontiguousarray(x.data)
+        x.grad = None
+    scalar_loss().backward()
+    for position, x in enumerate(inputs):
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        analytic = np.zeros_like(x.data) if x.grad is None else x.grad
+        numeric = _numeric_grad(scalar_loss, x, eps)
+        error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+        if error.size and error.max() > 0:
+            worst = np.unravel_index(np.argmax(error), error.shape)
+            message = (f"gradcheck failed for input {position} (shape {x.shape}) at index "
+                       f"{tuple(int(i) for i in worst)}: analytic {analytic[worst]:.6g}, "
+                       f"numeric {numeric[worst]:.6g}")
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return True
+
+
+def _numeric_grad(scalar_loss, x, eps):
+    numeric = np.zeros_like(x.data)
+    flat, out = x.data.reshape(-1), numeric.reshape(-1)
+    with no_grad():
+        for i in range(flat.size):
+            original = flat[i]
+            flat[i] = original + eps
+            plus = scalar_loss().item()
+            flat[i] = original - eps
+            minus = scalar_loss().item()
+            flat[i] = original
+            out[i] = (plus - minus) / (2 * eps)
+    return numeric

@@ -1,0 +1,46 @@
+"""Data types (NumPy's) under PyTorch's names, and the default floating type."""
+import numpy as np
+
+float16 = half = np.float16
+float32 = float = np.float32
+float64 = double = np.float64
+int8 = np.int8
+int16 = short = np.int16
+int32 = int = np.int32
+int64 = long = np.int64
+uint8 = np.uint8
+bool = np.bool_
+
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype():
+    """The floating type used when none is given (float32 unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype):
+    """Set the floating type of new tensors and parameters: float32 or float64."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating type, got {dtype}")
+    _default_dtype = dtype
+
+
+def is_floating(dtype):
+    return np.dtype(dtype).kind == "f"
+
+
+def to_array(data, dtype=None):
+    """Copy `data` into a new ndarray. Without a dtype, floating data takes the default
+    floating type (float32), so float64 NumPy arrays do not silently turn a model float64."""
+    data = getattr(data, "data", data) if not isinstance(data, np.ndarray) else data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    array = np.array(data)
+    if array.dtype.kind == "f":
+        return array.astype(_default_dtype, copy=False)
+    if array.dtype.kind in "iub":
+        return array
+    raise TypeError(f"tensor(): unsupported data type {array.dtype}")

@@ -1,0 +1,331 @@
+"""Element-wise arithmetic and math, with broadcasting."""
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from ._util import tensor_pair, unbroadcast
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.shapes[0]), unbroadcast(grad, self.shapes[1])
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad):
+        grad_b = -unbroadcast(grad, self.shapes[1]) if self.needs_input_grad[1] else None
+        return unbroadcast(grad, self.shapes[0]), grad_b
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        grad_a = unbroadcast(grad * b, a.shape) if self.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad * a, b.shape) if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        grad_a = unbroadcast(grad / b, a.shape) if self.needs_input_grad[0] else None
+        # d(a/b)/db = -a / b^2
+        grad_b = unbroadcast(-grad * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class PowScalar(Function):
+    def forward(self, x, *, exponent):
+        self.x, self.exponent = x, exponent
+        return x ** exponent
+
+    def backward(self, grad):
+        p = self.exponent
+        if p == 0:
+            return np.zeros_like(self.x)
+        return grad * (p * self.x ** (p - 1))  # d(x^p)/dx = p x^(p-1)
+
+
+class Pow(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)  # d(a^b)/da = b a^(b-1)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.log(a)
+            # d(a^b)/db = a^b ln a, taken as 0 where a == 0 and b >= 0
+            grad_b = np.where((a == 0) & (b >= 0), 0, grad * self.out * log_a).astype(b.dtype, copy=False)
+            grad_b = unbroadcast(grad_b, b.shape)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.out = np.exp(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, grad):
+        return grad / self.x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.out = np.sqrt(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad / (2 * self.out)  # d sqrt(x)/dx = 1 / (2 sqrt(x))
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, grad):
+        return grad * np.sign(self.x)
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, grad):
+        return grad * np.cos(self.x)
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, grad):
+        return -grad * np.sin(self.x)
+
+
+class Clamp(Function):
+    def forward(self, x, *, min, max):
+        self.inside = np.ones(x.shape, bool)
+        if min is not None:
+            self.inside &= x >= min
+        if max is not None:
+            self.inside &= x <= max
+        return np.clip(x, min, max)
+
+    def backward(self, grad):
+        return grad * self.inside  # the gradient passes where min <= x <= max
+
+
+class _Extremum(Function):
+    """maximum/minimum: the gradient goes to the chosen input, split in half on ties."""
+    pick = None
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.pick(a, b)
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        a_wins = (a == self.pick(a, b)).astype(grad.dtype)
+        b_wins = (b == self.pick(a, b)).astype(grad.dtype)
+        share_a = a_wins / np.maximum(a_wins + b_wins, 1)
+        grad_a = unbroadcast(grad * share_a, a.shape) if self.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad * (1 - share_a) * b_wins, b.shape) if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Maximum(_Extremum):
+    pick = staticmethod(np.maximum)
+
+
+class Minimum(_Extremum):
+    pick = staticmethod(np.minimum)
+
+
+class Where(Function):
+    def forward(self, condition, a, b):
+        self.condition, self.shapes = condition, (a.shape, b.shape)
+        return np.where(condition, a, b)
+
+    def backward(self, grad):
+        zero = np.zeros((), grad.dtype)
+        grad_a = unbroadcast(np.where(self.condition, grad, zero), self.shapes[0]) if self.needs_input_grad[1] else None
+        grad_b = unbroadcast(np.where(self.condition, zero, grad), self.shapes[1]) if self.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+class Cast(Function):
+    def forward(self, x, *, dtype, copy):
+        self.source = x.dtype
+        return x.astype(dtype, copy=copy)
+
+    def backward(self, grad):
+        return grad.astype(self.source)
+
+
+# --------------------------------------------------------------------------- public API
+def add(a, b, alpha=1):
+    a, b = tensor_pair(a, b)
+    return Add.apply(a, b if alpha == 1 else mul(b, alpha))
+
+
+def sub(a, b, alpha=1):
+    a, b = tensor_pair(a, b)
+    return Sub.apply(a, b if alpha == 1 else mul(b, alpha))
+
+
+def mul(a, b):
+    return Mul.apply(*tensor_pair(a, b))
+
+
+def div(a, b):
+    return Div.apply(*tensor_pair(a, b))
+
+
+def pow(a, b):
+    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return PowScalar.apply(a, exponent=b)
+    return Pow.apply(*tensor_pair(a, b))
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def sin(x):
+    return Sin.apply(x)
+
+
+def cos(x):
+    return Cos.apply(x)
+
+
+def square(x):
+    return PowScalar.apply(x, exponent=2)
+
+
+def clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(x, min=min, max=max)
+
+
+clip = clamp
+
+
+def maximum(a, b):
+    return Maximum.apply(*tensor_pair(a, b))
+
+
+def minimum(a, b):
+    return Minimum.apply(*tensor_pair(a, b))
+
+
+def where(condition, a, b):
+    """Elements of a where condition is true, of b elsewhere."""
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(np.asarray(a))
+    a, b = tensor_pair(a, b)
+    return Where.apply(condition.astype(bool, copy=False), a, b)
+
+
+def cast(x, dtype, copy=False):
+    """x converted to dtype; gradients flow back between floating types."""
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype and not copy:
+        return x
+    if dtype.kind != "f" or x.dtype.kind != "f":
+        return Tensor(x.data.astype(dtype, copy=copy))
+    return Cast.apply(x, dtype=dtype, copy=copy)
+
+
+# comparisons and logic give boolean tensors and no gradient
+def _compare(ufunc):
+    def compare(a, b):
+        a, b = tensor_pair(a, b)
+        return Tensor(ufunc(a.data, b.data))
+    compare.__name__ = ufunc.__name__
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(u) for u in (np.equal, np.not_equal, np.less, np.less_equal,
+                                                 np.greater, np.greater_equal))
+logical_and, logical_or, logical_xor = (_compare(u) for u in (np.logical_and, np.logical_or, np.logical_xor))
+
+
+def logical_not(x):
+    return Tensor(np.logical_not(x.data) if x.dtype == np.bool_ else np.invert(x.data))
+
+
+def sign(x):
+    return Tensor(np.sign(x.data))
+
+
+def isnan(x):
+    return Tensor(np.isnan(x.data))
+
+
+def isfinite(x):
+    return Tensor(np.isfinite(x.data))
+
+
+def allclose(a, b, rtol=1e-5, atol=1e-8):
+    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))

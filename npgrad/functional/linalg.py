@@ -1,0 +1,77 @@
+"""Matrix products: matmul (1-D, 2-D, batched, broadcast) and the fused linear layer."""
+import numpy as np
+
+from ..autograd import Function
+from ._util import unbroadcast
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.matmul(a, b)
+
+    def backward(self, grad):
+        # Treat vectors as matrices: a (k,) is (1, k); b (k,) is (k, 1); grad gets those dims.
+        a = self.a[None, :] if self.a.ndim == 1 else self.a
+        b = self.b[:, None] if self.b.ndim == 1 else self.b
+        if self.a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        if self.b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:  # dL/dA = dL/dC B^T
+            grad_a = unbroadcast(np.matmul(grad, np.swapaxes(b, -1, -2)), a.shape).reshape(self.a.shape)
+        if self.needs_input_grad[1]:  # dL/dB = A^T dL/dC
+            grad_b = unbroadcast(np.matmul(np.swapaxes(a, -1, -2), grad), b.shape).reshape(self.b.shape)
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x W^T + b for x of shape (..., in); W is (out, in) as in PyTorch."""
+
+    def forward(self, x, weight, bias=None):
+        self.x, self.weight = x, weight
+        y = np.matmul(x, weight.T)
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        x2d = self.x.reshape(-1, self.x.shape[-1])
+        grad2d = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ self.weight if self.needs_input_grad[0] else None  # dL/dx = delta W
+        grad_w = grad2d.T @ x2d if self.needs_input_grad[1] else None  # dL/dW = delta^T x
+        grad_b = grad2d.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
+        return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
+
+
+def _check_matmul(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both arguments need at least one dimension, got shapes {a.shape} and {b.shape}")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+                         f"({k_a} columns in the first, {k_b} rows in the second)")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+
+
+def matmul(a, b):
+    """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
+    from ._util import tensor_pair
+    a, b = tensor_pair(a, b)
+    _check_matmul(a, b)
+    return MatMul.apply(a, b)
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias; weight has shape (out_features, in_features)."""
+    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
+                         f"{tuple(weight.shape)}: expected the last dim to be {weight.shape[-1]}")
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)

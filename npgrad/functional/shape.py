@@ -1,0 +1,292 @@
+"""Shape and indexing: reshape, permute, expand, indexing, cat/stack/split, pad, gather."""
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor, _plain_index
+from ._util import normalize_dim, unbroadcast
+
+
+class Reshape(Function):
+    """reshape, view, flatten, squeeze and unsqueeze: the gradient is reshaped back."""
+
+    def forward(self, x, *, shape):
+        self.input_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.input_shape)
+
+
+class Permute(Function):
+    def forward(self, x, *, dims):
+        self.dims = dims
+        return x.transpose(dims)
+
+    def backward(self, grad):
+        return grad.transpose(np.argsort(self.dims))
+
+
+class Expand(Function):
+    def forward(self, x, *, shape):
+        self.input_shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.input_shape)
+
+
+class Index(Function):
+    """x[index]; integer-array indices may repeat an element, so their gradients add up."""
+
+    def forward(self, x, *, index):
+        self.shape, self.index = x.shape, index
+        return x[index]
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, grad.dtype)
+        if _has_integer_array(self.index):
+            np.add.at(out, self.index, grad)  # repeated indices accumulate
+        else:
+            out[self.index] = grad
+        return out
+
+
+def _has_integer_array(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+class Cat(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        self.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        return tuple(np.split(grad, self.bounds, axis=self.axis))
+
+
+class Stack(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    def backward(self, grad):
+        return tuple(np.moveaxis(grad, self.axis, 0))
+
+
+class Pad(Function):
+    def forward(self, x, *, widths, value):
+        self.crop = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(self, grad):
+        return grad[self.crop]
+
+
+class MaskedFill(Function):
+    def forward(self, x, mask, *, value):
+        self.mask, self.shape = mask, x.shape
+        return np.where(mask, np.asarray(value, x.dtype), x)
+
+    def backward(self, grad):
+        return unbroadcast(np.where(self.mask, np.zeros((), grad.dtype), grad), self.shape), None
+
+
+class Gather(Function):
+    def forward(self, x, index, *, axis):
+        self.shape, self.axis, self.index = x.shape, axis, index
+        return np.take_along_axis(x, index, axis=axis)
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, grad.dtype)
+        np.add.at(out, _along_axis_index(self.index, self.axis), grad)  # repeated indices accumulate
+        return out, None
+
+
+def _along_axis_index(index, axis):
+    """The full fancy index that np.take_along_axis(x, index, axis) reads."""
+    grids = np.ogrid[tuple(slice(n) for n in index.shape)]
+    grids[axis] = index
+    return tuple(grids)
+
+
+# --------------------------------------------------------------------------- public API
+def _shape_arg(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def reshape(x, *shape):
+    shape = _shape_arg(shape)
+    try:
+        return Reshape.apply(x, shape=shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                         f"({x.data.size} elements) into {shape}") from None
+
+
+view = reshape
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
+    return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    dims = {normalize_dim(d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+def unsqueeze(x, dim):
+    dim = normalize_dim(dim, x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def permute(x, *dims):
+    dims = tuple(normalize_dim(d, x.ndim) for d in _shape_arg(dims))
+    if sorted(dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of shape {x.shape}")
+    return Permute.apply(x, dims=dims)
+
+
+def transpose(x, dim0, dim1):
+    dims = list(range(x.ndim))
+    a, b = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def expand(x, *sizes):
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {x.ndim} dimensions")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    try:
+        return Expand.apply(x, shape=shape)
+    except ValueError:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
+
+
+def expand_as(x, other):
+    return expand(x, *other.shape)
+
+
+def index(x, index):
+    """x[index] with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+    index = _plain_index(index)
+    return Index.apply(x, index=index)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    axis = normalize_dim(dim, tensors[0].ndim)
+    for t in tensors[1:]:
+        if t.ndim != tensors[0].ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
+            raise ValueError(f"cat: shapes {tensors[0].shape} and {t.shape} differ outside dim {dim}")
+    return Cat.apply(*tensors, axis=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: all tensors must have the same shape, got {tensors[0].shape} and {t.shape}")
+    return Stack.apply(*tensors, axis=normalize_dim(dim, tensors[0].ndim + 1))
+
+
+def narrow(x, dim, start, length):
+    dim = normalize_dim(dim, x.ndim)
+    return index(x, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of split_size along dim (the last may be smaller), or pieces of the given sizes."""
+    dim = normalize_dim(dim, x.ndim)
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of dim {dim}")
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(narrow(x, dim, int(s), size) for s, size in zip(starts, sizes))
+
+
+def chunk(x, chunks, dim=0):
+    n = x.shape[normalize_dim(dim, x.ndim)]
+    return split(x, -(-n // chunks), dim)
+
+
+def unbind(x, dim=0):
+    dim = normalize_dim(dim, x.ndim)
+    return tuple(index(x, (slice(None),) * dim + (i,)) for i in range(x.shape[dim]))
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Pad the last len(pad)//2 dims: pad = (last_left, last_right, 2nd_last_left, ...)."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected an even number of at most {2 * x.ndim} values, got {len(pad)}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError("pad: negative padding is not supported")
+    return Pad.apply(x, widths=tuple(widths), value=value)
+
+
+def masked_fill(x, mask, value):
+    """x with `value` where mask is true (mask broadcasts against x)."""
+    mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be boolean, got {mask.dtype}")
+    return MaskedFill.apply(x, mask, value=float(value))
+
+
+def gather(x, dim, index):
+    """out[i][j] = x[index[i][j]][j] for dim=0 (and so on): picks along dim."""
+    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    axis = normalize_dim(dim, x.ndim)
+    if index.ndim != x.ndim:
+        raise ValueError(f"gather: index has {index.ndim} dims, input has {x.ndim}")
+    if index.size and (index.min() < -x.shape[axis] or index.max() >= x.shape[axis]):
+        raise IndexError(f"gather: index out of range for dim {dim} of size {x.shape[axis]}")
+    if any(i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis):
+        raise ValueError(f"gather: index shape {index.shape} is larger than input shape {x.shape} outside dim {dim}")
+    x = narrow_to(x, index.shape, axis)
+    return Gather.apply(x, index.astype(np.int64, copy=False), axis=axis)
+
+
+def narrow_to(x, shape, skip_axis):
+    """x cut down to `shape` in every dim except skip_axis."""
+    if all(a == b for d, (a, b) in enumerate(zip(x.shape, shape)) if d != skip_axis):
+        return x
+    return index(x, tuple(slice(None) if d == skip_axis else slice(0, n) for d, n in enumerate(shape)))
+
+
+def one_hot(x, num_classes=-1):
+    """Class indices (int64) to one-hot rows (int64), as torch.nn.functional.one_hot."""
+    labels = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class indices, got {labels.dtype}")
+    if num_classes < 0:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
+                         f"{labels.min()}..{labels.max()}")
+    return Tensor((labels[..., None] == np.arange(num_classes)).astype(np.int64))

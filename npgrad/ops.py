@@ -1,0 +1,27 @@
+"""The tensor operations in one namespace, and the table that makes them Tensor methods."""
+from .functional.elementwise import (  # noqa: F401
+    abs, add, allclose, cast, clamp, clip, cos, div, eq, exp, ge, gt, isfinite, isnan, le, log,
+    logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne, neg, pow,
+    sign, sin, sqrt, square, sub, where)
+from .functional.linalg import matmul  # noqa: F401
+from .functional.reduction import (  # noqa: F401
+    all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
+from .functional.shape import (  # noqa: F401
+    cat, chunk, concat, concatenate, expand, expand_as, flatten, gather, index, masked_fill,
+    narrow, one_hot, pad, permute, reshape, split, squeeze, stack, transpose, unbind, unsqueeze,
+    view)
+
+# x.name(*args) is name(x, *args) for every name here.
+TENSOR_METHODS = (
+    "add sub mul div pow neg exp log sqrt abs sin cos square clamp clip maximum minimum sign "
+    "eq ne lt le gt ge logical_and logical_or logical_not isnan isfinite "
+    "sum mean max min amax amin var std logsumexp argmax argmin all any "
+    "reshape view flatten squeeze unsqueeze permute transpose expand expand_as narrow "
+    "split chunk unbind masked_fill gather matmul").split()
+
+
+def install_tensor_methods(cls):
+    for name in TENSOR_METHODS:
+        setattr(cls, name, globals()[name])
+    cls.view_as = lambda self, other: reshape(self, other.shape)
+    cls.reshape_as = cls.view_as
