@@ -38,9 +38,9 @@ def tensor_pair(a, b):
     """Both operands as tensors (at least one already is); an integer tensor meeting a
     floating one is cast to its type, as PyTorch does, instead of NumPy's float64."""
     if not isinstance(a, Tensor):
-        return operand(a, b), b
-    if not isinstance(b, Tensor):
-        return a, operand(b, a)
+        a = operand(a, b)
+    elif not isinstance(b, Tensor):
+        b = operand(b, a)
     if a.dtype.kind == "f" and b.dtype.kind in "iub":
         return a, Tensor(b.data.astype(a.dtype))
     if b.dtype.kind == "f" and a.dtype.kind in "iub":

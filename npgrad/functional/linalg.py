@@ -14,10 +14,7 @@ class MatMul(Function):
         # Treat vectors as matrices: a (k,) is (1, k); b (k,) is (k, 1); grad gets those dims.
         a = self.a[None, :] if self.a.ndim == 1 else self.a
         b = self.b[:, None] if self.b.ndim == 1 else self.b
-        if self.a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
-        if self.b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
+        grad = grad.reshape(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]))
         grad_a = grad_b = None
         if self.needs_input_grad[0]:  # dL/dA = dL/dC B^T
             grad_a = unbroadcast(np.matmul(grad, np.swapaxes(b, -1, -2)), a.shape).reshape(self.a.shape)

@@ -1,4 +1,5 @@
 """Reductions over dims: sum, mean, max/min, var/std, logsumexp, argmax/argmin."""
+import builtins
 import math
 from collections import namedtuple
 
@@ -54,7 +55,7 @@ class ExtremumAll(Function):
         return out
 
     def backward(self, grad):
-        return grad * self.winners / np.count_nonzero(self.winners)
+        return grad * self.winners / int(np.count_nonzero(self.winners))
 
 
 class ExtremumDim(Function):
@@ -77,7 +78,7 @@ class Var(Function):
     def forward(self, x, *, axis, correction, keepdim):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         self.mean = np.mean(x, axis=axis, keepdims=True)
-        self.denominator = max(_count(x.shape, axis) - correction, 0)
+        self.denominator = builtins.max(_count(x.shape, axis) - correction, 0)
         centered = x - self.mean
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.sum(centered * centered, axis=axis, keepdims=keepdim) / x.dtype.type(self.denominator)

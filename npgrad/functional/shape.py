@@ -106,7 +106,7 @@ class Gather(Function):
 
 def _along_axis_index(index, axis):
     """The full fancy index that np.take_along_axis(x, index, axis) reads."""
-    grids = np.ogrid[tuple(slice(n) for n in index.shape)]
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
     grids[axis] = index
     return tuple(grids)
 
