@@ -13,3 +13,5 @@ from .random import get_rng_state, initial_seed, manual_seed, set_rng_state  # n
 from .tensor import Tensor, as_tensor, from_numpy, tensor  # noqa: F401
 
 __version__ = "0.1.0"
+
+from . import nn, optim  # noqa: E402,F401  (after the core: they build on it)

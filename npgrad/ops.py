@@ -3,6 +3,7 @@ from .functional.elementwise import (  # noqa: F401
     abs, add, allclose, cast, clamp, clip, cos, div, eq, exp, ge, gt, isfinite, isnan, le, log,
     logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne, neg, pow,
     sign, sin, sqrt, square, sub, where)
+from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
 from .functional.linalg import matmul  # noqa: F401
 from .functional.reduction import (  # noqa: F401
     all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
@@ -17,7 +18,7 @@ TENSOR_METHODS = (
     "eq ne lt le gt ge logical_and logical_or logical_not isnan isfinite "
     "sum mean max min amax amin var std logsumexp argmax argmin all any "
     "reshape view flatten squeeze unsqueeze permute transpose expand expand_as narrow "
-    "split chunk unbind masked_fill gather matmul").split()
+    "split chunk unbind masked_fill gather matmul relu sigmoid tanh softmax log_softmax").split()
 
 
 def install_tensor_methods(cls):

@@ -1,0 +1,1 @@
+"""Tools for looking inside models: plots (and later summaries, gradient flow)."""

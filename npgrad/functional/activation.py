@@ -1,0 +1,262 @@
+"""Activation functions: relu, leaky_relu, elu, sigmoid, tanh, gelu, silu, softplus, softmax,
+log_softmax.
+
+Speed notes (NumPy 2, float32): np.clip(x, 0, inf) is about 3x faster than np.maximum(x, 0),
+and np.where on a random mask is several times slower than multiplying by the mask, so the hot
+activations are written with clip and products.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ._util import normalize_dim
+
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_GELU_TANH_CUBIC = 0.044715
+
+# NumPy has no erf. erfc(z) ~ t exp(-z^2 + P(t)), t = 1 / (1 + z/2), z >= 0, with P's
+# coefficients (lowest degree first) from the Chebyshev fit in Numerical Recipes (Press et al.,
+# 2nd ed., sec. 6.2): relative error < 1.2e-7 for every z >= 0, so float32-accurate even far in
+# the tail, where computing 1 - erf(z) would cancel to 0.
+_ERFC_COEFFS = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+                0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+
+
+def _sigmoid(x):
+    """1 / (1 + e^-x). Where x < -88 (float32) e^-x overflows to inf and the result is exactly
+    0, its true limit, so this is stable; the overflow warning is silenced."""
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+def _softplus(x):
+    """log(1 + e^x) written as max(x, 0) + log(1 + e^-|x|), which never overflows."""
+    return np.clip(x, 0, np.inf) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _erfc(z):
+    """The complementary error function for z >= 0 (see _ERFC_COEFFS)."""
+    t = 1 / (1 + 0.5 * z)
+    poly = 0.0
+    for c in reversed(_ERFC_COEFFS):  # Horner's rule
+        poly = poly * t + c
+    return t * np.exp(poly - z * z)
+
+
+def _normal_cdf(x):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, computed from the lower tail to stay accurate for x << 0."""
+    lower_tail = 0.5 * _erfc(np.abs(x) * _SQRT_HALF)  # Phi(-|x|)
+    return lower_tail + (x > 0) * (1 - 2 * lower_tail)  # Phi(x) = 1 - Phi(-x) for x > 0
+
+
+def _softmax_parts(x, axis):
+    """x - max(x), exp of that, and its sum along axis: the pieces of softmax and log_softmax."""
+    shifted = x - x.max(axis=axis, keepdims=True)  # exp(shifted) <= 1 never overflows
+    exp = np.exp(shifted)
+    return shifted, exp, exp.sum(axis=axis, keepdims=True)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        self.out = np.clip(x, 0, np.inf)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (self.out > 0)  # d relu/dx = 1 where x > 0, else 0
+
+
+class LeakyReLU(Function):
+    def forward(self, x, *, negative_slope):
+        self.gain = (x > 0).astype(x.dtype)  # 1 where x > 0, negative_slope elsewhere
+        self.gain *= 1 - negative_slope
+        self.gain += negative_slope
+        return x * self.gain
+
+    def backward(self, grad):
+        return grad * self.gain  # d/dx = 1 for x > 0, negative_slope otherwise
+
+
+class ELU(Function):
+    def forward(self, x, *, alpha):
+        self.x, self.alpha = x, alpha
+        # x for x > 0, alpha (e^x - 1) otherwise: each clip zeroes the other branch
+        self.out = np.clip(x, 0, np.inf) + alpha * np.expm1(np.clip(x, -np.inf, 0))
+        return self.out
+
+    def backward(self, grad):
+        return grad * np.where(self.x > 0, 1, self.out + self.alpha)  # d/dx = 1, or alpha e^x = out + alpha
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        self.out = _sigmoid(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out * (1 - self.out)  # d sigma/dx = sigma (1 - sigma)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (1 - self.out * self.out)  # d tanh/dx = 1 - tanh^2
+
+
+class GELU(Function):
+    """gelu(x) = x Phi(x), Phi the standard normal CDF."""
+
+    def forward(self, x):
+        self.x, self.cdf = x, _normal_cdf(x)
+        return x * self.cdf
+
+    def backward(self, grad):
+        x = self.x
+        pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return grad * (self.cdf + x * pdf)  # d/dx x Phi(x) = Phi(x) + x phi(x)
+
+
+class GELUTanh(Function):
+    """gelu(x, approximate='tanh') = x/2 (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3)."""
+
+    def forward(self, x):
+        self.x = x
+        self.tanh_u = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x))
+        return 0.5 * x * (1 + self.tanh_u)
+
+    def backward(self, grad):
+        x, tanh_u = self.x, self.tanh_u
+        du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
+        # d/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) du/dx
+        return grad * (0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx)
+
+
+class SiLU(Function):
+    def forward(self, x):
+        self.x, self.sigmoid = x, _sigmoid(x)
+        return x * self.sigmoid
+
+    def backward(self, grad):
+        s = self.sigmoid
+        return grad * (s * (1 + self.x * (1 - s)))  # d/dx x sigma(x) = sigma (1 + x (1 - sigma))
+
+
+class Softplus(Function):
+    """softplus(x) = log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
+
+    def forward(self, x, *, beta, threshold):
+        self.scaled = beta * x
+        self.linear = self.scaled > threshold
+        return np.where(self.linear, x, _softplus(self.scaled) / beta)
+
+    def backward(self, grad):
+        return grad * np.where(self.linear, 1, _sigmoid(self.scaled))  # d/dx = sigma(beta x), 1 where linear
+
+
+class Softmax(Function):
+    def forward(self, x, *, axis):
+        self.axis = axis
+        _, exp, total = _softmax_parts(x, axis)
+        self.out = exp / total
+        return self.out
+
+    def backward(self, grad):
+        y = self.out
+        return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))  # dL/dx = y (g - sum(g y))
+
+
+class LogSoftmax(Function):
+    def forward(self, x, *, axis):
+        self.axis = axis
+        shifted, _, total = _softmax_parts(x, axis)
+        self.out = shifted - np.log(total)
+        return self.out
+
+    def backward(self, grad):
+        # dL/dx = g - softmax(x) sum(g)
+        return grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------- public API
+# `inplace` is accepted for PyTorch compatibility; the result is always a new tensor.
+# Numeric options become Python floats: a NumPy float64 scalar would turn float32 results float64.
+def _check_floating(name, x):
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating tensor, got {x.dtype}; convert it with .float()")
+
+
+def relu(input, inplace=False):
+    """max(x, 0)."""
+    _check_floating("relu", input)
+    return ReLU.apply(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x for x > 0, negative_slope * x otherwise."""
+    _check_floating("leaky_relu", input)
+    return LeakyReLU.apply(input, negative_slope=float(negative_slope))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+    _check_floating("elu", input)
+    return ELU.apply(input, alpha=float(alpha))
+
+
+def sigmoid(input):
+    """1 / (1 + e^-x)."""
+    _check_floating("sigmoid", input)
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
+    _check_floating("tanh", input)
+    return Tanh.apply(input)
+
+
+def gelu(input, approximate="none"):
+    """x Phi(x) (approximate='none', with a float32-accurate erf) or its tanh approximation."""
+    _check_floating("gelu", input)
+    if approximate == "none":
+        return GELU.apply(input)
+    if approximate == "tanh":
+        return GELUTanh.apply(input)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    """x sigma(x), also called swish."""
+    _check_floating("silu", input)
+    return SiLU.apply(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold."""
+    _check_floating("softplus", input)
+    return Softplus.apply(input, beta=float(beta), threshold=float(threshold))
+
+
+def _softmax_axis(name, input, dim, dtype):
+    if dim is None:
+        raise TypeError(f"{name}: dim is required (PyTorch's implicit choice of dim is deprecated); "
+                        f"pass dim=-1 to normalise over the last dimension")
+    input = input if dtype is None else input.to(dtype)
+    _check_floating(name, input)
+    return input, normalize_dim(dim, input.ndim)
+
+
+def softmax(input, dim=None, *, dtype=None):
+    """e^x / sum(e^x) along dim (shifted by the max, so it never overflows)."""
+    input, axis = _softmax_axis("softmax", input, dim, dtype)
+    return Softmax.apply(input, axis=axis)
+
+
+def log_softmax(input, dim=None, *, dtype=None):
+    """x - log(sum(e^x)) along dim, computed stably."""
+    input, axis = _softmax_axis("log_softmax", input, dim, dtype)
+    return LogSoftmax.apply(input, axis=axis)

@@ -1,0 +1,53 @@
+"""Adam: steps from bias-corrected running averages of the gradient and its square."""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, add_scaled_, moving_average_
+
+
+class Adam(Optimizer):
+    """m <- β1 m + (1 - β1) g, v <- β2 v + (1 - β2) g²,
+    θ <- θ - lr · m̂ / (√v̂ + ε) with m̂ = m / (1 - β1^t), v̂ = v / (1 - β2^t).
+
+    amsgrad: divide by the running maximum of v instead (Reddi et al., 2018).
+    decoupled_weight_decay: shrink θ <- θ (1 - lr λ) instead of adding λθ to g (that is AdamW).
+    Options as torch.optim.Adam: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+    amsgrad=False, maximize=False, decoupled_weight_decay=False. State per parameter: "step",
+    "exp_avg", "exp_avg_sq", "max_exp_avg_sq" (amsgrad).
+    """
+
+    non_negative = ("lr", "eps", "weight_decay")
+    fractions = (("betas", 0), ("betas", 1))
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _update(self, param, grad, state, group):
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        if group["decoupled_weight_decay"] and group["weight_decay"]:
+            param *= 1.0 - lr * group["weight_decay"]                 # θ <- θ (1 - lr λ)
+        m, v, work = state["exp_avg"], state["exp_avg_sq"], self._work_like(param)
+        moving_average_(m, grad, beta1, work)                         # m <- β1 m + (1 - β1) g
+        np.multiply(grad, grad, out=work)                             # v <- β2 v + (1 - β2) g²
+        moving_average_(v, work, beta2, work)
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max <- max(v_max, v)
+        # θ <- θ - lr m̂ / (√v̂ + ε), multiplied through by √(1 - β2^t) to save a pass:
+        # θ <- θ - (lr √(1 - β2^t) / (1 - β1^t)) · m / (√v + ε √(1 - β2^t))
+        correction1 = 1.0 - beta1 ** state["step"]
+        correction2_sqrt = math.sqrt(1.0 - beta2 ** state["step"])
+        np.sqrt(v, out=work)
+        work += group["eps"] * correction2_sqrt
+        np.divide(m, work, out=work)
+        add_scaled_(param, -lr * correction2_sqrt / correction1, work, work)
