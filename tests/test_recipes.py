@@ -1,0 +1,34 @@
+"""Smoke tests of the lessons (quick versions) and of the command line."""
+import json
+
+import pytest
+
+from npgrad import cli, recipes
+
+
+def test_every_lesson_is_listed(capsys):
+    assert cli.main(["list"]) == 0
+    listed = capsys.readouterr().out
+    for name in recipes.all_recipes():
+        assert name in listed
+
+
+def test_unknown_lesson_is_a_clear_error(capsys):
+    assert cli.main(["run", "no-such-lesson"]) == 2
+    assert "npgrad list" in capsys.readouterr().err
+
+
+def test_perceptron_lesson(tmp_path, capsys):
+    assert cli.main(["run", "perceptron", "--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    by_key = {(r["gate"], r["model"]): r for r in result["rows"]}
+    for gate in ("AND", "OR"):
+        for model in ("perceptron", "logistic", "MLP 2-4-1"):
+            assert by_key[gate, model]["accuracy"] == 1.0
+    assert by_key["XOR", "MLP 2-4-1"]["accuracy"] == 1.0
+    for model in ("perceptron", "logistic"):
+        assert by_key["XOR", model]["best_of_restarts"] <= 0.75
+    assert result["best_linear_xor_accuracy_on_grid"] == 0.75
+    for figure in ("decision_boundaries.png", "xor_loss.png"):
+        assert (tmp_path / figure).stat().st_size > 10_000
+    assert "XOR" in capsys.readouterr().out
