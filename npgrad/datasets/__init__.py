@@ -1,2 +1,13 @@
-"""Data sets: real ones loaded from their standard files, and small generated ones."""
-from .toy import and_gate, or_gate, truth_table, xor_gate  # noqa: F401
+"""Data sets: real ones read from their standard files (checksums verified), and generated ones.
+
+Real data sets look for their files under a data root: the `root` argument, else the
+NPGRAD_DATA environment variable, else ~/.cache/npgrad (see storage.py). MNIST also ships
+inside npgrad; MNIST-1D and the toy sets are generated and need no files.
+"""
+from .mnist import MNIST, FashionMNIST  # noqa: F401
+from .mnist1d import MNIST1D, make_mnist1d  # noqa: F401
+from .shakespeare import TinyShakespeare  # noqa: F401
+from .sign_language import SignLanguageMNIST  # noqa: F401
+from .storage import CorruptFileError, clear_cache, data_root  # noqa: F401
+from .toy import and_gate, circles, moons, or_gate, spirals, truth_table, xor_gate  # noqa: F401
+from .vision import ImageClassificationDataset  # noqa: F401

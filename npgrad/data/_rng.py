@@ -1,0 +1,21 @@
+"""Which NumPy Generator a data loader, sampler or transform draws its random numbers from."""
+import numpy as np
+
+from .. import random
+
+
+def seeded(generator):
+    """Done once, at construction: an int seed becomes its own Generator, so that every epoch
+    draws fresh numbers and the whole run still repeats. None and Generators are kept."""
+    if generator is None or isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
+        return np.random.default_rng(int(generator))
+    raise TypeError(f"generator: expected None, an int seed or a numpy.random.Generator, "
+                    f"got {type(generator).__name__}")
+
+
+def current(generator):
+    """The Generator to draw from now: `generator`, or npgrad's global one (which
+    npgrad.manual_seed replaces) when it is None."""
+    return random.default_generator() if generator is None else generator

@@ -1,0 +1,67 @@
+"""Samplers: the order in which a DataLoader visits the indices of its dataset."""
+import numpy as np
+
+from . import _rng
+
+
+class Sampler:
+    """Iterating a sampler yields dataset indices; len() is how many it yields per epoch.
+    Subclasses define indices(), which returns one epoch's indices as an int64 array."""
+
+    def indices(self):
+        raise NotImplementedError(f"{type(self).__name__} must define indices()")
+
+    def __iter__(self):
+        return iter(self.indices().tolist())
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1, in order."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __len__(self):
+        return len(self.data_source)
+
+    def indices(self):
+        return np.arange(len(self.data_source), dtype=np.int64)
+
+
+class RandomSampler(Sampler):
+    """A fresh random permutation every epoch; with replacement=True, `num_samples` indices
+    drawn independently (useful to sample random windows of a long text)."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+            raise ValueError(f"RandomSampler: num_samples must be a positive int, got {num_samples!r}")
+        if num_samples is not None and not replacement:
+            raise ValueError("RandomSampler: num_samples needs replacement=True")
+        self.data_source = data_source
+        self.replacement = replacement
+        self.num_samples = num_samples
+        self.generator = _rng.seeded(generator)
+
+    def __len__(self):
+        return self.num_samples if self.num_samples is not None else len(self.data_source)
+
+    def indices(self):
+        rng = _rng.current(self.generator)
+        n = len(self.data_source)
+        if self.replacement:
+            return rng.integers(0, n, size=len(self), dtype=np.int64)
+        return rng.permutation(n).astype(np.int64, copy=False)
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a fresh random order every epoch."""
+
+    def __init__(self, indices, generator=None):
+        self.subset = np.asarray(indices, dtype=np.int64).reshape(-1)
+        self.generator = _rng.seeded(generator)
+
+    def __len__(self):
+        return len(self.subset)
+
+    def indices(self):
+        return _rng.current(self.generator).permutation(self.subset)

@@ -1,0 +1,252 @@
+"""Image transforms for data augmentation, on NumPy arrays.
+
+ToTensor turns stored images (uint8, channels last) into float32 channels-first arrays in
+[0, 1]. Every other transform takes float images, either one image (C, H, W) or a whole
+batch (N, C, H, W), and returns float32 of the same layout. A random transform draws its
+parameters for all images of a batch at once (one crop offset, flip or angle per image) and
+applies them with one fancy index, never a Python loop over the images.
+
+Random transforms take `generator`: a numpy Generator, an int seed (the transform keeps its
+own Generator, so repeated calls differ but a rerun repeats), or None for npgrad's global
+generator (reset by npgrad.manual_seed).
+
+Use them per sample through a dataset's `transform`, or per batch through
+DataLoader(..., batch_transform=Compose([...])).
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import _rng
+
+
+class Compose:
+    """Apply the transforms one after the other."""
+
+    def __init__(self, transforms):
+        self.transforms = list(transforms)
+
+    def __call__(self, images):
+        for transform in self.transforms:
+            images = transform(images)
+        return images
+
+    def __repr__(self):
+        return f"Compose({self.transforms})"
+
+
+class ToTensor:
+    """Stored images -> float32, channels first: (H, W) or (H, W, C) -> (C, H, W), and a batch
+    (N, H, W, C) -> (N, C, H, W). uint8 values are scaled from 0..255 to [0, 1]; float values
+    are kept. (Like torchvision's ToTensor, but the result is a NumPy array: the DataLoader
+    makes Tensors of whole batches.)"""
+
+    def __call__(self, images):
+        images = np.asarray(images)
+        if images.ndim == 2:
+            images = images[:, :, None]
+        if images.ndim not in (3, 4) or images.shape[-1] not in (1, 3, 4):
+            raise ValueError(
+                "ToTensor: expected an image (H, W) or (H, W, C), or a batch (N, H, W, C), with C "
+                f"in 1, 3, 4; got shape {images.shape} (for a batch of grayscale images (N, H, W), "
+                "add a channel axis: images[..., None])")
+        channels_first = np.moveaxis(images, -1, -3)
+        if images.dtype == np.uint8:
+            return np.divide(channels_first, 255, dtype=np.float32)
+        return channels_first.astype(np.float32)
+
+    def __repr__(self):
+        return "ToTensor()"
+
+
+class ImageTransform:
+    """Base class: subclasses define transform_batch(batch) for a float32 batch (N, C, H, W);
+    calling the transform also accepts a single image (C, H, W)."""
+
+    def __call__(self, images):
+        images = np.asarray(images)
+        if images.dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}: expected float images, got dtype {images.dtype} "
+                            "(convert stored images with ToTensor() first)")
+        if images.ndim not in (3, 4):
+            raise ValueError(f"{type(self).__name__}: expected an image (C, H, W) or a batch "
+                             f"(N, C, H, W), got shape {images.shape}")
+        batch = images.astype(np.float32, copy=False)
+        if images.ndim == 3:
+            return self.transform_batch(batch[None])[0]
+        return self.transform_batch(batch)
+
+    def transform_batch(self, batch):
+        raise NotImplementedError
+
+
+class Normalize(ImageTransform):
+    """(x - mean) / std per channel."""
+
+    def __init__(self, mean, std):
+        self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
+        self.std = np.asarray(std, dtype=np.float32).reshape(-1)
+        if len(self.mean) != len(self.std):
+            raise ValueError(f"Normalize: mean has {len(self.mean)} channels, std {len(self.std)}")
+        if np.any(self.std == 0):
+            raise ValueError(f"Normalize: std must not be zero, got {self.std.tolist()}")
+
+    def transform_batch(self, batch):
+        channels = batch.shape[1]
+        if len(self.mean) not in (1, channels):
+            raise ValueError(f"Normalize: mean/std are for {len(self.mean)} channels, the images "
+                             f"have {channels}")
+        return (batch - self.mean[:, None, None]) / self.std[:, None, None]
+
+    def __repr__(self):
+        return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
+
+
+class RandomCrop(ImageTransform):
+    """Pad by `padding` (with `fill`), then cut a random `size` window from each image.
+
+    size: an int (square) or (height, width); None keeps the input's size, which makes the
+        crop a random shift by up to `padding` pixels.
+    padding: an int for every side, (left/right, top/bottom), or (left, top, right, bottom).
+    """
+
+    def __init__(self, size, padding=0, fill=0.0, generator=None):
+        self.size = None if size is None else _pair(size, "RandomCrop size")
+        self.padding = _padding(padding)
+        self.fill = fill
+        self.generator = _rng.seeded(generator)
+
+    def transform_batch(self, batch):
+        padded = _pad(batch, self.padding, self.fill)
+        height, width = self.size or batch.shape[2:]
+        free_rows, free_cols = padded.shape[2] - height, padded.shape[3] - width
+        if free_rows < 0 or free_cols < 0:
+            raise ValueError(f"{type(self).__name__}: crop size {(height, width)} is larger than the "
+                             f"padded image {padded.shape[2:]}")
+        rng = _rng.current(self.generator)
+        top = rng.integers(0, free_rows + 1, size=len(batch))
+        left = rng.integers(0, free_cols + 1, size=len(batch))
+        return crop(padded, top, left, height, width)
+
+    def __repr__(self):
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
+class RandomShift(RandomCrop):
+    """Move each image by a random whole number of pixels, up to `max_shift` in each
+    direction; the uncovered border is filled with `fill`."""
+
+    def __init__(self, max_shift, fill=0.0, generator=None):
+        super().__init__(None, padding=max_shift, fill=fill, generator=generator)
+
+    def __repr__(self):
+        return f"RandomShift(max_shift={self.padding[0]})"
+
+
+class RandomHorizontalFlip(ImageTransform):
+    """Mirror each image left-right with probability p."""
+
+    def __init__(self, p=0.5, generator=None):
+        self.p = p
+        self.generator = _rng.seeded(generator)
+
+    def transform_batch(self, batch):
+        flip = _rng.current(self.generator).random(len(batch)) < self.p
+        return np.where(flip[:, None, None, None], batch[..., ::-1], batch)
+
+    def __repr__(self):
+        return f"RandomHorizontalFlip(p={self.p})"
+
+
+class RandomAffine(ImageTransform):
+    """A random rotation, shift and zoom of each image, sampled bilinearly; pixels that come
+    from outside the image get `fill`.
+
+    degrees: the angle is uniform in (-degrees, degrees), or in (min, max) if a pair;
+        positive turns the image counter-clockwise as displayed.
+    translate: (a, b): horizontal shift uniform in (-a * width, a * width), vertical in
+        (-b * height, b * height), rounded to whole pixels (as torchvision does).
+    scale: (min, max): zoom factor uniform in that range.
+    """
+
+    def __init__(self, degrees=0.0, translate=None, scale=None, fill=0.0, generator=None):
+        self.degrees = (-degrees, degrees) if np.isscalar(degrees) else tuple(degrees)
+        self.translate = translate
+        self.scale = scale
+        self.fill = fill
+        self.generator = _rng.seeded(generator)
+
+    def transform_batch(self, batch):
+        n, _, height, width = batch.shape
+        rng = _rng.current(self.generator)
+        angle = np.deg2rad(rng.uniform(*self.degrees, size=n))
+        shift_x, shift_y = np.zeros(n), np.zeros(n)
+        if self.translate is not None:
+            shift_x = np.round(rng.uniform(-1, 1, size=n) * self.translate[0] * width)
+            shift_y = np.round(rng.uniform(-1, 1, size=n) * self.translate[1] * height)
+        zoom = rng.uniform(*self.scale, size=n) if self.scale is not None else np.ones(n)
+        source_y, source_x = _inverse_affine(height, width, angle, shift_x, shift_y, zoom)
+        return bilinear_sample(batch, source_y, source_x, self.fill)
+
+    def __repr__(self):
+        return f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale})"
+
+
+def crop(batch, top, left, height, width):
+    """Each image's height x width window at (top[i], left[i]), gathered with one fancy index
+    into a strided view of all windows."""
+    windows = sliding_window_view(batch, (height, width), axis=(2, 3))  # (N, C, rows, cols, h, w)
+    return windows[np.arange(len(batch)), :, top, left]
+
+
+def bilinear_sample(batch, y, x, fill):
+    """out[n, c, i, j] = batch[n, c] interpolated at (y[n, i, j], x[n, i, j]); outside -> fill."""
+    padded = _pad(batch, (1, 1, 1, 1), fill)  # a border of `fill`: outside points land on it
+    height, width = batch.shape[2:]
+    y0, x0 = np.floor(y), np.floor(x)
+    wy, wx = (y - y0).astype(np.float32), (x - x0).astype(np.float32)
+    images = np.arange(len(batch))[:, None, None]
+
+    def pixels(rows, cols):  # (N, H, W, C), indices shifted by the 1-pixel border
+        rows = np.clip(rows, -1, height).astype(np.int64) + 1
+        cols = np.clip(cols, -1, width).astype(np.int64) + 1
+        return padded[images, :, rows, cols]
+
+    top = pixels(y0, x0) * (1 - wx)[..., None] + pixels(y0, x0 + 1) * wx[..., None]
+    bottom = pixels(y0 + 1, x0) * (1 - wx)[..., None] + pixels(y0 + 1, x0 + 1) * wx[..., None]
+    out = top * (1 - wy)[..., None] + bottom * wy[..., None]
+    return np.ascontiguousarray(np.moveaxis(out, -1, 1))
+
+
+def _inverse_affine(height, width, angle, shift_x, shift_y, zoom):
+    """For every output pixel of every image, where to read it from: the output is the input
+    rotated by `angle` and zoomed about the centre, then shifted; so undo those in reverse."""
+    cy, cx = (height - 1) / 2, (width - 1) / 2
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float64)
+    dy = (rows - cy - shift_y[:, None, None]) / zoom[:, None, None]
+    dx = (cols - cx - shift_x[:, None, None]) / zoom[:, None, None]
+    cos, sin = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
+    return sin * dx + cos * dy + cy, cos * dx - sin * dy + cx
+
+
+def _pad(batch, padding, fill):
+    left, top, right, bottom = padding
+    if not any(padding):
+        return batch
+    return np.pad(batch, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
+
+
+def _pair(value, name):
+    pair = (value, value) if np.isscalar(value) else tuple(value)
+    if len(pair) != 2 or any(int(v) != v or v <= 0 for v in pair):
+        raise ValueError(f"{name}: expected a positive int or (height, width), got {value!r}")
+    return tuple(int(v) for v in pair)
+
+
+def _padding(padding):
+    """int | (left/right, top/bottom) | (left, top, right, bottom) -> (left, top, right, bottom)."""
+    values = (padding,) * 4 if np.isscalar(padding) else tuple(padding)
+    if len(values) == 2:
+        values = values * 2
+    if len(values) != 4 or any(int(v) != v or v < 0 for v in values):
+        raise ValueError(f"padding: expected a non-negative int or a tuple of 2 or 4, got {padding!r}")
+    return tuple(int(v) for v in values)

@@ -1,0 +1,59 @@
+"""What the image-classification data sets (MNIST, Fashion-MNIST, Sign Language MNIST) share."""
+import numpy as np
+
+from ..data.dataset import Dataset
+from ..data.transforms import ToTensor
+
+
+class ImageClassificationDataset(Dataset):
+    """Images with one label each.
+
+    data: the images as stored, uint8 (N, H, W) (as in torchvision); targets: int64 (N,);
+    classes: the class names, classes[label].
+
+    dataset[i] is (image, label): the image as float32 (1, H, W) in [0, 1] and the label as an
+    int. A `transform` replaces that conversion: like torchvision's, it receives the stored
+    image, here uint8 (H, W, 1), so it starts with ToTensor(), e.g.
+    Compose([ToTensor(), Normalize((0.1307,), (0.3081,))]). When the DataLoader fetches a
+    whole batch (get_batch) the same transform receives the batch, uint8 (n, H, W, 1).
+
+    For whole-array training (Keras-style fit, or a hand-written loop) use arrays().
+    """
+
+    classes = ()
+
+    def __init__(self, data, targets, train, transform=None):
+        if len(data) != len(targets):
+            raise ValueError(f"{type(self).__name__}: {len(data)} images but {len(targets)} labels")
+        self.data = data
+        self.targets = targets
+        self.train = train
+        self.transform = transform if transform is not None else ToTensor()
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        return self.transform(self.data[index][..., None]), int(self.targets[index])
+
+    def get_batch(self, indices):
+        return self.transform(self.data[indices][..., None]), self.targets[indices]
+
+    def arrays(self, normalize=True, flatten=False):
+        """All images and labels at once: x float32 (N, 1, H, W), or (N, H*W) with
+        flatten=True, scaled to [0, 1] unless normalize=False (then 0..255); y int64 (N,).
+        The transform is not applied."""
+        x = self.data.astype(np.float32)
+        if normalize:
+            x /= 255
+        x = x.reshape(len(x), -1) if flatten else x[:, None]
+        return x, self.targets.copy()
+
+    @property
+    def class_to_idx(self):
+        return {name: i for i, name in enumerate(self.classes)}
+
+    def __repr__(self):
+        split = "train" if self.train else "test"
+        return (f"{type(self).__name__}({split}: {len(self)} images {self.data.shape[1:]}, "
+                f"{len(self.classes)} classes)")
