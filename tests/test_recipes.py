@@ -32,3 +32,25 @@ def test_perceptron_lesson(tmp_path, capsys):
     for figure in ("decision_boundaries.png", "xor_loss.png"):
         assert (tmp_path / figure).stat().st_size > 10_000
     assert "XOR" in capsys.readouterr().out
+
+
+def _run_quick(name, tmp_path):
+    assert cli.main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
+    return json.loads((tmp_path / "result.json").read_text())
+
+
+def test_init_activations_lesson(tmp_path):
+    rows = {(r["activation"], r["init"]): r for r in _run_quick("init-activations", tmp_path)["rows"]}
+    assert rows["tanh", "N(0,1)"]["saturated_last_layer"] > 0.5           # saturated
+    assert rows["tanh", "std 0.01"]["std_per_layer"][-1] < 1e-3           # vanished
+    assert rows["relu", "N(0,1)"]["std_per_layer"][-1] > 1e3              # exploded
+    assert 0.3 < rows["relu", "He"]["std_per_layer"][-1] < 3              # kept
+    assert len(list(tmp_path.glob("activations_*.png"))) == 3
+
+
+def test_vanishing_gradients_lesson(tmp_path):
+    result = _run_quick("vanishing-gradients", tmp_path)
+    assert result["first_to_last_ratio"]["sigmoid"] < 1e-3
+    assert result["first_to_last_ratio"]["relu"] > 1e-2
+    assert result["final_train_loss"]["relu"] < 2.0 < result["final_train_loss"]["sigmoid"]
+    assert (tmp_path / "grad_norms.png").exists() and (tmp_path / "loss.png").exists()

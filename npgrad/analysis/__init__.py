@@ -1,1 +1,2 @@
-"""Tools for looking inside models: plots (and later summaries, gradient flow)."""
+"""Tools for looking inside models: gradient flow, activations, plots."""
+from .gradients import activation_recorder, grad_norms  # noqa: F401
