@@ -13,6 +13,15 @@ def pyplot():
     return plt
 
 
+def pyplot_or_none():
+    """pyplot, or None after saying that figures are skipped because matplotlib is missing."""
+    try:
+        return pyplot()
+    except ImportError as error:
+        print(f"(no figures: {error})")
+        return None
+
+
 def decision_grid(predict, low=-0.5, high=1.5, steps=200):
     """Evaluate predict(points (n, 2) float32 array) -> scores (n,) on a square grid."""
     axis = np.linspace(low, high, steps, dtype=np.float32)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import manual_seed, nn, no_grad, tensor
 from ..analysis.gradients import activation_recorder
+from ..analysis.plots import pyplot_or_none
 from ..datasets import MNIST
 from . import recipe
 
@@ -89,11 +90,8 @@ def print_table(rows, depth):
 
 
 def write_figures(out_dir, histograms, depth):
-    try:
-        from ..analysis.plots import pyplot
-        plt = pyplot()
-    except ImportError as error:
-        print(f"(no figures: {error})")
+    plt = pyplot_or_none()
+    if plt is None:
         return []
     shown = sorted({0, 1, depth // 2, depth - 1})
     paths = []

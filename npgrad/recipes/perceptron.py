@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from .. import manual_seed, nn, no_grad, optim, tensor
+from ..analysis.plots import plot_curves, plot_decision_boundaries, pyplot_or_none
 from ..datasets import truth_table
 from ..nn import functional as F
 from . import recipe
@@ -131,12 +132,9 @@ def print_table(rows, restarts, steps):
 
 
 def write_figures(out_dir, panels, curves):
-    try:
-        from ..analysis.plots import plot_curves, plot_decision_boundaries
-        boundaries = plot_decision_boundaries(panels, os.path.join(out_dir, "decision_boundaries.png"), columns=len(MODELS))
-        losses = plot_curves(curves, os.path.join(out_dir, "xor_loss.png"), ylabel="binary cross-entropy",
-                             title="XOR: a single unit stalls at log(2), the MLP goes to 0", logy=True)
-        return [boundaries, losses]
-    except ImportError as error:
-        print(f"(no figures: {error})")
+    if pyplot_or_none() is None:
         return []
+    boundaries = plot_decision_boundaries(panels, os.path.join(out_dir, "decision_boundaries.png"), columns=len(MODELS))
+    losses = plot_curves(curves, os.path.join(out_dir, "xor_loss.png"), ylabel="binary cross-entropy",
+                         title="XOR: a single unit stalls at log(2), the MLP goes to 0", logy=True)
+    return [boundaries, losses]

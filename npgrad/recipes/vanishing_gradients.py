@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import manual_seed, nn, optim, tensor
 from ..analysis.gradients import grad_norms
+from ..analysis.plots import plot_curves, pyplot_or_none
 from ..datasets import MNIST
 from ..nn import functional as F
 from . import recipe
@@ -77,11 +78,8 @@ def run(out_dir, quick=False):
 
 
 def write_figures(out_dir, norms, losses):
-    try:
-        from ..analysis.plots import plot_curves, pyplot
-        plt = pyplot()
-    except ImportError as error:
-        print(f"(no figures: {error})")
+    plt = pyplot_or_none()
+    if plt is None:
         return []
     fig, ax = plt.subplots(figsize=(6, 4))
     for activation, values in norms.items():
