@@ -29,8 +29,22 @@ def cmd_run(args):
 
 
 def cmd_train(args):
-    # The main job: for now the perceptron/XOR lesson (the MNIST trainer replaces it).
-    return _run_recipe("perceptron", args.out, args.quick)
+    from .recipes.classifier import train_classifier
+    options = {k: v for k, v in vars(args).items()
+               if k in ("dataset", "model", "epochs", "batch_size", "lr", "optimizer", "seed") and v is not None}
+    name = f"{options.get('dataset', 'mnist')}-{options.get('model', 'mlp')}"
+    out_dir = args.out or os.path.join("runs", name)
+    result = train_classifier(out_dir, quick=args.quick, **options)
+    with open(os.path.join(out_dir, "result.json"), "w") as f:
+        json.dump(result, f, indent=2, default=str)
+    print(f"run written to {out_dir}/ (checkpoints, metrics.csv, curves.png, result.json)")
+    return 0
+
+
+def cmd_eval(args):
+    from .recipes.classifier import evaluate_checkpoint
+    evaluate_checkpoint(args.checkpoint)
+    return 0
 
 
 def build_parser():
@@ -42,10 +56,20 @@ def build_parser():
     run.add_argument("--out", help="output folder (default runs/NAME)")
     run.add_argument("--quick", action="store_true", help="a small, fast version")
     run.set_defaults(handler=cmd_run)
-    train = sub.add_parser("train", help="train the main model")
-    train.add_argument("--out", help="output folder")
+    train = sub.add_parser("train", help="train an image classifier (default: an MLP on MNIST)")
+    train.add_argument("--dataset", choices=["mnist", "fashion-mnist", "sign-language-mnist"])
+    train.add_argument("--model", help="a zoo model name (npgrad.models.MODELS)")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "rmsprop", "adagrad"])
+    train.add_argument("--seed", type=int)
+    train.add_argument("--out", help="output folder (default runs/DATASET-MODEL)")
     train.add_argument("--quick", action="store_true", help="a small, fast version")
     train.set_defaults(handler=cmd_train)
+    evaluate = sub.add_parser("eval", help="test accuracy of a checkpoint written by `npgrad train`")
+    evaluate.add_argument("checkpoint")
+    evaluate.set_defaults(handler=cmd_eval)
     return parser
 
 
@@ -53,8 +77,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except KeyError as error:
-        print(f"npgrad: {error.args[0]}", file=sys.stderr)
+    except (KeyError, ValueError, FileNotFoundError) as error:
+        print(f"npgrad: {error.args[0] if error.args else error}", file=sys.stderr)
         return 2
 
 

@@ -302,6 +302,15 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, *, loaders=()):
     return checkpoint
 
 
+def load_weights(path, model):
+    """Load only the model's weights from a checkpoint (or from a plain state_dict file),
+    leaving random state and everything else alone; returns what the file holds."""
+    saved = load(path)
+    is_checkpoint = isinstance(saved, dict) and "model" in saved and "rng" in saved
+    model.load_state_dict(saved["model"] if is_checkpoint else saved)
+    return saved
+
+
 def _restore_tuples(loaded, template):
     """JSON has no tuples: turn lists back into the tuples (and namedtuples, such as a
     scheduler's phases) that `template`, the live object's own state, has in the same place."""

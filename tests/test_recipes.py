@@ -54,3 +54,22 @@ def test_vanishing_gradients_lesson(tmp_path):
     assert result["first_to_last_ratio"]["relu"] > 1e-2
     assert result["final_train_loss"]["relu"] < 2.0 < result["final_train_loss"]["sigmoid"]
     assert (tmp_path / "grad_norms.png").exists() and (tmp_path / "loss.png").exists()
+
+
+def test_train_and_eval_commands(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "--quick", "--epochs", "2", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    losses = result["history"]["loss"]
+    assert losses[-1] < losses[0] and result["test_accuracy"] > 0.8
+    for name in ("best.safetensors", "last.safetensors", "metrics.csv", "curves.png", "config.json"):
+        assert (out / name).exists(), name
+    capsys.readouterr()
+    assert cli.main(["eval", str(out / "best.safetensors")]) == 0
+    assert f"{result['test_accuracy']:.2%}" in capsys.readouterr().out
+
+
+def test_eval_without_config_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "x.safetensors").write_bytes(b"")
+    assert cli.main(["eval", str(tmp_path / "x.safetensors")]) == 2
+    assert "config.json" in capsys.readouterr().err

@@ -69,3 +69,24 @@ def plot_curves(curves, path, xlabel="step", ylabel="loss", title=None, logy=Fal
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_history(history, path, title=None):
+    """Loss and accuracy per epoch, training and validation side by side (a History's dict)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            values = history.get(prefix + metric)
+            if values:
+                epochs = np.arange(1, len(values) + 1)
+                ax.plot(epochs, values, style, marker="o", ms=3, label=("validation " if prefix else "training ") + metric)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

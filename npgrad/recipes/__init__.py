@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 RECIPES = {}
-_MODULES = ["perceptron", "init_activations", "vanishing_gradients"]
+_MODULES = ["perceptron", "init_activations", "vanishing_gradients", "classifier"]
 
 
 @dataclass
