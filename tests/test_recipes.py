@@ -73,3 +73,31 @@ def test_eval_without_config_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "x.safetensors").write_bytes(b"")
     assert cli.main(["eval", str(tmp_path / "x.safetensors")]) == 2
     assert "config.json" in capsys.readouterr().err
+
+
+def test_overfitting_lesson(tmp_path):
+    models = _run_quick("overfitting", tmp_path)["models"]
+    small, large = models["too small (784-2-10)"], models["large (784-1024-1024-10)"]
+    assert large["history"]["loss"][-1] < large["history"]["loss"][0]
+    assert large["train_loss_at_best"] < small["train_loss_at_best"]          # capacity
+    assert large["test_accuracy"] > small["test_accuracy"] + 0.3
+    assert (tmp_path / "overfitting.png").exists()
+
+
+def test_optimizers_lesson(tmp_path):
+    rows = _run_quick("optimizers", tmp_path)["rows"]
+    assert len(rows) == 5
+    for row in rows:
+        assert row["final_train_loss"] < row["first_loss"], row["optimizer"]
+    assert (tmp_path / "optimizers.png").exists()
+
+
+def test_batch_size_lr_lesson(tmp_path):
+    rows = {(r["batch_size"], r["rule"]): r for r in _run_quick("batch-size-lr", tmp_path)["rows"]}
+    assert rows[256, "scaled + warmup"]["lr"] == 0.08
+    assert rows[256, "scaled + warmup"]["val_accuracy"] > rows[256, "fixed lr"]["val_accuracy"]
+
+
+def test_mnist1d_baselines_lesson(tmp_path):
+    measured = _run_quick("mnist1d-baselines", tmp_path)["test_accuracy"]
+    assert 0.2 < measured["logistic regression"] < measured["MLP"]

@@ -421,3 +421,18 @@ def test_best_checkpoint_remembers_the_best_of_the_run_before_resuming(tmp_path)
     resumed.fit(loader(x, y, 8), loader(x, y, 16), epochs=4, resume=last)
     assert resumed.history.history["val_loss"] == val_losses
     assert io.load(best)["epoch"] == 1  # 0.8 and 0.7 after the resume never beat epoch 0's 0.5
+
+
+def test_step_losses_records_each_steps_own_loss():
+    from npgrad.train import StepLosses
+    npgrad.manual_seed(0)
+    x, y = npgrad.randn(40, 3), npgrad.randint(0, 2, (40,))
+    model = npgrad.nn.Linear(3, 2)
+    recorder = StepLosses()
+    trainer = Trainer(model, npgrad.optim.SGD(model.parameters(), lr=0.1), npgrad.nn.CrossEntropyLoss(),
+                      callbacks=[recorder])
+    from npgrad.data import DataLoader, TensorDataset
+    trainer.fit(DataLoader(TensorDataset(x, y), batch_size=10), epochs=2)
+    assert len(recorder.losses) == 8
+    assert recorder.losses[-1] == trainer.step_logs["loss"]
+    assert trainer.history.history["loss"][0] == pytest.approx(np.mean(recorder.losses[:4]), rel=1e-6)

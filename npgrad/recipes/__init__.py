@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 RECIPES = {}
-_MODULES = ["perceptron", "init_activations", "vanishing_gradients", "classifier"]
+_MODULES = ["perceptron", "init_activations", "vanishing_gradients", "classifier", "optimizers",
+            "overfitting", "batch_size_lr", "mnist1d_baselines"]
 
 
 @dataclass

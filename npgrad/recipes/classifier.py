@@ -31,22 +31,19 @@ DEFAULTS = {"dataset": "mnist", "model": "mlp", "epochs": 15, "batch_size": 128,
 
 
 def load_data(dataset, seed, val_size, train_limit=None):
-    """(train, val, test) as (x float32 (N, 1, H, W) standardised, y int64) and the class names."""
+    """(train, val, test) as (x float32 (N, 1, H, W) standardised, y int64) and the class names.
+    Validation is the last val_size images of a seeded shuffle of the training set; train_limit
+    keeps only that many of the others for training."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(sorted(DATASETS))}")
     train, test = DATASETS[dataset](train=True), DATASETS[dataset](train=False)
     x, y = train.arrays()
     order = np.random.default_rng(seed).permutation(len(x))
-    x, y = x[order], y[order]
-    if train_limit:
-        x, y = x[:train_limit], y[:train_limit]
-        val_size = min(val_size, len(x) // 5)
+    train_part, val_part = order[:-val_size][:train_limit], order[-val_size:]
+    mean, std = float(x[train_part].mean()), float(x[train_part].std())
     x_test, y_test = test.arrays()
-    mean, std = float(x[:-val_size].mean()), float(x[:-val_size].std())
-    standardise = lambda images: (images - mean) / std  # noqa: E731
-    splits = ((standardise(x[:-val_size]), y[:-val_size]), (standardise(x[-val_size:]), y[-val_size:]),
-              (standardise(x_test), y_test))
-    return splits, list(train.classes)
+    splits = [((x[part] - mean) / std, y[part]) for part in (train_part, val_part)]
+    return splits + [((x_test - mean) / std, y_test)], list(train.classes)
 
 
 def build_model(config, in_shape, num_classes):
@@ -55,6 +52,14 @@ def build_model(config, in_shape, num_classes):
 
 def loader(split, batch_size, shuffle=False, seed=None):
     return DataLoader(TensorDataset(*split), batch_size=batch_size, shuffle=shuffle, generator=seed)
+
+
+def fit(model, optimizer, train, val, epochs, batch_size, seed, **trainer_options):
+    """Train model on the (x, y) arrays `train`, validating on `val` after each epoch, with
+    cross-entropy and accuracy; returns the Trainer (its .history holds the curves)."""
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], **trainer_options)
+    trainer.fit(loader(train, batch_size, True, seed), loader(val, 1000), epochs=epochs)
+    return trainer
 
 
 def train_classifier(out_dir, quick=False, progress=True, **options):
@@ -75,13 +80,11 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
     callbacks = [ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
                  ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
                  CSVLogger(os.path.join(out_dir, "metrics.csv"))] + ([ProgressBar()] if progress else [])
-    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"],
-                      scheduler=scheduler, callbacks=callbacks)
-    history = trainer.fit(loader(train, config["batch_size"], True, config["seed"]),
-                          loader(val, 1000), epochs=config["epochs"])
+    trainer = fit(model, optimizer, train, val, config["epochs"], config["batch_size"], config["seed"],
+                  scheduler=scheduler, callbacks=callbacks)
     load_weights(best, model)
     tested = trainer.evaluate(loader(test, 1000))
-    result = summarise(config, history.history, tested, out_dir)
+    result = summarise(config, trainer.history.history, tested, out_dir)
     print(f"\ntest accuracy {tested['accuracy']:.2%} (the epoch {result['best_epoch']} weights, "
           f"best on validation) - {config['dataset']}, {config['model']}")
     return result

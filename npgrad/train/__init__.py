@@ -5,6 +5,6 @@
 from . import callbacks, metrics  # noqa: F401
 from .callbacks import (  # noqa: F401
     Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, ProgressBar,
-    TerminateOnNaN)
+    StepLosses, TerminateOnNaN)
 from .metrics import accuracy, confusion_matrix, get_metric, register_metric, top_k_accuracy  # noqa: F401
 from .trainer import Trainer  # noqa: F401

@@ -61,6 +61,16 @@ class History(Callback):
         self.history = {name: list(values) for name, values in state["history"].items()}
 
 
+class StepLosses(Callback):
+    """Keeps every training step's own loss (not the epoch's running mean) in .losses."""
+
+    def __init__(self):
+        self.losses = []
+
+    def on_batch_end(self, trainer, step, logs):
+        self.losses.append(trainer.step_logs["loss"])
+
+
 def _rounded(logs):
     return {name: f"{value:.4g}" for name, value in logs.items()}
 

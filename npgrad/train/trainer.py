@@ -53,7 +53,8 @@ class Trainer:
     callbacks: see npgrad.train.callbacks. grad_clip_norm / grad_clip_value: clip the gradients
         before each step to this total 2-norm / element magnitude.
 
-    Attributes: history (the History of the last fit), epoch (how many epochs are done; the
+    Attributes: history (the History of the last fit), step_logs (the last batch's own loss and
+    metrics; callbacks get running means over the epoch), epoch (how many epochs are done; the
     index of the one running), global_step (optimizer steps taken in all), epochs (where fit
     stops), steps_per_epoch, stop_training (set it to stop).
     """
@@ -81,6 +82,7 @@ class Trainer:
         self.steps_per_epoch = None
         self.stop_training = False
         self.train_loader = self.val_loader = None
+        self.step_logs = {}
 
     # -- the loop --------------------------------------------------------------------------
     def fit(self, train_loader, val_loader=None, epochs=1, resume=None):
@@ -116,7 +118,8 @@ class Trainer:
         means = WeightedMeans()
         for step, batch in enumerate(self.train_loader):
             self._notify(callbacks, "on_batch_begin", step, {})
-            means.add(self.train_step(batch), samples_in(batch))
+            self.step_logs = self.train_step(batch)
+            means.add(self.step_logs, samples_in(batch))
             self.global_step += 1
             if self.scheduler is not None and self.scheduler_step == "batch":
                 self.scheduler.step()
