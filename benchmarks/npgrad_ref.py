@@ -15,7 +15,7 @@ sys.path.insert(0, BENCH_DIR)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import common  # noqa: E402
 
-WORKLOADS = ["mlp"]
+WORKLOADS = ["mlp", "cnn", "gan"]
 args = common.parse_args(__doc__, WORKLOADS)
 common.early_setup(args.threads)
 
@@ -34,10 +34,81 @@ def mlp():
                          nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 24))
 
 
+class CNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 32, 3, padding=1)
+        self.c2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.f1 = nn.Linear(3136, 128)
+        self.f2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.c1(x)), 2)
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        x = x.flatten(1)
+        return self.f2(F.relu(self.f1(x)))
+
+
+class Gen(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(100, 128 * 7 * 7)
+        self.bn0 = nn.BatchNorm2d(128)
+        self.dc1 = nn.ConvTranspose2d(128, 64, 4, 2, 1)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.dc2 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
+
+    def forward(self, z):
+        x = F.relu(self.bn0(self.fc(z).view(-1, 128, 7, 7)))
+        x = F.relu(self.bn1(self.dc1(x)))
+        return npgrad.tanh(self.dc2(x))
+
+
+class Disc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 64, 4, 2, 1)
+        self.c2 = nn.Conv2d(64, 128, 4, 2, 1)
+        self.bn = nn.BatchNorm2d(128)
+        self.fc = nn.Linear(128 * 7 * 7, 1)
+
+    def forward(self, x):
+        x = F.leaky_relu(self.c1(x), 0.2)
+        x = F.leaky_relu(self.bn(self.c2(x)), 0.2)
+        return self.fc(x.flatten(1))
+
+
+def gan(real, z):
+    """One D update and one G update (non-saturating loss, reusing the same fake batch)."""
+    G, D = Gen(), Disc()
+    optG = npgrad.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optD = npgrad.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    ones, zeros = npgrad.ones(64, 1), npgrad.zeros(64, 1)
+    bce = F.binary_cross_entropy_with_logits
+
+    def step():
+        fake = G(z)
+        optD.zero_grad(set_to_none=True)
+        lossD = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+        lossD.backward()
+        optD.step()
+        optG.zero_grad(set_to_none=True)
+        lossG = bce(D(fake), ones)
+        lossG.backward()
+        optG.step()
+        return lossD.item() + lossG.item()
+    return step, [G, D]
+
+
 def build(workload):
     a, b = (npgrad.from_numpy(t) for t in common.rand_batch(np, workload))
-    model = {"mlp": mlp}[workload]()
-    opt = npgrad.optim.Adam(model.parameters(), lr=1e-3)
+    if workload == "gan":
+        return gan(a, b)
+    model = {"mlp": mlp, "cnn": CNN}[workload]()
+    if workload == "cnn":
+        opt = npgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    else:
+        opt = npgrad.optim.Adam(model.parameters(), lr=1e-3)
 
     def step():
         opt.zero_grad(set_to_none=True)

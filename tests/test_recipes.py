@@ -101,3 +101,14 @@ def test_batch_size_lr_lesson(tmp_path):
 def test_mnist1d_baselines_lesson(tmp_path):
     measured = _run_quick("mnist1d-baselines", tmp_path)["test_accuracy"]
     assert 0.2 < measured["logistic regression"] < measured["MLP"]
+
+
+def test_sign_language_keras_lesson(tmp_path):
+    import os
+    data = os.environ.get("NPGRAD_DATA", "")
+    if not os.path.exists(os.path.join(data, "sign-language-mnist", "sign_mnist_train.csv.gz")):
+        pytest.skip("Sign Language MNIST not found under $NPGRAD_DATA")
+    result = _run_quick("sign-language-mlp", tmp_path)
+    assert result["parameters"] == 1_466_136
+    assert result["history"]["loss"][-1] < result["history"]["loss"][0]
+    assert result["test_accuracy"] > 3 / 24                                   # well above chance

@@ -10,3 +10,8 @@ from ..functional.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, kl_div, l1_loss, mse_loss,
     nll_loss)
 from ..functional.shape import one_hot, pad  # noqa: F401
+from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from ..functional.normalization import batch_norm  # noqa: F401
+from ..functional.pooling import (  # noqa: F401
+    adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+from ..functional.spatial import dropout2d, interpolate  # noqa: F401

@@ -1,0 +1,258 @@
+"""Convolution and transposed convolution, 1-D and 2-D: im2col, one GEMM, col2im.
+
+A convolution is a matrix product. im2col copies every window of the (padded) input into a
+column of `cols`, of shape (C*kh*kw, OH*OW*N); then y = W · cols with W the weight as an
+(O, C*kh*kw) matrix. Backward: dL/dW = dL/dy · cols^T, and dL/dx = col2im(W^T · dL/dy), where
+col2im adds every column back onto the pixels it was copied from (one strided add per kernel
+offset). A transposed convolution is the same linear map run the other way round: its forward
+is the convolution's input gradient (W^T ·, col2im) and its input gradient is a convolution
+(im2col, W ·). With groups, channels and weight rows split into `groups` independent blocks and
+the GEMM is one batched matmul over the blocks.
+
+Memory layout. Inside these ops a batch of feature maps is a (C, H, W, N) array, the batch
+innermost: every im2col copy and col2im add then moves long contiguous runs (OW*N numbers)
+rather than rows of OW, and the GEMM result W · cols, of shape (O, OH*OW*N), already is the
+output in that layout. It is returned as an (N, O, OH, OW) view of that memory (a transpose, no
+copy). Elementwise ops and pooling keep their input's memory order, so the next conv usually
+finds its input already laid out as it wants it.
+
+Inputs may be unbatched, (C, H, W) for 2-D and (C, L) for 1-D, as in PyTorch.
+"""
+import numpy as np
+
+from ..autograd import Function
+from ._windows import as_planes, expand, from_planes, make_window
+
+
+# --------------------------------------------------------------------------- layout helpers
+def _to_chwn(x):
+    return x.transpose(1, 2, 3, 0)  # (N, C, H, W) -> (C, H, W, N), a view
+
+
+def _from_chwn(a):
+    return a.transpose(3, 0, 1, 2)  # (C, H, W, N) -> (N, C, H, W), a view
+
+
+def _as_matrix(x):
+    """(N, C, H, W) maps as the (C, H*W*N) matrix the GEMMs take; copies only when x is not
+    already (C, H, W, N) in memory."""
+    return _to_chwn(x).reshape(x.shape[1], -1)
+
+
+def _from_matrix(matrix, height, width, batch):
+    """A (C, H*W*N) GEMM result as (N, C, H, W) maps (a view)."""
+    return _from_chwn(matrix.reshape(-1, height, width, batch))
+
+
+def im2col(x, window):
+    """cols[c, i, j, oh, ow, n] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw], as a
+    (C*kh*kw, OH*OW*N) matrix: one strided copy per kernel offset (i, j)."""
+    n, c = x.shape[:2]
+    if window.padded == window.size:
+        padded = np.ascontiguousarray(_to_chwn(x))  # free when x is already (C, H, W, N)
+    else:
+        padded = np.zeros((c,) + window.padded + (n,), x.dtype)
+        padded[:, window.interior()[0], window.interior()[1]] = _to_chwn(x)
+    cols = np.empty((c, window.kernel[0] * window.kernel[1]) + window.out + (n,), x.dtype)
+    for k, (rows, columns) in enumerate(window.offset_slices()):
+        cols[:, k] = padded[:, rows, columns]
+    return cols.reshape(-1, window.out[0] * window.out[1] * n)
+
+
+def col2im(cols, window, batch):
+    """The adjoint of im2col: add each column's numbers back onto the pixels they came from.
+    (C*kh*kw, OH*OW*N) -> (N, C, H, W) maps (a view of a (C, H, W, N) array)."""
+    cols = cols.reshape((-1, window.kernel[0] * window.kernel[1]) + window.out + (batch,))
+    padded = np.zeros((cols.shape[0],) + window.padded + (batch,), cols.dtype)
+    for k, (rows, columns) in enumerate(window.offset_slices()):
+        padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
+    rows, columns = window.interior()
+    return _from_chwn(padded[:, rows, columns])
+
+
+# --------------------------------------------------------------------------- the three GEMMs
+def _by_group(matrix, groups):
+    return matrix.reshape(groups, -1, matrix.shape[-1])  # (R, M) -> (groups, R/groups, M)
+
+
+def _kernel_matrix(weight, groups):
+    """A conv weight (O, C/g, kh, kw) as `groups` matrices of shape (O/g, C/g*kh*kw)."""
+    return weight.reshape(groups, weight.shape[0] // groups, -1)
+
+
+def _apply_kernel(kernel, cols, groups):
+    return np.matmul(kernel, _by_group(cols, groups)).reshape(-1, cols.shape[1])  # y = W · cols
+
+
+def _apply_kernel_transposed(kernel, y, groups, out=None):
+    """W^T · y, written into `out` (a (C*kh*kw, M) matrix) when given."""
+    out = None if out is None else _by_group(out, groups)
+    return np.matmul(kernel.transpose(0, 2, 1), _by_group(y, groups), out=out).reshape(-1, y.shape[1])
+
+
+def _kernel_grad(grad_y, cols, groups, shape):
+    # dL/dW = dL/dy · cols^T, block by block
+    return np.matmul(_by_group(grad_y, groups), _by_group(cols, groups).transpose(0, 2, 1)).reshape(shape)
+
+
+class Convolution(Function):
+    """y = W · im2col(x) + b on (N, C, H, W) maps; W is (O, C/groups, kh, kw)."""
+
+    def forward(self, x, weight, bias=None, *, window, groups):
+        self.x, self.weight, self.window, self.groups = x, weight, window, groups
+        y = _apply_kernel(_kernel_matrix(weight, groups), im2col(x, window), groups)
+        if bias is not None:
+            y += bias[:, None]
+        return _from_matrix(y, *window.out, x.shape[0])
+
+    def backward(self, grad):
+        grad_y = _as_matrix(grad)  # (O, OH*OW*N)
+        grad_x = grad_w = grad_b = cols = None
+        if self.needs_input_grad[1]:
+            # cols is kh*kw times the size of x: rather than hold it from forward to backward,
+            # make it again (one copy; measured faster, as it keeps the memory footprint down)
+            cols = im2col(self.x, self.window)
+            grad_w = _kernel_grad(grad_y, cols, self.groups, self.weight.shape)
+        if self.needs_input_grad[0]:  # dL/dx = col2im(W^T · dL/dy), written over cols, now unused
+            kernel = _kernel_matrix(self.weight, self.groups)
+            grad_cols = _apply_kernel_transposed(kernel, grad_y, self.groups, out=cols)
+            grad_x = col2im(grad_cols, self.window, self.x.shape[0])
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            grad_b = grad_y.sum(axis=1)  # dL/db = dL/dy summed over every position
+        return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
+
+
+class TransposedConvolution(Function):
+    """y = col2im(W^T · x) + b: the adjoint of a Convolution whose weight W (C_in, C_out/groups,
+    kh, kw) maps C_out channels to C_in; `window` is that convolution's, on the output plane."""
+
+    def forward(self, x, weight, bias=None, *, window, groups):
+        self.x, self.weight, self.window, self.groups = x, weight, window, groups
+        cols = _apply_kernel_transposed(_kernel_matrix(weight, groups), _as_matrix(x), groups)
+        y = col2im(cols, window, x.shape[0])
+        if bias is not None:
+            y += bias[:, None, None]
+        return y
+
+    def backward(self, grad):
+        cols = im2col(grad, self.window)
+        grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[0]:  # dL/dx = W · im2col(dL/dy): a convolution of the gradient
+            grad_x = _apply_kernel(_kernel_matrix(self.weight, self.groups), cols, self.groups)
+            grad_x = _from_matrix(grad_x, *self.window.out, grad.shape[0])
+        if self.needs_input_grad[1]:  # dL/dW = x · im2col(dL/dy)^T
+            grad_w = _kernel_grad(_as_matrix(self.x), cols, self.groups, self.weight.shape)
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
+
+
+# --------------------------------------------------------------------------- checks and geometry
+def _check_operands(where, dims, input, weight, bias, groups, transposed):
+    if weight.ndim != dims + 2:
+        raise ValueError(f"{where}: expected a {dims + 2}-D weight, got weight of shape {tuple(weight.shape)}")
+    if input.dtype != weight.dtype or input.dtype.kind != "f":
+        raise TypeError(f"{where}: input ({input.dtype}) and weight ({weight.dtype}) must have the "
+                        f"same floating dtype")
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{where}: groups must be a positive int dividing the weight's first "
+                         f"dimension, got groups={groups} for weight of shape {tuple(weight.shape)}")
+    # a conv weight is (out, in/groups, *kernel), a transposed conv's (in, out/groups, *kernel)
+    in_channels, out_channels = weight.shape[0], weight.shape[1] * groups
+    if not transposed:
+        in_channels, out_channels = out_channels, in_channels
+    if input.ndim in (dims + 1, dims + 2) and input.shape[-dims - 1] != in_channels:
+        raise ValueError(f"{where}: expected input with {in_channels} channels, got input of shape "
+                         f"{tuple(input.shape)}")
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(f"{where}: expected a bias of shape ({out_channels},), got {tuple(bias.shape)}")
+
+
+def _padding(where, padding, dims, kernel, stride, dilation):
+    """(pad_before, pad_after) per axis from an int, a tuple, 'valid' or 'same'."""
+    if padding == "valid":
+        return (0,) * dims, (0,) * dims
+    if padding == "same":  # d (k - 1) in total, the odd one on the far side, as PyTorch
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{where}: padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return tuple(t // 2 for t in total), tuple(t - t // 2 for t in total)
+    if isinstance(padding, str):
+        raise ValueError(f"{where}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
+    pad = expand(padding, dims, "padding", where)
+    if min(pad) < 0:
+        raise ValueError(f"{where}: padding must be non-negative, got {padding!r}")
+    return pad, pad
+
+
+def _apply(function, x, weight, bias, **options):
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return function.apply(*inputs, **options)
+
+
+def _planar_weight(weight, dims):
+    return weight if dims == 2 else weight.unsqueeze(2)  # (O, C, k) -> (O, C, 1, k)
+
+
+# --------------------------------------------------------------------------- public API
+def convolution(where, dims, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv1d (dims=1) and conv2d (dims=2); errors name `where` (the op or the layer)."""
+    _check_operands(where, dims, input, weight, bias, groups, transposed=False)
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = expand(stride, dims, "stride", where), expand(dilation, dims, "dilation", where)
+    pad_before, pad_after = _padding(where, padding, dims, kernel, stride, dilation)
+    x, batch = as_planes(where, input, dims)
+    window = make_window(where, dims, input.shape, kernel, stride, dilation, pad_before, pad_after)
+    y = _apply(Convolution, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
+    return from_planes(y, batch, dims)
+
+
+def transposed_convolution(where, dims, input, weight, bias=None, stride=1, padding=0,
+                           output_padding=0, groups=1, dilation=1):
+    """conv_transpose1d and conv_transpose2d; errors name `where` (the op or the layer)."""
+    _check_operands(where, dims, input, weight, bias, groups, transposed=True)
+    kernel = tuple(weight.shape[2:])
+    stride, dilation = expand(stride, dims, "stride", where), expand(dilation, dims, "dilation", where)
+    pad = expand(padding, dims, "padding", where)
+    extra = expand(output_padding, dims, "output_padding", where)
+    if any(e >= max(s, d) or e < 0 for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{where}: output_padding must be smaller than either stride or dilation, "
+                         f"got output_padding={extra}, stride={stride}, dilation={dilation}")
+    x, batch = as_planes(where, input, dims)
+    # H_out = (H - 1) s - 2 p + d (k - 1) + output_padding + 1; the convolution this is the
+    # adjoint of slides over (H_out, W_out), padded by p, and gives back (H, W) windows
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
+                 for n, s, p, d, k, e in zip(input.shape[-dims:], stride, pad, dilation, kernel, extra))
+    if min(size) < 1:
+        raise ValueError(f"{where}: input of shape {tuple(input.shape)} gives an empty output {size}")
+    window = make_window(where, dims, (1, 1) + size, kernel, stride, dilation, pad, pad,
+                         out=input.shape[-dims:])
+    y = _apply(TransposedConvolution, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
+    return from_planes(y, batch, dims)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation, as in PyTorch) of (N, C, L) by a (O, C/groups, k) weight."""
+    return convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as in PyTorch) of (N, C, H, W) by a (O, C/groups, kh, kw)
+    weight. Output size per axis: floor((H + 2 p - d (k - 1) - 1) / s) + 1. padding may be an int,
+    a pair, 'valid' (0) or 'same' (stride 1 only; with an even kernel the extra row/column of
+    padding goes at the bottom/right)."""
+    return convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution of (N, C_in, L) by a (C_in, C_out/groups, k) weight."""
+    return transposed_convolution("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution ("deconvolution") of (N, C_in, H, W) by a (C_in, C_out/groups,
+    kh, kw) weight: the input gradient of conv2d with that weight. Output size per axis:
+    (H - 1) s - 2 p + d (k - 1) + output_padding + 1."""
+    return transposed_convolution("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation)

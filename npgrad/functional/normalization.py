@@ -1,0 +1,99 @@
+"""Normalization: batch_norm, one fused Function with a hand-written backward.
+
+Batch norm normalises every channel (dim 1) over all the other dims, the batch and the spatial
+ones: x_hat = (x - mean) / sqrt(var + eps), y = weight * x_hat + bias.
+"""
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from ._windows import in_layout_of
+
+
+def _channel_axes(x):
+    return (0,) + tuple(range(2, x.ndim))  # every axis but the channels
+
+
+def _per_channel(values, x):
+    """A (C,) array shaped to broadcast along dim 1 of x."""
+    return values.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+class BatchNorm(Function):
+    """With batch statistics (training) or with fixed running statistics (evaluation).
+    In training, running_mean and running_var (when given) are updated in place:
+    r = (1 - momentum) r + momentum * batch value, with the unbiased variance, as PyTorch."""
+
+    def forward(self, x, weight=None, bias=None, *, running_mean, running_var, training, momentum, eps):
+        axes, count = _channel_axes(x), x.size // x.shape[1]
+        if training:
+            mean = x.mean(axis=axes)
+            centered = x - _per_channel(mean, x)
+            var = np.mean(centered * centered, axis=axes)  # biased: the one that normalises
+            if running_mean is not None:
+                _update(running_mean, mean, momentum)
+                _update(running_var, var * (count / max(count - 1, 1)), momentum)
+        else:
+            centered, var = x - _per_channel(running_mean, x), running_var
+        self.training, self.count, self.weight = training, count, weight
+        self.inv_std = 1 / np.sqrt(var + eps)
+        self.x_hat = centered
+        self.x_hat *= _per_channel(self.inv_std, x)
+        # x_hat is kept for backward, so y never shares its memory
+        y = self.x_hat * _per_channel(weight, x) if weight is not None else self.x_hat.copy()
+        if bias is not None:
+            y += _per_channel(bias, x)
+        return y
+
+    def backward(self, grad):
+        x_hat, axes, grad = self.x_hat, _channel_axes(grad), in_layout_of(grad, self.x_hat)
+        sum_grad = grad.sum(axis=axes)                  # dL/dbias = sum of dL/dy
+        sum_grad_x_hat = (grad * x_hat).sum(axis=axes)  # dL/dweight = sum of dL/dy * x_hat
+        grad_x = None
+        if self.needs_input_grad[0]:
+            scale = self.inv_std if self.weight is None else self.weight * self.inv_std
+            if self.training:  # mean and var depend on x too:
+                # dL/dx = w / std * (dL/dy - mean(dL/dy) - x_hat * mean(dL/dy * x_hat))
+                grad_x = grad - _per_channel(sum_grad / self.count, grad)
+                grad_x -= x_hat * _per_channel(sum_grad_x_hat / self.count, grad)
+                grad_x *= _per_channel(scale, grad)
+            else:  # dL/dx = w / std * dL/dy
+                grad_x = grad * _per_channel(scale, grad)
+        return grad_x, sum_grad_x_hat, sum_grad
+
+
+def _update(running, batch_value, momentum):
+    running *= 1 - momentum
+    running += momentum * batch_value
+
+
+def batch_normalization(where, input, running_mean, running_var, weight=None, bias=None, training=False,
+                        momentum=0.1, eps=1e-5):
+    """batch_norm; errors name `where` (the op or the layer)."""
+    if input.ndim < 2 or input.dtype.kind != "f":
+        raise ValueError(f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
+                         f"{input.dtype} input of shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    stats = [s.data if isinstance(s, Tensor) else s for s in (running_mean, running_var)]
+    named = (("running_mean", stats[0]), ("running_var", stats[1]), ("weight", weight), ("bias", bias))
+    for name, value in named:
+        if value is not None and tuple(value.shape) != (channels,):
+            raise ValueError(f"{where}: expected {name} of shape ({channels},) for input of shape "
+                             f"{tuple(input.shape)}, got {tuple(value.shape)}")
+    if not training and (stats[0] is None or stats[1] is None):
+        raise ValueError(f"{where}: running_mean and running_var are needed when training=False")
+    if training and input.numel() // channels <= 1:
+        raise ValueError(f"{where}: expected more than 1 value per channel when training, got input "
+                         f"of shape {tuple(input.shape)}")
+    return BatchNorm.apply(input, weight, bias, running_mean=stats[0], running_var=stats[1],
+                           training=bool(training), momentum=float(momentum), eps=float(eps))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel (dim 1) of (N, C), (N, C, L) or (N, C, H, W) input over every other
+    dim: with the batch's mean and biased variance when training (and then update running_mean
+    and running_var in place, if given, with momentum and the unbiased variance), or with
+    running_mean and running_var otherwise. weight and bias (C,) scale and shift the result."""
+    return batch_normalization("batch_norm", input, running_mean, running_var, weight, bias, training,
+                               momentum, eps)

@@ -1,0 +1,193 @@
+"""Pooling: max and average over sliding windows (1-D and 2-D) and adaptive average pooling.
+
+Windowed pooling loops over the kh*kw kernel offsets, never over pixels: the pixel at offset
+(i, j) of every window is one strided view of the padded input (see _windows.py), so a 2x2
+max pool is three np.maximum calls over whole arrays. Results keep the input's memory layout.
+1-D pooling is 2-D pooling on planes of height 1. Inputs may be unbatched, as in PyTorch.
+"""
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from ._windows import as_planes, expand, from_planes, in_layout_of, make_window, pad_planes, window_count
+
+
+def _window_max(padded, window):
+    """Each window's maximum, and `winner`: the kernel offset k (row-major) that holds it. An
+    offset that strictly beats every earlier one becomes the winner, so the winner is the largest
+    such k and, when values tie, the first one keeps it, as in PyTorch."""
+    offsets = window.offset_slices()
+    best = np.copy(padded[(..., *next(offsets))], order="K")
+    winner = np.zeros_like(best, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1] - 1))
+    for k, (rows, cols) in enumerate(offsets, start=1):
+        candidate = padded[..., rows, cols]
+        np.maximum(winner, np.multiply(candidate > best, k, dtype=winner.dtype), out=winner)
+        np.maximum(best, candidate, out=best)
+    return best, winner
+
+
+class MaxPool(Function):
+    """y = the largest value of each window; dL/dx gets each window's dL/dy at its maximum."""
+
+    def forward(self, x, *, window):
+        self.window, self.padded = window, pad_planes(x, window, -np.inf)
+        y, self.winner = _window_max(self.padded, window)
+        return y
+
+    def backward(self, grad):
+        grad = in_layout_of(grad, self.winner)
+        grad_padded = np.zeros_like(self.padded)  # in the input's memory layout
+        for k, (rows, cols) in enumerate(self.window.offset_slices()):
+            target = grad_padded[..., rows, cols]
+            if self.window.overlapping:  # dL/dx = dL/dy where x won, summed over x's windows
+                target += grad * (self.winner == k)
+            else:  # each pixel is in one window at most: write, no need to read and add
+                np.multiply(grad, self.winner == k, out=target)
+        return grad_padded[(..., *self.window.interior())]
+
+
+class AvgPool(Function):
+    """y = (sum of each window) / divisor, divisor an (OH, OW) array of window sizes."""
+
+    def forward(self, x, *, window, divisor):
+        self.window, self.divisor, self.padded = window, divisor, pad_planes(x, window, 0)
+        offsets = window.offset_slices()
+        total = np.copy(self.padded[(..., *next(offsets))], order="K")
+        for rows, cols in offsets:
+            total += self.padded[..., rows, cols]
+        total /= divisor
+        return total
+
+    def backward(self, grad):
+        share = in_layout_of(grad, self.padded) / self.divisor  # dL/dx = dL/dy / divisor, per window pixel
+        grad_padded = np.zeros_like(self.padded)
+        for rows, cols in self.window.offset_slices():
+            grad_padded[..., rows, cols] += share  # overlapping windows add up
+        return grad_padded[(..., *self.window.interior())]
+
+
+class AdaptiveAvgPool(Function):
+    """y = R x C^T for every (n, c) plane, with R (OH, H) and C (OW, W) averaging matrices."""
+
+    def forward(self, x, *, rows, cols):
+        self.rows, self.cols = rows, cols
+        return rows @ x @ cols.T
+
+    def backward(self, grad):
+        return self.rows.T @ grad @ self.cols  # dL/dx = R^T dL/dy C
+
+
+# --------------------------------------------------------------------------- geometry
+def _pool_window(where, dims, input, kernel_size, stride, padding, dilation, ceil_mode):
+    if input.dtype.kind != "f":
+        raise TypeError(f"{where}: expected a floating input, got {input.dtype}")
+    kernel = expand(kernel_size, dims, "kernel_size", where)
+    stride = kernel if stride in (None, (), []) else expand(stride, dims, "stride", where)
+    pad, dilation = expand(padding, dims, "padding", where), expand(dilation, dims, "dilation", where)
+    if any(p > k // 2 or p < 0 for p, k in zip(pad, kernel)):
+        raise ValueError(f"{where}: padding must be between 0 and half of kernel_size, got "
+                         f"padding={pad} for kernel_size={kernel}")
+    out, pad_after = [], []
+    for n, k, s, p, d in zip(input.shape[-dims:], kernel, stride, pad, dilation):
+        count = window_count(n, d * (k - 1) + 1, s, 2 * p, ceil_mode)
+        if ceil_mode and (count - 1) * s >= n + p:  # the last window must start in the input or left pad
+            count -= 1
+        out.append(count)
+        pad_after.append(max(p, (count - 1) * s + d * (k - 1) + 1 - n - p))  # room for ceil_mode's last
+    return make_window(where, dims, input.shape, kernel, stride, dilation, pad, tuple(pad_after),
+                       out=tuple(out) if min(out) > 0 else None)
+
+
+def _window_sizes(n, kernel, stride, pad, out, count_include_pad):
+    """How many pixels each of `out` windows averages along one axis: windows are cut at the
+    padded border (ceil_mode's last one may overhang it), and at the input's when padding
+    does not count."""
+    start = np.arange(out) * stride - pad
+    end = np.minimum(start + kernel, n + pad)
+    if not count_include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, n)
+    return end - start
+
+
+def _average_matrix(size, out, dtype):
+    """(out, size): row i averages the inputs [floor(i size / out), ceil((i + 1) size / out))."""
+    i = np.arange(out)
+    start, end = i * size // out, -(-(i + 1) * size // out)
+    inside = (np.arange(size) >= start[:, None]) & (np.arange(size) < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+# --------------------------------------------------------------------------- public API
+def max_pool(where, dims, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False):
+    """max_pool1d (dims=1) and max_pool2d (dims=2); errors name `where` (the op or the layer)."""
+    x, batch = as_planes(where, input, dims)
+    window = _pool_window(where, dims, input, kernel_size, stride, padding, dilation, ceil_mode)
+    y = from_planes(MaxPool.apply(x, window=window), batch, dims)
+    if not return_indices:
+        return y
+    _, winner = _window_max(pad_planes(x.data, window, -np.inf), window)
+    return y, Tensor(_flat_indices(winner, window).reshape(y.shape))
+
+
+def _flat_indices(winner, window):
+    """Where each maximum sits in its input plane, as an index into the flattened (H, W) plane."""
+    kw, (sh, sw), (dh, dw), (top, left) = window.kernel[1], window.stride, window.dilation, window.pad_before
+    row = np.arange(window.out[0])[:, None] * sh - top + (winner // kw) * dh  # offset k: (k // kw, k % kw)
+    col = np.arange(window.out[1]) * sw - left + (winner % kw) * dw
+    return (row * window.size[1] + col).astype(np.int64)
+
+
+def avg_pool(where, dims, input, kernel_size, stride=None, padding=0, ceil_mode=False,
+             count_include_pad=True, divisor_override=None):
+    """avg_pool1d and avg_pool2d; errors name `where` (the op or the layer)."""
+    x, batch = as_planes(where, input, dims)
+    window = _pool_window(where, dims, input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        divisor = np.full(window.out, divisor_override, x.dtype)
+    else:
+        sizes = [_window_sizes(n, k, s, p, o, count_include_pad) for n, k, s, p, o in
+                 zip(window.size, window.kernel, window.stride, window.pad_before, window.out)]
+        divisor = np.outer(*sizes).astype(x.dtype)
+    return from_planes(AvgPool.apply(x, window=window, divisor=divisor), batch, dims)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of (N, C, L); stride defaults to kernel_size."""
+    return max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of (N, C, H, W); stride defaults to kernel_size; padding (at most half
+    the kernel) is -inf. ceil_mode rounds the window count up, as long as the last window starts
+    inside the input or its left padding. return_indices also gives each maximum's index in
+    its flattened input plane (int64), as PyTorch does."""
+    return max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of (N, C, L); see avg_pool2d."""
+    return avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over windows of (N, C, H, W). Zero padding counts in the mean when
+    count_include_pad; the part of a ceil_mode window beyond the padding never does."""
+    return avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                    divisor_override)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W);
+    output_size is an int, or a pair whose None entries keep the input's size."""
+    x, batch = as_planes("adaptive_avg_pool2d", input, 2)
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    out = tuple(n if o is None else o for n, o in zip(x.shape[2:], sizes))
+    if len(sizes) != 2 or not all(isinstance(o, (int, np.integer)) and o > 0 for o in out):
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair of "
+                         f"positive ints (or None), got {output_size!r}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got {input.dtype}")
+    rows, cols = (_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
+    return from_planes(AdaptiveAvgPool.apply(x, rows=rows, cols=cols), batch, 2)

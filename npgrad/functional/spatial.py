@@ -1,0 +1,88 @@
+"""Ops on feature maps beside conv and pooling: channel dropout (dropout2d) and nearest-neighbour
+resizing (interpolate)."""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..random import default_generator
+from ..tensor import Tensor
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """While training, zero whole channels of (N, C, H, W) input (or (N, C, L), as PyTorch does
+    for 3-D input) with probability p and scale the kept ones by 1 / (1 - p); the identity
+    otherwise. The mask is one number per (sample, channel), broadcast over the map.
+    `inplace` is accepted for PyTorch compatibility; the result is always a new tensor."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout2d: p must be a probability in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) or a 3-D one (N, C, L), got "
+                         f"input of shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    keep = default_generator().random(input.shape[:2] + (1,) * (input.ndim - 2), dtype=np.float32) >= p
+    mask = keep.astype(input.dtype) * (1 / (1 - p) if p < 1 else 0.0)
+    return input * Tensor(mask)
+
+
+class NearestResize(Function):
+    """y[..., i, j] = x[..., rows[i], cols[j]]: each output pixel copies its nearest source pixel."""
+
+    def forward(self, x, *, sources):
+        self.sources, self.in_shape = sources, x.shape
+        for axis, source in enumerate(sources, start=x.ndim - len(sources)):
+            x = np.take(x, source, axis=axis)
+        return x
+
+    def backward(self, grad):
+        # dL/dx[p] = sum of dL/dy over the output pixels that copied p
+        for axis, source in enumerate(self.sources, start=grad.ndim - len(self.sources)):
+            grad = _sum_copies(grad, source, axis, self.in_shape[axis])
+        return grad
+
+
+def _sum_copies(grad, source, axis, size):
+    """Along `axis`, add up the gradient of every output that copied the same input. source is
+    sorted, so the copies of one input are a run: np.add.reduceat sums each run."""
+    run_starts = np.flatnonzero(np.diff(source, prepend=-1))
+    sums = np.add.reduceat(grad, run_starts, axis=axis)
+    if len(run_starts) == size:  # every input was copied (upsampling)
+        return sums
+    out = np.zeros(grad.shape[:axis] + (size,) + grad.shape[axis + 1:], grad.dtype)
+    out[(slice(None),) * axis + (source[run_starts],)] = sums
+    return out
+
+
+def _nearest_sources(in_size, out_size, scale_factor):
+    """PyTorch's 'nearest' rule: output i copies input floor(i * scale), scale = 1 / scale_factor
+    when one is given and in_size / out_size otherwise, computed in float32."""
+    scale = np.float32(1 / scale_factor) if scale_factor else np.float32(in_size) / np.float32(out_size)
+    source = np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64)
+    return np.minimum(source, in_size - 1)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None):
+    """Resize the spatial dims of (N, C, L) or (N, C, H, W) input to `size`, or by `scale_factor`
+    (output size floor(in * factor)). Only mode='nearest' is implemented."""
+    if mode != "nearest":
+        raise ValueError(f"interpolate: only mode='nearest' is implemented, got {mode!r}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got input of "
+                         f"shape {tuple(input.shape)}")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    spatial = tuple(input.shape[2:])
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * len(spatial)
+        factors = (None,) * len(spatial)
+    else:
+        many = isinstance(scale_factor, (tuple, list))
+        factors = tuple(scale_factor) if many else (scale_factor,) * len(spatial)
+        sizes = tuple(math.floor(n * f) for n, f in zip(spatial, factors))
+        factors = (None,) * len(spatial) if recompute_scale_factor else factors
+    if len(sizes) != len(spatial) or min(sizes) < 1:
+        raise ValueError(f"interpolate: cannot resize input of shape {tuple(input.shape)} to {sizes}")
+    sources = tuple(_nearest_sources(n, m, f) for n, m, f in zip(spatial, sizes, factors))
+    return NearestResize.apply(input, sources=sources)

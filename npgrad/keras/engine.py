@@ -1,0 +1,187 @@
+"""The symbolic side of the functional API: KerasTensor, the Layer base class and Input.
+
+Calling a layer on a KerasTensor runs nothing: the layer builds its npgrad modules for that
+input shape (the first time), works out the output shape, and returns a new KerasTensor
+that remembers the layer and its inputs. Model(inputs, outputs) later walks those links
+back from the outputs and replays them on real Tensors. Calling a layer on a real Tensor
+runs it (building it first from the tensor's shape if needed).
+
+Shapes are Keras's: a tuple whose first entry, the batch size, is None, e.g. (None, 784).
+"""
+import itertools
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from ..nn.module import Module
+from ..tensor import Tensor
+
+_name_counters = defaultdict(itertools.count)
+
+
+def unique_name(base):
+    """'dense', then 'dense_1', 'dense_2', ... as Keras numbers its layers and models."""
+    number = next(_name_counters[base])
+    return base if number == 0 else f"{base}_{number}"
+
+
+def clear_session():
+    """Restart layer and model numbering (the next Dense is 'dense' again), as in Keras."""
+    _name_counters.clear()
+
+
+def snake_case(class_name):
+    """'Dense' -> 'dense', 'MaxPooling2D' -> 'max_pooling2d', 'BatchNormalization' -> 'batch_normalization'."""
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+class KerasTensor:
+    """A placeholder for the output of `layer` applied to `inputs` (a KerasTensor or a list
+    of them; None for a model input). It holds a shape, never values."""
+
+    def __init__(self, shape, layer, inputs=None):
+        self.shape = tuple(shape)
+        self.layer = layer
+        self.inputs = inputs
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def parents(self):
+        if self.inputs is None:
+            return []
+        return list(self.inputs) if isinstance(self.inputs, list) else [self.inputs]
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, from {self.layer.name}>"
+
+
+def shape_of(inputs):
+    """The Keras shape (batch as None) of a KerasTensor or Tensor, or a list of them."""
+    if isinstance(inputs, (list, tuple)):
+        return [shape_of(x) for x in inputs]
+    if isinstance(inputs, KerasTensor):
+        return inputs.shape
+    return (None, *inputs.shape[1:])
+
+
+def _is_symbolic(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return any(isinstance(x, KerasTensor) for x in inputs)
+    return isinstance(inputs, KerasTensor)
+
+
+class Layer(Module):
+    """A Keras layer: an npgrad Module that builds its inner modules once it knows its input shape.
+
+    Subclasses implement build(input_shape), compute_output_shape(input_shape) and
+    forward(x); input_shape is a Keras shape (or a list of them for merge layers).
+    `input_shape=(784,)` on a Sequential model's first layer declares the model's input, as
+    in Keras 2.
+    """
+
+    def __init__(self, name=None, input_shape=None):
+        super().__init__()
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.declared_input_shape = None if input_shape is None else (None, *_as_shape_tuple(input_shape))
+        self.built_input_shape = None
+
+    @property
+    def built(self):
+        return self.built_input_shape is not None
+
+    def __call__(self, inputs, *args, **kwargs):
+        if _is_symbolic(inputs):
+            return self._call_symbolic(inputs)
+        self._build_once(shape_of(inputs))
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _call_symbolic(self, inputs):
+        input_shape = shape_of(inputs)
+        self._build_once(input_shape)
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else inputs
+        return KerasTensor(self.compute_output_shape(input_shape), layer=self, inputs=inputs)
+
+    def _build_once(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built_input_shape = input_shape
+        elif not _compatible(self.built_input_shape, input_shape):
+            raise ValueError(f"{self.describe()}: expected input of shape {_text(self.built_input_shape)}, "
+                             f"got {_text(input_shape)}")
+
+    def build(self, input_shape):
+        """Create the npgrad modules for inputs of `input_shape` (nothing for layers without weights)."""
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def describe(self):
+        """'dense_1 (Dense)', the way errors and summaries name a layer."""
+        return f"{self.name} ({type(self).__name__})"
+
+    def get_weights(self):
+        return get_weights(self)
+
+    def set_weights(self, weights):
+        set_weights(self, weights, self.describe())
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+
+def get_weights(module):
+    """Copies of the module's parameters, in parameters() order (npgrad's layouts: a Dense
+    kernel is (units, inputs), PyTorch's Linear weight, not Keras's (inputs, units))."""
+    return [param.data.copy() for param in module.parameters()]
+
+
+def set_weights(module, weights, owner):
+    """Copy arrays into the module's parameters, in the order and shapes get_weights gives."""
+    params = list(module.parameters())
+    if len(weights) != len(params):
+        raise ValueError(f"{owner}: expected {len(params)} weight arrays, got {len(weights)}")
+    for param, value in zip(params, weights):
+        value = np.asarray(value)
+        if value.shape != param.shape:
+            raise ValueError(f"{owner}: expected a weight of shape {tuple(param.shape)}, got {value.shape}")
+        param.data[...] = value
+
+
+def _compatible(built, given):
+    """Shapes agree where both are known (None matches anything)."""
+    if isinstance(built, list) or isinstance(given, list):
+        return (isinstance(built, list) and isinstance(given, list) and len(built) == len(given)
+                and all(map(_compatible, built, given)))
+    return len(built) == len(given) and all(a is None or b is None or a == b for a, b in zip(built, given))
+
+
+def _as_shape_tuple(shape):
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
+def _text(shape):
+    return ", ".join(map(_text, shape)) if isinstance(shape, list) else str(tuple(shape))
+
+
+class InputLayer(Layer):
+    """Where data enters a model: each batch is checked against the declared shape (as every
+    layer's input is, in Layer.__call__), turned into a Tensor if it is an array, and passed on."""
+
+    def __init__(self, shape, name=None, dtype="float32"):
+        super().__init__(name=name)
+        self.built_input_shape = (None, *_as_shape_tuple(shape))
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        return x if isinstance(x, Tensor) else Tensor(np.asarray(x, self.dtype))
+
+
+def Input(shape, name=None, dtype="float32"):
+    """A model input, e.g. Input(shape=(784,)) for batches of shape (N, 784), or
+    Input(shape=(28, 28, 1)) for channels-last images."""
+    layer = InputLayer(shape, name=name, dtype=dtype)
+    return KerasTensor(layer.built_input_shape, layer=layer)

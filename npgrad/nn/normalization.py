@@ -1,0 +1,84 @@
+"""Batch normalization layers: BatchNorm1d, BatchNorm2d.
+
+As in PyTorch: parameters weight (ones) and bias (zeros) when affine; buffers running_mean
+(zeros), running_var (ones) and num_batches_tracked (an int64 scalar) when
+track_running_stats. Training normalises with the batch's statistics and updates the running
+ones (exponential average with `momentum`, or the cumulative average when momentum is None);
+evaluation normalises with the running statistics, or with the batch's when they are not tracked.
+"""
+import numpy as np
+
+from .. import dtypes
+from ..functional.normalization import batch_normalization
+from ..tensor import Tensor
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    expected_dims = ()  # the input ranks a subclass accepts
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype))
+        else:
+            self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.zeros(num_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+        for name, value in (("running_mean", np.zeros(num_features, dtype)),
+                            ("running_var", np.ones(num_features, dtype)),
+                            ("num_batches_tracked", np.array(0, np.int64))):
+            self.register_buffer(name, Tensor(value) if track_running_stats else None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def _check_input(self, input):
+        if input.ndim not in self.expected_dims:
+            wanted = " or ".join(f"{d}-D" for d in self.expected_dims)
+            raise ValueError(f"{self!r}: expected a {wanted} input, got input of shape {tuple(input.shape)}")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input with {self.num_features} channels, got input of "
+                             f"shape {tuple(input.shape)}")
+
+    def forward(self, input):
+        self._check_input(input)
+        factor = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # the cumulative average of every batch so far
+                factor = 1.0 / int(self.num_batches_tracked.data)
+        use_batch_stats = self.training or not self.track_running_stats
+        return batch_normalization(self, input, self.running_mean, self.running_var, self.weight, self.bias,
+                                   use_batch_stats, factor or 0.0, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) input, per channel C."""
+    expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) input, per channel C."""
+    expected_dims = (4,)

@@ -1,0 +1,36 @@
+"""Layers on feature maps beside conv and pooling: Dropout2d (drops whole channels) and Upsample."""
+from ..functional.spatial import dropout2d, interpolate
+from .dropout import Dropout
+from .module import Module
+
+
+class Dropout2d(Dropout):
+    """In training, zero each channel of (N, C, H, W) input with probability p and scale the
+    kept ones by 1 / (1 - p); the identity in eval mode."""
+
+    def forward(self, input):
+        return dropout2d(input, self.p, self.training)
+
+
+class Upsample(Module):
+    """Resize (N, C, L) or (N, C, H, W) maps to `size` or by `scale_factor` (mode 'nearest')."""
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        self.size = size
+        if isinstance(scale_factor, tuple):
+            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode, self.align_corners = mode, align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                           self.recompute_scale_factor)
+
+    def extra_repr(self):
+        if self.scale_factor is not None:
+            return f"scale_factor={self.scale_factor!r}, mode={self.mode!r}"
+        return f"size={self.size!r}, mode={self.mode!r}"

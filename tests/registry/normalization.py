@@ -1,0 +1,30 @@
+"""batch_norm: training (batch statistics, with and without running statistics to update) and
+evaluation (running statistics), with and without affine weight and bias, on (N, C), (N, C, L)
+and (N, C, H, W). The running statistics are inputs without gradient."""
+from . import Arg, f, register, value
+
+
+def options(**kwargs):
+    """Keyword arguments passed to the op unchanged."""
+    return value(kwargs)
+
+
+def stat(*shape):
+    return Arg(tuple(shape), "float", grad=False)
+
+
+def variance(*shape):
+    return Arg(tuple(shape), "positive", grad=False)
+
+
+NONE = value(None)
+
+register("batch_norm", lambda lib, F, x, rm, rv, w, b, o: F.batch_norm(x, rm, rv, w, b, **o), [
+    (f(5, 3), NONE, NONE, f(3), f(3), options(training=True)),
+    (f(4, 3, 5), stat(3), variance(3), f(3), f(3), options(training=True, momentum=0.3)),
+    (f(2, 3, 4, 3), NONE, NONE, NONE, NONE, options(training=True)),
+    (f(2, 2, 3, 3), stat(2), variance(2), f(2), NONE, options(training=True, eps=1e-3)),
+    (f(4, 3), stat(3), variance(3), f(3), f(3), options(training=False)),
+    (f(2, 3, 4), stat(3), variance(3), NONE, NONE, options(training=False)),
+    (f(2, 3, 3, 4), stat(3), variance(3), f(3), f(3), options(training=False, eps=1e-2)),
+])
