@@ -112,3 +112,19 @@ def test_sign_language_keras_lesson(tmp_path):
     assert result["parameters"] == 1_466_136
     assert result["history"]["loss"][-1] < result["history"]["loss"][0]
     assert result["test_accuracy"] > 3 / 24                                   # well above chance
+
+
+def test_conv_arithmetic_lesson(tmp_path):
+    result = _run_quick("conv-arithmetic", tmp_path)
+    assert all(row["formula"] == row["conv2d"] for row in result["sizes"])
+    assert result["hand_value_0_1"] == result["hand_output"][0][1] == -27
+    assert result["matrix_shape"] == [9, 25]
+    assert result["conv_as_matrix_error"] < 1e-5 and result["transpose_as_matrix_error"] < 1e-5
+
+
+def test_feature_maps_lesson(tmp_path):
+    result = _run_quick("feature-maps", tmp_path)
+    assert result["val_accuracy"] > 0.6
+    assert result["map_shapes"] == [[8, 28, 28], [16, 14, 14]]
+    for name in ("filters.png", "feature_maps_conv1.png", "feature_maps_conv2.png"):
+        assert (tmp_path / name).exists()
