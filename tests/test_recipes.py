@@ -128,3 +128,11 @@ def test_feature_maps_lesson(tmp_path):
     assert result["map_shapes"] == [[8, 28, 28], [16, 14, 14]]
     for name in ("filters.png", "feature_maps_conv1.png", "feature_maps_conv2.png"):
         assert (tmp_path / name).exists()
+
+
+def test_transfer_learning_lesson(tmp_path):
+    rows = {r["method"]: r for r in _run_quick("transfer-learning", tmp_path)["rows"]}
+    assert rows["frozen features + new head"]["trainable_parameters"] == 128 * 5 + 5   # only the head
+    assert rows["fine-tuning"]["trainable_parameters"] == rows["from scratch"]["trainable_parameters"] > 400_000
+    for row in rows.values():
+        assert row["test_accuracy"] > 0.3                                            # chance is 0.2
