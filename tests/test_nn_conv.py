@@ -290,7 +290,7 @@ def test_other_errors():
         nn.BatchNorm1d(3)(npgrad.zeros(1, 3))
     with pytest.raises(ValueError, match="half of kernel_size"):
         npgrad.nn.functional.max_pool2d(npgrad.zeros(1, 1, 8, 8), 2, padding=2)
-    with pytest.raises(TypeError, match="same floating dtype"):
+    with pytest.raises(TypeError, match="same floating dtype, got float64, float32"):
         nn.Conv2d(1, 2, 3)(npgrad.zeros(1, 1, 5, 5, dtype=np.float64))
     with pytest.raises(ValueError, match="only mode='nearest'"):
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, mode="bilinear")

@@ -4,7 +4,9 @@ A convolution is a matrix product. im2col copies every window of the (padded) in
 column of `cols`, of shape (C*kh*kw, OH*OW*N); then y = W · cols with W the weight as an
 (O, C*kh*kw) matrix. Backward: dL/dW = dL/dy · cols^T, and dL/dx = col2im(W^T · dL/dy), where
 col2im adds every column back onto the pixels it was copied from (one strided add per kernel
-offset). A transposed convolution is the same linear map run the other way round: its forward
+offset). cols is kh*kw times the size of x, so backward makes it again from x rather than hold
+it from forward to backward: one more copy, but a smaller memory footprint, which measured
+faster (fresh memory costs page faults) and lets W^T · dL/dy be written over it. A transposed convolution is the same linear map run the other way round: its forward
 is the convolution's input gradient (W^T ·, col2im) and its input gradient is a convolution
 (im2col, W ·). With groups, channels and weight rows split into `groups` independent blocks and
 the GEMM is one batched matmul over the blocks.
@@ -108,9 +110,7 @@ class Convolution(Function):
     def backward(self, grad):
         grad_y = _as_matrix(grad)  # (O, OH*OW*N)
         grad_x = grad_w = grad_b = cols = None
-        if self.needs_input_grad[1]:
-            # cols is kh*kw times the size of x: rather than hold it from forward to backward,
-            # make it again (one copy; measured faster, as it keeps the memory footprint down)
+        if self.needs_input_grad[1]:  # dL/dW = dL/dy · cols^T, cols made again (see the docstring)
             cols = im2col(self.x, self.window)
             grad_w = _kernel_grad(grad_y, cols, self.groups, self.weight.shape)
         if self.needs_input_grad[0]:  # dL/dx = col2im(W^T · dL/dy), written over cols, now unused
@@ -143,7 +143,7 @@ class TransposedConvolution(Function):
         if self.needs_input_grad[1]:  # dL/dW = x · im2col(dL/dy)^T
             grad_w = _kernel_grad(_as_matrix(self.x), cols, self.groups, self.weight.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            grad_b = grad.sum(axis=(0, 2, 3))
+            grad_b = grad.sum(axis=(0, 2, 3))  # dL/db = dL/dy summed over every position
         return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
 
 
@@ -151,9 +151,10 @@ class TransposedConvolution(Function):
 def _check_operands(where, dims, input, weight, bias, groups, transposed):
     if weight.ndim != dims + 2:
         raise ValueError(f"{where}: expected a {dims + 2}-D weight, got weight of shape {tuple(weight.shape)}")
-    if input.dtype != weight.dtype or input.dtype.kind != "f":
-        raise TypeError(f"{where}: input ({input.dtype}) and weight ({weight.dtype}) must have the "
-                        f"same floating dtype")
+    dtypes = [input.dtype, weight.dtype] + ([] if bias is None else [bias.dtype])
+    if len(set(dtypes)) > 1 or input.dtype.kind != "f":  # a float64 input would make everything float64
+        raise TypeError(f"{where}: input, weight and bias must have the same floating dtype, got "
+                        f"{', '.join(map(str, dtypes))}")
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
         raise ValueError(f"{where}: groups must be a positive int dividing the weight's first "
                          f"dimension, got groups={groups} for weight of shape {tuple(weight.shape)}")

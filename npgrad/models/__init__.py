@@ -1,7 +1,20 @@
 """The model zoo: one file a family. `create(name, **options)` builds one by name."""
+from .alexnet import alexnet
+from .googlenet import googlenet
+from .lenet import lenet5, mnist_cnn
 from .mlp import mlp
+from .resnet import resnet18, resnet34, resnet50
+from .vgg import vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
-MODELS = {"mlp": mlp}
+MODELS = {
+    "mlp": mlp,
+    "lenet5": lenet5, "mnist_cnn": mnist_cnn,
+    "alexnet": alexnet,
+    "vgg11": vgg11, "vgg13": vgg13, "vgg16": vgg16, "vgg19": vgg19,
+    "vgg11_bn": vgg11_bn, "vgg13_bn": vgg13_bn, "vgg16_bn": vgg16_bn, "vgg19_bn": vgg19_bn,
+    "resnet18": resnet18, "resnet34": resnet34, "resnet50": resnet50,
+    "googlenet": googlenet,
+}
 
 
 def create(name, **options):
