@@ -13,6 +13,15 @@ def pyplot():
     return plt
 
 
+def save_figure(fig, path, dpi=120):
+    """Lay out, write to path and close the figure; returns path."""
+    import matplotlib.pyplot as plt
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def pyplot_or_none():
     """pyplot, or None after saying that figures are skipped because matplotlib is missing."""
     try:
@@ -46,10 +55,7 @@ def plot_decision_boundaries(panels, path, columns):
         ax.set_yticks([0, 1])
     for ax in axes.ravel()[len(panels):]:
         ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_curves(curves, path, xlabel="step", ylabel="loss", title=None, logy=False):
@@ -65,10 +71,7 @@ def plot_curves(curves, path, xlabel="step", ylabel="loss", title=None, logy=Fal
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_history(history, path, title=None):
@@ -86,7 +89,4 @@ def plot_history(history, path, title=None):
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

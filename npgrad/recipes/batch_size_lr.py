@@ -9,7 +9,7 @@ large rates start safely (npgrad.optim.lr_scheduler.linear_scaling_lr and warmup
 import os
 
 from .. import manual_seed, models, optim
-from ..analysis.plots import pyplot_or_none
+from ..analysis.plots import pyplot_or_none, save_figure
 from ..optim.lr_scheduler import linear_scaling_lr, warmup_scheduler
 from . import recipe
 from .classifier import fit, load_data
@@ -57,8 +57,4 @@ def write_figure(out_dir, rows):
     ax.set_ylabel("validation accuracy")
     ax.set_title("Same epochs, growing batch")
     ax.legend()
-    fig.tight_layout()
-    path = os.path.join(out_dir, "batch_size_lr.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    return [save_figure(fig, os.path.join(out_dir, "batch_size_lr.png"))]

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from .. import tensor
-from ..analysis.plots import pyplot_or_none
+from ..analysis.plots import pyplot_or_none, save_figure
 from ..nn import functional as F
 from . import recipe
 
@@ -92,8 +92,4 @@ def write_figure(out_dir, matrix):
     ax.set_xlabel("input pixel (5x5 image, flattened)")
     ax.set_ylabel("output pixel (3x3)")
     ax.set_title("A 3x3 convolution as a 9 x 25 matrix: the kernel, shifted along each row")
-    fig.tight_layout()
-    path = os.path.join(out_dir, "conv_as_matrix.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    return [save_figure(fig, os.path.join(out_dir, "conv_as_matrix.png"))]

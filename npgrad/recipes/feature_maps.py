@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import manual_seed, nn, optim, tensor
 from ..analysis.gradients import activation_recorder
-from ..analysis.plots import pyplot_or_none
+from ..analysis.plots import pyplot_or_none, save_figure
 from ..autograd import no_grad
 from . import recipe
 from .classifier import fit, load_data
@@ -66,10 +66,7 @@ def _grid(plt, images, columns, title, path, cmap="gray"):
         ax.imshow(image, cmap=cmap)
         ax.set_title(label, fontsize=7)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def write_figures(out_dir, filters, digit, maps):

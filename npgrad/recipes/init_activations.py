@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import manual_seed, nn, no_grad, tensor
 from ..analysis.gradients import activation_recorder
-from ..analysis.plots import pyplot_or_none
+from ..analysis.plots import pyplot_or_none, save_figure
 from ..datasets import MNIST
 from . import recipe
 
@@ -105,9 +105,5 @@ def write_figures(out_dir, histograms, depth):
                 ax.set_yticks([])
                 ax.set_title(f"{init}, layer {layer + 1}: std {values.std():.2g}", fontsize=8)
         fig.suptitle(f"{activation}: activations per layer", fontsize=10)
-        fig.tight_layout()
-        path = os.path.join(out_dir, f"activations_{activation}.png")
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, os.path.join(out_dir, f"activations_{activation}.png"), dpi=110))
     return paths

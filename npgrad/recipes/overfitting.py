@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 from .. import manual_seed, models, optim
-from ..analysis.plots import pyplot_or_none
+from ..analysis.plots import pyplot_or_none, save_figure
 from ..train import EarlyStopping
 from . import recipe
 from .classifier import fit, load_data, loader
@@ -71,8 +71,4 @@ def write_figure(out_dir, results):
         ax.set_xlabel("epoch")
         ax.set_title(name, fontsize=10)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(out_dir, "overfitting.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    return [save_figure(fig, os.path.join(out_dir, "overfitting.png"))]

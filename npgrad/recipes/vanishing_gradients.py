@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import manual_seed, nn, optim, tensor
 from ..analysis.gradients import grad_norms
-from ..analysis.plots import plot_curves, pyplot_or_none
+from ..analysis.plots import plot_curves, pyplot_or_none, save_figure
 from ..datasets import MNIST
 from ..nn import functional as F
 from . import recipe
@@ -88,10 +88,7 @@ def write_figures(out_dir, norms, losses):
     ax.set_ylabel("gradient norm of the weights")
     ax.set_title("Gradient reaching each layer, first step")
     ax.legend()
-    fig.tight_layout()
-    norms_path = os.path.join(out_dir, "grad_norms.png")
-    fig.savefig(norms_path, dpi=120)
-    plt.close(fig)
+    norms_path = save_figure(fig, os.path.join(out_dir, "grad_norms.png"))
     loss_path = plot_curves(losses, os.path.join(out_dir, "loss.png"), ylabel="training cross-entropy",
                             title="Deep MLP on MNIST: sigmoid vs ReLU")
     return [norms_path, loss_path]
