@@ -136,3 +136,14 @@ def test_transfer_learning_lesson(tmp_path):
     assert rows["fine-tuning"]["trainable_parameters"] == rows["from scratch"]["trainable_parameters"] > 400_000
     for row in rows.values():
         assert row["test_accuracy"] > 0.3                                            # chance is 0.2
+
+
+@pytest.mark.parametrize("lesson,floor", [("mnist-cnn", 0.85), ("fashion-mnist-cnn", 0.6)])
+def test_cnn_classifier_lessons(lesson, floor, tmp_path):
+    import os
+    if lesson.startswith("fashion") and not os.path.isdir(os.path.join(os.environ.get("NPGRAD_DATA", ""), "fashion-mnist")):
+        pytest.skip("Fashion-MNIST not found under $NPGRAD_DATA")
+    result = _run_quick(lesson, tmp_path)
+    assert result["config"]["model"] == "mnist_cnn"
+    assert result["history"]["loss"][-1] < result["history"]["loss"][0]
+    assert result["test_accuracy"] > floor

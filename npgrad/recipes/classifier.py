@@ -30,10 +30,10 @@ DEFAULTS = {"dataset": "mnist", "model": "mlp", "epochs": 15, "batch_size": 128,
             "optimizer": "adam", "seed": 0, "val_size": 5000}
 
 
-def load_data(dataset, seed, val_size, train_limit=None):
+def load_data(dataset, seed, val_size, train_limit=None, test_limit=None):
     """(train, val, test) as (x float32 (N, 1, H, W) standardised, y int64) and the class names.
     Validation is the last val_size images of a seeded shuffle of the training set; train_limit
-    keeps only that many of the others for training."""
+    keeps only that many of the others for training, test_limit the first test images."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(sorted(DATASETS))}")
     train, test = DATASETS[dataset](train=True), DATASETS[dataset](train=False)
@@ -41,7 +41,7 @@ def load_data(dataset, seed, val_size, train_limit=None):
     order = np.random.default_rng(seed).permutation(len(x))
     train_part, val_part = order[:-val_size][:train_limit], order[-val_size:]
     mean, std = float(x[train_part].mean()), float(x[train_part].std())
-    x_test, y_test = test.arrays()
+    x_test, y_test = (part[:test_limit] for part in test.arrays())
     splits = [((x[part] - mean) / std, y[part]) for part in (train_part, val_part)]
     return splits + [((x_test - mean) / std, y_test)], list(train.classes)
 
@@ -66,10 +66,10 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
     """Train, keep the best-on-validation weights, test them; returns the result dict."""
     config = {**DEFAULTS, **options}
     if quick:
-        config.update(epochs=min(config["epochs"], 2), train_limit=3000)
+        config.update(epochs=min(config["epochs"], 2), train_limit=2000, val_size=1000, test_limit=2000)
     manual_seed(config["seed"])
     (train, val, test), classes = load_data(config["dataset"], config["seed"], config["val_size"],
-                                            config.get("train_limit"))
+                                            config.get("train_limit"), config.get("test_limit"))
     model = build_model(config, train[0].shape[1:], len(classes))
     optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), config["lr"])
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config["epochs"])
@@ -109,7 +109,8 @@ def evaluate_checkpoint(path):
                                 f"that `npgrad train` writes beside its checkpoints")
     with open(config_path) as f:
         config = json.load(f)
-    (_, _, test), classes = load_data(config["dataset"], config["seed"], config["val_size"], config.get("train_limit"))
+    (_, _, test), classes = load_data(config["dataset"], config["seed"], config["val_size"],
+                                      config.get("train_limit"), config.get("test_limit"))
     model = build_model(config, tuple(config["in_shape"]), len(classes))
     checkpoint = load_weights(path, model)
     tested = Trainer(model, None, nn.CrossEntropyLoss()).evaluate(loader(test, 1000))
@@ -121,3 +122,13 @@ def evaluate_checkpoint(path):
 @recipe("mnist-mlp", "an MLP (784-512-256-10, dropout 0.2, Adam) on MNIST")
 def mnist_mlp(out_dir, quick=False):
     return train_classifier(out_dir, quick, dataset="mnist", model="mlp")
+
+
+@recipe("mnist-cnn", "a small CNN (conv 32-32-64-64 with batch norm, Adam) on MNIST")
+def mnist_cnn(out_dir, quick=False):
+    return train_classifier(out_dir, quick, dataset="mnist", model="mnist_cnn", epochs=3)
+
+
+@recipe("fashion-mnist-cnn", "the same small CNN on Fashion-MNIST")
+def fashion_mnist_cnn(out_dir, quick=False):
+    return train_classifier(out_dir, quick, dataset="fashion-mnist", model="mnist_cnn", epochs=6)
