@@ -58,7 +58,7 @@ def test_vanishing_gradients_lesson(tmp_path):
 
 def test_train_and_eval_commands(tmp_path, capsys):
     out = tmp_path / "run"
-    assert cli.main(["train", "--quick", "--epochs", "2", "--out", str(out)]) == 0
+    assert cli.main(["train", "--quick", "--model", "mlp", "--epochs", "2", "--out", str(out)]) == 0
     result = json.loads((out / "result.json").read_text())
     losses = result["history"]["loss"]
     assert losses[-1] < losses[0] and result["test_accuracy"] > 0.8

@@ -26,7 +26,7 @@ OPTIMIZERS = {
     "rmsprop": lambda params, lr: optim.RMSprop(params, lr=lr),
     "adagrad": lambda params, lr: optim.Adagrad(params, lr=lr),
 }
-DEFAULTS = {"dataset": "mnist", "model": "mlp", "epochs": 15, "batch_size": 128, "lr": 1e-3,
+DEFAULTS = {"dataset": "mnist", "model": "mnist_cnn", "epochs": 3, "batch_size": 128, "lr": 1e-3,
             "optimizer": "adam", "seed": 0, "val_size": 5000}
 
 
@@ -121,7 +121,7 @@ def evaluate_checkpoint(path):
 
 @recipe("mnist-mlp", "an MLP (784-512-256-10, dropout 0.2, Adam) on MNIST")
 def mnist_mlp(out_dir, quick=False):
-    return train_classifier(out_dir, quick, dataset="mnist", model="mlp")
+    return train_classifier(out_dir, quick, dataset="mnist", model="mlp", epochs=15)
 
 
 @recipe("mnist-cnn", "a small CNN (conv 32-32-64-64 with batch norm, Adam) on MNIST")
