@@ -86,6 +86,15 @@ def torch_state(optimizer):
     return {i: {k: np.asarray(v) for k, v in s.items()} for i, s in optimizer.state_dict()["state"].items()}
 
 
+def step_both(ours, theirs, ours_opt, theirs_opt, grads):
+    """Give both sides the same gradients and take one step each."""
+    for p, q, g in zip(ours, theirs, grads):
+        set_npgrad_grad(p, g)
+        set_torch_grad(q, g)
+    ours_opt.step()
+    theirs_opt.step()
+
+
 TOLERANCES = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 
 
@@ -96,11 +105,7 @@ def test_follows_torch_step_for_step(name, options, dtype):
     ours, theirs = npgrad_params(values), torch_params(values)
     ours_opt, theirs_opt = getattr(optim, name)(ours, **options), getattr(torch.optim, name)(theirs, **options)
     for grads in gradients:
-        for p, q, g in zip(ours, theirs, grads):
-            set_npgrad_grad(p, g)
-            set_torch_grad(q, g)
-        ours_opt.step()
-        theirs_opt.step()
+        step_both(ours, theirs, ours_opt, theirs_opt, grads)
         for p, q in zip(ours, theirs):
             np.testing.assert_allclose(p.data, q.detach().numpy(), **TOLERANCES[dtype])
     expected_state = torch_state(theirs_opt)
@@ -263,11 +268,7 @@ def test_state_dict_loads_torch_layout():
     ours_opt.load_state_dict(saved)
     assert ours_opt.state[ours[0]]["step"] == 5
     for grads in gradients[5:]:
-        for p, q, g in zip(ours, theirs, grads):
-            set_npgrad_grad(p, g)
-            set_torch_grad(q, g)
-        ours_opt.step()
-        theirs_opt.step()
+        step_both(ours, theirs, ours_opt, theirs_opt, grads)
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
 
