@@ -1,9 +1,10 @@
-"""Gradient clipping and parameter <-> vector conversion (torch.nn.utils)."""
+"""Gradient clipping and parameter <-> vector conversion (torch.nn.utils); utils.rnn pads sequences."""
 import math
 
 import numpy as np
 
-from ..tensor import Tensor
+from ...tensor import Tensor
+from . import rnn  # noqa: F401
 
 
 def _as_list(parameters):

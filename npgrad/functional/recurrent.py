@@ -1,0 +1,240 @@
+"""Recurrent layers: Elman RNN (tanh or ReLU), LSTM and GRU, with PyTorch's gate layouts.
+
+A layer over a sequence x (T, B, I) works in two parts. First the input-to-hidden products
+of all time steps, gates_x = x W_ih^T + b_ih, as one GEMM (the `linear` op). Then the
+recurrence: at every step t, gates_h = h_{t-1} W_hh^T + b_hh (one GEMM for all gates) and the
+cell's arithmetic on gates_x[t] and gates_h give the new state. `Recurrence` is that loop, one
+Function for all steps: its backward runs the steps in reverse (backpropagation through time)
+and collects dL/dW_hh = sum_t dgates_h[t]^T h_{t-1} in one GEMM at the end.
+
+The arithmetic of one step of each cell lives in a small class (RNNTanhStep, RNNReLUStep,
+LSTMStep, GRUStep) with `forward` and `backward` on arrays; the single-step cells
+(rnn_tanh_cell, lstm_cell, ...) are a Recurrence over a sequence of length one.
+
+Variable lengths: with `lengths` (one per batch element), a sequence's state stops changing
+after its last step and its outputs there are 0; run in reverse, a sequence starts from the
+initial state at its own last step. This is what PyTorch computes on a packed sequence.
+"""
+import numpy as np
+
+from ..autograd import Function
+from .linalg import linear
+
+
+def _sigmoid_(x):
+    """x <- 1 / (1 + e^-x), in place; where e^-x overflows to inf the result is 0, its limit."""
+    with np.errstate(over="ignore"):
+        np.negative(x, out=x)
+        np.exp(x, out=x)
+    x += 1
+    return np.reciprocal(x, out=x)
+
+
+def _blocks(gates, n):
+    """The n gate blocks of a (B, n*H) array, as views."""
+    size = gates.shape[-1] // n
+    return [gates[:, k * size:(k + 1) * size] for k in range(n)]
+
+
+# ------------------------------------------------------------------ one step of each cell
+# forward(gates_x, gates_h, state) -> (new state, saved): gates_x = x W_ih^T + b_ih and
+#   gates_h = h W_hh^T + b_hh of this step (gates_h is a fresh array the step may overwrite).
+# backward(saved, grad_state) -> (dgates_x, dgates_h, grad of the previous state through
+#   every path except gates_h, None where there is none). dgates_h is dgates_x itself unless
+#   hidden_grads_differ (the GRU, whose r multiplies W_hn h + b_hn).
+class RNNTanhStep:
+    """h' = tanh(gates_x + gates_h)."""
+    n_gates, n_states, hidden_grads_differ = 1, 1, False
+
+    def forward(self, gates_x, gates_h, state):
+        gates_h += gates_x
+        h = self.activation(gates_h)
+        return (h,), h
+
+    def backward(self, h, grad_state):
+        grad = grad_state[0] * self.derivative(h)
+        return grad, grad, (None,)
+
+    @staticmethod
+    def activation(a):
+        return np.tanh(a, out=a)
+
+    @staticmethod
+    def derivative(h):
+        return 1 - h * h  # tanh' = 1 - tanh^2
+
+
+class RNNReLUStep(RNNTanhStep):
+    """h' = relu(gates_x + gates_h)."""
+
+    @staticmethod
+    def activation(a):
+        return np.clip(a, 0, np.inf, out=a)
+
+    @staticmethod
+    def derivative(h):
+        return h > 0
+
+
+class LSTMStep:
+    """Gates i, f, g, o (in that order): i, f, o = sigmoid, g = tanh of gates_x + gates_h;
+    c' = f c + i g, h' = o tanh(c')."""
+    n_gates, n_states, hidden_grads_differ = 4, 2, False
+
+    def forward(self, gates_x, gates_h, state):
+        _, c = state
+        gates = gates_h
+        gates += gates_x
+        i, f, g, o = _blocks(gates, 4)
+        _sigmoid_(gates[:, :2 * c.shape[1]])  # i and f
+        np.tanh(g, out=g)
+        _sigmoid_(o)
+        c_new = f * c
+        c_new += i * g
+        tanh_c = np.tanh(c_new)
+        return (o * tanh_c, c_new), (gates, c, tanh_c)
+
+    def backward(self, saved, grad_state):
+        gates, c, tanh_c = saved
+        grad_h, grad_c = grad_state
+        i, f, g, o = _blocks(gates, 4)
+        grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)  # dL/dc' also flows through h' = o tanh(c')
+        grad = np.empty_like(gates)
+        grad_i, grad_f, grad_g, grad_o = _blocks(grad, 4)
+        # the gates' pre-activations: sigmoid' = s (1 - s), tanh' = 1 - tanh^2
+        np.multiply(grad_c * g, i * (1 - i), out=grad_i)
+        np.multiply(grad_c * c, f * (1 - f), out=grad_f)
+        np.multiply(grad_c * i, 1 - g * g, out=grad_g)
+        np.multiply(grad_h * tanh_c, o * (1 - o), out=grad_o)
+        return grad, grad, (None, grad_c * f)
+
+
+class GRUStep:
+    """Gates r, z, n (in that order): r, z = sigmoid(gates_x + gates_h),
+    n = tanh(gates_x_n + r * gates_h_n), h' = (1 - z) n + z h."""
+    n_gates, n_states, hidden_grads_differ = 3, 1, True
+
+    def forward(self, gates_x, gates_h, state):
+        (h,) = state
+        size = h.shape[1]
+        rz = gates_x[:, :2 * size] + gates_h[:, :2 * size]
+        r, z = _blocks(_sigmoid_(rz), 2)
+        hidden_n = gates_h[:, 2 * size:]  # W_hn h + b_hn
+        n = r * hidden_n
+        n += gates_x[:, 2 * size:]
+        np.tanh(n, out=n)
+        h_new = h - n
+        h_new *= z
+        h_new += n  # (1 - z) n + z h = n + z (h - n)
+        return (h_new,), (r, z, n, hidden_n, h)
+
+    def backward(self, saved, grad_state):
+        r, z, n, hidden_n, h = saved
+        (grad_h,) = grad_state
+        size = h.shape[1]
+        grad_x = np.empty((len(h), 3 * size), h.dtype)
+        grad_r, grad_z, grad_n = _blocks(grad_x, 3)
+        np.multiply(grad_h * (1 - z), 1 - n * n, out=grad_n)         # through n = tanh(...)
+        np.multiply(grad_n * hidden_n, r * (1 - r), out=grad_r)      # dn/dr = tanh' (W_hn h + b_hn)
+        np.multiply(grad_h * (h - n), z * (1 - z), out=grad_z)       # dh'/dz = h - n
+        grad_hidden = grad_x.copy()
+        grad_hidden[:, 2 * size:] *= r                               # d(r * gates_h_n)/d gates_h_n = r
+        return grad_x, grad_hidden, (grad_h * z,)
+
+
+STEPS = {"RNN_TANH": RNNTanhStep(), "RNN_RELU": RNNReLUStep(), "LSTM": LSTMStep(), "GRU": GRUStep()}
+
+
+# ------------------------------------------------------------------ the recurrence
+class Recurrence(Function):
+    """All time steps of one layer in one direction.
+
+    Inputs: gates_x (T, B, n_gates*H), W_hh (n_gates*H, H), b_hh or None, and the initial
+    state (h0, or h0 and c0, each (B, H)). Outputs: the hidden states of every step
+    (T, B, H) and the final state. `step` is one of STEPS; `lengths` (B,) ints or None;
+    `reverse` runs from the last step to the first.
+    """
+
+    def forward(self, gates_x, w_hh, b_hh, *state, step, lengths=None, reverse=False):
+        n_steps = len(gates_x)
+        self.step, self.w_hh = step, w_hh
+        self.order = range(n_steps - 1, -1, -1) if reverse else range(n_steps)
+        self.active = None if lengths is None else (np.arange(n_steps)[:, None] < lengths)[:, :, None]
+        output = np.empty(gates_x.shape[:2] + state[0].shape[1:], state[0].dtype)
+        self.h_prev = np.empty_like(output)  # h_{t-1} of every step t, for dL/dW_hh
+        self.saved = [None] * n_steps
+        for t in self.order:
+            self.h_prev[t] = state[0]
+            gates_h = state[0] @ w_hh.T
+            if b_hh is not None:
+                gates_h += b_hh
+            new_state, self.saved[t] = step.forward(gates_x[t], gates_h, state)
+            if self.active is None:
+                output[t] = new_state[0]
+            else:  # finished (or, in reverse, not yet started) sequences keep their state
+                output[t] = new_state[0] * self.active[t]
+                new_state = tuple(np.where(self.active[t], new, old) for new, old in zip(new_state, state))
+            state = new_state
+        return (output, *state)
+
+    def backward(self, grad_output, *grad_state):
+        step, w_hh = self.step, self.w_hh
+        grad_gates_x = np.empty(grad_output.shape[:2] + (w_hh.shape[0],), grad_output.dtype)
+        grad_gates_h = np.empty_like(grad_gates_x) if step.hidden_grads_differ else grad_gates_x
+        for t in reversed(self.order):
+            grad_new = (grad_state[0] + grad_output[t], *grad_state[1:])  # dL/d(state_t from the cell)
+            if self.active is not None:  # only active sequences went through the cell at step t
+                passed = [np.where(self.active[t], 0, g) for g in grad_state]
+                grad_new = [g * self.active[t] for g in grad_new]
+            grad_x, grad_h, grad_prev = step.backward(self.saved[t], grad_new)
+            grad_gates_x[t] = grad_x
+            if step.hidden_grads_differ:
+                grad_gates_h[t] = grad_h
+            through_gates = grad_h @ w_hh  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
+            grad_state = [through_gates if grad_prev[0] is None else grad_prev[0] + through_gates, *grad_prev[1:]]
+            if self.active is not None:
+                grad_state = [g + p for g, p in zip(grad_state, passed)]
+        gates_2d = grad_gates_h.reshape(-1, grad_gates_h.shape[-1])
+        grad_w_hh = gates_2d.T @ self.h_prev.reshape(-1, w_hh.shape[1]) if self.needs_input_grad[1] else None
+        grad_b_hh = gates_2d.sum(axis=0) if self.needs_input_grad[2] else None
+        return (grad_gates_x, grad_w_hh, grad_b_hh, *grad_state)
+
+
+# --------------------------------------------------------------------------- public API
+def recurrent_layer(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None, reverse=False):
+    """One layer in one direction: input (T, B, I) -> (output (T, B, H), final state tuple).
+
+    mode: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'; state: (h0,) or (h0, c0), each (B, H).
+    The input-to-hidden products of all steps are one GEMM; see Recurrence for the rest.
+    """
+    steps, batch = input.shape[:2]
+    gates_x = linear(input.reshape(steps * batch, input.shape[2]), w_ih, b_ih).reshape(steps, batch, -1)
+    output, *final = Recurrence.apply(gates_x, w_hh, b_hh, *state, step=STEPS[mode], lengths=lengths,
+                                      reverse=reverse)
+    return output, tuple(final)
+
+
+def cell_step(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One step of a cell: input (B, I) and state (h, or h and c, each (B, H)) -> the new state."""
+    _, new_state = recurrent_layer(mode, input.unsqueeze(0), state, w_ih, w_hh, b_ih, b_hh)
+    return new_state
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.rnn_tanh_cell."""
+    return cell_step("RNN_TANH", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.rnn_relu_cell."""
+    return cell_step("RNN_RELU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step, hx = (h, c) -> (h', c'), as torch.lstm_cell (gates i, f, g, o)."""
+    return cell_step("LSTM", input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step -> h', as torch.gru_cell (gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)))."""
+    return cell_step("GRU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
