@@ -1,0 +1,17 @@
+"""Argument checks shared by the text tools, so each error names the function and the value."""
+import numpy as np
+
+
+def positive_int(value, name, caller):
+    """`value` as an int, or a ValueError if it is not a positive integer."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{caller}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def token_stream(ids, caller):
+    """`ids` as a 1-D int64 array, or a ValueError if they are not 1-D integers."""
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.dtype.kind not in "iu":
+        raise ValueError(f"{caller}: expected a 1-D array of integer token ids, got {ids.dtype} {ids.shape}")
+    return ids.astype(np.int64, copy=False)
