@@ -2,7 +2,8 @@
 
 Real data sets look for their files under a data root: the `root` argument, else the
 NPGRAD_DATA environment variable, else ~/.cache/npgrad (see storage.py). MNIST also ships
-inside npgrad; MNIST-1D and the toy sets are generated and need no files.
+inside npgrad; MNIST-1D and the toy sets are generated and need no files. The translation
+pairs (Tatoeba, Multi30k) are in translation.py.
 """
 from .mnist import MNIST, FashionMNIST  # noqa: F401
 from .mnist1d import MNIST1D, make_mnist1d  # noqa: F401
@@ -10,4 +11,6 @@ from .shakespeare import TinyShakespeare  # noqa: F401
 from .sign_language import SignLanguageMNIST  # noqa: F401
 from .storage import CorruptFileError, clear_cache, data_root  # noqa: F401
 from .toy import and_gate, circles, moons, or_gate, spirals, truth_table, xor_gate  # noqa: F401
+from .translation import (  # noqa: F401
+    TUTORIAL_MAX_LENGTH, TUTORIAL_PREFIXES, Multi30k, TatoebaPairs, TranslationPairs)
 from .vision import ImageClassificationDataset  # noqa: F401
