@@ -338,6 +338,33 @@ def test_beam_state_may_be_tensors_on_another_axis():
     assert [h.score for h in arrays] == pytest.approx([h.score for h in tensors])
 
 
+def test_beam_search_drives_an_npgrad_gru_decoder():
+    nn, F = npgrad.nn, npgrad.nn.functional
+    vocab_size, hidden = 12, 16
+    embedding, gru, project = nn.Embedding(vocab_size, hidden), nn.GRU(hidden, hidden, batch_first=True), \
+        nn.Linear(hidden, vocab_size)
+
+    def step(previous, h):  # h: Tensor (layers, k, hidden), the beams on axis 1
+        output, h = gru(embedding(npgrad.tensor(previous[:, None])), h)
+        return F.log_softmax(project(output[:, 0]), dim=-1), h
+
+    h0 = npgrad.randn(1, 1, hidden)
+    greedy = text.greedy_search(step, h0, BOS_ID, EOS_ID, max_len=10)[0]
+    beams = text.beam_search(step, h0, BOS_ID, EOS_ID, beam_size=1, max_len=10, beam_axis=1)
+    assert beams[0].tokens.tolist() == greedy.tolist()
+
+    def rescored(tokens):  # the log-probability of `tokens`, fed to the decoder one beam at a time
+        h, total = h0, 0.0
+        for previous, token in zip([BOS_ID, *tokens[:-1]], tokens):
+            log_probs, h = step(np.array([previous]), h)
+            total += log_probs.detach().numpy()[0, token]
+        return total
+
+    wide = text.beam_search(step, h0, BOS_ID, EOS_ID, beam_size=4, max_len=10, beam_axis=1)
+    assert len({tuple(h.tokens.tolist()) for h in wide}) == 4
+    assert [h.log_prob for h in wide] == pytest.approx([rescored(h.tokens.tolist()) for h in wide], rel=1e-4)
+
+
 def test_greedy_search_decodes_a_batch_and_cuts_after_eos():
     step = tree_decoder({(): {A: 0.9}, (A,): {EOS_ID: 0.9}})
     rows = text.greedy_search(step, np.zeros((3, 0), np.int64), BOS_ID, EOS_ID, max_len=6, batch_size=3)
@@ -373,6 +400,8 @@ def test_perplexity_weighs_batches_by_their_tokens():
     assert text.perplexity(batches) == pytest.approx(math.exp(50 / 40))
     with pytest.raises(ValueError, match="no tokens"):
         text.perplexity([(0.0, 0)])
+    with pytest.raises(ValueError, match=r"\(sum_nll, n_tokens\) pairs, got shape \(2,\)"):
+        text.perplexity([2.0, 10])
 
 
 def test_bleu_of_identical_corpus_is_100():

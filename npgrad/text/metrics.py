@@ -15,7 +15,10 @@ def perplexity(nll):
     sum(sum_nll) / sum(n_tokens), so batches of different sizes count for what they hold.
     """
     if isinstance(nll, (list, tuple)):
-        sums, counts = np.asarray(nll, dtype=np.float64).reshape(-1, 2).T
+        pairs = np.asarray(nll, dtype=np.float64)
+        if pairs.ndim != 2 or pairs.shape[1] != 2:
+            raise ValueError(f"perplexity: expected a mean NLL or (sum_nll, n_tokens) pairs, got shape {pairs.shape}")
+        sums, counts = pairs.T
         if counts.sum() <= 0:
             raise ValueError("perplexity: the (sum_nll, n_tokens) pairs hold no tokens")
         nll = sums.sum() / counts.sum()
