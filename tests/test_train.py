@@ -361,6 +361,25 @@ def test_progress_bar_uses_tqdm_when_installed():
     assert "loss=" in text and "val_accuracy=" in text and "step/s" in text
 
 
+class FakeTerminal(text_io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream, seconds", [(text_io.StringIO, 30), (FakeTerminal, 0.1)])
+def test_progress_bar_refreshes_rarely_in_a_log_file(stream, seconds):
+    pytest.importorskip("tqdm")
+    bar, intervals = ProgressBar(file=stream()), []
+
+    class Spy(Callback):
+        def on_batch_end(self, trainer, step, logs):
+            intervals.append(bar.bar.mininterval)
+
+    x, y = blobs(20)
+    make_trainer(callbacks=[bar, Spy()]).fit(loader(x, y, 8), epochs=1)
+    assert intervals == [seconds] * 3
+
+
 # -- resuming -------------------------------------------------------------------------------
 def build_run(seed, checkpoint_path):
     """A run with everything random: init, dropout, shuffling with its own generator, a scheduler."""
