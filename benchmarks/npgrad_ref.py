@@ -15,7 +15,7 @@ sys.path.insert(0, BENCH_DIR)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import common  # noqa: E402
 
-WORKLOADS = ["mlp", "cnn", "gan"]
+WORKLOADS = ["mlp", "cnn", "lstm", "gan"]
 args = common.parse_args(__doc__, WORKLOADS)
 common.early_setup(args.threads)
 
@@ -47,6 +47,18 @@ class CNN(nn.Module):
         x = F.max_pool2d(F.relu(self.c2(x)), 2)
         x = x.flatten(1)
         return self.f2(F.relu(self.f1(x)))
+
+
+class CharLSTM(nn.Module):
+    def __init__(self, vocab=65, emb=64, hidden=256):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, emb)
+        self.lstm = nn.LSTM(emb, hidden, num_layers=1, batch_first=True)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, idx):
+        h, _ = self.lstm(self.emb(idx))
+        return self.head(h)
 
 
 class Gen(nn.Module):
@@ -104,7 +116,7 @@ def build(workload):
     a, b = (npgrad.from_numpy(t) for t in common.rand_batch(np, workload))
     if workload == "gan":
         return gan(a, b)
-    model = {"mlp": mlp, "cnn": CNN}[workload]()
+    model = {"mlp": mlp, "cnn": CNN, "lstm": CharLSTM}[workload]()
     if workload == "cnn":
         opt = npgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     else:

@@ -15,6 +15,8 @@ Variable lengths: with `lengths` (one per batch element), a sequence's state sto
 after its last step and its outputs there are 0; run in reverse, a sequence starts from the
 initial state at its own last step. This is what PyTorch computes on a packed sequence.
 """
+import functools
+
 import numpy as np
 
 from ..autograd import Function
@@ -22,12 +24,24 @@ from .linalg import linear
 
 
 def _sigmoid_(x):
-    """x <- 1 / (1 + e^-x), in place; where e^-x overflows to inf the result is 0, its limit."""
-    with np.errstate(over="ignore"):
-        np.negative(x, out=x)
-        np.exp(x, out=x)
-    x += 1
-    return np.reciprocal(x, out=x)
+    """x <- sigmoid(x) = (1 + tanh(x / 2)) / 2, in place: one tanh is cheaper than an exp and a
+    division, and it never overflows."""
+    x *= 0.5
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+    return x
+
+
+@functools.lru_cache
+def _lstm_gate_affine(size, dtype):
+    """(scale, shift) that make tanh give all four LSTM gates at once: with sigmoid(a) =
+    tanh(a / 2) / 2 + 1/2, the gates i, f, o are scale * tanh(scale * a) + shift with
+    scale 1/2, shift 1/2, and g = tanh(a) is the same with scale 1, shift 0."""
+    scale = np.repeat(np.array([0.5, 0.5, 1, 0.5], dtype), size)
+    shift = np.repeat(np.array([0.5, 0.5, 0, 0.5], dtype), size)
+    scale.flags.writeable = shift.flags.writeable = False  # cached: shared by every call
+    return scale, shift
 
 
 def _blocks(gates, n):
@@ -85,10 +99,12 @@ class LSTMStep:
         _, c = state
         gates = gates_h
         gates += gates_x
+        scale, shift = _lstm_gate_affine(c.shape[1], c.dtype)
+        gates *= scale
+        np.tanh(gates, out=gates)
+        gates *= scale
+        gates += shift
         i, f, g, o = _blocks(gates, 4)
-        _sigmoid_(gates[:, :2 * c.shape[1]])  # i and f
-        np.tanh(g, out=g)
-        _sigmoid_(o)
         c_new = f * c
         c_new += i * g
         tanh_c = np.tanh(c_new)

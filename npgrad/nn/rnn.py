@@ -90,6 +90,11 @@ def _initial_state(module, hx, shape, dtype):
     return states
 
 
+def _as_returned(module, state):
+    """A state tuple as PyTorch returns it: (h, c) for the LSTM, h otherwise."""
+    return state if module.n_states == 2 else state[0]
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: mode is 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'."""
 
@@ -131,24 +136,24 @@ class RNNBase(Module):
         lengths: the length of each sequence of a padded batch (see the module docstring).
         Returns output (T, B, num_directions * H) and h_n (or (h_n, c_n) for the LSTM)."""
         order = ("batch", "seq_len") if self.batch_first else ("seq_len", "batch")
-        batched = _check_input(self, input, ((*order, "input_size"), ("seq_len", "input_size")), self.weight_ih_l0.dtype)
+        dims = ((*order, "input_size"), ("seq_len", "input_size"))
+        batched = _check_input(self, input, dims, self.weight_ih_l0.dtype)
         x = input if batched else input.unsqueeze(1)
-        if self.batch_first and batched:
+        if batched and self.batch_first:
             x = x.transpose(0, 1)  # the layers work time-major: (T, B, features)
         lengths = self._check_lengths(lengths, x.shape[:2], batched)
-        if lengths is not None:
-            x = x[:int(lengths.max())]
-        layers_directions = self.num_layers * self.num_directions
-        state_shape = (layers_directions, x.shape[1], self.hidden_size)
-        state = _initial_state(self, hx, state_shape if batched else (layers_directions, self.hidden_size), x.dtype)
+        if lengths is not None and lengths.max() < len(x):
+            x = x[:int(lengths.max())]  # the steps pad_packed_sequence gives back
+        output, final = self._run_layers(x, self._initial_state(hx, x.shape[1], batched, x.dtype), lengths)
         if not batched:
-            state = tuple(s.reshape(state_shape) for s in state)
-        output, final = self._run_layers(x, state, lengths)
-        if self.batch_first and batched:
-            output = output.transpose(0, 1)
-        if not batched:
-            output, final = output.squeeze(1), tuple(s.squeeze(1) for s in final)
-        return output, final if self.n_states == 2 else final[0]
+            return output.squeeze(1), _as_returned(self, tuple(s.squeeze(1) for s in final))
+        return output.transpose(0, 1) if self.batch_first else output, _as_returned(self, final)
+
+    def _initial_state(self, hx, batch, batched, dtype):
+        """hx as a tuple of (num_layers * num_directions, batch, H) states; zeros if hx is None."""
+        shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        state = _initial_state(self, hx, shape if batched else (shape[0], shape[2]), dtype)
+        return state if batched else tuple(s.reshape(shape) for s in state)
 
     def _run_layers(self, x, state, lengths):
         """Every layer and direction in turn; dropout on the inputs of every layer but the first."""
@@ -245,7 +250,7 @@ class RNNCellBase(Module):
         new_state = cell_step(self.mode, x, tuple(s.reshape(shape) for s in state), *_weights(self))
         if not batched:
             new_state = tuple(s.squeeze(0) for s in new_state)
-        return new_state if self.n_states == 2 else new_state[0]
+        return _as_returned(self, new_state)
 
     def extra_repr(self):
         return _options_repr(self, f"{self.input_size}, {self.hidden_size}", bias=True,
