@@ -14,6 +14,6 @@ from .tensor import Tensor, as_tensor, from_numpy, tensor  # noqa: F401
 
 __version__ = "0.1.0"
 
-from . import data, datasets, io, nn, optim, train  # noqa: E402,F401  (after the core: they build on it)
+from . import data, datasets, io, nn, optim, text, train  # noqa: E402,F401  (after the core: they build on it)
 from .analysis.summary import summary  # noqa: E402,F401
 from .io import load, save  # noqa: E402,F401
