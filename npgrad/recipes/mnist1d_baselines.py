@@ -1,10 +1,12 @@
-"""Lesson: logistic regression and an MLP on MNIST-1D, next to the published baselines.
+"""Lessons: logistic regression, an MLP and a CNN on MNIST-1D, next to the published baselines.
 
 MNIST-1D (Greydanus & Kobak, 2020) turns the ten digits into 1-D signals of length 40,
-shifted, scaled, sheared and noised, so that a linear model does badly and depth matters:
-the paper reports 32 % for logistic regression and 68 % for an MLP. The set-up follows the
-paper's: 4,000 training and 1,000 test signals, an MLP 40-100-100-10 with ReLU, Adam lr 0.01,
-batch 100, 6,000 steps (150 epochs).
+shifted, scaled, sheared and noised, so that a linear model does badly and the right inductive
+bias matters: the paper reports 32 % for logistic regression, 68 % for an MLP and 94 % for a
+CNN. The set-up follows the paper's: 4,000 training and 1,000 test signals, Adam lr 0.01,
+batch 100, 6,000 steps (150 epochs); the MLP is 40-100-100-10 with ReLU, the CNN three
+1-D convolutions of 25 channels (kernel 5 then 3, 3; stride 2; padding 1) with ReLU and a
+linear layer on the flattened 25 x 5 features.
 """
 import numpy as np
 
@@ -14,28 +16,54 @@ from ..datasets import MNIST1D
 from ..train import Trainer
 from . import recipe
 
-PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68}
+PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94}
+
+
+def cnn(channels=25):
+    """The paper's ConvBase: length 40 -> 19 -> 10 -> 5 with `channels` channels, then linear."""
+    return nn.Sequential(nn.Unflatten(1, (1, 40)),
+                         nn.Conv1d(1, channels, 5, stride=2, padding=1), nn.ReLU(),
+                         nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.ReLU(),
+                         nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.ReLU(),
+                         nn.Flatten(), nn.Linear(channels * 5, 10))
+
+
 MODELS = {
     "logistic regression": lambda: nn.Linear(40, 10),
     "MLP": lambda: nn.Sequential(nn.Linear(40, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10)),
+    "CNN": cnn,
 }
 
 
-def train_one(name, train, test, epochs):
-    manual_seed(0)
+def train_one(name, train, test, epochs, seed):
+    """Test accuracy of model `name` after `epochs` epochs, with `seed` for its init and batches."""
+    manual_seed(seed)
     model = MODELS[name]()
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=0.01), nn.CrossEntropyLoss(), metrics=["accuracy"])
-    trainer.fit(DataLoader(TensorDataset(*train), batch_size=100, shuffle=True, generator=0), epochs=epochs)
+    trainer.fit(DataLoader(TensorDataset(*train), batch_size=100, shuffle=True, generator=seed), epochs=epochs)
     return trainer.evaluate(DataLoader(TensorDataset(*test), batch_size=1000))["accuracy"]
+
+
+def compare(names, quick):
+    """Train each named model with the paper's set-up from several seeds; print and return the
+    mean, lowest and highest test accuracy beside the paper's figure."""
+    epochs, seeds = (10, [0]) if quick else (150, [0, 1, 2, 3, 4])
+    train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
+    measured = {name: [train_one(name, train, test, epochs, seed) for seed in seeds] for name in names}
+    print(f"{'model':<20} {'npgrad test accuracy, mean (min-max) of ' + str(len(seeds)) + ' seeds':>46} {'published':>10}")
+    for name, accuracies in measured.items():
+        spread = f"{np.mean(accuracies):.1%} ({min(accuracies):.1%}-{max(accuracies):.1%})"
+        print(f"{name:<20} {spread:>46} {PUBLISHED[name]:>10.0%}")
+    return {"epochs": epochs, "steps": epochs * int(np.ceil(len(train[0]) / 100)), "seeds": seeds,
+            "test_accuracy": {name: float(np.mean(a)) for name, a in measured.items()},
+            "test_accuracy_by_seed": measured, "published": {name: PUBLISHED[name] for name in names}}
 
 
 @recipe("mnist1d-baselines", "logistic regression and an MLP on MNIST-1D vs the published 32 % / 68 %")
 def run(out_dir, quick=False):
-    epochs = 10 if quick else 150
-    train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
-    measured = {name: train_one(name, train, test, epochs) for name in MODELS}
-    print(f"{'model':<20} {'npgrad test accuracy':>21} {'published':>10}")
-    for name, accuracy in measured.items():
-        print(f"{name:<20} {accuracy:>21.1%} {PUBLISHED[name]:>10.0%}")
-    return {"epochs": epochs, "steps": epochs * int(np.ceil(len(train[0]) / 100)),
-            "test_accuracy": measured, "published": PUBLISHED}
+    return compare(["logistic regression", "MLP"], quick)
+
+
+@recipe("mnist1d-cnn", "the paper's CNN on MNIST-1D vs the published 94 %")
+def run_cnn(out_dir, quick=False):
+    return compare(["CNN"], quick)
