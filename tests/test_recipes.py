@@ -163,3 +163,12 @@ def test_architectures_lesson_counts_agree_with_torchvision(tmp_path):
             assert abs(row["macs"] / 1e9 - row["published_gmacs"]) < 0.01, row["model"]
     assert {r["model"] for r in rows} >= {"lenet5", "mnist_cnn", "resnet18"}
     assert (tmp_path / "architectures.png").exists()
+
+
+def test_resnet_vs_plain_lesson(tmp_path):
+    rows = {(r["residual"], r["depth"]): r for r in _run_quick("resnet-vs-plain", tmp_path)["rows"]}
+    for depth in (4, 10):
+        assert rows[False, depth]["parameters"] == rows[True, depth]["parameters"]  # the skip is free
+    for row in rows.values():
+        assert row["last_100_steps_loss"] < row["first_loss"]
+    assert (tmp_path / "resnet_vs_plain.png").exists()
