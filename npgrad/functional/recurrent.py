@@ -115,13 +115,15 @@ class LSTMStep:
         grad_h, grad_c = grad_state
         i, f, g, o = _blocks(gates, 4)
         grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)  # dL/dc' also flows through h' = o tanh(c')
-        grad = np.empty_like(gates)
+        grad = np.empty_like(gates)  # dL/d(gate) first, then times each gate's derivative
         grad_i, grad_f, grad_g, grad_o = _blocks(grad, 4)
-        # the gates' pre-activations: sigmoid' = s (1 - s), tanh' = 1 - tanh^2
-        np.multiply(grad_c * g, i * (1 - i), out=grad_i)
-        np.multiply(grad_c * c, f * (1 - f), out=grad_f)
-        np.multiply(grad_c * i, 1 - g * g, out=grad_g)
-        np.multiply(grad_h * tanh_c, o * (1 - o), out=grad_o)
+        np.multiply(grad_c, g, out=grad_i)
+        np.multiply(grad_c, c, out=grad_f)
+        np.multiply(grad_c, i, out=grad_g)
+        np.multiply(grad_h, tanh_c, out=grad_o)
+        derivative = gates * (1 - gates)  # sigmoid' = s (1 - s) for i, f, o
+        derivative[:, 2 * c.shape[1]:3 * c.shape[1]] = 1 - g * g  # tanh' = 1 - tanh^2 for g
+        grad *= derivative
         return grad, grad, (None, grad_c * f)
 
 
