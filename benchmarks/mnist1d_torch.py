@@ -1,16 +1,34 @@
-"""The MNIST-1D baselines of `npgrad run mnist1d-baselines` / `mnist1d-cnn`, trained by PyTorch.
+"""The MNIST-1D baselines of `npgrad run mnist1d-baselines` / `mnist1d-cnn` / `mnist1d-gru`, trained by PyTorch.
 
-    python benchmarks/mnist1d_torch.py            # needs torch (pip install -e ".[test]")
+    python benchmarks/mnist1d_torch.py            # every model; needs torch (pip install -e ".[test]")
+    python benchmarks/mnist1d_torch.py GRU CNN    # only the models named (see MODELS)
 
 Same data (npgrad.datasets.MNIST1D), models, optimiser (Adam lr 0.01), batch 100, 150 epochs
 and seeds 0-4 as the lessons, so that npgrad's accuracies can be read against PyTorch's rather
 than only against the paper's figures (which come from a single training set-up of theirs).
 """
+import sys
+
 import numpy as np
 import torch
 from torch import nn
 
 from npgrad.datasets import MNIST1D
+
+
+class GRUClassifier(nn.Module):
+    """The paper's GRUBase: the 40 values as a sequence, a bidirectional GRU (6 units a
+    direction), every step's outputs flattened into one linear layer."""
+
+    def __init__(self, hidden_size=6, steps=40):
+        super().__init__()
+        self.rnn = nn.GRU(1, hidden_size, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * hidden_size * steps, 10)
+
+    def forward(self, x):
+        output, _ = self.rnn(x.unsqueeze(-1))
+        return self.head(output.flatten(1))
+
 
 MODELS = {
     "logistic regression": lambda: nn.Linear(40, 10),
@@ -19,6 +37,7 @@ MODELS = {
                                  nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
                                  nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
                                  nn.Flatten(), nn.Linear(125, 10)),
+    "GRU": GRUClassifier,
 }
 
 
@@ -38,14 +57,17 @@ def train_one(name, train, test, epochs, seed):
     return float((predicted == test[1]).mean())
 
 
-def main(seeds=(0, 1, 2, 3, 4), epochs=150):
+def main(names=tuple(MODELS), seeds=(0, 1, 2, 3, 4), epochs=150):
+    unknown = set(names) - set(MODELS)
+    if unknown:
+        raise SystemExit(f"unknown model(s) {sorted(unknown)}; choose from {list(MODELS)}")
     torch.set_num_threads(1)
     train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
-    for name in MODELS:
+    for name in names:
         accuracies = [train_one(name, train, test, epochs, seed) for seed in seeds]
         print(f"{name:<20} PyTorch test accuracy {np.mean(accuracies):.1%} "
               f"({min(accuracies):.1%}-{max(accuracies):.1%}) over seeds {list(seeds)}", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or tuple(MODELS))

@@ -4,6 +4,7 @@ from .googlenet import googlenet
 from .lenet import lenet5, mnist_cnn
 from .mlp import mlp
 from .resnet import resnet18, resnet34, resnet50
+from .rnn import CharRNN, SequenceClassifier  # noqa: F401  (sequence models: not in the image table)
 from .seq2seq import BahdanauAttention, Decoder, Encoder, LuongAttention, Seq2Seq  # noqa: F401  (not image models)
 from .vgg import vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 

@@ -1,22 +1,25 @@
-"""Lessons: logistic regression, an MLP and a CNN on MNIST-1D, next to the published baselines.
+"""Lessons: logistic regression, an MLP, a CNN and a GRU on MNIST-1D, next to the published baselines.
 
 MNIST-1D (Greydanus & Kobak, 2020) turns the ten digits into 1-D signals of length 40,
 shifted, scaled, sheared and noised, so that a linear model does badly and the right inductive
-bias matters: the paper reports 32 % for logistic regression, 68 % for an MLP and 94 % for a
-CNN. The set-up follows the paper's: 4,000 training and 1,000 test signals, Adam lr 0.01,
-batch 100, 6,000 steps (150 epochs); the MLP is 40-100-100-10 with ReLU, the CNN three
-1-D convolutions of 25 channels (kernel 5 then 3, 3; stride 2; padding 1) with ReLU and a
-linear layer on the flattened 25 x 5 features.
+bias matters: the paper reports 32 % for logistic regression, 68 % for an MLP, 91 % for a GRU
+and 94 % for a CNN. The set-up follows the paper's: 4,000 training and 1,000 test signals,
+Adam lr 0.01, batch 100, 6,000 steps (150 epochs); the MLP is 40-100-100-10 with ReLU, the
+CNN three 1-D convolutions of 25 channels (kernel 5 then 3, 3; stride 2; padding 1) with ReLU
+and a linear layer on the flattened 25 x 5 features. The GRU reads the signal as a sequence
+of 40 single values, both ways (bidirectional, 6 units each), and a linear layer reads all
+its 40 x 2 x 6 outputs: 5,134 parameters.
 """
 import numpy as np
 
 from .. import manual_seed, nn, optim
 from ..data import DataLoader, TensorDataset
 from ..datasets import MNIST1D
+from ..models import SequenceClassifier
 from ..train import Trainer
 from . import recipe
 
-PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94}
+PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91}
 
 
 def cnn(channels=25):
@@ -28,10 +31,18 @@ def cnn(channels=25):
                          nn.Flatten(), nn.Linear(channels * 5, 10))
 
 
+def gru(hidden_size=6):
+    """The paper's GRUBase: the 40 values as a sequence, a bidirectional GRU, all outputs -> linear."""
+    return nn.Sequential(nn.Unflatten(1, (40, 1)),
+                         SequenceClassifier(1, hidden_size, 10, cell="gru", bidirectional=True, readout="all",
+                                            seq_len=40))
+
+
 MODELS = {
     "logistic regression": lambda: nn.Linear(40, 10),
     "MLP": lambda: nn.Sequential(nn.Linear(40, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10)),
     "CNN": cnn,
+    "GRU": gru,
 }
 
 
@@ -67,3 +78,8 @@ def run(out_dir, quick=False):
 @recipe("mnist1d-cnn", "the paper's CNN on MNIST-1D vs the published 94 %")
 def run_cnn(out_dir, quick=False):
     return compare(["CNN"], quick)
+
+
+@recipe("mnist1d-gru", "the paper's bidirectional GRU on MNIST-1D vs the published 91 %")
+def run_gru(out_dir, quick=False):
+    return compare(["GRU"], quick)
