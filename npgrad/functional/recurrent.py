@@ -52,7 +52,8 @@ def _blocks(gates, n):
 
 # ------------------------------------------------------------------ one step of each cell
 # forward(gates_x, gates_h, state) -> (new state, saved): gates_x = x W_ih^T + b_ih and
-#   gates_h = h W_hh^T + b_hh of this step (gates_h is a fresh array the step may overwrite).
+#   gates_h = h W_hh^T + b_hh of this step. gates_x is the step's own row, which it may
+#   overwrite and keep in `saved`; gates_h is scratch that the next step overwrites.
 # backward(saved, grad_state) -> (dgates_x, dgates_h, grad of the previous state through
 #   every path except gates_h, None where there is none). dgates_h is dgates_x itself unless
 #   hidden_grads_differ (the GRU, whose r multiplies W_hn h + b_hn).
@@ -61,8 +62,8 @@ class RNNTanhStep:
     n_gates, n_states, hidden_grads_differ = 1, 1, False
 
     def forward(self, gates_x, gates_h, state):
-        gates_h += gates_x
-        h = self.activation(gates_h)
+        gates_x += gates_h
+        h = self.activation(gates_x)
         return (h,), h
 
     def backward(self, h, grad_state):
@@ -97,8 +98,8 @@ class LSTMStep:
 
     def forward(self, gates_x, gates_h, state):
         _, c = state
-        gates = gates_h
-        gates += gates_x
+        gates = gates_x
+        gates += gates_h
         scale, shift = _lstm_gate_affine(c.shape[1], c.dtype)
         gates *= scale
         np.tanh(gates, out=gates)
@@ -135,9 +136,10 @@ class GRUStep:
     def forward(self, gates_x, gates_h, state):
         (h,) = state
         size = h.shape[1]
-        rz = gates_x[:, :2 * size] + gates_h[:, :2 * size]
+        rz = gates_x[:, :2 * size]
+        rz += gates_h[:, :2 * size]
         r, z = _blocks(_sigmoid_(rz), 2)
-        hidden_n = gates_h[:, 2 * size:]  # W_hn h + b_hn
+        hidden_n = gates_h[:, 2 * size:].copy()  # W_hn h + b_hn
         n = r * hidden_n
         n += gates_x[:, 2 * size:]
         np.tanh(n, out=n)
@@ -171,6 +173,8 @@ class Recurrence(Function):
     state (h0, or h0 and c0, each (B, H)). Outputs: the hidden states of every step
     (T, B, H) and the final state. `step` is one of STEPS; `lengths` (B,) ints or None;
     `reverse` runs from the last step to the first.
+    gates_x is overwritten: each step turns its row into the gate activations that backward
+    needs, which saves a (T, B, n_gates*H) array (recurrent_layer passes a fresh one).
     """
 
     def forward(self, gates_x, w_hh, b_hh, *state, step, lengths=None, reverse=False):
@@ -181,9 +185,10 @@ class Recurrence(Function):
         output = np.empty(gates_x.shape[:2] + state[0].shape[1:], state[0].dtype)
         self.h_prev = np.empty_like(output)  # h_{t-1} of every step t, for dL/dW_hh
         self.saved = [None] * n_steps
+        gates_h = np.empty(gates_x.shape[1:], gates_x.dtype)
         for t in self.order:
             self.h_prev[t] = state[0]
-            gates_h = state[0] @ w_hh.T
+            np.matmul(state[0], w_hh.T, out=gates_h)
             if b_hh is not None:
                 gates_h += b_hh
             new_state, self.saved[t] = step.forward(gates_x[t], gates_h, state)
