@@ -1,15 +1,16 @@
 """Embedding: rows of a weight matrix looked up by integer token ids.
 
-The backward adds up the output gradients of all tokens that share an id. It sorts the ids
-and sums each run of equal ids with np.add.reduceat: for a vocabulary of 65 to 30000 and
-32x64 tokens of 64 features this measured 1.4-7x faster than np.add.at, and faster than a
-bincount per feature column (which loses at large vocabularies) or a one-hot matmul (which
-loses beyond a few hundred ids).
+The backward adds up the output gradients of all tokens that share an id: it sorts the ids
+and sums each run of equal ids with np.add.reduceat. Measured for 32x64 tokens of 64 features
+(one thread, ms): vocabulary 65: 0.11 (np.add.at 0.86, a bincount per feature column 0.27, a
+one-hot matmul 0.22); 1000: 0.66 (add.at 0.87, bincount 0.33, one-hot 3.1); 30000: 0.45
+(add.at 0.91, bincount 1.7, the one-hot matrix alone 245 MB). The sort is the fastest at both
+ends and within 0.35 ms of the bincount in the middle.
 """
 import numpy as np
 
-from ..tensor import Tensor
 from ..autograd import Function
+from ..tensor import Tensor
 
 
 class Embedding(Function):
