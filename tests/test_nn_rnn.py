@@ -47,6 +47,13 @@ def as_tuple(state):
     return state if isinstance(state, tuple) else (state,)
 
 
+def as_hx(states):
+    """Initial states as the layers take them: None, (h0, c0) for the LSTM, or h0."""
+    if not states:
+        return None
+    return tuple(states) if len(states) == 2 else states[0]
+
+
 def run_torch(th, x, hx, lengths, batch_first):
     if lengths is None:
         return th(x, hx)
@@ -66,11 +73,8 @@ def check_layer(ng, th, x, states, lengths=None, atol=1e-5):
     upstream gradients of the output and the final states, compare everything."""
     ng_in = [npgrad.tensor(a, requires_grad=True) for a in [x, *states]]
     th_in = [torch.tensor(a, requires_grad=True) for a in [x, *states]]
-    pack = (lambda s: s if len(s) == 2 else s[0]) if isinstance(ng, nn.LSTM) else (lambda s: s[0])
-    ng_hx = pack(ng_in[1:]) if states else None
-    th_hx = pack(tuple(th_in[1:])) if states else None
-    ng_out, ng_state = ng(ng_in[0], ng_hx, lengths=lengths)
-    th_out, th_state = run_torch(th, th_in[0], th_hx, lengths, ng.batch_first)
+    ng_out, ng_state = ng(ng_in[0], as_hx(ng_in[1:]), lengths=lengths)
+    th_out, th_state = run_torch(th, th_in[0], as_hx(th_in[1:]), lengths, ng.batch_first)
     ng_outs, th_outs = [ng_out, *as_tuple(ng_state)], [th_out, *as_tuple(th_state)]
     for n, t in zip(ng_outs, th_outs):
         assert n.shape == tuple(t.shape)
@@ -171,8 +175,8 @@ def test_parameters_shapes_and_default_init(class_name, gates):
 def test_reprs_match_torch():
     for args, kwargs in [((3, 4), {}), ((3, 4), {"num_layers": 2, "bias": False, "batch_first": True,
                                                    "dropout": 0.5, "bidirectional": True})]:
-        for class_name in ("RNN", "LSTM", "GRU"):
-            assert repr(getattr(nn, class_name)(*args, **kwargs)) == repr(getattr(torch.nn, class_name)(*args, **kwargs))
+        for name in ("RNN", "LSTM", "GRU"):
+            assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args, **kwargs))
     assert repr(nn.RNN(3, 4, 2, "relu")) == repr(torch.nn.RNN(3, 4, 2, "relu"))
     for cell in ("RNNCell", "LSTMCell", "GRUCell"):
         assert repr(getattr(nn, cell)(3, 4, bias=False)) == repr(getattr(torch.nn, cell)(3, 4, bias=False))
@@ -195,8 +199,7 @@ def test_cell_matches_torch(class_name, options, case):
     arrays = [randn(*batch, I)] + ([] if case == "batched-no-hx" else [randn(*batch, H) for _ in range(n_states)])
     ng_in = [npgrad.tensor(a, requires_grad=True) for a in arrays]
     th_in = [torch.tensor(a, requires_grad=True) for a in arrays]
-    hx = (lambda s: tuple(s) if n_states == 2 else s[0]) if len(arrays) > 1 else (lambda s: None)
-    ng_out, th_out = as_tuple(ng(ng_in[0], hx(ng_in[1:]))), as_tuple(th(th_in[0], hx(th_in[1:])))
+    ng_out, th_out = as_tuple(ng(ng_in[0], as_hx(ng_in[1:]))), as_tuple(th(th_in[0], as_hx(th_in[1:])))
     compare([n.data for n in ng_out], [t.detach().numpy() for t in th_out], "outputs")
     upstream = [randn(*t.shape) for t in th_out]
     sum((n * npgrad.tensor(u)).sum() for n, u in zip(ng_out, upstream)).backward()
@@ -228,7 +231,10 @@ def error_cases():
         (lambda: lstm(npgrad.randn(6, 3, 7)), ValueError, r"LSTM\(4, 5, num_layers=2\).*input_size=4.*\(6, 3, 7\)"),
         (lambda: lstm(npgrad.randn(6, 3, 2, 4)), ValueError, r"LSTM.*3-D input.*2-D input.*\(6, 3, 2, 4\)"),
         (lambda: lstm(npgrad.randn(4)), ValueError, r"LSTM.*got shape \(4,\)"),
-        (lambda: lstm(x, npgrad.zeros(2, 3, 5)), TypeError, r"LSTM.*tuple \(h0, c0\)"),
+        (lambda: lstm(x, npgrad.zeros(2, 3, 5)), TypeError, r"LSTM.*hx to be a tuple \(h0, c0\), got Tensor"),
+        (lambda: gru(npgrad.randn(3, 6, 4), (npgrad.zeros(1, 3, 5),)), TypeError, r"GRU.*hx to be one tensor h0, got tuple"),
+        (lambda: gru(npgrad.randn(3, 6, 4), npgrad.zeros(1, 3, 5).double()), TypeError,
+         r"GRU.*h0 of dtype float32 like the weights, got float64"),
         (lambda: lstm(x, (npgrad.zeros(1, 3, 5), npgrad.zeros(2, 3, 5))), ValueError,
          r"LSTM.*h0 of shape \(2, 3, 5\), got \(1, 3, 5\)"),
         (lambda: lstm(x, (npgrad.zeros(2, 3, 5), npgrad.zeros(2, 4, 5))), ValueError,

@@ -77,16 +77,20 @@ def _check_input(module, input, dims, dtype):
 
 
 def _initial_state(module, hx, shape, dtype):
-    """hx as a tuple of module.n_states states of `shape` (zeros when hx is None)."""
+    """hx as a tuple of module.n_states states of `shape` and the weights' dtype (zeros when hx is None)."""
     names = ("h0", "c0")[:module.n_states]
     if hx is None:
         return tuple(np.zeros(shape, dtype) for _ in names)
-    if module.n_states == 2 and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-        raise TypeError(f"{module!r}: expected hx to be a tuple ({', '.join(names)}), got {type(hx).__name__}")
-    states = tuple(hx) if module.n_states == 2 else (hx,)
+    wants_pair, is_sequence = module.n_states == 2, isinstance(hx, (tuple, list))
+    if wants_pair != is_sequence or (is_sequence and len(hx) != 2):
+        expected = "a tuple (h0, c0)" if wants_pair else "one tensor h0"
+        raise TypeError(f"{module!r}: expected hx to be {expected}, got {type(hx).__name__}")
+    states = tuple(hx) if wants_pair else (hx,)
     for name, state in zip(names, states):
         if tuple(state.shape) != shape:
             raise ValueError(f"{module!r}: expected {name} of shape {shape}, got {tuple(state.shape)}")
+        if state.dtype != dtype:
+            raise TypeError(f"{module!r}: expected {name} of dtype {dtype} like the weights, got {state.dtype}")
     return states
 
 
