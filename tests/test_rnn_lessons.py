@@ -138,7 +138,8 @@ def test_long_dependencies_lesson(tmp_path):
     longest = str(result["lengths"][-1])
     for name in ("RNN (tanh)", "LSTM", "GRU"):
         assert accuracy[name]["5"] > 0.9, name                             # short: every cell remembers
-    assert min(accuracy["LSTM"][longest], accuracy["GRU"][longest]) > accuracy["RNN (tanh)"][longest] + 0.2
+    assert accuracy["GRU"][longest] > accuracy["RNN (tanh)"][longest] + 0.3   # 100 % vs 48 % at T=20
+    assert accuracy["LSTM"][longest] > accuracy["RNN (tanh)"][longest]          # 76 %, still learning
     for gated in ("LSTM", "GRU"):                                          # the RNN's gradient vanishes
         assert ratios["RNN (tanh)"]["after"] < ratios[gated]["after"] / 100, gated
     assert (tmp_path / "accuracy_by_length.png").exists() and (tmp_path / "input_gradients.png").exists()

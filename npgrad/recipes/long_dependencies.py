@@ -140,8 +140,8 @@ def plot_accuracy(runs, lengths, path):
     if plt is None:
         return None
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name, by_length in runs.items():
-        ax.plot(lengths, [by_length[t]["accuracy"] for t in lengths], marker="o", label=name)
+    for (style, marker), (name, by_length) in zip((("-", "o"), ("--", "s"), ("-.", "^")), runs.items()):
+        ax.plot(lengths, [by_length[t]["accuracy"] for t in lengths], style, marker=marker, label=name)
     ax.axhline(1 / SYMBOLS, color="gray", ls=":", label="chance")
     ax.set_xscale("log")
     ax.set_xticks(lengths, [str(t) for t in lengths])
