@@ -105,8 +105,9 @@ class ProgressBar(Callback):
         if self.tqdm is not None:
             stream = self.file or sys.stderr
             interactive = hasattr(stream, "isatty") and stream.isatty()
+            refresh = {} if interactive else {"mininterval": 30, "maxinterval": 30}
             self.bar = self.tqdm(total=trainer.steps_per_epoch, desc=f"epoch {epoch + 1}/{trainer.epochs}",
-                                 unit="step", file=stream, dynamic_ncols=True, mininterval=0.1 if interactive else 30)
+                                 unit="step", file=stream, dynamic_ncols=True, **refresh)
 
     def on_batch_end(self, trainer, step, logs):
         self.steps = step + 1
