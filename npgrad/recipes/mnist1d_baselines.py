@@ -3,10 +3,11 @@
 MNIST-1D (Greydanus & Kobak, 2020) turns the ten digits into 1-D signals of length 40,
 shifted, scaled, sheared and noised, so that a linear model does badly and the right inductive
 bias matters: the paper reports 32 % for logistic regression, 68 % for an MLP, 91 % for a GRU
-and 94 % for a CNN. The set-up follows the paper's: 4,000 training and 1,000 test signals,
-Adam lr 0.01, batch 100, 6,000 steps (150 epochs); the MLP is 40-100-100-10 with ReLU, the
-CNN three 1-D convolutions of 25 channels (kernel 5 then 3, 3; stride 2; padding 1) with ReLU
-and a linear layer on the flattened 25 x 5 features. The GRU reads the signal as a sequence
+and 94 % for a CNN. The set-up follows the paper's code: 4,000 training and 1,000 test
+signals, Adam lr 0.01, batch 100, 8,000 steps (200 epochs). The MLP is 40-100-100-10 with
+ReLU and a skip connection around its second layer; the CNN three 1-D convolutions of 25
+channels (kernel 5 then 3, 3; stride 2; padding 1) with ReLU and a linear layer on the
+flattened 25 x 5 features. The GRU reads the signal as a sequence
 of 40 single values, both ways (bidirectional, 6 units each), and a linear layer reads all
 its 40 x 2 x 6 outputs: 5,134 parameters.
 """
@@ -20,6 +21,20 @@ from ..train import Trainer
 from . import recipe
 
 PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91}
+
+
+class ResidualMLP(nn.Module):
+    """The paper's MLPBase: h = relu(W1 x), h = h + relu(W2 h), logits = W3 h."""
+
+    def __init__(self, hidden_size=100):
+        super().__init__()
+        self.linear1, self.linear2 = nn.Linear(40, hidden_size), nn.Linear(hidden_size, hidden_size)
+        self.linear3 = nn.Linear(hidden_size, 10)
+
+    def forward(self, x):
+        h = self.linear1(x).relu()
+        h = h + self.linear2(h).relu()
+        return self.linear3(h)
 
 
 def cnn(channels=25):
@@ -40,7 +55,7 @@ def gru(hidden_size=6):
 
 MODELS = {
     "logistic regression": lambda: nn.Linear(40, 10),
-    "MLP": lambda: nn.Sequential(nn.Linear(40, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10)),
+    "MLP": ResidualMLP,
     "CNN": cnn,
     "GRU": gru,
 }
@@ -58,7 +73,7 @@ def train_one(name, train, test, epochs, seed):
 def compare(names, quick):
     """Train each named model with the paper's set-up from several seeds; print and return the
     mean, lowest and highest test accuracy beside the paper's figure."""
-    epochs, seeds = (10, [0]) if quick else (150, [0, 1, 2, 3, 4])
+    epochs, seeds = (10, [0]) if quick else (200, [0, 1, 2, 3, 4])
     train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
     measured = {name: [train_one(name, train, test, epochs, seed) for seed in seeds] for name in names}
     print(f"{'model':<20} {'npgrad test accuracy, mean (min-max) of ' + str(len(seeds)) + ' seeds':>46} {'published':>10}")
