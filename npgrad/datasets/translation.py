@@ -31,23 +31,27 @@ class TranslationPairs(Dataset):
         self.languages = tuple(languages)
         if len(self.languages) != 2:
             raise ValueError(f"{type(self).__name__}: languages must be (source, target), got {languages!r}")
-        pairs = self._filtered([tuple(pair) for pair in pairs], max_length, english_prefixes)
-        if normalize:
-            pairs = [tuple(normalize_text(text, language) for text, language in zip(pair, self.languages))
-                     for pair in pairs]
-        self.pairs = pairs
+        pairs = [tuple(pair) for pair in pairs]
+        if not normalize and max_length is None and english_prefixes is None:
+            self.pairs = pairs
+            return
+        normalized = [tuple(normalize_text(text, language) for text, language in zip(pair, self.languages))
+                      for pair in pairs]  # once per text: the filters and the result all use it
+        kept = self._kept(normalized, max_length, english_prefixes)
+        self.pairs = [(normalized if normalize else pairs)[i] for i in kept]
 
-    def _filtered(self, pairs, max_length, english_prefixes):
+    def _kept(self, normalized, max_length, english_prefixes):
+        """The indices of the normalised pairs that pass both filters."""
+        kept = range(len(normalized))
         if english_prefixes is not None:
             if "en" not in self.languages:
                 raise ValueError(f"{type(self).__name__}: english_prefixes needs an English side, "
                                  f"the languages are {self.languages}")
             english, prefixes = self.languages.index("en"), tuple(english_prefixes)
-            pairs = [pair for pair in pairs if normalize_text(pair[english], "en").startswith(prefixes)]
+            kept = [i for i in kept if normalized[i][english].startswith(prefixes)]
         if max_length is not None:
-            pairs = [pair for pair in pairs if all(len(normalize_text(text, language).split()) < max_length
-                                                   for text, language in zip(pair, self.languages))]
-        return pairs
+            kept = [i for i in kept if all(len(text.split()) < max_length for text in normalized[i])]
+        return kept
 
     @property
     def source_language(self):

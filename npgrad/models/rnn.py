@@ -14,7 +14,7 @@ RECURRENT_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 READOUTS = ("last", "all")
 
 
-def recurrent_layer(cell, input_size, hidden_size, **options):
+def make_recurrent(cell, input_size, hidden_size, **options):
     """nn.RNN (tanh), nn.LSTM or nn.GRU by name ('rnn', 'lstm', 'gru'), batch first."""
     if cell not in RECURRENT_LAYERS:
         raise ValueError(f"unknown cell {cell!r}; choose from {', '.join(RECURRENT_LAYERS)}")
@@ -42,7 +42,7 @@ class CharRNN(nn.Module):
         self.cell = cell
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         between_layers = dropout if num_layers > 1 else 0.0  # a single layer has nothing between
-        self.rnn = recurrent_layer(cell, embedding_dim, hidden_size, num_layers=num_layers, dropout=between_layers)
+        self.rnn = make_recurrent(cell, embedding_dim, hidden_size, num_layers=num_layers, dropout=between_layers)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
@@ -92,7 +92,7 @@ class SequenceClassifier(nn.Module):
         if readout == "all" and not (isinstance(seq_len, int) and seq_len > 0):
             raise ValueError(f"SequenceClassifier: readout='all' needs seq_len, the number of steps, got {seq_len!r}")
         self.readout, self.seq_len = readout, seq_len
-        self.rnn = recurrent_layer(cell, input_size, hidden_size, num_layers=num_layers, dropout=dropout,
+        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers=num_layers, dropout=dropout,
                                    bidirectional=bidirectional)
         features = hidden_size * self.rnn.num_directions
         self.head = nn.Linear(features * seq_len if readout == "all" else features, num_classes)

@@ -198,9 +198,7 @@ class Decoder(Module):
             hidden, step_weights = self._advance(embedded[:, t], hidden, memory)
             states.append(hidden)
             weights.append(step_weights)
-        # all the steps in one product, as a 2-D (B*T, H) input: NumPy's matmul is several times
-        # slower on a 3-D one
-        logits = self.out(stack(states, dim=1).flatten(0, 1)).reshape(len(tgt_in), tgt_in.shape[1], -1)
+        logits = self.out(stack(states, dim=1))  # all the steps in one product
         return logits, None if memory is None else stack(weights, dim=1)
 
     def step(self, previous, hidden, memory=None):

@@ -371,6 +371,14 @@ class Module:
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
+def options_repr(module, text, **defaults):
+    """text, then ", name=value" for every option of module that differs from its default: the
+    extra_repr of layers that, like PyTorch's, print only the options a user changed."""
+    changed = (f", {name}={getattr(module, name)}" for name, default in defaults.items()
+               if getattr(module, name, default) != default)
+    return text + "".join(changed)
+
+
 def _join(prefix, name):
     return prefix + "." + name if prefix else name
 

@@ -22,7 +22,7 @@ from ..functional.recurrent import STEPS, cell_step, recurrent_layer
 from ..functional.shape import cat, stack
 from ..tensor import Tensor
 from . import init
-from .module import Module
+from .module import Module, options_repr
 from .parameter import Parameter
 
 
@@ -48,11 +48,11 @@ def _init_uniform(module):
         init.uniform_(weight, -bound, bound)
 
 
-def _options_repr(module, text, **defaults):
-    """text, then ", name=value" for every option of module that differs from its default."""
-    changed = (f", {name}={getattr(module, name)}" for name, default in defaults.items()
-               if getattr(module, name, default) != default)
-    return text + "".join(changed)
+def _elman_mode(name, nonlinearity):
+    """'RNN_TANH' or 'RNN_RELU' for an Elman layer or cell, or a ValueError naming it."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{name}: unknown nonlinearity {nonlinearity!r}; select 'tanh' or 'relu'")
+    return "RNN_" + nonlinearity.upper()
 
 
 def _check_sizes(name, input_size, hidden_size):
@@ -192,7 +192,7 @@ class RNNBase(Module):
         return lengths
 
     def extra_repr(self):
-        return _options_repr(self, f"{self.input_size}, {self.hidden_size}", num_layers=1, bias=True,
+        return options_repr(self, f"{self.input_size}, {self.hidden_size}", num_layers=1, bias=True,
                              batch_first=False, dropout=0, bidirectional=False)
 
 
@@ -201,9 +201,7 @@ class RNN(RNNBase):
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; select 'tanh' or 'relu'")
-        super().__init__("RNN_" + nonlinearity.upper(), input_size, hidden_size, num_layers, bias,
+        super().__init__(_elman_mode("RNN", nonlinearity), input_size, hidden_size, num_layers, bias,
                          batch_first, dropout, bidirectional, dtype)
         self.nonlinearity = nonlinearity
 
@@ -257,7 +255,7 @@ class RNNCellBase(Module):
         return _as_returned(self, new_state)
 
     def extra_repr(self):
-        return _options_repr(self, f"{self.input_size}, {self.hidden_size}", bias=True,
+        return options_repr(self, f"{self.input_size}, {self.hidden_size}", bias=True,
                              nonlinearity="tanh")
 
 
@@ -265,9 +263,7 @@ class RNNCell(RNNCellBase):
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu."""
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; select 'tanh' or 'relu'")
-        super().__init__("RNN_" + nonlinearity.upper(), input_size, hidden_size, bias, dtype)
+        super().__init__(_elman_mode("RNNCell", nonlinearity), input_size, hidden_size, bias, dtype)
         self.nonlinearity = nonlinearity
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from .. import dtypes
 from ..functional.embedding import _padding_index, lookup
 from . import init
-from .module import Module
+from .module import Module, options_repr
 from .parameter import Parameter
 
 
@@ -58,7 +58,5 @@ class Embedding(Module):
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings, _freeze=freeze)
 
     def extra_repr(self):
-        defaults = {"padding_idx": None, "max_norm": None, "norm_type": 2, "scale_grad_by_freq": False}
-        changed = "".join(f", {name}={getattr(self, name)}" for name, default in defaults.items()
-                          if getattr(self, name) != default)
-        return f"{self.num_embeddings}, {self.embedding_dim}{changed}"
+        return options_repr(self, f"{self.num_embeddings}, {self.embedding_dim}", padding_idx=None, max_norm=None,
+                            norm_type=2, scale_grad_by_freq=False)

@@ -28,6 +28,7 @@ from .. import manual_seed, nn, no_grad, optim, tensor
 from ..analysis.plots import pyplot_or_none, save_figure
 from ..models import SequenceClassifier
 from ..nn import functional as F
+from ..train import metrics
 from . import recipe
 
 SYMBOLS = 4
@@ -78,7 +79,7 @@ def train(model, longest, steps, rng):
 def accuracy(model, test):
     x, labels = test
     with no_grad():
-        return float((model(tensor(x)).data.argmax(1) == labels).mean())
+        return metrics.accuracy(model(tensor(x)), labels)
 
 
 def input_gradient_norms(model, test):

@@ -20,6 +20,7 @@ from .. import manual_seed, nn, no_grad, optim, tensor
 from ..analysis.plots import pyplot_or_none, save_figure
 from ..models import SequenceClassifier
 from ..nn import functional as F
+from ..train import metrics
 from . import recipe
 
 HIDDEN = 32
@@ -122,8 +123,10 @@ def mse(predictions, targets):
 
 
 def accuracy(predict, inputs, labels):
+    """The fraction of labels predicted right, over every sample (and every step)."""
     with no_grad():
-        return float((predict(*inputs).data.argmax(-1) == labels).mean())
+        logits = predict(*inputs)
+    return metrics.accuracy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
 
 
 def fit(model, forward, loss, task, steps, rng):

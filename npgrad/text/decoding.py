@@ -14,6 +14,7 @@ import numpy as np
 from ._checks import positive_int
 from ..autograd import no_grad
 from ..data import _rng
+from ..functional.activation import _softmax_parts
 from ..tensor import Tensor
 
 
@@ -28,9 +29,9 @@ def _scores(values, caller):
 
 def softmax(logits):
     """Probabilities along the last axis, float32; the row maximum is subtracted first so that
-    exp cannot overflow."""
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+    exp cannot overflow (the same parts as npgrad's softmax op)."""
+    _, exp, total = _softmax_parts(logits, -1)
+    return exp / total
 
 
 def keep_top_k(logits, k):
