@@ -137,4 +137,5 @@ n_params = sum(p.numel() for m in models for p in m.parameters())
 res = common.measure(step, args.warmup, args.steps)
 common.emit({"framework": "npgrad", "workload": args.workload, "threads": args.threads,
              "tag": args.tag, **res, "n_params": n_params,
-             "rss_after_import_mb": round(rss_after_import, 1), "numpy_version": np.__version__})
+             "rss_after_import_mb": round(rss_after_import, 1), "numpy_version": np.__version__,
+             "blas": common.blas_info()})

@@ -54,9 +54,10 @@ def _blocks(gates, n):
 # forward(gates_x, gates_h, state) -> (new state, saved): gates_x = x W_ih^T + b_ih and
 #   gates_h = h W_hh^T + b_hh of this step. gates_x is the step's own row, which it may
 #   overwrite and keep in `saved`; gates_h is scratch that the next step overwrites.
-# backward(saved, grad_state) -> (dgates_x, dgates_h, grad of the previous state through
-#   every path except gates_h, None where there is none). dgates_h is dgates_x itself unless
-#   hidden_grads_differ (the GRU, whose r multiplies W_hn h + b_hn).
+# backward(saved, grad_state, grad_x, grad_h) -> the gradient of the previous state through
+#   every path except gates_h (None where there is none). It writes dL/dgates_x into grad_x
+#   and dL/dgates_h into grad_h, which is grad_x itself unless hidden_grads_differ (the GRU,
+#   whose r multiplies W_hn h + b_hn).
 class RNNTanhStep:
     """h' = tanh(gates_x + gates_h)."""
     n_gates, n_states, hidden_grads_differ = 1, 1, False
@@ -66,9 +67,9 @@ class RNNTanhStep:
         h = self.activation(gates_x)
         return (h,), h
 
-    def backward(self, h, grad_state):
-        grad = grad_state[0] * self.derivative(h)
-        return grad, grad, (None,)
+    def backward(self, h, grad_state, grad_x, grad_h):
+        np.multiply(grad_state[0], self.derivative(h), out=grad_x)
+        return (None,)
 
     @staticmethod
     def activation(a):
@@ -111,21 +112,20 @@ class LSTMStep:
         tanh_c = np.tanh(c_new)
         return (o * tanh_c, c_new), (gates, c, tanh_c)
 
-    def backward(self, saved, grad_state):
+    def backward(self, saved, grad_state, grad_x, grad_h):
         gates, c, tanh_c = saved
-        grad_h, grad_c = grad_state
+        grad_h_new, grad_c = grad_state
         i, f, g, o = _blocks(gates, 4)
-        grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)  # dL/dc' also flows through h' = o tanh(c')
-        grad = np.empty_like(gates)  # dL/d(gate) first, then times each gate's derivative
-        grad_i, grad_f, grad_g, grad_o = _blocks(grad, 4)
+        grad_c = grad_c + grad_h_new * o * (1 - tanh_c * tanh_c)  # dL/dc' also flows through h' = o tanh(c')
+        grad_i, grad_f, grad_g, grad_o = _blocks(grad_x, 4)  # dL/d(gate) first, then times its derivative
         np.multiply(grad_c, g, out=grad_i)
         np.multiply(grad_c, c, out=grad_f)
         np.multiply(grad_c, i, out=grad_g)
-        np.multiply(grad_h, tanh_c, out=grad_o)
+        np.multiply(grad_h_new, tanh_c, out=grad_o)
         derivative = gates * (1 - gates)  # sigmoid' = s (1 - s) for i, f, o
         derivative[:, 2 * c.shape[1]:3 * c.shape[1]] = 1 - g * g  # tanh' = 1 - tanh^2 for g
-        grad *= derivative
-        return grad, grad, (None, grad_c * f)
+        grad_x *= derivative
+        return (None, grad_c * f)
 
 
 class GRUStep:
@@ -148,18 +148,16 @@ class GRUStep:
         h_new += n  # (1 - z) n + z h = n + z (h - n)
         return (h_new,), (r, z, n, hidden_n, h)
 
-    def backward(self, saved, grad_state):
+    def backward(self, saved, grad_state, grad_x, grad_h):
         r, z, n, hidden_n, h = saved
-        (grad_h,) = grad_state
-        size = h.shape[1]
-        grad_x = np.empty((len(h), 3 * size), h.dtype)
+        (grad_h_new,) = grad_state
         grad_r, grad_z, grad_n = _blocks(grad_x, 3)
-        np.multiply(grad_h * (1 - z), 1 - n * n, out=grad_n)         # through n = tanh(...)
+        np.multiply(grad_h_new * (1 - z), 1 - n * n, out=grad_n)     # through n = tanh(...)
         np.multiply(grad_n * hidden_n, r * (1 - r), out=grad_r)      # dn/dr = tanh' (W_hn h + b_hn)
-        np.multiply(grad_h * (h - n), z * (1 - z), out=grad_z)       # dh'/dz = h - n
-        grad_hidden = grad_x.copy()
-        grad_hidden[:, 2 * size:] *= r                               # d(r * gates_h_n)/d gates_h_n = r
-        return grad_x, grad_hidden, (grad_h * z,)
+        np.multiply(grad_h_new * (h - n), z * (1 - z), out=grad_z)   # dh'/dz = h - n
+        grad_h[...] = grad_x
+        grad_h[:, 2 * h.shape[1]:] *= r                              # d(r * gates_h_n)/d gates_h_n = r
+        return (grad_h_new * z,)
 
 
 STEPS = {"RNN_TANH": RNNTanhStep(), "RNN_RELU": RNNReLUStep(), "LSTM": LSTMStep(), "GRU": GRUStep()}
@@ -175,6 +173,7 @@ class Recurrence(Function):
     `reverse` runs from the last step to the first.
     gates_x is overwritten: each step turns its row into the gate activations that backward
     needs, which saves a (T, B, n_gates*H) array (recurrent_layer passes a fresh one).
+    Time-major rows are contiguous, which keeps every step's memory access a stream.
     """
 
     def forward(self, gates_x, w_hh, b_hh, *state, step, lengths=None, reverse=False):
@@ -195,7 +194,7 @@ class Recurrence(Function):
             if self.active is None:
                 output[t] = new_state[0]
             else:  # finished (or, in reverse, not yet started) sequences keep their state
-                output[t] = new_state[0] * self.active[t]
+                np.multiply(new_state[0], self.active[t], out=output[t])
                 new_state = tuple(np.where(self.active[t], new, old) for new, old in zip(new_state, state))
             state = new_state
         return (output, *state)
@@ -209,11 +208,8 @@ class Recurrence(Function):
             if self.active is not None:  # only active sequences went through the cell at step t
                 passed = [np.where(self.active[t], 0, g) for g in grad_state]
                 grad_new = [g * self.active[t] for g in grad_new]
-            grad_x, grad_h, grad_prev = step.backward(self.saved[t], grad_new)
-            grad_gates_x[t] = grad_x
-            if step.hidden_grads_differ:
-                grad_gates_h[t] = grad_h
-            through_gates = grad_h @ w_hh  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
+            grad_prev = step.backward(self.saved[t], grad_new, grad_gates_x[t], grad_gates_h[t])
+            through_gates = grad_gates_h[t] @ w_hh  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
             grad_state = [through_gates if grad_prev[0] is None else grad_prev[0] + through_gates, *grad_prev[1:]]
             if self.active is not None:
                 grad_state = [g + p for g, p in zip(grad_state, passed)]
@@ -229,11 +225,14 @@ def recurrent_layer(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None, length
 
     mode: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'; state: (h0,) or (h0, c0), each (B, H).
     The input-to-hidden products of all steps are one GEMM; see Recurrence for the rest.
+    Where a cell only sees the sum gates_x + gates_h (RNN, LSTM), b_hh joins b_ih in that
+    GEMM: one bias add for the whole sequence instead of one per step.
     """
-    steps, batch = input.shape[:2]
-    gates_x = linear(input.reshape(steps * batch, input.shape[2]), w_ih, b_ih).reshape(steps, batch, -1)
-    output, *final = Recurrence.apply(gates_x, w_hh, b_hh, *state, step=STEPS[mode], lengths=lengths,
-                                      reverse=reverse)
+    step = STEPS[mode]
+    if b_hh is not None and not step.hidden_grads_differ:
+        b_ih, b_hh = (b_hh if b_ih is None else b_ih + b_hh), None
+    gates_x = linear(input, w_ih, b_ih)
+    output, *final = Recurrence.apply(gates_x, w_hh, b_hh, *state, step=step, lengths=lengths, reverse=reverse)
     return output, tuple(final)
 
 
