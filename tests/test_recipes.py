@@ -106,7 +106,7 @@ def test_mnist1d_baselines_lesson(tmp_path):
 def test_mnist1d_cnn_lesson_beats_the_mlp(tmp_path):
     cnn = _run_quick("mnist1d-cnn", tmp_path / "cnn")["test_accuracy"]["CNN"]
     mlp = _run_quick("mnist1d-baselines", tmp_path / "mlp")["test_accuracy"]["MLP"]
-    assert cnn > mlp + 0.1          # translation-equivariant features: 84 % vs 50 % after 10 epochs
+    assert cnn > mlp + 0.1          # translation-equivariant features: 85 % vs 61 % after 10 epochs
 
 
 def test_sign_language_keras_lesson(tmp_path):

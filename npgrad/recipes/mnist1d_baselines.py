@@ -4,7 +4,8 @@ MNIST-1D (Greydanus & Kobak, 2020) turns the ten digits into 1-D signals of leng
 shifted, scaled, sheared and noised, so that a linear model does badly and the right inductive
 bias matters: the paper reports 32 % for logistic regression, 68 % for an MLP, 91 % for a GRU
 and 94 % for a CNN. The set-up follows the paper's code: 4,000 training and 1,000 test
-signals, Adam lr 0.01, batch 100, 8,000 steps (200 epochs). The MLP is 40-100-100-10 with
+signals, Adam lr 0.01, batch 100, 8,000 steps (200 epochs), the batches taken in order
+(step k trains on signals 100 k to 100 k + 99, modulo 4,000: no reshuffling). The MLP is 40-100-100-10 with
 ReLU and a skip connection around its second layer; the CNN three 1-D convolutions of 25
 channels (kernel 5 then 3, 3; stride 2; padding 1) with ReLU and a linear layer on the
 flattened 25 x 5 features. The GRU reads the signal as a sequence
@@ -21,6 +22,10 @@ from ..train import Trainer
 from . import recipe
 
 PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91}
+# Ten initial weights a model: from one to the next the GRU's test accuracy moves by up to 4 points
+# (PyTorch from the same weights and batches lands within a point of npgrad), so a mean of five is
+# not enough to set against a published figure.
+SEEDS = list(range(10))
 
 
 class ResidualMLP(nn.Module):
@@ -62,18 +67,18 @@ MODELS = {
 
 
 def train_one(name, train, test, epochs, seed):
-    """Test accuracy of model `name` after `epochs` epochs, with `seed` for its init and batches."""
+    """Test accuracy of model `name` after `epochs` epochs, with `seed` for its initial weights."""
     manual_seed(seed)
     model = MODELS[name]()
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=0.01), nn.CrossEntropyLoss(), metrics=["accuracy"])
-    trainer.fit(DataLoader(TensorDataset(*train), batch_size=100, shuffle=True, generator=seed), epochs=epochs)
+    trainer.fit(DataLoader(TensorDataset(*train), batch_size=100), epochs=epochs)  # in order, as the paper
     return trainer.evaluate(DataLoader(TensorDataset(*test), batch_size=1000))["accuracy"]
 
 
 def compare(names, quick):
     """Train each named model with the paper's set-up from several seeds; print and return the
     mean, lowest and highest test accuracy beside the paper's figure."""
-    epochs, seeds = (10, [0]) if quick else (200, [0, 1, 2, 3, 4])
+    epochs, seeds = (10, [0]) if quick else (200, SEEDS)
     train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
     measured = {name: [train_one(name, train, test, epochs, seed) for seed in seeds] for name in names}
     print(f"{'model':<20} {'npgrad test accuracy, mean (min-max) of ' + str(len(seeds)) + ' seeds':>46} {'published':>10}")
