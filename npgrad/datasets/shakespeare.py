@@ -4,6 +4,7 @@ import numpy as np
 
 from . import storage
 from ..data.dataset import Dataset
+from ..text.batching import windows_at
 
 URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
@@ -69,9 +70,7 @@ class TinyShakespeare(Dataset):
         return window[:-1], window[1:]
 
     def get_batch(self, indices):
-        offsets = np.asarray(indices)[:, None] + np.arange(self.block_size + 1)
-        windows = self.data[offsets]  # one fancy index for the whole batch
-        return windows[:, :-1], windows[:, 1:]
+        return windows_at(self.data, indices, self.block_size)
 
     def __repr__(self):
         split = "train" if self.train else "validation"

@@ -8,6 +8,7 @@ Both are thin wrappers round nn.RNN / nn.LSTM / nn.GRU, chosen by `cell`:
 Every tensor is batch first: (B, T) token ids, (B, T, features) signals.
 """
 from .. import nn
+from ..nn.module import eval_mode
 from ..text import decoding
 
 RECURRENT_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -39,7 +40,6 @@ class CharRNN(nn.Module):
 
     def __init__(self, vocab_size, embedding_dim=64, hidden_size=256, num_layers=1, cell="lstm", dropout=0.0):
         super().__init__()
-        self.cell = cell
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         between_layers = dropout if num_layers > 1 else 0.0  # a single layer has nothing between
         self.rnn = make_recurrent(cell, embedding_dim, hidden_size, num_layers=num_layers, dropout=between_layers)
@@ -56,8 +56,6 @@ class CharRNN(nn.Module):
         """start_ids (T0,) or (B, T0) continued by max_new_tokens sampled tokens (see
         npgrad.text.generate for temperature, top_k, top_p and generator). The state is carried
         from step to step, so each new token costs one step of the network, not a rerun."""
-        was_training = self.training
-        self.eval()
         carried = {"state": None, "seen": 0}  # the state after the first `seen` tokens
 
         def next_logits(ids):
@@ -65,10 +63,8 @@ class CharRNN(nn.Module):
             carried["seen"] = ids.shape[1]
             return logits[:, -1]
 
-        try:
+        with eval_mode(self):
             return decoding.generate(next_logits, start_ids, max_new_tokens, temperature, top_k, top_p, generator)
-        finally:
-            self.train(was_training)
 
 
 class SequenceClassifier(nn.Module):

@@ -27,6 +27,7 @@ from .. import nn
 from ..autograd import no_grad
 from ..functional.shape import cat, stack
 from ..nn import Module
+from ..nn.module import eval_mode
 from ..nn import functional as F
 from ..tensor import Tensor
 from ..text.batching import pad_batch
@@ -278,20 +279,12 @@ class Seq2Seq(Module):
         src = _token_ids("Seq2Seq.translate", "src", src, 2)
         src, src_lengths = self._checked_source(src, np.full(len(src), src.shape[1]) if src_lengths is None
                                                 else src_lengths)
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                rows = (self._greedy(src, src_lengths, max_len) if beam_size is None
-                        else self._beam(src, src_lengths, max_len, beam_size))
-                maps = self._attention_maps(src, src_lengths, rows)
-        finally:
-            self.train(was_training)
+        with eval_mode(self), no_grad():
+            hidden, memory = self.encode(src, src_lengths)
+            rows = (greedy_search(self._step_function(memory), hidden, self.bos_id, self.eos_id, max_len, len(src))
+                    if beam_size is None else self._beam(src, src_lengths, max_len, beam_size))
+            maps = self._attention_maps(hidden, memory, src_lengths, rows)
         return [Translation(row, weights) for row, weights in zip(rows, maps)]
-
-    def _greedy(self, src, src_lengths, max_len):
-        hidden, memory = self.encode(src, src_lengths)
-        return greedy_search(self._step_function(memory), hidden, self.bos_id, self.eos_id, max_len, len(src))
 
     def _beam(self, src, src_lengths, max_len, beam_size):
         rows = []
@@ -310,12 +303,13 @@ class Seq2Seq(Module):
             return self.decoder.step(previous, hidden, rows)[:2]
         return step
 
-    def _attention_maps(self, src, src_lengths, rows):
-        """The attention weights (len(row), source length) of each decoded row, or Nones."""
+    def _attention_maps(self, hidden, memory, src_lengths, rows):
+        """The attention weights (len(row), source length) of each decoded row, or Nones, from
+        the batch's encoding (hidden, memory)."""
         if self.decoder.attention is None:
             return [None] * len(rows)
         tgt_in, _ = pad_batch([np.concatenate([[self.bos_id], row[:-1]]) for row in rows], self.pad_id)
-        weights = self.teacher_forced(src, src_lengths, tgt_in)[1].numpy()
+        weights = self.decoder(tgt_in, hidden, memory)[1].numpy()
         return [weights[i, :len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
 
     def _checked_source(self, src, src_lengths):

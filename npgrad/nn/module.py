@@ -6,6 +6,7 @@ attribute assignment (`self.fc = Linear(2, 3)`) in the order the attributes are 
 Names, iteration order, repr and state_dict keys follow PyTorch exactly, so a PyTorch
 state_dict converted to NumPy arrays loads as is.
 """
+import contextlib
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -369,6 +370,17 @@ class Module:
         if len(extra_lines) == 1 and not child_lines:
             return f"{self._get_name()}({extra_lines[0]})"
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+@contextlib.contextmanager
+def eval_mode(module):
+    """with eval_mode(module): the module in eval mode, and afterwards in the mode it was in."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
 
 
 def options_repr(module, text, **defaults):

@@ -24,7 +24,7 @@ from .. import manual_seed, nn, no_grad, optim, tensor
 from ..analysis.plots import pyplot_or_none, save_figure
 from ..datasets import TinyShakespeare
 from ..models import CharRNN
-from ..text import perplexity, random_windows
+from ..text import perplexity, random_windows, windows_at
 from . import recipe
 
 CONFIG = {"embedding_dim": 64, "hidden_size": 256, "block_size": 64, "batch_size": 32, "lr": 1e-3,
@@ -51,9 +51,7 @@ def validation_windows(ids, block_size):
     """Non-overlapping windows of block_size inputs and their next characters, (N, block_size)
     each: every character of `ids` but the first (and the tail that fills no window) is a
     target exactly once."""
-    starts = np.arange(0, len(ids) - block_size, block_size)
-    windows = ids[starts[:, None] + np.arange(block_size + 1)]
-    return windows[:, :-1], windows[:, 1:]
+    return windows_at(ids, np.arange(0, len(ids) - block_size, block_size), block_size)
 
 
 def validation_loss(summed_nll, windows):

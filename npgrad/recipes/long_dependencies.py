@@ -126,10 +126,11 @@ def run(out_dir, quick=False):
         print(f"{name:<22} untrained {ratio['before']:.1e}   trained {ratio['after']:.1e}")
     figures = [plot_accuracy(runs, lengths, os.path.join(out_dir, "accuracy_by_length.png")),
                plot_gradients(runs, longest, os.path.join(out_dir, "input_gradients.png"))]
-    return {"steps": steps, "lengths": list(lengths),
-            "accuracy": {name: {str(t): r[t]["accuracy"] for t in lengths} for name, r in runs.items()},
-            "final_loss": {name: {str(t): r[t]["final_loss"] for t in lengths} for name, r in runs.items()},
-            "first_loss": {name: {str(t): r[t]["first_loss"] for t in lengths} for name, r in runs.items()},
+    def by_length(key):
+        return {name: {str(t): r[t][key] for t in lengths} for name, r in runs.items()}
+
+    return {"steps": steps, "lengths": list(lengths), "accuracy": by_length("accuracy"),
+            "final_loss": by_length("final_loss"), "first_loss": by_length("first_loss"),
             "grad_first_to_last": ratios,
             "input_grad_norms": {name: {when: runs[name][longest]["grad_" + when].tolist()
                                         for when in ("before", "after")} for name in CELLS},

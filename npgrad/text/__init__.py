@@ -1,7 +1,7 @@
 """Text tools for sequence models: tokenising and normalising text, vocabularies, batches of
 token ids, sampling and beam search, perplexity and BLEU. NumPy only; BLEU needs sacrebleu
 (pip install "npgrad[text]"). The translation data sets are in npgrad.datasets."""
-from .batching import BucketBatchSampler, batchify, bptt_batches, pad_batch, random_windows  # noqa: F401
+from .batching import BucketBatchSampler, batchify, bptt_batches, pad_batch, random_windows, windows_at  # noqa: F401
 from .decoding import (  # noqa: F401
     Hypothesis, beam_search, generate, greedy_search, keep_top_k, keep_top_p, reorder_state, sample_logits,
     softmax)

@@ -50,8 +50,13 @@ def random_windows(ids, batch_size, block_size, generator=None):
     if len(ids) <= block_size:
         raise ValueError(f"random_windows: a stream of {len(ids)} tokens has no window of {block_size} + 1")
     rng = _rng.current(_rng.seeded(generator))
-    starts = rng.integers(0, len(ids) - block_size, size=batch_size)
-    windows = ids[starts[:, None] + np.arange(block_size + 1)]  # one fancy index for the whole batch
+    return windows_at(ids, rng.integers(0, len(ids) - block_size, size=batch_size), block_size)
+
+
+def windows_at(ids, starts, block_size):
+    """(input, target), each (len(starts), block_size): the windows of `ids` that begin at
+    `starts`, the target one token later."""
+    windows = ids[np.asarray(starts)[:, None] + np.arange(block_size + 1)]  # one fancy index for the whole batch
     return windows[:, :-1], windows[:, 1:]
 
 

@@ -39,7 +39,7 @@ def keep_top_k(logits, k):
     value are all kept)."""
     if not 1 <= k <= logits.shape[-1]:
         raise ValueError(f"top_k must be between 1 and the vocabulary size {logits.shape[-1]}, got {k}")
-    kth_largest = np.partition(logits, -k, axis=-1)[:, -k:].min(axis=-1, keepdims=True)
+    kth_largest = np.partition(logits, -k, axis=-1)[:, -k, None]
     return np.where(logits >= kth_largest, logits, -np.inf).astype(np.float32)
 
 

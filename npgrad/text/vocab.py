@@ -121,7 +121,7 @@ class Vocab:
         tokens = [self.lookup(index) for index in token_stream(ids, "Vocab.decode").tolist()]
         if not strip_special:
             return tokens
-        if EOS in self.stoi and EOS in tokens:
+        if EOS in tokens:
             tokens = tokens[:tokens.index(EOS)]
         return [token for token in tokens if token not in (PAD, BOS)]
 

@@ -8,13 +8,13 @@
 A batch is a tuple (inputs..., targets), as a DataLoader over a TensorDataset(x, y) yields.
 For other set-ups (GANs, VAEs, several losses) subclass and override train_step / eval_step.
 """
-import contextlib
 
 import numpy as np
 
 from .. import io
 from ..autograd import no_grad
 from ..data import DataLoader, TensorDataset
+from ..nn.module import eval_mode
 from ..nn.utils import clip_grad_norm_, clip_grad_value_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..tensor import Tensor
@@ -182,7 +182,7 @@ class Trainer:
         """The loss and metrics over `loader`, averaged by batch size, in eval mode and without
         gradients: e.g. {"loss": 0.31, "accuracy": 0.91}."""
         means = WeightedMeans()
-        with _eval_mode(self.model), no_grad():
+        with eval_mode(self.model), no_grad():
             for batch in loader:
                 means.add(self.eval_step(batch), samples_in(batch))
         if not means.count:
@@ -196,7 +196,7 @@ class Trainer:
         loader = loader_or_array
         if isinstance(loader, (np.ndarray, Tensor)):
             loader = DataLoader(TensorDataset(loader), batch_size=batch_size)
-        with _eval_mode(self.model), no_grad():
+        with eval_mode(self.model), no_grad():
             outputs = [np.asarray(self.model(*batch_inputs(batch)).data) for batch in loader]
         return np.concatenate(outputs)
 
@@ -220,14 +220,3 @@ class Trainer:
 
     def _loaders(self):
         return [loader for loader in (self.train_loader, self.val_loader) if loader is not None]
-
-
-@contextlib.contextmanager
-def _eval_mode(model):
-    """with _eval_mode(model): the model in eval mode, and afterwards in the mode it was in."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
