@@ -15,7 +15,7 @@ sys.path.insert(0, BENCH_DIR)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import common  # noqa: E402
 
-WORKLOADS = ["mlp", "cnn", "lstm", "gan"]
+WORKLOADS = ["mlp", "cnn", "lstm", "gan", "vae"]
 args = common.parse_args(__doc__, WORKLOADS)
 common.early_setup(args.threads)
 
@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 import npgrad  # noqa: E402
 import npgrad.nn as nn  # noqa: E402
 import npgrad.nn.functional as F  # noqa: E402
+from npgrad.models import VAE, DCGANDiscriminator, DCGANGenerator, vae_loss  # noqa: E402
 
 npgrad.manual_seed(common.SEED)
 rss_after_import = common.current_rss_mb()
@@ -61,38 +62,9 @@ class CharLSTM(nn.Module):
         return self.head(h)
 
 
-class Gen(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(100, 128 * 7 * 7)
-        self.bn0 = nn.BatchNorm2d(128)
-        self.dc1 = nn.ConvTranspose2d(128, 64, 4, 2, 1)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.dc2 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
-
-    def forward(self, z):
-        x = F.relu(self.bn0(self.fc(z).view(-1, 128, 7, 7)))
-        x = F.relu(self.bn1(self.dc1(x)))
-        return npgrad.tanh(self.dc2(x))
-
-
-class Disc(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv2d(1, 64, 4, 2, 1)
-        self.c2 = nn.Conv2d(64, 128, 4, 2, 1)
-        self.bn = nn.BatchNorm2d(128)
-        self.fc = nn.Linear(128 * 7 * 7, 1)
-
-    def forward(self, x):
-        x = F.leaky_relu(self.c1(x), 0.2)
-        x = F.leaky_relu(self.bn(self.c2(x)), 0.2)
-        return self.fc(x.flatten(1))
-
-
 def gan(real, z):
     """One D update and one G update (non-saturating loss, reusing the same fake batch)."""
-    G, D = Gen(), Disc()
+    G, D = DCGANGenerator(), DCGANDiscriminator()
     optG = npgrad.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optD = npgrad.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     ones, zeros = npgrad.ones(64, 1), npgrad.zeros(64, 1)
@@ -112,10 +84,25 @@ def gan(real, z):
     return step, [G, D]
 
 
+def vae(x, eps):
+    """The 784-400-20 VAE: Bernoulli reconstruction summed + KL, with the given eps."""
+    model = VAE()
+    opt = npgrad.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits, mu, logvar = model(x, eps)
+        loss = vae_loss(logits, x, mu, logvar).loss
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step, [model]
+
+
 def build(workload):
     a, b = (npgrad.from_numpy(t) for t in common.rand_batch(np, workload))
-    if workload == "gan":
-        return gan(a, b)
+    if workload in ("gan", "vae"):
+        return {"gan": gan, "vae": vae}[workload](a, b)
     model = {"mlp": mlp, "cnn": CNN, "lstm": CharLSTM}[workload]()
     if workload == "cnn":
         opt = npgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

@@ -1,0 +1,110 @@
+"""Autoencoders: learn to reconstruct the input through a narrow bottleneck, an MLP one and a
+convolutional one for 28x28 images; and the input corruptions that make a denoising or an
+inpainting autoencoder out of either (train on corrupt(x) -> x).
+
+    train = DataLoader(TensorDataset(x, x), 128, shuffle=True, batch_transform=GaussianNoise(0.3))
+
+The corruption is a batch_transform: the DataLoader applies it to the inputs only, so the
+targets stay clean.
+"""
+import math
+
+import numpy as np
+
+from .. import nn
+from ..data import _rng
+from ..data.transforms import ImageTransform
+
+
+class Autoencoder(nn.Module):
+    """MLP autoencoder for images of in_shape (C, H, W): flatten -> hidden (ReLU) ... ->
+    bottleneck -> ... hidden (ReLU) -> pixels (sigmoid), reshaped back to the input's shape."""
+
+    def __init__(self, bottleneck=32, hidden=(512, 256), in_shape=(1, 28, 28)):
+        super().__init__()
+        self.in_shape, self.bottleneck = tuple(in_shape), bottleneck
+        pixels, down, up = math.prod(in_shape), list(hidden), list(hidden)[::-1]
+        self.encoder = nn.Sequential(nn.Flatten(), *mlp_layers([pixels, *down]),
+                                     nn.Linear(([pixels] + down)[-1], bottleneck))
+        self.decoder = nn.Sequential(*mlp_layers([bottleneck, *up]), nn.Linear(([bottleneck] + up)[-1], pixels),
+                                     nn.Sigmoid(), nn.Unflatten(1, self.in_shape))
+
+    def encode(self, x):
+        """The bottleneck code, (N, bottleneck)."""
+        if x.ndim != 4 or tuple(x.shape[1:]) != self.in_shape:
+            raise ValueError(f"{type(self).__name__}: expected images of shape (N, {', '.join(map(str, self.in_shape))}), "
+                             f"got {tuple(x.shape)}")
+        return self.encoder(x)
+
+    def decode(self, code):
+        """Images in [0, 1] from codes."""
+        return self.decoder(code)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+def mlp_layers(widths):
+    """Linear + ReLU between consecutive widths."""
+    layers = []
+    for width_in, width_out in zip(widths, widths[1:]):
+        layers += [nn.Linear(width_in, width_out), nn.ReLU()]
+    return layers
+
+
+class ConvAutoencoder(Autoencoder):
+    """Convolutional autoencoder for (N, channels, 28, 28): conv 32, 64 (4x4, stride 2, ReLU) ->
+    Linear to the bottleneck; Linear -> 64x7x7 -> transposed convs -> sigmoid."""
+
+    def __init__(self, bottleneck=32, channels=1):
+        nn.Module.__init__(self)
+        self.in_shape, self.bottleneck = (channels, 28, 28), bottleneck
+        self.encoder = nn.Sequential(nn.Conv2d(channels, 32, 4, 2, 1), nn.ReLU(),
+                                     nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Flatten(),
+                                     nn.Linear(64 * 7 * 7, bottleneck))
+        self.decoder = nn.Sequential(nn.Linear(bottleneck, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+                                     nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
+                                     nn.ConvTranspose2d(32, channels, 4, 2, 1), nn.Sigmoid())
+
+
+class GaussianNoise(ImageTransform):
+    """x + N(0, std^2) noise, clipped to [0, 1]: the input corruption of a denoising autoencoder."""
+
+    def __init__(self, std=0.3, generator=None):
+        self.std, self.generator = std, _rng.seeded(generator)
+
+    def transform_batch(self, batch):
+        noise = _rng.current(self.generator).standard_normal(batch.shape, dtype=np.float32)
+        return np.clip(batch + np.float32(self.std) * noise, 0, 1)
+
+    def __repr__(self):
+        return f"GaussianNoise(std={self.std})"
+
+
+def square_masks(shape, size, generator=None):
+    """Boolean masks (N, 1, H, W) of shape (N, C, H, W)'s images, True on one size x size square
+    per image at a uniformly random position."""
+    n, _, height, width = shape
+    if size > min(height, width):
+        raise ValueError(f"square_masks: a {size}x{size} square does not fit {height}x{width} images")
+    rng = _rng.current(generator)
+    top, left = rng.integers(0, height - size + 1, n), rng.integers(0, width - size + 1, n)
+    rows, cols = np.arange(height), np.arange(width)
+    inside_rows = (rows >= top[:, None]) & (rows < top[:, None] + size)
+    inside_cols = (cols >= left[:, None]) & (cols < left[:, None] + size)
+    return (inside_rows[:, :, None] & inside_cols[:, None, :])[:, None]
+
+
+class MaskSquare(ImageTransform):
+    """Set a random size x size square of each image to `value`: the input corruption of an
+    inpainting autoencoder (which learns to fill the square in from the rest)."""
+
+    def __init__(self, size=12, value=0.0, generator=None):
+        self.size, self.value, self.generator = size, value, _rng.seeded(generator)
+
+    def transform_batch(self, batch):
+        masks = square_masks(batch.shape, self.size, _rng.current(self.generator))
+        return np.where(masks, np.float32(self.value), batch)
+
+    def __repr__(self):
+        return f"MaskSquare(size={self.size}, value={self.value})"

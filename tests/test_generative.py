@@ -1,0 +1,212 @@
+"""Generative models: autoencoders, VAE and DCGAN against PyTorch modules built here with the
+same layers (parameter names, counts, outputs, VAE loss and gradients); corruptions; errors."""
+import numpy as np
+import pytest
+import torch
+import torch.nn as tnn
+import torch.nn.functional as TF
+
+import npgrad
+from npgrad.models import (VAE, Autoencoder, ConditionalDiscriminator, ConditionalGenerator, ConvAutoencoder,
+                           ConvVAE, DCGANDiscriminator, DCGANGenerator, GaussianNoise, MaskSquare, vae_loss)
+from npgrad.models.autoencoder import square_masks
+
+
+class TorchGenerator(tnn.Module):
+    def __init__(self, latent_dim=100, input_features=None):
+        super().__init__()
+        self.fc = tnn.Linear(input_features or latent_dim, 128 * 7 * 7)
+        self.bn0, self.dc1 = tnn.BatchNorm2d(128), tnn.ConvTranspose2d(128, 64, 4, 2, 1)
+        self.bn1, self.dc2 = tnn.BatchNorm2d(64), tnn.ConvTranspose2d(64, 1, 4, 2, 1)
+
+    def forward(self, z):
+        x = TF.relu(self.bn0(self.fc(z).view(-1, 128, 7, 7)))
+        return torch.tanh(self.dc2(TF.relu(self.bn1(self.dc1(x)))))
+
+
+class TorchDiscriminator(tnn.Module):
+    def __init__(self, channels=1):
+        super().__init__()
+        self.c1, self.c2 = tnn.Conv2d(channels, 64, 4, 2, 1), tnn.Conv2d(64, 128, 4, 2, 1)
+        self.bn, self.fc = tnn.BatchNorm2d(128), tnn.Linear(128 * 7 * 7, 1)
+
+    def forward(self, x):
+        x = TF.leaky_relu(self.c1(x), 0.2)
+        return self.fc(TF.leaky_relu(self.bn(self.c2(x)), 0.2).flatten(1))
+
+
+class TorchVAE(tnn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc21, self.fc22 = tnn.Linear(784, 400), tnn.Linear(400, 20), tnn.Linear(400, 20)
+        self.fc3, self.fc4 = tnn.Linear(20, 400), tnn.Linear(400, 784)
+
+    def forward(self, x, eps):
+        h = TF.relu(self.fc1(x.view(-1, 784)))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + eps * torch.exp(0.5 * logvar)
+        return torch.sigmoid(self.fc4(TF.relu(self.fc3(z)))), mu, logvar
+
+
+def load_from_torch(ours, theirs):
+    state = {name: value.detach().numpy() for name, value in theirs.state_dict().items()}
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {k: v.shape for k, v in state.items()}
+    ours.load_state_dict(state)
+
+
+def values(tensor):
+    return np.asarray(tensor.detach())
+
+
+def count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def images(n, low=-1.0, seed=0):
+    return np.random.default_rng(seed).uniform(low, 1, (n, 1, 28, 28)).astype(np.float32)
+
+
+def assert_grads_equal(ours, theirs, rtol=1e-4, atol=1e-5):
+    torch_grads = dict(theirs.named_parameters())
+    for name, parameter in ours.named_parameters():
+        np.testing.assert_allclose(np.asarray(parameter.grad), torch_grads[name].grad.numpy(),
+                                   rtol=rtol, atol=atol, err_msg=name)
+
+
+def test_dcgan_matches_torch_outputs_and_gradients():
+    torch.manual_seed(0)
+    torch_g, torch_d = TorchGenerator(), TorchDiscriminator()
+    ours_g, ours_d = DCGANGenerator(), DCGANDiscriminator()
+    load_from_torch(ours_g, torch_g)
+    load_from_torch(ours_d, torch_d)
+    assert (count(ours_g), count(ours_d)) == (sum(p.numel() for p in torch_g.parameters()),
+                                              sum(p.numel() for p in torch_d.parameters())) == (766017, 138817)
+    z = np.random.default_rng(1).standard_normal((8, 100)).astype(np.float32)
+    fake_ours, fake_theirs = ours_g(npgrad.tensor(z)), torch_g(torch.from_numpy(z))
+    np.testing.assert_allclose(values(fake_ours), fake_theirs.detach().numpy(), atol=1e-5)
+    logits_ours, logits_theirs = ours_d(fake_ours), torch_d(fake_theirs)
+    assert logits_ours.shape == (8, 1)
+    np.testing.assert_allclose(values(logits_ours), logits_theirs.detach().numpy(), rtol=1e-4, atol=1e-4)
+    npgrad.nn.functional.binary_cross_entropy_with_logits(logits_ours, npgrad.ones(8, 1)).backward()
+    TF.binary_cross_entropy_with_logits(logits_theirs, torch.ones(8, 1)).backward()
+    assert_grads_equal(ours_g, torch_g)
+    assert_grads_equal(ours_d, torch_d)
+
+
+def test_conditional_gan_shapes_and_counts():
+    generator, discriminator = ConditionalGenerator(), ConditionalDiscriminator()
+    torch_g, torch_d = TorchGenerator(input_features=110), TorchDiscriminator(channels=2)
+    assert count(generator) == sum(p.numel() for p in torch_g.parameters()) + 10 * 10
+    assert count(discriminator) == sum(p.numel() for p in torch_d.parameters()) + 10 * 784
+    labels = npgrad.tensor(np.arange(6) % 10)
+    fake = generator(npgrad.randn(6, 100), labels)
+    assert fake.shape == (6, 1, 28, 28) and discriminator(fake, labels).shape == (6, 1)
+
+
+def test_conditional_generator_depends_on_the_label():
+    generator = ConditionalGenerator().eval()
+    z = npgrad.randn(1, 100).expand(2, 100)
+    two = values(generator(z, npgrad.tensor([3, 7])))
+    assert np.abs(two[0] - two[1]).max() > 1e-3
+
+
+@pytest.mark.parametrize("bad, match", [((4, 1, 32, 32), r"\(N, 1, 28, 28\), got \(4, 1, 32, 32\)"),
+                                        ((4, 3, 28, 28), r"got \(4, 3, 28, 28\)"),
+                                        ((4, 784), r"got \(4, 784\)")])
+def test_discriminator_rejects_images_of_the_wrong_size(bad, match):
+    with pytest.raises(ValueError, match="DCGANDiscriminator: expected images of shape .*" + match):
+        DCGANDiscriminator()(npgrad.zeros(*bad))
+
+
+def test_generator_and_conditional_errors():
+    with pytest.raises(ValueError, match=r"DCGANGenerator: expected latent vectors of shape \(N, 100\), got \(4, 64\)"):
+        DCGANGenerator()(npgrad.zeros(4, 64))
+    with pytest.raises(ValueError, match=r"ConditionalDiscriminator: expected images of shape \(N, 1, 28, 28\)"):
+        ConditionalDiscriminator()(npgrad.zeros(2, 1, 14, 14), npgrad.tensor([0, 1]))
+    with pytest.raises(ValueError, match=r"ConditionalGenerator: labels must be in \[0, 10\), got 0..10"):
+        ConditionalGenerator()(npgrad.zeros(2, 100), npgrad.tensor([0, 10]))
+    with pytest.raises(ValueError, match=r"expected 2 class labels"):
+        ConditionalGenerator()(npgrad.zeros(2, 100), npgrad.tensor([0, 1, 2]))
+
+
+def test_vae_loss_and_gradients_equal_torch():
+    torch.manual_seed(0)
+    theirs, ours = TorchVAE(), VAE()
+    load_from_torch(ours, theirs)
+    assert count(ours) == sum(p.numel() for p in theirs.parameters()) == 652824
+    x = images(16, low=0.0)
+    eps = np.random.default_rng(2).standard_normal((16, 20)).astype(np.float32)
+    recon, mu, logvar = theirs(torch.from_numpy(x), torch.from_numpy(eps))
+    torch_bce = TF.binary_cross_entropy(recon, torch.from_numpy(x).view(-1, 784), reduction="sum")
+    torch_kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    (torch_bce + torch_kl).backward()
+    logits, our_mu, our_logvar = ours(npgrad.tensor(x), eps=npgrad.tensor(eps))
+    parts = vae_loss(logits, npgrad.tensor(x), our_mu, our_logvar)
+    parts.loss.backward()
+    assert parts.reconstruction.item() == pytest.approx(torch_bce.item(), rel=1e-5)
+    assert parts.kl.item() == pytest.approx(torch_kl.item(), rel=1e-4)
+    assert parts.loss.item() == pytest.approx(parts.reconstruction.item() + parts.kl.item(), rel=1e-6)
+    assert_grads_equal(ours, theirs, rtol=1e-3, atol=1e-3)
+
+
+def test_vae_gaussian_likelihood_is_the_normal_log_density():
+    x = images(3, low=0.0)
+    logits = npgrad.randn(3, 784)
+    mean = 1 / (1 + np.exp(-logits.numpy()))
+    sigma = 0.2
+    expected = -torch.distributions.Normal(torch.from_numpy(mean), sigma).log_prob(torch.from_numpy(x.reshape(3, -1))).sum()
+    parts = vae_loss(logits, npgrad.tensor(x), npgrad.zeros(3, 2), npgrad.zeros(3, 2), likelihood="gaussian", sigma=sigma)
+    assert parts.reconstruction.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert parts.kl.item() == 0.0
+    with pytest.raises(ValueError, match="likelihood must be one of"):
+        vae_loss(logits, npgrad.tensor(x), npgrad.zeros(3, 2), npgrad.zeros(3, 2), likelihood="poisson")
+
+
+def test_reparameterization_draws_from_npgrad_generator():
+    model = VAE()
+    x = npgrad.tensor(images(4, low=0.0))
+    npgrad.manual_seed(5)
+    first = values(model(x)[0])
+    npgrad.manual_seed(5)
+    assert np.array_equal(first, values(model(x)[0]))
+    mu, logvar = model.encode(x)
+    eps = npgrad.randn(4, 20)
+    z = model.reparameterize(mu, logvar, eps)
+    np.testing.assert_allclose(values(z), values(mu + eps * (0.5 * logvar).exp()))
+
+
+def test_conv_vae_and_autoencoders_shapes_and_counts():
+    x = npgrad.tensor(images(5, low=0.0))
+    logits, mu, logvar = ConvVAE(latent_dim=8)(x)
+    assert logits.shape == (5, 1, 28, 28) and mu.shape == logvar.shape == (5, 8)
+    assert VAE().sample(3).shape == (3, 784)
+    mlp, conv = Autoencoder(bottleneck=16, hidden=(256,)), ConvAutoencoder(bottleneck=16)
+    torch_mlp = tnn.Sequential(tnn.Linear(784, 256), tnn.Linear(256, 16), tnn.Linear(16, 256), tnn.Linear(256, 784))
+    torch_conv = tnn.Sequential(tnn.Conv2d(1, 32, 4, 2, 1), tnn.Conv2d(32, 64, 4, 2, 1), tnn.Linear(3136, 16),
+                                tnn.Linear(16, 3136), tnn.ConvTranspose2d(64, 32, 4, 2, 1), tnn.ConvTranspose2d(32, 1, 4, 2, 1))
+    for ours, theirs in ((mlp, torch_mlp), (conv, torch_conv)):
+        assert count(ours) == sum(p.numel() for p in theirs.parameters())
+        out = ours(x)
+        assert out.shape == (5, 1, 28, 28) and 0 <= values(out).min() and values(out).max() <= 1
+        assert ours.encode(x).shape == (5, 16)
+    with pytest.raises(ValueError, match=r"Autoencoder: expected images of shape \(N, 1, 28, 28\), got \(5, 784\)"):
+        mlp(npgrad.zeros(5, 784))
+    with pytest.raises(ValueError, match=r"VAE: expected inputs of 784 values each, got shape \(5, 100\)"):
+        VAE()(npgrad.zeros(5, 100))
+
+
+def test_corruptions_touch_inputs_only_and_repeat_with_the_seed():
+    x = images(6, low=0.0)
+    noisy = GaussianNoise(0.3, generator=0)(x)
+    assert noisy.dtype == np.float32 and noisy.min() >= 0 and noisy.max() <= 1
+    assert 0.1 < np.abs(noisy - x).mean() < 0.3
+    assert np.array_equal(noisy, GaussianNoise(0.3, generator=0)(x))
+    masked = MaskSquare(size=10, generator=1)(x)
+    masks = square_masks(x.shape, 10, np.random.default_rng(1))
+    assert masks.sum(axis=(1, 2, 3)).tolist() == [100] * 6
+    assert np.array_equal(masked, np.where(masks, 0, x))
+    loader = npgrad.data.DataLoader(npgrad.data.TensorDataset(x, x), batch_size=6, batch_transform=MaskSquare(10, generator=1))
+    inputs, targets = next(iter(loader))
+    assert np.array_equal(targets.numpy(), x) and np.array_equal(inputs.numpy(), masked)
+    with pytest.raises(ValueError, match="does not fit"):
+        MaskSquare(size=30)(x)
