@@ -10,6 +10,8 @@ import npgrad
 from npgrad.models import (VAE, Autoencoder, ConditionalDiscriminator, ConditionalGenerator, ConvAutoencoder,
                            ConvVAE, DCGANDiscriminator, DCGANGenerator, GaussianNoise, MaskSquare, vae_loss)
 from npgrad.models.autoencoder import square_masks
+from npgrad.models.gan import GANTrainer
+from npgrad.models.vae import VAETrainer
 
 
 class TorchGenerator(tnn.Module):
@@ -210,3 +212,86 @@ def test_corruptions_touch_inputs_only_and_repeat_with_the_seed():
     assert np.array_equal(targets.numpy(), x) and np.array_equal(inputs.numpy(), masked)
     with pytest.raises(ValueError, match="does not fit"):
         MaskSquare(size=30)(x)
+
+
+def torch_sgd_step(module, loss, lr):
+    module.zero_grad()
+    loss.backward()
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter -= lr * parameter.grad
+
+
+def assert_parameters_equal(ours, theirs, atol):
+    torch_parameters = dict(theirs.named_parameters())
+    for name, parameter in ours.named_parameters():
+        np.testing.assert_allclose(values(parameter), torch_parameters[name].detach().numpy(), rtol=0, atol=atol,
+                                   err_msg=name)
+
+
+def test_gan_trainer_step_equals_torch_alternating_updates():
+    """One GANTrainer step (SGD, label smoothing 0.1) = PyTorch's D update on real and
+    detached fake images, then G's non-saturating update through the updated D."""
+    torch.manual_seed(1)
+    torch_g, torch_d = TorchGenerator(), TorchDiscriminator()
+    ours_g, ours_d = DCGANGenerator(), DCGANDiscriminator()
+    load_from_torch(ours_g, torch_g)
+    load_from_torch(ours_d, torch_d)
+    lr = 0.05
+    trainer = GANTrainer(ours_g, ours_d, npgrad.optim.SGD(ours_g.parameters(), lr=lr),
+                         npgrad.optim.SGD(ours_d.parameters(), lr=lr), label_smoothing=0.1)
+    real = images(8)
+    npgrad.manual_seed(3)
+    z = torch.from_numpy(values(npgrad.randn(8, 100)))
+    npgrad.manual_seed(3)
+    logs = trainer.train_step((npgrad.tensor(real),))
+    bce = TF.binary_cross_entropy_with_logits
+    fake = torch_g(z)
+    loss_d = bce(torch_d(torch.from_numpy(real)), torch.full((8, 1), 0.9)) + bce(torch_d(fake.detach()), torch.zeros(8, 1))
+    torch_sgd_step(torch_d, loss_d, lr)
+    loss_g = bce(torch_d(fake), torch.ones(8, 1))
+    torch_sgd_step(torch_g, loss_g, lr)
+    assert logs["loss_d"] == pytest.approx(loss_d.item(), rel=1e-5)
+    assert logs["loss_g"] == pytest.approx(loss_g.item(), rel=1e-4)
+    assert_parameters_equal(ours_d, torch_d, atol=2e-6)
+    assert_parameters_equal(ours_g, torch_g, atol=2e-6)
+
+
+def test_conditional_gan_trainer_trains_and_checkpoints(tmp_path):
+    x = images(32)
+    labels = np.arange(32) % 10
+    generator, discriminator = ConditionalGenerator(), ConditionalDiscriminator()
+    trainer = GANTrainer(generator, discriminator, npgrad.optim.Adam(generator.parameters(), lr=2e-4),
+                         npgrad.optim.Adam(discriminator.parameters(), lr=2e-4))
+    loader = npgrad.data.DataLoader(npgrad.data.TensorDataset(x, labels), batch_size=16, shuffle=True, generator=0)
+    history = trainer.fit(loader, epochs=1).history
+    assert set(history) >= {"loss_d", "loss_g", "d_real", "d_fake"}
+    trainer.save_checkpoint(tmp_path / "gan.safetensors")
+    state = {k: v.copy() for k, v in trainer.optimizer.state_dict()["generator"]["state"][0].items() if hasattr(v, "copy")}
+    trainer.fit(loader, epochs=2)
+    trainer.load_checkpoint(tmp_path / "gan.safetensors")
+    restored = trainer.optimizer.state_dict()["generator"]["state"][0]
+    assert all(np.array_equal(restored[k], v) for k, v in state.items())
+
+
+def test_vae_trainer_step_equals_torch_and_reports_parts_per_image():
+    torch.manual_seed(2)
+    theirs, ours = TorchVAE(), VAE()
+    load_from_torch(ours, theirs)
+    lr = 1e-5
+    trainer = VAETrainer(ours, npgrad.optim.SGD(ours.parameters(), lr=lr))
+    x = images(16, low=0.0)
+    npgrad.manual_seed(4)
+    eps = torch.from_numpy(values(npgrad.randn(16, 20)))
+    npgrad.manual_seed(4)
+    logs = trainer.train_step((npgrad.tensor(x), npgrad.zeros(16)))
+    recon, mu, logvar = theirs(torch.from_numpy(x), eps)
+    bce = TF.binary_cross_entropy(recon, torch.from_numpy(x).view(-1, 784), reduction="sum")
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    torch_sgd_step(theirs, bce + kl, lr)
+    assert logs["reconstruction"] == pytest.approx(bce.item() / 16, rel=1e-5)
+    assert logs["kl"] == pytest.approx(kl.item() / 16, rel=1e-4)
+    assert logs["loss"] == pytest.approx(logs["reconstruction"] + logs["kl"], rel=1e-6)
+    assert_parameters_equal(ours, theirs, atol=1e-6)
+    with pytest.raises(ValueError, match="VAETrainer: likelihood must be one of"):
+        VAETrainer(ours, None, likelihood="laplace")

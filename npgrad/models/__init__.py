@@ -1,14 +1,15 @@
 """The model zoo: one file a family. `create(name, **options)` builds one by name."""
 from .alexnet import alexnet
 from .autoencoder import Autoencoder, ConvAutoencoder, GaussianNoise, MaskSquare  # noqa: F401  (generative)
-from .gan import ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator  # noqa: F401
+from .gan import (ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator, GAN,  # noqa: F401
+                  GANTrainer, generate)
 from .googlenet import googlenet
 from .lenet import lenet5, mnist_cnn
 from .mlp import mlp
 from .resnet import resnet18, resnet34, resnet50
 from .rnn import CharRNN, SequenceClassifier  # noqa: F401  (sequence models: not in the image table)
 from .seq2seq import BahdanauAttention, Decoder, Encoder, LuongAttention, Seq2Seq  # noqa: F401  (not image models)
-from .vae import VAE, ConvVAE, vae_loss  # noqa: F401  (generative)
+from .vae import VAE, ConvVAE, VAETrainer, vae_loss  # noqa: F401  (generative)
 from .vgg import vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 MODELS = {

@@ -8,8 +8,13 @@ Discriminator: conv channels->64, 4x4 stride 2 (LeakyReLU 0.2) -> conv 64->128, 
 The conditional pair sees the class too: the generator gets a label embedding beside z, the
 discriminator a label embedding spread over one more 28x28 input channel.
 """
-from .. import cat, nn, tanh
+import numpy as np
+
+from .. import cat, full, nn, ones, randn, sigmoid, tanh, tensor, zeros
+from ..autograd import no_grad
+from ..nn.module import eval_mode
 from ..nn import functional as F
+from ..train.trainer import Trainer, batch_inputs
 
 IMAGE_SIZE = 28
 
@@ -105,3 +110,100 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         check_labels(type(self).__name__, labels, x.shape[0], self.num_classes)
         label_plane = self.label_embedding(labels).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
         return self.body(cat([x, label_plane], dim=1))
+
+
+class GAN(nn.Module):
+    """A generator and its discriminator as one module: one state_dict, one checkpoint; calling
+    it generates."""
+
+    def __init__(self, generator, discriminator):
+        super().__init__()
+        self.generator, self.discriminator = generator, discriminator
+
+    def forward(self, *inputs):
+        return self.generator(*inputs)
+
+
+class GANOptimizers:
+    """The discriminator's and the generator's optimizers, saved and restored together in
+    Trainer checkpoints; param_groups (the learning rate the Trainer logs) are the generator's."""
+
+    def __init__(self, discriminator, generator):
+        self.discriminator, self.generator = discriminator, generator
+
+    @property
+    def param_groups(self):
+        return self.generator.param_groups
+
+    def state_dict(self):
+        return {"discriminator": self.discriminator.state_dict(), "generator": self.generator.state_dict()}
+
+    def load_state_dict(self, state):
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.generator.load_state_dict(state["generator"])
+
+
+class GANTrainer(Trainer):
+    """The Trainer with a GAN step: per batch of real images (a batch (images,) or (images,
+    labels); the labels condition a ConditionalGenerator/Discriminator pair), one discriminator
+    update on real and generated images, then one generator update with the non-saturating
+    loss -log D(G(z)) (Goodfellow et al., 2014) on the same generated batch. label_smoothing s
+    trains D towards 1 - s on real images (one-sided smoothing, Salimans et al., 2016).
+    Logs per batch: loss_d, loss_g and D's mean probability of "real" on real and fake images."""
+
+    def __init__(self, generator, discriminator, optimizer_g, optimizer_d, label_smoothing=0.0, **trainer_options):
+        super().__init__(GAN(generator, discriminator), GANOptimizers(optimizer_d, optimizer_g),
+                         F.binary_cross_entropy_with_logits, metrics=None, **trainer_options)
+        self.conditional = isinstance(generator, ConditionalGenerator)
+        self.real_target = 1.0 - label_smoothing
+
+    def generate_for(self, batch):
+        """(real images, conditions, generated images) for a batch."""
+        inputs = batch_inputs(batch)
+        conditions = (batch[-1],) if self.conditional else ()
+        generator = self.model.generator
+        return inputs[0], conditions, generator(randn(inputs[0].shape[0], generator.latent_dim), *conditions)
+
+    def discriminator_loss(self, real, fake, conditions):
+        """BCE of D on real images (target 1 - label_smoothing) and on fake ones (target 0),
+        with D's mean probability of "real" on each."""
+        n, discriminator = real.shape[0], self.model.discriminator
+        real_logits, fake_logits = discriminator(real, *conditions), discriminator(fake.detach(), *conditions)
+        loss = self.loss_fn(real_logits, full((n, 1), self.real_target)) + self.loss_fn(fake_logits, zeros(n, 1))
+        return loss, {"d_real": sigmoid(real_logits).mean().item(), "d_fake": sigmoid(fake_logits).mean().item()}
+
+    def generator_loss(self, fake, conditions):
+        """The non-saturating loss: BCE of D(G(z)) against 1, i.e. -log D(G(z))."""
+        return self.loss_fn(self.model.discriminator(fake, *conditions), ones(fake.shape[0], 1))
+
+    def train_step(self, batch):
+        real, conditions, fake = self.generate_for(batch)
+        loss_d, logs = self.discriminator_loss(real, fake, conditions)
+        self.update(self.optimizer.discriminator, loss_d)
+        loss_g = self.generator_loss(fake, conditions)  # through the updated D
+        self.update(self.optimizer.generator, loss_g)
+        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), **logs}
+
+    def update(self, optimizer, loss):
+        optimizer.zero_grad()  # also drops what the other network's loss left here
+        loss.backward()
+        self.clip_gradients()
+        optimizer.step()
+
+    def eval_step(self, batch):
+        real, conditions, fake = self.generate_for(batch)
+        loss_d, logs = self.discriminator_loss(real, fake, conditions)
+        return {"loss_d": loss_d.item(), "loss_g": self.generator_loss(fake, conditions).item(), **logs}
+
+
+def generate(generator, z, labels=None, batch_size=500):
+    """The generator's images (NumPy, [-1, 1]) for noise z (and labels), in eval mode without
+    gradients, batch_size at a time."""
+    z = np.asarray(z, dtype=np.float32)
+    labels = None if labels is None else np.asarray(labels, dtype=np.int64)
+    parts = []
+    with eval_mode(generator), no_grad():
+        for start in range(0, len(z), batch_size):
+            conditions = () if labels is None else (tensor(labels[start:start + batch_size]),)
+            parts.append(generator(tensor(z[start:start + batch_size]), *conditions).numpy())
+    return np.concatenate(parts)

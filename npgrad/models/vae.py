@@ -14,6 +14,7 @@ import numpy as np
 from .. import exp, nn, randn, sigmoid, tensor
 from ..autograd import no_grad
 from ..nn import functional as F
+from ..train.trainer import Trainer, batch_inputs
 
 VAELoss = namedtuple("VAELoss", ["loss", "reconstruction", "kl"])
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -110,3 +111,36 @@ def vae_loss(logits, x, mu, logvar, likelihood="bernoulli", sigma=0.1):
     reconstruction = reconstruction_nll(logits, x, likelihood, sigma)
     kl = kl_to_standard_normal(mu, logvar)
     return VAELoss(reconstruction + kl, reconstruction, kl)
+
+
+class VAETrainer(Trainer):
+    """The Trainer with a VAE step: the negative ELBO of the batch's images (the first part of
+    a batch (images, ...)) is minimised; logs, per image in nats, loss (-ELBO), reconstruction
+    and kl, for training and (eval_step) validation."""
+
+    def __init__(self, model, optimizer, likelihood="bernoulli", sigma=0.1, **trainer_options):
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"VAETrainer: likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        super().__init__(model, optimizer, vae_loss, metrics=None, **trainer_options)
+        self.likelihood, self.sigma = likelihood, sigma
+
+    def losses(self, batch):
+        x = batch_inputs(batch)[0]
+        logits, mu, logvar = self.model(x)
+        return vae_loss(logits, x, mu, logvar, self.likelihood, self.sigma), x.shape[0]
+
+    def train_step(self, batch):
+        parts, n = self.losses(batch)
+        self.optimizer.zero_grad()
+        parts.loss.backward()
+        self.clip_gradients()
+        self.optimizer.step()
+        return per_image(parts, n)
+
+    def eval_step(self, batch):
+        return per_image(*self.losses(batch))
+
+
+def per_image(parts, n):
+    """The loss parts summed over n images -> floats per image."""
+    return {name: value.item() / n for name, value in parts._asdict().items()}
