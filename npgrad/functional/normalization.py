@@ -1,7 +1,8 @@
-"""Normalization: batch_norm, one fused Function with a hand-written backward.
+"""Normalization: batch_norm and layer_norm, each one fused Function with a hand-written backward.
 
 Batch norm normalises every channel (dim 1) over all the other dims, the batch and the spatial
-ones: x_hat = (x - mean) / sqrt(var + eps), y = weight * x_hat + bias.
+ones: x_hat = (x - mean) / sqrt(var + eps), y = weight * x_hat + bias. Layer norm does the same
+for every sample over its last dims (the features), with weight and bias per feature.
 """
 import numpy as np
 
@@ -97,3 +98,55 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running_mean and running_var otherwise. weight and bias (C,) scale and shift the result."""
     return batch_normalization("batch_norm", input, running_mean, running_var, weight, bias, training,
                                momentum, eps)
+
+
+class LayerNorm(Function):
+    """Normalise over the last `dims` axes of x: x_hat = (x - mean) / sqrt(var + eps),
+    y = weight * x_hat + bias (weight and bias shaped like those axes)."""
+
+    def forward(self, x, weight=None, bias=None, *, dims, eps):
+        axes = tuple(range(x.ndim - dims, x.ndim))
+        centered = x - x.mean(axis=axes, keepdims=True)
+        var = np.mean(centered * centered, axis=axes, keepdims=True)  # biased, as PyTorch
+        self.axes, self.weight = axes, weight
+        self.inv_std = 1 / np.sqrt(var + eps)
+        self.x_hat = centered
+        self.x_hat *= self.inv_std
+        # x_hat is kept for backward, so y never shares its memory
+        y = self.x_hat * weight if weight is not None else self.x_hat.copy()
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        x_hat, axes = self.x_hat, self.axes
+        leading = tuple(range(grad.ndim - len(axes)))
+        grad_weight = (grad * x_hat).sum(axis=leading) if self.needs_input_grad[1] else None  # sum dy x_hat
+        grad_bias = grad.sum(axis=leading) if self.needs_input_grad[2] else None             # sum dy
+        grad_x = None
+        if self.needs_input_grad[0]:
+            g = grad * self.weight if self.weight is not None else grad
+            # dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std, with g = dL/dy * weight
+            grad_x = g - g.mean(axis=axes, keepdims=True)
+            grad_x -= x_hat * np.mean(g * x_hat, axis=axes, keepdims=True)
+            grad_x *= self.inv_std
+        return grad_x, grad_weight, grad_bias
+
+
+def layer_normalization(where, input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """layer_norm; errors name `where` (the op or the layer)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.dtype.kind != "f" or tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
+        raise ValueError(f"{where}: expected a floating input whose last dims are {shape}, got "
+                         f"{input.dtype} input of shape {tuple(input.shape)}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != shape:
+            raise ValueError(f"{where}: expected {name} of shape {shape}, got {tuple(value.shape)}")
+    return LayerNorm.apply(input, weight, bias, dims=len(shape), eps=float(eps))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise input over its last dims, `normalized_shape` (an int or a tuple), with their
+    mean and biased variance: (x - mean) / sqrt(var + eps); then scale by weight and shift by
+    bias, both of shape normalized_shape (either may be None)."""
+    return layer_normalization("layer_norm", input, normalized_shape, weight, bias, eps)

@@ -11,7 +11,8 @@ from ..functional.loss import (  # noqa: F401
     nll_loss)
 from ..functional.shape import one_hot, pad  # noqa: F401
 from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
-from ..functional.normalization import batch_norm  # noqa: F401
+from ..functional.normalization import batch_norm, layer_norm  # noqa: F401
+from ..functional.attention import scaled_dot_product_attention  # noqa: F401
 from ..functional.pooling import (  # noqa: F401
     adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ..functional.spatial import dropout2d, interpolate  # noqa: F401

@@ -1,16 +1,18 @@
-"""Batch normalization layers: BatchNorm1d, BatchNorm2d.
+"""Normalization layers: BatchNorm1d, BatchNorm2d and LayerNorm.
 
 As in PyTorch: parameters weight (ones) and bias (zeros) when affine; buffers running_mean
 (zeros), running_var (ones) and num_batches_tracked (an int64 scalar) when
 track_running_stats. Training normalises with the batch's statistics and updates the running
 ones (exponential average with `momentum`, or the cumulative average when momentum is None);
 evaluation normalises with the running statistics, or with the batch's when they are not tracked.
+LayerNorm normalises every sample over its last dims, the same way in training and evaluation.
 """
 import numpy as np
 
 from .. import dtypes
-from ..functional.normalization import batch_normalization
+from ..functional.normalization import batch_normalization, layer_normalization
 from ..tensor import Tensor
+from . import init
 from .module import Module
 from .parameter import Parameter
 
@@ -82,3 +84,36 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) input, per channel C."""
     expected_dims = (4,)
+
+
+class LayerNorm(Module):
+    """Layer norm over the last dims of the input, `normalized_shape` (an int or a tuple), as
+    PyTorch: weight (ones) and bias (zeros) of that shape when elementwise_affine (bias=False
+    drops the bias)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(shape, dtype))
+        else:
+            self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(np.zeros(shape, dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        return layer_normalization(self, input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")

@@ -1,6 +1,7 @@
 """batch_norm: training (batch statistics, with and without running statistics to update) and
 evaluation (running statistics), with and without affine weight and bias, on (N, C), (N, C, L)
-and (N, C, H, W). The running statistics are inputs without gradient."""
+and (N, C, H, W). The running statistics are inputs without gradient.
+layer_norm: over the last one or two dims, with and without weight and bias, and eps."""
 from . import Arg, f, register, value
 
 
@@ -27,4 +28,12 @@ register("batch_norm", lambda lib, F, x, rm, rv, w, b, o: F.batch_norm(x, rm, rv
     (f(4, 3), stat(3), variance(3), f(3), f(3), options(training=False)),
     (f(2, 3, 4), stat(3), variance(3), NONE, NONE, options(training=False)),
     (f(2, 3, 3, 4), stat(3), variance(3), f(3), f(3), options(training=False, eps=1e-2)),
+])
+
+register("layer_norm", lambda lib, F, x, shape, w, b, o: F.layer_norm(x, shape, w, b, **o), [
+    (f(4, 5), value((5,)), f(5), f(5), options()),
+    (f(2, 3, 4), value((3, 4)), f(3, 4), f(3, 4), options(eps=1e-3)),
+    (f(2, 3, 4), value([4]), NONE, NONE, options()),
+    (f(3, 2, 5), value((5,)), f(5), NONE, options()),
+    (f(6), value([6]), NONE, f(6), options(eps=1e-2)),
 ])
