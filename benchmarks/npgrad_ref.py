@@ -15,7 +15,7 @@ sys.path.insert(0, BENCH_DIR)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import common  # noqa: E402
 
-WORKLOADS = ["mlp", "cnn", "lstm", "gan", "vae"]
+WORKLOADS = ["mlp", "cnn", "lstm", "gpt", "gan", "vae"]
 args = common.parse_args(__doc__, WORKLOADS)
 common.early_setup(args.threads)
 
@@ -62,6 +62,40 @@ class CharLSTM(nn.Module):
         return self.head(h)
 
 
+class Block(nn.Module):
+    """Pre-norm Transformer block: x + proj(causal attention(ln1(x))), then x + MLP(ln2(x))."""
+
+    def __init__(self, d, n_head):
+        super().__init__()
+        self.n_head = n_head
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.fc, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).reshape(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4).unbind(0)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # the same math as softmax(QK^T)V, fused
+        x = x + self.proj(y.transpose(1, 2).reshape(B, T, C))
+        return x + self.fc2(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab=65, ctx=128, d=128, n_head=4, n_layer=4):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(ctx, d)
+        self.blocks = nn.ModuleList([Block(d, n_head) for _ in range(n_layer)])
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab)
+
+    def forward(self, idx):
+        x = self.tok(idx) + self.pos(npgrad.arange(idx.shape[1]))
+        for b in self.blocks:
+            x = b(x)
+        return self.head(self.ln_f(x))
+
+
 def gan(real, z):
     """One D update and one G update (non-saturating loss, reusing the same fake batch)."""
     G, D = DCGANGenerator(), DCGANDiscriminator()
@@ -103,9 +137,11 @@ def build(workload):
     a, b = (npgrad.from_numpy(t) for t in common.rand_batch(np, workload))
     if workload in ("gan", "vae"):
         return {"gan": gan, "vae": vae}[workload](a, b)
-    model = {"mlp": mlp, "cnn": CNN, "lstm": CharLSTM}[workload]()
+    model = {"mlp": mlp, "cnn": CNN, "lstm": CharLSTM, "gpt": GPT}[workload]()
     if workload == "cnn":
         opt = npgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    elif workload == "gpt":
+        opt = npgrad.optim.AdamW(model.parameters(), lr=3e-4)
     else:
         opt = npgrad.optim.Adam(model.parameters(), lr=1e-3)
 

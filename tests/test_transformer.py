@@ -17,9 +17,9 @@ def load_from_torch(ng_module, th_module):
     ng_module.load_state_dict({k: v.detach().numpy() for k, v in th_module.state_dict().items()})
 
 
-def as_pair(array):
-    """The same values as an npgrad tensor and a torch tensor (floats require grad)."""
-    grad = array.dtype.kind == "f"
+def as_pair(array, grad=True):
+    """The same values as an npgrad tensor and a torch tensor (floats require grad if `grad`)."""
+    grad = grad and array.dtype.kind == "f"
     return (npgrad.tensor(array, requires_grad=grad),
             torch.tensor(array, requires_grad=grad) if grad else torch.from_numpy(array))
 
@@ -37,7 +37,7 @@ def check_parity(ng_module, th_module, arrays, train=True, **kwargs):
     pairs = [as_pair(a) for a in arrays]
     ng_kw, th_kw = {}, {}
     for key, v in kwargs.items():
-        ng_kw[key], th_kw[key] = as_pair(v) if isinstance(v, np.ndarray) else (v, v)
+        ng_kw[key], th_kw[key] = as_pair(v, grad=False) if isinstance(v, np.ndarray) else (v, v)
     ng_out = outputs(ng_module(*[p[0] for p in pairs], **ng_kw))
     th_out = outputs(th_module(*[p[1] for p in pairs], **th_kw))
     assert len(ng_out) == len(th_out)

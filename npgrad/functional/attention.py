@@ -81,9 +81,10 @@ def additive_mask(where, mask, dtype):
     return mask.astype(dtype, copy=False)
 
 
-def causal_mask(length, source_length, dtype):
-    """0 on and below the diagonal, -inf above: query i may attend to keys 0..i."""
-    return np.triu(np.full((length, source_length), -np.inf, dtype), 1)
+def causal_mask(length, source_length, dtype, past=0):
+    """0 on and below the diagonal, -inf above: query i may attend to keys 0..past + i (past:
+    how many keys come before the first query, as when earlier keys are cached)."""
+    return np.triu(np.full((length, source_length), -np.inf, dtype), past + 1)
 
 
 def _check_inputs(where, query, key, value):

@@ -4,6 +4,7 @@ from .autoencoder import Autoencoder, ConvAutoencoder, GaussianNoise, MaskSquare
 from .gan import (ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator, GAN,  # noqa: F401
                   GANTrainer, generate)
 from .googlenet import googlenet
+from .gpt import GPT, GPTConfig, from_huggingface_gpt2, gpt2_small  # noqa: F401  (language models: not in the image table)
 from .lenet import lenet5, mnist_cnn
 from .mlp import mlp
 from .resnet import resnet18, resnet34, resnet50
