@@ -46,6 +46,12 @@ def cmd_eval(args):
     return 0
 
 
+def cmd_fid(args):
+    from .metrics.extractor import fid_between
+    fid_between(args.a, args.b, args.extractor)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="npgrad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +75,12 @@ def build_parser():
     evaluate = sub.add_parser("eval", help="test accuracy of a checkpoint written by `npgrad train`")
     evaluate.add_argument("checkpoint")
     evaluate.set_defaults(handler=cmd_eval)
+    fid = sub.add_parser("fid", help="FID between two sets of 28x28 images: PNG folders, .npz files or run folders")
+    fid.add_argument("a")
+    fid.add_argument("b")
+    fid.add_argument("--extractor", choices=["mnist", "fashion-mnist"], default="mnist",
+                     help="the feature extractor (a small CNN shipped with npgrad; default mnist)")
+    fid.set_defaults(handler=cmd_fid)
     return parser
 
 

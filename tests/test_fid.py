@@ -1,11 +1,16 @@
-"""FID: frechet_distance against an independent eigendecomposition route, fid on feature sets."""
+"""FID: frechet_distance against an independent eigendecomposition route, fid on feature sets;
+the shipped feature extractors and `npgrad fid`."""
 import importlib
 import warnings
 
 import numpy as np
 import pytest
 
-from npgrad.metrics import feature_statistics, fid, frechet_distance
+import npgrad
+from npgrad.cli import main as npgrad_main
+from npgrad.datasets import MNIST
+from npgrad.metrics import FeatureExtractor, feature_statistics, fid, fid_images, frechet_distance
+from npgrad.metrics.train_extractor import train_extractor
 
 
 def reference_frechet(mu1, sigma1, mu2, sigma2):
@@ -97,3 +102,70 @@ def test_non_psd_covariance_raises():
     sigma = np.diag([1.0, -4.0])
     with pytest.raises(ValueError, match="imaginary part"):
         frechet_distance(np.zeros(2), sigma, np.zeros(2), np.eye(2))
+
+
+# -- the shipped feature extractors and `npgrad fid` ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    return MNIST(train=False).arrays()
+
+
+def test_shipped_mnist_extractor_classifies_and_gives_64_features(mnist_test):
+    extractor = FeatureExtractor.load("mnist")
+    assert extractor.info["test_accuracy"] > 0.98 and "train_extractor" in extractor.info["command"]
+    images, labels = mnist_test[0][:1000], mnist_test[1][:1000]
+    with npgrad.no_grad():
+        predicted = extractor.model(npgrad.tensor(images)).numpy().argmax(1)
+    assert (predicted == labels).mean() > 0.97
+    features = extractor(images[:10])
+    assert features.shape == (10, 64) and features.dtype == np.float64
+    np.testing.assert_allclose(extractor(np.round(images[:10, 0] * 255).astype(np.uint8)), features, atol=1e-4)
+
+
+def test_fid_of_real_images_is_far_below_fid_of_noise(mnist_test):
+    images = mnist_test[0]
+    real_vs_real = fid_images(images[:500], images[500:1000])
+    noise = np.random.default_rng(0).uniform(0, 1, (500, 1, 28, 28)).astype(np.float32)
+    assert real_vs_real < 0.05 * fid_images(noise, images[500:1000])
+
+
+def test_train_extractor_repeats_exactly(tmp_path):
+    for name in ("a", "b"):
+        train_extractor("mnist", epochs=1, train_limit=128, out=str(tmp_path / f"{name}.safetensors"), progress=False)
+    first, second = (npgrad.load(str(tmp_path / f"{name}.safetensors")) for name in ("a", "b"))
+    assert all(np.array_equal(first["model"][key], second["model"][key]) for key in first["model"])
+
+
+def write_png_folder(folder, images):
+    import matplotlib.image
+    folder.mkdir()
+    for index, image in enumerate(images):
+        matplotlib.image.imsave(folder / f"{index:04d}.png", image[0], cmap="gray", vmin=0, vmax=1)
+
+
+def test_npgrad_fid_on_npz_png_folder_and_run_folder(tmp_path, mnist_test, capsys):
+    images = mnist_test[0]
+    np.savez(tmp_path / "a.npz", images=np.round(images[:200] * 255).astype(np.uint8))
+    write_png_folder(tmp_path / "pngs", images[200:400])
+    run = tmp_path / "run"
+    run.mkdir()
+    np.savez(run / "samples.npz", images[400:600])
+    assert npgrad_main(["fid", str(tmp_path / "a.npz"), str(tmp_path / "pngs")]) == 0
+    output = capsys.readouterr().out
+    assert "FID" in output and "200 images" in output
+    value = float(output.split()[1])
+    assert value == pytest.approx(fid_images(images[:200], images[200:400]), rel=1e-3)
+    assert npgrad_main(["fid", str(run), str(tmp_path / "a.npz"), "--extractor", "fashion-mnist"]) == 0
+
+
+def test_npgrad_fid_bad_inputs(tmp_path, capsys):
+    np.savez(tmp_path / "big.npz", images=np.zeros((70, 32, 32), np.uint8))
+    np.savez(tmp_path / "ok.npz", images=np.zeros((70, 28, 28), np.uint8))
+    assert npgrad_main(["fid", str(tmp_path / "big.npz"), str(tmp_path / "ok.npz")]) == 2
+    assert "expected images of shape (N, 1, 28, 28)" in capsys.readouterr().err
+    np.savez(tmp_path / "rgb.npz", images=np.zeros((70, 3, 28, 28), np.float32))
+    assert npgrad_main(["fid", str(tmp_path / "rgb.npz"), str(tmp_path / "ok.npz")]) == 2
+    assert "expected grayscale images" in capsys.readouterr().err
+    assert npgrad_main(["fid", str(tmp_path / "missing.npz"), str(tmp_path / "ok.npz")]) == 2
+    assert "expected a folder of .png images" in capsys.readouterr().err

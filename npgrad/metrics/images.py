@@ -19,8 +19,13 @@ def to_unit_range(images):
 
 
 def image_grid(images, columns=8, padding=2):
-    """(N, 1, H, W) or (N, H, W) images -> one 2-D array, `columns` per row, with padding."""
-    images = np.asarray(images, dtype=np.float32).reshape(len(images), *np.shape(images)[-2:])
+    """(N, 1, H, W), (N, H, W) or flattened square (N, H*H) images -> one 2-D array, `columns`
+    per row, with padding."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(len(images), side, side)
+    images = images.reshape(len(images), *images.shape[-2:])
     n, height, width = images.shape
     rows = -(-n // columns)
     grid = np.ones((rows * (height + padding) + padding, columns * (width + padding) + padding), np.float32)
