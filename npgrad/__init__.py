@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 from . import data, datasets, io, nn, optim, text, train  # noqa: E402,F401  (after the core: they build on it)
 from .analysis.summary import summary  # noqa: E402,F401
 from .io import load, save  # noqa: E402,F401
+from . import onnx  # noqa: E402,F401  (export(); the onnx package is imported only when it runs)
 from . import memory  # noqa: E402
 
 memory.keep_freed_memory_unless_disabled()  # freed arrays stay in the heap for the next step (npgrad/memory.py)
