@@ -318,15 +318,20 @@ class SqueezesTheBatch(nn.Module):
         return x.squeeze()
 
 
-@pytest.mark.parametrize("model, message", [
-    (MasksWithNumPy(), "input 1 of Mul in module 'MasksWithNumPy' changes with the model's input"),
-    (DropsAlways(), "no ONNX export for Dropout"),
-    (SqueezesTheBatch(), "use an example batch of 2 or more"),
+class ReturnsArgmax(nn.Module):
+    def forward(self, x):
+        return x.argmax(dim=1)
+
+
+@pytest.mark.parametrize("model, batch, message", [
+    (MasksWithNumPy(), 2, "input 1 of Mul in module 'MasksWithNumPy' changes with the model's input"),
+    (ReturnsArgmax(), 2, "output 'output' changes with the model's input"),
+    (DropsAlways(), 2, "no ONNX export for Dropout"),
+    (SqueezesTheBatch(), 1, "use an example batch of 2 or more"),
 ])
-def test_what_a_recording_cannot_capture_is_refused(model, message, tmp_path):
-    example = normal(1, 4) if isinstance(model, SqueezesTheBatch) else normal(2, 4)
+def test_what_a_recording_cannot_capture_is_refused(model, batch, message, tmp_path):
     with pytest.raises(NotImplementedError, match=message):
-        npgrad.onnx.export(model, example, tmp_path / "model.onnx")
+        npgrad.onnx.export(model, normal(batch, 4), tmp_path / "model.onnx")
 
 
 def test_lengths_of_a_recurrent_layer_are_refused(tmp_path):
