@@ -359,3 +359,9 @@ def test_bad_arguments(options, message, tmp_path):
 def test_importing_npgrad_onnx_does_not_import_onnx():
     code = "import sys, npgrad, npgrad.onnx; print('onnx' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_without_the_onnx_package_export_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    with pytest.raises(ImportError, match=r"needs the onnx package: pip install 'npgrad\[onnx\]'"):
+        npgrad.onnx.export(nn.Linear(4, 2), normal(2, 4), tmp_path / "model.onnx")

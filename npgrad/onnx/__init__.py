@@ -29,5 +29,9 @@ def export(model, example_input, path, input_names=None, output_names=None, opse
         batch size; the outputs' batch dims are found by running the model on a second batch
         of another size. False fixes every dim to the example's.
     """
-    from ._export import export as export_model  # imports onnx
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise ImportError("npgrad.onnx.export needs the onnx package: pip install 'npgrad[onnx]'") from None
+    from ._export import export as export_model
     return export_model(model, example_input, path, input_names, output_names, opset_version, dynamic_batch)
