@@ -1,6 +1,8 @@
 """GPT: Hugging Face transformers' GPT2LMHeadModel as the reference (same logits, loss and
 gradients from its weights), key/value-cached generation equal to uncached generation, GPT-2
-small's parameter count, errors."""
+small's parameter count, errors; the gpt-shakespeare lesson's schedule and a short run."""
+import os
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,24 @@ def test_errors_name_the_model_and_shapes():
     model = GPT(GPTConfig(n_layer=1, n_head=2, n_embd=8, block_size=6, vocab_size=11))
     with pytest.raises(ValueError, match=r"T <= block_size = 6, got shape \(2, 7\)"):
         model(npgrad.tensor(ids(2, 7, vocab=11)))
+
+
+def test_learning_rate_schedule_is_nanogpts():
+    from npgrad.recipes.gpt_shakespeare import CONFIG, learning_rate
+    assert learning_rate(0, CONFIG) == pytest.approx(1e-3 / 101)
+    assert learning_rate(100, CONFIG) == pytest.approx(1e-3)
+    assert learning_rate(1050, CONFIG) == pytest.approx(1e-4 + 0.5 * (1e-3 - 1e-4))
+    assert learning_rate(2000, CONFIG) == pytest.approx(1e-4)
+    assert learning_rate(2500, CONFIG) == 1e-4
+
+
+def test_gpt_shakespeare_lesson_learns(tmp_path):
+    if not os.path.exists(os.path.join(os.environ.get("NPGRAD_DATA", ""), "tinyshakespeare", "input.txt")):
+        pytest.skip("Tiny Shakespeare not found under $NPGRAD_DATA")
+    from npgrad.recipes import get
+    result = get("gpt-shakespeare").run(str(tmp_path), quick=True)
+    (_, first_train, first_val), (last_iteration, last_train, last_val) = result["eval_curve"][0], result["eval_curve"][-1]
+    assert first_val > 4.0 and last_iteration == 60
+    assert last_train < first_train - 0.6 and last_val < first_val - 0.6
+    assert len(result["train_losses"]) == 60 and len(result["sample"]) == 61
+    assert (tmp_path / "sample.txt").exists()
