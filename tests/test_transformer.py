@@ -288,3 +288,38 @@ def test_learned_positional_embedding_adds_trained_rows():
     np.testing.assert_array_equal(np.asarray(embedding.weight.grad)[2:5], 2)
     with pytest.raises(ValueError, match=r"offset \+ L <= max_len = 8, got shape \(2, 7, 4\) at offset 2"):
         embedding(npgrad.tensor(np.zeros((2, 7, 4), np.float32)), offset=2)
+
+
+# ------------------------------------------------------------------------------ ViT
+class TorchViT(torch.nn.Module):
+    """npgrad.models.ViT written with PyTorch's layers and the same parameter names."""
+
+    def __init__(self, dim=16, depth=2, heads=2, mlp_dim=32, patch_size=7, num_classes=10):
+        super().__init__()
+        self.patch_embedding = torch.nn.Conv2d(1, dim, patch_size, stride=patch_size)
+        self.class_token = torch.nn.Parameter(torch.randn(1, 1, dim))
+        self.pos_embedding = torch.nn.Parameter(torch.randn(1, (28 // patch_size) ** 2 + 1, dim))
+        layer = torch.nn.TransformerEncoderLayer(dim, heads, mlp_dim, 0.0, activation="gelu", batch_first=True,
+                                                 norm_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, depth, norm=torch.nn.LayerNorm(dim), enable_nested_tensor=False)
+        self.head = torch.nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        patches = self.patch_embedding(x).flatten(2).transpose(1, 2)
+        tokens = torch.cat([self.class_token.expand(x.shape[0], -1, -1), patches], dim=1)
+        return self.head(self.encoder(tokens + self.pos_embedding)[:, 0])
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_vit_matches_the_same_network_in_torch(train):
+    from npgrad.models import vit
+    torch.manual_seed(0)
+    check_parity(vit(dim=16, depth=2, heads=2, mlp_dim=32), TorchViT(), [randn(3, 1, 28, 28)], train=train)
+
+
+def test_vit_rejects_images_of_another_size():
+    from npgrad.models import vit
+    with pytest.raises(ValueError, match=r"ViT: expected images \(N, 1, 28, 28\), got shape \(2, 1, 32, 32\)"):
+        vit(depth=1)(npgrad.tensor(randn(2, 1, 32, 32)))
+    with pytest.raises(ValueError, match="multiple of patch_size"):
+        vit(in_shape=(1, 30, 30))

@@ -12,6 +12,7 @@ from .rnn import CharRNN, SequenceClassifier  # noqa: F401  (sequence models: no
 from .seq2seq import BahdanauAttention, Decoder, Encoder, LuongAttention, Seq2Seq  # noqa: F401  (not image models)
 from .vae import VAE, ConvVAE, VAETrainer, vae_loss  # noqa: F401  (generative)
 from .vgg import vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .vit import ViT, vit  # noqa: F401
 
 MODELS = {
     "mlp": mlp,
@@ -21,6 +22,7 @@ MODELS = {
     "vgg11_bn": vgg11_bn, "vgg13_bn": vgg13_bn, "vgg16_bn": vgg16_bn, "vgg19_bn": vgg19_bn,
     "resnet18": resnet18, "resnet34": resnet34, "resnet50": resnet50,
     "googlenet": googlenet,
+    "vit": vit,
 }
 
 
