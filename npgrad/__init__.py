@@ -1,5 +1,6 @@
 """npgrad: a deep-learning framework written from first principles on NumPy."""
-from . import autograd, dtypes, random  # noqa: F401
+from . import accelerator, autograd, backends, cuda, dtypes, random  # noqa: F401
+from .devices import device  # noqa: F401
 from .autograd import Function, enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .creation import (  # noqa: F401
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand, rand_like,
@@ -9,15 +10,16 @@ from .dtypes import (  # noqa: F401
     int32, int64, long, set_default_dtype, short, uint8)
 from .ops import *  # noqa: F401,F403
 from .ops import TENSOR_METHODS  # noqa: F401
-from .random import get_rng_state, initial_seed, manual_seed, set_rng_state  # noqa: F401
+from .random import get_rng_state, initial_seed, manual_seed, multinomial, set_rng_state  # noqa: F401
 from .tensor import Tensor, as_tensor, from_numpy, tensor  # noqa: F401
 
 __version__ = "0.1.0"
 
-from . import data, datasets, io, nn, optim, text, train  # noqa: E402,F401  (after the core: they build on it)
+from . import data, datasets, io, nn, optim, text, train, utils  # noqa: E402,F401  (after the core: they build on it)
 from .analysis.summary import summary  # noqa: E402,F401
 from .io import load, save  # noqa: E402,F401
 from . import onnx  # noqa: E402,F401  (export(); the onnx package is imported only when it runs)
+from . import linalg  # noqa: E402,F401
 from . import memory  # noqa: E402
 
 memory.keep_freed_memory_unless_disabled()  # freed arrays stay in the heap for the next step (npgrad/memory.py)

@@ -7,50 +7,67 @@ gradients are wanted, links the output tensor to the function so that `Tensor.ba
 can walk the graph in reverse topological order.
 """
 import functools
+import inspect
+import threading
 import weakref
 
 import numpy as np
 
-_grad_enabled = True
+_state = threading.local()  # grad mode is per thread, as in PyTorch
 
 
 def is_grad_enabled():
-    """True when operations record the graph needed by backward()."""
-    return _grad_enabled
+    """True when operations record the graph needed by backward() (in this thread)."""
+    return getattr(_state, "grad_enabled", True)
+
+
+def _set_grad_mode(mode):
+    _state.grad_enabled = mode
 
 
 class set_grad_enabled:
-    """Turn graph recording on or off, as a context manager or a function decorator."""
+    """Turn graph recording on or off in this thread: as a plain call
+    (`set_grad_enabled(False)` takes effect at once), a context manager that restores the
+    previous mode on exit, or a function decorator."""
 
     def __init__(self, mode):
         self.mode = bool(mode)
         self._previous = []
+        if type(self) is set_grad_enabled:  # PyTorch: the plain call switches immediately
+            self._previous.append(is_grad_enabled())
+            _set_grad_mode(self.mode)
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = self.mode
+        if type(self) is not set_grad_enabled:
+            self._previous.append(is_grad_enabled())
+            _set_grad_mode(self.mode)
 
     def __exit__(self, *exc_info):
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        _set_grad_mode(self._previous.pop())
 
     def __call__(self, fn):
+        if type(self) is set_grad_enabled:  # used as a decorator: undo the immediate switch
+            _set_grad_mode(self._previous.pop())
+
         @functools.wraps(fn)
         def run_with_mode(*args, **kwargs):
-            with set_grad_enabled(self.mode):
+            with _scoped_grad_mode(self.mode):
                 return fn(*args, **kwargs)
         return run_with_mode
 
 
-class no_grad(set_grad_enabled):
+class _scoped_grad_mode(set_grad_enabled):
+    """set_grad_enabled that switches on __enter__ only (the base of no_grad and enable_grad)."""
+
+
+class no_grad(_scoped_grad_mode):
     """Do not record the graph (inference, optimizer updates). `with no_grad():` or `@no_grad()`."""
 
     def __init__(self):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_scoped_grad_mode):
     """Record the graph again inside a `no_grad` block."""
 
     def __init__(self):
@@ -66,32 +83,59 @@ class Function:
     Anything backward needs is kept as attributes of `self` during forward.
     `self.needs_input_grad[i]` tells whether input i wants a gradient, so backward can
     skip work. backward must not modify its grad_outputs in place: they may be shared.
+
+    PyTorch's style works too: `@staticmethod forward(ctx, *tensors)` and
+    `@staticmethod backward(ctx, *grad_tensors)` on Tensors, with `ctx.save_for_backward`,
+    `ctx.saved_tensors` and `ctx.needs_input_grad`.
     """
 
     parents = None  # the input tensors; None once the graph has been freed
+    _ctx_style = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
 
     @classmethod
     def apply(cls, *inputs, **options):
         from .tensor import Tensor  # tensor.py imports this module
         fn = cls()
         fn.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        output = fn.forward(*arrays, **options)
-        track = _grad_enabled and any(fn.needs_input_grad)
+        if cls._ctx_style:
+            output = _ctx_forward(fn, inputs, options)
+        else:
+            output = fn.forward(*[x._data if isinstance(x, Tensor) else x for x in inputs], **options)
+        track = is_grad_enabled() and any(fn.needs_input_grad)
         if track:
             fn.parents = inputs
-        if isinstance(output, tuple):
-            fn.n_outputs = len(output)
+        many = isinstance(output, tuple)
+        fn.n_outputs = len(output) if many else 1
+        if many:
             fn.output_meta = [(o.shape, o.dtype) for o in output]
-            return tuple(Tensor._from_op(o, fn if track else None, i) for i, o in enumerate(output))
-        fn.n_outputs = 1
-        return Tensor._from_op(output, fn if track else None, 0)
+        results = tuple(Tensor._from_op(o, fn if track else None, i)
+                        for i, o in enumerate(output if many else (output,)))
+        _share_versions_with_viewed_inputs(results, inputs)
+        if track:
+            fn.saved_versions = [(x._versions, x._versions[0]) if isinstance(x, Tensor) else None
+                                 for x in inputs + results]
+        return results if many else results[0]
 
     def forward(self, *inputs, **options):
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    # -- PyTorch's ctx interface ------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        return getattr(self, "to_save", ())
+
+    def mark_non_differentiable(self, *tensors):
+        pass  # outputs of integer type never get gradients here anyway
 
     # -- bookkeeping used by the engine -------------------------------------------------
     def _retain(self, index, tensor):
@@ -103,6 +147,51 @@ class Function:
     def _release(self):
         """Drop everything saved for backward; a later backward through here raises."""
         self.__dict__.clear()
+
+
+def _ctx_forward(fn, inputs, options):
+    """Run a PyTorch-style static forward(ctx, *tensors) without recording; arrays out."""
+    with no_grad():
+        output = type(fn).forward(fn, *inputs, **options)
+    if isinstance(output, tuple):
+        return tuple(getattr(o, "_data", o) for o in output)
+    return getattr(output, "_data", output)
+
+
+def _ctx_backward(fn, grad_outputs):
+    """Run a PyTorch-style static backward(ctx, *grad_tensors); arrays out."""
+    from .tensor import Tensor
+    with no_grad():
+        grads = type(fn).backward(fn, *[Tensor._from_op(g, None, 0) for g in grad_outputs])
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    return tuple(None if g is None else np.asarray(getattr(g, "_data", g)) for g in grads)
+
+
+def _share_versions_with_viewed_inputs(outputs, inputs):
+    """An output that is a view of an input's array shares its version counter, so an
+    in-place change through either one is seen by graphs that saved the other."""
+    for out in outputs:
+        base = out._data.base
+        if base is None:
+            continue
+        for x in inputs:
+            array = getattr(x, "_data", None)
+            if array is not None and (base is array or (array.base is not None and base is array.base)):
+                out._versions = x._versions
+                break
+
+
+def _check_versions(fn):
+    """Raise if a tensor this function read in forward was changed in place since."""
+    for position, saved in enumerate(fn.__dict__.get("saved_versions", ())):
+        if saved is not None and saved[0][0] != saved[1]:
+            n_in = len(fn.parents)
+            what = f"input {position}" if position < n_in else f"output {position - n_in}"
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"in-place operation: {what} of {type(fn).__name__} is at version {saved[0][0]}; "
+                f"expected version {saved[1]} instead. Make the in-place change after "
+                f"backward(), or use an out-of-place operation (x = x * 2, not x.mul_(2)).")
 
 
 class GraphFreedError(RuntimeError):
@@ -138,32 +227,38 @@ def _topological_order(root_fn):
 def _run_hooks(hooks, grad):
     from .tensor import Tensor
     for hook in hooks:
-        result = hook(Tensor(grad))
+        result = hook(Tensor._from_op(grad, None, 0))
         if result is not None:
-            grad = result.data if isinstance(result, Tensor) else np.asarray(result, grad.dtype)
+            grad = result._data if isinstance(result, Tensor) else np.asarray(result, grad.dtype)
     return grad
 
 
 def _check_grad(fn, parent, grad):
-    if grad.shape != parent.data.shape:
+    if grad.shape != parent._data.shape:
         raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                           f"{grad.shape} for an input of shape {parent.data.shape}")
-    if grad.dtype != parent.data.dtype:
+                           f"{grad.shape} for an input of shape {parent._data.shape}")
+    if grad.dtype != parent._data.dtype:
         raise TypeError(f"{type(fn).__name__}.backward returned a {grad.dtype} gradient "
-                        f"for a {parent.data.dtype} input")
+                        f"for a {parent._data.dtype} input")
+
+
+def _add_to_grad(tensor, grad, fresh):
+    """tensor.grad += grad; the first gradient becomes .grad itself when `fresh` (an array
+    nobody else holds), else a copy of it."""
+    from .tensor import Tensor
+    if tensor._grad is None:
+        tensor._grad = Tensor._from_op(grad if fresh else grad.copy(), None, 0)
+    else:
+        tensor._grad._data += grad
 
 
 def _accumulate_leaf(tensor, grad, handed_out):
     """Add one backward pass's gradient into a leaf's .grad, never sharing memory."""
     if tensor._hooks:
         grad = _run_hooks(tensor._hooks, grad)
-    if tensor.grad is None:
-        if id(grad) in handed_out or not grad.flags.owndata or not grad.flags.writeable:
-            grad = grad.copy()
-        handed_out.add(id(grad))
-        tensor.grad = grad
-    else:
-        tensor.grad += grad
+    fresh = id(grad) not in handed_out and grad.flags.owndata and grad.flags.writeable
+    handed_out.add(id(grad))
+    _add_to_grad(tensor, grad, fresh)
 
 
 def backward(root, grad=None, retain_graph=False):
@@ -172,14 +267,14 @@ def backward(root, grad=None, retain_graph=False):
         raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn "
                            "(did you create it under no_grad, or forget requires_grad=True?)")
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(f"backward(): grad can be implicitly created only for a tensor "
-                               f"with one element; this one has shape {root.data.shape}")
-        grad = np.ones_like(root.data)
+                               f"with one element; this one has shape {root._data.shape}")
+        grad = np.ones_like(root._data)
     else:
-        grad = np.array(getattr(grad, "data", grad), dtype=root.data.dtype)
-        if grad.shape != root.data.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {root.data.shape}")
+        grad = np.array(getattr(grad, "_data", grad), dtype=root._data.dtype)
+        if grad.shape != root._data.shape:
+            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {root._data.shape}")
     leaf_grads = {}
     if root._ctx is None:
         leaf_grads[root] = grad
@@ -192,6 +287,8 @@ def backward(root, grad=None, retain_graph=False):
 
 def _propagate(root, grad, retain_graph, leaf_grads):
     order = _topological_order(root._ctx)
+    for fn in order:
+        _check_versions(fn)
     pending = {root._ctx: [None] * root._ctx.n_outputs}
     pending[root._ctx][root._out_index] = grad
     for fn in order:
@@ -210,12 +307,11 @@ def _run_function_backward(fn, grad_outputs, pending, leaf_grads):
     for index, ref in retained.items():
         tensor = ref()
         if tensor is not None and grad_outputs[index] is not None:
-            g = grad_outputs[index]
-            tensor.grad = g.copy() if tensor.grad is None else tensor.grad + g
+            _add_to_grad(tensor, grad_outputs[index], fresh=False)
     if fn.n_outputs > 1:  # outputs that got no gradient count as zero
         grad_outputs = [np.zeros(s, d) if g is None else g
                         for g, (s, d) in zip(grad_outputs, fn.output_meta)]
-    grads = fn.backward(*grad_outputs)
+    grads = _ctx_backward(fn, grad_outputs) if fn._ctx_style else fn.backward(*grad_outputs)
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(fn.parents):
@@ -273,13 +369,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
         return total
 
     for x in checked:
-        x.data = np.ascontiguousarray(x.data)
+        x._data = np.ascontiguousarray(x._data)
         x.grad = None
     scalar_loss().backward()
     for position, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        analytic = np.zeros_like(x.data) if x.grad is None else x.grad
+        analytic = np.zeros_like(x._data) if x.grad is None else x.grad._data
         numeric = _numeric_grad(scalar_loss, x, eps)
         error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
@@ -294,8 +390,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
 
 
 def _numeric_grad(scalar_loss, x, eps):
-    numeric = np.zeros_like(x.data)
-    flat, out = x.data.reshape(-1), numeric.reshape(-1)
+    numeric = np.zeros_like(x._data)
+    flat, out = x._data.reshape(-1), numeric.reshape(-1)
     with no_grad():
         for i in range(flat.size):
             original = flat[i]

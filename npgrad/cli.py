@@ -7,8 +7,11 @@ import sys
 
 def _run_recipe(name, out, quick):
     from . import recipes
-    lesson = recipes.get(name)
-    out_dir = out or os.path.join("runs", name)
+    try:
+        lesson = recipes.get(name)
+    except KeyError as error:
+        raise UserError(error.args[0]) from None
+    out_dir = _output_folder(out, os.path.join("runs", name))
     os.makedirs(out_dir, exist_ok=True)
     results = lesson.run(out_dir, quick=quick)
     with open(os.path.join(out_dir, "result.json"), "w") as f:
@@ -31,8 +34,7 @@ def cmd_run(args):
 def cmd_train(args):
     from .recipes.classifier import DEFAULTS, train_classifier
     options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
-    name = f"{options.get('dataset', DEFAULTS['dataset'])}-{options.get('model', DEFAULTS['model'])}"
-    out_dir = args.out or os.path.join("runs", name)
+    out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
     result = train_classifier(out_dir, quick=args.quick, **options)
     with open(os.path.join(out_dir, "result.json"), "w") as f:
         json.dump(result, f, indent=2, default=str)
@@ -42,6 +44,11 @@ def cmd_train(args):
 
 def cmd_eval(args):
     from .recipes.classifier import evaluate_checkpoint
+    if os.path.isdir(args.checkpoint):
+        raise UserError(f"{args.checkpoint} is a folder; expected a checkpoint file, e.g. "
+                        f"{os.path.join(args.checkpoint, 'best.safetensors')}")
+    if not os.path.exists(args.checkpoint):
+        raise UserError(f"checkpoint {args.checkpoint} not found")
     evaluate_checkpoint(args.checkpoint)
     return 0
 
@@ -52,8 +59,60 @@ def cmd_fid(args):
     return 0
 
 
+class UserError(Exception):
+    """A mistake in the command line: printed as one line, without a traceback."""
+
+
+def _output_folder(out, default):
+    if out is not None and os.path.exists(out) and not os.path.isdir(out):
+        raise UserError(f"--out {out} is a file; expected a folder for the results")
+    return out or default
+
+
+def _positive(kind):
+    """An argparse type: a number of `kind` (int or float) above zero."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {'integer' if kind is int else 'number'}, got {text!r}")
+        return value
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (argparse prints the usage above them)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_train_options(train):
+    from .models import MODELS
+    from .recipes.classifier import DATASETS, DEFAULTS, OPTIMIZERS
+    default = " (default: %(default)s)"
+    train.add_argument("--dataset", choices=sorted(DATASETS), default=DEFAULTS["dataset"],
+                       help="the data set" + default)
+    train.add_argument("--model", choices=sorted(MODELS), default=DEFAULTS["model"], metavar="MODEL",
+                       help="a zoo model: " + ", ".join(sorted(MODELS)) + default)
+    train.add_argument("--epochs", type=_positive(int), default=DEFAULTS["epochs"],
+                       help="passes over the training set" + default)
+    train.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"],
+                       help="images per step" + default)
+    train.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"],
+                       help="learning rate, annealed to 0 on a cosine" + default)
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS["optimizer"],
+                       help="the update rule" + default)
+    train.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+                       help="seeds the weights, the split and the batch order" + default)
+    train.add_argument("--out", help="output folder (default: runs/DATASET-MODEL)")
+    train.add_argument("--quick", action="store_true", help="a small, fast version")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="npgrad", description=__doc__)
+    parser = _Parser(prog="npgrad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the lessons").set_defaults(handler=cmd_list)
     run = sub.add_parser("run", help="run a lesson: npgrad run perceptron")
@@ -62,15 +121,7 @@ def build_parser():
     run.add_argument("--quick", action="store_true", help="a small, fast version")
     run.set_defaults(handler=cmd_run)
     train = sub.add_parser("train", help="train an image classifier (default: a small CNN on MNIST, 3 epochs)")
-    train.add_argument("--dataset", choices=["mnist", "fashion-mnist", "sign-language-mnist"])
-    train.add_argument("--model", help="a zoo model name (npgrad.models.MODELS)")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float)
-    train.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "rmsprop", "adagrad"])
-    train.add_argument("--seed", type=int)
-    train.add_argument("--out", help="output folder (default runs/DATASET-MODEL)")
-    train.add_argument("--quick", action="store_true", help="a small, fast version")
+    _add_train_options(train)
     train.set_defaults(handler=cmd_train)
     evaluate = sub.add_parser("eval", help="test accuracy of a checkpoint written by `npgrad train`")
     evaluate.add_argument("checkpoint")
@@ -88,9 +139,14 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (KeyError, ValueError, FileNotFoundError) as error:
-        print(f"npgrad: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 2
+    except (UserError, ValueError) as error:
+        print(f"npgrad: {error.args[0] if error.args else type(error).__name__}", file=sys.stderr)
+    except OSError as error:  # a file or folder that is missing, unreadable or of the wrong kind
+        print(f"npgrad: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("npgrad: interrupted", file=sys.stderr)
+        return 130
+    return 2
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ import numpy as np
 
 from . import dtypes
 from .random import default_generator
+from .devices import check_device
 from .tensor import Tensor
 
 
@@ -17,97 +18,103 @@ def _float_dtype(dtype):
     return np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
 
 
-def _new(array, requires_grad):
+def _generator(generator):
+    """A NumPy Generator given as `generator=`, else the global one (npgrad.manual_seed)."""
+    return default_generator() if generator is None else generator
+
+
+def _new(array, requires_grad, device=None):
+    check_device(device)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _new(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    return _new(np.zeros(_size(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _new(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    return _new(np.ones(_size(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _new(np.empty(_size(size), _float_dtype(dtype)), requires_grad)
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    return _new(np.empty(_size(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     if dtype is None:
         dtype = np.bool_ if isinstance(fill_value, bool) else (
             np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
-    return _new(np.full(_size((size,)), fill_value, np.dtype(dtype)), requires_grad)
+    return _new(np.full(_size((size,)), fill_value, np.dtype(dtype)), requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
     """Integers give int64, any float argument gives the default float type (as in PyTorch)."""
     if end is None:
         start, end = 0, start
     if dtype is None:
         all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if all_int else dtypes.get_default_dtype()
-    return _new(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
+    return _new(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _new(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    return _new(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, dtype=None, requires_grad=False):
+def rand(*size, dtype=None, requires_grad=False, device=None):
     """Uniform on [0, 1)."""
     dtype = _float_dtype(dtype)
-    return _new(default_generator().random(_size(size), dtype=dtype), requires_grad)
+    return _new(default_generator().random(_size(size), dtype=dtype), requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*size, dtype=None, requires_grad=False, device=None):
     """Standard normal."""
     dtype = _float_dtype(dtype)
-    return _new(default_generator().standard_normal(_size(size), dtype=dtype), requires_grad)
+    return _new(default_generator().standard_normal(_size(size), dtype=dtype), requires_grad, device)
 
 
-def randint(low, high=None, size=(), dtype=None):
+def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     """Integers in [low, high); randint(high, size) starts at 0."""
     if isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
     dtype = np.int64 if dtype is None else dtype
-    return _new(default_generator().integers(low, high, _size((size,))).astype(dtype), False)
+    return _new(_generator(generator).integers(low, high, _size((size,))).astype(dtype), False, device)
 
 
-def randperm(n):
-    return _new(default_generator().permutation(n).astype(np.int64), False)
+def randperm(n, dtype=None, device=None, generator=None):
+    return _new(_generator(generator).permutation(n).astype(dtype or np.int64), False, device)
 
 
-def _like(fill, other, dtype, requires_grad):
+def _like(fill, other, dtype, requires_grad, device=None):
     dtype = other.dtype if dtype is None else dtype
-    return _new(fill(np.shape(other.data), dtype), requires_grad)
+    return _new(fill(np.shape(other._data), dtype), requires_grad, device)
 
 
-def zeros_like(other, dtype=None, requires_grad=False):
-    return _like(np.zeros, other, dtype, requires_grad)
+def zeros_like(other, dtype=None, requires_grad=False, device=None):
+    return _like(np.zeros, other, dtype, requires_grad, device)
 
 
-def ones_like(other, dtype=None, requires_grad=False):
-    return _like(np.ones, other, dtype, requires_grad)
+def ones_like(other, dtype=None, requires_grad=False, device=None):
+    return _like(np.ones, other, dtype, requires_grad, device)
 
 
-def empty_like(other, dtype=None, requires_grad=False):
-    return _like(np.empty, other, dtype, requires_grad)
+def empty_like(other, dtype=None, requires_grad=False, device=None):
+    return _like(np.empty, other, dtype, requires_grad, device)
 
 
-def full_like(other, fill_value, dtype=None, requires_grad=False):
-    return _like(lambda shape, d: np.full(shape, fill_value, d), other, dtype, requires_grad)
+def full_like(other, fill_value, dtype=None, requires_grad=False, device=None):
+    return _like(lambda shape, d: np.full(shape, fill_value, d), other, dtype, requires_grad, device)
 
 
-def rand_like(other, dtype=None, requires_grad=False):
-    return rand(*other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad)
+def rand_like(other, dtype=None, requires_grad=False, device=None):
+    return rand(*other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device)
 
 
-def randn_like(other, dtype=None, requires_grad=False):
-    return randn(*other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad)
+def randn_like(other, dtype=None, requires_grad=False, device=None):
+    return randn(*other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device)

@@ -33,14 +33,15 @@ def is_floating(dtype):
 
 
 def to_array(data, dtype=None):
-    """Copy `data` into a new ndarray. Without a dtype, floating data takes the default
-    floating type (float32), so float64 NumPy arrays do not silently turn a model float64."""
-    data = getattr(data, "data", data) if not isinstance(data, np.ndarray) else data
+    """Copy `data` into a new ndarray. Without a dtype, NumPy arrays and scalars and tensors
+    keep theirs; Python floats take the default floating type (float32), as in PyTorch."""
+    keeps_dtype = isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "_data")
+    data = getattr(data, "_data", data)
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     array = np.array(data)
-    if array.dtype.kind == "f":
+    if array.dtype.kind == "f" and not keeps_dtype:
         return array.astype(_default_dtype, copy=False)
-    if array.dtype.kind in "iub":
+    if array.dtype.kind in "iubf":
         return array
     raise TypeError(f"tensor(): unsupported data type {array.dtype}")

@@ -11,14 +11,21 @@ Nothing in it is code, so loading a file can never run any (unlike pickle).
 npgrad writes the format itself (the `safetensors` package is not needed; its files and
 npgrad's read each other). Besides the tensors, the header's __metadata__ holds
   "npgrad.crc32": a checksum of the data, so a damaged file is caught on load;
-  "npgrad.tree":  when the saved object is more than a flat dict of arrays (a checkpoint with
-                  epoch numbers, RNG state, optimizer options, nested dicts), its structure as
-                  JSON, each array replaced by {"__tensor__": its dotted name}.
+  "npgrad.tree":  when the saved object is more than a flat dict of arrays (a Tensor, a
+                  checkpoint with epoch numbers, RNG state, optimizer options, nested dicts),
+                  its structure as JSON, each array replaced by {"__tensor__": its dotted name}
+                  (a Tensor's marker adds "class" and "requires_grad"), a tuple by
+                  {"__tuple__": [...]}, a dict with keys other than strings by
+                  {"__dict__": [[key, value], ...]}.
+The header is checked before anything else is read (at most 100 MB, a JSON object of entries
+whose shapes, dtypes and offsets agree and tile the data), so a corrupt or hostile file is
+refused with a clear error instead of allocating what it claims.
 Files are written atomically: to `path + ".tmp"`, flushed to disk, then renamed over `path`,
 so a crash while saving never destroys the previous file.
 """
 import contextlib
 import json
+import math
 import os
 import zlib
 from collections import OrderedDict
@@ -32,7 +39,10 @@ from .tensor import Tensor
 _DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I8": "i1", "I16": "<i2", "I32": "<i4",
            "I64": "<i8", "U8": "u1", "U16": "<u2", "U32": "<u4", "U64": "<u8", "BOOL": "?"}
 _CODE_OF = {np.dtype(spec): code for code, spec in _DTYPES.items()}
-_TENSOR = "__tensor__"
+_TENSOR, _TUPLE, _DICT = "__tensor__", "__tuple__", "__dict__"
+_MARKERS = {_TENSOR, _TUPLE, _DICT}
+_MAX_DEPTH = 100  # levels of nesting a saved object may have; deeper files are refused as corrupt
+_MAX_HEADER = 100_000_000  # bytes of JSON header, the limit of the reference safetensors reader
 _TREE_KEY, _CRC_KEY = "npgrad.tree", "npgrad.crc32"
 
 
@@ -41,72 +51,122 @@ class CorruptCheckpointError(ValueError):
 
 
 # -- save / load -----------------------------------------------------------------------------
-def save(obj, path):
-    """Save `obj`, a dict of arrays or Tensors (a state_dict), to `path` as safetensors.
-
-    The dict may also nest dicts and lists and hold numbers, strings, bools and None; the arrays
-    are stored as tensors named by their dotted path ("optimizer.state.0.exp_avg"), the rest as
-    JSON in the header. load(path) gives back an equal object, with NumPy arrays.
+def save(obj, f):
+    """Save `obj` to `f` (a path, or a binary file object) as safetensors: what torch.save
+    usually receives, without pickle. `obj` is a Tensor or array, or a dict / list / tuple
+    nesting them with numbers, strings, bools and None (a state_dict, or a checkpoint such as
+    {"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict(), "loss": 0.12}).
+    The arrays are stored as tensors named by their dotted path ("optimizer.state.0.exp_avg"),
+    the rest as JSON in the header. load(f) gives back an equal object: Tensors as Tensors
+    (Parameters as Parameters, requires_grad kept), arrays as arrays, tuples as tuples.
+    A whole nn.Module (or any other object) is refused: save its state_dict() instead.
     """
-    if not isinstance(obj, Mapping):
-        raise TypeError(f"npgrad.save: expected a dict (e.g. a state_dict), got {type(obj).__name__}")
     tensors = {}
-    tree = _split_tree(obj, "", tensors)
+    tree = _split_tree(obj, "", tensors, depth=0)
     metadata = {}
-    if any(value != {_TENSOR: name} for name, value in tree.items()):  # not a flat dict of arrays
+    if not _is_flat(tree):  # anything but a plain dict of arrays (a state_dict) needs its structure
         metadata[_TREE_KEY] = json.dumps(tree, separators=(",", ":"))
-    _write_atomically(path, lambda file: _write_safetensors(file, tensors, metadata))
+    if hasattr(f, "write"):
+        _write_safetensors(f, tensors, metadata)
+    else:
+        _write_atomically(f, lambda file: _write_safetensors(file, tensors, metadata))
 
 
-def load(path):
-    """What save() wrote to `path` (any safetensors file): a dict of NumPy arrays in file order,
-    or the saved nested object. Raises CorruptCheckpointError for a truncated or damaged file."""
-    tensors, metadata = _read_safetensors(path)
+def load(f, map_location=None, *, weights_only=None, mmap=None):
+    """What save() wrote to `f` (a path or a binary file object; any safetensors file): a dict
+    of NumPy arrays in file order for a plain state_dict, or the saved object. PyTorch's
+    map_location, weights_only and mmap are accepted and ignored: everything loads to the CPU,
+    and a file never holds code. Raises CorruptCheckpointError for a truncated or damaged file."""
+    tensors, metadata = _read_safetensors(f)
     if _TREE_KEY not in metadata:
         return tensors
     try:
-        return _join_tree(json.loads(metadata[_TREE_KEY]), tensors)
-    except (ValueError, KeyError, TypeError) as error:
-        raise _corrupt(path, f"its structure ({_TREE_KEY}) does not parse or names a missing "
-                             f"tensor: {error}") from None
+        return _join_tree(json.loads(metadata[_TREE_KEY]), tensors, depth=0)
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
+        raise _corrupt(f, f"its structure ({_TREE_KEY}) does not parse, nests too deeply or names a "
+                          f"missing tensor: {error}") from None
 
 
-def _split_tree(value, name, tensors):
-    """`value` with every array replaced by {"__tensor__": name}; the arrays go into `tensors`
-    under their dotted path."""
-    if isinstance(value, Tensor):
-        value = value.data
-    if isinstance(value, np.ndarray):
-        if name in tensors:
-            raise ValueError(f"npgrad.save: two entries are both named {name!r} once nested keys "
-                             "are joined with dots; rename one")
-        tensors[name] = value
-        return {_TENSOR: name}
+def _is_flat(tree):
+    return isinstance(tree, dict) and all(value == {_TENSOR: name} for name, value in tree.items())
+
+
+def _split_tree(value, name, tensors, depth):
+    """`value` as JSON, every array replaced by a marker {"__tensor__": name} (a Tensor's also
+    says "class" and "requires_grad"), tuples by {"__tuple__": items}, and dicts whose keys are
+    not all strings (or look like a marker) by {"__dict__": [[key, value], ...]}; the arrays go
+    into `tensors` under their dotted path."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"npgrad.save: the object nests more than {_MAX_DEPTH} levels deep (or contains itself)")
+    if isinstance(value, (Tensor, np.ndarray)):
+        return _tensor_marker(value, name or "tensor", tensors)
     if isinstance(value, Mapping):
-        return {str(key): _split_tree(item, _join(name, key), tensors) for key, item in value.items()}
+        items = [(key, _split_tree(item, _join(name, key), tensors, depth + 1)) for key, item in value.items()]
+        if all(isinstance(key, str) for key, _ in items) and not _MARKERS & set(value):
+            return dict(items)
+        return {_DICT: [[_json_key(key, name), item] for key, item in items]}
     if isinstance(value, (list, tuple)):
-        return [_split_tree(item, _join(name, i), tensors) for i, item in enumerate(value)]
+        items = [_split_tree(item, _join(name, i), tensors, depth + 1) for i, item in enumerate(value)]
+        return {_TUPLE: items} if isinstance(value, tuple) else items
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise TypeError(f"npgrad.save: cannot save {name or 'the object'!r} of type {type(value).__name__}; "
-                    "expected arrays, Tensors, numbers, strings, None, and dicts or lists of them")
+    what = f"{name!r}, a {type(value).__name__}" if name else f"a {type(value).__name__}"
+    if hasattr(value, "state_dict"):  # a Module, an optimizer, a scheduler
+        raise TypeError(f"npgrad.save: cannot save {what} object; save its state_dict() instead, as in "
+                        "npgrad.save(model.state_dict(), path)")
+    raise TypeError(f"npgrad.save: cannot save {what}; expected Tensors, arrays, numbers, strings, "
+                    "None, and dicts, lists or tuples of them")
+
+
+def _tensor_marker(value, name, tensors):
+    if name in tensors:
+        raise ValueError(f"npgrad.save: two entries are both named {name!r} once nested keys "
+                         "are joined with dots; rename one")
+    if isinstance(value, np.ndarray):
+        tensors[name] = value
+        return {_TENSOR: name}
+    tensors[name] = value._data
+    return {_TENSOR: name, "class": type(value).__name__, "requires_grad": value.requires_grad}
+
+
+def _json_key(key, name):
+    if key is None or isinstance(key, (bool, int, float, str)):
+        return key
+    raise TypeError(f"npgrad.save: a key of {name or 'the object'!r} is a {type(key).__name__}; "
+                    "expected strings, numbers, bools or None as dict keys")
 
 
 def _join(prefix, key):
     return f"{prefix}.{key}" if prefix else str(key)
 
 
-def _join_tree(value, tensors):
+def _join_tree(value, tensors, depth):
     """The inverse of _split_tree: put the arrays back where the markers are."""
-    if isinstance(value, dict):
-        if set(value) == {_TENSOR}:
-            return tensors[value[_TENSOR]]
-        return {key: _join_tree(item, tensors) for key, item in value.items()}
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"it nests more than {_MAX_DEPTH} levels deep")
     if isinstance(value, list):
-        return [_join_tree(item, tensors) for item in value]
-    return value
+        return [_join_tree(item, tensors, depth + 1) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if _TENSOR in value:
+        return _as_saved(tensors[value[_TENSOR]], value.get("class"), value.get("requires_grad", False))
+    if _TUPLE in value:
+        return tuple(_join_tree(item, tensors, depth + 1) for item in value[_TUPLE])
+    if _DICT in value:
+        return {key: _join_tree(item, tensors, depth + 1) for key, item in value[_DICT]}
+    return {key: _join_tree(item, tensors, depth + 1) for key, item in value.items()}
+
+
+def _as_saved(array, kind, requires_grad):
+    """A loaded array as the kind of object that was saved: an array, a Tensor or a Parameter."""
+    if kind is None:
+        return array
+    if kind == "Parameter":
+        from .nn.parameter import Parameter
+        return Parameter(array, requires_grad=bool(requires_grad))
+    return Tensor(array, requires_grad=bool(requires_grad))
 
 
 # -- the safetensors format ------------------------------------------------------------------
@@ -137,17 +197,26 @@ def _little_endian(array, name):
     return np.asarray(array, dtype=little, order="C")  # (np.ascontiguousarray would make 0-d arrays 1-d)
 
 
-def _read_safetensors(path):
-    """(OrderedDict name -> array in data order, metadata dict), every field checked."""
-    with open(path, "rb") as file:
-        content = file.read()
-    header, data = _split_header(content, path)
+def _read_safetensors(f):
+    """(OrderedDict name -> array in data order, metadata dict), every field checked before
+    the data is read. `f` is a path or a binary file object."""
+    if hasattr(f, "read"):
+        return _read_safetensors_from(f, f)
+    with open(f, "rb") as file:
+        return _read_safetensors_from(file, f)
+
+
+def _read_safetensors_from(file, path):
+    header, data_size = _read_header(file, path)
     metadata = header.pop("__metadata__", {})
     if not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
         raise _corrupt(path, "its __metadata__ is not an object of strings")
     entries = sorted(((name, _checked_entry(name, entry, path)) for name, entry in header.items()),
                      key=lambda item: item[1][2])
-    _check_data_layout([entry[2:] for _, entry in entries], len(data), path)
+    _check_data_layout([entry[2:] for _, entry in entries], data_size, path)
+    data = memoryview(file.read(data_size))
+    if len(data) != data_size:
+        raise _corrupt(path, f"header says the tensors take {data_size} bytes, file has {len(data)} after the header")
     if _CRC_KEY in metadata and str(zlib.crc32(data)) != metadata[_CRC_KEY]:
         raise _corrupt(path, "its data does not match the checksum written with it "
                              "(the file was damaged or changed after saving)")
@@ -157,27 +226,39 @@ def _read_safetensors(path):
     return tensors, metadata
 
 
-def _split_header(content, path):
-    """The parsed JSON header and a view of the data after it."""
-    if len(content) < 8:
-        raise _corrupt(path, f"the file has {len(content)} bytes, fewer than the 8 that give the header's length")
-    length = int.from_bytes(content[:8], "little")
-    if length > len(content) - 8:
-        raise _corrupt(path, f"header says {length} bytes, file has {len(content) - 8} after the length field")
+def _read_header(file, path):
+    """The parsed JSON header, and the number of data bytes after it (the rest of the file)."""
+    start = file.tell()
+    size = file.seek(0, os.SEEK_END) - start
+    file.seek(start)
+    if size < 8:
+        raise _corrupt(path, f"the file has {size} bytes, fewer than the 8 that give the header's length")
+    first = file.read(8)
+    length = int.from_bytes(first, "little")
+    if length > size - 8 and (first.startswith(b"PK\x03\x04") or first[:1] == b"\x80"):  # zip, pickle
+        raise _corrupt(path, "it is a PyTorch pickle file (what torch.save writes), which npgrad never "
+                             "opens since loading one can run code; in PyTorch, save the state_dict with "
+                             "safetensors.torch.save_file(model.state_dict(), path) and load that")
+    if length > size - 8:
+        raise _corrupt(path, f"header says {length} bytes, file has {size - 8} after the length field")
+    if length > _MAX_HEADER:
+        raise _corrupt(path, f"header says {length} bytes, more than the {_MAX_HEADER} a safetensors header may have")
     try:
-        header = json.loads(content[8:8 + length].decode("utf-8"))
+        header = json.loads(file.read(length).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise _corrupt(path, "its header is not valid JSON") from None
+    except RecursionError:
+        raise _corrupt(path, "its header nests too deeply to be a safetensors header") from None
     if not isinstance(header, dict):
         raise _corrupt(path, "its header is not a JSON object")
-    return header, memoryview(content)[8 + length:]
+    return header, size - 8 - length
 
 
 def _checked_entry(name, entry, path):
     """(dtype, shape, start, end) of one header entry, after checking that they agree."""
     try:
         code, shape, (start, end) = entry["dtype"], tuple(entry["shape"]), entry["data_offsets"]
-        valid = all(isinstance(n, int) and n >= 0 for n in (*shape, start, end))
+        valid = all(type(n) is int and n >= 0 for n in (*shape, start, end))
     except (TypeError, KeyError, ValueError):
         valid = False
     if not valid:
@@ -186,9 +267,12 @@ def _checked_entry(name, entry, path):
         raise TypeError(f"{path}: tensor {name!r} has dtype {code}, which npgrad cannot read "
                         f"(NumPy has no such type); supported: {', '.join(_DTYPES)}")
     dtype = np.dtype(_DTYPES[code])
-    if end - start != int(np.prod(shape)) * dtype.itemsize:
+    if math.prod(n for n in shape if n) * dtype.itemsize > np.iinfo(np.intp).max:  # NumPy's limit, even when empty
+        raise _corrupt(path, f"tensor {name!r} has shape {list(shape)}, too large for any array")
+    needed = math.prod(shape) * dtype.itemsize
+    if end - start != needed:
         raise _corrupt(path, f"tensor {name!r} of shape {list(shape)} and dtype {code} needs "
-                             f"{int(np.prod(shape)) * dtype.itemsize} bytes, its offsets span {end - start}")
+                             f"{needed} bytes, its offsets span {end - start}")
     return dtype, shape, start, end
 
 
@@ -206,8 +290,9 @@ def _check_data_layout(spans, data_size, path):
         raise _corrupt(path, f"{data_size - position} unexpected bytes after the last tensor")
 
 
-def _corrupt(path, reason):
-    return CorruptCheckpointError(f"{os.fspath(path)} is truncated or corrupt: {reason}")
+def _corrupt(f, reason):
+    name = getattr(f, "name", "the file object") if hasattr(f, "read") else os.fspath(f)
+    return CorruptCheckpointError(f"{name} is truncated or corrupt: {reason}")
 
 
 def _write_atomically(path, write):
@@ -312,13 +397,14 @@ def load_weights(path, model):
 
 
 def _restore_tuples(loaded, template):
-    """JSON has no tuples: turn lists back into the tuples (and namedtuples, such as a
-    scheduler's phases) that `template`, the live object's own state, has in the same place."""
-    if isinstance(template, tuple) and isinstance(loaded, list):
-        items = [_restore_tuples(item, part) for item, part in zip(loaded, template)] + loaded[len(template):]
+    """Files keep tuples but not their class, and older files kept lists: turn them back into
+    the tuples and namedtuples (such as a scheduler's phases) that `template`, the live
+    object's own state, has in the same place."""
+    if isinstance(template, (tuple, list)) and isinstance(loaded, (list, tuple)):
+        items = [_restore_tuples(item, part) for item, part in zip(loaded, template)] + list(loaded[len(template):])
+        if isinstance(template, list):
+            return items
         return type(template)(*items) if hasattr(template, "_fields") else tuple(items)
-    if isinstance(template, list) and isinstance(loaded, list):
-        return [_restore_tuples(item, part) for item, part in zip(loaded, template)] + loaded[len(template):]
     if isinstance(template, Mapping) and isinstance(loaded, dict):
         return {key: _restore_tuples(item, template.get(key)) for key, item in loaded.items()}
     return loaded

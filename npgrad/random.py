@@ -30,3 +30,48 @@ def get_rng_state():
 
 def set_rng_state(state):
     _generator.bit_generator.state = state
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Category indices drawn with probabilities proportional to the rows of `input` (weights
+    >= 0, not necessarily summing to 1): int64 (num_samples,) for a 1-D input, (rows,
+    num_samples) for a 2-D one. Without replacement a category is drawn at most once per row.
+    `generator`: a numpy Generator, or None for the global one (npgrad.manual_seed)."""
+    from .tensor import Tensor  # here, not at the top: tensor.py's ops import this module
+    weights = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
+    _check_distribution(weights, num_samples, replacement)
+    rows = np.atleast_2d(weights)
+    rng = _generator if generator is None else generator
+    draw = _with_replacement if replacement else _without_replacement
+    samples = draw(rows, num_samples, rng)
+    return Tensor(samples.reshape(weights.shape[:-1] + (num_samples,)))
+
+
+def _check_distribution(weights, num_samples, replacement):
+    if weights.ndim not in (1, 2) or weights.shape[-1] == 0:
+        raise ValueError(f"multinomial: expected a 1-D or 2-D input of category weights, got shape {weights.shape}")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError("multinomial: the weights contain inf, nan or a value < 0")
+    if np.any(weights.sum(-1) <= 0):
+        raise ValueError("multinomial: a row of weights sums to 0; it needs a positive weight")
+    if num_samples <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+    if not replacement and num_samples > np.count_nonzero(weights, axis=-1).min():
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+                         f"{np.count_nonzero(weights, axis=-1).min()} categories of positive weight")
+
+
+def _with_replacement(rows, num_samples, rng):
+    """Inverse CDF: u uniform in [0, total) falls in category i when cdf[i-1] <= u < cdf[i]."""
+    cdf = np.cumsum(rows, axis=-1)
+    u = rng.random((len(rows), num_samples)) * cdf[:, -1:]
+    picks = [np.searchsorted(c, row_u, side="right") for c, row_u in zip(cdf, u)]
+    return np.minimum(np.array(picks, dtype=np.int64), rows.shape[-1] - 1)  # u rounding up to total
+
+
+def _without_replacement(rows, num_samples, rng):
+    """An exponential race: category i finishes at E_i / w_i (E_i ~ Exp(1)); the first
+    num_samples to finish are a draw without replacement, in order."""
+    with np.errstate(divide="ignore"):
+        finish = rng.standard_exponential(rows.shape) / rows  # weight 0: never (inf)
+    return np.argsort(finish, axis=-1, kind="stable")[:, :num_samples].astype(np.int64)

@@ -2,21 +2,26 @@
 import numpy as np
 
 from . import autograd, dtypes
+from . import devices as _device
 
 
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it.
 
-    `data` is the NumPy array, `grad` the accumulated gradient (an ndarray or None),
-    `grad_fn` the Function that produced it (None for leaves).
+    `_data` is the NumPy array; as in PyTorch, `.data` is a Tensor sharing it (outside the
+    graph), `grad` the accumulated gradient (a Tensor or None), `grad_fn` the Function that
+    produced it (None for leaves). `_versions` is a one-element list counting in-place changes,
+    shared with views, `.data` and `.detach()`, so backward can refuse stale saved values.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_out_index", "_hooks", "__weakref__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "_ctx", "_out_index", "_hooks", "_versions",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor calls the Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        self.data = data if isinstance(data, np.ndarray) and dtype is None else dtypes.to_array(data, dtype)
-        self.grad = None
+        self._data = data if isinstance(data, np.ndarray) and dtype is None else dtypes.to_array(data, dtype)
+        self._grad = None
+        self._versions = [0]
         self._ctx = None
         self._out_index = 0
         self._hooks = None
@@ -26,10 +31,50 @@ class Tensor:
     @classmethod
     def _from_op(cls, array, ctx, index):
         t = object.__new__(cls)
-        t.data = array if type(array) is np.ndarray else np.asarray(array)
-        t.grad, t._ctx, t._out_index, t._hooks = None, ctx, index, None
+        t._data = array if type(array) is np.ndarray else np.asarray(array)
+        t._grad, t._ctx, t._out_index, t._hooks, t._versions = None, ctx, index, None, [0]
         t._requires_grad = ctx is not None
         return t
+
+    @property
+    def data(self):
+        """This tensor's values as a tensor outside the graph, sharing memory (and the version
+        counter: in-place changes through it are seen by backward)."""
+        t = Tensor._from_op(self._data, None, 0)
+        t._versions = self._versions
+        return t
+
+    @data.setter
+    def data(self, value):
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self._data.shape and self._ctx is not None:
+            raise RuntimeError(f"cannot assign data of shape {array.shape} to a non-leaf tensor of shape {self._data.shape}")
+        self._data = array
+        self._bump_version()
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward(): a Tensor of this tensor's shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = None
+            return
+        grad = value if isinstance(value, Tensor) else Tensor._from_op(np.asarray(value), None, 0)
+        if grad._data.shape != self._data.shape or grad._data.dtype != self._data.dtype:
+            raise RuntimeError(f"assigned grad has shape {grad._data.shape} and dtype {grad._data.dtype}; "
+                               f"the tensor has shape {self._data.shape} and dtype {self._data.dtype}")
+        self._grad = grad
+
+    @property
+    def _version(self):
+        """How many times this tensor's memory was changed in place (as torch's x._version)."""
+        return self._versions[0]
+
+    def _bump_version(self):
+        self._versions[0] += 1
 
     # -- autograd state ------------------------------------------------------------------
     @property
@@ -42,8 +87,8 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError("you can only change requires_grad of leaf tensors; "
                                "use .detach() to get a tensor outside the graph")
-        if flag and self.data.dtype.kind != "f":
-            raise TypeError(f"only floating-point tensors can require gradients, got {self.data.dtype}")
+        if flag and self._data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients, got {self._data.dtype}")
         self._requires_grad = flag
 
     def requires_grad_(self, requires_grad=True):
@@ -78,8 +123,8 @@ class Tensor:
             self._hooks = (self._hooks or []) + [hook]
 
     def detach(self):
-        """A tensor sharing this one's data, cut from the graph."""
-        return Tensor._from_op(self.data, None, 0)
+        """A tensor sharing this one's data (and version counter), cut from the graph."""
+        return self.data
 
     def detach_(self):
         self._ctx, self._requires_grad = None, False
@@ -88,15 +133,15 @@ class Tensor:
     # -- array protocol and conversions --------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self):
@@ -107,37 +152,47 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        # NumPy functions on a tensor that requires grad would silently leave the graph
+        if self._requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError("Can't convert a tensor that requires grad to a NumPy array (a NumPy "
+                               "function on it would leave the graph): use npgrad's own op, or "
+                               ".detach().numpy() if you want the values")
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return format(str(self), spec)
 
     def numpy(self):
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad; use .detach().numpy()")
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors convert to Python scalars, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -146,23 +201,23 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data.item())
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is ambiguous")
+        return bool(self._data.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __hash__(self):
         return id(self)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype=npgrad.{self.data.dtype}")
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype=npgrad.{self._data.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
         elif self._requires_grad:
@@ -170,13 +225,36 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     # -- dtype conversions ---------------------------------------------------------------
-    def to(self, dtype):
-        """Cast to `dtype` (differentiable between floating types). Devices are not used: CPU only."""
-        if isinstance(dtype, str) and dtype == "cpu":
-            return self
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(other_tensor).
+        Casts are differentiable between floating types; the only device is the CPU."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif _device.is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        _device.check_device(device)
+        return ops.cast(self, self._data.dtype if dtype is None else dtype, copy=copy)
+
+    def type(self, dtype=None):
+        """The dtype's name without an argument, else a cast (as torch.Tensor.type)."""
+        if dtype is None:
+            return f"npgrad.{self._data.dtype}"
         return ops.cast(self, dtype)
 
-    type = to
+    def type_as(self, other):
+        return ops.cast(self, other.dtype)
+
+    @property
+    def device(self):
+        return _device.CPU
+
+    is_cuda = False
+
+    def cuda(self, device=None, non_blocking=False):
+        _device.check_device("cuda")
 
     def float(self):
         return ops.cast(self, np.float32)
@@ -196,83 +274,136 @@ class Tensor:
     def cpu(self):
         return self
 
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def t(self):
+        """The transpose of a tensor of at most 2 dimensions (as torch.Tensor.t)."""
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+        return self.transpose(0, 1) if self._data.ndim == 2 else self
+
+    # -- new tensors like this one (same dtype unless given) ----------------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        _device.check_device(device)
+        return tensor(data, dtype=dtype or self._data.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_size_arg(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        _device.check_device(device)
+        array = np.full(_size_arg((size,)), fill_value, dtype=dtype or self._data.dtype)
+        return Tensor(array, requires_grad=requires_grad)
+
     def contiguous(self):
         return self
 
     def clone(self):
-        return ops.cast(self, self.data.dtype, copy=True)
+        return ops.cast(self, self._data.dtype, copy=True)
 
-    # -- in-place updates (outside the graph) --------------------------------------------
-    def _check_inplace(self):
-        if autograd.is_grad_enabled() and self._requires_grad:
-            kind = "a leaf tensor that requires grad" if self._ctx is None else "a tensor in the graph"
-            raise RuntimeError(f"in-place operation on {kind}; wrap it in `with npgrad.no_grad():`")
-
-    def _inplace(self, values):
-        self._check_inplace()
-        self.data[...] = values
+    # -- in-place updates ------------------------------------------------------------------
+    # Outside the graph an in-place op writes into the array and counts a new version. In the
+    # graph (this tensor or the operand requires grad, grad mode on) it is recorded as
+    # PyTorch records it: the out-of-place op's result takes this tensor's place, so graphs
+    # that saved the old values keep them. A leaf that requires grad is refused, as in PyTorch.
+    def _write(self, values):
+        self._data[...] = values
+        self._bump_version()
         return self
+
+    def _in_graph(self, *operands):
+        return autograd.is_grad_enabled() and (
+            self._requires_grad or any(getattr(o, "_requires_grad", False) for o in operands))
+
+    def _inplace(self, graph_op, *operands):
+        """Apply graph_op(self, *operands) in place; returns self."""
+        if not self._in_graph(*operands):
+            with autograd.no_grad():
+                return self._write(graph_op(self.detach(), *operands)._data)
+        if self._ctx is None and self._requires_grad:
+            raise RuntimeError("a leaf tensor that requires grad is used in an in-place operation; "
+                               "wrap the update in `with npgrad.no_grad():`")
+        result = graph_op(self._alias(), *operands)
+        self._data, self._ctx, self._out_index = result._data, result._ctx, result._out_index
+        self._requires_grad = result._requires_grad
+        return self
+
+    def _alias(self):
+        """A second handle on this tensor's current value and place in the graph."""
+        alias = Tensor._from_op(self._data, self._ctx, self._out_index)
+        alias._requires_grad, alias._versions = self._requires_grad, self._versions
+        return alias
 
     def add_(self, other, alpha=1):
-        self._check_inplace()
-        self.data += alpha * np.asarray(other, dtype=self.data.dtype)
-        return self
+        return self._inplace(lambda x, y: ops.add(x, y, alpha=alpha), other)
 
     def sub_(self, other, alpha=1):
         return self.add_(other, -alpha)
 
     def mul_(self, other):
-        self._check_inplace()
-        self.data *= np.asarray(other, dtype=self.data.dtype)
-        return self
+        return self._inplace(ops.mul, other)
 
     def div_(self, other):
-        self._check_inplace()
-        self.data /= np.asarray(other, dtype=self.data.dtype)
-        return self
-
-    def zero_(self):
-        return self._inplace(0)
-
-    def fill_(self, value):
-        return self._inplace(np.asarray(value, dtype=self.data.dtype))
-
-    def copy_(self, source):
-        return self._inplace(np.asarray(source, dtype=self.data.dtype))
+        return self._inplace(ops.div, other)
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(np.clip(self.data, min, max))
+        return self._inplace(lambda x: ops.clamp(x, min, max))
+
+    def relu_(self):
+        return self._inplace(ops.relu)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if not self._in_graph(value):
+            return self._write(getattr(value, "_data", value))
+        return self._inplace(lambda x, v: ops.where(True, v, x), _as_operand(value, self))
+
+    def copy_(self, source):
+        source = source if isinstance(source, Tensor) else Tensor(np.asarray(source))
+        return self._inplace(lambda x, v: ops.where(True, ops.cast(v, x.dtype), x),
+                             source.expand(*self.shape) if source.shape != self.shape else source)
 
     def uniform_(self, a=0.0, b=1.0):
         from .random import default_generator
-        return self._inplace(default_generator().uniform(a, b, self.shape))
+        return self._initialize(default_generator().uniform(a, b, self.shape))
 
     def normal_(self, mean=0.0, std=1.0):
         from .random import default_generator
-        return self._inplace(default_generator().normal(mean, std, self.shape))
+        return self._initialize(default_generator().normal(mean, std, self.shape))
+
+    def _initialize(self, values):
+        if autograd.is_grad_enabled() and self._requires_grad:
+            raise RuntimeError("a leaf tensor that requires grad is used in an in-place operation; "
+                               "wrap the update in `with npgrad.no_grad():`")
+        return self._write(values)
 
     def __setitem__(self, index, value):
-        self._check_inplace()
-        self.data[_plain_index(index)] = np.asarray(value, dtype=self.data.dtype)
-
-    def _augmented(self, other, inplace_op, graph_op):
-        # In the graph, `a += b` builds a new node (rebinding a); outside it updates a's data.
-        if autograd.is_grad_enabled() and (self._requires_grad or getattr(other, "_requires_grad", False)):
-            return graph_op(self, other)
-        inplace_op(self.data, np.asarray(other, dtype=self.data.dtype), out=self.data)
-        return self
+        index = _plain_index(index)
+        self._inplace(lambda x, v: ops.index_put(x, index, v), _as_operand(value, self))
 
     def __iadd__(self, other):
-        return self._augmented(other, np.add, ops.add)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return self._augmented(other, np.subtract, ops.sub)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return self._augmented(other, np.multiply, ops.mul)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return self._augmented(other, np.true_divide, ops.div)
+        return self.div_(other)
 
     # -- operators -----------------------------------------------------------------------
     def __add__(self, other):
@@ -348,11 +479,25 @@ class Tensor:
         return ops.logical_or(self, other)
 
 
+def _size_arg(size):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) for a shape."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(n) for n in size)
+
+
+def _as_operand(value, like):
+    """A value written into `like` in place, as a tensor of like's dtype (kept in the graph)."""
+    if isinstance(value, Tensor):
+        return value if value.dtype == like.dtype else ops.cast(value, like.dtype)
+    return Tensor(np.asarray(value, dtype=like.dtype))
+
+
 def _plain_index(index):
     """Replace tensors inside an index by their arrays."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index.data if isinstance(index, Tensor) else index
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    return index._data if isinstance(index, Tensor) else index
 
 
 def tensor(data, dtype=None, requires_grad=False):

@@ -19,7 +19,7 @@ def test_leaf_grads_accumulate_until_zeroed():
         (a * a).sum().backward()
         (ta * ta).sum().backward()
     np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(a.grad, 4 * a.data, rtol=1e-6)
+    np.testing.assert_allclose(a.grad, 4 * a.detach().numpy(), rtol=1e-6)
     a.grad = None
     (a * 3).sum().backward()
     np.testing.assert_allclose(a.grad, np.full(a.shape, 3, np.float32))
@@ -59,7 +59,7 @@ def test_retain_graph_allows_second_backward():
     y = (a * a).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(a.grad, 4 * a.data, rtol=1e-6)
+    np.testing.assert_allclose(a.grad, 4 * a.detach().numpy(), rtol=1e-6)
 
 
 def test_backward_needs_scalar_or_gradient():
@@ -99,7 +99,7 @@ def test_detach_cuts_the_graph():
     b = (a * 2).detach()
     assert not b.requires_grad and b.grad_fn is None
     (b * a).sum().backward()
-    np.testing.assert_allclose(a.grad, 2 * a.data, rtol=1e-6)
+    np.testing.assert_allclose(a.grad, 2 * a.detach().numpy(), rtol=1e-6)
 
 
 def test_hooks_see_and_replace_gradients():
@@ -149,8 +149,9 @@ def test_float64_on_request():
     assert a.dtype == np.float64 and a.grad.dtype == np.float64
 
 
-def test_tensor_from_float64_array_is_float32_by_default():
-    assert npgrad.tensor(np.zeros(3)).dtype == np.float32
+def test_tensor_keeps_an_arrays_dtype_and_python_floats_are_float32():
+    assert npgrad.tensor(np.zeros(3)).dtype == np.float64      # as torch.tensor(ndarray)
+    assert npgrad.tensor([0.0, 1.5]).dtype == np.float32
     assert npgrad.tensor(np.zeros(3), dtype=npgrad.float64).dtype == np.float64
     assert npgrad.from_numpy(np.zeros(3)).dtype == np.float64
 

@@ -28,7 +28,7 @@ def test_binary_ops_broadcast_like_torch(shapes, op, seed):
     a, b = npgrad.tensor(a_np, requires_grad=True), npgrad.tensor(b_np, requires_grad=True)
     ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
     out, t_out = BINARY[op](a, b), BINARY[op](ta, tb)
-    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-4, atol=1e-5)
     upstream = rng.standard_normal(t_out.shape).astype(np.float32)
     (out * npgrad.tensor(upstream)).sum().backward()
     (t_out * torch.from_numpy(upstream)).sum().backward()

@@ -44,7 +44,7 @@ def test_tensor_dataset_items_and_standard_dtypes():
 def test_tensor_dataset_shares_memory_of_standard_arrays():
     x = np.zeros((4, 2), np.float32)
     ds = TensorDataset(x, np.arange(4))
-    assert np.shares_memory(ds.tensors[0].data, x)
+    assert np.shares_memory(ds.tensors[0].detach().numpy(), x)
 
 
 def test_tensor_dataset_rejects_different_lengths():

@@ -70,7 +70,7 @@ def test_mnist_items_batches_and_arrays_agree(mnist_test):
     batch, labels = mnist_test.get_batch(np.array([7, 8]))
     assert np.array_equal(batch[0], image) and labels[0] == label
     x, y = mnist_test.arrays(flatten=True)
-    assert x.shape == (10000, 784) and x.dtype == np.float32 and np.array_equal(x[7], image.ravel())
+    assert x.shape == (10000, 784) and x.dtype == np.float32 and np.array_equal(x[7], image.numpy().ravel())
     assert y.dtype == np.int64 and y[7] == label
     assert mnist_test.arrays(normalize=False)[0].max() == 255.0
 

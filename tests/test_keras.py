@@ -57,9 +57,9 @@ def test_dense_builds_a_linear_with_keras_initialisation():
     assert out.shape == (None, 64) and out.layer is layer and out.inputs is inputs
     assert isinstance(layer.linear, nn.Linear) and layer.linear.weight.shape == (64, 784)
     assert isinstance(layer.activation, nn.ReLU)
-    np.testing.assert_array_equal(layer.linear.bias.data, 0)
+    np.testing.assert_array_equal(layer.linear.bias.detach().numpy(), 0)
     bound = math.sqrt(6 / (784 + 64))  # glorot_uniform
-    weights = layer.linear.weight.data
+    weights = layer.linear.weight.detach().numpy()
     assert np.abs(weights).max() <= bound and np.abs(weights).max() > 0.95 * bound
     assert abs(weights.std() - bound / math.sqrt(3)) < 0.01 * bound
 
@@ -75,8 +75,8 @@ def test_dense_acts_on_the_last_axis_and_flatten_and_dropout_shapes():
 def test_a_layer_called_on_a_real_tensor_runs():
     layer = Dense(3, activation="sigmoid")
     y = layer(npgrad.ones(4, 2))
-    expected = 1 / (1 + np.exp(-(np.ones((4, 2)) @ layer.linear.weight.data.T)))
-    np.testing.assert_allclose(y.data, expected, rtol=1e-6)
+    expected = 1 / (1 + np.exp(-(np.ones((4, 2)) @ layer.linear.weight.detach().numpy().T)))
+    np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-6)
 
 
 def test_image_layer_shapes_follow_keras_channels_last():
@@ -116,14 +116,14 @@ def test_conv2d_same_padding_and_layout_match_tensorflow(kernel, stride, before,
     layer = Conv2D(4, kernel, strides=stride, padding="same", use_bias=False)
     y = layer(npgrad.tensor(x))
     assert y.shape == (2, math.ceil(5 / stride), math.ceil(5 / stride), 4)  # channels-last out
-    expected = _reference_conv(x, layer.conv.weight.data, stride, before, after)  # TF pads an odd pixel after
-    np.testing.assert_allclose(y.data, expected, atol=1e-5)
+    expected = _reference_conv(x, layer.conv.weight.detach().numpy(), stride, before, after)  # TF pads an odd pixel after
+    np.testing.assert_allclose(y.detach().numpy(), expected, atol=1e-5)
 
 
 @needs_cnn_layers
 def test_max_pooling_same_pads_with_minus_infinity():
     x = -np.arange(1, 1 + 5 * 5, dtype=np.float32).reshape(1, 5, 5, 1)  # all negative: zero padding would win
-    y = MaxPooling2D(2, padding="same")(npgrad.tensor(x)).data[0, :, :, 0]
+    y = MaxPooling2D(2, padding="same")(npgrad.tensor(x)).detach().numpy()[0, :, :, 0]
     np.testing.assert_array_equal(y, x[0, [0, 2, 4]][:, [0, 2, 4], 0])
 
 
@@ -131,7 +131,7 @@ def test_max_pooling_same_pads_with_minus_infinity():
 def test_batch_normalization_maps_keras_settings_and_normalises_channels():
     layer = BatchNormalization()
     x = np.random.default_rng(0).normal(3, 2, size=(8, 3, 3, 5)).astype(np.float32)
-    y = layer(npgrad.tensor(x)).data
+    y = layer(npgrad.tensor(x)).detach().numpy()
     assert isinstance(layer.norm, nn.BatchNorm2d)
     assert (layer.norm.num_features, layer.norm.eps, layer.norm.momentum) == (5, 1e-3, 0.01)
     np.testing.assert_allclose(y.mean((0, 1, 2)), 0, atol=1e-5)  # per channel, the last axis
@@ -160,10 +160,10 @@ def test_functional_model_replays_the_graph():
     model = small_classifier()
     assert [layer.name for layer in model.layers] == ["input_layer", "dense", "dense_1"]
     x = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
-    hidden = np.maximum(x @ model.dense.linear.weight.data.T + model.dense.linear.bias.data, 0)
-    logits = hidden @ model.dense_1.linear.weight.data.T
+    hidden = np.maximum(x @ model.dense.linear.weight.detach().numpy().T + model.dense.linear.bias.detach().numpy(), 0)
+    logits = hidden @ model.dense_1.linear.weight.detach().numpy().T
     expected = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-    np.testing.assert_allclose(model(x).data, expected, rtol=1e-5)
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-5)
     assert isinstance(model, nn.Module) and len(list(model.parameters())) == 4
 
 
@@ -176,9 +176,9 @@ def test_a_model_that_branches_and_joins():
     assert joined.shape == (None, 8)
     x = np.random.default_rng(1).normal(size=(3, 6)).astype(np.float32)
     dense, dense_1, dense_2 = (model.get_layer(name) for name in ("dense", "dense_1", "dense_2"))
-    a_value = dense(npgrad.tensor(x)).data
-    both = np.concatenate([a_value + dense_1(npgrad.tensor(x)).data, a_value], 1)
-    np.testing.assert_allclose(model(x).data, dense_2(npgrad.tensor(both)).data, rtol=1e-5)
+    a_value = dense(npgrad.tensor(x)).detach().numpy()
+    both = np.concatenate([a_value + dense_1(npgrad.tensor(x)).detach().numpy(), a_value], 1)
+    np.testing.assert_allclose(model(x).detach().numpy(), dense_2(npgrad.tensor(both)).detach().numpy(), rtol=1e-5)
 
 
 def test_a_model_with_two_inputs_runs_but_fit_and_predict_take_one():
@@ -271,8 +271,8 @@ def test_softmax_is_fused_into_the_cross_entropy_exactly_and_stably():
     model = small_classifier()
     model.dense_1.linear.weight.data *= 200  # saturate the softmax: some probabilities round to 0
     model.compile(optimizer="adam", loss="categorical_crossentropy")
-    hidden = np.maximum(x @ model.dense.linear.weight.data.T + model.dense.linear.bias.data, 0).astype(np.float64)
-    logits = hidden @ model.dense_1.linear.weight.data.T.astype(np.float64)
+    hidden = np.maximum(x @ model.dense.linear.weight.detach().numpy().T + model.dense.linear.bias.detach().numpy(), 0).astype(np.float64)
+    logits = hidden @ model.dense_1.linear.weight.detach().numpy().T.astype(np.float64)
     log_softmax = logits - logits.max(1, keepdims=True)
     log_softmax -= np.log(np.exp(log_softmax).sum(1, keepdims=True))
     exact = -log_softmax[np.arange(20), labels].mean()
@@ -299,7 +299,7 @@ def test_from_logits_and_probability_losses_follow_keras_formulas():
     y_true = np.array([[0, 1, 0], [1, 0, 0]], np.float32)
     logits = npgrad.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]])
     probabilities = npgrad.nn.functional.softmax(logits, -1)
-    expected = -np.mean(np.log((y_true * probabilities.data).sum(1)))
+    expected = -np.mean(np.log((y_true * probabilities.detach().numpy()).sum(1)))
     assert losses.CategoricalCrossentropy(from_logits=True)(y_true, logits).item() == pytest.approx(expected, rel=1e-5)
     assert losses.CategoricalCrossentropy()(y_true, probabilities).item() == pytest.approx(expected, rel=1e-5)
     assert losses.SparseCategoricalCrossentropy()(np.array([1, 0]), probabilities).item() == pytest.approx(

@@ -34,7 +34,7 @@ def shapes_only(monkeypatch):
 
 
 def count(model):
-    return sum(p.data.size for p in model.parameters())
+    return sum(p.detach().numpy().size for p in model.parameters())
 
 
 def zero_filled(model):
@@ -214,13 +214,13 @@ def test_bad_options_raise_clear_errors(shapes_only):
 # -- torchvision's initialisation ------------------------------------------------------------
 def test_initialisation_follows_torchvision():
     vgg = models.vgg11_bn(small_input=True, num_classes=10)
-    conv, linear = vgg.features[0].weight.data, vgg.classifier[0].weight.data
+    conv, linear = vgg.features[0].weight.detach().numpy(), vgg.classifier[0].weight.detach().numpy()
     assert abs(conv.std() - math.sqrt(2 / (64 * 9))) < 0.01  # kaiming_normal_, fan_out, relu
-    assert abs(linear.std() - 0.01) < 0.001 and not vgg.classifier[0].bias.data.any()
-    assert (vgg.features[1].weight.data == 1).all() and not vgg.features[1].bias.data.any()
+    assert abs(linear.std() - 0.01) < 0.001 and not vgg.classifier[0].bias.detach().numpy().any()
+    assert (vgg.features[1].weight.detach().numpy() == 1).all() and not vgg.features[1].bias.detach().numpy().any()
     resnet = models.resnet18(small_input=True)
-    weight = resnet.layer3[0].conv1.weight.data
+    weight = resnet.layer3[0].conv1.weight.detach().numpy()
     assert abs(weight.std() - math.sqrt(2 / (256 * 9))) < 0.005
     googlenet = models.googlenet(small_input=True)
-    weight = googlenet.inception4a.branch2[1].conv.weight.data
+    weight = googlenet.inception4a.branch2[1].conv.weight.detach().numpy()
     assert abs(weight.std() - 0.01) < 0.001 and np.abs(weight).max() <= 2

@@ -34,7 +34,7 @@ def check_against_torch(ng, th, x, atol=1e-5):
     ng_x, th_x = npgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ng_out, th_out = ng(ng_x), th(th_x)
     assert ng_out.shape == tuple(th_out.shape) and ng_out.dtype == np.float32
-    np.testing.assert_allclose(ng_out.data, th_out.detach().numpy(), rtol=1e-4, atol=atol)
+    np.testing.assert_allclose(ng_out.detach().numpy(), th_out.detach().numpy(), rtol=1e-4, atol=atol)
     upstream = randn(*th_out.shape)
     (ng_out * npgrad.tensor(upstream)).sum().backward()
     (th_out * torch.from_numpy(upstream)).sum().backward()
@@ -140,17 +140,17 @@ def test_batch_norm_buffers_and_parameters():
     assert [k for k in bn.state_dict()] == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
     assert bn.num_batches_tracked.dtype == np.int64 and bn.num_batches_tracked.shape == ()
     assert bn.running_mean.dtype == np.float32 and bn.weight.dtype == np.float32
-    np.testing.assert_array_equal(bn.weight.data, 1)
-    np.testing.assert_array_equal(bn.running_var.data, 1)
+    np.testing.assert_array_equal(bn.weight.detach().numpy(), 1)
+    np.testing.assert_array_equal(bn.running_var.detach().numpy(), 1)
     bn(npgrad.randn(2, 4, 3, 3))
     bn(npgrad.randn(2, 4, 3, 3))
-    assert int(bn.num_batches_tracked.data) == 2
+    assert int(bn.num_batches_tracked.detach().numpy()) == 2
     with npgrad.no_grad():  # the running statistics update under no_grad too, as in PyTorch
         bn(npgrad.randn(2, 4, 3, 3))
-    assert int(bn.num_batches_tracked.data) == 3
+    assert int(bn.num_batches_tracked.detach().numpy()) == 3
     bn.eval()
     bn(npgrad.randn(2, 4, 3, 3))
-    assert int(bn.num_batches_tracked.data) == 3
+    assert int(bn.num_batches_tracked.detach().numpy()) == 3
     assert list(nn.BatchNorm1d(3, affine=False, track_running_stats=False).state_dict()) == []
     assert nn.BatchNorm1d(3, dtype=np.float64)(npgrad.randn(4, 3).double()).dtype == np.float64
 
@@ -168,8 +168,8 @@ def test_batch_norm_eval_output_dtype_stays_float32():
 def test_conv_default_init(layer, fan_in):
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) and the bias both give U(-1/sqrt(fan_in), ...)
     assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.8 * bound
+    assert np.abs(layer.weight.detach().numpy()).max() <= bound and np.abs(layer.bias.detach().numpy()).max() <= bound
+    assert np.abs(layer.weight.detach().numpy()).max() > 0.8 * bound
 
 
 def test_conv_parameter_shapes_match_torch():
@@ -198,7 +198,7 @@ def test_conv_transpose_output_size_matches_torch():
     ng = load_from_torch(nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), th)
     x = randn(1, 2, 4, 4)
     for size in [(7, 7), (8, 7), (1, 3, 8, 8)]:
-        np.testing.assert_allclose(ng(npgrad.tensor(x), output_size=size).data,
+        np.testing.assert_allclose(ng(npgrad.tensor(x), output_size=size).detach().numpy(),
                                    th(torch.tensor(x), output_size=size).detach().numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="valid sizes range from"):
         ng(npgrad.tensor(x), output_size=(9, 9))
@@ -209,12 +209,12 @@ def test_max_pool_return_indices_match_torch():
     for args in [(2,), (3, 2, 1), ((2, 3), 1, 1, 2)]:
         ng_out, ng_idx = nn.MaxPool2d(*args, return_indices=True)(npgrad.tensor(x))
         th_out, th_idx = torch.nn.MaxPool2d(*args, return_indices=True)(torch.tensor(x))
-        np.testing.assert_array_equal(ng_out.data, th_out.numpy())
-        np.testing.assert_array_equal(ng_idx.data, th_idx.numpy())
+        np.testing.assert_array_equal(ng_out.detach().numpy(), th_out.numpy())
+        np.testing.assert_array_equal(ng_idx.detach().numpy(), th_idx.numpy())
         assert ng_idx.dtype == np.int64
     out, idx = nn.MaxPool1d(3, 2, return_indices=True)(npgrad.tensor(x[0]))
     _, th_idx = torch.nn.MaxPool1d(3, 2, return_indices=True)(torch.tensor(x[0]))
-    np.testing.assert_array_equal(idx.data, th_idx.numpy())
+    np.testing.assert_array_equal(idx.detach().numpy(), th_idx.numpy())
 
 
 def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
@@ -231,11 +231,11 @@ def test_dropout2d_drops_whole_channels():
     assert repr(layer) == repr(torch.nn.Dropout2d(0.5))
     x = npgrad.ones(8, 16, 3, 3, requires_grad=True)
     out = layer(x)
-    per_channel = out.data.reshape(8, 16, 9)
+    per_channel = out.detach().numpy().reshape(8, 16, 9)
     assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))  # all or nothing per channel
     assert set(np.unique(per_channel)) <= {0.0, 2.0} and 0.2 < (per_channel == 0).mean() < 0.8
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad, out.data)  # dL/dx = mask
+    np.testing.assert_array_equal(x.grad, out.detach().numpy())  # dL/dx = mask
     assert out.dtype == np.float32
     layer.eval()
     assert layer(x) is x

@@ -25,7 +25,7 @@ def run_both(ng_module, th_module, *inputs, grad=(True,)):
     ng_out, th_out = ng_module(*ng_in), th_module(*th_in)
     assert ng_out.shape == tuple(th_out.shape)
     assert ng_out.dtype == np.float32
-    np.testing.assert_allclose(ng_out.data, th_out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ng_out.detach().numpy(), th_out.detach().numpy(), rtol=1e-5, atol=1e-6)
     if th_out.requires_grad:
         upstream = randn(*th_out.shape)
         (ng_out * npgrad.tensor(upstream)).sum().backward()
@@ -60,9 +60,9 @@ def test_linear_init_shapes_bounds_and_repr():
     assert layer.weight.shape == (30, 100) and layer.bias.shape == (30,)
     assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
     bound = 1 / math.sqrt(100)  # kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.weight.data).max() > 0.95 * bound
-    assert np.abs(layer.bias.data).max() <= bound
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.05 * bound
+    assert np.abs(layer.weight.detach().numpy()).max() <= bound and np.abs(layer.weight.detach().numpy()).max() > 0.95 * bound
+    assert np.abs(layer.bias.detach().numpy()).max() <= bound
+    assert abs(layer.weight.detach().numpy().std() - bound / math.sqrt(3)) < 0.05 * bound
     assert repr(layer) == repr(torch.nn.Linear(100, 30))
     assert repr(nn.Linear(2, 1, bias=False)) == repr(torch.nn.Linear(2, 1, bias=False))
     assert nn.Linear(2, 3, dtype=np.float64).weight.dtype == np.float64
@@ -73,8 +73,8 @@ def test_linear_init_repeats_with_manual_seed():
     a = nn.Linear(4, 3)
     npgrad.manual_seed(5)
     b = nn.Linear(4, 3)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    assert not np.array_equal(a.weight.data, nn.Linear(4, 3).weight.data)
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    assert not np.array_equal(a.weight.detach().numpy(), nn.Linear(4, 3).weight.detach().numpy())
 
 
 def test_linear_wrong_input_names_the_layer():
@@ -163,7 +163,7 @@ def test_loss_matches_torch(name, kwargs, make):
 def test_dropout_train_zeroes_about_p_and_scales_the_rest():
     layer = nn.Dropout(0.3)
     x = npgrad.ones(200, 500)
-    out = layer(x).data
+    out = layer(x).detach().numpy()
     kept = out != 0
     assert abs(1 - kept.mean() - 0.3) < 0.01  # 100k draws: std of the fraction is ~0.0015
     np.testing.assert_allclose(out[kept], 1 / 0.7, rtol=1e-6)
@@ -173,7 +173,7 @@ def test_dropout_train_zeroes_about_p_and_scales_the_rest():
 def test_dropout_eval_is_identity_and_repr_matches_torch():
     layer = nn.Dropout(0.3).eval()
     x = npgrad.randn(4, 5)
-    np.testing.assert_array_equal(layer(x).data, x.data)
+    np.testing.assert_array_equal(layer(x).detach().numpy(), x.detach().numpy())
     assert repr(layer) == repr(torch.nn.Dropout(0.3)) == "Dropout(p=0.3, inplace=False)"
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
@@ -183,6 +183,6 @@ def test_dropout_follows_the_models_mode():
     model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.9))
     x = npgrad.randn(50, 3)
     model.eval()
-    np.testing.assert_allclose(model(x).data, model[0](x).data, rtol=1e-6)
+    np.testing.assert_allclose(model(x).detach().numpy(), model[0](x).detach().numpy(), rtol=1e-6)
     model.train()
-    assert (model(x).data == 0).mean() > 0.7
+    assert (model(x).detach().numpy() == 0).mean() > 0.7

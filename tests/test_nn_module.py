@@ -22,9 +22,9 @@ def make_net(lib_nn, make_tensor):
                                              lib_nn.Sequential(lib_nn.Linear(8, 8), lib_nn.Tanh()))
             self.heads = lib_nn.ModuleList([lib_nn.Linear(8, 3), lib_nn.Linear(8, 3), lib_nn.Linear(8, 2, bias=False)])
             self.extra = lib_nn.ModuleDict({"proj": lib_nn.Linear(3, 2), "act": lib_nn.Sigmoid()})
-            self.scale = lib_nn.Parameter(make_tensor(np.linspace(0.5, 1.5, 2)))
-            self.register_buffer("steps", make_tensor(np.zeros(1)))
-            self.register_buffer("cache", make_tensor(np.ones(2)), persistent=False)
+            self.scale = lib_nn.Parameter(make_tensor(np.linspace(0.5, 1.5, 2, dtype=np.float32)))
+            self.register_buffer("steps", make_tensor(np.zeros(1, np.float32)))
+            self.register_buffer("cache", make_tensor(np.ones(2, np.float32)), persistent=False)
 
         def forward(self, x):
             h = self.encoder(x)
@@ -114,7 +114,7 @@ def test_attribute_registration_rules():
     assert m.w is None and list(m.named_parameters()) == list(m.sub.named_parameters(prefix="sub"))
     m.register_buffer("b", npgrad.zeros(1))
     m.b = npgrad.ones(1)  # a buffer accepts a new tensor
-    assert m._buffers["b"].data[0] == 1
+    assert m._buffers["b"].detach().numpy()[0] == 1
     del m.sub
     assert "sub" not in m._modules and not hasattr(m, "sub")
     with pytest.raises(AttributeError, match="'Module' object has no attribute 'missing'"):
@@ -152,7 +152,7 @@ def test_deepcopy_gives_independent_parameters():
     ng = ng_net()
     clone = copy.deepcopy(ng)
     clone.scale.data[...] = 7
-    assert ng.scale.data[0] != 7 and type(clone.scale) is nn.Parameter
+    assert ng.scale.detach().numpy()[0] != 7 and type(clone.scale) is nn.Parameter
     assert list(clone.state_dict()) == list(ng.state_dict())
 
 
@@ -210,7 +210,7 @@ def test_state_dict_is_a_copy_that_keeps_dtypes():
     assert isinstance(state, OrderedDict)
     assert all(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in state.values())
     state["scale"][...] = 0
-    assert ng.scale.data.all()
+    assert ng.scale.detach().numpy().all()
     assert ng.state_dict(keep_vars=True)["scale"] is ng.scale
 
 
@@ -220,14 +220,14 @@ def test_torch_state_dict_loads_and_gives_the_same_output():
     assert result.missing_keys == [] and result.unexpected_keys == []
     x = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
     expected = th(torch.from_numpy(x)).detach().numpy()
-    np.testing.assert_allclose(ng(npgrad.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ng(npgrad.tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_load_casts_to_the_parameter_dtype_and_copies_in_place():
     ng = nn.Linear(2, 3)
     weight = ng.weight
     ng.load_state_dict({"weight": np.ones((3, 2), np.float64), "bias": npgrad.zeros(3)})
-    assert ng.weight is weight and weight.dtype == np.float32 and (weight.data == 1).all()
+    assert ng.weight is weight and weight.dtype == np.float32 and (weight.detach().numpy() == 1).all()
 
 
 def test_strict_load_lists_missing_unexpected_and_both_shapes():
@@ -244,8 +244,8 @@ def test_strict_load_lists_missing_unexpected_and_both_shapes():
     message = str(error.value)
     assert '"1.bias"' in message and '"extra.weight"' in message
     assert "0.weight" in message and "(4, 2)" in message and "(3, 2)" in message
-    np.testing.assert_array_equal(ng[0].weight.data, original)  # nothing was copied
-    assert ng[0].bias.data.any()
+    np.testing.assert_array_equal(ng[0].weight.detach().numpy(), original)  # nothing was copied
+    assert ng[0].bias.detach().numpy().any()
 
 
 def test_non_strict_load_returns_the_keys_but_shape_mismatch_still_fails():
@@ -264,20 +264,20 @@ def test_non_strict_load_returns_the_keys_but_shape_mismatch_still_fails():
 def test_forward_hooks_can_replace_inputs_and_outputs_and_be_removed():
     layer = nn.Linear(2, 2)
     x = npgrad.randn(3, 2)
-    plain = layer(x).data.copy()
+    plain = layer(x).detach().numpy().copy()
     calls = []
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
     post = layer.register_forward_hook(lambda m, args, out: calls.append((m, args[0].shape)) or out + 1)
-    expected = layer.forward(x * 2).data + 1
-    np.testing.assert_allclose(layer(x).data, expected, rtol=1e-6)
+    expected = layer.forward(x * 2).detach().numpy() + 1
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected, rtol=1e-6)
     assert calls == [(layer, (3, 2))]
     pre.remove()
     post.remove()
-    np.testing.assert_allclose(layer(x).data, plain)
+    np.testing.assert_allclose(layer(x).detach().numpy(), plain)
     assert len(calls) == 1
     with layer.register_forward_hook(lambda m, a, o: o * 0):
-        assert not layer(x).data.any()
-    np.testing.assert_allclose(layer(x).data, plain)
+        assert not layer(x).detach().numpy().any()
+    np.testing.assert_allclose(layer(x).detach().numpy(), plain)
 
 
 def test_forward_hook_captures_every_layer_of_a_sequential():
@@ -296,7 +296,7 @@ def _numpy(grad):
     """A copy of an npgrad/torch gradient (Tensor or ndarray) as an ndarray; None stays None."""
     if grad is None or isinstance(grad, np.ndarray):
         return None if grad is None else grad.copy()
-    return grad.data.copy() if isinstance(grad, npgrad.Tensor) else grad.detach().numpy().copy()
+    return grad.detach().numpy().copy() if isinstance(grad, npgrad.Tensor) else grad.detach().numpy().copy()
 
 
 def _run_backward_hooks(build, x_requires_grad, x_shape=(5, 3)):
@@ -364,7 +364,7 @@ def test_backward_hook_can_replace_grad_input_and_be_removed():
     handle.remove()
     x.grad = None
     layer(x).sum().backward()
-    np.testing.assert_allclose(x.grad, np.tile(layer.weight.data.sum(0), (4, 1)), rtol=1e-6)
+    np.testing.assert_allclose(x.grad, np.tile(layer.weight.detach().numpy().sum(0), (4, 1)), rtol=1e-6)
 
 
 def test_backward_hooks_do_nothing_under_no_grad():
@@ -402,7 +402,7 @@ def test_sequential_from_ordered_dict_keeps_names():
     assert repr(ng) == repr(th) and ng.fc is ng[0]
     ng.load_state_dict(torch_state_as_numpy(th))
     x = np.ones((2, 2), np.float32)
-    np.testing.assert_allclose(ng(npgrad.tensor(x)).data, th(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ng(npgrad.tensor(x)).detach().numpy(), th(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
 
 
 def test_module_list_operations_match_torch():

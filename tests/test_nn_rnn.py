@@ -78,7 +78,7 @@ def check_layer(ng, th, x, states, lengths=None, atol=1e-5):
     ng_outs, th_outs = [ng_out, *as_tuple(ng_state)], [th_out, *as_tuple(th_state)]
     for n, t in zip(ng_outs, th_outs):
         assert n.shape == tuple(t.shape)
-    compare([n.data for n in ng_outs], [t.detach().numpy() for t in th_outs], "outputs", atol)
+    compare([n.detach().numpy() for n in ng_outs], [t.detach().numpy() for t in th_outs], "outputs", atol)
     upstream = [randn(*t.shape) for t in th_outs]
     sum((n * npgrad.tensor(u)).sum() for n, u in zip(ng_outs, upstream)).backward()
     sum((t * torch.from_numpy(u)).sum() for t, u in zip(th_outs, upstream)).backward()
@@ -119,8 +119,8 @@ def test_lengths_equal_to_the_full_sequence_change_nothing():
     x = npgrad.tensor(randn(T, B, I))
     full, (h, c) = ng(x)
     padded, (h_len, c_len) = ng(x, lengths=np.array([T] * B))
-    np.testing.assert_array_equal(full.data, padded.data)
-    np.testing.assert_array_equal(h.data, h_len.data)
+    np.testing.assert_array_equal(full.detach().numpy(), padded.detach().numpy())
+    np.testing.assert_array_equal(h.detach().numpy(), h_len.detach().numpy())
 
 
 def test_layer_gradcheck_float64():
@@ -138,16 +138,16 @@ def test_dropout_changes_training_outputs_only():
     ng, th = build("LSTM", input_size=I, hidden_size=H, num_layers=2, dropout=0.5)
     x = npgrad.tensor(randn(T, B, I))
     th.eval()
-    expected = th(torch.from_numpy(x.data))[0].detach().numpy()
+    expected = th(torch.from_numpy(x.detach().numpy()))[0].detach().numpy()
     ng.eval()
-    np.testing.assert_allclose(ng(x)[0].data, expected, rtol=1e-4, atol=1e-5)  # eval: no dropout
+    np.testing.assert_allclose(ng(x)[0].detach().numpy(), expected, rtol=1e-4, atol=1e-5)  # eval: no dropout
     ng.train()
     npgrad.manual_seed(1)
-    first = ng(x)[0].data
+    first = ng(x)[0].detach().numpy()
     npgrad.manual_seed(1)
-    again = ng(x)[0].data
+    again = ng(x)[0].detach().numpy()
     npgrad.manual_seed(2)
-    other = ng(x)[0].data
+    other = ng(x)[0].detach().numpy()
     assert not np.allclose(first, expected) and not np.allclose(first, other)
     np.testing.assert_array_equal(first, again)  # the masks come from npgrad's generator
 
@@ -166,7 +166,7 @@ def test_parameters_shapes_and_default_init(class_name, gates):
     assert shapes == {n: tuple(p.shape) for n, p in th.named_parameters()}
     assert shapes["weight_ih_l0"] == (gates * 20, 10) and shapes["weight_ih_l1_reverse"] == (gates * 20, 40)
     bound = 1 / math.sqrt(20)
-    values = np.concatenate([p.data.ravel() for p in layer.parameters()])
+    values = np.concatenate([p.detach().numpy().ravel() for p in layer.parameters()])
     assert values.dtype == np.float32
     assert values.min() >= -bound and values.max() <= bound and values.max() > 0.95 * bound
     assert layer.num_directions == 2 and layer.mode == th.mode
@@ -200,7 +200,7 @@ def test_cell_matches_torch(class_name, options, case):
     ng_in = [npgrad.tensor(a, requires_grad=True) for a in arrays]
     th_in = [torch.tensor(a, requires_grad=True) for a in arrays]
     ng_out, th_out = as_tuple(ng(ng_in[0], as_hx(ng_in[1:]))), as_tuple(th(th_in[0], as_hx(th_in[1:])))
-    compare([n.data for n in ng_out], [t.detach().numpy() for t in th_out], "outputs")
+    compare([n.detach().numpy() for n in ng_out], [t.detach().numpy() for t in th_out], "outputs")
     upstream = [randn(*t.shape) for t in th_out]
     sum((n * npgrad.tensor(u)).sum() for n, u in zip(ng_out, upstream)).backward()
     sum((t * torch.from_numpy(u)).sum() for t, u in zip(th_out, upstream)).backward()
@@ -271,13 +271,13 @@ def test_bad_arguments_raise_clear_errors(index):
 def check_embedding(ng, th, ids, atol=1e-6):
     ng_out, th_out = ng(npgrad.tensor(ids)), th(torch.from_numpy(ids))
     assert ng_out.dtype == np.float32 and ng_out.shape == tuple(th_out.shape)
-    np.testing.assert_allclose(ng_out.data, th_out.detach().numpy(), rtol=1e-6, atol=atol)
+    np.testing.assert_allclose(ng_out.detach().numpy(), th_out.detach().numpy(), rtol=1e-6, atol=atol)
     upstream = randn(*th_out.shape)
     (ng_out * npgrad.tensor(upstream)).sum().backward()
     (th_out * torch.from_numpy(upstream)).sum().backward()
     assert ng.weight.grad.dtype == np.float32
     np.testing.assert_allclose(ng.weight.grad, th.weight.grad.numpy(), rtol=1e-5, atol=atol)
-    np.testing.assert_allclose(ng.weight.data, th.weight.detach().numpy(), rtol=1e-6, atol=atol)
+    np.testing.assert_allclose(ng.weight.detach().numpy(), th.weight.detach().numpy(), rtol=1e-6, atol=atol)
 
 
 EMBEDDINGS = [{}, {"padding_idx": 0}, {"padding_idx": -2}, {"max_norm": 1.0}, {"max_norm": 2.0, "norm_type": 1.0},
@@ -299,7 +299,7 @@ def test_embedding_matches_torch(options):
 
 def test_embedding_init_and_padding_row():
     emb = nn.Embedding(2000, 16, padding_idx=5)
-    weight = emb.weight.data
+    weight = emb.weight.detach().numpy()
     assert weight.dtype == np.float32 and emb.weight.requires_grad
     np.testing.assert_array_equal(weight[5], 0)
     assert abs(weight.mean()) < 0.02 and abs(weight.std() - 1) < 0.02  # N(0, 1)
@@ -311,7 +311,7 @@ def test_embedding_from_pretrained():
     th = torch.nn.Embedding.from_pretrained(torch.from_numpy(table))
     assert not frozen.weight.requires_grad and repr(frozen) == repr(th)
     ids = np.array([[5, 0, 2], [2, 2, 1]])
-    np.testing.assert_array_equal(frozen(npgrad.tensor(ids)).data, table[ids])
+    np.testing.assert_array_equal(frozen(npgrad.tensor(ids)).detach().numpy(), table[ids])
     trained = nn.Embedding.from_pretrained(table, freeze=False, padding_idx=1)
     assert trained.weight.requires_grad and trained.padding_idx == 1
     trained(npgrad.tensor(ids)).sum().backward()
@@ -323,7 +323,7 @@ def test_embedding_from_pretrained():
 @pytest.mark.parametrize("ids,error,message", [
     (np.array([[1, 10]]), IndexError, r"Embedding\(10, 4\): token id 10 is out of range: expected ids in \[0, 10\)"),
     (np.array([-1, 2]), IndexError, r"Embedding\(10, 4\): token id -1 is out of range"),
-    (np.array([1.0, 2.0]), TypeError, r"Embedding\(10, 4\): expected integer token ids.*float32"),
+    (np.array([1.0, 2.0], np.float32), TypeError, r"Embedding\(10, 4\): expected integer token ids.*float32"),
 ])
 def test_embedding_errors(ids, error, message):
     with pytest.raises(error, match=message):
@@ -349,7 +349,7 @@ def test_pad_sequence_matches_torch(batch_first, padding_side, padding_value):
     ng_out = pad_sequence(ng_in, batch_first, padding_value, padding_side)
     th_out = torch.nn.utils.rnn.pad_sequence(th_in, batch_first, padding_value, padding_side)
     assert ng_out.dtype == np.float32
-    np.testing.assert_array_equal(ng_out.data, th_out.detach().numpy())
+    np.testing.assert_array_equal(ng_out.detach().numpy(), th_out.detach().numpy())
     upstream = randn(*th_out.shape)
     (ng_out * npgrad.tensor(upstream)).sum().backward()
     (th_out * torch.from_numpy(upstream)).sum().backward()
@@ -365,9 +365,9 @@ def test_pad_sequence_then_lengths_matches_packed_lstm():
     output, (h_n, _) = ng(padded, lengths=[len(s) for s in sequences])
     packed = torch.nn.utils.rnn.pack_sequence([torch.from_numpy(s) for s in sequences], enforce_sorted=False)
     th_output, (th_h, _) = th(packed)
-    np.testing.assert_allclose(output.data, pad_packed_sequence(th_output, batch_first=True)[0].detach().numpy(),
+    np.testing.assert_allclose(output.detach().numpy(), pad_packed_sequence(th_output, batch_first=True)[0].detach().numpy(),
                                rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(h_n.data, th_h.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(h_n.detach().numpy(), th_h.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_pad_sequence_errors():

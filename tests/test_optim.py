@@ -107,7 +107,7 @@ def test_follows_torch_step_for_step(name, options, dtype):
     for grads in gradients:
         step_both(ours, theirs, ours_opt, theirs_opt, grads)
         for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.data, q.detach().numpy(), **TOLERANCES[dtype])
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **TOLERANCES[dtype])
     expected_state = torch_state(theirs_opt)
     for index, state in ours_opt.state_dict()["state"].items():
         assert set(state) == set(expected_state[index])
@@ -121,11 +121,11 @@ def test_follows_torch_step_for_step(name, options, dtype):
                                            ("Adagrad", {"lr_decay": 0.1}), ("AdamW", {})])
 def test_float32_in_place(name, options):
     params = npgrad_params(initial_values(np.float32))
-    arrays = [p.data for p in params]
+    arrays = [p.detach().numpy() for p in params]
     optimizer = run(lambda ps: getattr(optim, name)(ps, **options), params,
                     gradient_sequence(np.float32, steps=3), set_npgrad_grad)
     for p, array in zip(params, arrays):
-        assert p.data is array and p.data.dtype == np.float32
+        assert p.detach().numpy() is array and p.detach().numpy().dtype == np.float32
     for state in optimizer.state.values():
         for value in state.values():
             assert not isinstance(value, np.ndarray) or value.dtype == np.float32
@@ -142,7 +142,7 @@ def test_param_groups_with_their_own_options():
     theirs = torch_params(values)
     run(lambda ps: torch.optim.SGD(groups(ps), lr=0.01, momentum=0.9), theirs, gradients, set_torch_grad)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert [g["lr"] for g in ours_opt.param_groups] == [0.1, 0.01]
     assert [g["momentum"] for g in ours_opt.param_groups] == [0.5, 0.9]
 
@@ -169,18 +169,18 @@ def test_skips_parameters_without_gradient_like_torch():
     theirs = torch_params(values)
     theirs_opt = run(lambda ps: torch.optim.Adam(ps, lr=0.01), theirs, gradients, set_torch_grad)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert [s["step"] for s in ours_opt.state_dict()["state"].values()] == \
         [float(s["step"]) for s in theirs_opt.state_dict()["state"].values()]
 
 
 def test_parameter_without_gradient_is_untouched():
     a, b = npgrad_params(initial_values(np.float32)[:2])
-    before = b.data.copy()
+    before = b.detach().numpy().copy()
     optimizer = optim.SGD([a, b], lr=0.1, momentum=0.9, weight_decay=0.1)
-    a.grad = np.ones_like(a.data)
+    a.grad = np.ones_like(a.detach().numpy())
     optimizer.step()
-    np.testing.assert_array_equal(b.data, before)
+    np.testing.assert_array_equal(b.detach().numpy(), before)
     assert b not in optimizer.state
 
 
@@ -189,19 +189,19 @@ def test_weight_decay_and_maximize_by_hand():
     optimizer = optim.SGD([p], lr=0.1, weight_decay=0.5, maximize=True)
     p.grad = np.array([0.2, 0.4], np.float32)
     optimizer.step()  # θ <- θ - lr (λθ - ∇f)
-    np.testing.assert_allclose(p.data, [1.0 - 0.1 * (0.5 - 0.2), -2.0 - 0.1 * (-1.0 - 0.4)], rtol=1e-6)
+    np.testing.assert_allclose(p.detach().numpy(), [1.0 - 0.1 * (0.5 - 0.2), -2.0 - 0.1 * (-1.0 - 0.4)], rtol=1e-6)
 
     q = npgrad.Tensor(np.array([2.0], np.float32), requires_grad=True)
     optimizer = optim.AdamW([q], lr=0.1, weight_decay=0.5)
     q.grad = np.array([0.0], np.float32)
     optimizer.step()  # zero gradient: only the decoupled decay θ (1 - lr λ) acts
-    np.testing.assert_allclose(q.data, [2.0 * (1 - 0.1 * 0.5)], rtol=1e-6)
+    np.testing.assert_allclose(q.detach().numpy(), [2.0 * (1 - 0.1 * 0.5)], rtol=1e-6)
 
 
 def test_zero_grad():
     a, b = npgrad_params(initial_values(np.float32)[:2])
     optimizer = optim.SGD([a, b], lr=0.1)
-    a.grad = np.ones_like(a.data)
+    a.grad = np.ones_like(a.detach().numpy())
     grad = a.grad
     optimizer.zero_grad(set_to_none=False)
     assert a.grad is grad and not a.grad.any() and b.grad is None
@@ -221,7 +221,7 @@ def test_step_with_closure_returns_the_loss():
 
     loss = optimizer.step(closure)
     assert float(loss.item()) == 9.0
-    np.testing.assert_allclose(p.data, [3.0 - 0.25 * 6.0])
+    np.testing.assert_allclose(p.detach().numpy(), [3.0 - 0.25 * 6.0])
 
 
 @pytest.mark.parametrize("name, options", [("SGD", {"momentum": 0.9, "nesterov": True}),
@@ -241,7 +241,7 @@ def test_state_dict_round_trip_continues_the_same_run(name, options):
     saved = copy.deepcopy(run(make, first, gradients[:5], set_npgrad_grad).state_dict())
     assert sorted(saved["state"]) == [0, 1, 2]
     assert [g["params"] for g in saved["param_groups"]] == [[0], [1, 2]]
-    resumed = npgrad_params([p.data for p in first])
+    resumed = npgrad_params([p.detach().numpy() for p in first])
     optimizer = make(resumed)
     optimizer.load_state_dict(saved)
     for state in saved["state"].values():  # the loaded state is a copy: changing the saved one does nothing
@@ -253,7 +253,7 @@ def test_state_dict_round_trip_continues_the_same_run(name, options):
             set_npgrad_grad(p, g)
         optimizer.step()
     for p, q in zip(resumed, uninterrupted):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def test_state_dict_loads_torch_layout():
@@ -270,7 +270,7 @@ def test_state_dict_loads_torch_layout():
     for grads in gradients[5:]:
         step_both(ours, theirs, ours_opt, theirs_opt, grads)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_load_state_dict_rejects_other_groups():
@@ -312,7 +312,9 @@ def test_invalid_params():
     with pytest.raises(TypeError, match="can only optimize tensors"):
         optim.SGD([p, 3.0])
     optimizer = optim.SGD([p])
-    p.grad = np.zeros((1, 2), np.float32)
+    with pytest.raises(RuntimeError, match="assigned grad has shape"):
+        p.grad = np.zeros((1, 2), np.float32)
+    p._grad = npgrad.zeros(1, 2)  # forced past the check, the optimizer still refuses it
     with pytest.raises(ValueError, match="does not match"):
         optimizer.step()
 

@@ -64,6 +64,8 @@ def test_train_and_eval_commands(tmp_path, capsys):
     assert losses[-1] < losses[0] and result["test_accuracy"] > 0.8
     for name in ("best.safetensors", "last.safetensors", "metrics.csv", "curves.png", "config.json"):
         assert (out / name).exists(), name
+    epochs = [line.split(",")[0] for line in (out / "metrics.csv").read_text().splitlines()[1:]]
+    assert epochs == ["1", "2"] and result["best_epoch"] in (1, 2)    # numbered from 1 everywhere
     capsys.readouterr()
     assert cli.main(["eval", str(out / "best.safetensors")]) == 0
     assert f"{result['test_accuracy']:.2%}" in capsys.readouterr().out

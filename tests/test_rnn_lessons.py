@@ -39,7 +39,7 @@ def test_char_rnn_state_passing_equals_one_long_run(cell):
     whole, _ = model(ids)
     first, state = model(ids[:, :5])
     second, _ = model(ids[:, 5:], state)
-    np.testing.assert_allclose(np.concatenate([first.data, second.data], axis=1), whole.data, atol=1e-6)
+    np.testing.assert_allclose(np.concatenate([first.detach().numpy(), second.detach().numpy()], axis=1), whole.detach().numpy(), atol=1e-6)
 
 
 def test_char_rnn_generate_is_seeded_and_carries_its_state():
@@ -54,7 +54,7 @@ def test_char_rnn_generate_is_seeded_and_carries_its_state():
     for _ in range(5):                                        # greedy = the argmax of a full rerun
         model.eval()
         logits, _ = model(ids)
-        ids = np.concatenate([ids, logits.data[:, -1].argmax(-1)[:, None]], axis=1)
+        ids = np.concatenate([ids, logits.detach().numpy()[:, -1].argmax(-1)[:, None]], axis=1)
     np.testing.assert_array_equal(greedy, ids)
 
 
@@ -78,8 +78,8 @@ def test_sequence_classifier_lengths_equal_each_sequence_alone(readout):
     npgrad.manual_seed(0)
     model = SequenceClassifier(3, 6, 4, cell="lstm", num_layers=2, bidirectional=True, readout=readout, seq_len=7)
     x, lengths = npgrad.randn(5, 7, 3), np.array([7, 3, 5, 1, 2])
-    alone = np.concatenate([model(x[i:i + 1, :n]).data for i, n in enumerate(lengths)])
-    np.testing.assert_allclose(model(x, lengths=lengths).data, alone, atol=1e-6)
+    alone = np.concatenate([model(x[i:i + 1, :n]).detach().numpy() for i, n in enumerate(lengths)])
+    np.testing.assert_allclose(model(x, lengths=lengths).detach().numpy(), alone, atol=1e-6)
 
 
 def test_sequence_classifier_last_readout_reads_the_final_state():
@@ -87,9 +87,9 @@ def test_sequence_classifier_last_readout_reads_the_final_state():
     model = SequenceClassifier(3, 6, 4, cell="gru", bidirectional=True)
     x = npgrad.randn(2, 5, 3)
     output, _ = model.rnn(x)
-    forward_last, backward_first = output.data[:, -1, :6], output.data[:, 0, 6:]
+    forward_last, backward_first = output.detach().numpy()[:, -1, :6], output.detach().numpy()[:, 0, 6:]
     expected = model.head(npgrad.tensor(np.concatenate([forward_last, backward_first], axis=1)))
-    np.testing.assert_allclose(model(x).data, expected.data, atol=1e-6)
+    np.testing.assert_allclose(model(x).detach().numpy(), expected.detach().numpy(), atol=1e-6)
 
 
 def test_sequence_classifier_errors_name_the_problem():

@@ -57,15 +57,15 @@ def test_attention_matches_torch_forward_and_backward(kind):
     ((context * npgrad.tensor(grad_context)).sum() + (weights * npgrad.tensor(grad_weights)).sum()).backward()
 
     tq, tk = torch.tensor(query, requires_grad=True), torch.tensor(keys, requires_grad=True)
-    parameters = [torch.tensor(p.data, requires_grad=True) for p in layer.parameters()]
+    parameters = [torch.tensor(p.detach().numpy(), requires_grad=True) for p in layer.parameters()]
     t_context, t_weights = torch_attention(kind, tq, tk, torch.tensor(mask), parameters)
     ((t_context * torch.tensor(grad_context)).sum() + (t_weights * torch.tensor(grad_weights)).sum()).backward()
 
     assert context.dtype == weights.dtype == np.float32
-    np.testing.assert_allclose(context.data, t_context.detach().numpy(), atol=1e-5)
-    np.testing.assert_allclose(weights.data, t_weights.detach().numpy(), atol=1e-6)
-    assert np.all(weights.data[mask] == 0)
-    np.testing.assert_allclose(weights.data.sum(axis=1), 1, atol=1e-6)
+    np.testing.assert_allclose(context.detach().numpy(), t_context.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(weights.detach().numpy(), t_weights.detach().numpy(), atol=1e-6)
+    assert np.all(weights.detach().numpy()[mask] == 0)
+    np.testing.assert_allclose(weights.detach().numpy().sum(axis=1), 1, atol=1e-6)
     for ours, theirs in [(q, tq), (k, tk), *zip(layer.parameters(), parameters)]:
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), atol=1e-5)
 
@@ -75,7 +75,7 @@ def test_masked_keys_get_no_gradient():
     keys = npgrad.tensor(randn(B, S, KEY), requires_grad=True)
     context, _ = layer(npgrad.tensor(randn(B, QUERY)), keys, padding_mask(LENGTHS, S))
     context.sum().backward()
-    assert np.all(keys.grad[padding_mask(LENGTHS, S)] == 0)
+    assert np.all(keys.grad.numpy()[padding_mask(LENGTHS, S)] == 0)
 
 
 def model(attention="bahdanau", bidirectional=False, src_vocab=11, tgt_vocab=13):
@@ -118,9 +118,9 @@ def test_padding_does_not_change_the_outputs(bidirectional):
     logits, weights = net.teacher_forced(src, LENGTHS, tgt_in)
     for i, length in enumerate(LENGTHS):
         alone_logits, alone_weights = net.teacher_forced(src[i:i + 1, :length], LENGTHS[i:i + 1], tgt_in[i:i + 1])
-        np.testing.assert_allclose(logits.data[i], alone_logits.data[0], atol=1e-5)
-        np.testing.assert_allclose(weights.data[i, :, :length], alone_weights.data[0], atol=1e-6)
-        assert np.all(weights.data[i, :, length:] == 0)
+        np.testing.assert_allclose(logits.detach().numpy()[i], alone_logits.detach().numpy()[0], atol=1e-5)
+        np.testing.assert_allclose(weights.detach().numpy()[i, :, :length], alone_weights.detach().numpy()[0], atol=1e-6)
+        assert np.all(weights.detach().numpy()[i, :, length:] == 0)
 
 
 @pytest.mark.parametrize("attention", [None, "general"])
@@ -150,7 +150,7 @@ def test_attention_maps_are_the_weights_used_while_decoding():
     with npgrad.no_grad():
         for token in translation.tokens:
             _, hidden, weights = net.decoder.step(previous, hidden, memory)
-            seen.append(weights.data[0])
+            seen.append(weights.detach().numpy()[0])
             previous = np.array([token])
     np.testing.assert_allclose(translation.attention, np.stack(seen), atol=1e-6)
 

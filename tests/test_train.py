@@ -185,13 +185,13 @@ def test_training_metrics_are_weighted_over_uneven_batches():
 def test_gradient_norm_clipping_is_applied_before_the_step():
     x, y = blobs(16)
     model = mlp()
-    before = {name: p.data.copy() for name, p in model.named_parameters()}
+    before = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
     trainer = make_trainer(model, lr=1.0, grad_clip_norm=1e-3)
     trainer.train_step((npgrad.tensor(x), npgrad.tensor(y)))
     grads = {name: p.grad for name, p in model.named_parameters()}
     assert math.sqrt(sum(float((g ** 2).sum()) for g in grads.values())) == pytest.approx(1e-3, rel=1e-3)
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(before[name] - p.data, grads[name], atol=1e-7)  # step used the clipped grad
+        np.testing.assert_allclose(before[name] - p.detach().numpy(), grads[name], atol=1e-7)  # step used the clipped grad
 
 
 def test_gradient_value_clipping_is_applied():
@@ -306,7 +306,7 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     trainer, _ = fit_scripted([0.5, 0.25], [CSVLogger(path)], epochs=2)
     rows = list(csv.reader(path.open()))
     assert rows[0] == ["epoch", "accuracy", "loss", "lr", "val_loss"]
-    assert [row[0] for row in rows[1:]] == ["0", "1"]
+    assert [row[0] for row in rows[1:]] == ["1", "2"]  # epochs from 1, as ProgressBar and checkpoints
     assert [float(row[4]) for row in rows[1:]] == [0.5, 0.25]
     assert float(rows[2][2]) == pytest.approx(trainer.history.history["loss"][1])
     fit_scripted([0.1], [CSVLogger(path, append=True)], epochs=1)

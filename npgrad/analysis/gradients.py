@@ -15,7 +15,7 @@ def grad_norms(model, norm_type=2.0, weights_only=True):
     for name, param in model.named_parameters():
         if param.grad is None or (weights_only and param.ndim < 2):
             continue
-        norms[name] = float(np.linalg.norm(param.grad.ravel().astype(np.float64), ord=norm_type))
+        norms[name] = float(np.linalg.norm(param.grad._data.ravel().astype(np.float64), ord=norm_type))
     return norms
 
 
@@ -27,6 +27,6 @@ def activation_recorder(modules):
     outputs, handles = OrderedDict(), []
     for name, module in modules:
         def keep(module, inputs, output, name=name):
-            outputs[name] = output.data
+            outputs[name] = output._data
         handles.append(module.register_forward_hook(keep))
     return outputs, handles

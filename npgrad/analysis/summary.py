@@ -173,7 +173,7 @@ class _Tracer:
         for param in module._parameters.values():
             if param is not None and id(param) not in self.seen_params:
                 self.seen_params.add(id(param))
-                count += param.data.size
+                count += param._data.size
         return count
 
     def hook(self, module, args, output):
@@ -201,9 +201,9 @@ def _shown(rows):
 
 def _count_parameters(model):
     params = list(model.parameters())  # each shared parameter once
-    total = sum(p.data.size for p in params)
-    trainable = sum(p.data.size for p in params if p.requires_grad)
-    return total, trainable, sum(p.data.nbytes for p in params)
+    total = sum(p._data.size for p in params)
+    trainable = sum(p._data.size for p in params if p.requires_grad)
+    return total, trainable, sum(p._data.nbytes for p in params)
 
 
 # -- multiply-accumulates ------------------------------------------------------------------
@@ -214,15 +214,15 @@ def count_macs(module, args, output):
 
 
 def _linear_macs(module, input, output):
-    return output.data.size * module.in_features
+    return output._data.size * module.in_features
 
 
 def _conv_macs(module, input, output):
-    return output.data.size * module.in_channels // module.groups * math.prod(_kernel(module))
+    return output._data.size * module.in_channels // module.groups * math.prod(_kernel(module))
 
 
 def _conv_transpose_macs(module, input, output):
-    return input.data.size * module.out_channels // module.groups * math.prod(_kernel(module))
+    return input._data.size * module.out_channels // module.groups * math.prod(_kernel(module))
 
 
 def _kernel(module):
@@ -233,7 +233,7 @@ def _kernel(module):
 def _recurrent_macs(gates):
     def rule(module, input, output):
         directions = 2 if module.bidirectional else 1
-        steps_times_batch = input.data.size // module.input_size
+        steps_times_batch = input._data.size // module.input_size
         layer_inputs = [module.input_size] + [module.hidden_size * directions] * (module.num_layers - 1)
         per_step = sum(gates * (n_in + module.hidden_size) * module.hidden_size for n_in in layer_inputs)
         return steps_times_batch * per_step * directions

@@ -26,7 +26,7 @@ def stack_samples(samples):
     are kept as a list."""
     first = samples[0]
     if isinstance(first, (Tensor, np.ndarray)):
-        return _stack_arrays([np.asarray(s.data if isinstance(s, Tensor) else s) for s in samples])
+        return _stack_arrays([np.asarray(s._data if isinstance(s, Tensor) else s) for s in samples])
     if isinstance(first, (numbers.Number, np.generic)):
         return np.array(samples)
     if isinstance(first, str):

@@ -47,7 +47,7 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def get_batch(self, indices):
-        return tuple(t.data[indices] for t in self.tensors)
+        return tuple(t._data[indices] for t in self.tensors)
 
 
 class Subset(Dataset):

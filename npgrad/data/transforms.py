@@ -1,8 +1,9 @@
-"""Image transforms for data augmentation, on NumPy arrays.
+"""Image transforms for data augmentation, with torchvision's names.
 
-ToTensor turns stored images (uint8, channels last) into float32 channels-first arrays in
-[0, 1]. Every other transform takes float images, either one image (C, H, W) or a whole
-batch (N, C, H, W), and returns float32 of the same layout. A random transform draws its
+ToTensor turns stored images (uint8, channels last) into float32 channels-first Tensors in
+[0, 1]. Every other image transform takes float images, either one image (C, H, W) or a whole
+batch (N, C, H, W), as a Tensor or a NumPy array, and returns float32 of the same layout and
+kind. Lambda wraps any function of one sample. A random transform draws its
 parameters for all images of a batch at once (one crop offset, flip or angle per image) and
 applies them with one fancy index, never a Python loop over the images.
 
@@ -16,6 +17,7 @@ DataLoader(..., batch_transform=Compose([...])).
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..tensor import Tensor
 from . import _rng
 
 
@@ -34,28 +36,54 @@ class Compose:
         return f"Compose({self.transforms})"
 
 
+class Lambda:
+    """A function of one sample as a transform, e.g. Lambda(lambda x: x.view(-1))."""
+
+    def __init__(self, lambd):
+        if not callable(lambd):
+            raise TypeError(f"Lambda: argument lambd should be callable, got {type(lambd).__name__}")
+        self.lambd = lambd
+
+    def __call__(self, sample):
+        return self.lambd(sample)
+
+    def __repr__(self):
+        return "Lambda()"
+
+
+def handles_batches(transform):
+    """Whether `transform` may be given a whole batch at once: ToTensor and the image
+    transforms here (and Compose of them) can; a Lambda or a user's function gets one sample."""
+    if isinstance(transform, Compose):
+        return all(handles_batches(t) for t in transform.transforms)
+    return isinstance(transform, (ToTensor, ImageTransform))
+
+
 class ToTensor:
-    """Stored images -> float32, channels first: (H, W) or (H, W, C) -> (C, H, W), and a batch
-    (N, H, W, C) -> (N, C, H, W). uint8 values are scaled from 0..255 to [0, 1]; float values
-    are kept. (Like torchvision's ToTensor, but the result is a NumPy array: the DataLoader
-    makes Tensors of whole batches.)"""
+    """Stored images -> float32 Tensors, channels first: (H, W) or (H, W, C) -> (C, H, W), and a
+    batch (N, H, W, C) -> (N, C, H, W). uint8 values are scaled from 0..255 to [0, 1]; float
+    values are kept (as float32). As torchvision's ToTensor."""
 
     def __call__(self, images):
-        images = np.asarray(images)
-        if images.ndim == 2:
-            images = images[:, :, None]
-        if images.ndim not in (3, 4) or images.shape[-1] not in (1, 3, 4):
-            raise ValueError(
-                "ToTensor: expected an image (H, W) or (H, W, C), or a batch (N, H, W, C), with C "
-                f"in 1, 3, 4; got shape {images.shape} (for a batch of grayscale images (N, H, W), "
-                "add a channel axis: images[..., None])")
-        channels_first = np.moveaxis(images, -1, -3)
-        if images.dtype == np.uint8:
-            return np.divide(channels_first, 255, dtype=np.float32)
-        return channels_first.astype(np.float32)
+        return Tensor(_scaled_channels_first(np.asarray(images)))
 
     def __repr__(self):
         return "ToTensor()"
+
+
+def _scaled_channels_first(images):
+    """uint8 (H, W), (H, W, C) or (N, H, W, C) -> float32 (C, H, W) or (N, C, H, W) in [0, 1]."""
+    if images.ndim == 2:
+        images = images[:, :, None]
+    if images.ndim not in (3, 4) or images.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            "ToTensor: expected an image (H, W) or (H, W, C), or a batch (N, H, W, C), with C "
+            f"in 1, 3, 4; got shape {images.shape} (for a batch of grayscale images (N, H, W), "
+            "add a channel axis: images[..., None])")
+    channels_first = np.moveaxis(images, -1, -3)
+    if images.dtype == np.uint8:
+        return np.divide(channels_first, 255, dtype=np.float32)
+    return channels_first.astype(np.float32)
 
 
 class ImageTransform:
@@ -63,6 +91,8 @@ class ImageTransform:
     calling the transform also accepts a single image (C, H, W)."""
 
     def __call__(self, images):
+        if isinstance(images, Tensor):
+            return Tensor(self(images._data))
         images = np.asarray(images)
         if images.dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}: expected float images, got dtype {images.dtype} "
@@ -80,9 +110,10 @@ class ImageTransform:
 
 
 class Normalize(ImageTransform):
-    """(x - mean) / std per channel."""
+    """(x - mean) / std per channel. `inplace` is accepted for torchvision compatibility; the
+    result is always new."""
 
-    def __init__(self, mean, std):
+    def __init__(self, mean, std, inplace=False):
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1)
         if len(self.mean) != len(self.std):

@@ -29,11 +29,11 @@ class MNIST(ImageClassificationDataset):
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
                "7 - seven", "8 - eight", "9 - nine"]
 
-    def __init__(self, root=None, train=True, download=True, transform=None):
+    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=True):
         split = "train" if train else "t10k"
         images = self._read(f"{split}-images-idx3-ubyte.gz", root, download, _read_images)
         labels = self._read(f"{split}-labels-idx1-ubyte.gz", root, download, _read_labels)
-        super().__init__(images, labels, train, transform)
+        super().__init__(images, labels, train, transform, target_transform)
 
     def _read(self, name, root, download, parse):
         file = storage.DataFile(self.folder, name, self.sha256[name], self.mirror + name)

@@ -27,12 +27,12 @@ class SignLanguageMNIST(ImageClassificationDataset):
     source = "from Kaggle's 'Sign Language MNIST' (datamunge/sign-language-mnist; the plain .csv works too)"
     classes = list(_LETTERS)
 
-    def __init__(self, root=None, train=True, download=True, transform=None):
+    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=True):
         name = f"sign_mnist_{'train' if train else 'test'}.csv.gz"
         file = storage.DataFile(self.folder, name, self.sha256[name], source=self.source)
         path = storage.locate(file, root, download)
         images, labels = storage.load(path, file.sha256, _read_csv)
-        super().__init__(images, labels, train, transform)
+        super().__init__(images, labels, train, transform, target_transform)
 
 
 def _read_csv(contents):

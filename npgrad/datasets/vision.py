@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..data.dataset import Dataset
-from ..data.transforms import ToTensor
+from ..data.collate import stack_samples
+from ..data.transforms import ToTensor, handles_batches
 
 
 class ImageClassificationDataset(Dataset):
@@ -11,33 +12,46 @@ class ImageClassificationDataset(Dataset):
     data: the images as stored, uint8 (N, H, W) (as in torchvision); targets: int64 (N,);
     classes: the class names, classes[label].
 
-    dataset[i] is (image, label): the image as float32 (1, H, W) in [0, 1] and the label as an
-    int. A `transform` replaces that conversion: like torchvision's, it receives the stored
+    dataset[i] is (image, label): the image as a float32 Tensor (1, H, W) in [0, 1] and the label
+    as an int (or what `target_transform` makes of it). As in torchvision, the arguments are
+    (root, train, transform, target_transform, download). A `transform` replaces that
+    conversion: like torchvision's, it receives the stored
     image, here uint8 (H, W, 1), so it starts with ToTensor(), e.g.
     Compose([ToTensor(), Normalize((0.1307,), (0.3081,))]). When the DataLoader fetches a
-    whole batch (get_batch) the same transform receives the batch, uint8 (n, H, W, 1).
+    whole batch (get_batch), a transform that handles batches (ToTensor, Normalize, ...: see
+    transforms.handles_batches) receives the batch, uint8 (n, H, W, 1); any other (a Lambda)
+    receives the images one by one.
 
     For whole-array training (Keras-style fit, or a hand-written loop) use arrays().
     """
 
     classes = ()
 
-    def __init__(self, data, targets, train, transform=None):
+    def __init__(self, data, targets, train, transform=None, target_transform=None):
         if len(data) != len(targets):
             raise ValueError(f"{type(self).__name__}: {len(data)} images but {len(targets)} labels")
         self.data = data
         self.targets = targets
         self.train = train
         self.transform = transform if transform is not None else ToTensor()
+        self.target_transform = target_transform if target_transform is not None else _identity
 
     def __len__(self):
         return len(self.data)
 
     def __getitem__(self, index):
-        return self.transform(self.data[index][..., None]), int(self.targets[index])
+        return self.transform(self.data[index][..., None]), self.target_transform(int(self.targets[index]))
 
     def get_batch(self, indices):
-        return self.transform(self.data[indices][..., None]), self.targets[indices]
+        """The images and labels of a batch, fetched with one fancy index."""
+        images, targets = self.data[indices][..., None], self.targets[indices]
+        if handles_batches(self.transform):
+            images = self.transform(images)
+        else:
+            images = stack_samples([self.transform(image) for image in images])
+        if self.target_transform is not _identity:
+            targets = stack_samples([self.target_transform(int(t)) for t in targets])
+        return images, targets
 
     def arrays(self, normalize=True, flatten=False):
         """All images and labels at once: x float32 (N, 1, H, W), or (N, H*W) with
@@ -57,3 +71,7 @@ class ImageClassificationDataset(Dataset):
         split = "train" if self.train else "test"
         return (f"{type(self).__name__}({split}: {len(self)} images {self.data.shape[1:]}, "
                 f"{len(self.classes)} classes)")
+
+
+def _identity(x):
+    return x

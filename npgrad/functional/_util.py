@@ -25,7 +25,9 @@ def operand(value, like):
     if isinstance(value, np.ndarray) and value.ndim > 0:
         dtype = like.dtype if like.dtype.kind == "f" else None
         return Tensor(np.asarray(value, dtype=dtype))
-    if like.dtype.kind == "f" or isinstance(value, (bool, np.bool_)):
+    if like.dtype.kind == "b" and not isinstance(value, (bool, np.bool_)):
+        dtype = dtypes.get_default_dtype() if isinstance(value, (float, np.floating)) else np.int64
+    elif like.dtype.kind == "f" or isinstance(value, (bool, np.bool_)):
         dtype = like.dtype
     elif isinstance(value, (float, np.floating)):
         dtype = dtypes.get_default_dtype()
@@ -35,17 +37,58 @@ def operand(value, like):
 
 
 def tensor_pair(a, b):
-    """Both operands as tensors (at least one already is); an integer tensor meeting a
-    floating one is cast to its type, as PyTorch does, instead of NumPy's float64."""
+    """Both operands as tensors (at least one already is) of the dtype PyTorch gives their
+    result (result_type); a floating operand that requires grad is cast in the graph."""
     if not isinstance(a, Tensor):
         a = operand(a, b)
     elif not isinstance(b, Tensor):
         b = operand(b, a)
-    if a.dtype.kind == "f" and b.dtype.kind in "iub":
-        return a, Tensor(b.data.astype(a.dtype))
-    if b.dtype.kind == "f" and a.dtype.kind in "iub":
-        return Tensor(a.data.astype(b.dtype)), b
-    return a, b
+    dtype = result_type(a, b)
+    return as_dtype(a, dtype), as_dtype(b, dtype)
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating
+
+
+def promote_types(*dtypes):
+    """PyTorch's promotion among operands of equal standing: the highest category wins (an
+    integer meeting float32 gives float32, not NumPy's float64); within it, the wider type."""
+    top = max(_CATEGORY[np.dtype(d).kind] for d in dtypes)
+    return np.result_type(*[d for d in dtypes if _CATEGORY[np.dtype(d).kind] == top])
+
+
+def result_type(a, b):
+    """The dtype of a binary op's result, as PyTorch: a 0-d tensor does not widen a
+    dimensioned tensor's dtype within its category (float32 * 0-d float64 -> float32,
+    int32 * 0-d int64 -> int32); it decides only when its category is higher."""
+    if a.dtype == b.dtype:
+        return a.dtype
+    if (a.ndim == 0) == (b.ndim == 0):
+        return promote_types(a.dtype, b.dtype)
+    dimensioned, zero_dim = (b, a) if a.ndim == 0 else (a, b)
+    if _CATEGORY[zero_dim.dtype.kind] > _CATEGORY[dimensioned.dtype.kind]:
+        return zero_dim.dtype
+    return dimensioned.dtype
+
+
+def as_dtype(x, dtype):
+    """Tensor x as `dtype`, through the differentiable cast when x requires grad."""
+    if x.dtype == dtype:
+        return x
+    if x.requires_grad:
+        from .elementwise import cast
+        return cast(x, dtype)
+    return Tensor(x._data.astype(dtype))
+
+
+def check_input_dtype(where, input, *parameters):
+    """A layer's input must have its parameters' floating dtype (PyTorch refuses a float64 or
+    integer input to a float32 layer instead of computing in another type)."""
+    expected = next((p.dtype for p in parameters if p is not None), None)
+    if expected is not None and input.dtype != expected:
+        model = f" or the model with model.to(npgrad.{input.dtype})" if input.dtype.kind == "f" else ""
+        raise TypeError(f"{where}: expected input of dtype {expected} (its parameters' dtype), got "
+                        f"{input.dtype}; convert the input with x.to(npgrad.{expected}){model}")
 
 
 def normalize_dim(dim, ndim, name="dim"):

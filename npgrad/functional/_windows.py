@@ -21,6 +21,13 @@ def expand(value, n, name, where):
     return tuple(int(v) for v in values)
 
 
+def check_positive(where, **sizes):
+    """A ValueError naming the op and the value when a kernel_size, stride or dilation is < 1."""
+    for name, values in sizes.items():
+        if min(values) < 1:
+            raise ValueError(f"{where}: {name} must be positive, got {name}={values}")
+
+
 def as_plane_pair(values, fill):
     """Per-axis values of a 1-D op, (v,), as the (height, width) pair of its height-1 plane."""
     return (fill,) + values if len(values) == 1 else values
@@ -78,9 +85,7 @@ def make_window(where, dims, input_shape, kernel, stride, dilation, pad_before, 
     """The Window over the plane of an input of shape (..., C, *spatial) for per-axis tuples of
     the op's `dims` (1 or 2). `out` defaults to as many windows as fit. Raises a ValueError naming
     `where` when the kernel does not fit in the padded input."""
-    for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        if min(values) < 1:
-            raise ValueError(f"{where}: {name} must be positive, got {values}")
+    check_positive(where, kernel_size=kernel, stride=stride, dilation=dilation)
     spatial = tuple(input_shape[-dims:])
     extent = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     padded = tuple(b + n + a for b, n, a in zip(pad_before, spatial, pad_after))

@@ -23,7 +23,7 @@ Inputs may be unbatched, (C, H, W) for 2-D and (C, L) for 1-D, as in PyTorch.
 import numpy as np
 
 from ..autograd import Function
-from ._windows import as_planes, expand, from_planes, make_window
+from ._windows import as_planes, check_positive, expand, from_planes, make_window
 
 
 # --------------------------------------------------------------------------- layout helpers
@@ -43,7 +43,7 @@ def _as_matrix(x):
 
 def _from_matrix(matrix, height, width, batch):
     """A (C, H*W*N) GEMM result as (N, C, H, W) maps (a view)."""
-    return _from_chwn(matrix.reshape(-1, height, width, batch))
+    return _from_chwn(matrix.reshape(matrix.shape[0], height, width, batch))  # (sizes given: N may be 0)
 
 
 def im2col(x, window):
@@ -58,13 +58,14 @@ def im2col(x, window):
     cols = np.empty((c, window.kernel[0] * window.kernel[1]) + window.out + (n,), x.dtype)
     for k, (rows, columns) in enumerate(window.offset_slices()):
         cols[:, k] = padded[:, rows, columns]
-    return cols.reshape(-1, window.out[0] * window.out[1] * n)
+    return cols.reshape(c * window.kernel[0] * window.kernel[1], window.out[0] * window.out[1] * n)
 
 
 def col2im(cols, window, batch):
     """The adjoint of im2col: add each column's numbers back onto the pixels they came from.
     (C*kh*kw, OH*OW*N) -> (N, C, H, W) maps (a view of a (C, H, W, N) array)."""
-    cols = cols.reshape((-1, window.kernel[0] * window.kernel[1]) + window.out + (batch,))
+    offsets = window.kernel[0] * window.kernel[1]
+    cols = cols.reshape((cols.shape[0] // offsets, offsets) + window.out + (batch,))
     padded = np.zeros((cols.shape[0],) + window.padded + (batch,), cols.dtype)
     for k, (rows, columns) in enumerate(window.offset_slices()):
         padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
@@ -74,7 +75,7 @@ def col2im(cols, window, batch):
 
 # --------------------------------------------------------------------------- the three GEMMs
 def _by_group(matrix, groups):
-    return matrix.reshape(groups, -1, matrix.shape[-1])  # (R, M) -> (groups, R/groups, M)
+    return matrix.reshape(groups, matrix.shape[0] // groups, matrix.shape[-1])  # (R, M) -> (groups, R/groups, M)
 
 
 def _kernel_matrix(weight, groups):
@@ -83,13 +84,15 @@ def _kernel_matrix(weight, groups):
 
 
 def _apply_kernel(kernel, cols, groups):
-    return np.matmul(kernel, _by_group(cols, groups)).reshape(-1, cols.shape[1])  # y = W · cols
+    y = np.matmul(kernel, _by_group(cols, groups))  # y = W · cols
+    return y.reshape(kernel.shape[0] * kernel.shape[1], cols.shape[1])
 
 
 def _apply_kernel_transposed(kernel, y, groups, out=None):
     """W^T · y, written into `out` (a (C*kh*kw, M) matrix) when given."""
     out = None if out is None else _by_group(out, groups)
-    return np.matmul(kernel.transpose(0, 2, 1), _by_group(y, groups), out=out).reshape(-1, y.shape[1])
+    cols = np.matmul(kernel.transpose(0, 2, 1), _by_group(y, groups), out=out)
+    return cols.reshape(kernel.shape[0] * kernel.shape[2], y.shape[1])
 
 
 def _kernel_grad(grad_y, cols, groups, shape):
@@ -151,6 +154,9 @@ class TransposedConvolution(Function):
 def _check_operands(where, dims, input, weight, bias, groups, transposed):
     if weight.ndim != dims + 2:
         raise ValueError(f"{where}: expected a {dims + 2}-D weight, got weight of shape {tuple(weight.shape)}")
+    if weight.shape[0] == 0:
+        raise ValueError(f"{where}: expected a weight with at least 1 row in dimension 0, got weight of "
+                         f"shape {tuple(weight.shape)}")
     dtypes = [input.dtype, weight.dtype] + ([] if bias is None else [bias.dtype])
     if len(set(dtypes)) > 1 or input.dtype.kind != "f":  # a float64 input would make everything float64
         raise TypeError(f"{where}: input, weight and bias must have the same floating dtype, got "
@@ -180,10 +186,15 @@ def _padding(where, padding, dims, kernel, stride, dilation):
         return tuple(t // 2 for t in total), tuple(t - t // 2 for t in total)
     if isinstance(padding, str):
         raise ValueError(f"{where}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
+    pad = _explicit_padding(where, padding, dims)
+    return pad, pad
+
+
+def _explicit_padding(where, padding, dims):
     pad = expand(padding, dims, "padding", where)
     if min(pad) < 0:
-        raise ValueError(f"{where}: padding must be non-negative, got {padding!r}")
-    return pad, pad
+        raise ValueError(f"{where}: padding must be non-negative, got padding={padding!r}")
+    return pad
 
 
 def _apply(function, x, weight, bias, **options):
@@ -201,6 +212,7 @@ def convolution(where, dims, input, weight, bias=None, stride=1, padding=0, dila
     _check_operands(where, dims, input, weight, bias, groups, transposed=False)
     kernel = tuple(weight.shape[2:])
     stride, dilation = expand(stride, dims, "stride", where), expand(dilation, dims, "dilation", where)
+    check_positive(where, kernel_size=kernel, stride=stride, dilation=dilation)
     pad_before, pad_after = _padding(where, padding, dims, kernel, stride, dilation)
     x, batch = as_planes(where, input, dims)
     window = make_window(where, dims, input.shape, kernel, stride, dilation, pad_before, pad_after)
@@ -214,7 +226,8 @@ def transposed_convolution(where, dims, input, weight, bias=None, stride=1, padd
     _check_operands(where, dims, input, weight, bias, groups, transposed=True)
     kernel = tuple(weight.shape[2:])
     stride, dilation = expand(stride, dims, "stride", where), expand(dilation, dims, "dilation", where)
-    pad = expand(padding, dims, "padding", where)
+    check_positive(where, kernel_size=kernel, stride=stride, dilation=dilation)
+    pad = _explicit_padding(where, padding, dims)
     extra = expand(output_padding, dims, "output_padding", where)
     if any(e >= max(s, d) or e < 0 for e, s, d in zip(extra, stride, dilation)):
         raise ValueError(f"{where}: output_padding must be smaller than either stride or dilation, "

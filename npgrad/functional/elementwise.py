@@ -50,35 +50,41 @@ class Div(Function):
         return grad_a, grad_b
 
 
+# Powers and roots give inf and NaN where PyTorch does (0 ** -1, (-2) ** 0.5, d sqrt(x)/dx at 0),
+# without NumPy's warnings; d(x^0)/dx is 0 everywhere, 0 ** 0 included, as in PyTorch.
+_QUIET = dict(divide="ignore", invalid="ignore")
+
+
 class PowScalar(Function):
     def forward(self, x, *, exponent):
         self.x, self.exponent = x, exponent
-        return x ** exponent
+        with np.errstate(**_QUIET):
+            return x ** exponent
 
     def backward(self, grad):
         p = self.exponent
         if p == 0:
             return np.zeros_like(self.x)
-        return grad * (p * self.x ** (p - 1))  # d(x^p)/dx = p x^(p-1)
+        with np.errstate(**_QUIET):
+            return grad * (p * self.x ** (p - 1))  # d(x^p)/dx = p x^(p-1)
 
 
 class Pow(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.out = a ** b
+        with np.errstate(**_QUIET):
+            self.out = a ** b
         return self.out
 
     def backward(self, grad):
         a, b = self.a, self.b
         grad_a = grad_b = None
-        if self.needs_input_grad[0]:
-            grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)  # d(a^b)/da = b a^(b-1)
-        if self.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.log(a)
-            # d(a^b)/db = a^b ln a, taken as 0 where a == 0 and b >= 0
-            grad_b = np.where((a == 0) & (b >= 0), 0, grad * self.out * log_a).astype(b.dtype, copy=False)
-            grad_b = unbroadcast(grad_b, b.shape)
+        with np.errstate(**_QUIET):
+            if self.needs_input_grad[0]:  # d(a^b)/da = b a^(b-1), and 0 where b == 0
+                grad_a = unbroadcast(np.where(b == 0, 0, grad * b * a ** (b - 1)), a.shape)
+            if self.needs_input_grad[1]:  # d(a^b)/db = a^b ln a, taken as 0 where a == 0 and b >= 0
+                grad_b = np.where((a == 0) & (b >= 0), 0, grad * self.out * np.log(a)).astype(b.dtype, copy=False)
+                grad_b = unbroadcast(grad_b, b.shape)
         return grad_a, grad_b
 
 
@@ -110,11 +116,13 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, x):
-        self.out = np.sqrt(x)
+        with np.errstate(invalid="ignore"):
+            self.out = np.sqrt(x)
         return self.out
 
     def backward(self, grad):
-        return grad / (2 * self.out)  # d sqrt(x)/dx = 1 / (2 sqrt(x))
+        with np.errstate(divide="ignore"):
+            return grad / (2 * self.out)  # d sqrt(x)/dx = 1 / (2 sqrt(x)): inf at 0, as PyTorch
 
 
 class Abs(Function):
@@ -280,7 +288,7 @@ def minimum(a, b):
 
 def where(condition, a, b):
     """Elements of a where condition is true, of b elsewhere."""
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(np.asarray(a))
     a, b = tensor_pair(a, b)
@@ -293,7 +301,7 @@ def cast(x, dtype, copy=False):
     if dtype == x.dtype and not copy:
         return x
     if dtype.kind != "f" or x.dtype.kind != "f":
-        return Tensor(x.data.astype(dtype, copy=copy))
+        return Tensor(x._data.astype(dtype, copy=copy))
     return Cast.apply(x, dtype=dtype, copy=copy)
 
 
@@ -301,7 +309,7 @@ def cast(x, dtype, copy=False):
 def _compare(ufunc):
     def compare(a, b):
         a, b = tensor_pair(a, b)
-        return Tensor(ufunc(a.data, b.data))
+        return Tensor(ufunc(a._data, b._data))
     compare.__name__ = ufunc.__name__
     return compare
 
@@ -312,19 +320,19 @@ logical_and, logical_or, logical_xor = (_compare(u) for u in (np.logical_and, np
 
 
 def logical_not(x):
-    return Tensor(np.logical_not(x.data) if x.dtype == np.bool_ else np.invert(x.data))
+    return Tensor(np.logical_not(x._data) if x.dtype == np.bool_ else np.invert(x._data))
 
 
 def sign(x):
-    return Tensor(np.sign(x.data))
+    return Tensor(np.sign(x._data))
 
 
 def isnan(x):
-    return Tensor(np.isnan(x.data))
+    return Tensor(np.isnan(x._data))
 
 
 def isfinite(x):
-    return Tensor(np.isfinite(x.data))
+    return Tensor(np.isfinite(x._data))
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8):

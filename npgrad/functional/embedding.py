@@ -38,7 +38,7 @@ class Embedding(Function):
 
 
 def _token_ids(where, input, num_embeddings):
-    ids = input.data if isinstance(input, Tensor) else np.asarray(input)
+    ids = input._data if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"{where}: expected integer token ids (an int64 tensor), got {ids.dtype}")
     if ids.size and (ids.min() < 0 or ids.max() >= num_embeddings):
@@ -74,7 +74,7 @@ def lookup(where, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ids = _token_ids(where, input, weight.shape[0])
     padding_idx = _padding_index(where, padding_idx, weight.shape[0])
     if max_norm is not None:
-        renorm_rows_(weight.data, ids, float(max_norm), float(norm_type))
+        renorm_rows_(weight._data, ids, float(max_norm), float(norm_type))
     return Embedding.apply(weight, ids, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
 
 

@@ -1,8 +1,10 @@
 """Matrix products: matmul (1-D, 2-D, batched, broadcast) and the fused linear layer."""
+import math
+
 import numpy as np
 
 from ..autograd import Function
-from ._util import unbroadcast
+from ._util import check_input_dtype, unbroadcast
 
 
 class MatMul(Function):
@@ -23,6 +25,11 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+def _rows(x):
+    """(..., n) as an (m, n) matrix; sizes given, since -1 is ambiguous when n or m is 0."""
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+
+
 class Linear(Function):
     """y = x W^T + b for x of shape (..., in); W is (out, in) as in PyTorch.
 
@@ -31,14 +38,13 @@ class Linear(Function):
 
     def forward(self, x, weight, bias=None):
         self.x, self.weight = x, weight
-        y = x.reshape(-1, x.shape[-1]) @ weight.T
+        y = _rows(x) @ weight.T
         if bias is not None:
             y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, grad):
-        x2d = self.x.reshape(-1, self.x.shape[-1])
-        grad2d = grad.reshape(-1, grad.shape[-1])
+        x2d, grad2d = _rows(self.x), _rows(grad)
         grad_x = (grad2d @ self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None  # dL/dx = delta W
         grad_w = grad2d.T @ x2d if self.needs_input_grad[1] else None  # dL/dW = delta^T x
         grad_b = grad2d.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
@@ -72,6 +78,7 @@ def linear(input, weight, bias=None):
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
                          f"{tuple(weight.shape)}: expected the last dim to be {weight.shape[-1]}")
+    check_input_dtype("linear", input, weight)
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)

@@ -20,7 +20,8 @@ def _reduce(losses, reduction, divisor):
     if reduction == "none":
         return losses
     total = losses.sum()
-    return total if reduction == "sum" else total / divisor
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of no losses is NaN, as in PyTorch
+        return total if reduction == "sum" else total / divisor
 
 
 def _unreduce(grad, shape, reduction, divisor):
@@ -91,7 +92,9 @@ class BinaryCrossEntropy(_ElementwiseLoss):
         return grad * self.weight * (x - self.target) / np.maximum(x * (1 - x), 1e-12)
 
     def target_grad(self, grad):
-        return grad * self.weight * (self.log_1mx - self.log_x)  # dl/dy = -w (log x - log(1 - x))
+        x = self.input
+        with np.errstate(divide="ignore"):  # unclamped, as in PyTorch: +-inf where x is 0 or 1
+            return grad * self.weight * (np.log1p(-x) - np.log(x))  # dl/dy = -w (log x - log(1 - x))
 
 
 class BinaryCrossEntropyWithLogits(_ElementwiseLoss):
@@ -340,7 +343,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     weight = _class_weight("cross_entropy", weight, n_classes, input.dtype)
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     if labels.dtype.kind == "f":
         return CrossEntropyWithProbabilities.apply(input, _as_target("cross_entropy", input, target), weight=weight,
                                                    reduction=reduction, label_smoothing=float(label_smoothing))
@@ -352,10 +355,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of the target classes, for log-probabilities input (N, C, d1, ...)."""
     n_classes = _check_class_input("nll_loss", input, reduction)
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     _check_labels("nll_loss", input, labels, n_classes, ignore_index)
     return NLLLoss.apply(input, labels, weight=_class_weight("nll_loss", weight, n_classes, input.dtype),
                          ignore_index=ignore_index, reduction=reduction)
+
+
+def _check_probabilities(name, what, values, advice=""):
+    """PyTorch's check: every element in [0, 1] (NaN is not)."""
+    values = values._data
+    if values.size and not (values.min() >= 0 and values.max() <= 1):  # min/max propagate NaN
+        raise ValueError(f"{name}: {what} must hold probabilities in [0, 1], got values from "
+                         f"{values.min()} to {values.max()}{advice}")
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -364,9 +375,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(name, reduction)
     _check_floating(name, input)
     target = _as_target(name, input, target)
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
-        raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values from {input.data.min()} "
-                         f"to {input.data.max()} (for raw scores use binary_cross_entropy_with_logits)")
+    _check_probabilities(name, "input", input, " (for raw scores use binary_cross_entropy_with_logits)")
+    _check_probabilities(name, "target", target)
     return BinaryCrossEntropy.apply(input, target, reduction=reduction,
                                     weight=_broadcast_weight(name, "weight", weight, input))
 

@@ -75,7 +75,7 @@ def batch_normalization(where, input, running_mean, running_var, weight=None, bi
         raise ValueError(f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
                          f"{input.dtype} input of shape {tuple(input.shape)}")
     channels = input.shape[1]
-    stats = [s.data if isinstance(s, Tensor) else s for s in (running_mean, running_var)]
+    stats = [s._data if isinstance(s, Tensor) else s for s in (running_mean, running_var)]
     named = (("running_mean", stats[0]), ("running_var", stats[1]), ("weight", weight), ("bias", bias))
     for name, value in named:
         if value is not None and tuple(value.shape) != (channels,):

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._windows import as_planes, expand, from_planes, in_layout_of, make_window, pad_planes, window_count
+from ._windows import (as_planes, check_positive, expand, from_planes, in_layout_of, make_window, pad_planes,
+                       window_count)
 
 
 def _window_max(padded, window):
@@ -84,6 +85,7 @@ def _pool_window(where, dims, input, kernel_size, stride, padding, dilation, cei
     kernel = expand(kernel_size, dims, "kernel_size", where)
     stride = kernel if stride in (None, (), []) else expand(stride, dims, "stride", where)
     pad, dilation = expand(padding, dims, "padding", where), expand(dilation, dims, "dilation", where)
+    check_positive(where, kernel_size=kernel, stride=stride, dilation=dilation)
     if any(p > k // 2 or p < 0 for p, k in zip(pad, kernel)):
         raise ValueError(f"{where}: padding must be between 0 and half of kernel_size, got "
                          f"padding={pad} for kernel_size={kernel}")
@@ -126,7 +128,7 @@ def max_pool(where, dims, input, kernel_size, stride=None, padding=0, dilation=1
     y = from_planes(MaxPool.apply(x, window=window), batch, dims)
     if not return_indices:
         return y
-    _, winner = _window_max(pad_planes(x.data, window, -np.inf), window)
+    _, winner = _window_max(pad_planes(x._data, window, -np.inf), window)
     return y, Tensor(_flat_indices(winner, window).reshape(y.shape))
 
 
@@ -144,6 +146,8 @@ def avg_pool(where, dims, input, kernel_size, stride=None, padding=0, ceil_mode=
     x, batch = as_planes(where, input, dims)
     window = _pool_window(where, dims, input, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{where}: divisor_override must not be zero")
         divisor = np.full(window.out, divisor_override, x.dtype)
     else:
         sizes = [_window_sizes(n, k, s, p, o, count_include_pad) for n, k, s, p, o in

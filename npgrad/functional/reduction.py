@@ -12,13 +12,18 @@ from ._util import axes
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 
+def _keep_dims(grad, ndim, axis, keepdim):
+    """A reduced gradient with the reduced axes back, of size 1 (as keepdim=True gives it)."""
+    if keepdim:
+        return grad
+    if axis is None:
+        return grad.reshape((1,) * ndim)
+    return np.expand_dims(grad, axis)
+
+
 def _expand_back(grad, shape, axis, keepdim):
     """Broadcast a reduced gradient back over the reduced axes (a read-only view)."""
-    if axis is not None and not keepdim:
-        grad = np.expand_dims(grad, axis)
-    elif axis is None and not keepdim:
-        grad = grad.reshape((1,) * len(shape))
-    return np.broadcast_to(grad, shape)
+    return np.broadcast_to(_keep_dims(grad, len(shape), axis, keepdim), shape)
 
 
 def _count(shape, axis):
@@ -40,22 +45,39 @@ class Sum(Function):
 class Mean(Function):
     def forward(self, x, *, axis, keepdim):
         self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        if _count(x.shape, axis) == 0:  # the mean of nothing is NaN, as in PyTorch (NumPy warns)
+            return np.full_like(np.sum(x, axis=axis, keepdims=keepdim), np.nan)
         return np.mean(x, axis=axis, keepdims=keepdim)
 
     def backward(self, grad):
-        return _expand_back(grad / _count(self.shape, self.axis), self.shape, self.axis, self.keepdim)
+        count = _count(self.shape, self.axis)
+        return _expand_back(grad / count if count else grad, self.shape, self.axis, self.keepdim)
 
 
-class ExtremumAll(Function):
-    """max()/min() over all elements: the gradient is shared evenly among ties (as PyTorch)."""
+class Extremum(Function):
+    """amax/amin over `axis` (None: all of it), and max()/min() without a dim: the gradient is
+    shared evenly among the elements equal to the result (ties), as PyTorch does. With
+    nan_ties (max()/min()), a NaN result shares it among the NaNs; amax/amin give NaN there."""
 
-    def forward(self, x, *, pick):
-        out = pick(x)
-        self.winners = x == out
-        return out
+    def forward(self, x, *, axis, keepdim, pick, nan_ties=False):
+        self.axis, self.keepdim = axis, keepdim
+        out = pick(x, axis=axis, keepdims=True)
+        self.winners = np.isnan(x) if nan_ties and np.isnan(out) else x == out
+        # the usual case, one winner for every result, takes a single count over the mask
+        self.unique = np.count_nonzero(self.winners) == out.size and not np.isnan(out).any()
+        if keepdim:
+            return out
+        return out.reshape(()) if axis is None else out.squeeze(axis)
 
     def backward(self, grad):
-        return grad * self.winners / int(np.count_nonzero(self.winners))
+        grad = _keep_dims(grad, self.winners.ndim, self.axis, self.keepdim)
+        if self.unique:  # dL/dx = dL/dy at the one element equal to y, 0 elsewhere
+            grad_x = np.zeros(self.winners.shape, grad.dtype)
+            np.copyto(grad_x, grad, where=self.winners)
+            return grad_x
+        count = np.count_nonzero(self.winners, axis=self.axis, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # no winner: a NaN result, NaN gradient
+            return grad / count.astype(grad.dtype) * self.winners  # dL/dy / (number of ties) at each
 
 
 class ExtremumDim(Function):
@@ -86,15 +108,30 @@ class Var(Function):
     def backward(self, grad):
         grad = _expand_back(grad, self.x.shape, self.axis, self.keepdim)
         scale = 2.0 / self.denominator if self.denominator else float("inf")
-        return grad * (self.x - self.mean) * scale  # dvar/dx = 2 (x - mean) / (N - c)
+        with np.errstate(invalid="ignore"):  # N - c <= 0: a NaN variance, NaN gradients (as PyTorch)
+            return grad * (self.x - self.mean) * scale  # dvar/dx = 2 (x - mean) / (N - c)
+
+
+class Std(Var):
+    """sqrt(var): d std/d var = 1 / (2 std), taken as 0 where std = 0 (no spread), as PyTorch."""
+
+    def forward(self, x, **options):
+        self.out = np.sqrt(super().forward(x, **options))
+        return self.out
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = np.where(self.out == 0, 0, grad / (2 * self.out))
+        return super().backward(grad)
 
 
 class LogSumExp(Function):
     def forward(self, x, *, axis, keepdim):
         self.x, self.axis, self.keepdim = x, axis, keepdim
-        peak = np.max(x, axis=axis, keepdims=True)
+        peak = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # -inf: an empty sum's log
         peak = np.where(np.isfinite(peak), peak, 0)
-        self.out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+        with np.errstate(divide="ignore"):
+            self.out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
         return self.out if keepdim else np.squeeze(self.out, axis)
 
     def backward(self, grad):
@@ -102,10 +139,51 @@ class LogSumExp(Function):
         return grad * np.exp(self.x - self.out)  # d lse/dx = softmax(x)
 
 
+class VectorNorm(Function):
+    """(sum |x|^p)^(1/p) over `axis`; p = inf / -inf is max / min |x|, p = 0 counts non-zeros.
+    Gradients as PyTorch defines them where the formula divides by zero: 0 for a zero norm."""
+
+    def forward(self, x, *, ord, axis, keepdim):
+        self.x, self.ord, self.axis, self.keepdim = x, ord, axis, keepdim
+        if ord == 2:
+            self.out = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
+        elif ord == 1:
+            self.out = np.sum(np.abs(x), axis=axis, keepdims=True)
+        elif np.isinf(ord):
+            magnitude = np.abs(x)
+            self.out = (np.max if ord > 0 else np.min)(magnitude, axis=axis, keepdims=True)
+            self.winners = magnitude == self.out
+        elif ord == 0:
+            self.out = np.count_nonzero(x, axis=axis, keepdims=True).astype(x.dtype)
+        else:
+            with np.errstate(divide="ignore"):  # ord < 0 and a zero: |0|^ord = inf, and the norm 0
+                self.out = np.sum(np.abs(x) ** ord, axis=axis, keepdims=True) ** (1 / ord)
+        if keepdim:
+            return self.out
+        return self.out.reshape(()) if axis is None else self.out.squeeze(axis)
+
+    def backward(self, grad):
+        x, p, norm = self.x, self.ord, self.out
+        grad = _keep_dims(grad, x.ndim, self.axis, self.keepdim)
+        if p == 0:
+            return np.zeros_like(x)
+        if p == 1:
+            return np.sign(x) * grad  # d|x|/dx = sign(x)
+        if np.isinf(p):  # the gradient of max |x|: shared among the ties, with their signs
+            count = np.count_nonzero(self.winners, axis=self.axis, keepdims=True).astype(grad.dtype)
+            return np.sign(x) * self.winners * (grad / count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:  # d||x||/dx = x / ||x||
+                return x * np.where(norm == 0, 0, grad / norm)
+            # d||x||_p/dx = sign(x) |x|^(p-1) / ||x||^(p-1), taken as 0 at x = 0 and at a zero norm
+            direction = np.where(x == 0, 0, np.sign(x) * np.abs(x) ** (p - 1))
+            return direction * np.where(norm == 0, 0, grad * norm ** (1 - p))
+
+
 # --------------------------------------------------------------------------- public API
 def sum(x, dim=None, keepdim=False, dtype=None):
     if x.dtype.kind in "iub" and dtype is None:
-        return Tensor(np.sum(x.data, axis=axes(dim, x.ndim), keepdims=keepdim, dtype=np.int64))
+        return Tensor(np.sum(x._data, axis=axes(dim, x.ndim), keepdims=keepdim, dtype=np.int64))
     x = x if dtype is None else x.to(dtype)
     return Sum.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
@@ -116,10 +194,23 @@ def mean(x, dim=None, keepdim=False):
     return Mean.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
 
-def _extremum(x, dim, keepdim, pick, arg):
-    if dim is None:
-        return ExtremumAll.apply(x, pick=pick)
+def _check_reducible(where, x, axis):
+    """PyTorch's errors for a max or min over nothing, instead of NumPy's; `where` names the call."""
+    if axis is None and x.numel() == 0:
+        raise ValueError(f"{where}: cannot reduce an empty tensor of shape {tuple(x.shape)} over all "
+                         "its elements; give a dim whose size is not zero")
+    for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
+        if x.shape[a] == 0:
+            raise IndexError(f"{where}: expected reduction dim {a} to have non-zero size, got a "
+                             f"tensor of shape {tuple(x.shape)}")
+
+
+def _extremum(name, x, dim, keepdim, pick, arg):
+    """max/min: over everything (ties share the gradient), or (values, indices) along dim."""
     axis = axes(dim, x.ndim)
+    _check_reducible(f"{name}()", x, axis)
+    if dim is None:
+        return Extremum.apply(x, axis=None, keepdim=False, pick=pick, nan_ties=True)
     values = ExtremumDim.apply(x, axis=axis, keepdim=keepdim, arg=arg)
     return MaxMin(values, argmax(x, dim, keepdim) if arg is np.argmax else argmin(x, dim, keepdim))
 
@@ -129,22 +220,29 @@ def max(x, dim=None, keepdim=False):
     if not isinstance(dim, (int, type(None))):  # max(a, b) is the element-wise maximum
         from .elementwise import maximum
         return maximum(x, dim)
-    return _extremum(x, dim, keepdim, np.max, np.argmax)
+    return _extremum("max", x, dim, keepdim, np.max, np.argmax)
 
 
 def min(x, dim=None, keepdim=False):
     if not isinstance(dim, (int, type(None))):
         from .elementwise import minimum
         return minimum(x, dim)
-    return _extremum(x, dim, keepdim, np.min, np.argmin)
+    return _extremum("min", x, dim, keepdim, np.min, np.argmin)
+
+
+def _shared_extremum(name, x, dim, keepdim, pick):
+    axis = None if dim in ((), []) else axes(dim, x.ndim)  # dim=() is every dim, as in PyTorch
+    _check_reducible(f"{name}()", x, axis)
+    return Extremum.apply(x, axis=axis, keepdim=keepdim, pick=pick)
 
 
 def amax(x, dim=None, keepdim=False):
-    return max(x) if dim is None else max(x, dim, keepdim).values
+    """The largest values over dim (an int, a tuple, or None for all); ties share the gradient."""
+    return _shared_extremum("amax", x, dim, keepdim, np.max)
 
 
 def amin(x, dim=None, keepdim=False):
-    return min(x) if dim is None else min(x, dim, keepdim).values
+    return _shared_extremum("amin", x, dim, keepdim, np.min)
 
 
 def _correction(unbiased, correction):
@@ -159,7 +257,38 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    """sqrt(var); its gradient is 0 where the spread is 0, as in PyTorch."""
+    return Std.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The p-norm (sum |x|^ord)^(1/ord) over dim (an int, a tuple, or None for all elements);
+    ord may be inf (max |x|), -inf (min |x|) or 0 (the number of non-zero elements)."""
+    if isinstance(ord, (str, bool)):
+        raise ValueError(f"vector_norm: ord must be a number (or inf), got {ord!r}")
+    x = x if dtype is None else x.to(dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"vector_norm: expected a floating tensor, got {x.dtype}; convert it with .float()")
+    axis = None if dim in ((), []) else axes(dim, x.ndim)
+    if ord < 0 or ord == math.inf:  # a max or min, with no value for an empty set
+        _check_reducible(f"vector_norm(ord={ord})", x, axis)
+    return VectorNorm.apply(x, ord=float(ord), axis=axis, keepdim=keepdim)
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm / Tensor.norm: the vector p-norm over dim (all elements by default);
+    p='fro' is the 2-norm."""
+    if p == "fro":
+        p = 2
+    elif isinstance(p, str):
+        raise ValueError(f"norm: p must be a number, inf or 'fro', got {p!r} (npgrad has no nuclear norm)")
+    return vector_norm(x, p, dim, keepdim, dtype=dtype)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """x / max(||x||_p, eps) along dim: unit vectors, a zero vector staying zero."""
+    from .elementwise import clamp
+    return input / clamp(vector_norm(input, p, dim, keepdim=True), min=eps)
 
 
 def logsumexp(x, dim, keepdim=False):
@@ -169,19 +298,19 @@ def logsumexp(x, dim, keepdim=False):
 
 def argmax(x, dim=None, keepdim=False):
     if dim is None:
-        return Tensor(np.asarray(np.argmax(x.data), dtype=np.int64))
-    return Tensor(np.argmax(x.data, axis=axes(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+        return Tensor(np.asarray(np.argmax(x._data), dtype=np.int64))
+    return Tensor(np.argmax(x._data, axis=axes(dim, x.ndim), keepdims=keepdim).astype(np.int64))
 
 
 def argmin(x, dim=None, keepdim=False):
     if dim is None:
-        return Tensor(np.asarray(np.argmin(x.data), dtype=np.int64))
-    return Tensor(np.argmin(x.data, axis=axes(dim, x.ndim), keepdims=keepdim).astype(np.int64))
+        return Tensor(np.asarray(np.argmin(x._data), dtype=np.int64))
+    return Tensor(np.argmin(x._data, axis=axes(dim, x.ndim), keepdims=keepdim).astype(np.int64))
 
 
 def all(x, dim=None):
-    return Tensor(np.all(x.data, axis=axes(dim, x.ndim)))
+    return Tensor(np.all(x._data, axis=axes(dim, x.ndim)))
 
 
 def any(x, dim=None):
-    return Tensor(np.any(x.data, axis=axes(dim, x.ndim)))
+    return Tensor(np.any(x._data, axis=axes(dim, x.ndim)))

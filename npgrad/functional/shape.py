@@ -1,9 +1,9 @@
-"""Shape and indexing: reshape, permute, expand, indexing, cat/stack/split, pad, gather."""
+"""Shape and indexing: reshape, permute, expand, indexing, cat/stack/split, pad, gather, tril/triu."""
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor, _plain_index
-from ._util import normalize_dim, unbroadcast
+from ._util import as_dtype, normalize_dim, promote_types, unbroadcast
 
 
 class Reshape(Function):
@@ -111,6 +111,17 @@ def _along_axis_index(index, axis):
     return tuple(grids)
 
 
+class Triangle(Function):
+    """tril / triu: the entries on one side of a diagonal of the last two dims; the rest are 0."""
+
+    def forward(self, x, *, diagonal, upper):
+        self.diagonal, self.keep = diagonal, np.triu if upper else np.tril
+        return self.keep(x, diagonal)
+
+    def backward(self, grad):
+        return self.keep(grad, self.diagonal)  # the kept entries pass their gradient, the others none
+
+
 # --------------------------------------------------------------------------- public API
 def _shape_arg(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
@@ -122,7 +133,7 @@ def reshape(x, *shape):
         return Reshape.apply(x, shape=shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
-                         f"({x.data.size} elements) into {shape}") from None
+                         f"({x._data.size} elements) into {shape}") from None
 
 
 view = reshape
@@ -191,7 +202,8 @@ def cat(tensors, dim=0):
     for t in tensors[1:]:
         if t.ndim != tensors[0].ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
             raise ValueError(f"cat: shapes {tensors[0].shape} and {t.shape} differ outside dim {dim}")
-    return Cat.apply(*tensors, axis=axis)
+    dtype = promote_types(*(t.dtype for t in tensors))
+    return Cat.apply(*(as_dtype(t, dtype) for t in tensors), axis=axis)
 
 
 concat = concatenate = cat
@@ -250,9 +262,25 @@ def pad(x, pad, mode="constant", value=0.0):
     return Pad.apply(x, widths=tuple(widths), value=value)
 
 
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dims: entries with column - row <= diagonal, others 0."""
+    return _triangle(x, diagonal, upper=False)
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of the last two dims: entries with column - row >= diagonal, others 0."""
+    return _triangle(x, diagonal, upper=True)
+
+
+def _triangle(x, diagonal, upper):
+    if x.ndim < 2:
+        raise ValueError(f"{'triu' if upper else 'tril'}: input must have at least 2 dims, got shape {x.shape}")
+    return Triangle.apply(x, diagonal=int(diagonal), upper=upper)
+
+
 def masked_fill(x, mask, value):
     """x with `value` where mask is true (mask broadcasts against x)."""
-    mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be boolean, got {mask.dtype}")
     return MaskedFill.apply(x, mask, value=float(value))
@@ -260,7 +288,7 @@ def masked_fill(x, mask, value):
 
 def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] for dim=0 (and so on): picks along dim."""
-    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    index = index._data if isinstance(index, Tensor) else np.asarray(index)
     axis = normalize_dim(dim, x.ndim)
     if index.ndim != x.ndim:
         raise ValueError(f"gather: index has {index.ndim} dims, input has {x.ndim}")
@@ -281,7 +309,7 @@ def narrow_to(x, shape, skip_axis):
 
 def one_hot(x, num_classes=-1):
     """Class indices (int64) to one-hot rows (int64), as torch.nn.functional.one_hot."""
-    labels = x.data if isinstance(x, Tensor) else np.asarray(x)
+    labels = x._data if isinstance(x, Tensor) else np.asarray(x)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, got {labels.dtype}")
     if num_classes < 0:

@@ -1,6 +1,7 @@
 """Ops on feature maps beside conv and pooling: channel dropout (dropout2d) and nearest-neighbour
 resizing (interpolate)."""
 import math
+import warnings
 
 import numpy as np
 
@@ -11,14 +12,20 @@ from ..tensor import Tensor
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """While training, zero whole channels of (N, C, H, W) input (or (N, C, L), as PyTorch does
-    for 3-D input) with probability p and scale the kept ones by 1 / (1 - p); the identity
+    for 3-D input; other shapes warn as in PyTorch, and (N, C) drops single entries) with probability p and scale the kept ones by 1 / (1 - p); the identity
     otherwise. The mask is one number per (sample, channel), broadcast over the map.
     `inplace` is accepted for PyTorch compatibility; the result is always a new tensor."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout2d: p must be a probability in [0, 1], got {p}")
-    if input.ndim not in (3, 4):
+    if input.ndim < 2:
         raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) or a 3-D one (N, C, L), got "
                          f"input of shape {tuple(input.shape)}")
+    if input.ndim not in (3, 4):  # PyTorch's warning; it then drops each (sample, channel) entry
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior and "
+                      "silence this warning, please use dropout instead. Note that dropout2d exists to "
+                      "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
+                      "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=3)
     if not training or p == 0:
         return input
     keep = default_generator().random(input.shape[:2] + (1,) * (input.ndim - 2), dtype=np.float32) >= p

@@ -10,7 +10,13 @@ fit also accepts npgrad callbacks (hooks that receive the Trainer).
 """
 from ..train import callbacks as npgrad_callbacks
 from ..train.callbacks import (  # noqa: F401  (Keras's names, npgrad's implementations)
-    CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN)
+    EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN)
+
+
+class CSVLogger(npgrad_callbacks.CSVLogger):
+    """npgrad's CSVLogger with Keras's epoch numbers in the file: from 0."""
+
+    first_epoch = 0
 
 
 class Callback:

@@ -136,7 +136,7 @@ class Layer(Module):
 def get_weights(module):
     """Copies of the module's parameters, in parameters() order (npgrad's layouts: a Dense
     kernel is (units, inputs), PyTorch's Linear weight, not Keras's (inputs, units))."""
-    return [param.data.copy() for param in module.parameters()]
+    return [param._data.copy() for param in module.parameters()]
 
 
 def set_weights(module, weights, owner):
@@ -148,7 +148,7 @@ def set_weights(module, weights, owner):
         value = np.asarray(value)
         if value.shape != param.shape:
             raise ValueError(f"{owner}: expected a weight of shape {tuple(param.shape)}, got {value.shape}")
-        param.data[...] = value
+        param._data[...] = value
 
 
 def _compatible(built, given):

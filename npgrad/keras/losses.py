@@ -18,7 +18,7 @@ EPSILON = 1e-7  # Keras's clipping of probabilities
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 class Loss:
@@ -44,7 +44,7 @@ class Loss:
     def prepare_target(self, target, output):
         """Targets as floats of the output's shape (an (N,) target fits an (N, 1) output)."""
         target = _array(target)
-        if target.size != output.data.size:
+        if target.size != output._data.size:
             raise ValueError(f"{self.name}: targets of shape {target.shape} do not fit the model's output of "
                              f"shape {tuple(output.shape)}{self.hint}")
         return Tensor(target.astype(output.dtype, copy=False).reshape(output.shape))

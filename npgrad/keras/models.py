@@ -307,7 +307,7 @@ def _metric_name(metric):
 def _array(name, data):
     if data is None:
         raise ValueError(f"{name} is required (a NumPy array or Tensor)")
-    return data.data if isinstance(data, Tensor) else np.asarray(data)
+    return data._data if isinstance(data, Tensor) else np.asarray(data)
 
 
 def _inputs(x):

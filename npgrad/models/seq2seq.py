@@ -228,7 +228,7 @@ class Translation(NamedTuple):
 
 def _token_ids(name, what, ids, ndim):
     """ids (an array or Tensor) as an int64 array, or a ValueError naming `what`."""
-    ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+    ids = np.asarray(ids._data if isinstance(ids, Tensor) else ids)
     if ids.ndim != ndim or ids.dtype.kind not in "iu":
         shape = "(batch, length)" if ndim == 2 else "(batch,)"
         raise ValueError(f"{name}: expected {what} as integers {shape}, got {ids.dtype} {ids.shape}")

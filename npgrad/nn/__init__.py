@@ -23,3 +23,4 @@ from .attention import MultiheadAttention  # noqa: F401
 from .transformer import (  # noqa: F401
     LearnedPositionalEmbedding, SinusoidalPositionalEncoding, Transformer, TransformerDecoder, TransformerDecoderLayer,
     TransformerEncoder, TransformerEncoderLayer)
+from . import modules  # noqa: F401  (torch.nn.modules' import paths)

@@ -17,3 +17,4 @@ from ..functional.pooling import (  # noqa: F401
     adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ..functional.spatial import dropout2d, interpolate  # noqa: F401
 from ..functional.embedding import embedding  # noqa: F401
+from ..functional.reduction import normalize  # noqa: F401

@@ -130,7 +130,7 @@ def _as_array(grad, like):
     """A hook's replacement gradient as an ndarray shaped and typed like the original."""
     if grad is None:
         return None
-    array = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=like.dtype)
+    array = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=like.dtype)
     if array.shape != like.shape:
         raise ValueError(f"backward hook returned a gradient of shape {array.shape}, expected {like.shape}")
     return array

@@ -65,7 +65,7 @@ def _generator(generator):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values  # cast to the tensor's dtype
+    tensor._data[...] = values  # cast to the tensor's dtype
     return tensor
 
 
@@ -145,9 +145,9 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def _is_empty(tensor):
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op")
-    return tensor.data.size == 0
+    return tensor._data.size == 0
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):

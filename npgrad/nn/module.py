@@ -12,6 +12,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..autograd import is_grad_enabled
+from ..devices import check_device, is_device
 from ..tensor import Tensor
 from .hooks import BackwardHookCall, RemovableHandle
 from .parameter import Parameter
@@ -271,7 +272,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
-                param.grad.fill(0)
+                param.grad._data.fill(0)
 
     def apply(self, fn):
         """Call fn on every submodule (children first) and then on self, e.g. to initialise weights."""
@@ -280,18 +281,26 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype):
-        """Cast floating parameters and buffers (and grads) to `dtype` in place; the
-        Parameter objects stay the same, so an optimizer built earlier still holds them.
-        Devices are not used: `to('cpu')` returns the module unchanged."""
-        if isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(tensor). Casts floating
+        parameters and buffers (and grads) in place; the Parameter objects stay the same, so an
+        optimizer built earlier still holds them. The only device is the CPU."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        check_device(device, "module")
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype, copy=False)
+                tensor._data = tensor._data.astype(dtype, copy=False)
                 if tensor.grad is not None:
-                    tensor.grad = tensor.grad.astype(dtype, copy=False)
+                    tensor._grad._data = tensor._grad._data.astype(dtype, copy=False)
         return self
 
     def float(self):
@@ -302,6 +311,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        check_device("cuda", "module")
 
     # -- state_dict ----------------------------------------------------------------------
     def _state_tensors(self, prefix=""):
@@ -320,7 +332,7 @@ class Module:
     def state_dict(self, *, prefix="", keep_vars=False):
         """OrderedDict key -> NumPy array (a copy; dtype kept). keep_vars=True gives the
         tensors themselves instead."""
-        return OrderedDict((key, tensor if keep_vars else tensor.data.copy())
+        return OrderedDict((key, tensor if keep_vars else tensor._data.copy())
                            for key, tensor in self._state_tensors(prefix))
 
     def load_state_dict(self, state_dict, strict=True):
@@ -338,7 +350,7 @@ class Module:
             raise RuntimeError(self._load_error(missing if strict else [], unexpected if strict else [], mismatched))
         for key, tensor in own.items():
             if key in given:
-                tensor.data[...] = given[key]  # cast to the tensor's dtype
+                tensor._data[...] = given[key]  # cast to the tensor's dtype
         return IncompatibleKeys(missing, unexpected)
 
     def _load_error(self, missing, unexpected, mismatched):
@@ -402,5 +414,5 @@ def _indent(text, spaces=2):
 
 def _as_array(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     return np.asarray(value)

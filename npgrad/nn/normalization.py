@@ -10,6 +10,7 @@ LayerNorm normalises every sample over its last dims, the same way in training a
 import numpy as np
 
 from .. import dtypes
+from ..functional._util import check_input_dtype
 from ..functional.normalization import batch_normalization, layer_normalization
 from ..tensor import Tensor
 from . import init
@@ -41,16 +42,16 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight._data[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias._data[...] = 0
 
     def _check_input(self, input):
         if input.ndim not in self.expected_dims:
@@ -59,14 +60,15 @@ class _BatchNorm(Module):
         if input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input with {self.num_features} channels, got input of "
                              f"shape {tuple(input.shape)}")
+        check_input_dtype(repr(self), input, self.weight, self.running_mean)
 
     def forward(self, input):
         self._check_input(input)
         factor = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # the cumulative average of every batch so far
-                factor = 1.0 / int(self.num_batches_tracked.data)
+                factor = 1.0 / int(self.num_batches_tracked._data)
         use_batch_stats = self.training or not self.track_running_stats
         return batch_normalization(self, input, self.running_mean, self.running_var, self.weight, self.bias,
                                    use_batch_stats, factor or 0.0, self.eps)

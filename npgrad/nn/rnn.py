@@ -181,7 +181,7 @@ class RNNBase(Module):
             return None
         if not batched:
             raise ValueError(f"{self!r}: lengths needs a batched (3-D) input")
-        lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+        lengths = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
         steps, batch = steps_batch
         if lengths.dtype.kind not in "iu" or lengths.shape != (batch,):
             raise ValueError(f"{self!r}: expected lengths to be {batch} ints, one per sequence of the batch, "
@@ -190,6 +190,9 @@ class RNNBase(Module):
             raise ValueError(f"{self!r}: lengths must be between 1 and the sequence length {steps}, got "
                              f"{lengths.min()}..{lengths.max()}")
         return lengths
+
+    def flatten_parameters(self):
+        """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; NumPy needs no packing."""
 
     def extra_repr(self):
         return options_repr(self, f"{self.input_size}, {self.hidden_size}", num_layers=1, bias=True,

@@ -25,7 +25,7 @@ class Adagrad(Optimizer):
         group = self.param_groups[-1]
         for p in group["params"]:
             self.state[p] = {"step": 0,
-                             "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+                             "sum": np.full_like(p._data, group["initial_accumulator_value"])}
 
     def _update(self, param, grad, state, group):
         state["step"] += 1

@@ -116,7 +116,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.fill(0)
+                    p.grad._data.fill(0)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. `closure`, if given, re-evaluates the
@@ -129,7 +129,8 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p.data, self._gradient(p, group), self.state[p], group)
+                        self._update(p._data, self._gradient(p, group), self.state[p], group)
+                        p._bump_version()  # graphs that saved p before this step can no longer backward
         return loss
 
     def _update(self, param, grad, state, group):
@@ -140,16 +141,16 @@ class Optimizer:
         """The direction of this step: g = ∇f (or -∇f when maximizing) + λθ for L2 weight decay.
 
         Decoupled weight decay (AdamW) shrinks θ itself, so it is left to the optimizer."""
-        if p.grad.shape != p.data.shape:
+        if p.grad._data.shape != p._data.shape:
             raise ValueError(f"{type(self).__name__}: gradient of shape {p.grad.shape} does not "
-                             f"match its parameter of shape {p.data.shape}")
+                             f"match its parameter of shape {p._data.shape}")
         decay = 0.0 if group.get("decoupled_weight_decay") else group.get("weight_decay", 0.0)
         maximize = group.get("maximize", False)
         if not decay and not maximize:
-            return p.grad
-        g = self._work_like(p.data, "gradient")
-        np.multiply(p.data, decay, out=g)                          # λθ
-        (np.subtract if maximize else np.add)(g, p.grad, out=g)    # g = λθ ∓ ∇f
+            return p.grad._data
+        g = self._work_like(p._data, "gradient")
+        np.multiply(p._data, decay, out=g)                          # λθ
+        (np.subtract if maximize else np.add)(g, p.grad._data, out=g)    # g = λθ ∓ ∇f
         return g
 
     def _work_like(self, array, name="work"):
@@ -192,7 +193,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         for index, values in state_dict["state"].items():
             p = param_of[int(index)]
-            self.state[p] = {name: _restore(name, value, p.data.dtype) for name, value in values.items()}
+            self.state[p] = {name: _restore(name, value, p._data.dtype) for name, value in values.items()}
         self.param_groups = [{**group, **saved, "params": group["params"]}
                              for saved, group in zip(saved_groups, self.param_groups)]
 

@@ -46,7 +46,7 @@ def run(out_dir, quick=False):
     accuracy = trainer.history.history["val_accuracy"][-1]
     image = test[0][0]
     maps = feature_maps(model, image)
-    filters = model[0].weight.data[:, 0]
+    filters = model[0].weight._data[:, 0]
     print(f"small CNN after {epochs} epoch(s) on {limit:,} digits: validation accuracy {accuracy:.2%}")
     print(f"first-layer filters {filters.shape}; feature maps {maps[0].shape} and {maps[1].shape} "
           f"for a test digit labelled {int(test[1][0])}")

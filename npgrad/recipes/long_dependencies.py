@@ -88,7 +88,7 @@ def input_gradient_norms(model, test):
     x, labels = test
     inputs = tensor(x, requires_grad=True)
     F.cross_entropy(model(inputs), tensor(labels)).backward()
-    return np.linalg.norm(inputs.grad.astype(np.float64), axis=2).mean(0)
+    return np.linalg.norm(inputs.grad._data.astype(np.float64), axis=2).mean(0)
 
 
 def measure(name, length, steps, seed, test):

@@ -60,7 +60,7 @@ def train_one(depth, residual, train, val, epochs):
                   seed=0, callbacks=[recorder])
     history = trainer.history.history
     row = {"model": f"{'residual' if residual else 'plain'}, {depth} layers", "depth": depth, "residual": residual,
-           "parameters": sum(p.data.size for p in model.parameters()), "first_loss": recorder.losses[0],
+           "parameters": sum(p._data.size for p in model.parameters()), "first_loss": recorder.losses[0],
            "last_100_steps_loss": float(np.mean(recorder.losses[-100:])),
            "final_train_loss": history["loss"][-1], "val_accuracy": history["val_accuracy"][-1]}
     return row, smooth(recorder.losses)

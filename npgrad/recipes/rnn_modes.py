@@ -91,7 +91,7 @@ class WaveWriter(nn.Module):
             for _ in range(steps):
                 output, state = self.rnn(value, state)
                 value = self.head(output)
-                values.append(value.data[:, 0, 0])
+                values.append(value._data[:, 0, 0])
         return np.stack(values, 1)
 
 
@@ -149,10 +149,10 @@ def one_to_one(steps, rng, test):
     predict = classify(model)
     before = accuracy(predict, *test)
     losses = fit(model, predict, cross_entropy, absolute_above_one, steps, rng)
-    recurrent_grad = float(np.abs(model.rnn.weight_hh_l0.grad).max())
+    recurrent_grad = float(np.abs(model.rnn.weight_hh_l0.grad._data).max())
     grid = np.linspace(-2, 2, 201, dtype=np.float32)
     with no_grad():
-        probability = F.softmax(predict(grid[:, None, None]), dim=1).data[:, 1]
+        probability = F.softmax(predict(grid[:, None, None]), dim=1)._data[:, 1]
     row = {"mode": "one to one", "task": "|x| > 1 ?", "shapes": "(B, 1, 1) -> (B, 2)", "metric": "accuracy",
            "before": before, "after": accuracy(predict, *test), "max_abs_grad_weight_hh": recurrent_grad}
     return row, losses, {"x": grid, "probability": probability}
@@ -179,7 +179,7 @@ def many_to_one(steps, rng, test):
     losses = fit(model, predict, cross_entropy, noisy_sums, steps, rng)
     (x, lengths), _ = test
     with no_grad():
-        probability = F.softmax(predict(x, lengths), dim=1).data[:, 1]
+        probability = F.softmax(predict(x, lengths), dim=1)._data[:, 1]
     row = {"mode": "many to one", "task": "sum of 5-20 values > 0 ?", "shapes": "(B, <=20, 1) -> (B, 2)",
            "metric": "accuracy", "before": before, "after": accuracy(predict, *test)}
     return row, losses, {"sum": x.sum((1, 2)), "probability": probability}
@@ -191,7 +191,7 @@ def many_to_many(steps, rng, test):
     losses = fit(model, model, cross_entropy, running_sums, steps, rng)
     (x,), labels = test
     with no_grad():
-        probability = F.softmax(model(x[:1]), dim=2).data[0, :, 1]
+        probability = F.softmax(model(x[:1]), dim=2)._data[0, :, 1]
     row = {"mode": "many to many", "task": "running sum > 0 ? (every step)", "shapes": "(B, 20, 1) -> (B, 20, 2)",
            "metric": "accuracy per step", "before": before, "after": accuracy(model, *test)}
     return row, losses, {"running_sum": np.cumsum(x[0, :, 0]), "probability": probability}

@@ -20,7 +20,7 @@ from ..tensor import Tensor
 
 def _scores(values, caller):
     """Logits or log-probabilities (B, V) as float32, from an array or a Tensor."""
-    values = np.asarray(values.data if isinstance(values, Tensor) else values)
+    values = np.asarray(values._data if isinstance(values, Tensor) else values)
     if values.ndim != 2 or values.dtype.kind != "f":
         raise ValueError(f"{caller}: expected float scores (batch, vocabulary), "
                          f"got {values.dtype} {values.shape}")
@@ -105,7 +105,7 @@ def reorder_state(state, indices, axis=0):
     if state is None:
         return None
     if isinstance(state, Tensor):
-        return Tensor(np.take(state.data, indices, axis=axis))
+        return Tensor(np.take(state._data, indices, axis=axis))
     if isinstance(state, np.ndarray):
         return np.take(state, indices, axis=axis)
     if isinstance(state, Mapping):

@@ -231,9 +231,12 @@ class ModelCheckpoint(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one row per epoch to the CSV file `path`: epoch, then the logs in name order, with
-    a header row when the file is new. append=False starts the file afresh when training
-    begins; use append=True when resuming."""
+    """Append one row per epoch to the CSV file `path`: epoch (numbered from 1, as the progress
+    bar and the checkpoints number them), then the logs in name order, with a header row when
+    the file is new. append=False starts the file afresh when training begins; use append=True
+    when resuming."""
+
+    first_epoch = 1
 
     def __init__(self, path, separator=",", append=False):
         self.path, self.separator, self.append = os.fspath(path), separator, append
@@ -250,7 +253,7 @@ class CSVLogger(Callback):
             writer = csv.writer(file, delimiter=self.separator)
             if new_file:
                 writer.writerow(["epoch", *names])
-            writer.writerow([epoch, *(logs[name] for name in names)])
+            writer.writerow([epoch + self.first_epoch, *(logs[name] for name in names)])
 
 
 class TerminateOnNaN(Callback):

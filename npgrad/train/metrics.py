@@ -17,7 +17,7 @@ from ..tensor import Tensor
 
 
 def _array(values):
-    return np.asarray(values.data if isinstance(values, Tensor) else values)
+    return np.asarray(values._data if isinstance(values, Tensor) else values)
 
 
 def target_classes(targets):

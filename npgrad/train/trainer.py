@@ -197,7 +197,7 @@ class Trainer:
         if isinstance(loader, (np.ndarray, Tensor)):
             loader = DataLoader(TensorDataset(loader), batch_size=batch_size)
         with eval_mode(self.model), no_grad():
-            outputs = [np.asarray(self.model(*batch_inputs(batch)).data) for batch in loader]
+            outputs = [np.asarray(self.model(*batch_inputs(batch))._data) for batch in loader]
         return np.concatenate(outputs)
 
     # -- checkpoints ---------------------------------------------------------------------------

@@ -61,7 +61,21 @@ register("chunk", lambda lib, F, x, c, d: lib.cat([p * (i + 1) for i, p in enume
 register("pad", lambda lib, F, x, p, v: F.pad(x, p, value=v), [(f(2, 3, 4), value((1, 2)), value(0.0)), (f(2, 3, 4), value((1, 0, 2, 3)), value(-1.5))])
 register("masked_fill", lambda lib, F, x, m, v: x.masked_fill(m, v), [(f(3, 4), mask(3, 4), value(-2.0)), (f(2, 3, 4), mask(3, 4), value(0.5))])
 register("gather", lambda lib, F, x, d, i: x.gather(d, i), [(f(3, 4), value(1), ints(4, 3, 6)), (f(5, 3), value(0), ints(5, 2, 3)), (f(5, 4), value(1), ints(4, 2, 3))])
+register("tril", lambda lib, F, x, k: lib.tril(x, diagonal=k), [(f(4, 5), value(0)), (f(2, 3, 4), value(-1)), (f(3, 5), value(2))])
+register("triu", lambda lib, F, x, k: x.triu(k), [(f(4, 5), value(0)), (f(2, 4, 3), value(1)), (f(5, 3), value(-2))])
 register("matmul", lambda lib, F, a, b: a @ b,
          [(f(3, 4), f(4, 5)), (f(4), f(4, 5)), (f(3, 4), f(4)), (f(4), f(4)), (f(2, 3, 4), f(4, 5)), (f(2, 1, 3, 4), f(5, 4, 2)), (f(4), f(2, 4, 3))])
 register("linear", lambda lib, F, x, w, b: F.linear(x, w, b), [(f(5, 4), f(3, 4), f(3)), (f(2, 5, 4), f(3, 4), f(3)), (f(4), f(3, 4), f(3))])
 register("linear_no_bias", lambda lib, F, x, w: F.linear(x, w), [(f(5, 4), f(3, 4))])
+
+
+def assign_slice(x, v, index):
+    """y = x * 1; y[index] = v: an in-place write recorded in the graph."""
+    y = x * 1
+    y[index] = v
+    return y
+
+
+register("setitem", lambda lib, F, x, v, i: assign_slice(x, v, i),
+         [(f(4, 5), f(2, 5), value(slice(1, 3))), (f(4, 5), f(4), value((slice(None), 2))),
+          (f(3, 4), f(1, 4), value(slice(0, 1))), (f(6), f(1), value(slice(None, None, 2)))])

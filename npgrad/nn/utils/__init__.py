@@ -27,7 +27,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     total = ||(||g_1||_p, ..., ||g_k||_p)||_p, the norm of all gradients as one vector; every
     gradient is multiplied by min(1, max_norm / (total + 1e-6)). Returns total as a Tensor.
     """
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad._data for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return Tensor(np.zeros((), np.float32))
     norm_type = float(norm_type)
@@ -47,22 +47,22 @@ def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad, -clip_value, clip_value, out=p.grad)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-D tensor (a copy)."""
-    return Tensor(np.concatenate([p.data.ravel() for p in parameters]))
+    return Tensor(np.concatenate([p._data.ravel() for p in parameters]))
 
 
 def vector_to_parameters(vec, parameters):
     """Copy consecutive slices of the 1-D `vec` into the parameters, in place."""
-    values = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    values = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     parameters = list(parameters)
-    needed = sum(p.data.size for p in parameters)
+    needed = sum(p._data.size for p in parameters)
     if values.shape != (needed,):
         raise ValueError(f"vector_to_parameters: expected a vector of {needed} elements, got shape {values.shape}")
     start = 0
     for p in parameters:
-        p.data[...] = values[start:start + p.data.size].reshape(p.shape)
-        start += p.data.size
+        p._data[...] = values[start:start + p._data.size].reshape(p.shape)
+        start += p._data.size

@@ -1,0 +1,34 @@
+"""Writing into part of a tensor inside the graph: x[index] = values, out of place."""
+import numpy as np
+
+from ..autograd import Function
+from ._util import unbroadcast
+
+
+class IndexPut(Function):
+    """y = x with y[index] = v (v broadcast to the indexed shape)."""
+
+    def forward(self, x, values, *, index):
+        self.index, self.values_shape = index, values.shape
+        out = x.copy()
+        out[index] = values
+        return out
+
+    def backward(self, grad):
+        grad_x = None
+        if self.needs_input_grad[0]:
+            grad_x = grad.copy()
+            grad_x[self.index] = 0  # overwritten elements do not depend on x
+        grad_values = None
+        if self.needs_input_grad[1]:  # dL/dv = dL/dy[index], summed over v's broadcasting
+            selected = np.asarray(grad[self.index])
+            missing = len(self.values_shape) - selected.ndim  # NumPy drops v's leading 1s
+            grad_values = unbroadcast(selected.reshape((1,) * max(missing, 0) + selected.shape),
+                                      self.values_shape)
+        return grad_x, grad_values
+
+
+def index_put(x, index, values):
+    """x with x[index] replaced by `values`, differentiable in both (what `x[index] = values`
+    records when either requires grad)."""
+    return IndexPut.apply(x, values, index=index)
