@@ -10,6 +10,7 @@ from .mlp import mlp
 from .resnet import resnet18, resnet34, resnet50
 from .rnn import CharRNN, SequenceClassifier  # noqa: F401  (sequence models: not in the image table)
 from .seq2seq import BahdanauAttention, Decoder, Encoder, LuongAttention, Seq2Seq  # noqa: F401  (not image models)
+from .transformer_seq2seq import TransformerSeq2Seq  # noqa: F401  (not an image model)
 from .vae import VAE, ConvVAE, VAETrainer, vae_loss  # noqa: F401  (generative)
 from .vgg import vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 from .vit import ViT, vit  # noqa: F401
