@@ -2,9 +2,6 @@
 same layers (parameter names, counts, outputs, VAE loss and gradients); corruptions; errors."""
 import numpy as np
 import pytest
-import torch
-import torch.nn as tnn
-import torch.nn.functional as TF
 
 import npgrad
 from npgrad.models import (VAE, Autoencoder, ConditionalDiscriminator, ConditionalGenerator, ConvAutoencoder,
@@ -12,6 +9,9 @@ from npgrad.models import (VAE, Autoencoder, ConditionalDiscriminator, Condition
 from npgrad.models.autoencoder import square_masks
 from npgrad.models.gan import GANTrainer
 from npgrad.models.vae import VAETrainer
+
+torch = pytest.importorskip("torch")
+tnn, TF = torch.nn, torch.nn.functional
 
 
 class TorchGenerator(tnn.Module):

@@ -8,11 +8,12 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 import npgrad
 from npgrad import models, nn
 from npgrad.analysis.summary import summary
+
+torch = pytest.importorskip("torch")
 from npgrad.models.googlenet import Inception
 from npgrad.models.resnet import BasicBlock, Bottleneck
 

@@ -136,10 +136,18 @@ def test_long_dependencies_lesson(tmp_path):
     result = run_quick("long-dependencies", tmp_path)
     accuracy, ratios = result["accuracy"], result["grad_first_to_last"]
     longest = str(result["lengths"][-1])
+    # Measured with OpenBLAS's Haswell and SkylakeX kernels: accuracy at T=20 RNN 48.3 / 46.9 %,
+    # LSTM 75.6 / 75.4 %, GRU 100 / 100 %; ||dL/dx_1|| / ||dL/dx_20|| untrained RNN 2.9e-6,
+    # LSTM 1.1e-4, GRU 3.7e-4 with both; trained GRU 2.2 with both, but the trained RNN's
+    # 3.1e-7 / 1.7e-3 and LSTM's 7.9e-3 / 3.1e-2: the last step of a chaotic RNN's training
+    # depends on the kernels' rounding, so only effects with wide margins are asserted.
     for name in ("RNN (tanh)", "LSTM", "GRU"):
         assert accuracy[name]["5"] > 0.9, name                             # short: every cell remembers
-    assert accuracy["GRU"][longest] > accuracy["RNN (tanh)"][longest] + 0.3   # 100 % vs 48 % at T=20
-    assert accuracy["LSTM"][longest] > accuracy["RNN (tanh)"][longest]          # 76 %, still learning
-    for gated in ("LSTM", "GRU"):                                          # the RNN's gradient vanishes
-        assert ratios["RNN (tanh)"]["after"] < ratios[gated]["after"] / 100, gated
+    assert accuracy["RNN (tanh)"][longest] < 0.7                           # long: the RNN forgets
+    assert accuracy["GRU"][longest] > accuracy["RNN (tanh)"][longest] + 0.3
+    assert accuracy["LSTM"][longest] > accuracy["RNN (tanh)"][longest] + 0.1   # still learning at 150 steps
+    for gated in ("LSTM", "GRU"):                      # untrained, the RNN's gradient vanishes fastest
+        assert ratios["RNN (tanh)"]["before"] < ratios[gated]["before"] / 10, gated
+        assert ratios[gated]["after"] > 10 * ratios[gated]["before"], gated   # training opens the gates
+    assert ratios["RNN (tanh)"]["after"] < ratios["GRU"]["after"] / 100
     assert (tmp_path / "accuracy_by_length.png").exists() and (tmp_path / "input_gradients.png").exists()

@@ -1,0 +1,2 @@
+"""torch.nn.modules.batchnorm's names."""
+from ..normalization import BatchNorm1d, BatchNorm2d, _BatchNorm  # noqa: F401

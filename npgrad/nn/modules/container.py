@@ -1,0 +1,2 @@
+"""torch.nn.modules.container's names."""
+from ..containers import ModuleDict, ModuleList, Sequential  # noqa: F401

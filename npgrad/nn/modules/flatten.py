@@ -1,0 +1,2 @@
+"""torch.nn.modules.flatten's names."""
+from ..linear import Flatten, Unflatten  # noqa: F401

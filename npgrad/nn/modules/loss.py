@@ -1,0 +1,3 @@
+"""torch.nn.modules.loss's names."""
+from ..loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss,  # noqa: F401
+                    NLLLoss, _Loss, _WeightedLoss)

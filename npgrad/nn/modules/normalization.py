@@ -1,0 +1,2 @@
+"""torch.nn.modules.normalization's names."""
+from ..normalization import LayerNorm  # noqa: F401

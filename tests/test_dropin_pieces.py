@@ -1,0 +1,185 @@
+"""The small pieces teaching code takes from torch and torchvision: multinomial, tril/triu errors,
+npgrad.utils (data alias, make_grid, save_image), transforms.Lambda / ToTensor / Normalize,
+the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, and the
+npgrad.nn.modules import paths."""
+import warnings
+
+import numpy as np
+import pytest
+
+import npgrad
+from npgrad import datasets, nn
+from npgrad.data import DataLoader
+from npgrad.data import transforms as T
+
+
+# -- multinomial ------------------------------------------------------------------------------
+WEIGHTS = np.array([0.5, 0.0, 2.0, 1.0, 1.5])  # not normalised; category 1 can never be drawn
+
+
+def draw_frequencies(samples, categories):
+    return np.bincount(np.asarray(samples).ravel(), minlength=categories) / np.asarray(samples).size
+
+
+def test_multinomial_with_replacement_follows_the_weights():
+    samples = npgrad.multinomial(npgrad.tensor(WEIGHTS), 200_000, replacement=True)
+    assert samples.shape == (200_000,) and samples.dtype == np.int64
+    # standard error of each frequency <= sqrt(0.25 / 200000) = 0.0011: 0.005 is 4.5 of them
+    np.testing.assert_allclose(draw_frequencies(samples, 5), WEIGHTS / WEIGHTS.sum(), atol=0.005)
+
+
+def test_multinomial_without_replacement_draws_in_sequence():
+    p = WEIGHTS / WEIGHTS.sum()
+    rows = npgrad.tensor(np.tile(WEIGHTS, (100_000, 1)))
+    samples = npgrad.multinomial(rows, 2).numpy()
+    assert samples.shape == (100_000, 2) and np.all(samples[:, 0] != samples[:, 1])
+    assert not np.any(samples == 1)
+    # P(first = i) = p_i; P(second = j) = sum_i p_i p_j / (1 - p_i), as when drawing one by one
+    second = np.array([sum(p[i] * p[j] / (1 - p[i]) for i in range(5) if i != j) for j in range(5)])
+    np.testing.assert_allclose(draw_frequencies(samples[:, 0], 5), p, atol=0.006)
+    np.testing.assert_allclose(draw_frequencies(samples[:, 1], 5), second, atol=0.006)
+
+
+def test_multinomial_repeats_with_the_seed_and_takes_a_generator():
+    probs = npgrad.tensor([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    npgrad.manual_seed(3)
+    first = probs.multinomial(4, replacement=True).numpy()
+    npgrad.manual_seed(3)
+    assert np.array_equal(npgrad.multinomial(probs, 4, True).numpy(), first)
+    a = npgrad.multinomial(probs, 3, generator=np.random.default_rng(7)).numpy()
+    b = npgrad.multinomial(probs, 3, generator=np.random.default_rng(7)).numpy()
+    assert np.array_equal(a, b) and sorted(a[0]) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("weights, n, replacement, message", [
+    ([0.5, -0.1, 1.0], 1, True, "< 0"), ([0.5, np.nan], 1, True, "nan"), ([0.0, 0.0], 1, True, "sums to 0"),
+    ([1.0, 0.0, 2.0], 3, False, "without replacement"), ([[[1.0]]], 1, True, "1-D or 2-D"),
+    ([1.0, 2.0], 0, True, "positive")])
+def test_multinomial_refuses_what_torch_refuses(weights, n, replacement, message):
+    with pytest.raises(ValueError, match=message):
+        npgrad.multinomial(npgrad.tensor(weights), n, replacement)
+
+
+def test_tril_triu_need_a_matrix():
+    with pytest.raises(ValueError, match="tril: input must have at least 2 dims"):
+        npgrad.tril(npgrad.ones(3))
+    assert np.array_equal(npgrad.ones(2, 3).triu(-5).numpy(), np.ones((2, 3)))
+
+
+# -- npgrad.utils -----------------------------------------------------------------------------
+def test_utils_data_is_npgrad_data():
+    import npgrad.utils.data
+    from npgrad.utils.data import DataLoader as Loader, Dataset, TensorDataset, random_split  # noqa: F401
+    assert npgrad.utils.data is npgrad.data and Loader is DataLoader
+
+
+def small_batch():
+    """Three 1-channel 2x2 images with values 1..12."""
+    return npgrad.tensor(np.arange(1, 13, dtype=np.float32).reshape(3, 1, 2, 2))
+
+
+def test_make_grid_by_hand():
+    grid = npgrad.utils.make_grid(small_batch(), nrow=2, padding=1, pad_value=-1.0).numpy()
+    # 2 columns, 2 rows of 2x2 cells with 1 pixel of padding around each: (1 + 2 * 3) squared
+    expected = np.array([[-1, -1, -1, -1, -1, -1, -1],
+                         [-1, 1, 2, -1, 5, 6, -1],
+                         [-1, 3, 4, -1, 7, 8, -1],
+                         [-1, -1, -1, -1, -1, -1, -1],
+                         [-1, 9, 10, -1, -1, -1, -1],
+                         [-1, 11, 12, -1, -1, -1, -1],
+                         [-1, -1, -1, -1, -1, -1, -1]], np.float32)
+    assert grid.shape == (3, 7, 7)  # one channel becomes three, as in torchvision
+    for channel in grid:
+        np.testing.assert_array_equal(channel, expected)
+
+
+def test_make_grid_normalize_and_single_images():
+    grid = npgrad.utils.make_grid(small_batch(), nrow=3, padding=0, normalize=True).numpy()
+    np.testing.assert_allclose(grid[0], (np.hstack([np.arange(1, 5).reshape(2, 2) + 4 * k
+                                                    for k in range(3)]) - 1) / 11, rtol=1e-6)
+    clamped = npgrad.utils.make_grid(small_batch(), padding=0, normalize=True, value_range=(2, 4)).numpy()
+    np.testing.assert_allclose(clamped[0, :, :2], [[0, 0], [0.5, 1]])
+    each = npgrad.utils.make_grid(small_batch(), padding=0, normalize=True, scale_each=True).numpy()
+    np.testing.assert_allclose(each[0, 0], [0, 1 / 3, 0, 1 / 3, 0, 1 / 3], rtol=1e-6)
+    one = npgrad.utils.make_grid(small_batch()[0])          # a single (C, H, W) image: no padding
+    assert one.shape == (3, 2, 2)
+    listed = npgrad.utils.make_grid([small_batch()[0], small_batch()[1]], padding=0)
+    assert listed.shape == (3, 2, 4)
+    with pytest.raises(TypeError, match="value_range"):
+        npgrad.utils.make_grid(small_batch(), normalize=True, value_range=[0, 1])
+
+
+def test_save_image_writes_the_grid_as_png(tmp_path):
+    from PIL import Image
+    images = small_batch() / 12
+    path = tmp_path / "grid.png"
+    npgrad.utils.save_image(images, path, nrow=2, padding=1)
+    pixels = np.asarray(Image.open(path))
+    expected = np.clip(npgrad.utils.make_grid(images, nrow=2, padding=1).numpy() * 255 + 0.5, 0, 255)
+    assert pixels.shape == (7, 7, 3) and pixels.dtype == np.uint8
+    np.testing.assert_array_equal(pixels, expected.astype(np.uint8).transpose(1, 2, 0))
+    assert pixels[1, 1, 0] == round(255 / 12) and pixels[5, 2, 0] == 255
+
+
+# -- transforms and datasets ------------------------------------------------------------------
+def test_to_tensor_returns_tensors_as_torchvision():
+    image = np.arange(12, dtype=np.uint8).reshape(2, 2, 3) * 20
+    out = T.ToTensor()(image)
+    assert isinstance(out, npgrad.Tensor) and out.shape == (3, 2, 2) and out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), image.transpose(2, 0, 1) / 255, rtol=1e-6)
+
+
+def test_normalize_and_lambda_on_tensors():
+    x = npgrad.tensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2))
+    out = T.Normalize((1.0, 2.0), (2.0, 4.0))(x)
+    assert isinstance(out, npgrad.Tensor)
+    np.testing.assert_allclose(out.numpy(), [[[-0.5, 0], [0.5, 1]], [[0.5, 0.75], [1, 1.25]]])
+    flat = T.Compose([T.ToTensor(), T.Lambda(lambda t: t.view(-1))])(np.zeros((3, 4, 1), np.uint8))
+    assert flat.shape == (12,)
+    with pytest.raises(TypeError, match="callable"):
+        T.Lambda(3)
+
+
+def test_mnist_with_torchvision_arguments():
+    train = datasets.MNIST("unused-root", train=True, download=True, transform=T.ToTensor())
+    image, label = train[0]
+    assert isinstance(image, npgrad.Tensor) and image.shape == (1, 28, 28) and isinstance(label, int)
+    flat = datasets.MNIST("unused-root", False, T.Compose([T.ToTensor(), T.Lambda(lambda t: t.view(-1))]),
+                          lambda y: y + 100)
+    x, y = next(iter(DataLoader(flat, batch_size=5)))
+    assert x.shape == (5, 784)  # the Lambda saw one image at a time, as in torchvision
+    np.testing.assert_array_equal(x.numpy()[2], flat[2][0].numpy())
+    assert y.dtype == np.int64 and y.numpy().tolist() == [flat[i][1] for i in range(5)]
+    assert all(t >= 100 for t in y.numpy())
+
+
+# -- layers -----------------------------------------------------------------------------------
+def test_dropout2d_on_2d_input_warns_as_torch():
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        torch.nn.Dropout2d(0.5)(torch.ones(4, 6))
+    with pytest.warns(UserWarning) as ours:
+        out = nn.Dropout2d(0.5)(npgrad.ones(200, 50))
+    assert str(ours[0].message) == str(theirs[0].message)
+    kept = out.numpy()
+    assert set(np.unique(kept)) == {0.0, 2.0} and 0.45 < (kept == 0).mean() < 0.55  # each entry alone
+
+
+def test_flatten_parameters_is_a_no_op():
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    before = {k: np.array(v) for k, v in lstm.state_dict().items()}
+    assert lstm.flatten_parameters() is None
+    for cls in (nn.RNN, nn.GRU):
+        cls(3, 4).flatten_parameters()
+    assert all(np.array_equal(before[k], np.asarray(v)) for k, v in lstm.state_dict().items())
+
+
+def test_nn_modules_import_paths():
+    from npgrad.nn.modules.batchnorm import _BatchNorm
+    from npgrad.nn.modules.conv import Conv2d
+    from npgrad.nn.modules.loss import _Loss
+    assert Conv2d is nn.Conv2d and nn.modules.linear.Linear is nn.Linear
+    assert isinstance(nn.BatchNorm2d(3), _BatchNorm) and isinstance(nn.BatchNorm1d(3), nn.modules.batchnorm._BatchNorm)
+    assert isinstance(nn.CrossEntropyLoss(), _Loss) and nn.modules.module.Module is nn.Module
+    assert nn.modules.rnn.LSTM is nn.LSTM and nn.modules.Sequential is nn.Sequential
