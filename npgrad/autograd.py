@@ -100,12 +100,19 @@ class Function:
     def apply(cls, *inputs, **options):
         from .tensor import Tensor  # tensor.py imports this module
         fn = cls()
-        fn.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-        if cls._ctx_style:
-            output = _ctx_forward(fn, inputs, options)
-        else:
-            output = fn.forward(*[x._data if isinstance(x, Tensor) else x for x in inputs], **options)
-        track = is_grad_enabled() and any(fn.needs_input_grad)
+        arrays, needs, versions = [], [], []
+        for x in inputs:  # one pass: arrays, which inputs want gradients, their versions now
+            if isinstance(x, Tensor):
+                arrays.append(x._data)
+                needs.append(x._requires_grad)
+                versions.append((x._versions, x._versions[0]))
+            else:
+                arrays.append(x)
+                needs.append(False)
+                versions.append(None)
+        fn.needs_input_grad = tuple(needs)
+        output = _ctx_forward(fn, inputs, options) if cls._ctx_style else fn.forward(*arrays, **options)
+        track = any(needs) and is_grad_enabled()
         if track:
             fn.parents = inputs
         many = isinstance(output, tuple)
@@ -114,10 +121,13 @@ class Function:
             fn.output_meta = [(o.shape, o.dtype) for o in output]
         results = tuple(Tensor._from_op(o, fn if track else None, i)
                         for i, o in enumerate(output if many else (output,)))
-        _share_versions_with_viewed_inputs(results, inputs)
+        for out in results:
+            if out._data.base is not None:
+                _share_versions_with_viewed_input(out, arrays, inputs)
+            if track:
+                versions.append((out._versions, out._versions[0]))
         if track:
-            fn.saved_versions = [(x._versions, x._versions[0]) if isinstance(x, Tensor) else None
-                                 for x in inputs + results]
+            fn.saved_versions = versions
         return results if many else results[0]
 
     def forward(self, *inputs, **options):
@@ -167,23 +177,19 @@ def _ctx_backward(fn, grad_outputs):
     return tuple(None if g is None else np.asarray(getattr(g, "_data", g)) for g in grads)
 
 
-def _share_versions_with_viewed_inputs(outputs, inputs):
+def _share_versions_with_viewed_input(out, arrays, inputs):
     """An output that is a view of an input's array shares its version counter, so an
     in-place change through either one is seen by graphs that saved the other."""
-    for out in outputs:
-        base = out._data.base
-        if base is None:
-            continue
-        for x in inputs:
-            array = getattr(x, "_data", None)
-            if array is not None and (base is array or (array.base is not None and base is array.base)):
-                out._versions = x._versions
-                break
+    base = out._data.base
+    for array, x in zip(arrays, inputs):
+        if hasattr(x, "_versions") and (base is array or (array.base is not None and base is array.base)):
+            out._versions = x._versions
+            return
 
 
 def _check_versions(fn):
     """Raise if a tensor this function read in forward was changed in place since."""
-    for position, saved in enumerate(fn.__dict__.get("saved_versions", ())):
+    for position, saved in enumerate(fn.saved_versions):
         if saved is not None and saved[0][0] != saved[1]:
             n_in = len(fn.parents)
             what = f"input {position}" if position < n_in else f"output {position - n_in}"
