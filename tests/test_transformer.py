@@ -192,6 +192,8 @@ def test_sdpa_errors():
         F.scaled_dot_product_attention(q, q, q, attn_mask=npgrad.tensor(np.ones((4, 3), bool)))
     with pytest.raises(ValueError, match=r"\(2, 3, 4\), \(2, 3, 5\)"):
         F.scaled_dot_product_attention(q, npgrad.tensor(randn(2, 3, 5)), q)
+    with pytest.raises(TypeError, match="float one of the query's dtype float32, got float64"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=npgrad.tensor(np.zeros((3, 3))))
     with pytest.raises(ValueError, match="not both"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=npgrad.tensor(np.ones((3, 3), bool)), is_causal=True)
 

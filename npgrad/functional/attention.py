@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..random import default_generator
+from ..tensor import Tensor
 from ._util import unbroadcast
 
 
@@ -32,9 +33,9 @@ def _softmax_last_in_place(scores):
 
 class ScaledDotProductAttention(Function):
     """Outputs softmax(q k^T * scale + mask) dropout v, and the (dropped-out) probabilities
-    too when return_weights."""
+    too when return_weights. A float mask given as a tensor that requires grad gets one."""
 
-    def forward(self, q, k, v, *, mask, scale, dropout_p, return_weights):
+    def forward(self, q, k, v, mask=None, *, scale, dropout_p, return_weights):
         scores = np.matmul(q, np.swapaxes(k, -1, -2))
         scores *= scale
         if mask is not None:
@@ -46,7 +47,7 @@ class ScaledDotProductAttention(Function):
             keep = default_generator().random(weights.shape, dtype=np.float32) >= dropout_p
             self.drop = keep.astype(q.dtype) * (1 / (1 - dropout_p) if dropout_p < 1 else 0.0)
             weights = weights * self.drop
-        self.q, self.k, self.v, self.scale = q, k, v, scale
+        self.q, self.k, self.v, self.scale, self.mask_shape = q, k, v, scale, getattr(mask, "shape", None)
         out = np.matmul(weights, v)
         return (out, weights.copy() if weights is self.probs else weights) if return_weights else out
 
@@ -59,20 +60,29 @@ class ScaledDotProductAttention(Function):
             grad_probs += grad_weights
         if drop is not None:
             grad_probs *= drop
-        # softmax: dL/dS = P (dL/dP - sum(dL/dP P)), times the scale for the scores' inputs
+        # softmax: dL/dS = P (dL/dP - sum(dL/dP P)); the mask is added to S: dL/dmask = dL/dS
         grad_scores = grad_probs
         grad_scores -= (grad_probs * probs).sum(axis=-1, keepdims=True)
         grad_scores *= probs
-        grad_scores *= self.scale
+        grad_mask = None
+        if len(self.needs_input_grad) > 3 and self.needs_input_grad[3]:
+            grad_mask = unbroadcast(grad_scores.copy(), self.mask_shape)
+        grad_scores *= self.scale  # S = q k^T * scale
         grad_q = unbroadcast(np.matmul(grad_scores, self.k), self.q.shape) if self.needs_input_grad[0] else None
         grad_k = None
         if self.needs_input_grad[1]:  # dL/dK = dS^T Q
             grad_k = unbroadcast(np.matmul(np.swapaxes(grad_scores, -1, -2), self.q), self.k.shape)
-        return grad_q, grad_k, grad_v
+        return grad_q, grad_k, grad_v, grad_mask
 
 
 def additive_mask(where, mask, dtype):
-    """A boolean (True = may attend) or float mask as a float array to add to the scores."""
+    """A boolean (True = may attend) or float mask as a float array to add to the scores; a
+    float tensor of the queries' dtype stays a tensor (it may require grad)."""
+    if isinstance(mask, Tensor) and mask.dtype.kind == "f":
+        if mask.dtype != dtype:
+            raise TypeError(f"{where}: expected a bool attn_mask or a float one of the query's dtype {dtype}, "
+                            f"got {mask.dtype}")
+        return mask
     mask = np.asarray(mask)
     if mask.dtype == np.bool_:
         return np.where(mask, 0, -np.inf).astype(dtype)
@@ -103,8 +113,8 @@ def _check_inputs(where, query, key, value):
 
 
 def attention(where, query, key, value, mask=None, dropout_p=0.0, scale=None, need_weights=False):
-    """The fused op on an additive float mask (an array or None): the output, or (output,
-    probabilities) when need_weights. Errors name `where`."""
+    """The fused op on an additive float mask (an array, a tensor or None): the output, or
+    (output, probabilities) when need_weights. Errors name `where`."""
     batch = _check_inputs(where, query, key, value)
     scores_shape = batch + (query.shape[-2], key.shape[-2])
     if mask is not None:
@@ -117,7 +127,7 @@ def attention(where, query, key, value, mask=None, dropout_p=0.0, scale=None, ne
     if not 0 <= dropout_p <= 1:
         raise ValueError(f"{where}: dropout_p must be a probability in [0, 1], got {dropout_p}")
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttention.apply(query, key, value, mask=mask, scale=scale, dropout_p=float(dropout_p),
+    return ScaledDotProductAttention.apply(query, key, value, mask, scale=scale, dropout_p=float(dropout_p),
                                            return_weights=bool(need_weights))
 
 

@@ -1,6 +1,6 @@
 """scaled_dot_product_attention: batched and unbatched, broadcast batch dims, cross-attention
 (S != L, Ev != E), boolean masks (True = may attend, with a query that may attend to nothing),
-float masks added to the scores, is_causal (square and L != S), and an explicit scale.
+float masks added to the scores (with and without a gradient), is_causal (square and L != S), and an explicit scale.
 Dropout draws a different mask than PyTorch's: tests/test_transformer.py checks it."""
 import numpy as np
 
@@ -37,6 +37,8 @@ register("scaled_dot_product_attention", sdpa, [
     (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), bool_mask(2, 1, 3, 5, seed=1), DEFAULT),
     (f(2, 3, 4), f(2, 3, 4), f(2, 3, 4), value(NOBODY), DEFAULT),
     (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), f(2, 1, 3, 5, grad=False), DEFAULT),
+    (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), f(2, 1, 3, 5), options(scale=0.7)),
+    (f(3, 4), f(5, 4), f(5, 4), f(5), DEFAULT),
     (f(2, 2, 4, 3), f(2, 2, 4, 3), f(2, 2, 4, 3), NONE, options(is_causal=True)),
     (f(2, 3, 4), f(2, 5, 4), f(2, 5, 4), NONE, options(is_causal=True, scale=0.5)),
 ])
