@@ -259,12 +259,63 @@ def _add_to_grad(tensor, grad, fresh):
 
 
 def _accumulate_leaf(tensor, grad, handed_out):
-    """Add one backward pass's gradient into a leaf's .grad, never sharing memory."""
+    """Add one backward pass's gradient into a leaf's .grad, never sharing memory, then call
+    its post-accumulate hooks."""
     if tensor._hooks:
         grad = _run_hooks(tensor._hooks, grad)
     fresh = id(grad) not in handed_out and grad.flags.owndata and grad.flags.writeable
     handed_out.add(id(grad))
     _add_to_grad(tensor, grad, fresh)
+    for hook in _post_accumulate_hooks_of(tensor):
+        hook(tensor)
+
+
+_post_accumulate_hooks = {}  # id(leaf) -> (weak reference to the leaf, [hook, ...])
+
+
+class _PostAccumulateHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    """Call hook(tensor) once backward has added this pass's whole gradient into the leaf's
+    .grad; a leaf with such a hook is accumulated as soon as its last contribution is computed,
+    so the hook can start work (e.g. communication) while backward goes on."""
+    key = id(tensor)
+    entry = _post_accumulate_hooks.get(key)
+    if entry is None or entry[0]() is not tensor:
+        def forget(ref, key=key):
+            if _post_accumulate_hooks.get(key, (None,))[0] is ref:
+                del _post_accumulate_hooks[key]
+        entry = (weakref.ref(tensor, forget), [])
+        _post_accumulate_hooks[key] = entry
+    entry[1].append(hook)
+    return _PostAccumulateHandle(entry[1], hook)
+
+
+def _post_accumulate_hooks_of(tensor):
+    entry = _post_accumulate_hooks.get(id(tensor))
+    return entry[1] if entry is not None and entry[0]() is tensor else ()
+
+
+def _hooked_leaves_by_last_use(order):
+    """fn -> the leaves with post-accumulate hooks whose last gradient contribution comes from fn."""
+    if not _post_accumulate_hooks:
+        return {}
+    last_use = {}
+    for fn in order:
+        for parent in fn.parents:
+            if getattr(parent, "_ctx", True) is None and _post_accumulate_hooks_of(parent):
+                last_use[parent] = fn
+    ready = {}
+    for leaf, fn in last_use.items():
+        ready.setdefault(fn, []).append(leaf)
+    return ready
 
 
 def backward(root, grad=None, retain_graph=False):
@@ -281,20 +332,20 @@ def backward(root, grad=None, retain_graph=False):
         grad = np.array(getattr(grad, "_data", grad), dtype=root._data.dtype)
         if grad.shape != root._data.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, expected {root._data.shape}")
-    leaf_grads = {}
+    leaf_grads, handed_out = {}, set()
     if root._ctx is None:
         leaf_grads[root] = grad
     else:
-        _propagate(root, grad, retain_graph, leaf_grads)
-    handed_out = set()
+        _propagate(root, grad, retain_graph, leaf_grads, handed_out)
     for leaf, leaf_grad in leaf_grads.items():
         _accumulate_leaf(leaf, leaf_grad, handed_out)
 
 
-def _propagate(root, grad, retain_graph, leaf_grads):
+def _propagate(root, grad, retain_graph, leaf_grads, handed_out):
     order = _topological_order(root._ctx)
     for fn in order:
         _check_versions(fn)
+    ready_after = _hooked_leaves_by_last_use(order)
     pending = {root._ctx: [None] * root._ctx.n_outputs}
     pending[root._ctx][root._out_index] = grad
     for fn in order:
@@ -303,6 +354,11 @@ def _propagate(root, grad, retain_graph, leaf_grads):
             _run_function_backward(fn, grad_outputs, pending, leaf_grads)
         if not retain_graph:
             fn._release()
+        for leaf in ready_after.get(fn, ()):
+            if leaf in leaf_grads:  # accumulated early: the array may still be pending elsewhere
+                early_grad = leaf_grads.pop(leaf)
+                handed_out.add(id(early_grad))
+                _accumulate_leaf(leaf, early_grad, handed_out)
 
 
 def _run_function_backward(fn, grad_outputs, pending, leaf_grads):

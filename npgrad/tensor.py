@@ -122,6 +122,12 @@ class Tensor:
         else:
             self._hooks = (self._hooks or []) + [hook]
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) right after backward has accumulated into this leaf's .grad."""
+        if not self._requires_grad or self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks can only be registered on leaf tensors that require grad")
+        return autograd.register_post_accumulate_grad_hook(self, hook)
+
     def detach(self):
         """A tensor sharing this one's data (and version counter), cut from the graph."""
         return self.data

@@ -1,0 +1,26 @@
+"""Start N processes of a Python program through the MPI launcher on this machine."""
+import os
+import shutil
+import subprocess
+import sys
+
+
+def find_mpiexec():
+    """The MPI launcher beside this Python (where the mpich wheel installs it), else on PATH."""
+    for directory in (os.path.dirname(sys.executable), None):
+        found = shutil.which("mpiexec", path=directory)
+        if found:
+            return found
+    raise RuntimeError("no MPI launcher (mpiexec) found; pip install 'npgrad[distributed]'")
+
+
+def mpiexec_command(nproc, python_args):
+    """The command that runs `python <python_args>` as `nproc` MPI processes."""
+    if not isinstance(nproc, int) or nproc < 1:
+        raise ValueError(f"nproc must be a positive integer, got {nproc!r}")
+    return [find_mpiexec(), "-n", str(nproc), sys.executable, *python_args]
+
+
+def launch(nproc, python_args, timeout=None):
+    """Run `python <python_args>` as `nproc` MPI processes; return the launcher's exit code."""
+    return subprocess.run(mpiexec_command(nproc, python_args), timeout=timeout).returncode
