@@ -60,6 +60,8 @@ def _softmax_parts(x, axis):
 
 
 class ReLU(Function):
+    """max(0, x). Textbook twin: npgrad.textbook.ReLU."""
+
     def forward(self, x):
         self.out = np.clip(x, 0, np.inf)
         return self.out
@@ -91,6 +93,8 @@ class ELU(Function):
 
 
 class Sigmoid(Function):
+    """1 / (1 + e^-x). Textbook twin: npgrad.textbook.Sigmoid."""
+
     def forward(self, x):
         self.out = _sigmoid(x)
         return self.out
@@ -100,6 +104,8 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    """tanh(x). Textbook twin: npgrad.textbook.Tanh."""
+
     def forward(self, x):
         self.out = np.tanh(x)
         return self.out

@@ -33,7 +33,8 @@ def _softmax_last_in_place(scores):
 
 class ScaledDotProductAttention(Function):
     """Outputs softmax(q k^T * scale + mask) dropout v, and the (dropped-out) probabilities
-    too when return_weights. A float mask given as a tensor that requires grad gets one."""
+    too when return_weights. A float mask given as a tensor that requires grad gets one.
+    Textbook twin: npgrad.textbook.Attention."""
 
     def forward(self, q, k, v, mask=None, *, scale, dropout_p, return_weights):
         scores = np.matmul(q, np.swapaxes(k, -1, -2))

@@ -101,7 +101,8 @@ def _kernel_grad(grad_y, cols, groups, shape):
 
 
 class Convolution(Function):
-    """y = W · im2col(x) + b on (N, C, H, W) maps; W is (O, C/groups, kh, kw)."""
+    """y = W · im2col(x) + b on (N, C, H, W) maps; W is (O, C/groups, kh, kw).
+    Textbook twins: npgrad.textbook.Conv2dLoops and npgrad.textbook.Conv2dIm2col."""
 
     def forward(self, x, weight, bias=None, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups

@@ -6,7 +6,8 @@ from ..random import default_generator
 
 
 class Dropout(Function):
-    """y = x * mask with mask = keep / (1 - p), keep ~ Bernoulli(1 - p); dL/dx = mask * g."""
+    """y = x * mask with mask = keep / (1 - p), keep ~ Bernoulli(1 - p); dL/dx = mask * g.
+    Textbook twin: npgrad.textbook.Dropout."""
 
     def forward(self, x, *, p):
         keep = default_generator().random(x.shape, dtype=np.float32) >= p

@@ -211,6 +211,7 @@ class CrossEntropy(_ClassLoss):
     Row i's target weights are q_i = (1 - eps) w[t_i] onehot(t_i) + (eps / C) w (0 if ignored):
     loss_i = -sum_c q_ic log p_ic and dloss_i/dz_i = p_i sum_c q_ic - q_i, with p = softmax(z).
     q is never built: it is a one-hot part and, with smoothing, a part spread over all classes.
+    Textbook twin: npgrad.textbook.SoftmaxCrossEntropy (p - onehot(t), no options).
     """
 
     def row_losses(self, rows, target, *, weight, ignore_index, label_smoothing):

@@ -23,7 +23,8 @@ def _per_channel(values, x):
 class BatchNorm(Function):
     """With batch statistics (training) or with fixed running statistics (evaluation).
     In training, running_mean and running_var (when given) are updated in place:
-    r = (1 - momentum) r + momentum * batch value, with the unbiased variance, as PyTorch."""
+    r = (1 - momentum) r + momentum * batch value, with the unbiased variance, as PyTorch.
+    Textbook twin: npgrad.textbook.BatchNorm."""
 
     def forward(self, x, weight=None, bias=None, *, running_mean, running_var, training, momentum, eps):
         axes, count = _channel_axes(x), x.size // x.shape[1]
@@ -102,7 +103,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 class LayerNorm(Function):
     """Normalise over the last `dims` axes of x: x_hat = (x - mean) / sqrt(var + eps),
-    y = weight * x_hat + bias (weight and bias shaped like those axes)."""
+    y = weight * x_hat + bias (weight and bias shaped like those axes).
+    Textbook twin: npgrad.textbook.LayerNorm."""
 
     def forward(self, x, weight=None, bias=None, *, dims, eps):
         axes = tuple(range(x.ndim - dims, x.ndim))

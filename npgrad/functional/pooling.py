@@ -28,7 +28,8 @@ def _window_max(padded, window):
 
 
 class MaxPool(Function):
-    """y = the largest value of each window; dL/dx gets each window's dL/dy at its maximum."""
+    """y = the largest value of each window; dL/dx gets each window's dL/dy at its maximum.
+    Textbook twin: npgrad.textbook.MaxPool2d."""
 
     def forward(self, x, *, window):
         self.window, self.padded = window, pad_planes(x, window, -np.inf)

@@ -59,7 +59,7 @@ def _blocks(gates, n):
 #   and dL/dgates_h into grad_h, which is grad_x itself unless hidden_grads_differ (the GRU,
 #   whose r multiplies W_hn h + b_hn).
 class RNNTanhStep:
-    """h' = tanh(gates_x + gates_h)."""
+    """h' = tanh(gates_x + gates_h). Textbook twin: npgrad.textbook.RNNStep."""
     n_gates, n_states, hidden_grads_differ = 1, 1, False
 
     def forward(self, gates_x, gates_h, state):
@@ -94,7 +94,7 @@ class RNNReLUStep(RNNTanhStep):
 
 class LSTMStep:
     """Gates i, f, g, o (in that order): i, f, o = sigmoid, g = tanh of gates_x + gates_h;
-    c' = f c + i g, h' = o tanh(c')."""
+    c' = f c + i g, h' = o tanh(c'). Textbook twin: npgrad.textbook.LSTMStep."""
     n_gates, n_states, hidden_grads_differ = 4, 2, False
 
     def forward(self, gates_x, gates_h, state):
@@ -130,7 +130,8 @@ class LSTMStep:
 
 class GRUStep:
     """Gates r, z, n (in that order): r, z = sigmoid(gates_x + gates_h),
-    n = tanh(gates_x_n + r * gates_h_n), h' = (1 - z) n + z h."""
+    n = tanh(gates_x_n + r * gates_h_n), h' = (1 - z) n + z h.
+    Textbook twin: npgrad.textbook.GRUStep."""
     n_gates, n_states, hidden_grads_differ = 3, 1, True
 
     def forward(self, gates_x, gates_h, state):

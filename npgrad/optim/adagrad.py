@@ -10,6 +10,7 @@ class Adagrad(Optimizer):
     Options as torch.optim.Adagrad: lr=1e-2, lr_decay=0, weight_decay=0 (L2),
     initial_accumulator_value=0, eps=1e-10, maximize=False. State per parameter: "step",
     "sum" (created with the group, like PyTorch, so it starts at initial_accumulator_value).
+    Textbook twin: npgrad.textbook.optim.Adagrad.
     """
 
     non_negative = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")

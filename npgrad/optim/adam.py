@@ -15,6 +15,7 @@ class Adam(Optimizer):
     Options as torch.optim.Adam: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     amsgrad=False, maximize=False, decoupled_weight_decay=False. State per parameter: "step",
     "exp_avg", "exp_avg_sq", "max_exp_avg_sq" (amsgrad).
+    Textbook twin: npgrad.textbook.optim.Adam.
     """
 
     non_negative = ("lr", "eps", "weight_decay")

@@ -12,6 +12,7 @@ class RMSprop(Optimizer):
     Options as torch.optim.RMSprop: lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0 (L2),
     momentum=0, centered=False, maximize=False. State per parameter: "step", "square_avg",
     "momentum_buffer" (momentum > 0), "grad_avg" (centered).
+    Textbook twin: npgrad.textbook.optim.RMSprop.
     """
 
     non_negative = ("lr", "eps", "momentum", "weight_decay", "alpha")

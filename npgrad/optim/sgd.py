@@ -10,6 +10,7 @@ class SGD(Optimizer):
 
     Options as torch.optim.SGD: lr=1e-3, momentum=0, dampening=0, weight_decay=0 (L2),
     nesterov=False, maximize=False. State per parameter: "momentum_buffer" (when μ != 0).
+    Textbook twins: npgrad.textbook.optim.SGD and npgrad.textbook.optim.Momentum.
     """
 
     non_negative = ("lr", "momentum", "weight_decay")

@@ -1,0 +1,48 @@
+"""Activations h = f(q), applied element by element. Their backward multiplies the arriving
+error by f'(q), element by element: that is delta = diag(f'(q)) W^T delta_1 once Linear has
+given W^T delta_1."""
+import numpy as np
+
+from ..autograd import Function
+
+
+class ReLU(Function):
+    """f(q) = max(0, q), f'(q) = 1 where q > 0, else 0.
+
+    The fast op (npgrad.functional.activation.ReLU) computes the same with np.clip, about
+    3x faster than np.maximum on float32, and keeps the output instead of the input."""
+
+    def forward(self, q):
+        self.q = q
+        return np.maximum(0, q)
+
+    def backward(self, grad):
+        return grad * (self.q > 0)  # diag(f'(q)) grad
+
+
+class Sigmoid(Function):
+    """f(q) = 1 / (1 + e^-q), f'(q) = f(q) (1 - f(q)).
+
+    The fast op (npgrad.functional.activation.Sigmoid) is the same formula with the overflow
+    warning of e^-q for q < -88 (float32) silenced: the result there is 0, its true limit."""
+
+    def forward(self, q):
+        self.h = 1 / (1 + np.exp(-q))
+        return self.h
+
+    def backward(self, grad):
+        return grad * self.h * (1 - self.h)  # diag(f'(q)) grad
+
+
+class Tanh(Function):
+    """f(q) = tanh(q) = (e^q - e^-q) / (e^q + e^-q), f'(q) = 1 - f(q)^2.
+
+    The fast op (npgrad.functional.activation.Tanh) is the same; it is listed here so that
+    the three classic activations sit side by side."""
+
+    def forward(self, q):
+        self.h = np.tanh(q)
+        return self.h
+
+    def backward(self, grad):
+        return grad * (1 - self.h ** 2)  # diag(f'(q)) grad

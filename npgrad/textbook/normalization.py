@@ -1,0 +1,59 @@
+"""Batch normalisation and layer normalisation of (N, D) activations, as the lecture writes them.
+Both compute x_hat = (x - mu) / sqrt(var + eps) and y = gamma x_hat + beta; they differ only in
+which axis mu and var are taken over: the batch (axis 0) or the features (axis 1)."""
+import numpy as np
+
+from ..autograd import Function
+
+EPS = 1e-5
+
+
+def _normalize_forward(fn, x, gamma, beta, axis):
+    mu = x.mean(axis=axis, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=axis, keepdims=True)  # biased: divide by m, not m - 1
+    fn.inv_std = 1 / np.sqrt(var + EPS)
+    fn.x_hat, fn.gamma, fn.axis = (x - mu) * fn.inv_std, gamma, axis
+    return gamma * fn.x_hat + beta
+
+
+def _normalize_backward(fn, dy):
+    """With m the number of values averaged and dx_hat = gamma dy:
+    dL/dx = (1/m) inv_std (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat)),
+    since mu and var depend on every x in the group too."""
+    x_hat, axis = fn.x_hat, fn.axis
+    m = x_hat.shape[axis]
+    dx_hat = fn.gamma * dy
+    dx = fn.inv_std / m * (m * dx_hat - dx_hat.sum(axis=axis, keepdims=True)
+                           - x_hat * (dx_hat * x_hat).sum(axis=axis, keepdims=True))
+    return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)  # dL/dgamma = sum dy x_hat, dL/dbeta = sum dy
+
+
+class BatchNorm(Function):
+    """Batch normalisation in training mode: mu and var of every feature over the batch
+    (axis 0), eps = 1e-5; see _normalize_backward for dL/dx.
+
+    The fast op (npgrad.functional.normalization.BatchNorm) also normalises (N, C, L) and
+    (N, C, H, W) maps per channel, updates running_mean and running_var and uses them in
+    evaluation mode, makes weight and bias optional, and reuses the arrays it allocates.
+    """
+
+    def forward(self, x, gamma, beta):
+        return _normalize_forward(self, x, gamma, beta, axis=0)
+
+    def backward(self, dy):
+        return _normalize_backward(self, dy)
+
+
+class LayerNorm(Function):
+    """Layer normalisation: mu and var of every sample over its features (axis 1), eps = 1e-5;
+    the same formulas as BatchNorm with the other axis.
+
+    The fast op (npgrad.functional.normalization.LayerNorm) normalises over any number of
+    trailing dims (normalized_shape), makes weight and bias optional, and reuses its arrays.
+    """
+
+    def forward(self, x, gamma, beta):
+        return _normalize_forward(self, x, gamma, beta, axis=1)
+
+    def backward(self, dy):
+        return _normalize_backward(self, dy)
