@@ -235,6 +235,29 @@ def test_multihead_attention_returns_its_weights(tmp_path):
                    (normal(4, 3, 16, seed=2), normal(4, 5, 16, seed=3)), tmp_path)
 
 
+class MaskedAttention(nn.Module):
+    """Queries that may attend to no key (they get zeros): under a fixed boolean mask and
+    under a float mask that is a model input."""
+
+    def forward(self, q, k, v, mask):
+        may_attend = np.ones((3, 5), bool)
+        may_attend[1] = False
+        fixed = F.scaled_dot_product_attention(q, k, v, attn_mask=npgrad.tensor(may_attend))
+        return fixed, F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+def test_attention_masks_that_hide_every_key(tmp_path):
+    def inputs(batch, seed):
+        mask = normal(batch, 1, 3, 5, seed=seed)
+        mask[:, :, 2] = -np.inf
+        return (normal(batch, 2, 3, 4, seed=seed + 1), normal(batch, 2, 5, 4, seed=seed + 2),
+                normal(batch, 2, 5, 4, seed=seed + 3), mask)
+
+    export_and_run(MaskedAttention(), inputs(2, 0), inputs(3, 10), tmp_path)
+    fixed, computed = npgrad_outputs(MaskedAttention(), inputs(3, 10))
+    assert not fixed[:, :, 1].any() and not computed[:, :, 2].any()  # the rows that must come out as zeros
+
+
 # --------------------------------------------------------------------------- custom forwards
 class Mixer(nn.Module):
     """A forward that is not a chain: residual additions (one in place), concatenation,

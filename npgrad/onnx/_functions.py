@@ -207,22 +207,28 @@ def _layer_norm(graph, call):
 @converts(attention.ScaledDotProductAttention)
 def _attention(graph, call):
     # probabilities P = softmax(q k^T * scale + mask); out = P v
-    q, k, v = call.inputs
+    q, k, v, mask = (call.inputs + [None])[:4]
     if call.options["dropout_p"] > 0:
         raise NotImplementedError(f"npgrad.onnx.export: {call.where()} drops attention weights (dropout_p > 0); "
                                   f"only evaluation-mode attention can be exported")
     key_rows = graph.node("Transpose", [graph.input(k)], perm=list(range(k.ndim - 2)) + [k.ndim - 1, k.ndim - 2])
     scores = graph.node("Mul", [graph.node("MatMul", [graph.input(q), key_rows]),
                                 _scalar(graph, call.options["scale"], q)])
-    mask = call.options["mask"]
     if mask is not None:
-        scores = graph.node("Add", [scores, graph.const(mask)])
+        scores = graph.node("Add", [scores, graph.input(mask)])
     probs = graph.node("Softmax", [scores], axis=-1)
-    if mask is not None and np.isneginf(mask).all(axis=-1).any():  # queries with nothing to attend to get 0
-        attends = graph.const(~np.isneginf(mask).all(axis=-1, keepdims=True))
+    if mask is not None and _may_hide_every_key(graph, mask):  # then that query gets 0, not softmax's NaN
+        row_max = _reduce(graph, "ReduceMax", scores, -1, True)
+        attends = graph.node("Not", [graph.node("IsInf", [row_max], detect_positive=0)])
         probs = graph.node("Where", [attends, probs, _scalar(graph, 0, q)])
     out = graph.node("MatMul", [probs, graph.input(v)])
     return [out, probs] if call.options["return_weights"] else out
+
+
+def _may_hide_every_key(graph, mask):
+    """Whether an additive attention mask may be -inf along a whole row (always, if it is computed)."""
+    kind, item = graph.symbols.resolve(mask)
+    return kind == "value" or bool(np.isneginf(item).all(axis=-1).any())
 
 
 @converts(spatial.NearestResize)
