@@ -289,9 +289,9 @@ def register_post_accumulate_grad_hook(tensor, hook):
     key = id(tensor)
     entry = _post_accumulate_hooks.get(key)
     if entry is None or entry[0]() is not tensor:
-        def forget(ref, key=key):
-            if _post_accumulate_hooks.get(key, (None,))[0] is ref:
-                del _post_accumulate_hooks[key]
+        def forget(ref, key=key, registry=_post_accumulate_hooks):  # bound: also runs at exit
+            if registry.get(key, (None,))[0] is ref:
+                del registry[key]
         entry = (weakref.ref(tensor, forget), [])
         _post_accumulate_hooks[key] = entry
     entry[1].append(hook)

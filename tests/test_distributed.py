@@ -146,3 +146,102 @@ def test_post_accumulate_hook_sees_the_whole_gradient_and_may_change_it_in_place
     assert len(seen) == 1
     with pytest.raises(RuntimeError, match="leaf tensors that require grad"):
         (w * 2.0).register_post_accumulate_grad_hook(halve)
+
+
+# -- DistributedDataParallel ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_process_weights(tmp_path_factory):
+    """Every run of distributed_scripts/equivalence.py on 2 processes, once for the module."""
+    out = tmp_path_factory.mktemp("equivalence")
+    result = run_mpi("equivalence.py", out, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return [dict(np.load(out / f"rank{rank}.npz")) for rank in range(2)]
+
+
+def _max_difference(two_process, name, reference):
+    return max(np.abs(two_process[f"{name}/{key}"] - value).max() for key, value in reference.items())
+
+
+@needs_mpi
+@pytest.mark.parametrize("name", ["mlp", "lstm", "mlp_no_sync"])
+def test_two_processes_train_as_one_with_the_same_global_batch(two_process_weights, name):
+    """50 SGD steps (momentum 0.9): each of 2 ranks on half of every global batch of 16 gives
+    the weights of one process on the whole batch, to float32 rounding."""
+    from distributed_scripts import equivalence
+    reference = equivalence.state_arrays(equivalence.train(name, **equivalence.RUNS[name]))
+    assert _max_difference(two_process_weights[0], name, reference) < 2e-6
+    for key in reference:  # the replicas stay identical
+        np.testing.assert_array_equal(two_process_weights[0][f"{name}/{key}"], two_process_weights[1][f"{name}/{key}"])
+
+
+@needs_mpi
+def test_batchnorm_two_processes_equal_one_process_normalizing_each_half(two_process_weights):
+    """The BatchNorm caveat: each rank normalizes with its own half-batch statistics, so the
+    2-process run equals one process that normalizes each half separately (running statistics
+    rank 0's), not one process normalizing the whole batch."""
+    from distributed_scripts import equivalence
+    per_half = equivalence.state_arrays(equivalence.train("cnn_bn", splits=2))
+    whole = equivalence.state_arrays(equivalence.train("cnn_bn"))
+    assert _max_difference(two_process_weights[0], "cnn_bn", per_half) < 2e-6
+    assert _max_difference(two_process_weights[0], "cnn_bn", whole) > 1e-2
+    for key in ("0.weight", "1.weight", "1.bias", "4.weight"):  # the replicas stay identical
+        np.testing.assert_array_equal(two_process_weights[0][f"cnn_bn/{key}"], two_process_weights[1][f"cnn_bn/{key}"])
+
+
+def _tiny_mlp():
+    npgrad.manual_seed(0)
+    return npgrad.nn.Sequential(npgrad.nn.Linear(3, 4), npgrad.nn.Tanh(), npgrad.nn.Linear(4, 2))
+
+
+def test_ddp_buckets_follow_reverse_registration_order_and_the_size_cap(single_process_group):
+    from npgrad.nn.parallel import DistributedDataParallel
+    model = _tiny_mlp()
+    ddp = DistributedDataParallel(model, bucket_cap_mb=40 / 2 ** 20)  # 40 bytes: 10 floats
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert [[names[id(p)] for p in b.params] for b in ddp._buckets] == [["2.bias", "2.weight"], ["0.bias"], ["0.weight"]]
+    assert list(ddp.state_dict()) == ["module." + k for k in model.state_dict()]  # as PyTorch's DDP
+
+
+def test_ddp_no_sync_accumulates_locally_and_the_next_backward_communicates(single_process_group, monkeypatch):
+    from npgrad.nn.parallel import DistributedDataParallel
+    calls = []
+    real_all_reduce = dist.all_reduce
+    monkeypatch.setattr(dist, "all_reduce", lambda *a, **k: calls.append(1) or real_all_reduce(*a, **k))
+    model, plain = _tiny_mlp(), _tiny_mlp()
+    ddp = DistributedDataParallel(model, bucket_cap_mb=40 / 2 ** 20)
+    x = npgrad.tensor(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32))
+    with ddp.no_sync():
+        ddp(x).sum().backward()
+    assert calls == []
+    ddp(x * 2.0).sum().backward()
+    assert len(calls) == 3  # one all-reduce per bucket
+    plain(x).sum().backward()
+    plain(x * 2.0).sum().backward()
+    for p, q in zip(model.parameters(), plain.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+
+
+def test_ddp_refuses_a_parameter_left_out_of_the_loss(single_process_group):
+    from npgrad.nn.parallel import DistributedDataParallel
+    model = _tiny_mlp()
+    ddp = DistributedDataParallel(model, bucket_cap_mb=1000)  # one bucket
+    x = npgrad.ones(2, 3)
+    (model[0](x).sum() + ddp(x).sum() * 0.0).backward()  # fine: every parameter used
+    ddp(x)
+    model[0](x).sum().backward()  # the second Linear gets no gradient
+    with pytest.raises(RuntimeError, match=r"no gradient to \['2.bias', '2.weight'\]"):
+        ddp(x)
+
+
+def test_ddp_argument_errors():
+    from npgrad.nn.parallel import DistributedDataParallel
+    with pytest.raises(RuntimeError, match="init_process_group"):
+        DistributedDataParallel(_tiny_mlp())
+    dist.init_process_group()
+    try:
+        with pytest.raises(TypeError, match="expected an nn.Module"):
+            DistributedDataParallel(lambda x: x)
+        with pytest.raises(ValueError, match="find_unused_parameters"):
+            DistributedDataParallel(_tiny_mlp(), find_unused_parameters=True)
+    finally:
+        dist.destroy_process_group()

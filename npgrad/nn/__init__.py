@@ -24,3 +24,4 @@ from .transformer import (  # noqa: F401
     LearnedPositionalEmbedding, SinusoidalPositionalEncoding, Transformer, TransformerDecoder, TransformerDecoderLayer,
     TransformerEncoder, TransformerEncoderLayer)
 from . import modules  # noqa: F401  (torch.nn.modules' import paths)
+from . import parallel  # noqa: F401  (DistributedDataParallel)

@@ -1,0 +1,2 @@
+"""Data parallelism: `DistributedDataParallel(module)` (torch.nn.parallel's name)."""
+from .distributed import DistributedDataParallel  # noqa: F401
