@@ -110,7 +110,7 @@ def test_make_grid_normalize_and_single_images():
 
 
 def test_save_image_writes_the_grid_as_png(tmp_path):
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="save_image writes PNGs with Pillow: pip install -e '.[plot]'")
     images = small_batch() / 12
     path = tmp_path / "grid.png"
     npgrad.utils.save_image(images, path, nrow=2, padding=1)

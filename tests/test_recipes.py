@@ -19,6 +19,7 @@ def test_unknown_lesson_is_a_clear_error(capsys):
 
 
 def test_perceptron_lesson(tmp_path, capsys):
+    needs_figures()
     assert cli.main(["run", "perceptron", "--quick", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "result.json").read_text())
     by_key = {(r["gate"], r["model"]): r for r in result["rows"]}
@@ -34,7 +35,13 @@ def test_perceptron_lesson(tmp_path, capsys):
     assert "XOR" in capsys.readouterr().out
 
 
+def needs_figures():
+    """The lessons draw their figures with matplotlib, an optional dependency."""
+    pytest.importorskip("matplotlib", reason="the lessons draw figures with matplotlib: pip install -e '.[all]'")
+
+
 def _run_quick(name, tmp_path):
+    needs_figures()
     assert cli.main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
     return json.loads((tmp_path / "result.json").read_text())
 
@@ -58,6 +65,7 @@ def test_vanishing_gradients_lesson(tmp_path):
 
 def test_train_and_eval_commands(tmp_path, capsys):
     out = tmp_path / "run"
+    needs_figures()
     assert cli.main(["train", "--quick", "--model", "mlp", "--epochs", "2", "--out", str(out)]) == 0
     result = json.loads((out / "result.json").read_text())
     losses = result["history"]["loss"]

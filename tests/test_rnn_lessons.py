@@ -12,6 +12,7 @@ from npgrad.models import CharRNN, SequenceClassifier
 
 
 def run_quick(name, tmp_path):
+    pytest.importorskip("matplotlib", reason="the lessons draw figures with matplotlib: pip install -e '.[all]'")
     assert cli.main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
     return json.loads((tmp_path / "result.json").read_text())
 
