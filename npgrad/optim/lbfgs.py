@@ -187,8 +187,9 @@ class _Point:
 
 def strong_wolfe(evaluate, direction, t, f, g, slope, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
     """A step t along `direction` with sufficient decrease, f(t) <= f + c1 t g·d, and small
-    slope, |g(t)·d| <= c2 |g·d| (Moré-Thuente's bracketing and zoom, as torch's port of
-    minFunc's). evaluate(t) -> (loss, flat gradient). Returns (loss, gradient, t, evaluations)."""
+    slope, |g(t)·d| <= c2 |g·d|: bracketing, then zooming (Nocedal & Wright, Algorithms 3.5
+    and 3.6) with minFunc's cubic interpolation and safeguards, as PyTorch's LBFGS does.
+    evaluate(t) -> (loss, flat gradient). Returns (loss, gradient, t, evaluations)."""
     start = _Point(0, f, g.copy(), slope)
     new = _Point(t, *_with_slope(evaluate(t), direction))
     bracket, done, tries = _bracket(evaluate, direction, start, new, c1, c2, max_ls)
