@@ -21,7 +21,8 @@ DATA = Path(os.environ.get("NPGRAD_DATA") or Path(__file__).resolve().parents[2]
 
 def needs(folder):
     return pytest.mark.skipif(not (DATA / folder).is_dir(),
-                              reason=f"{DATA / folder} not found; set NPGRAD_DATA to the shared data folder")
+                              reason=f"{DATA / folder} not found; point NPGRAD_DATA at a folder that holds "
+                                     f"{folder}/ (README, Data: where to get each data set)")
 
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
