@@ -13,6 +13,7 @@ import pytest
 
 import npgrad
 import npgrad.distributed as dist
+from npgrad.data.distributed import GlobalBatchShardSampler
 from npgrad.distributed import process_group
 
 SCRIPTS = Path(__file__).parent / "distributed_scripts"
@@ -245,3 +246,117 @@ def test_ddp_argument_errors():
             DistributedDataParallel(_tiny_mlp(), find_unused_parameters=True)
     finally:
         dist.destroy_process_group()
+
+
+# -- DistributedSampler ---------------------------------------------------------------------
+@pytest.mark.parametrize("size", [10, 11, 3, 1])
+@pytest.mark.parametrize("replicas", [1, 3, 4])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_splits_and_pads_as_pytorch(size, replicas, drop_last):
+    torch_data = pytest.importorskip("torch.utils.data")
+    for rank in range(replicas):
+        ours = npgrad.data.DistributedSampler(range(size), replicas, rank, shuffle=False, drop_last=drop_last)
+        theirs = torch_data.DistributedSampler(range(size), replicas, rank, shuffle=False, drop_last=drop_last)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_shuffles_one_order_per_epoch_shared_by_every_rank(drop_last):
+    def epoch(rank, number):
+        sampler = npgrad.data.DistributedSampler(range(10), 4, rank, seed=7, drop_last=drop_last)
+        sampler.set_epoch(number)
+        return list(sampler)
+
+    ranks = [epoch(rank, 0) for rank in range(4)]
+    interleaved = [index for group in zip(*ranks) for index in group]
+    assert len(set(map(len, ranks))) == 1
+    if drop_last:  # 8 distinct indices, 2 left out
+        assert len(interleaved) == len(set(interleaved)) == 8
+    else:  # all 10, the first 2 of the order repeated to make 12
+        assert sorted(set(interleaved)) == list(range(10)) and interleaved[10:] == interleaved[:2]
+    assert ranks == [epoch(rank, 0) for rank in range(4)]
+    assert ranks != [epoch(rank, 1) for rank in range(4)]
+
+
+def test_distributed_sampler_errors():
+    with pytest.raises(RuntimeError, match="num_replicas= or call"):
+        npgrad.data.DistributedSampler(range(4))
+    with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+        npgrad.data.DistributedSampler(range(4), num_replicas=2, rank=2)
+
+
+def test_distributed_sampler_defaults_to_the_process_group(single_process_group):
+    sampler = npgrad.data.DistributedSampler(range(5), shuffle=False)
+    assert (sampler.num_replicas, sampler.rank, list(sampler)) == (1, 0, [0, 1, 2, 3, 4])
+
+
+# -- the Trainer as N processes -------------------------------------------------------------
+def _trainer_run(tmp_path, name, epochs, resume=None, nproc=2):
+    out = tmp_path / name
+    out.mkdir()
+    result = run_mpi("trainer_run.py", out, epochs, *([resume] if resume else []), nproc=nproc)
+    assert result.returncode == 0, result.stderr
+    return out, result.stdout
+
+
+def _one_process(tmp_path, name, epochs, resume=None):
+    """(output folder, trainer) of the same run on this one process."""
+    from distributed_scripts import trainer_run
+    out = tmp_path / name
+    out.mkdir()
+    return out, trainer_run.run(out, epochs, resume)
+
+
+def _assert_same_weights(saved_npz, weights):
+    saved = np.load(saved_npz)
+    assert sorted(saved.files) == sorted(weights)
+    for key, value in weights.items():
+        np.testing.assert_allclose(saved[key], value, rtol=0, atol=1e-6)
+
+
+@needs_mpi
+def test_trainer_on_two_processes_equals_one_process_and_only_rank0_writes(tmp_path):
+    import json
+    from distributed_scripts.trainer_run import weights
+    out, stdout = _trainer_run(tmp_path, "two", 3)
+    _, one = _one_process(tmp_path, "one", 3)
+    for rank in range(2):
+        _assert_same_weights(out / f"final_rank{rank}.npz", weights(one.model))
+    assert [stdout.count(f"epoch {e}/3 - step 4/4") for e in (1, 2, 3)] == [1, 1, 1]  # rank 0's lines only
+    assert len((out / "metrics.csv").read_text().splitlines()) == 4
+    histories = [json.loads((out / f"history_rank{rank}.json").read_text()) for rank in range(2)]
+    assert histories[0] == histories[1]  # metrics reduced over both ranks' samples
+    for name, values in one.history.history.items():
+        np.testing.assert_allclose(histories[0][name], values, rtol=1e-6)
+
+
+@needs_mpi
+def test_a_distributed_checkpoint_resumes_on_one_process_and_back(tmp_path):
+    """Stopped after 2 of 3 epochs on 2 processes and resumed on 1, or the other way round:
+    the weights of one uninterrupted process."""
+    from distributed_scripts.trainer_run import weights
+    uninterrupted = weights(_one_process(tmp_path, "uninterrupted", 3)[1].model)
+    two, _ = _trainer_run(tmp_path, "two", 2)
+    resumed_on_one = weights(_one_process(tmp_path, "resumed_on_one", 3, resume=two / "last.safetensors")[1].model)
+    one, _ = _one_process(tmp_path, "one", 2)
+    back, _ = _trainer_run(tmp_path, "back", 3, resume=one / "last.safetensors")
+    for key in uninterrupted:
+        np.testing.assert_allclose(resumed_on_one[key], uninterrupted[key], rtol=0, atol=1e-6)
+    _assert_same_weights(back / "final_rank1.npz", uninterrupted)
+
+
+def test_trainer_refuses_a_batch_that_does_not_split_over_the_processes(monkeypatch):
+    from npgrad.train import distributed as train_distributed
+    monkeypatch.setattr(train_distributed, "world_size", lambda: 3)
+    loader = npgrad.data.DataLoader(npgrad.data.TensorDataset(np.zeros((8, 2), np.float32)), batch_size=4)
+    with pytest.raises(ValueError, match="batch size 4 does not split over 3 processes"):
+        train_distributed.shard_loader(loader, training=True)
+
+
+def test_global_batch_shards_are_the_parts_of_one_process_batches():
+    order = npgrad.data.SequentialSampler(range(11))
+    shards = [list(GlobalBatchShardSampler(order, 4, 2, rank)) for rank in range(2)]
+    assert shards == [[0, 1, 4, 5, 8, 9], [2, 3, 6, 7, 10]]  # batches 0-3, 4-7, 8-10 halved
+    small_last_dropped = [list(GlobalBatchShardSampler(order, 5, 2, rank, drop_small_last=True)) for rank in range(2)]
+    assert small_last_dropped == [[0, 1, 2, 5, 6, 7], [3, 4, 8, 9]]  # batch [10] < 2 ranks
+    assert [len(GlobalBatchShardSampler(order, 4, 2, rank, drop_last=True)) for rank in range(2)] == [4, 4]

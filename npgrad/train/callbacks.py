@@ -19,7 +19,10 @@ import numpy as np
 
 
 class Callback:
-    """The base class: override the hooks you need."""
+    """The base class: override the hooks you need. main_process_only: when training runs as
+    N processes, only rank 0 calls this callback (those that print or write files)."""
+
+    main_process_only = False
 
     def on_train_begin(self, trainer, logs):
         pass
@@ -92,6 +95,8 @@ class ProgressBar(Callback):
     use_tqdm: None picks tqdm when available; False always prints lines. file: where to write
     (default sys.stderr for the bar, sys.stdout for lines). Written to a file rather than a
     terminal (a `nohup` log), the bar refreshes every 30 s instead of 10 times a second."""
+
+    main_process_only = True
 
     def __init__(self, use_tqdm=None, file=None):
         self.tqdm = _tqdm_or_none() if use_tqdm in (None, True) else None
@@ -214,6 +219,8 @@ class ModelCheckpoint(Callback):
     Use two of them for both: ModelCheckpoint("runs/x/last.safetensors"),
     ModelCheckpoint("runs/x/best.safetensors", save_best_only=True)."""
 
+    main_process_only = True
+
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
         self.path, self.save_best_only = path, save_best_only
         self.tracker = _BestTracker("ModelCheckpoint", monitor, mode, 0.0)
@@ -237,6 +244,7 @@ class CSVLogger(Callback):
     when resuming."""
 
     first_epoch = 1
+    main_process_only = True
 
     def __init__(self, path, separator=",", append=False):
         self.path, self.separator, self.append = os.fspath(path), separator, append

@@ -18,6 +18,7 @@ from ..nn.module import eval_mode
 from ..nn.utils import clip_grad_norm_, clip_grad_value_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..tensor import Tensor
+from . import distributed
 from .callbacks import History
 from .metrics import WeightedMeans, get_metric
 
@@ -89,7 +90,19 @@ class Trainer:
         """Train until `epochs` epochs are done, validating on val_loader after each, and return
         the History. resume: a checkpoint path (from ModelCheckpoint or save_checkpoint) to
         continue from, with its weights, optimizer, scheduler, counters, history and random
-        state, so that the run ends exactly as if it had never stopped."""
+        state, so that the run ends exactly as if it had never stopped. As one of N processes
+        (npgrad.distributed), each trains on its share of every batch (see train/distributed.py)
+        and a checkpoint resumes with any number of processes."""
+        module, self.model = self.model, distributed.wrap_model(self.model)
+        try:
+            history = self._fit(distributed.shard_loader(train_loader, training=True),
+                                distributed.shard_loader(val_loader), epochs, resume)
+        finally:
+            self.model = module
+        distributed.barrier()  # no rank goes on before rank 0 has written its files
+        return history
+
+    def _fit(self, train_loader, val_loader, epochs, resume):
         self.train_loader, self.val_loader = train_loader, val_loader
         self.steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
         self.history, self.epoch, self.epochs, self.stop_training = History(), 0, epochs, False
@@ -126,6 +139,8 @@ class Trainer:
             self._notify(callbacks, "on_batch_end", step, means.means())
             if self.stop_training:
                 break
+        distributed.reduce_means_(means)
+        distributed.sync_buffers(self.model)
         if not means.count:
             raise ValueError("Trainer.fit: train_loader yielded no batches (drop_last=True with "
                              "fewer samples than batch_size?)")
@@ -145,8 +160,10 @@ class Trainer:
             self.scheduler.step()
 
     def _notify(self, callbacks, hook, *args):
+        main = distributed.is_main_process()
         for callback in callbacks:
-            getattr(callback, hook)(self, *args)
+            if main or not callback.main_process_only:
+                getattr(callback, hook)(self, *args)
 
     # -- one batch ---------------------------------------------------------------------------
     def train_step(self, batch):
@@ -185,6 +202,7 @@ class Trainer:
         with eval_mode(self.model), no_grad():
             for batch in loader:
                 means.add(self.eval_step(batch), samples_in(batch))
+        distributed.reduce_means_(means)
         if not means.count:
             raise ValueError("Trainer.evaluate: the loader yielded no batches")
         return means.means()
@@ -203,14 +221,17 @@ class Trainer:
     # -- checkpoints ---------------------------------------------------------------------------
     def save_checkpoint(self, path):
         """Save the model, optimizer, scheduler, epoch and step counters, History and all
-        random state (npgrad's and the loaders' generators), atomically."""
-        io.save_checkpoint(path, self.model, self.optimizer, self.scheduler, epoch=self.epoch,
+        random state (npgrad's and the loaders' generators), atomically; as one of N processes,
+        only rank 0 writes, the model without its DistributedDataParallel wrapper."""
+        if not distributed.is_main_process():
+            return
+        io.save_checkpoint(path, distributed.unwrap(self.model), self.optimizer, self.scheduler, epoch=self.epoch,
                            global_step=self.global_step, loaders=self._loaders(),
                            extra={"history": self.history.state_dict()})
 
     def load_checkpoint(self, path):
         """Restore what save_checkpoint saved; fit(resume=path) calls it."""
-        checkpoint = io.load_checkpoint(path, self.model, self.optimizer, self.scheduler,
+        checkpoint = io.load_checkpoint(path, distributed.unwrap(self.model), self.optimizer, self.scheduler,
                                         loaders=self._loaders())
         self.epoch, self.global_step = checkpoint["epoch"], checkpoint["global_step"]
         history = (checkpoint["extra"] or {}).get("history")

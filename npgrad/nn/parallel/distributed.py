@@ -17,7 +17,7 @@ so backward() returns with averaged gradients, ready for the optimizer step.
 
 BatchNorm: each rank normalizes with the statistics of its own share of the batch (as
 PyTorch's DDP does without SyncBatchNorm), and the running statistics are rank 0's, broadcast
-before every forward (broadcast_buffers=True). A run on N processes therefore equals one
+before every training forward (broadcast_buffers=True). A run on N processes therefore equals one
 process only if it also normalizes each 1/N of the batch separately.
 """
 import contextlib
@@ -108,9 +108,12 @@ class DistributedDataParallel(Module):
             work.wait()
 
     def forward(self, *inputs, **kwargs):
-        if self.broadcast_buffers and self._world_size > 1:
-            self._broadcast_from_rank0(list(self.module.buffers()))
+        """The module's forward; a training forward (grad enabled, outside no_sync) first
+        takes rank 0's buffers and prepares the averaging of the coming backward. Forwards
+        without grad (evaluation) communicate nothing, so ranks may run different numbers."""
         if is_grad_enabled() and self.require_backward_grad_sync:
+            if self.broadcast_buffers and self._world_size > 1:
+                self._broadcast_from_rank0(list(self.module.buffers()))
             self._arm()
         return self.module(*inputs, **kwargs)
 

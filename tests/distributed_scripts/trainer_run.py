@@ -1,0 +1,46 @@
+"""A small Trainer run, the same code on one process or N.
+
+    mpiexec -n 2 python trainer_run.py OUT_DIR EPOCHS [RESUME_CHECKPOINT]
+writes OUT_DIR/last.safetensors and metrics.csv (rank 0), prints progress lines (rank 0), and
+OUT_DIR/final_rank<r>.npz, every rank's final weights. run() is the one-process version.
+"""
+import json
+import sys
+
+import numpy as np
+
+import npgrad
+from npgrad import nn
+import npgrad.distributed as dist
+from npgrad.data import DataLoader, TensorDataset
+from npgrad.train import CSVLogger, ModelCheckpoint, ProgressBar, Trainer
+
+
+def run(out_dir, epochs, resume=None):
+    npgrad.manual_seed(0)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((96, 8)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1)
+    model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 3))
+    optimizer = npgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    callbacks = [ModelCheckpoint(f"{out_dir}/last.safetensors"), CSVLogger(f"{out_dir}/metrics.csv", append=resume is not None),
+                 ProgressBar(use_tqdm=False)]
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], callbacks=callbacks)
+    train = DataLoader(TensorDataset(x[:64], y[:64]), batch_size=16, shuffle=True, generator=5)
+    val = DataLoader(TensorDataset(x[64:], y[64:]), batch_size=10)
+    trainer.fit(train, val, epochs=epochs, resume=resume)
+    return trainer
+
+
+def weights(model):
+    return {k: np.array(v) for k, v in model.state_dict().items()}
+
+
+if __name__ == "__main__":
+    dist.init_process_group(backend="mpi")
+    out, epochs = sys.argv[1], int(sys.argv[2])
+    trainer = run(out, epochs, sys.argv[3] if len(sys.argv) > 3 else None)
+    rank = dist.get_rank()
+    np.savez(f"{out}/final_rank{rank}.npz", **weights(trainer.model))
+    with open(f"{out}/history_rank{rank}.json", "w") as f:
+        json.dump(trainer.history.history, f)
