@@ -12,6 +12,7 @@ class Attention(Function):
     weighted by how well it matches each key.
 
     Backward, with S = Q K^T / sqrt(d_k), P = softmax(S) (rows) and dO = dL/dout:
+
         dV = P^T dO,   dP = dO V^T,   dS = P * (dP - sum_j dP P)   (the softmax Jacobian),
         dQ = dS K / sqrt(d_k),   dK = dS^T Q / sqrt(d_k)
 

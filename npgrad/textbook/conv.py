@@ -16,8 +16,9 @@ def _window(x, i, j, OH, OW):
 class Conv2dLoops(Function):
     """y = sum over the kernel offsets (i, j) of W[:, :, i, j] applied to the shifted input.
 
-    The loops run over the kh*kw offsets only; each offset is one product over all samples and
+    The loops run over the kh x kw offsets only; each offset is one product over all samples and
     positions. Backward, offset by offset:
+
         dL/dW[:, :, i, j] = sum_{n, r, s} dL/dy[n, :, r, s] x[n, :, r + i, s + j]^T
         dL/dx[n, :, r + i, s + j] += W[:, :, i, j]^T dL/dy[n, :, r, s]
         dL/db = sum_{n, r, s} dL/dy[n, :, r, s]
@@ -49,7 +50,7 @@ class Conv2dLoops(Function):
 
 
 def im2col(x, kh, kw):
-    """Every kh x kw window of x (N, C, H, W) as one row of a matrix (N*OH*OW, C*kh*kw)."""
+    """Every kh x kw window of x (N, C, H, W) as one row of a matrix `(N*OH*OW, C*kh*kw)`."""
     N, C, H, W = x.shape
     OH, OW = H - kh + 1, W - kw + 1
     cols = np.empty((N, C, kh, kw, OH, OW), x.dtype)
@@ -73,7 +74,7 @@ def col2im(dcols, x_shape, kh, kw):
 
 class Conv2dIm2col(Function):
     """Y = im2col(x) W_col^T + b: each window is a row, each filter W[o] flattened is a row of
-    W_col (O, C*kh*kw), and the convolution is one matrix product, like a Linear layer.
+    W_col `(O, C*kh*kw)`, and the convolution is one matrix product, like a Linear layer.
 
     Backward, as for Linear: dL/dW_col = dY^T cols, dL/dcols = dY W_col, and
     dL/dx = col2im(dL/dcols) adds each window's gradient back onto its pixels.
@@ -81,7 +82,7 @@ class Conv2dIm2col(Function):
     The fast op (npgrad.functional.conv.Convolution) is this algorithm in a (C, H, W, N)
     layout (contiguous copies, the GEMM's result already is the output), with stride, padding,
     dilation and groups, and it makes the columns again in backward instead of keeping them
-    (they are kh*kw times the size of x).
+    (they are kh x kw times the size of x).
     """
 
     def forward(self, x, W, b):

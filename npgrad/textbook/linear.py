@@ -6,10 +6,13 @@ class Linear(Function):
     """q = W x + b for every sample x (a row of the batch X, so the batch is Q = X W^T + b).
 
     Backward, with delta_1 = dL/dq the error arriving from above:
-        dL/dx = W^T delta_1   (the next layer down multiplies it by diag(f'(q)):
-                               delta = diag(f'(q)) W^T delta_1)
+
+        dL/dx = W^T delta_1   for each sample
         dL/dW = delta_1 x^T   summed over the batch
         dL/db = delta_1       summed over the batch
+
+    The activation below multiplies dL/dx by f'(q) element by element, which gives the
+    lecture's delta = diag(f'(q)) W^T delta_1 for the layer below.
 
     The fast op (npgrad.functional.linalg.Linear) takes any (..., in) input and an optional
     bias and folds the leading dims into one GEMM; the products are the same.

@@ -17,9 +17,8 @@ def _normalize_forward(fn, x, gamma, beta, axis):
 
 
 def _normalize_backward(fn, dy):
-    """With m the number of values averaged and dx_hat = gamma dy:
-    dL/dx = (1/m) inv_std (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat)),
-    since mu and var depend on every x in the group too."""
+    """dL/dx, dL/dgamma, dL/dbeta by the formulas in BatchNorm's docstring, with the sums and
+    m along fn.axis; inv_std = 1 / sqrt(var + eps)."""
     x_hat, axis = fn.x_hat, fn.axis
     m = x_hat.shape[axis]
     dx_hat = fn.gamma * dy
@@ -29,8 +28,14 @@ def _normalize_backward(fn, dy):
 
 
 class BatchNorm(Function):
-    """Batch normalisation in training mode: mu and var of every feature over the batch
-    (axis 0), eps = 1e-5; see _normalize_backward for dL/dx.
+    """Batch normalisation in training mode, for every feature over the m = N samples (axis 0):
+
+        mu = mean(x),  var = mean((x - mu)^2),  x_hat = (x - mu) / sqrt(var + eps),
+        y = gamma x_hat + beta,  eps = 1e-5
+        dL/dx = (1/m) (1 / sqrt(var + eps)) (m dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat)),
+        dx_hat = gamma dL/dy,  dL/dgamma = sum dL/dy x_hat,  dL/dbeta = sum dL/dy
+
+    dL/dx has three terms because mu and var depend on every x of the batch too.
 
     The fast op (npgrad.functional.normalization.BatchNorm) also normalises (N, C, L) and
     (N, C, H, W) maps per channel, updates running_mean and running_var and uses them in
@@ -45,8 +50,8 @@ class BatchNorm(Function):
 
 
 class LayerNorm(Function):
-    """Layer normalisation: mu and var of every sample over its features (axis 1), eps = 1e-5;
-    the same formulas as BatchNorm with the other axis.
+    """Layer normalisation: the formulas of BatchNorm, with mu and var taken for every sample
+    over its m = D features (axis 1) instead of over the batch.
 
     The fast op (npgrad.functional.normalization.LayerNorm) normalises over any number of
     trailing dims (normalized_shape), makes weight and bias optional, and reuses its arrays.

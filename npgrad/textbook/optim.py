@@ -64,9 +64,12 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """m <- beta1 m + (1 - beta1) g,  v <- beta2 v + (1 - beta2) g * g,
-    m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t),  theta <- theta - lr m_hat / (sqrt(v_hat) + eps).
-    Momentum on the gradient (m) and RMSprop's scaling (v), both corrected for starting at 0."""
+    """Momentum on the gradient (m) and RMSprop's scaling (v), both corrected for starting at 0:
+
+        m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g * g
+        m_hat = m / (1 - beta1^t),      v_hat = v / (1 - beta2^t)
+        theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
+    """
 
     def update(self, theta, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         t = state["t"] = state.get("t", 0) + 1

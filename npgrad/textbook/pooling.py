@@ -9,9 +9,9 @@ class MaxPool2d(Function):
     side (stride k), no padding. Backward: the gradient of each window goes to the pixel that
     held its maximum (the first one if several tie), every other pixel gets 0.
 
-    Loops run over the k*k offsets of the window, never over pixels. The fast op
+    Loops run over the k x k offsets of the window, never over pixels. The fast op
     (npgrad.functional.pooling.MaxPool) keeps the winning offset in the smallest integer type
-    instead of a stack of all k*k candidates (memory), writes into the input's memory layout,
+    instead of a stack of all k x k candidates (memory), writes into the input's memory layout,
     and takes stride, padding, dilation, ceil_mode and overlapping windows.
     """
 

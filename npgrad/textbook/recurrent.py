@@ -1,5 +1,5 @@
 """One time step of the three recurrent cells, as the lecture writes them, with PyTorch's
-names: W_ih (gates*H, I) stacks the gates' input weights (W_ii, W_if, ...), W_hh (gates*H, H)
+names: W_ih `(gates*H, I)` stacks the gates' input weights (W_ii, W_if, ...), W_hh `(gates*H, H)`
 their hidden weights (W_hi, W_hf, ...), b_ih and b_hh their biases. A batch holds samples as
 rows, so W x is x @ W.T. Backpropagation through time is these steps' backward, run from the
 last step to the first.
@@ -45,11 +45,13 @@ class RNNStep(Function):
 
 
 class LSTMStep(Function):
-    """i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)    input gate
-    f = sigmoid(W_if x + b_if + W_hf h + b_hf)    forget gate
-    g = tanh(W_ig x + b_ig + W_hg h + b_hg)       candidate cell
-    o = sigmoid(W_io x + b_io + W_ho h + b_ho)    output gate
-    c' = f * c + i * g,   h' = o * tanh(c')
+    """One LSTM step (h, c) -> (h', c'):
+
+        i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)    input gate
+        f = sigmoid(W_if x + b_if + W_hf h + b_hf)    forget gate
+        g = tanh(W_ig x + b_ig + W_hg h + b_hg)       candidate cell
+        o = sigmoid(W_io x + b_io + W_ho h + b_ho)    output gate
+        c' = f * c + i * g,   h' = o * tanh(c')
 
     Backward: dL/dc' gains dL/dh' o (1 - tanh^2(c')); then di = dc' g, df = dc' c,
     dg = dc' i, do = dh' tanh(c'), each times its gate's derivative (s (1 - s) or 1 - g^2),
@@ -80,10 +82,12 @@ class LSTMStep(Function):
 
 
 class GRUStep(Function):
-    """r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)    reset gate
-    z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)    update gate
-    n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  candidate
-    h' = (1 - z) * n + z * h
+    """One GRU step h -> h':
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)    reset gate
+        z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)    update gate
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  candidate
+        h' = (1 - z) * n + z * h
 
     Backward: dn = dh' (1 - z), dz = dh' (h - n), and h gets dh' z directly; through
     n = tanh(a_n): da_n = dn (1 - n^2), dr = da_n (W_hn h + b_hn); the hidden side of a_n is
