@@ -105,7 +105,7 @@ def test_optimizers_lesson(tmp_path):
 def test_batch_size_lr_lesson(tmp_path):
     rows = {(r["batch_size"], r["rule"]): r for r in _run_quick("batch-size-lr", tmp_path)["rows"]}
     assert rows[256, "scaled + warmup"]["lr"] == 0.08
-    assert rows[256, "scaled + warmup"]["val_accuracy"] > rows[256, "fixed lr"]["val_accuracy"]
+    assert rows[256, "scaled + warmup"]["val_accuracy"] > rows[256, "fixed lr"]["val_accuracy"] + 0.05  # 73.7 vs 62.7 %
 
 
 def test_mnist1d_baselines_lesson(tmp_path):
