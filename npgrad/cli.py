@@ -1,5 +1,7 @@
 """The `npgrad` command: list and run lessons, and train the main model."""
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -32,13 +34,25 @@ def cmd_run(args):
 
 
 def cmd_train(args):
+    from . import distributed
+    from .distributed import launched_world_size
+    from .train.distributed import is_main_process
+    if args.nproc > 1 and launched_world_size() == 1:  # start the workers: this same command
+        from .distributed.launch import launch
+        return launch(args.nproc, ["-m", "npgrad.cli", *args.argv])
+    if launched_world_size() > 1:  # one of the processes of `mpiexec -n N npgrad train ...`
+        distributed.init_process_group(backend="mpi")
     from .recipes.classifier import DEFAULTS, train_classifier
     options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
     out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
-    result = train_classifier(out_dir, quick=args.quick, **options)
-    with open(os.path.join(out_dir, "result.json"), "w") as f:
-        json.dump(result, f, indent=2, default=str)
-    print(f"run written to {out_dir}/ (checkpoints, metrics.csv, curves.png, result.json)")
+    main_process = is_main_process()
+    quiet = contextlib.nullcontext() if main_process else contextlib.redirect_stdout(io.StringIO())
+    with distributed.abort_on_error(), quiet:
+        result = train_classifier(out_dir, quick=args.quick, **options)
+    if main_process:
+        with open(os.path.join(out_dir, "result.json"), "w") as f:
+            json.dump(result, f, indent=2, default=str)
+        print(f"run written to {out_dir}/ (checkpoints, metrics.csv, curves.png, result.json)")
     return 0
 
 
@@ -109,6 +123,9 @@ def _add_train_options(train):
                        help="seeds the weights, the split and the batch order" + default)
     train.add_argument("--out", help="output folder (default: runs/DATASET-MODEL)")
     train.add_argument("--quick", action="store_true", help="a small, fast version")
+    train.add_argument("--nproc", type=_positive(int), default=1,
+                       help="data-parallel processes on this machine, started through mpiexec; "
+                            "--batch-size is split over them" + default)
 
 
 def build_parser():
@@ -137,6 +154,7 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)  # what --nproc starts again
     try:
         return args.handler(args)
     except (UserError, ValueError) as error:

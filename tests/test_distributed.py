@@ -360,3 +360,32 @@ def test_global_batch_shards_are_the_parts_of_one_process_batches():
     small_last_dropped = [list(GlobalBatchShardSampler(order, 5, 2, rank, drop_small_last=True)) for rank in range(2)]
     assert small_last_dropped == [[0, 1, 2, 5, 6, 7], [3, 4, 8, 9]]  # batch [10] < 2 ranks
     assert [len(GlobalBatchShardSampler(order, 4, 2, rank, drop_last=True)) for rank in range(2)] == [4, 4]
+
+
+@needs_mpi
+def test_npgrad_train_nproc_starts_mpi_processes_and_rank0_reports(tmp_path):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    command = [sys.executable, "-m", "npgrad.cli", "train", "--quick", "--model", "mlp", "--epochs", "1",
+               "--nproc", "2", "--out", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("test accuracy") == 1 and result.stdout.count("run written to") == 1
+    assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 2
+    assert {"best.safetensors", "last.safetensors", "config.json", "result.json"} <= {p.name for p in tmp_path.iterdir()}
+
+
+def test_cli_error_inside_a_distributed_run_ends_every_rank(monkeypatch):
+    """An error the CLI would print and return from must abort the world, not leave the other
+    ranks waiting in a collective."""
+    aborted = []
+
+    class FakeBackend(process_group._SingleProcessBackend):
+        rank, size = 1, 2
+
+        def abort(self, code):
+            aborted.append(code)
+
+    monkeypatch.setattr(process_group, "_backend", FakeBackend())
+    with dist.abort_on_error():
+        raise ValueError("only on rank 1")
+    assert aborted == [1]

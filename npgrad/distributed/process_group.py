@@ -8,6 +8,7 @@ Two backends share one small interface over NumPy arrays:
 - `_SingleProcessBackend` is world size 1 with no dependency: every collective is the
   identity, so code written for N processes runs unchanged in one.
 """
+import contextlib
 import os
 import sys
 
@@ -100,7 +101,9 @@ class _MPIBackend:
 _backend = None
 
 
-def _launched_world_size():
+def launched_world_size():
+    """The number of processes an MPI launcher started (1 outside a launcher), read from the
+    environment it sets, without initializing MPI."""
     for variable in _LAUNCHER_SIZE_VARIABLES:
         if os.environ.get(variable, "").isdigit():
             return int(os.environ[variable])
@@ -114,7 +117,7 @@ def _make_backend(backend):
     try:
         from mpi4py import MPI
     except ImportError:
-        launched = _launched_world_size()
+        launched = launched_world_size()
         if launched > 1:
             raise RuntimeError(f"init_process_group: started as {launched} MPI processes but "
                                f"mpi4py is not installed; pip install 'npgrad[distributed]'") from None
@@ -141,6 +144,21 @@ def _abort_on_uncaught_exception(backend):
 
 
 _previous_excepthook = None
+
+
+@contextlib.contextmanager
+def abort_on_error():
+    """An exception inside ends every process of the world (it is printed first), even when
+    an outer handler would catch it and leave this rank alone: the others would wait forever."""
+    try:
+        yield
+    except BaseException as error:
+        if _backend is None or _backend.size == 1:
+            raise
+        sys.stderr.write(f"npgrad.distributed: rank {_backend.rank} failed: {type(error).__name__}: {error}; "
+                         f"aborting all {_backend.size} processes\n")
+        sys.stderr.flush()
+        _backend.abort(1)
 
 
 def init_process_group(backend="mpi", init_method=None, world_size=-1, rank=-1, **unused):

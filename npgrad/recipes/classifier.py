@@ -16,6 +16,7 @@ from ..data import DataLoader, TensorDataset
 from ..datasets import MNIST, FashionMNIST, SignLanguageMNIST
 from ..io import load_weights
 from ..train import CSVLogger, ModelCheckpoint, ProgressBar, Trainer
+from ..train.distributed import is_main_process
 from . import recipe
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST, "sign-language-mnist": SignLanguageMNIST}
@@ -74,8 +75,9 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
     optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), config["lr"])
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config["epochs"])
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "config.json"), "w") as f:
-        json.dump({**config, "in_shape": list(train[0].shape[1:]), "classes": classes}, f, indent=2)
+    if is_main_process():  # one writer when trained as N processes
+        with open(os.path.join(out_dir, "config.json"), "w") as f:
+            json.dump({**config, "in_shape": list(train[0].shape[1:]), "classes": classes}, f, indent=2)
     best = os.path.join(out_dir, "best.safetensors")
     callbacks = [ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
                  ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
@@ -93,7 +95,7 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
 def summarise(config, history, tested, out_dir):
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
     figures = []
-    if pyplot_or_none() is not None:
+    if pyplot_or_none() is not None and is_main_process():
         figures.append(plot_history(history, os.path.join(out_dir, "curves.png"),
                                     title=f"{config['model']} on {config['dataset']}"))
     return {"config": config, "test_accuracy": tested["accuracy"], "test_loss": tested["loss"],
