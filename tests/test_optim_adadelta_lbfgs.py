@@ -139,3 +139,33 @@ def test_lbfgs_refuses_groups_and_unknown_line_searches():
     with pytest.raises(ValueError, match="strong_wolfe"):
         optim.LBFGS([a], line_search_fn="backtracking")
     assert optim.LBFGS([a]).defaults["max_eval"] == 25
+
+
+def test_lbfgs_state_dict_round_trip_continues_the_same_run():
+    def closure_for(params, optimizer):
+        def closure():
+            optimizer.zero_grad()
+            loss = least_squares(npgrad, *params)
+            loss.backward()
+            return loss
+        return closure
+
+    start = [np.random.default_rng(1).standard_normal((5, 2)), np.zeros(2)]
+    uninterrupted = [npgrad.tensor(v, requires_grad=True) for v in start]
+    optimizer = optim.LBFGS(uninterrupted, max_iter=3, history_size=4, line_search_fn="strong_wolfe")
+    for _ in range(4):
+        optimizer.step(closure_for(uninterrupted, optimizer))
+    first = [npgrad.tensor(v, requires_grad=True) for v in start]
+    optimizer = optim.LBFGS(first, max_iter=3, history_size=4, line_search_fn="strong_wolfe")
+    for _ in range(2):
+        optimizer.step(closure_for(first, optimizer))
+    saved = optimizer.state_dict()
+    resumed = [npgrad.tensor(p.detach().numpy().copy(), requires_grad=True) for p in first]
+    optimizer = optim.LBFGS(resumed, max_iter=3, history_size=4, line_search_fn="strong_wolfe")
+    optimizer.load_state_dict(saved)
+    state = optimizer.state[resumed[0]]
+    assert state["n_iter"] == saved["state"][0]["n_iter"] > 2 and len(state["old_dirs"]) >= 2
+    for _ in range(2):
+        optimizer.step(closure_for(resumed, optimizer))
+    for p, q in zip(resumed, uninterrupted):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())

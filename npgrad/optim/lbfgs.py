@@ -5,6 +5,8 @@ through a closure (several times per step), and takes the same iterates: the two
 recursion for the direction, a first step of min(1, 1/|g|_1) · lr, and optionally the strong
 Wolfe line search (bracketing, then zooming with cubic interpolation).
 """
+import copy
+
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
@@ -38,6 +40,16 @@ class LBFGS(Optimizer):
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
+
+    def load_state_dict(self, state_dict):
+        """Restore a state_dict saved from an LBFGS over parameters of the same shapes. The state
+        (counters, direction, history lists) is copied as saved: the base class would make
+        arrays of the lists."""
+        saved = copy.deepcopy(state_dict)
+        state = saved.pop("state")
+        super().load_state_dict({**saved, "state": {}})
+        for values in state.values():  # one entry at most: the first parameter's
+            self.state[self._params[0]] = values
 
     # -- the parameters as one flat vector ---------------------------------------------------
     def _flat_grad(self):
