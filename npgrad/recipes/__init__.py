@@ -12,7 +12,8 @@ RECIPES = {}
 _MODULES = ["perceptron", "init_activations", "vanishing_gradients", "classifier", "optimizers",
             "overfitting", "batch_size_lr", "mnist1d_baselines", "sign_language_mlp", "conv_arithmetic",
             "feature_maps", "transfer_learning", "resnet_vs_plain", "architectures", "char_rnn",
-            "seq2seq_attention", "rnn_modes", "long_dependencies", "gpt_shakespeare", "vae", "gan", "fid_sanity", "autoencoder", "inpainting"]
+            "seq2seq_attention", "rnn_modes", "long_dependencies", "gpt_shakespeare", "vae", "gan", "fid_sanity", "autoencoder", "inpainting",
+            "data_parallel"]
 
 
 @dataclass
