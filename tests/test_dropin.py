@@ -23,6 +23,7 @@ SCRIPTS = {
     "time_sequence.py": (rf"^loss: {NUMBER}$", []),
     "word_language_model.py": (rf"(?:valid|test) loss\s+{NUMBER}", []),
     "dcgan.py": (rf"Loss_D: {NUMBER}", ["fake_samples.png", "real_samples.png"]),
+    "gpt.py": (rf"val loss {NUMBER}", []),
 }
 
 
