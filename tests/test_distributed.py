@@ -70,6 +70,7 @@ def test_without_mpi4py_one_process_is_a_world_of_one(monkeypatch):
     dist.init_process_group(backend="mpi")
     try:
         assert (dist.get_rank(), dist.get_world_size(), dist.get_backend()) == (0, 1, "single-process")
+        assert dist.is_available() and not dist.is_mpi_available()
         t = npgrad.tensor([1.0, 2.0])
         dist.all_reduce(t)
         dist.broadcast(t, src=0)

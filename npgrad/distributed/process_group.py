@@ -161,9 +161,11 @@ def abort_on_error():
         _backend.abort(1)
 
 
-def init_process_group(backend="mpi", init_method=None, world_size=-1, rank=-1, **unused):
+def init_process_group(backend="mpi", init_method=None, world_size=-1, rank=-1, **torch_options):
     """Join the default process group; rank and world size come from the MPI launcher
-    (a plain `python script.py` is rank 0 of a world of size 1)."""
+    (a plain `python script.py` is rank 0 of a world of size 1). init_method and PyTorch's
+    other options (timeout, store ...) are accepted for drop-in scripts and have no effect:
+    MPI's launcher already connects the processes."""
     global _backend, _previous_excepthook
     if _backend is not None:
         raise RuntimeError("init_process_group: the default process group is already initialized")

@@ -75,12 +75,15 @@ class DistributedDataParallel(Module):
     """Wrap `module` for data-parallel training over the default process group.
 
     broadcast_buffers: copy rank 0's buffers (BatchNorm running statistics) to every rank
-    before each forward. bucket_cap_mb: the size of one all-reduce. Every parameter that
-    requires grad must take part in each synchronized backward.
+    before each training forward. bucket_cap_mb: the size of one all-reduce. Every parameter
+    that requires grad must take part in each synchronized backward. device_ids,
+    output_device, dim, process_group (there is only the default one) and PyTorch's other
+    options (gradient_as_bucket_view, static_graph ...) are accepted for drop-in scripts and
+    have no effect on the CPU.
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
-                 process_group=None, bucket_cap_mb=25, find_unused_parameters=False, **unused):
+                 process_group=None, bucket_cap_mb=25, find_unused_parameters=False, **torch_options):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected an nn.Module, got {type(module).__name__}")
