@@ -140,6 +140,37 @@ def test_normalize_and_lambda_on_tensors():
         T.Lambda(3)
 
 
+def test_center_crop_by_hand():
+    image = np.arange(30, dtype=np.float32).reshape(1, 5, 6)
+    np.testing.assert_array_equal(T.CenterCrop(3)(image)[0], image[0, 1:4, 2:5])   # round(1.0), round(1.5) = 2
+    np.testing.assert_array_equal(T.CenterCrop((2, 4))(image)[0], image[0, 2:4, 1:5])  # round(1.5) = 2, round(1.0)
+    padded = T.CenterCrop((7, 9))(image)[0]          # larger: zeros around, 1 above and 1 left, 1 and 2 after
+    assert padded.shape == (7, 9) and padded[0].sum() == 0 and padded[:, 0].sum() == 0
+    np.testing.assert_array_equal(padded[1:6, 1:7], image[0])
+
+
+@pytest.mark.parametrize("size, antialias", [((32, 32), True), ((14, 14), True), ((7, 11), True),
+                                             ((40, 9), True), (24, True), ((9, 13), False)])
+def test_resize_is_torchs_bilinear_interpolation(size, antialias):
+    torch = pytest.importorskip("torch")  # torchvision resizes tensors with F.interpolate(..., antialias=True)
+    x = np.random.default_rng(0).random((2, 3, 30, 20)).astype(np.float32)
+    resize = T.Resize(size, antialias=antialias)
+    out = resize(npgrad.tensor(x))
+    expected = torch.nn.functional.interpolate(torch.from_numpy(x), size=resize.output_size(30, 20), mode="bilinear",
+                                               align_corners=False, antialias=antialias).numpy()
+    assert isinstance(out, npgrad.Tensor) and out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected, atol=2e-6)
+    assert T.Resize(24).output_size(30, 20) == (36, 24)    # the smaller edge becomes 24
+
+
+def test_resize_and_crop_take_stored_images_before_to_tensor():
+    stored = (np.arange(28 * 28, dtype=np.int64).reshape(28, 28, 1) % 256).astype(np.uint8)
+    out = T.Compose([T.Resize(32), T.CenterCrop(30)])(stored)
+    assert out.dtype == np.uint8 and out.shape == (30, 30, 1)
+    as_float = T.CenterCrop(30)(T.Resize(32)(stored.transpose(2, 0, 1).astype(np.float32)))
+    np.testing.assert_array_equal(out[..., 0], np.clip(np.round(as_float[0]), 0, 255))
+
+
 def test_mnist_with_torchvision_arguments():
     train = datasets.MNIST("unused-root", train=True, download=True, transform=T.ToTensor())
     image, label = train[0]

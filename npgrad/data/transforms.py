@@ -3,7 +3,8 @@
 ToTensor turns stored images (uint8, channels last) into float32 channels-first Tensors in
 [0, 1]. Every other image transform takes float images, either one image (C, H, W) or a whole
 batch (N, C, H, W), as a Tensor or a NumPy array, and returns float32 of the same layout and
-kind. Lambda wraps any function of one sample. A random transform draws its
+kind; Resize and CenterCrop also take stored uint8 images, as torchvision's take PIL images.
+Lambda wraps any function of one sample. A random transform draws its
 parameters for all images of a batch at once (one crop offset, flip or angle per image) and
 applies them with one fancy index, never a Python loop over the images.
 
@@ -88,12 +89,18 @@ def _scaled_channels_first(images):
 
 class ImageTransform:
     """Base class: subclasses define transform_batch(batch) for a float32 batch (N, C, H, W);
-    calling the transform also accepts a single image (C, H, W)."""
+    calling the transform also accepts a single image (C, H, W). Geometric transforms
+    (on_stored_images) also take stored images, uint8 (H, W, C) or (N, H, W, C), and return
+    them so, as torchvision's take PIL images before ToTensor()."""
+
+    on_stored_images = False
 
     def __call__(self, images):
         if isinstance(images, Tensor):
             return Tensor(self(images._data))
         images = np.asarray(images)
+        if images.dtype == np.uint8 and self.on_stored_images:
+            return self._on_stored(images)
         if images.dtype.kind != "f":
             raise TypeError(f"{type(self).__name__}: expected float images, got dtype {images.dtype} "
                             "(convert stored images with ToTensor() first)")
@@ -107,6 +114,12 @@ class ImageTransform:
 
     def transform_batch(self, batch):
         raise NotImplementedError
+
+    def _on_stored(self, images):
+        """uint8 channels last -> float channels first -> transform -> rounded uint8 channels last."""
+        channels_first = np.moveaxis(images, -1, -3).astype(np.float32)
+        out = self(channels_first)
+        return np.moveaxis(np.clip(np.round(out), 0, 255).astype(np.uint8), -3, -1)
 
 
 class Normalize(ImageTransform):
@@ -220,6 +233,76 @@ class RandomAffine(ImageTransform):
 
     def __repr__(self):
         return f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale})"
+
+
+class CenterCrop(ImageTransform):
+    """The central `size` window (an int for a square, or (height, width)); an image smaller
+    than that is first padded with zeros on both sides, as torchvision does."""
+
+    on_stored_images = True
+
+    def __init__(self, size):
+        self.size = _pair(size, "CenterCrop size")
+
+    def transform_batch(self, batch):
+        (height, width), (rows, cols) = self.size, batch.shape[2:]
+        pad_rows, pad_cols = max(height - rows, 0), max(width - cols, 0)
+        padded = _pad(batch, (pad_cols // 2, pad_rows // 2, (pad_cols + 1) // 2, (pad_rows + 1) // 2), 0.0)
+        top = int(round((padded.shape[2] - height) / 2.0))
+        left = int(round((padded.shape[3] - width) / 2.0))
+        return padded[:, :, top:top + height, left:left + width]
+
+    def __repr__(self):
+        return f"CenterCrop(size={self.size})"
+
+
+class Resize(ImageTransform):
+    """Resize with bilinear interpolation, antialiased when shrinking (torchvision's default
+    for tensors). size: (height, width), or an int for the smaller edge, the longer one
+    keeping the aspect ratio (int(size * long / short))."""
+
+    on_stored_images = True
+
+    def __init__(self, size, antialias=True):
+        if isinstance(size, (tuple, list)) and len(size) == 1:
+            size = size[0]
+        self.size = size if np.isscalar(size) else _pair(size, "Resize size")
+        self.antialias = antialias
+
+    def output_size(self, rows, cols):
+        if not np.isscalar(self.size):
+            return self.size
+        short, long = sorted((rows, cols))
+        other = int(self.size * long / short)
+        return (self.size, other) if rows <= cols else (other, self.size)
+
+    def transform_batch(self, batch):
+        height, width = self.output_size(*batch.shape[2:])
+        rows = _resize_weights(batch.shape[2], height, self.antialias)   # (height, H)
+        cols = _resize_weights(batch.shape[3], width, self.antialias)    # (width, W)
+        return np.einsum("ih,nchw,jw->ncij", rows, batch, cols, optimize=True).astype(np.float32)
+
+    def __repr__(self):
+        return f"Resize(size={self.size}, antialias={self.antialias})"
+
+
+def _resize_weights(size_in, size_out, antialias):
+    """(size_out, size_in) weights of 1-D bilinear resampling, pixel centres aligned
+    (align_corners=False). Shrinking by s with antialias widens the triangle filter to s
+    input pixels on each side (PIL's and PyTorch's antialiased bilinear)."""
+    scale = size_in / size_out
+    support = scale if antialias and scale > 1 else 1.0
+    centres = (np.arange(size_out) + 0.5) * scale
+    if support == 1.0:  # plain bilinear: the source point, clamped to the image, between two pixels
+        source = np.clip(centres - 0.5, 0, size_in - 1)
+        weights = np.maximum(0.0, 1.0 - np.abs(source[:, None] - np.arange(size_in)[None, :]))
+    else:
+        first = np.maximum((centres - support + 0.5).astype(np.int64), 0)
+        last = np.minimum((centres + support + 0.5).astype(np.int64), size_in)
+        pixels = np.arange(size_in)[None, :]
+        inside = (pixels >= first[:, None]) & (pixels < last[:, None])
+        weights = np.maximum(0.0, 1.0 - np.abs((pixels - centres[:, None] + 0.5) / support)) * inside
+    return weights / weights.sum(axis=1, keepdims=True)
 
 
 def crop(batch, top, left, height, width):
