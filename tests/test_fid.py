@@ -138,10 +138,10 @@ def test_train_extractor_repeats_exactly(tmp_path):
 
 
 def write_png_folder(folder, images):
-    import matplotlib.image
+    matplotlib_image = pytest.importorskip("matplotlib.image", reason="writing PNG folders needs matplotlib: pip install -e '.[all]'")
     folder.mkdir()
     for index, image in enumerate(images):
-        matplotlib.image.imsave(folder / f"{index:04d}.png", image[0], cmap="gray", vmin=0, vmax=1)
+        matplotlib_image.imsave(folder / f"{index:04d}.png", image[0], cmap="gray", vmin=0, vmax=1)
 
 
 def test_npgrad_fid_on_npz_png_folder_and_run_folder(tmp_path, mnist_test, capsys):
