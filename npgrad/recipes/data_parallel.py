@@ -14,6 +14,9 @@ alpha and beta on this machine, compares 1 process x 2 threads with 2 processes 
 times the overlap of the all-reduce with backward, and projects S to 8 and 64 processes
 over a network of a given bandwidth. The processes are started through mpiexec; each part
 runs as `python -m npgrad.recipes.data_parallel CONFIG RESULT` under it.
+Every step ends when the slowest process has sent its gradient: on a machine whose cores are
+shared with other programs, a step's time includes waiting for the process that was paused,
+which the all-reduce model leaves out (compare the load average when reading the timings).
 """
 import json
 import os
