@@ -401,3 +401,9 @@ def test_data_parallel_lesson_same_curve_on_two_processes(tmp_path):
     assert all(1 < speedups[8] <= 8 and speedups[8] < speedups[64] <= 64 for speedups in result["projected_speedup"].values())
     assert all(rate > 0 for rate in result["throughput_images_per_second"].values())
     assert all(os.path.exists(figure) for figure in result["figures"])
+
+
+def test_pytorch_import_paths():
+    from npgrad.utils.data.distributed import DistributedSampler
+    assert DistributedSampler is npgrad.data.DistributedSampler
+    assert npgrad.nn.parallel.DistributedDataParallel.__name__ == "DistributedDataParallel"

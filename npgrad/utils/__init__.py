@@ -7,3 +7,4 @@ from .. import data
 from .images import make_grid, save_image  # noqa: F401
 
 sys.modules[__name__ + ".data"] = data  # `import npgrad.utils.data` finds the same module
+sys.modules[__name__ + ".data.distributed"] = data.distributed  # torch.utils.data.distributed's path
