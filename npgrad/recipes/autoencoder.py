@@ -81,13 +81,13 @@ def denoising(config, train, test):
 def plot_rows(rows, path, count=10):
     """One row of `count` images per {label: images}."""
     plt = pyplot_or_none()
-    fig, axes = plt.subplots(len(rows), count, figsize=(count * 0.9, len(rows) * 1.0), squeeze=False)
+    fig, axes = plt.subplots(len(rows), count, figsize=(count * 0.9 + 2.5, len(rows) * 1.0), squeeze=False)
     for row, (label, images) in zip(axes, rows.items()):
         for ax, image in zip(row, images[:count]):
             ax.imshow(image[0], cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-        row[0].set_ylabel(label, fontsize=7)
+        row[0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
     return save_figure(fig, path)
 
 
