@@ -44,7 +44,9 @@ def test_script_runs_and_its_loss_drops(name, tmp_path):
     pattern, outputs = SCRIPTS[name]
     if any(path.endswith(".png") for path in outputs):
         pytest.importorskip("PIL", reason=f"{name} saves images with save_image, which needs Pillow: pip install -e '.[plot]'")
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "default"}
+    # one BLAS thread unless told otherwise: these small GEMMs run 5-15x slower (CPU time) with
+    # OpenBLAS's threads spinning on a busy 2-core machine
+    env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "default"}
     done = subprocess.run([sys.executable, str(FOLDER / name)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{name} failed:\n{done.stderr[-3000:]}"

@@ -11,9 +11,9 @@ from npgrad import datasets, nn, optim
 from npgrad.utils.data import DataLoader, TensorDataset
 
 train_set = datasets.MNIST('../data', train=True, download=True)
-images = np.asarray(train_set.data[:6000], dtype=np.float32).reshape(-1, 784) / 255
-labels = np.asarray(train_set.targets[:6000], dtype=np.int64)
-x_train, y_train, x_valid, y_valid = images[:5000], labels[:5000], images[5000:], labels[5000:]
+images = np.asarray(train_set.data[:4000], dtype=np.float32).reshape(-1, 784) / 255
+labels = np.asarray(train_set.targets[:4000], dtype=np.int64)
+x_train, y_train, x_valid, y_valid = images[:3000], labels[:3000], images[3000:], labels[3000:]
 
 x_train, y_train, x_valid, y_valid = map(
     torch.tensor, (x_train, y_train, x_valid, y_valid)
