@@ -7,11 +7,16 @@ A GPT written in PyTorch with npgrad.models.GPT's layout and parameter names (na
 lesson's configuration, its initial weights (the npgrad model's state_dict loaded as is), the
 same AdamW groups, learning-rate schedule, gradient clipping, training and evaluation batches:
 the loop is the lesson's own `train_and_evaluate`, only the model and the step are PyTorch's.
---compare reads the lesson's result.json and prints the curves side by side.
+--compare reads the lesson's result.json and prints the curves side by side. --interleaved N
+times N training steps of each framework taken in turn in this one process (the fairest speed
+comparison on a machine whose load changes), instead of training:
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/gpt_shakespeare_torch.py --interleaved 200
 """
 import argparse
 import json
 import math
+import time
 
 import numpy as np
 import torch
@@ -19,6 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from npgrad.recipes import gpt_shakespeare as lesson
+from npgrad.text import random_windows
 
 
 class CausalSelfAttention(nn.Module):
@@ -122,6 +128,24 @@ def compare(result, lesson_result_path, figure):
                            "GPT on Tiny Shakespeare: npgrad and PyTorch")
 
 
+def interleaved_speed(config, train_ids, vocab_size, steps):
+    """Median ms per training step of npgrad and PyTorch, their steps taken in turn on the same
+    batches (the first 5 of each left out as warm-up)."""
+    steppers = {"npgrad": lesson.npgrad_steps(lesson.build_model(config, vocab_size), config)[0],
+                "PyTorch": torch_steps(model_like_the_lesson(config, vocab_size), config)[0]}
+    batches, seconds = np.random.default_rng(config["seed"]), {name: [] for name in steppers}
+    for _ in range(steps):
+        inputs, targets = random_windows(train_ids, config["batch_size"], config["block_size"], batches)
+        for name, step in steppers.items():
+            started = time.perf_counter()
+            step(inputs, targets, config["learning_rate"])
+            seconds[name].append(time.perf_counter() - started)
+    ms = {name: 1000 * float(np.median(values[5:])) for name, values in seconds.items()}
+    print(f"{steps} steps each, interleaved, {torch.get_num_threads()} PyTorch threads: npgrad {ms['npgrad']:.1f} ms, "
+          f"PyTorch {ms['PyTorch']:.1f} ms, ratio {ms['npgrad'] / ms['PyTorch']:.2f}")
+    return ms
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the lesson's quick configuration")
@@ -129,10 +153,13 @@ def main(argv=None):
     parser.add_argument("--compare", metavar="RESULT_JSON", help="the npgrad lesson's result.json")
     parser.add_argument("--figure", help="with --compare: write both curves to this PNG")
     parser.add_argument("--out", help="write PyTorch's results to this JSON file")
+    parser.add_argument("--interleaved", type=int, metavar="N", help="only time N steps of each framework, in turn")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = lesson.config_for(args.quick)
     train_ids, val_ids, text = lesson.load_text(config)
+    if args.interleaved:
+        return interleaved_speed(config, train_ids, text.vocab_size, args.interleaved)
     model = model_like_the_lesson(config, text.vocab_size)
     result = lesson.train_and_evaluate(*torch_steps(model, config), train_ids, val_ids, config, "PyTorch")
     print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads: val loss {result['eval_curve'][-1][2]:.4f}, "
