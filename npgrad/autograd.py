@@ -67,6 +67,31 @@ class no_grad(_scoped_grad_mode):
         super().__init__(False)
 
 
+class inference_mode(_scoped_grad_mode):
+    """no_grad under PyTorch's inference name: `with inference_mode():`, `@inference_mode()` or
+    `@inference_mode`. inference_mode(False) leaves the grad mode as it is."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # used bare as a decorator: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        super().__init__(False)
+        self.enabled = bool(mode)
+
+    def __enter__(self):
+        self._previous.append(is_grad_enabled())
+        _set_grad_mode(False if self.enabled else self._previous[-1])
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def run_in_mode(*args, **kwargs):
+            with inference_mode(self.enabled):
+                return fn(*args, **kwargs)
+        return run_in_mode
+
+
 class enable_grad(_scoped_grad_mode):
     """Record the graph again inside a `no_grad` block."""
 

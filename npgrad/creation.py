@@ -87,6 +87,14 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     return _new(_generator(generator).integers(low, high, _size((size,))).astype(dtype), False, device)
 
 
+def randint_like(other, low=0, high=None, dtype=None, requires_grad=False, device=None):
+    """Integers in [low, high) of other's shape and (by default) dtype; randint_like(x, high)."""
+    if high is None:
+        low, high = 0, low
+    values = default_generator().integers(low, high, other.shape)
+    return _new(values.astype(other.dtype if dtype is None else dtype), requires_grad, device)
+
+
 def randperm(n, dtype=None, device=None, generator=None):
     return _new(_generator(generator).permutation(n).astype(dtype or np.int64), False, device)
 

@@ -220,7 +220,7 @@ class Tensor:
         return id(self)
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", **_array2string_options())
         extras = []
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype=npgrad.{self._data.dtype}")
@@ -368,6 +368,20 @@ class Tensor:
     def relu_(self):
         return self._inplace(ops.relu)
 
+    def masked_fill_(self, mask, value):
+        return self._inplace(lambda x: ops.masked_fill(x, mask, value))
+
+    def index_fill_(self, dim, index, value):
+        """self[..., index, ...] = value along dim (index: a 1-D int64 tensor)."""
+        index = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if index.ndim > 1 or index.dtype.kind not in "iu":
+            raise IndexError(f"index_fill_: index must be a 1-D integer tensor, got {index.dtype} of shape {index.shape}")
+        axis = dim + self.ndim if dim < 0 else dim
+        if not 0 <= axis < max(self.ndim, 1):
+            raise IndexError(f"index_fill_: dim {dim} is out of range for a {self.ndim}-D tensor")
+        self[(slice(None),) * axis + (index.reshape(-1),)] = value
+        return self
+
     def zero_(self):
         return self.fill_(0)
 
@@ -485,6 +499,38 @@ class Tensor:
         return ops.logical_or(self, other)
 
 
+_PRINT_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+                   "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+                   "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80)}
+_print_options = dict(_PRINT_PROFILES["default"], sci_mode=None)
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None):
+    """How Tensor reprs print, as torch.set_printoptions: digits after the point, the element
+    count above which the middle is summarized, items kept at each edge, the line width, a
+    profile ("default", "short", "full") to start from, and sci_mode (None: NumPy chooses)."""
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PRINT_PROFILES)}, got {profile!r}")
+        _print_options.update(_PRINT_PROFILES[profile])
+    given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth)
+    _print_options.update({name: v for name, v in given.items() if v is not None})
+    _print_options["sci_mode"] = sci_mode
+
+
+def _array2string_options():
+    options = {k: _print_options[k] for k in ("precision", "edgeitems")}
+    options["max_line_width"] = _print_options["linewidth"]
+    options["threshold"] = int(min(_print_options["threshold"], np.iinfo(np.int64).max))
+    precision, sci_mode = _print_options["precision"], _print_options["sci_mode"]
+    if sci_mode:
+        options["formatter"] = {"float_kind": lambda v: f"{v:.{precision}e}"}
+    elif sci_mode is False:
+        options["suppress_small"] = True
+    return options
+
+
 def _size_arg(size):
     """Accept f(2, 3), f((2, 3)) and f([2, 3]) for a shape."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -504,6 +550,11 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     return index._data if isinstance(index, Tensor) else index
+
+
+def is_tensor(obj):
+    """True when obj is an npgrad Tensor (a Parameter included)."""
+    return isinstance(obj, Tensor)
 
 
 def tensor(data, dtype=None, requires_grad=False):

@@ -22,10 +22,16 @@ class DataLoader:
         tuple batch, else the whole batch) as a NumPy array, before it becomes a Tensor; use it
         for augmentation with npgrad.data.transforms, e.g.
         DataLoader(train, 128, shuffle=True, batch_transform=RandomCrop(28, padding=2)).
+    num_workers, pin_memory, persistent_workers, prefetch_factor, timeout, worker_init_fn:
+        accepted for PyTorch code; npgrad loads every batch in the main process (num_workers
+        must still be >= 0), and there is no device memory to pin.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, collate_fn=None,
-                 drop_last=False, generator=None, *, batch_transform=None):
+                 drop_last=False, generator=None, *, num_workers=0, pin_memory=False, timeout=0,
+                 worker_init_fn=None, prefetch_factor=None, persistent_workers=False, batch_transform=None):
+        if not isinstance(num_workers, (int, np.integer)) or isinstance(num_workers, bool) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         if sampler is not None and shuffle:
