@@ -87,3 +87,93 @@ def test_masked_fill_and_index_fill_in_place_match_torch():
     assert x.index_fill_(-1, npgrad.tensor([1]), 7.0)._data[:, 1].tolist() == [7.0, 7.0]
     with pytest.raises(IndexError, match="index_fill_"):
         x.index_fill_(2, npgrad.tensor([0]), 1.0)
+
+
+def _both(raw, **kw):
+    return npgrad.tensor(raw, **kw), torch.tensor(raw, **kw)
+
+
+def test_sort_argsort_topk_indices_match_torch_with_ties_and_nan():
+    raw = np.array([[3.0, 1.0, 2.0, 1.0, np.nan, 3.0], [0.0, -1.0, 0.0, 5.0, 5.0, 2.0]], np.float32)
+    n, t = _both(raw)
+    for descending in (False, True):
+        ours, theirs = n.sort(1, descending=descending), t.sort(dim=1, descending=descending, stable=True)
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        assert ours.indices.dtype == np.int64 and ours.indices.tolist() == theirs.indices.tolist()
+        assert npgrad.argsort(n, 0, descending).tolist() == torch.argsort(t, dim=0, descending=descending, stable=True).tolist()
+    finite_n, finite_t = _both(np.nan_to_num(raw))
+    for largest in (True, False):
+        ours, theirs = finite_n.topk(3, largest=largest), finite_t.topk(3, largest=largest)
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        assert ours.indices.dtype == np.int64
+
+
+def test_sort_topk_errors():
+    x = npgrad.ones(2, 3)
+    with pytest.raises(ValueError, match="topk: k must be an int in \\[0, 3\\]"):
+        x.topk(4)
+    with pytest.raises(IndexError, match="dim 2 is out of range"):
+        x.sort(2)
+    with pytest.raises(ValueError, match="sort: expected a tensor with at least one dimension"):
+        npgrad.tensor(1.0).sort()
+
+
+def test_cumsum_dtypes_like_torch():
+    for raw in (np.array([1, 2, 3], np.int32), np.array([True, False, True])):
+        n, t = _both(raw)
+        assert n.cumsum(0).dtype == np.int64 and n.cumsum(0).tolist() == t.cumsum(0).tolist()
+    assert npgrad.cumsum(npgrad.ones(3), 0, dtype=npgrad.float64).dtype == np.float64
+
+
+def test_index_select_repeat_errors():
+    x = npgrad.ones(2, 3)
+    with pytest.raises(TypeError, match="index_select: index must be an integer"):
+        x.index_select(0, npgrad.tensor([0.0]))
+    with pytest.raises(ValueError, match="index_select: index must be 1-D"):
+        x.index_select(0, npgrad.tensor([[0]]))
+    with pytest.raises(IndexError, match="index_select: index out of range"):
+        x.index_select(1, npgrad.tensor([3]))
+    with pytest.raises(ValueError, match="repeat: got 1 repeats for a tensor with 2 dims"):
+        x.repeat(2)
+    assert x.repeat(2, 1, 2).shape == tuple(torch.ones(2, 3).repeat(2, 1, 2).shape)
+
+
+def test_scatter_src_larger_than_index_and_errors():
+    """Only src's leading index.shape block is written; the rest of src gets a zero gradient."""
+    index = np.array([[1, 0], [0, 2]])
+    raw_src = np.arange(12, dtype=np.float32).reshape(3, 4)
+    src = npgrad.tensor(raw_src, requires_grad=True)
+    out = npgrad.zeros(3, 3).scatter(1, npgrad.tensor(index), src)
+    expected = torch.zeros(3, 3).scatter(1, torch.tensor(index), torch.tensor(raw_src))
+    np.testing.assert_array_equal(out.detach().numpy(), expected.numpy())
+    out.sum().backward()
+    grad = np.zeros((3, 4), np.float32)
+    grad[:2, :2] = 1
+    np.testing.assert_array_equal(np.asarray(src.grad), grad)
+    x, i = npgrad.zeros(3, 3), npgrad.tensor(index)
+    with pytest.raises(TypeError, match="scatter: src has dtype float64, input has float32"):
+        x.scatter(1, i, npgrad.zeros(2, 2, dtype=npgrad.float64))
+    with pytest.raises(IndexError, match="scatter_add: index out of range"):
+        x.scatter_add(1, i + 2, npgrad.zeros(2, 2))
+    with pytest.raises(ValueError, match="must have the same number of dims"):
+        x.scatter(1, npgrad.tensor([1]), npgrad.zeros(2, 2))
+    with pytest.raises(ValueError, match="reduce='multiply' is not supported"):
+        x.scatter(1, i, 2.0, reduce="multiply")
+
+
+def test_bmm_and_einsum_errors():
+    with pytest.raises(ValueError, match="bmm: expected two 3-D tensors"):
+        npgrad.bmm(npgrad.ones(2, 3), npgrad.ones(3, 2))
+    with pytest.raises(ValueError, match="bmm: shapes"):
+        npgrad.bmm(npgrad.ones(2, 2, 3), npgrad.ones(3, 3, 2))
+    a = npgrad.ones(2, 3)
+    for equation, operands, message in [
+            ("ii->i", [npgrad.ones(3, 3)], "repeated within one operand"),
+            ("...ij->ij", [a], "ellipsis"),
+            ("ij,jk->ik", [a], "2 operand"),
+            ("ijk->i", [a], "name 3 dims"),
+            ("ij,ij->i", [a, npgrad.ones(2, 4)], "index 'j' has size 3"),
+            ("ij->z", [a], "appears in no input")]:
+        with pytest.raises(ValueError, match=message):
+            npgrad.einsum(equation, *operands)
+    assert npgrad.einsum("ij,jk", [a, npgrad.ones(3, 4)]).shape == (2, 4)  # operands as one list

@@ -1,4 +1,4 @@
-"""Matrix products: matmul (1-D, 2-D, batched, broadcast) and the fused linear layer."""
+"""Matrix products: matmul (1-D, 2-D, batched, broadcast), bmm, einsum and the fused linear layer."""
 import math
 
 import numpy as np
@@ -23,6 +23,28 @@ class MatMul(Function):
         if self.needs_input_grad[1]:  # dL/dB = A^T dL/dC
             grad_b = unbroadcast(np.matmul(np.swapaxes(a, -1, -2), grad), b.shape).reshape(self.b.shape)
         return grad_a, grad_b
+
+
+class Einsum(Function):
+    """y = einsum(inputs -> output, *arrays), with no index repeated within one operand."""
+
+    def forward(self, *arrays, inputs, output):
+        self.arrays, self.inputs, self.output = arrays, inputs, output
+        return np.asarray(np.einsum(f"{','.join(inputs)}->{output}", *arrays, optimize=len(arrays) > 1))
+
+    def backward(self, grad):
+        return tuple(self._grad_of(k, grad) if needed else None for k, needed in enumerate(self.needs_input_grad))
+
+    def _grad_of(self, k, grad):
+        # dL/dA_k = einsum(dL/dy with every other operand -> A_k's indices): y is linear in A_k
+        others = [j for j in range(len(self.arrays)) if j != k]
+        present = set(self.output).union(*(self.inputs[j] for j in others))
+        target = "".join(c for c in self.inputs[k] if c in present)
+        terms = ",".join([self.output] + [self.inputs[j] for j in others])
+        g = np.einsum(f"{terms}->{target}", grad, *(self.arrays[j] for j in others), optimize=bool(others))
+        # an index summed over in A_k alone: each of its entries gets the same gradient
+        shape = self.arrays[k].shape
+        return np.broadcast_to(g.reshape([n if c in present else 1 for c, n in zip(self.inputs[k], shape)]), shape)
 
 
 def _rows(x):
@@ -83,3 +105,63 @@ def linear(input, weight, bias=None):
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p); no broadcasting."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise ValueError(f"bmm: expected two 3-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise ValueError(f"bmm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} do not fit: expected "
+                         "(b, n, m) and (b, m, p)")
+    if input.dtype != mat2.dtype:
+        raise TypeError(f"bmm: both tensors must have the same dtype, got {input.dtype} and {mat2.dtype}")
+    return MatMul.apply(input, mat2)
+
+
+def _parse_einsum(equation, operands):
+    """The equation's input subscripts and output subscripts (implicit: the indices seen once,
+    in alphabetical order), checked against the operands."""
+    equation = equation.replace(" ", "")
+    if "." in equation:
+        raise ValueError(f"einsum: ellipsis ('...') is not supported, got {equation!r}; name every dim")
+    lhs, arrow, output = equation.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: {equation!r} has {len(inputs)} operand(s), got {len(operands)} tensor(s)")
+    letters = "".join(inputs)
+    if not arrow:
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if not all(c.isalpha() and c.isascii() for c in letters + output):
+        raise ValueError(f"einsum: subscripts must be letters a-z, A-Z, got {equation!r}")
+    for subscripts, x in zip(inputs + [output], operands + (None,)):
+        if len(set(subscripts)) != len(subscripts):
+            raise ValueError(f"einsum: an index repeated within one operand ({subscripts!r}: traces and "
+                             "diagonals) is not supported")
+        if x is not None and len(subscripts) != x.ndim:
+            raise ValueError(f"einsum: subscripts {subscripts!r} name {len(subscripts)} dims, the tensor has "
+                             f"{x.ndim} (shape {tuple(x.shape)})")
+    if set(output) - set(letters):
+        raise ValueError(f"einsum: output index in {output!r} appears in no input of {equation!r}")
+    return tuple(inputs), output
+
+
+def _check_einsum_sizes(inputs, operands):
+    sizes = {}
+    for subscripts, x in zip(inputs, operands):
+        for c, n in zip(subscripts, x.shape):
+            if sizes.setdefault(c, n) != n:
+                raise ValueError(f"einsum: index {c!r} has size {sizes[c]} in one operand and {n} in another")
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. einsum("bij,bjk->bik", a, b) is a batched matmul; operands may
+    also come as one list. Every dim is named by a letter; no '...' and no index repeated
+    within one operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    inputs, output = _parse_einsum(equation, operands)
+    _check_einsum_sizes(inputs, operands)
+    if len({x.dtype for x in operands}) > 1:
+        raise TypeError(f"einsum: all operands must have the same dtype, got {[str(x.dtype) for x in operands]}")
+    return Einsum.apply(*operands, inputs=inputs, output=output)

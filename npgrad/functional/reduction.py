@@ -1,4 +1,5 @@
-"""Reductions over dims: sum, mean, max/min, var/std, logsumexp, argmax/argmin."""
+"""Reductions over dims: sum, mean, max/min, var/std, logsumexp, argmax/argmin; along a dim:
+sort, argsort, topk, cumsum."""
 import builtins
 import math
 from collections import namedtuple
@@ -7,9 +8,10 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import axes
+from ._util import axes, normalize_dim
+from .shape import Gather
 
-MaxMin = namedtuple("MaxMin", ["values", "indices"])
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # max(dim), sort, topk
 
 
 def _keep_dims(grad, ndim, axis, keepdim):
@@ -212,7 +214,7 @@ def _extremum(name, x, dim, keepdim, pick, arg):
     if dim is None:
         return Extremum.apply(x, axis=None, keepdim=False, pick=pick, nan_ties=True)
     values = ExtremumDim.apply(x, axis=axis, keepdim=keepdim, arg=arg)
-    return MaxMin(values, argmax(x, dim, keepdim) if arg is np.argmax else argmin(x, dim, keepdim))
+    return ValuesIndices(values, argmax(x, dim, keepdim) if arg is np.argmax else argmin(x, dim, keepdim))
 
 
 def max(x, dim=None, keepdim=False):
@@ -314,3 +316,61 @@ def all(x, dim=None):
 
 def any(x, dim=None):
     return Tensor(np.any(x._data, axis=axes(dim, x.ndim)))
+
+
+class CumSum(Function):
+    def forward(self, x, *, axis):
+        self.axis = axis
+        return np.cumsum(x, axis=axis, dtype=x.dtype)
+
+    def backward(self, grad):  # dL/dx_i = sum_{j >= i} dL/dy_j: a cumulative sum from the end
+        flipped = np.flip(grad, self.axis)
+        return np.flip(np.cumsum(flipped, axis=self.axis), self.axis)
+
+
+def cumsum(x, dim, *, dtype=None):
+    """y_i = x_0 + ... + x_i along dim; integers and booleans sum as int64, as in PyTorch."""
+    if dtype is None and x.dtype.kind in "biu":
+        dtype = np.int64
+    if dtype is not None:
+        x = x.to(dtype)
+    return CumSum.apply(x, axis=normalize_dim(dim, x.ndim))
+
+
+def _sorting_axis(where, x, dim):
+    if x.ndim == 0:
+        raise ValueError(f"{where}: expected a tensor with at least one dimension, got a 0-d tensor")
+    return normalize_dim(dim, x.ndim)
+
+
+def _argsort(array, axis, descending):
+    """Stable sort order; descending keeps equal elements in their original order (and NaN
+    first), by sorting the reversed array ascending and reading the result backwards."""
+    if not descending:
+        return np.argsort(array, axis=axis, kind="stable")
+    n = array.shape[axis]
+    order = np.argsort(np.flip(array, axis), axis=axis, kind="stable")
+    return (n - 1 - np.flip(order, axis)).astype(np.int64)
+
+
+def argsort(x, dim=-1, descending=False, *, stable=False):
+    """The indices (int64) that sort x along dim; npgrad's sort is always stable."""
+    axis = _sorting_axis("argsort", x, dim)
+    return Tensor(_argsort(x._data, axis, descending).astype(np.int64))
+
+
+def sort(x, dim=-1, descending=False, *, stable=False):
+    """(values, indices) of x sorted along dim; the gradient goes back to where each came from."""
+    axis = _sorting_axis("sort", x, dim)
+    indices = _argsort(x._data, axis, descending).astype(np.int64)
+    return ValuesIndices(Gather.apply(x, indices, axis=axis), Tensor(indices))
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the k largest (or smallest) elements along dim, largest first
+    (smallest first with largest=False); the result is always sorted."""
+    axis = _sorting_axis("topk", x, dim)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= x.shape[axis]:
+        raise ValueError(f"topk: k must be an int in [0, {x.shape[axis]}] (the size of dim {dim}), got {k!r}")
+    indices = np.take(_argsort(x._data, axis, largest), np.arange(k), axis=axis).astype(np.int64)
+    return ValuesIndices(Gather.apply(x, indices, axis=axis), Tensor(indices))

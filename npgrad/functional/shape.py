@@ -1,4 +1,5 @@
-"""Shape and indexing: reshape, permute, expand, indexing, cat/stack/split, pad, gather, tril/triu."""
+"""Shape and indexing: reshape, permute, expand, repeat, indexing, index_select, cat/stack/split,
+pad, gather, scatter/scatter_add, tril/triu."""
 import numpy as np
 
 from ..autograd import Function
@@ -109,6 +110,46 @@ def _along_axis_index(index, axis):
     grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
     grids[axis] = index
     return tuple(grids)
+
+
+class Repeat(Function):
+    """Tensor.repeat: x tiled `repeats` times along each dim (x gains leading dims of size 1)."""
+
+    def forward(self, x, *, repeats):
+        self.padded_shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        self.input_shape, self.repeats = x.shape, repeats
+        return np.tile(x.reshape(self.padded_shape), repeats)
+
+    def backward(self, grad):  # dL/dx = the sum of dL/dy over the copies
+        pairs = [n for r, s in zip(self.repeats, self.padded_shape) for n in (r, s)]
+        copies = tuple(range(0, 2 * len(self.repeats), 2))
+        return grad.reshape(pairs).sum(axis=copies).reshape(self.input_shape)
+
+
+class Scatter(Function):
+    """out = input, with src written (add=False) or added (add=True) at index along axis:
+    out[i][index[i][j]] = src[i][j] for axis=1. Only src's leading index.shape block is used."""
+
+    def forward(self, x, src, index, *, axis, add):
+        self.where = _along_axis_index(index, axis)
+        self.src_shape, self.block, self.add = src.shape, tuple(slice(n) for n in index.shape), add
+        out = x.copy()
+        if add:
+            np.add.at(out, self.where, src[self.block])  # repeated indices accumulate
+        else:
+            out[self.where] = src[self.block]
+        return out
+
+    def backward(self, grad):
+        grad_x = grad_src = None
+        if self.needs_input_grad[0]:  # scatter: the overwritten entries of x get no gradient
+            grad_x = grad if self.add else grad.copy()
+            if not self.add:
+                grad_x[self.where] = 0
+        if self.needs_input_grad[1]:  # dL/dsrc = dL/dout read back at the places src went to
+            grad_src = np.zeros(self.src_shape, grad.dtype)
+            grad_src[self.block] = grad[self.where]
+        return grad_x, grad_src, None
 
 
 class Triangle(Function):
@@ -318,3 +359,70 @@ def one_hot(x, num_classes=-1):
         raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
                          f"{labels.min()}..{labels.max()}")
     return Tensor((labels[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def _index_array(where, index):
+    index = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{where}: index must be an integer (int64) tensor, got {index.dtype}")
+    return index.astype(np.int64, copy=False)
+
+
+def index_select(x, dim, index):
+    """The entries of x at positions `index` (a 1-D int64 tensor) along dim."""
+    index = _index_array("index_select", index)
+    axis = normalize_dim(dim, x.ndim)
+    if index.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
+    size = x.shape[axis] if x.ndim else 1
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise IndexError(f"index_select: index out of range for dim {dim} of size {size}")
+    return Index.apply(x, index=(slice(None),) * axis + (index.reshape(-1),))
+
+
+def repeat(x, *sizes):
+    """Tensor.repeat: x tiled sizes[d] times along dim d, e.g. (2, 3).repeat(2, 1, 2) is (2, 2, 6)."""
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if any(not isinstance(r, (int, np.integer)) or r < 0 for r in sizes):
+        raise ValueError(f"repeat: repeats must be non-negative ints, got {sizes}")
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: got {len(sizes)} repeats for a tensor with {x.ndim} dims; "
+                         "give one per dim (or more, to add leading dims)")
+    return Repeat.apply(x, repeats=tuple(int(r) for r in sizes))
+
+
+def _scatter(where, x, dim, index, src, value, add):
+    index = _index_array(where, index)
+    axis = normalize_dim(dim, x.ndim)
+    if src is None or not isinstance(src, Tensor):
+        fill = value if src is None else src
+        if fill is None:
+            raise TypeError(f"{where}: give src (a tensor) or value (a number)")
+        src = Tensor(np.full(index.shape, fill, dtype=x.dtype))
+    if src.dtype != x.dtype:
+        raise TypeError(f"{where}: src has dtype {src.dtype}, input has {x.dtype}; they must match")
+    if not index.ndim == x.ndim == src.ndim:
+        raise ValueError(f"{where}: index ({index.ndim}-D), input ({x.ndim}-D) and src ({src.ndim}-D) "
+                         "must have the same number of dims")
+    if any(i > s for i, s in zip(index.shape, src.shape)) or any(
+            i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis):
+        raise ValueError(f"{where}: index shape {index.shape} must be no larger than src shape "
+                         f"{tuple(src.shape)}, nor than input shape {tuple(x.shape)} outside dim {dim}")
+    if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
+        raise IndexError(f"{where}: index out of range for dim {dim} of size {x.shape[axis]}")
+    return Scatter.apply(x, src, index, axis=axis, add=add)
+
+
+def scatter(x, dim, index, src=None, value=None, *, reduce=None):
+    """A copy of x with src (a tensor, or a number) written at index along dim:
+    out[i][index[i][j]] = src[i][j] for dim=1. Where an index repeats, one of the writes wins."""
+    if reduce is not None:
+        raise ValueError(f"scatter: reduce={reduce!r} is not supported; use scatter_add for sums")
+    return _scatter("scatter", x, dim, index, src, value, add=False)
+
+
+def scatter_add(x, dim, index, src):
+    """A copy of x with src added at index along dim: out[i][index[i][j]] += src[i][j] for dim=1."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
+    return _scatter("scatter_add", x, dim, index, src, None, add=True)
