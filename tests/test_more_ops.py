@@ -100,7 +100,8 @@ def test_sort_argsort_topk_indices_match_torch_with_ties_and_nan():
         ours, theirs = n.sort(1, descending=descending), t.sort(dim=1, descending=descending, stable=True)
         np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
         assert ours.indices.dtype == np.int64 and ours.indices.tolist() == theirs.indices.tolist()
-        assert npgrad.argsort(n, 0, descending).tolist() == torch.argsort(t, dim=0, descending=descending, stable=True).tolist()
+        expected = torch.argsort(t, dim=0, descending=descending, stable=True)
+        assert npgrad.argsort(n, 0, descending).tolist() == expected.tolist()
     finite_n, finite_t = _both(np.nan_to_num(raw))
     for largest in (True, False):
         ours, theirs = finite_n.topk(3, largest=largest), finite_t.topk(3, largest=largest)
@@ -177,3 +178,49 @@ def test_bmm_and_einsum_errors():
         with pytest.raises(ValueError, match=message):
             npgrad.einsum(equation, *operands)
     assert npgrad.einsum("ij,jk", [a, npgrad.ones(3, 4)]).shape == (2, 4)  # operands as one list
+
+
+def _compare_layer(ours, theirs, raw, target_fn=lambda y: (y * y).sum()):
+    """Load PyTorch's state_dict into ours; outputs, input gradients and parameter gradients agree."""
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x_n, x_t = npgrad.tensor(raw, requires_grad=True), torch.tensor(raw, requires_grad=True)
+    y_n, y_t = ours(x_n), theirs(x_t)
+    np.testing.assert_allclose(y_n.detach().numpy(), y_t.detach().numpy(), rtol=1e-5, atol=1e-5)
+    target_fn(y_n).backward()
+    target_fn(y_t).backward()
+    np.testing.assert_allclose(np.asarray(x_n.grad), x_t.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for (name, p_n), (_, p_t) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(np.asarray(p_n.grad), p_t.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_group_norm_and_prelu_layers_match_torch():
+    rng = np.random.default_rng(0)
+    raw = rng.standard_normal((2, 6, 3, 3)).astype(np.float32)
+    torch.manual_seed(0)
+    theirs = torch.nn.GroupNorm(3, 6)
+    with torch.no_grad():
+        theirs.weight.normal_(), theirs.bias.normal_()
+    _compare_layer(npgrad.nn.GroupNorm(3, 6), theirs, raw)
+    assert repr(npgrad.nn.GroupNorm(3, 6)) == repr(torch.nn.GroupNorm(3, 6))
+    _compare_layer(npgrad.nn.GroupNorm(2, 6, bias=False), torch.nn.GroupNorm(2, 6, bias=False), raw)
+    assert repr(npgrad.nn.PReLU(3)) == repr(torch.nn.PReLU(3))
+    _compare_layer(npgrad.nn.PReLU(6, init=0.1), torch.nn.PReLU(6, init=0.1), raw)
+    _compare_layer(npgrad.nn.PReLU(), torch.nn.PReLU(), raw)
+    with pytest.raises(ValueError, match="divisible by num_groups"):
+        npgrad.nn.GroupNorm(4, 6)
+    with pytest.raises(ValueError, match="expected input with 6 channels"):
+        npgrad.nn.GroupNorm(3, 6)(npgrad.ones(2, 4, 3))
+    with pytest.raises(ValueError, match="prelu: expected weight of shape"):
+        npgrad.nn.PReLU(4)(npgrad.ones(2, 6))
+
+
+def test_smooth_l1_loss_layer_matches_torch():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((2, 8)).astype(np.float32) * 2, rng.standard_normal((2, 8)).astype(np.float32)
+    for beta in (1.0, 0.3):
+        ours = npgrad.nn.SmoothL1Loss(beta=beta)(npgrad.tensor(x), npgrad.tensor(y))
+        theirs = torch.nn.SmoothL1Loss(beta=beta)(torch.tensor(x), torch.tensor(y))
+        np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-6)
+        assert ours.dtype == np.float32
+    with pytest.raises(ValueError, match="beta must be >= 0"):
+        npgrad.nn.functional.smooth_l1_loss(npgrad.tensor(x), npgrad.tensor(y), beta=-1.0)

@@ -1,5 +1,5 @@
-"""Activation functions: relu, leaky_relu, elu, sigmoid, tanh, gelu, silu, softplus, softmax,
-log_softmax.
+"""Activation functions: relu, leaky_relu, prelu, elu, sigmoid, tanh, gelu, silu, softplus,
+softmax, log_softmax.
 
 Speed notes (NumPy 2, float32): np.clip(x, 0, inf) is about 3x faster than np.maximum(x, 0),
 and np.where on a random mask is several times slower than multiplying by the mask, so the hot
@@ -79,6 +79,25 @@ class LeakyReLU(Function):
 
     def backward(self, grad):
         return grad * self.gain  # d/dx = 1 for x > 0, negative_slope otherwise
+
+
+class PReLU(Function):
+    """leaky_relu with a learned slope per channel (dim 1), or one slope for every element."""
+
+    def forward(self, x, weight):
+        self.x, self.weight_shape = x, weight.shape
+        self.slope = weight.reshape((1, -1) + (1,) * (x.ndim - 2)) if weight.size > 1 else weight.reshape(())
+        self.negative = x <= 0
+        return np.where(self.negative, self.slope * x, x)
+
+    def backward(self, grad):
+        grad_x = np.where(self.negative, self.slope * grad, grad) if self.needs_input_grad[0] else None
+        grad_weight = None
+        if self.needs_input_grad[1]:  # dL/da = sum of dL/dy * x where x <= 0, per channel
+            contribution = np.where(self.negative, grad * self.x, 0)
+            axes = tuple(a for a in range(grad.ndim) if a != 1 or self.slope.ndim == 0)
+            grad_weight = contribution.sum(axis=axes).reshape(self.weight_shape)
+        return grad_x, grad_weight
 
 
 class ELU(Function):
@@ -206,6 +225,17 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
     _check_floating("leaky_relu", input)
     return LeakyReLU.apply(input, negative_slope=float(negative_slope))
+
+
+def prelu(input, weight):
+    """x for x > 0, a * x otherwise, with a = weight: one slope (1,), or one per channel (C,)
+    for input (N, C, ...)."""
+    _check_floating("prelu", input)
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.ndim != 1 or weight.shape[0] not in (1, channels):
+        raise ValueError(f"prelu: expected weight of shape (1,) or ({channels},) for input of shape "
+                         f"{tuple(input.shape)}, got {tuple(weight.shape)}")
+    return PReLU.apply(input, weight)
 
 
 def elu(input, alpha=1.0, inplace=False):

@@ -1,4 +1,4 @@
-"""Loss functions: mse, l1, cross-entropy (fused with log-softmax), nll, binary cross-entropy on
+"""Loss functions: mse, l1, smooth l1, cross-entropy (fused with log-softmax), nll, binary cross-entropy on
 probabilities and on logits, and KL divergence, with PyTorch's reductions.
 
 reduction='none' keeps one loss per element (or per row of class scores), 'sum' adds them and
@@ -61,6 +61,21 @@ class MSELoss(_ElementwiseLoss):
 
     def target_grad(self, grad):
         return -2 * self.diff * grad
+
+
+class SmoothL1Loss(_ElementwiseLoss):
+    def losses(self, input, target, *, beta):
+        diff = input - target
+        self.quadratic = np.abs(diff) < beta
+        # d loss/dx = (x - y) / beta in the quadratic part, sign(x - y) outside it
+        self.slope = np.where(self.quadratic, diff / beta if beta else 0, np.sign(diff))
+        return np.where(self.quadratic, 0.5 * diff * self.slope, np.abs(diff) - 0.5 * beta).astype(diff.dtype)
+
+    def input_grad(self, grad):
+        return grad * self.slope
+
+    def target_grad(self, grad):
+        return -grad * self.slope
 
 
 class L1Loss(_ElementwiseLoss):
@@ -330,6 +345,17 @@ def l1_loss(input, target, reduction="mean"):
     _check_reduction("l1_loss", reduction)
     _check_floating("l1_loss", input)
     return L1Loss.apply(input, _as_target("l1_loss", input, target), reduction=reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 (input - target)^2 / beta where |input - target| < beta, |input - target| - 0.5 beta
+    elsewhere, reduced; beta=0 is l1_loss."""
+    _check_reduction("smooth_l1_loss", reduction)
+    _check_floating("smooth_l1_loss", input)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    return SmoothL1Loss.apply(input, _as_target("smooth_l1_loss", input, target), reduction=reduction,
+                              beta=float(beta))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):

@@ -1,8 +1,11 @@
-"""Normalization: batch_norm and layer_norm, each one fused Function with a hand-written backward.
+"""Normalization: batch_norm, layer_norm and group_norm, each one fused Function with a
+hand-written backward.
 
 Batch norm normalises every channel (dim 1) over all the other dims, the batch and the spatial
 ones: x_hat = (x - mean) / sqrt(var + eps), y = weight * x_hat + bias. Layer norm does the same
-for every sample over its last dims (the features), with weight and bias per feature.
+for every sample over its last dims (the features), with weight and bias per feature. Group
+norm does it for every sample over each group of channels (and the spatial dims), with weight
+and bias per channel.
 """
 import numpy as np
 
@@ -101,19 +104,30 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                momentum, eps)
 
 
+def _standardize(x, axes, eps):
+    """x_hat = (x - mean) / sqrt(var + eps) over axes (biased variance, as PyTorch), and 1 / std."""
+    centered = x - x.mean(axis=axes, keepdims=True)
+    inv_std = 1 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + eps)
+    centered *= inv_std
+    return centered, inv_std
+
+
+def _standardize_backward(g, x_hat, axes, inv_std):
+    """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std over axes, with g = dL/dx_hat."""
+    grad_x = g - g.mean(axis=axes, keepdims=True)
+    grad_x -= x_hat * np.mean(g * x_hat, axis=axes, keepdims=True)
+    grad_x *= inv_std
+    return grad_x
+
+
 class LayerNorm(Function):
     """Normalise over the last `dims` axes of x: x_hat = (x - mean) / sqrt(var + eps),
     y = weight * x_hat + bias (weight and bias shaped like those axes).
     Textbook twin: npgrad.textbook.LayerNorm."""
 
     def forward(self, x, weight=None, bias=None, *, dims, eps):
-        axes = tuple(range(x.ndim - dims, x.ndim))
-        centered = x - x.mean(axis=axes, keepdims=True)
-        var = np.mean(centered * centered, axis=axes, keepdims=True)  # biased, as PyTorch
-        self.axes, self.weight = axes, weight
-        self.inv_std = 1 / np.sqrt(var + eps)
-        self.x_hat = centered
-        self.x_hat *= self.inv_std
+        self.axes, self.weight = tuple(range(x.ndim - dims, x.ndim)), weight
+        self.x_hat, self.inv_std = _standardize(x, self.axes, eps)
         # x_hat is kept for backward, so y never shares its memory
         y = self.x_hat * weight if weight is not None else self.x_hat.copy()
         if bias is not None:
@@ -127,11 +141,8 @@ class LayerNorm(Function):
         grad_bias = grad.sum(axis=leading) if self.needs_input_grad[2] else None             # sum dy
         grad_x = None
         if self.needs_input_grad[0]:
-            g = grad * self.weight if self.weight is not None else grad
-            # dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std, with g = dL/dy * weight
-            grad_x = g - g.mean(axis=axes, keepdims=True)
-            grad_x -= x_hat * np.mean(g * x_hat, axis=axes, keepdims=True)
-            grad_x *= self.inv_std
+            g = grad * self.weight if self.weight is not None else grad  # dL/dx_hat = dL/dy * weight
+            grad_x = _standardize_backward(g, x_hat, axes, self.inv_std)
         return grad_x, grad_weight, grad_bias
 
 
@@ -152,3 +163,51 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     mean and biased variance: (x - mean) / sqrt(var + eps); then scale by weight and shift by
     bias, both of shape normalized_shape (either may be None)."""
     return layer_normalization("layer_norm", input, normalized_shape, weight, bias, eps)
+
+
+class GroupNorm(Function):
+    """Normalise every sample's channels in `groups` groups of C / groups channels, each group
+    over its channels and spatial dims; y = weight * x_hat + bias, weight and bias per channel."""
+
+    def forward(self, x, weight=None, bias=None, *, groups, eps):
+        grouped = x.reshape(x.shape[0], groups, -1)
+        x_hat, self.inv_std = _standardize(grouped, -1, eps)
+        self.x_hat, self.weight = x_hat.reshape(x.shape), weight
+        y = self.x_hat * _per_channel(weight, x) if weight is not None else self.x_hat.copy()
+        if bias is not None:
+            y += _per_channel(bias, x)
+        return y
+
+    def backward(self, grad):
+        axes, x_hat = _channel_axes(grad), self.x_hat
+        grad_weight = (grad * x_hat).sum(axis=axes) if self.needs_input_grad[1] else None  # sum dy x_hat
+        grad_bias = grad.sum(axis=axes) if self.needs_input_grad[2] else None              # sum dy
+        grad_x = None
+        if self.needs_input_grad[0]:
+            g = grad * _per_channel(self.weight, grad) if self.weight is not None else grad
+            grouped = self.inv_std.shape[:2] + (-1,)
+            grad_x = _standardize_backward(g.reshape(grouped), x_hat.reshape(grouped), -1, self.inv_std)
+            grad_x = grad_x.reshape(grad.shape)
+        return grad_x, grad_weight, grad_bias
+
+
+def group_normalization(where, input, num_groups, weight=None, bias=None, eps=1e-5):
+    """group_norm; errors name `where` (the op or the layer)."""
+    if input.ndim < 2 or input.dtype.kind != "f":
+        raise ValueError(f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
+                         f"{input.dtype} input of shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    if num_groups <= 0 or channels % num_groups:
+        raise ValueError(f"{where}: expected the {channels} channels of input {tuple(input.shape)} to split "
+                         f"into num_groups={num_groups} equal groups")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != (channels,):
+            raise ValueError(f"{where}: expected {name} of shape ({channels},), got {tuple(value.shape)}")
+    return GroupNorm.apply(input, weight, bias, groups=int(num_groups), eps=float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample of (N, C, ...) input over each of num_groups groups of channels
+    (with their spatial dims): (x - mean) / sqrt(var + eps), biased variance; then scale and
+    shift every channel by weight and bias (C,), either of which may be None."""
+    return group_normalization("group_norm", input, num_groups, weight, bias, eps)

@@ -3,8 +3,12 @@
 `inplace=True` is accepted for compatibility and shown in the repr, but npgrad always
 computes a new tensor (the values are the same).
 """
+import numpy as np
+
+from .. import dtypes
 from . import functional as F
 from .module import Module
+from .parameter import Parameter
 
 
 def _inplace_repr(inplace):
@@ -37,6 +41,26 @@ class LeakyReLU(Module):
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class PReLU(Module):
+    """x for x >= 0, a * x below, with the slope a learned: one for every element
+    (num_parameters=1) or one per input channel (num_parameters=C), starting at init."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.full(num_parameters, init, dtype))
+
+    def reset_parameters(self):
+        self.weight._data[...] = self.init
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
 
 
 class ELU(Module):

@@ -1,17 +1,18 @@
-"""Normalization layers: BatchNorm1d, BatchNorm2d and LayerNorm.
+"""Normalization layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm.
 
 As in PyTorch: parameters weight (ones) and bias (zeros) when affine; buffers running_mean
 (zeros), running_var (ones) and num_batches_tracked (an int64 scalar) when
 track_running_stats. Training normalises with the batch's statistics and updates the running
 ones (exponential average with `momentum`, or the cumulative average when momentum is None);
 evaluation normalises with the running statistics, or with the batch's when they are not tracked.
-LayerNorm normalises every sample over its last dims, the same way in training and evaluation.
+LayerNorm normalises every sample over its last dims, and GroupNorm every sample over each
+group of channels, the same way in training and evaluation.
 """
 import numpy as np
 
 from .. import dtypes
 from ..functional._util import check_input_dtype
-from ..functional.normalization import batch_normalization, layer_normalization
+from ..functional.normalization import batch_normalization, group_normalization, layer_normalization
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -88,7 +89,22 @@ class BatchNorm2d(_BatchNorm):
     expected_dims = (4,)
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """A norm layer with an optional per-element scale (ones) and shift (zeros) of one shape."""
+
+    def _affine_parameters(self, shape, dtype, affine, bias):
+        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if affine and bias else None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class LayerNorm(_AffineNorm):
     """Layer norm over the last dims of the input, `normalized_shape` (an int or a tuple), as
     PyTorch: weight (ones) and bias (zeros) of that shape when elementwise_affine (bias=False
     drops the bias)."""
@@ -97,25 +113,35 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype))
-        else:
-            self.register_parameter("weight", None)
-        if elementwise_affine and bias:
-            self.bias = Parameter(np.zeros(shape, dtype))
-        else:
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._affine_parameters(shape, dtype, elementwise_affine, bias)
 
     def forward(self, input):
         return layer_normalization(self, input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(_AffineNorm):
+    """Group norm of (N, C, ...) input: the C = num_channels channels in num_groups groups, each
+    normalised per sample; weight (ones) and bias (zeros) of shape (C,) when affine (bias=False
+    drops the bias)."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self._affine_parameters((num_channels,), dtype, affine, bias)
+
+    def forward(self, input):
+        if input.ndim >= 2 and input.shape[1] != self.num_channels:
+            raise ValueError(f"{self!r}: expected input with {self.num_channels} channels, got input of "
+                             f"shape {tuple(input.shape)}")
+        check_input_dtype(repr(self), input, self.weight)
+        return group_normalization(self, input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")

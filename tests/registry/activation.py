@@ -1,4 +1,4 @@
-"""Activations: relu, leaky_relu, elu, sigmoid, tanh, gelu, silu, softplus, softmax, log_softmax.
+"""Activations: relu, leaky_relu, prelu, elu, sigmoid, tanh, gelu, silu, softplus, softmax, log_softmax.
 
 `big` multiplies standard-normal inputs by 30, so that values reach +-30 and beyond: the
 stable formulas must neither overflow nor lose the gradient there (gelu uses 6, which reaches
@@ -13,6 +13,7 @@ def big(x, scale=30):
 
 register("relu", lambda lib, F, x: F.relu(x), [f(3, 4), f(2, 3, 5)])
 register("leaky_relu", lambda lib, F, x, slope: F.leaky_relu(x, slope), [(f(3, 4), value(0.01)), (f(2, 3, 4), value(0.2))])
+register("prelu", lambda lib, F, x, w: F.prelu(x, w), [(f(3, 4), f(1)), (f(2, 3, 4), f(3)), (f(2, 3, 2, 2), f(1)), (f(5), f(1))])
 register("elu", lambda lib, F, x, alpha: F.elu(x, alpha), [(f(3, 4), value(1.0)), (f(2, 3, 4), value(0.5))])
 register("sigmoid", lambda lib, F, x: F.sigmoid(x), [f(3, 4)])
 register("sigmoid_large", lambda lib, F, x: F.sigmoid(big(x)), [f(4, 5)])

@@ -1,4 +1,4 @@
-"""Losses: mse, l1, cross_entropy (class indices and probabilities), nll, binary cross-entropy
+"""Losses: mse, l1, smooth_l1, cross_entropy (class indices and probabilities), nll, binary cross-entropy
 (on probabilities and on logits) and kl_div, with every reduction and option.
 
 Float targets are inputs with a gradient, so the gradient with respect to the target is
@@ -21,6 +21,13 @@ def no_grad_positive(*shape):
 W4 = no_grad_positive(4)  # one weight per class, for 4 classes
 NONE = value(None)
 IGNORED = np.array([2, -100, 0, 3, -100])  # two rows carry PyTorch's default ignore_index
+
+register("smooth_l1_loss", lambda lib, F, x, y, o: F.smooth_l1_loss(x, y, **o), [
+    (f(3, 4), f(3, 4), options()),
+    (f(2, 3, 4), f(2, 3, 4), options(reduction="sum", beta=0.5)),
+    (f(5), f(5, grad=False), options(reduction="none", beta=2.0)),
+    (f(4, 3), f(4, 3), options(beta=0.0)),
+])
 
 for name in ("mse_loss", "l1_loss"):
     register(name, lambda lib, F, x, y, o, name=name: getattr(F, name)(x, y, **o), [

@@ -1,7 +1,8 @@
 """batch_norm: training (batch statistics, with and without running statistics to update) and
 evaluation (running statistics), with and without affine weight and bias, on (N, C), (N, C, L)
 and (N, C, H, W). The running statistics are inputs without gradient.
-layer_norm: over the last one or two dims, with and without weight and bias, and eps."""
+layer_norm: over the last one or two dims, with and without weight and bias, and eps.
+group_norm: 1 group, several, one a channel, on (N, C), (N, C, L) and (N, C, H, W)."""
 from . import Arg, f, register, value
 
 
@@ -36,4 +37,11 @@ register("layer_norm", lambda lib, F, x, shape, w, b, o: F.layer_norm(x, shape, 
     (f(2, 3, 4), value([4]), NONE, NONE, options()),
     (f(3, 2, 5), value((5,)), f(5), NONE, options()),
     (f(6), value([6]), NONE, f(6), options(eps=1e-2)),
+])
+
+register("group_norm", lambda lib, F, x, g, w, b, o: F.group_norm(x, g, w, b, **o), [
+    (f(3, 6, 4), value(2), f(6), f(6), options()),
+    (f(2, 4, 3, 3), value(1), f(4), f(4), options(eps=1e-3)),
+    (f(2, 4, 3, 2), value(4), NONE, NONE, options()),
+    (f(4, 6), value(3), f(6), NONE, options()),
 ])
