@@ -224,3 +224,38 @@ def test_smooth_l1_loss_layer_matches_torch():
         assert ours.dtype == np.float32
     with pytest.raises(ValueError, match="beta must be >= 0"):
         npgrad.nn.functional.smooth_l1_loss(npgrad.tensor(x), npgrad.tensor(y), beta=-1.0)
+
+
+def test_adaptive_max_pool2d_indices_and_layer_match_torch():
+    raw = np.random.default_rng(0).standard_normal((2, 3, 7, 5)).astype(np.float32)
+    for size in ((3, 2), 4, (None, 2)):
+        ours, theirs = npgrad.nn.AdaptiveMaxPool2d(size, True), torch.nn.AdaptiveMaxPool2d(size, True)
+        (v_n, i_n), (v_t, i_t) = ours(npgrad.tensor(raw)), theirs(torch.tensor(raw))
+        np.testing.assert_array_equal(v_n.numpy(), v_t.numpy())
+        assert i_n.dtype == np.int64 and i_n.tolist() == i_t.tolist()
+        assert repr(ours) == repr(theirs)
+    with pytest.raises(ValueError, match="adaptive_max_pool2d: output_size must be"):
+        npgrad.nn.functional.adaptive_max_pool2d(npgrad.tensor(raw), 0)
+
+
+def test_constant_and_zero_pad2d_match_torch():
+    raw = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+    for ours, theirs in [(npgrad.nn.ConstantPad2d(1, 3.5), torch.nn.ConstantPad2d(1, 3.5)),
+                         (npgrad.nn.ZeroPad2d((1, 2, 0, 3)), torch.nn.ZeroPad2d((1, 2, 0, 3)))]:
+        np.testing.assert_array_equal(ours(npgrad.tensor(raw)).numpy(), theirs(torch.tensor(raw)).numpy())
+        assert repr(ours) == repr(theirs)
+    with pytest.raises(ValueError, match="ZeroPad2d: padding must be an int or 4 ints"):
+        npgrad.nn.ZeroPad2d((1, 2))
+
+
+def test_dropout1d_drops_whole_channels():
+    npgrad.manual_seed(0)
+    layer = npgrad.nn.Dropout1d(0.5)
+    assert repr(layer) == repr(torch.nn.Dropout1d(0.5))
+    y = layer(npgrad.ones(8, 16, 5)).numpy()
+    assert set(np.unique(y)) == {0.0, 2.0} and (y == y[..., :1]).all()  # one draw per (sample, channel)
+    assert set(np.unique(layer(npgrad.ones(16, 5)).numpy())) == {0.0, 2.0}  # unbatched (C, L)
+    layer.eval()
+    np.testing.assert_array_equal(layer(npgrad.ones(2, 3, 4)).numpy(), np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="dropout1d: expected a 3-D input"):
+        npgrad.nn.functional.dropout1d(npgrad.ones(2, 3, 4, 5))

@@ -1,4 +1,4 @@
-"""Pooling: max and average over sliding windows (1-D and 2-D) and adaptive average pooling.
+"""Pooling: max and average over sliding windows (1-D and 2-D), adaptive average and max pooling.
 
 Windowed pooling loops over the kh*kw kernel offsets, never over pixels: the pixel at offset
 (i, j) of every window is one strided view of the padded input (see _windows.py), so a 2x2
@@ -79,6 +79,34 @@ class AdaptiveAvgPool(Function):
         return self.rows.T @ grad @ self.cols  # dL/dx = R^T dL/dy C
 
 
+class AdaptiveMaxPool(Function):
+    """y[n, c, i, j] = x[n, c] at indices[n, c, i, j], the maximum's place in the flattened plane."""
+
+    def forward(self, x, indices):
+        n, c = x.shape[:2]
+        self.shape, self.indices = x.shape, indices.reshape(n, c, -1)
+        return np.take_along_axis(x.reshape(n, c, -1), self.indices, -1).reshape(indices.shape)
+
+    def backward(self, grad):  # dL/dx = dL/dy at each bin's maximum, summed where bins overlap
+        n, c, h, w = self.shape
+        out = np.zeros((n, c, h * w), grad.dtype)
+        planes = np.ogrid[:n, :c, :1]
+        np.add.at(out, (planes[0], planes[1], self.indices), grad.reshape(n, c, -1))
+        return out.reshape(self.shape), None
+
+
+def _bin_argmax(x, rows, cols):
+    """The index, in the flattened (H * W) plane, of the first maximum of every bin: one pass
+    over the output grid (whole arrays at a time), never over pixels."""
+    n, c, h, w = x.shape
+    indices = np.empty((n, c, len(rows), len(cols)), np.int64)
+    for i, (top, bottom) in enumerate(rows):
+        for j, (left, right) in enumerate(cols):
+            at = np.argmax(x[:, :, top:bottom, left:right].reshape(n, c, -1), axis=-1)
+            indices[:, :, i, j] = (top + at // (right - left)) * w + left + at % (right - left)
+    return indices
+
+
 # --------------------------------------------------------------------------- geometry
 def _pool_window(where, dims, input, kernel_size, stride, padding, dilation, ceil_mode):
     if input.dtype.kind != "f":
@@ -112,10 +140,15 @@ def _window_sizes(n, kernel, stride, pad, out, count_include_pad):
     return end - start
 
 
-def _average_matrix(size, out, dtype):
-    """(out, size): row i averages the inputs [floor(i size / out), ceil((i + 1) size / out))."""
+def _bins(size, out):
+    """The start and end of the out bins that cover size: [floor(i size / out), ceil((i + 1) size / out))."""
     i = np.arange(out)
-    start, end = i * size // out, -(-(i + 1) * size // out)
+    return i * size // out, -(-(i + 1) * size // out)
+
+
+def _average_matrix(size, out, dtype):
+    """(out, size): row i averages the inputs of bin i."""
+    start, end = _bins(size, out)
     inside = (np.arange(size) >= start[:, None]) & (np.arange(size) < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
 
@@ -183,16 +216,32 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                     divisor_override)
 
 
-def adaptive_avg_pool2d(input, output_size):
-    """Mean over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W);
-    output_size is an int, or a pair whose None entries keep the input's size."""
-    x, batch = as_planes("adaptive_avg_pool2d", input, 2)
+def _adaptive_planes(where, input, output_size):
+    """input as (N, C, H, W) planes, its batch shape, and the (OH, OW) output size."""
+    x, batch = as_planes(where, input, 2)
     sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     out = tuple(n if o is None else o for n, o in zip(x.shape[2:], sizes))
     if len(sizes) != 2 or not all(isinstance(o, (int, np.integer)) and o > 0 for o in out):
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair of "
+        raise ValueError(f"{where}: output_size must be a positive int or a pair of "
                          f"positive ints (or None), got {output_size!r}")
     if input.dtype.kind != "f":
-        raise TypeError(f"adaptive_avg_pool2d: expected a floating input, got {input.dtype}")
+        raise TypeError(f"{where}: expected a floating input, got {input.dtype}")
+    return x, batch, out
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W);
+    output_size is an int, or a pair whose None entries keep the input's size."""
+    x, batch, out = _adaptive_planes("adaptive_avg_pool2d", input, output_size)
     rows, cols = (_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
     return from_planes(AdaptiveAvgPool.apply(x, rows=rows, cols=cols), batch, 2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W), as
+    adaptive_avg_pool2d; return_indices also gives each maximum's index in its flattened plane."""
+    x, batch, out = _adaptive_planes("adaptive_max_pool2d", input, output_size)
+    rows, cols = (list(zip(*(b.tolist() for b in _bins(n, o)))) for n, o in zip(x.shape[2:], out))
+    indices = _bin_argmax(x._data, rows, cols)
+    values = from_planes(AdaptiveMaxPool.apply(x, indices), batch, 2)
+    return (values, from_planes(Tensor(indices), batch, 2)) if return_indices else values

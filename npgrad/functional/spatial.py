@@ -1,5 +1,5 @@
-"""Ops on feature maps beside conv and pooling: channel dropout (dropout2d) and nearest-neighbour
-resizing (interpolate)."""
+"""Ops on feature maps beside conv and pooling: channel dropout (dropout1d, dropout2d) and
+nearest-neighbour resizing (interpolate)."""
 import math
 import warnings
 
@@ -26,11 +26,28 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "silence this warning, please use dropout instead. Note that dropout2d exists to "
                       "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
                       "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=3)
+    return _drop_channels(input, p, training, input.shape[:2] + (1,) * (input.ndim - 2))
+
+
+def _drop_channels(input, p, training, mask_shape):
+    """input * mask / (1 - p) in training, one Bernoulli(1 - p) number per entry of mask_shape."""
     if not training or p == 0:
         return input
-    keep = default_generator().random(input.shape[:2] + (1,) * (input.ndim - 2), dtype=np.float32) >= p
+    keep = default_generator().random(mask_shape, dtype=np.float32) >= p
     mask = keep.astype(input.dtype) * (1 / (1 - p) if p < 1 else 0.0)
     return input * Tensor(mask)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """While training, zero whole channels of (N, C, L) or unbatched (C, L) input with
+    probability p and scale the kept ones by 1 / (1 - p); the identity otherwise.
+    `inplace` is accepted for PyTorch compatibility; the result is always a new tensor."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout1d: p must be a probability in [0, 1], got {p}")
+    if input.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 3-D input (N, C, L) or a 2-D unbatched one (C, L), got "
+                         f"input of shape {tuple(input.shape)}")
+    return _drop_channels(input, p, training, input.shape[:-1] + (1,))
 
 
 class NearestResize(Function):

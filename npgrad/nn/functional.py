@@ -14,7 +14,7 @@ from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..functional.normalization import batch_norm, group_norm, layer_norm  # noqa: F401
 from ..functional.attention import scaled_dot_product_attention  # noqa: F401
 from ..functional.pooling import (  # noqa: F401
-    adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
-from ..functional.spatial import dropout2d, interpolate  # noqa: F401
+    adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+from ..functional.spatial import dropout1d, dropout2d, interpolate  # noqa: F401
 from ..functional.embedding import embedding  # noqa: F401
 from ..functional.reduction import normalize  # noqa: F401

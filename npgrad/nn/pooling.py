@@ -1,9 +1,9 @@
-"""Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d.
+"""Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d.
 
 Arguments are stored as given (MaxPool2d(2).kernel_size == 2, stride defaults to kernel_size),
 except that AvgPool1d keeps 1-tuples, all as in PyTorch, so the reprs match.
 """
-from ..functional.pooling import adaptive_avg_pool2d, avg_pool, max_pool
+from ..functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool, max_pool
 from .module import Module
 
 
@@ -85,6 +85,21 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input):
         return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """The max over an output_size grid of bins, whatever the input's size; return_indices
+    also gives each maximum's index in its flattened input plane."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"

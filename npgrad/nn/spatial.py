@@ -1,5 +1,7 @@
-"""Layers on feature maps beside conv and pooling: Dropout2d (drops whole channels) and Upsample."""
-from ..functional.spatial import dropout2d, interpolate
+"""Layers on feature maps beside conv and pooling: Dropout1d and Dropout2d (drop whole channels),
+ConstantPad2d and ZeroPad2d, and Upsample."""
+from ..functional.shape import pad
+from ..functional.spatial import dropout1d, dropout2d, interpolate
 from .dropout import Dropout
 from .module import Module
 
@@ -10,6 +12,41 @@ class Dropout2d(Dropout):
 
     def forward(self, input):
         return dropout2d(input, self.p, self.training)
+
+
+class Dropout1d(Dropout):
+    """In training, zero each channel of (N, C, L) or (C, L) input with probability p and scale
+    the kept ones by 1 / (1 - p); the identity in eval mode."""
+
+    def forward(self, input):
+        return dropout1d(input, self.p, self.training)
+
+
+class ConstantPad2d(Module):
+    """Pad the last two dims with `value`: padding is an int (every side) or (left, right, top, bottom)."""
+
+    def __init__(self, padding, value):
+        super().__init__()
+        self.padding = (padding,) * 4 if isinstance(padding, int) else tuple(padding)
+        if len(self.padding) != 4:
+            raise ValueError(f"{type(self).__name__}: padding must be an int or 4 ints, got {padding!r}")
+        self.value = value
+
+    def forward(self, input):
+        return pad(input, self.padding, value=self.value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two dims with zeros: padding is an int or (left, right, top, bottom)."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
 
 
 class Upsample(Module):

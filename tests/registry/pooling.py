@@ -1,4 +1,4 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d and adaptive_avg_pool2d over kernel sizes, strides
+"""Pooling: max_pool1d/2d, avg_pool1d/2d and adaptive_avg/max_pool2d over kernel sizes, strides
 (larger and smaller than the kernel), paddings, dilation, ceil_mode and count_include_pad.
 Max pooling runs on distinct values, so that no tie makes the gradient ambiguous."""
 from . import distinct, f, register, value
@@ -47,4 +47,11 @@ register("adaptive_avg_pool2d", lambda lib, F, x, o: F.adaptive_avg_pool2d(x, o)
     (f(2, 3, 4, 6), value(1)),       # global average pooling
     (f(2, 4, 6), value((None, 4))),  # unbatched; None keeps the height
     (f(1, 2, 3, 2), value((5, 4))),  # larger than the input: bins repeat pixels
+])
+
+register("adaptive_max_pool2d", lambda lib, F, x, o: F.adaptive_max_pool2d(x, o), [
+    (distinct(2, 3, 7, 5), value((3, 2))),  # bins of unequal size, overlapping
+    (distinct(2, 3, 4, 6), value(1)),       # global max pooling
+    (distinct(2, 4, 6), value((None, 4))),  # unbatched; None keeps the height
+    (distinct(1, 2, 3, 2), value((5, 4))),  # larger than the input: bins repeat pixels
 ])
