@@ -371,6 +371,14 @@ class Tensor:
     def masked_fill_(self, mask, value):
         return self._inplace(lambda x: ops.masked_fill(x, mask, value))
 
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        if isinstance(src, Tensor):
+            return self._inplace(lambda x, s: ops.scatter(x, dim, index, s, reduce=reduce), src)
+        return self._inplace(lambda x: ops.scatter(x, dim, index, src, value, reduce=reduce))
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(lambda x, s: ops.scatter_add(x, dim, index, s), src)
+
     def index_fill_(self, dim, index, value):
         """self[..., index, ...] = value along dim (index: a 1-D int64 tensor)."""
         index = index._data if isinstance(index, Tensor) else np.asarray(index)

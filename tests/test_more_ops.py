@@ -162,6 +162,22 @@ def test_scatter_src_larger_than_index_and_errors():
         x.scatter(1, i, 2.0, reduce="multiply")
 
 
+def test_scatter_in_place_twins_match_torch():
+    labels = np.array([2, 0, 1, 2])
+    one_hot = npgrad.zeros(4, 3).scatter_(1, npgrad.tensor(labels).unsqueeze(1), 1.0)
+    np.testing.assert_array_equal(one_hot.numpy(), np.eye(3, dtype=np.float32)[labels])
+    raw = np.random.default_rng(0).standard_normal((2, 5)).astype(np.float32)
+    grads = []
+    for lib in (npgrad, torch):
+        src = lib.tensor(raw, requires_grad=True)
+        y = lib.zeros(3, 5)
+        y.scatter_add_(0, lib.tensor([[0, 1, 2, 0, 1], [2, 2, 0, 0, 1]]), src * 2)
+        (y * lib.arange(15).reshape(3, 5)).sum().backward()
+        grads.append((y.detach().numpy(), np.asarray(src.grad)))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6)
+
+
 def test_bmm_and_einsum_errors():
     with pytest.raises(ValueError, match="bmm: expected two 3-D tensors"):
         npgrad.bmm(npgrad.ones(2, 3), npgrad.ones(3, 2))
