@@ -186,7 +186,7 @@ def test_bmm_and_einsum_errors():
     a = npgrad.ones(2, 3)
     for equation, operands, message in [
             ("ii->i", [npgrad.ones(3, 3)], "repeated within one operand"),
-            ("...ij->ij", [a], "ellipsis"),
+            ("i.j->ij", [a], "letters a-z, A-Z and '...'"),
             ("ij,jk->ik", [a], "2 operand"),
             ("ijk->i", [a], "name 3 dims"),
             ("ij,ij->i", [a, npgrad.ones(2, 4)], "index 'j' has size 3"),

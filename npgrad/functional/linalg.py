@@ -1,5 +1,7 @@
 """Matrix products: matmul (1-D, 2-D, batched, broadcast), bmm, einsum and the fused linear layer."""
+import builtins
 import math
+import string
 
 import numpy as np
 
@@ -120,20 +122,26 @@ def bmm(input, mat2):
 
 
 def _parse_einsum(equation, operands):
-    """The equation's input subscripts and output subscripts (implicit: the indices seen once,
-    in alphabetical order), checked against the operands."""
-    equation = equation.replace(" ", "")
-    if "." in equation:
-        raise ValueError(f"einsum: ellipsis ('...') is not supported, got {equation!r}; name every dim")
-    lhs, arrow, output = equation.partition("->")
+    """The input subscripts and output subscripts of the equation, '...' spelled out in unused
+    letters (right-aligned, as broadcasting aligns dims); the implicit output is the ellipsis
+    dims, then the indices seen once in alphabetical order."""
+    lhs, arrow, output = equation.replace(" ", "").partition("->")
     inputs = lhs.split(",")
     if len(inputs) != len(operands):
         raise ValueError(f"einsum: {equation!r} has {len(inputs)} operand(s), got {len(operands)} tensor(s)")
+    named = "".join(inputs + [output]).replace("...", "")
+    if not all(c.isalpha() and c.isascii() for c in named):
+        raise ValueError(f"einsum: subscripts must be letters a-z, A-Z and '...', got {equation!r}")
+    spare = [c for c in string.ascii_letters if c not in named]
+    ranks = [x.ndim - len(term.replace("...", "")) if "..." in term else 0 for term, x in zip(inputs, operands)]
+    broadcast = "".join(spare[:builtins.max(ranks, default=0)])
+    inputs = [term.replace("...", broadcast[len(broadcast) - rank:] if rank > 0 else "")
+              for term, rank in zip(inputs, ranks)]
     letters = "".join(inputs)
-    if not arrow:
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    if not all(c.isalpha() and c.isascii() for c in letters + output):
-        raise ValueError(f"einsum: subscripts must be letters a-z, A-Z, got {equation!r}")
+    if arrow:
+        output = output.replace("...", broadcast)
+    else:
+        output = broadcast + "".join(sorted(c for c in set(letters) - set(broadcast) if letters.count(c) == 1))
     for subscripts, x in zip(inputs + [output], operands + (None,)):
         if len(set(subscripts)) != len(subscripts):
             raise ValueError(f"einsum: an index repeated within one operand ({subscripts!r}: traces and "
@@ -143,25 +151,38 @@ def _parse_einsum(equation, operands):
                              f"{x.ndim} (shape {tuple(x.shape)})")
     if set(output) - set(letters):
         raise ValueError(f"einsum: output index in {output!r} appears in no input of {equation!r}")
-    return tuple(inputs), output
+    return inputs, output
 
 
-def _check_einsum_sizes(inputs, operands):
+def _index_sizes(inputs, operands):
+    """Each index's size; an index may have size 1 in some operands (it broadcasts there)."""
     sizes = {}
     for subscripts, x in zip(inputs, operands):
         for c, n in zip(subscripts, x.shape):
-            if sizes.setdefault(c, n) != n:
+            if n != 1 and sizes.get(c, 1) not in (1, n):
                 raise ValueError(f"einsum: index {c!r} has size {sizes[c]} in one operand and {n} in another")
+            sizes[c] = builtins.max(sizes.get(c, 1), n)
+    return sizes
+
+
+def _drop_broadcast_dims(x, subscripts, sizes):
+    """x without the size-1 dims that broadcast against a larger size of their index (the
+    index then simply does not occur in this operand), and its subscripts without them."""
+    keep = [i for i, c in enumerate(subscripts) if x.shape[i] == sizes[c]]
+    if len(keep) == x.ndim:
+        return x, subscripts
+    return x.reshape(tuple(x.shape[i] for i in keep)), "".join(subscripts[i] for i in keep)
 
 
 def einsum(equation, *operands):
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b) is a batched matmul; operands may
-    also come as one list. Every dim is named by a letter; no '...' and no index repeated
-    within one operand."""
+    also come as one list. '...' stands for the remaining dims; dims of size 1 broadcast.
+    An index repeated within one operand (traces, diagonals) is not supported."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    inputs, output = _parse_einsum(equation, operands)
-    _check_einsum_sizes(inputs, operands)
     if len({x.dtype for x in operands}) > 1:
         raise TypeError(f"einsum: all operands must have the same dtype, got {[str(x.dtype) for x in operands]}")
-    return Einsum.apply(*operands, inputs=inputs, output=output)
+    inputs, output = _parse_einsum(equation, operands)
+    sizes = _index_sizes(inputs, operands)
+    operands, inputs = zip(*(_drop_broadcast_dims(x, s, sizes) for x, s in zip(operands, inputs)))
+    return Einsum.apply(*operands, inputs=tuple(inputs), output=output)

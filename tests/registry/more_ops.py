@@ -25,4 +25,6 @@ register("bmm", lambda lib, F, a, b: lib.bmm(a, b), [(f(2, 3, 4), f(2, 4, 5)), (
 register("einsum", lambda lib, F, eq, *xs: lib.einsum(eq, *xs),
          [(value("ij,jk->ik"), f(3, 4), f(4, 5)), (value("bij,bjk,kl->bil"), f(2, 3, 4), f(2, 4, 5), f(5, 2)),
           (value("i,j"), f(3), f(4)), (value("ijk->kj"), f(2, 3, 4)), (value("ij,kl->"), f(2, 3), f(4, 5)),
-          (value("bhqd, bhkd -> bhqk"), f(2, 2, 3, 4), f(2, 2, 5, 4)), (value("ij,ij->i"), f(3, 4), f(3, 4))])
+          (value("bhqd, bhkd -> bhqk"), f(2, 2, 3, 4), f(2, 2, 5, 4)), (value("ij,ij->i"), f(3, 4), f(3, 4)),
+          (value("...ij,jk"), f(2, 3, 4), f(4, 5)), (value("...ij,jk->ik"), f(2, 3, 4), f(4, 5)),  # '...' kept, summed
+          (value("bij,bjk->bik"), f(1, 3, 4), f(2, 4, 2)), (value("i...,i...->..."), f(3, 1, 2), f(3, 4, 1))])  # size-1 dims broadcast
