@@ -28,6 +28,11 @@ def set_default_dtype(dtype):
     _default_dtype = dtype
 
 
+def category(dtype):
+    """0 for bool, 1 for integers, 2 for floating types: PyTorch's promotion categories."""
+    return {"b": 0, "u": 1, "i": 1, "f": 2}[np.dtype(dtype).kind]
+
+
 def is_floating(dtype):
     return np.dtype(dtype).kind == "f"
 

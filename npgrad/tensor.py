@@ -335,14 +335,24 @@ class Tensor:
         """Apply graph_op(self, *operands) in place; returns self."""
         if not self._in_graph(*operands):
             with autograd.no_grad():
-                return self._write(graph_op(self.detach(), *operands)._data)
+                return self._write(self._same_dtype(graph_op(self.detach(), *operands))._data)
         if self._ctx is None and self._requires_grad:
             raise RuntimeError("a leaf tensor that requires grad is used in an in-place operation; "
                                "wrap the update in `with npgrad.no_grad():`")
-        result = graph_op(self._alias(), *operands)
+        result = self._same_dtype(graph_op(self._alias(), *operands))
         self._data, self._ctx, self._out_index = result._data, result._ctx, result._out_index
         self._requires_grad = result._requires_grad
         return self
+
+    def _same_dtype(self, result):
+        """An in-place result keeps this tensor's dtype; a result of a higher category (a float
+        result written into an integer tensor) is refused, as in PyTorch."""
+        if result.dtype == self._data.dtype:
+            return result
+        if dtypes.category(result.dtype) > dtypes.category(self._data.dtype):
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
+                               f"type {self._data.dtype} of an in-place operation")
+        return ops.cast(result, self._data.dtype)
 
     def _alias(self):
         """A second handle on this tensor's current value and place in the graph."""

@@ -334,3 +334,15 @@ def test_new_tensors_transpose_and_format():
     assert x.t().shape == (3, 2) and npgrad.ones(3).t().shape == (3,)
     loss = npgrad.tensor(0.123456)
     assert f"{loss:.3f}" == "0.123" and f"{torch.tensor(0.123456):.3f}" == "0.123"
+
+
+def test_inplace_keeps_the_dtype_and_refuses_a_higher_category_as_torch():
+    for lib in (npgrad, torch):
+        x = lib.zeros(3)
+        x.add_(lib.ones(3, dtype=lib.float64))
+        assert str(x.dtype).endswith("float32")
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            lib.zeros(3, dtype=lib.int64).add_(lib.ones(3) * 0.5)
+    h = npgrad.ones(2, requires_grad=True) * 1
+    h.add_(npgrad.ones(2, dtype=npgrad.float64, requires_grad=True))
+    assert h.dtype == np.float32

@@ -1,6 +1,7 @@
 """Helpers shared by the op families."""
 import numpy as np
 
+from ..dtypes import category
 from ..tensor import Tensor
 
 
@@ -47,14 +48,11 @@ def tensor_pair(a, b):
     return as_dtype(a, dtype), as_dtype(b, dtype)
 
 
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating
-
-
-def promote_types(*dtypes):
+def promote_types(*types):
     """PyTorch's promotion among operands of equal standing: the highest category wins (an
     integer meeting float32 gives float32, not NumPy's float64); within it, the wider type."""
-    top = max(_CATEGORY[np.dtype(d).kind] for d in dtypes)
-    return np.result_type(*[d for d in dtypes if _CATEGORY[np.dtype(d).kind] == top])
+    top = max(category(d) for d in types)
+    return np.result_type(*[d for d in types if category(d) == top])
 
 
 def result_type(a, b):
@@ -66,7 +64,7 @@ def result_type(a, b):
     if (a.ndim == 0) == (b.ndim == 0):
         return promote_types(a.dtype, b.dtype)
     dimensioned, zero_dim = (b, a) if a.ndim == 0 else (a, b)
-    if _CATEGORY[zero_dim.dtype.kind] > _CATEGORY[dimensioned.dtype.kind]:
+    if category(zero_dim.dtype) > category(dimensioned.dtype):
         return zero_dim.dtype
     return dimensioned.dtype
 
