@@ -291,51 +291,27 @@ def _accumulate_leaf(tensor, grad, handed_out):
     fresh = id(grad) not in handed_out and grad.flags.owndata and grad.flags.writeable
     handed_out.add(id(grad))
     _add_to_grad(tensor, grad, fresh)
-    for hook in _post_accumulate_hooks_of(tensor):
+    for hook in tensor._post_hooks or ():
         hook(tensor)
 
 
-_post_accumulate_hooks = {}  # id(leaf) -> (weak reference to the leaf, [hook, ...])
+class HookHandle:
+    """Returned by a hook registration; remove() takes the hook off again."""
 
-
-class _PostAccumulateHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
+    def __init__(self, owner, attribute, hook):
+        self.owner, self.attribute, self.hook = owner, attribute, hook
 
     def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
-def register_post_accumulate_grad_hook(tensor, hook):
-    """Call hook(tensor) once backward has added this pass's whole gradient into the leaf's
-    .grad; a leaf with such a hook is accumulated as soon as its last contribution is computed,
-    so the hook can start work (e.g. communication) while backward goes on."""
-    key = id(tensor)
-    entry = _post_accumulate_hooks.get(key)
-    if entry is None or entry[0]() is not tensor:
-        def forget(ref, key=key, registry=_post_accumulate_hooks):  # bound: also runs at exit
-            if registry.get(key, (None,))[0] is ref:
-                del registry[key]
-        entry = (weakref.ref(tensor, forget), [])
-        _post_accumulate_hooks[key] = entry
-    entry[1].append(hook)
-    return _PostAccumulateHandle(entry[1], hook)
-
-
-def _post_accumulate_hooks_of(tensor):
-    entry = _post_accumulate_hooks.get(id(tensor))
-    return entry[1] if entry is not None and entry[0]() is tensor else ()
+        hooks = getattr(self.owner, self.attribute) or []
+        setattr(self.owner, self.attribute, [h for h in hooks if h is not self.hook] or None)
 
 
 def _hooked_leaves_by_last_use(order):
     """fn -> the leaves with post-accumulate hooks whose last gradient contribution comes from fn."""
-    if not _post_accumulate_hooks:
-        return {}
     last_use = {}
     for fn in order:
         for parent in fn.parents:
-            if getattr(parent, "_ctx", True) is None and _post_accumulate_hooks_of(parent):
+            if getattr(parent, "_post_hooks", None):
                 last_use[parent] = fn
     ready = {}
     for leaf, fn in last_use.items():

@@ -14,7 +14,7 @@ class Tensor:
     shared with views, `.data` and `.detach()`, so backward can refuse stale saved values.
     """
 
-    __slots__ = ("_data", "_grad", "_requires_grad", "_ctx", "_out_index", "_hooks", "_versions",
+    __slots__ = ("_data", "_grad", "_requires_grad", "_ctx", "_out_index", "_hooks", "_post_hooks", "_versions",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor calls the Tensor's reflected operator
 
@@ -24,7 +24,7 @@ class Tensor:
         self._versions = [0]
         self._ctx = None
         self._out_index = 0
-        self._hooks = None
+        self._hooks = self._post_hooks = None
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -32,7 +32,7 @@ class Tensor:
     def _from_op(cls, array, ctx, index):
         t = object.__new__(cls)
         t._data = array if type(array) is np.ndarray else np.asarray(array)
-        t._grad, t._ctx, t._out_index, t._hooks, t._versions = None, ctx, index, None, [0]
+        t._grad, t._ctx, t._out_index, t._hooks, t._post_hooks, t._versions = None, ctx, index, None, None, [0]
         t._requires_grad = ctx is not None
         return t
 
@@ -123,10 +123,13 @@ class Tensor:
             self._hooks = (self._hooks or []) + [hook]
 
     def register_post_accumulate_grad_hook(self, hook):
-        """Call hook(self) right after backward has accumulated into this leaf's .grad."""
+        """Call hook(self) once backward has added this pass's whole gradient into this leaf's
+        .grad. Such a leaf is accumulated as soon as its last contribution is computed, so the
+        hook can start work (e.g. communication) while backward goes on."""
         if not self._requires_grad or self._ctx is not None:
             raise RuntimeError("post accumulate grad hooks can only be registered on leaf tensors that require grad")
-        return autograd.register_post_accumulate_grad_hook(self, hook)
+        self._post_hooks = (self._post_hooks or []) + [hook]
+        return autograd.HookHandle(self, "_post_hooks", hook)
 
     def detach(self):
         """A tensor sharing this one's data (and version counter), cut from the graph."""
