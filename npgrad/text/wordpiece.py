@@ -1,0 +1,221 @@
+"""BERT's tokenizer: basic tokenization (clean, lower-case, strip accents, split on whitespace
+and punctuation, CJK characters as words of their own), then WordPiece, which splits each
+word greedily into the longest pieces in the vocabulary ("playing" -> "play", "##ing").
+
+A vocabulary is trained with Hugging Face `tokenizers` (pip install "npgrad[bert]") and
+saved as a plain vocab.txt, one token a line, the line number its id; encoding needs only
+that file, and gives the same ids as `tokenizers`' BertWordPieceTokenizer and
+transformers' BertTokenizer for the same vocabulary.
+
+    tokenizer = WordPieceTokenizer.train(sentences, vocab_size=8000)
+    tokenizer.save("vocab.txt"); tokenizer = WordPieceTokenizer.from_file("vocab.txt")
+    batch = tokenizer.batch(["a first sentence"], ["its pair"], max_length=64)
+    batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]   # (N, T) int64
+"""
+import os
+import unicodedata
+
+import numpy as np
+
+PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
+SPECIAL_TOKENS = (PAD, UNK, CLS, SEP, MASK)
+CONTINUATION = "##"
+MAX_WORD_CHARS = 100  # a longer word is [UNK], as BERT
+
+
+def _is_whitespace(char):
+    return char in " \t\n\r" or unicodedata.category(char) == "Zs"
+
+
+def _is_control(char):
+    return char not in "\t\n\r" and unicodedata.category(char).startswith("C")
+
+
+def _is_punctuation(char):
+    """ASCII symbols ($, +, ^, ...) count as punctuation, as BERT has it, besides Unicode's P*."""
+    code = ord(char)
+    return 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126 or \
+        unicodedata.category(char).startswith("P")
+
+
+def _is_cjk(char):
+    code = ord(char)
+    return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2A6DF or
+            0x2A700 <= code <= 0x2B73F or 0x2B740 <= code <= 0x2B81F or 0x2B820 <= code <= 0x2CEAF or
+            0xF900 <= code <= 0xFAFF or 0x2F800 <= code <= 0x2FA1F)
+
+
+def _clean(text):
+    """Control characters and U+0000 / U+FFFD dropped, every whitespace a space, spaces around CJK."""
+    out = []
+    for char in text:
+        if char in "\x00\ufffd" or _is_control(char):
+            continue
+        out.append(" " if _is_whitespace(char) else f" {char} " if _is_cjk(char) else char)
+    return "".join(out)
+
+
+def _strip_accents(word):
+    return "".join(char for char in unicodedata.normalize("NFD", word) if unicodedata.category(char) != "Mn")
+
+
+def _split_punctuation(word):
+    pieces, current = [], []
+    for char in word:
+        if _is_punctuation(char):
+            pieces += ["".join(current)] if current else []
+            pieces.append(char)
+            current = []
+        else:
+            current.append(char)
+    return pieces + (["".join(current)] if current else [])
+
+
+def basic_tokenize(text, lowercase=True, strip_accents=None):
+    """BERT's BasicTokenizer: "Héllo, WORLD!" -> ["hello", ",", "world", "!"]. strip_accents
+    None follows lowercase."""
+    strip_accents = lowercase if strip_accents is None else strip_accents
+    words = []
+    for word in _clean(text).split():
+        word = word.lower() if lowercase else word
+        word = _strip_accents(word) if strip_accents else word
+        words += _split_punctuation(word)
+    return words
+
+
+def truncate_longest_first(a, b, max_tokens):
+    """a and b cut from their ends to max_tokens together, as tokenizers' longest_first: the
+    shorter (a on a tie) keeps up to half, max_tokens // 2, and the longer the rest."""
+    if len(a) + len(b) <= max_tokens:
+        return list(a), list(b)
+    if len(a) <= len(b):
+        kept_a = min(len(a), max_tokens // 2)
+        return list(a[:kept_a]), list(b[:max_tokens - kept_a])
+    kept_b = min(len(b), max_tokens // 2)
+    return list(a[:max_tokens - kept_b]), list(b[:kept_b])
+
+
+class WordPieceTokenizer:
+    """Text to BERT token ids with a WordPiece vocabulary: `vocab` a list of tokens (id = index)
+    that holds the five special tokens [PAD] [UNK] [CLS] [SEP] [MASK]."""
+
+    def __init__(self, vocab, lowercase=True, strip_accents=None):
+        self.tokens = list(vocab)
+        self.ids = {token: i for i, token in enumerate(self.tokens)}
+        if len(self.ids) != len(self.tokens):
+            raise ValueError(f"WordPieceTokenizer: the vocabulary repeats tokens ({len(self.tokens)} lines, "
+                             f"{len(self.ids)} distinct)")
+        missing = [token for token in SPECIAL_TOKENS if token not in self.ids]
+        if missing:
+            raise ValueError(f"WordPieceTokenizer: the vocabulary lacks the special tokens {missing}")
+        self.lowercase, self.strip_accents = lowercase, strip_accents
+        self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id = (self.ids[t] for t in SPECIAL_TOKENS)
+        self.special_ids = frozenset((self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id))
+
+    def __len__(self):
+        return len(self.tokens)
+
+    @classmethod
+    def from_file(cls, path, lowercase=True, strip_accents=None):
+        """The tokenizer of a vocab.txt (one token a line, as BERT's), without `tokenizers`."""
+        with open(path, encoding="utf-8") as file:
+            return cls([line.rstrip("\n") for line in file], lowercase, strip_accents)
+
+    def save(self, path):
+        """Write the vocabulary as vocab.txt (path a file, or a directory to write vocab.txt in)."""
+        path = os.path.join(path, "vocab.txt") if os.path.isdir(path) else path
+        with open(path, "w", encoding="utf-8") as file:
+            file.writelines(token + "\n" for token in self.tokens)
+        return path
+
+    @classmethod
+    def train(cls, texts, vocab_size=8000, min_frequency=2, limit_alphabet=1000, lowercase=True):
+        """Learn a vocabulary of up to vocab_size tokens from an iterable of strings with
+        `tokenizers`' WordPiece trainer; the special tokens take ids 0-4 in the order
+        [PAD] [UNK] [CLS] [SEP] [MASK]."""
+        try:
+            from tokenizers import BertWordPieceTokenizer
+        except ImportError as error:
+            raise ImportError('WordPieceTokenizer.train needs Hugging Face tokenizers: pip install "npgrad[bert]"') \
+                from error
+        trainer = BertWordPieceTokenizer(lowercase=lowercase)
+        trainer.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=min_frequency,
+                                    limit_alphabet=limit_alphabet, special_tokens=list(SPECIAL_TOKENS),
+                                    show_progress=False)
+        vocab = trainer.get_vocab()
+        return cls(sorted(vocab, key=vocab.get), lowercase)
+
+    def wordpiece(self, word):
+        """One word's pieces, greedy longest match first: "unaffable" -> ["un", "##aff", "##able"];
+        [UNK] alone if some part of it has no piece or it is longer than 100 characters."""
+        if len(word) > MAX_WORD_CHARS:
+            return [UNK]
+        pieces, start = [], 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                piece = word[start:end] if start == 0 else CONTINUATION + word[start:end]
+                if piece in self.ids:
+                    break
+                end -= 1
+            if end == start:
+                return [UNK]
+            pieces.append(piece)
+            start = end
+        return pieces
+
+    def tokenize(self, text):
+        """`text` as WordPiece tokens (strings), without [CLS] and [SEP]."""
+        return [piece for word in basic_tokenize(text, self.lowercase, self.strip_accents)
+                for piece in self.wordpiece(word)]
+
+    def convert_tokens_to_ids(self, tokens):
+        return [self.ids.get(token, self.unk_id) for token in tokens]
+
+    def decode(self, ids, skip_special_tokens=True):
+        """Token ids back to text, "##" pieces glued to the piece before them."""
+        tokens = [self.tokens[i] for i in ids if not (skip_special_tokens and i in self.special_ids)]
+        return " ".join(tokens).replace(" " + CONTINUATION, "")
+
+    def encode(self, text, pair=None, max_length=None):
+        """(ids, token_type_ids): [CLS] A [SEP] with segment 0, then B [SEP] with segment 1 if
+        `pair` is given; with max_length, the longer of A and B loses tokens from its end first."""
+        a = self.convert_tokens_to_ids(self.tokenize(text))
+        b = None if pair is None else self.convert_tokens_to_ids(self.tokenize(pair))
+        return self.encode_ids(a, b, max_length)
+
+    def encode_ids(self, a, b=None, max_length=None):
+        """encode() for texts already turned into ids."""
+        specials = 2 if b is None else 3
+        if max_length is not None:
+            if max_length < specials:
+                raise ValueError(f"WordPieceTokenizer: max_length must leave room for {specials} special tokens, "
+                                 f"got {max_length}")
+            if b is None:
+                a = a[:max_length - specials]
+            else:
+                a, b = truncate_longest_first(a, b, max_length - specials)
+        ids = [self.cls_id, *a, self.sep_id]
+        segments = [0] * len(ids)
+        if b is not None:
+            ids += [*b, self.sep_id]
+            segments += [1] * (len(b) + 1)
+        return ids, segments
+
+    def batch(self, texts, pairs=None, max_length=None):
+        """Encode a batch and pad it with [PAD] to its longest sequence: a dict of (N, T) int64
+        arrays input_ids, token_type_ids and attention_mask (1 for a token, 0 for padding)."""
+        if pairs is not None and len(pairs) != len(texts):
+            raise ValueError(f"WordPieceTokenizer: {len(texts)} texts but {len(pairs)} pairs")
+        encoded = [self.encode(text, None if pairs is None else pairs[i], max_length) for i, text in enumerate(texts)]
+        return self.pad(encoded)
+
+    def pad(self, encoded):
+        """A list of (ids, token_type_ids) padded into the arrays batch() returns."""
+        length = max(len(ids) for ids, _ in encoded)
+        input_ids = np.full((len(encoded), length), self.pad_id, dtype=np.int64)
+        token_type_ids = np.zeros((len(encoded), length), dtype=np.int64)
+        attention_mask = np.zeros((len(encoded), length), dtype=np.int64)
+        for row, (ids, segments) in enumerate(encoded):
+            input_ids[row, :len(ids)], token_type_ids[row, :len(ids)], attention_mask[row, :len(ids)] = ids, segments, 1
+        return {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask}
