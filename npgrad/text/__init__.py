@@ -1,12 +1,15 @@
 """Text tools for sequence models: tokenising and normalising text, vocabularies, batches of
 token ids, sampling and beam search, perplexity and BLEU. NumPy only; BLEU needs sacrebleu
-(pip install "npgrad[text]");
-training a WordPiece vocabulary needs tokenizers (pip install "npgrad[bert]"). The translation data sets are in npgrad.datasets."""
+(pip install "npgrad[text]"). BERT's WordPiece tokenizer and pretraining data (masked-LM,
+next-sentence pairs); training a WordPiece vocabulary needs tokenizers (pip install
+"npgrad[bert]"). The translation data sets are in npgrad.datasets."""
 from .batching import BucketBatchSampler, batchify, bptt_batches, pad_batch, random_windows, windows_at  # noqa: F401
 from .decoding import (  # noqa: F401
     Hypothesis, beam_search, generate, greedy_search, keep_top_k, keep_top_p, reorder_state, sample_logits,
     softmax)
 from .metrics import bleu, perplexity, sentence_bleu  # noqa: F401
+from .mlm import (  # noqa: F401
+    IGNORE_INDEX, MaskedLMCollator, next_sentence_pairs, pretraining_batch, split_sentences, wikitext_documents)
 from .tokenize import basic_english, normalize  # noqa: F401
 from .vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab  # noqa: F401
 from .wordpiece import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize, truncate_longest_first  # noqa: F401
