@@ -1,6 +1,8 @@
 """The model zoo: one file a family. `create(name, **options)` builds one by name."""
 from .alexnet import alexnet
 from .autoencoder import Autoencoder, ConvAutoencoder, GaussianNoise, MaskSquare  # noqa: F401  (generative)
+from .bert import (BERT, BertConfig, BertForPreTraining, BertForSequenceClassification, bert_base,  # noqa: F401
+                   bert_large, bert_mini, bert_tiny, from_huggingface_bert, huggingface_bert_state_dict)  # (language)
 from .gan import (ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator, GAN,  # noqa: F401
                   GANTrainer, generate)
 from .googlenet import googlenet
