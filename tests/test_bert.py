@@ -77,6 +77,9 @@ def test_bert_without_pooler_loads_too():
     ids = _inputs()[0]
     assert ours.pooler is None and ours(ids)[1] is None
     _close(ours(ids)[0], theirs(torch.tensor(ids)).last_hidden_state)
+    tensorflow_names = {name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"):
+                        value for name, value in theirs.state_dict().items()}
+    _close(from_huggingface_bert(tensorflow_names, HEADS).eval()(ids)[0], theirs(torch.tensor(ids)).last_hidden_state)
 
 
 def test_pretraining_logits_loss_and_gradients():

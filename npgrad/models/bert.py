@@ -178,6 +178,10 @@ class BertMLMHead(nn.Module):
         return self.decoder(self.norm(gelu(self.transform(hidden)))) + self.bias
 
 
+def _labels(labels):
+    return Tensor(np.asarray(labels._data if isinstance(labels, Tensor) else labels, dtype=np.int64))
+
+
 class BertForPreTraining(nn.Module):
     """BERT with the masked-LM and next-sentence heads: forward(input_ids, token_type_ids,
     attention_mask, labels=None, next_sentence_label=None) -> (MLM logits (N, T, vocab_size),
@@ -199,10 +203,8 @@ class BertForPreTraining(nn.Module):
         mlm_logits, nsp_logits = self.mlm_head(hidden), self.nsp_head(pooled)
         if labels is None or next_sentence_label is None:
             return mlm_logits, nsp_logits, None
-        labels, next_sentence_label = (Tensor(np.asarray(t._data if isinstance(t, Tensor) else t, dtype=np.int64))
-                                       for t in (labels, next_sentence_label))
-        mlm_loss = cross_entropy(mlm_logits.reshape(-1, self.config.vocab_size), labels.reshape(-1))
-        return mlm_logits, nsp_logits, mlm_loss + cross_entropy(nsp_logits, next_sentence_label)
+        mlm_loss = cross_entropy(mlm_logits.reshape(-1, self.config.vocab_size), _labels(labels).reshape(-1))
+        return mlm_logits, nsp_logits, mlm_loss + cross_entropy(nsp_logits, _labels(next_sentence_label))
 
 
 class BertForSequenceClassification(nn.Module):
@@ -221,12 +223,13 @@ class BertForSequenceClassification(nn.Module):
         logits = self.classifier(self.dropout(self.bert(input_ids, token_type_ids, attention_mask)[1]))
         if labels is None:
             return logits, None
-        labels = Tensor(np.asarray(labels._data if isinstance(labels, Tensor) else labels, dtype=np.int64))
-        return logits, cross_entropy(logits, labels)
+        return logits, cross_entropy(logits, _labels(labels))
 
 
 # transformers' parameter names -> these (q, k and v are joined into in_proj separately)
 _HUGGINGFACE_NAMES = [
+    (r"LayerNorm\.gamma$", "LayerNorm.weight"),  # the names of checkpoints converted from TensorFlow
+    (r"LayerNorm\.beta$", "LayerNorm.bias"),
     (r"embeddings\.LayerNorm\.", "embeddings.norm."),
     (r"encoder\.layer\.(\d+)\.attention\.output\.dense\.", r"encoder.layers.\1.self_attn.out_proj."),
     (r"encoder\.layer\.(\d+)\.attention\.output\.LayerNorm\.", r"encoder.layers.\1.norm1."),
