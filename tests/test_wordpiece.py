@@ -8,7 +8,8 @@ from npgrad.text import WordPieceTokenizer, basic_tokenize
 
 tokenizers = pytest.importorskip("tokenizers")
 transformers = pytest.importorskip("transformers")
-DATA = os.environ.get("NPGRAD_DATA", "/work/shared/data")
+DATA = os.environ.get("NPGRAD_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                                      "shared", "data")
 WIKI_VALID = os.path.join(DATA, "wikitext-2", "wiki.valid.tokens")
 WIKI_TEST = os.path.join(DATA, "wikitext-2", "wiki.test.tokens")
 SST2_TEST = os.path.join(DATA, "sst2", "test.tsv")
