@@ -12,7 +12,8 @@ from .dtypes import (  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from .ops import TENSOR_METHODS  # noqa: F401
 from .random import get_rng_state, initial_seed, manual_seed, multinomial, set_rng_state  # noqa: F401
-from .tensor import Tensor, as_tensor, from_numpy, is_tensor, set_printoptions, tensor  # noqa: F401
+from .printing import set_printoptions  # noqa: F401
+from .tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor  # noqa: F401
 
 __version__ = "0.1.0"
 
