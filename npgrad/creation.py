@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import dtypes
-from .random import default_generator
+from .random import default_generator, generator_or_default
 from .devices import check_device
 from .tensor import Tensor
 
@@ -16,11 +16,6 @@ def _size(size):
 
 def _float_dtype(dtype):
     return np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-
-
-def _generator(generator):
-    """A NumPy Generator given as `generator=`, else the global one (npgrad.manual_seed)."""
-    return default_generator() if generator is None else generator
 
 
 def _new(array, requires_grad, device=None):
@@ -84,7 +79,7 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     elif high is None:
         low, high = 0, low
     dtype = np.int64 if dtype is None else dtype
-    return _new(_generator(generator).integers(low, high, _size((size,))).astype(dtype), False, device)
+    return _new(generator_or_default(generator).integers(low, high, _size((size,))).astype(dtype), False, device)
 
 
 def randint_like(other, low=0, high=None, dtype=None, requires_grad=False, device=None):
@@ -96,7 +91,7 @@ def randint_like(other, low=0, high=None, dtype=None, requires_grad=False, devic
 
 
 def randperm(n, dtype=None, device=None, generator=None):
-    return _new(_generator(generator).permutation(n).astype(dtype or np.int64), False, device)
+    return _new(generator_or_default(generator).permutation(n).astype(dtype or np.int64), False, device)
 
 
 def _like(fill, other, dtype, requires_grad, device=None):

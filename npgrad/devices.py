@@ -46,6 +46,20 @@ def check_device(where, what="tensor"):
     return CPU
 
 
+def dtype_of_to_call(args, dtype, device, what="tensor"):
+    """The dtype asked of .to(*args, dtype=, device=) in PyTorch's forms (to(dtype),
+    to(device), to(device, dtype), to(other_tensor)), None if none; the device must be the CPU."""
+    for arg in args:
+        if hasattr(arg, "_data"):  # another tensor: its dtype
+            dtype = arg.dtype
+        elif is_device(arg):
+            device = arg
+        else:
+            dtype = arg
+    check_device(device, what)
+    return dtype
+
+
 def is_device(value):
     """True when `value` names a device rather than a dtype (for Tensor.to / Module.to)."""
     if isinstance(value, device):

@@ -23,6 +23,11 @@ def default_generator():
     return _generator
 
 
+def generator_or_default(generator):
+    """A NumPy Generator given as `generator=`, else the global one (npgrad.manual_seed)."""
+    return _generator if generator is None else generator
+
+
 def get_rng_state():
     """The generator's state, a dict that set_rng_state() accepts (for checkpoints)."""
     return _generator.bit_generator.state
@@ -41,7 +46,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     weights = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
     _check_distribution(weights, num_samples, replacement)
     rows = np.atleast_2d(weights)
-    rng = _generator if generator is None else generator
+    rng = generator_or_default(generator)
     draw = _with_replacement if replacement else _without_replacement
     samples = draw(rows, num_samples, rng)
     return Tensor(samples.reshape(weights.shape[:-1] + (num_samples,)))

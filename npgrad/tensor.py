@@ -237,14 +237,7 @@ class Tensor:
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(other_tensor).
         Casts are differentiable between floating types; the only device is the CPU."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif _device.is_device(arg):
-                device = arg
-            else:
-                dtype = arg
-        _device.check_device(device)
+        dtype = _device.dtype_of_to_call(args, dtype, device)
         return ops.cast(self, self._data.dtype if dtype is None else dtype, copy=copy)
 
     def type(self, dtype=None):

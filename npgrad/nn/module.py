@@ -12,7 +12,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..autograd import is_grad_enabled
-from ..devices import check_device, is_device
+from ..devices import check_device, dtype_of_to_call
 from ..tensor import Tensor
 from .hooks import BackwardHookCall, RemovableHandle
 from .parameter import Parameter
@@ -285,14 +285,7 @@ class Module:
         """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(tensor). Casts floating
         parameters and buffers (and grads) in place; the Parameter objects stay the same, so an
         optimizer built earlier still holds them. The only device is the CPU."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif is_device(arg):
-                device = arg
-            else:
-                dtype = arg
-        check_device(device, "module")
+        dtype = dtype_of_to_call(args, dtype, device, "module")
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
