@@ -10,6 +10,7 @@ the same step budget and the same validation windows: the loop is the lesson's o
 lesson's result.json and prints both final losses side by side (and plots both curves with
 --figure).
 """
+
 import argparse
 import json
 
@@ -48,8 +49,9 @@ def torch_steps(model, lr):
 
     def loss(inputs, targets, reduction="mean"):
         logits = model(torch.from_numpy(inputs))
-        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                           torch.from_numpy(targets).reshape(-1), reduction=reduction)
+        return nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), torch.from_numpy(targets).reshape(-1), reduction=reduction
+        )
 
     def train_step(inputs, targets):
         optimizer.zero_grad(set_to_none=True)
@@ -70,8 +72,10 @@ def compare(result, npgrad_result_path, figure):
     with open(npgrad_result_path) as f:
         lesson = json.load(f)
     print(f"\n{'':<10} {'final validation loss':>22} {'perplexity':>11} {'ms/step':>8}")
-    for name, loss, ms in (("npgrad", lesson["final_val_loss"], lesson["ms_per_step"]),
-                           ("PyTorch", result["val_curve"][-1][1], result["ms_per_step"])):
+    for name, loss, ms in (
+        ("npgrad", lesson["final_val_loss"], lesson["ms_per_step"]),
+        ("PyTorch", result["val_curve"][-1][1], result["ms_per_step"]),
+    ):
         print(f"{name:<10} {loss:>22.4f} {np.exp(loss):>11.2f} {ms:>8.1f}")
     if figure:
         curves = {"npgrad": lesson["val_curve"], "PyTorch (same start, same batches)": result["val_curve"]}
@@ -93,12 +97,23 @@ def main(argv=None):
     windows = char_rnn.validation_windows(val_ids, config["block_size"])
     model = model_like_the_lesson(config, text.vocab_size)
     result = char_rnn.train_and_validate(*torch_steps(model, config["lr"]), train_ids, windows, config, "PyTorch")
-    print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads: validation loss "
-          f"{result['val_curve'][-1][1]:.4f} after {config['steps']} steps, {result['ms_per_step']:.1f} ms/step")
+    print(
+        f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads: validation loss "
+        f"{result['val_curve'][-1][1]:.4f} after {config['steps']} steps, {result['ms_per_step']:.1f} ms/step"
+    )
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"config": config, "val_curve": result["val_curve"], "ms_per_step": result["ms_per_step"],
-                       "final_val_loss": result["val_curve"][-1][1], "torch_version": torch.__version__}, f, indent=2)
+            json.dump(
+                {
+                    "config": config,
+                    "val_curve": result["val_curve"],
+                    "ms_per_step": result["ms_per_step"],
+                    "final_val_loss": result["val_curve"][-1][1],
+                    "torch_version": torch.__version__,
+                },
+                f,
+                indent=2,
+            )
     if args.compare:
         compare(result, args.compare, args.figure)
 

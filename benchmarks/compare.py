@@ -13,6 +13,7 @@ under that pin. To measure without it, unset both for this command alone:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare.py --workload lstm
 """
+
 import argparse
 import json
 import os
@@ -25,8 +26,9 @@ BENCH_DIR = os.environ.get("NPGRAD_BENCH_DIR", os.path.join(HERE, "..", "..", "s
 
 
 def run(script, workload, threads, python):
-    out = subprocess.run([python, script, "--workload", workload, "--threads", str(threads)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [python, script, "--workload", workload, "--threads", str(threads)], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -43,8 +45,10 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--torch-python", default=sys.executable)
     args = p.parse_args()
-    print("| workload | threads | PyTorch ms | npgrad ms | ratio | npgrad peak RSS MB | PyTorch peak RSS MB | foreign load "
-          "| OpenBLAS kernels |")
+    print(
+        "| workload | threads | PyTorch ms | npgrad ms | ratio | npgrad peak RSS MB | PyTorch peak RSS MB | foreign load "
+        "| OpenBLAS kernels |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for threads in args.threads:
         torch_runs, np_runs = [], []
@@ -54,9 +58,12 @@ def main():
         t = statistics.median(r["median_ms"] for r in torch_runs)
         n = statistics.median(r["median_ms"] for r in np_runs)
         load = max(r["foreign_load_cores"] for r in torch_runs + np_runs)
-        print(f"| {args.workload} | {threads} | {t:.1f} | {n:.1f} | {n / t:.2f} | "
-              f"{max(r['peak_rss_mb'] for r in np_runs):.0f} | {max(r['peak_rss_mb'] for r in torch_runs):.0f} | "
-              f"{load:.2f} | {openblas_kernels(np_runs[0])} |", flush=True)
+        print(
+            f"| {args.workload} | {threads} | {t:.1f} | {n:.1f} | {n / t:.2f} | "
+            f"{max(r['peak_rss_mb'] for r in np_runs):.0f} | {max(r['peak_rss_mb'] for r in torch_runs):.0f} | "
+            f"{load:.2f} | {openblas_kernels(np_runs[0])} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ mode) draws 10,000 images from the fixed noise, and FID against the test images 
 the features of npgrad's shipped extractor, exactly as the lesson does. PyTorch draws its own
 weights, batches and z, so the two differ by run-to-run spread.
 """
+
 import argparse
 import json
 
@@ -59,10 +60,14 @@ def generated_images(generator, z):
 def train_epoch(generator, discriminator, optimizers, images, config):
     optimizer_g, optimizer_d = optimizers
     bce, n = F.binary_cross_entropy_with_logits, config["batch_size"]
-    real_target, fake_target, ones = torch.full((n, 1), 1.0 - config["label_smoothing"]), torch.zeros(n, 1), torch.ones(n, 1)
+    real_target, fake_target, ones = (
+        torch.full((n, 1), 1.0 - config["label_smoothing"]),
+        torch.zeros(n, 1),
+        torch.ones(n, 1),
+    )
     order = torch.randperm(len(images))
     for start in range(0, len(images) - n + 1, n):
-        real = images[order[start:start + n]]
+        real = images[order[start : start + n]]
         fake = generator(torch.randn(n, config["latent_dim"]))
         optimizer_d.zero_grad()
         loss_d = bce(discriminator(real), real_target) + bce(discriminator(fake.detach()), fake_target)
@@ -85,11 +90,13 @@ def main():
     torch.manual_seed(args.seed)
     (train, _), (test, _) = image_arrays(args.dataset)
     extractor = FeatureExtractor.load(args.dataset)
-    reference = feature_statistics(extractor(test[:config["fid_samples"]]))
+    reference = feature_statistics(extractor(test[: config["fid_samples"]]))
     floor = real_data_floor(extractor, train, reference, config["fid_samples"], config["seed"])
     generator, discriminator = Generator(config["latent_dim"]), Discriminator()
-    optimizers = [torch.optim.Adam(module.parameters(), lr=config["lr"], betas=config["betas"])
-                  for module in (generator, discriminator)]
+    optimizers = [
+        torch.optim.Adam(module.parameters(), lr=config["lr"], betas=config["betas"])
+        for module in (generator, discriminator)
+    ]
     z, images, fids = fixed_noise(config, config["fid_samples"]), torch.from_numpy(train * 2 - 1), []
     for epoch in range(1, config["epochs"] + 1):
         train_epoch(generator, discriminator, optimizers, images, config)

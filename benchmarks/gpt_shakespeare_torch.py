@@ -13,6 +13,7 @@ comparison on a machine whose load changes), instead of training:
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/gpt_shakespeare_torch.py --interleaved 200
 """
+
 import argparse
 import json
 import math
@@ -70,10 +71,14 @@ class GPT(nn.Module):
     def __init__(self, config, vocab_size):
         super().__init__()
         d, bias = config["n_embd"], config["bias"]
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(vocab_size, d), wpe=nn.Embedding(config["block_size"], d),
-            h=nn.ModuleList([Block(d, config["n_head"], bias) for _ in range(config["n_layer"])]),
-            ln_f=nn.LayerNorm(d, bias=bias)))
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(vocab_size, d),
+                wpe=nn.Embedding(config["block_size"], d),
+                h=nn.ModuleList([Block(d, config["n_head"], bias) for _ in range(config["n_layer"])]),
+                ln_f=nn.LayerNorm(d, bias=bias),
+            )
+        )
         self.lm_head = nn.Linear(d, vocab_size, bias=False)
         self.lm_head.weight = self.transformer.wte.weight
 
@@ -95,8 +100,11 @@ def model_like_the_lesson(config, vocab_size):
 
 def torch_steps(model, config):
     """(train_step, eval_loss) as the lesson's loop wants them, computed by PyTorch."""
-    optimizer = torch.optim.AdamW(lesson.decay_groups(model.named_parameters(), config["weight_decay"]),
-                                  lr=config["learning_rate"], betas=config["betas"])
+    optimizer = torch.optim.AdamW(
+        lesson.decay_groups(model.named_parameters(), config["weight_decay"]),
+        lr=config["learning_rate"],
+        betas=config["betas"],
+    )
 
     def train_step(inputs, targets, lr):
         loss = model(torch.from_numpy(inputs), torch.from_numpy(targets))
@@ -124,15 +132,20 @@ def compare(result, lesson_result_path, figure):
     for name, r in (("npgrad", npgrad_result), ("PyTorch", result)):
         print(f"{name}: {r['ms_per_step']:.1f} ms/iteration (median), {r['wall_seconds']:.0f} s wall in all")
     if figure:
-        lesson.plot_curves({"npgrad": npgrad_result, "PyTorch (same start, same batches)": result}, figure,
-                           "GPT on Tiny Shakespeare: npgrad and PyTorch")
+        lesson.plot_curves(
+            {"npgrad": npgrad_result, "PyTorch (same start, same batches)": result},
+            figure,
+            "GPT on Tiny Shakespeare: npgrad and PyTorch",
+        )
 
 
 def interleaved_speed(config, train_ids, vocab_size, steps):
     """Median ms per training step of npgrad and PyTorch, their steps taken in turn on the same
     batches (the first 5 of each left out as warm-up)."""
-    steppers = {"npgrad": lesson.npgrad_steps(lesson.build_model(config, vocab_size), config)[0],
-                "PyTorch": torch_steps(model_like_the_lesson(config, vocab_size), config)[0]}
+    steppers = {
+        "npgrad": lesson.npgrad_steps(lesson.build_model(config, vocab_size), config)[0],
+        "PyTorch": torch_steps(model_like_the_lesson(config, vocab_size), config)[0],
+    }
     batches, seconds = np.random.default_rng(config["seed"]), {name: [] for name in steppers}
     for _ in range(steps):
         inputs, targets = random_windows(train_ids, config["batch_size"], config["block_size"], batches)
@@ -141,8 +154,10 @@ def interleaved_speed(config, train_ids, vocab_size, steps):
             step(inputs, targets, config["learning_rate"])
             seconds[name].append(time.perf_counter() - started)
     ms = {name: 1000 * float(np.median(values[5:])) for name, values in seconds.items()}
-    print(f"{steps} steps each, interleaved, {torch.get_num_threads()} PyTorch threads: npgrad {ms['npgrad']:.1f} ms, "
-          f"PyTorch {ms['PyTorch']:.1f} ms, ratio {ms['npgrad'] / ms['PyTorch']:.2f}")
+    print(
+        f"{steps} steps each, interleaved, {torch.get_num_threads()} PyTorch threads: npgrad {ms['npgrad']:.1f} ms, "
+        f"PyTorch {ms['PyTorch']:.1f} ms, ratio {ms['npgrad'] / ms['PyTorch']:.2f}"
+    )
     return ms
 
 
@@ -162,12 +177,23 @@ def main(argv=None):
         return interleaved_speed(config, train_ids, text.vocab_size, args.interleaved)
     model = model_like_the_lesson(config, text.vocab_size)
     result = lesson.train_and_evaluate(*torch_steps(model, config), train_ids, val_ids, config, "PyTorch")
-    print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads: val loss {result['eval_curve'][-1][2]:.4f}, "
-          f"{result['ms_per_step']:.1f} ms/iteration, {result['wall_seconds']:.0f} s")
+    print(
+        f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads: val loss {result['eval_curve'][-1][2]:.4f}, "
+        f"{result['ms_per_step']:.1f} ms/iteration, {result['wall_seconds']:.0f} s"
+    )
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"config": config, **result, "final_val_loss": result["eval_curve"][-1][2],
-                       "torch_version": torch.__version__, "threads": torch.get_num_threads()}, f, indent=2)
+            json.dump(
+                {
+                    "config": config,
+                    **result,
+                    "final_val_loss": result["eval_curve"][-1][2],
+                    "torch_version": torch.__version__,
+                    "threads": torch.get_num_threads(),
+                },
+                f,
+                indent=2,
+            )
     if args.compare:
         compare(result, args.compare, args.figure)
     return result if math.isfinite(result["eval_curve"][-1][2]) else None

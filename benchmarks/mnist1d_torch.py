@@ -12,6 +12,7 @@ than only against the paper's figures (which come from a single training set-up 
 starts PyTorch instead from the very weights npgrad's lesson draws for each seed (copied
 parameter by parameter), so that the two frameworks differ in nothing but their arithmetic.
 """
+
 import sys
 
 import numpy as np
@@ -48,10 +49,17 @@ class ResidualMLP(nn.Module):
 MODELS = {
     "logistic regression": lambda: nn.Linear(40, 10),
     "MLP": lambda: ResidualMLP(),
-    "CNN": lambda: nn.Sequential(nn.Unflatten(1, (1, 40)), nn.Conv1d(1, 25, 5, stride=2, padding=1), nn.ReLU(),
-                                 nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
-                                 nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
-                                 nn.Flatten(), nn.Linear(125, 10)),
+    "CNN": lambda: nn.Sequential(
+        nn.Unflatten(1, (1, 40)),
+        nn.Conv1d(1, 25, 5, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(25, 25, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(25, 25, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(125, 10),
+    ),
     "GRU": GRUClassifier,
 }
 
@@ -60,6 +68,7 @@ def npgrad_initial_weights(name, seed):
     """The parameters npgrad's lesson starts model `name` from with this seed, in order."""
     from npgrad import manual_seed
     from npgrad.recipes.mnist1d_baselines import MODELS as NPGRAD_MODELS
+
     manual_seed(seed)
     return [np.array(p.data) for p in NPGRAD_MODELS[name]().parameters()]
 
@@ -76,7 +85,7 @@ def train_one(name, train, test, epochs, seed, npgrad_start=False):
     for _ in range(epochs):
         for start in range(0, len(x), 100):  # the batches in order, as the paper's code
             opt.zero_grad()
-            nn.functional.cross_entropy(model(x[start:start + 100]), y[start:start + 100]).backward()
+            nn.functional.cross_entropy(model(x[start : start + 100]), y[start : start + 100]).backward()
             opt.step()
     with torch.no_grad():
         predicted = model(torch.from_numpy(test[0])).argmax(1).numpy()
@@ -92,9 +101,12 @@ def main(names=tuple(MODELS), seeds=tuple(range(10)), epochs=200, npgrad_start=F
     for name in names:
         accuracies = [train_one(name, train, test, epochs, seed, npgrad_start) for seed in seeds]
         start = " from npgrad's initial weights" if npgrad_start else ""
-        print(f"{name:<20} PyTorch test accuracy{start} {np.mean(accuracies):.1%} "
-              f"({min(accuracies):.1%}-{max(accuracies):.1%}) over seeds {list(seeds)}: "
-              f"{' '.join(f'{a:.1%}' for a in accuracies)}", flush=True)
+        print(
+            f"{name:<20} PyTorch test accuracy{start} {np.mean(accuracies):.1%} "
+            f"({min(accuracies):.1%}-{max(accuracies):.1%}) over seeds {list(seeds)}: "
+            f"{' '.join(f'{a:.1%}' for a in accuracies)}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Prints one JSON line in the same format as the PyTorch reference: median wall ms
 training step (forward + backward + optimizer step, loss read back as a float), peak RSS.
 The timing helpers come from the shared bench folder (--bench-dir, default ../shared/bench).
 """
+
 import os
 import sys
 
@@ -31,8 +32,15 @@ rss_after_import = common.current_rss_mb()
 
 
 def mlp():
-    return nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(),
-                         nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 24))
+    return nn.Sequential(
+        nn.Linear(784, 1024),
+        nn.ReLU(),
+        nn.Linear(1024, 512),
+        nn.ReLU(),
+        nn.Linear(512, 256),
+        nn.ReLU(),
+        nn.Linear(256, 24),
+    )
 
 
 class CNN(nn.Module):
@@ -115,6 +123,7 @@ def gan(real, z):
         lossG.backward()
         optG.step()
         return lossD.item() + lossG.item()
+
     return step, [G, D]
 
 
@@ -130,6 +139,7 @@ def vae(x, eps):
         loss.backward()
         opt.step()
         return loss.item()
+
     return step, [model]
 
 
@@ -152,13 +162,23 @@ def build(workload):
         loss.backward()
         opt.step()
         return loss.item()
+
     return step, [model]
 
 
 step, models = build(args.workload)
 n_params = sum(p.numel() for m in models for p in m.parameters())
 res = common.measure(step, args.warmup, args.steps)
-common.emit({"framework": "npgrad", "workload": args.workload, "threads": args.threads,
-             "tag": args.tag, **res, "n_params": n_params,
-             "rss_after_import_mb": round(rss_after_import, 1), "numpy_version": np.__version__,
-             "blas": common.blas_info()})
+common.emit(
+    {
+        "framework": "npgrad",
+        "workload": args.workload,
+        "threads": args.threads,
+        "tag": args.tag,
+        **res,
+        "n_params": n_params,
+        "rss_after_import_mb": round(rss_after_import, 1),
+        "numpy_version": np.__version__,
+        "blas": common.blas_info(),
+    }
+)

@@ -9,6 +9,7 @@ grey levels in [0, 1]); the test loss is the negative ELBO per image with one z 
 image, as the example and the lesson compute it. PyTorch draws its own initial weights, batch
 order and z (torch.manual_seed), so the two figures differ by run-to-run spread only.
 """
+
 import argparse
 import json
 
@@ -23,7 +24,11 @@ from npgrad.recipes.vae import CONFIG, image_arrays
 class VAE(nn.Module):
     def __init__(self, hidden_dim, latent_dim):
         super().__init__()
-        self.fc1, self.fc21, self.fc22 = nn.Linear(784, hidden_dim), nn.Linear(hidden_dim, latent_dim), nn.Linear(hidden_dim, latent_dim)
+        self.fc1, self.fc21, self.fc22 = (
+            nn.Linear(784, hidden_dim),
+            nn.Linear(hidden_dim, latent_dim),
+            nn.Linear(hidden_dim, latent_dim),
+        )
         self.fc3, self.fc4 = nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, 784)
 
     def forward(self, x):
@@ -59,7 +64,9 @@ def train(config, seed):
             optimizer.step()
             total += loss.item()
         curve.append(test_loss(model, x_test))
-        print(f"epoch {epoch:2d}: train -ELBO {total / len(x):.2f}, test -ELBO {curve[-1]:.2f} nats per image", flush=True)
+        print(
+            f"epoch {epoch:2d}: train -ELBO {total / len(x):.2f}, test -ELBO {curve[-1]:.2f} nats per image", flush=True
+        )
     return curve
 
 

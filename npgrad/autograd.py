@@ -6,6 +6,7 @@ A `Function` is one differentiable operation: `forward` maps NumPy arrays to an 
 gradients are wanted, links the output tensor to the function so that `Tensor.backward()`
 can walk the graph in reverse topological order.
 """
+
 import functools
 import inspect
 import threading
@@ -53,6 +54,7 @@ class set_grad_enabled:
         def run_with_mode(*args, **kwargs):
             with _scoped_grad_mode(self.mode):
                 return fn(*args, **kwargs)
+
         return run_with_mode
 
 
@@ -89,6 +91,7 @@ class inference_mode(_scoped_grad_mode):
         def run_in_mode(*args, **kwargs):
             with inference_mode(self.enabled):
                 return fn(*args, **kwargs)
+
         return run_in_mode
 
 
@@ -124,6 +127,7 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **options):
         from .tensor import Tensor  # tensor.py imports this module
+
         fn = cls()
         arrays, needs, versions = [], [], []
         for x in inputs:  # one pass: arrays, which inputs want gradients, their versions now
@@ -144,8 +148,9 @@ class Function:
         fn.n_outputs = len(output) if many else 1
         if many:
             fn.output_meta = [(o.shape, o.dtype) for o in output]
-        results = tuple(Tensor._from_op(o, fn if track else None, i)
-                        for i, o in enumerate(output if many else (output,)))
+        results = tuple(
+            Tensor._from_op(o, fn if track else None, i) for i, o in enumerate(output if many else (output,))
+        )
         for out in results:
             if out._data.base is not None:
                 _share_versions_with_viewed_input(out, arrays, inputs)
@@ -196,6 +201,7 @@ def _ctx_forward(fn, inputs, options):
 def _ctx_backward(fn, grad_outputs):
     """Run a PyTorch-style static backward(ctx, *grad_tensors); arrays out."""
     from .tensor import Tensor
+
     with no_grad():
         grads = type(fn).backward(fn, *[Tensor._from_op(g, None, 0) for g in grad_outputs])
     grads = grads if isinstance(grads, tuple) else (grads,)
@@ -222,7 +228,8 @@ def _check_versions(fn):
                 f"one of the variables needed for gradient computation has been modified by an "
                 f"in-place operation: {what} of {type(fn).__name__} is at version {saved[0][0]}; "
                 f"expected version {saved[1]} instead. Make the in-place change after "
-                f"backward(), or use an out-of-place operation (x = x * 2, not x.mul_(2)).")
+                f"backward(), or use an out-of-place operation (x = x * 2, not x.mul_(2))."
+            )
 
 
 class GraphFreedError(RuntimeError):
@@ -244,7 +251,8 @@ def _topological_order(root_fn):
             raise GraphFreedError(
                 "Trying to backward through the graph a second time (or to use results of a "
                 "graph that backward() already freed). Pass retain_graph=True to the first "
-                "backward() if you need to call it twice.")
+                "backward() if you need to call it twice."
+            )
         seen.add(fn)
         stack.append((fn, True))
         for parent in fn.parents:
@@ -257,6 +265,7 @@ def _topological_order(root_fn):
 
 def _run_hooks(hooks, grad):
     from .tensor import Tensor
+
     for hook in hooks:
         result = hook(Tensor._from_op(grad, None, 0))
         if result is not None:
@@ -266,17 +275,21 @@ def _run_hooks(hooks, grad):
 
 def _check_grad(fn, parent, grad):
     if grad.shape != parent._data.shape:
-        raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                           f"{grad.shape} for an input of shape {parent._data.shape}")
+        raise RuntimeError(
+            f"{type(fn).__name__}.backward returned a gradient of shape "
+            f"{grad.shape} for an input of shape {parent._data.shape}"
+        )
     if grad.dtype != parent._data.dtype:
-        raise TypeError(f"{type(fn).__name__}.backward returned a {grad.dtype} gradient "
-                        f"for a {parent._data.dtype} input")
+        raise TypeError(
+            f"{type(fn).__name__}.backward returned a {grad.dtype} gradient for a {parent._data.dtype} input"
+        )
 
 
 def _add_to_grad(tensor, grad, fresh):
     """tensor.grad += grad; the first gradient becomes .grad itself when `fresh` (an array
     nobody else holds), else a copy of it."""
     from .tensor import Tensor
+
     if tensor._grad is None:
         tensor._grad = Tensor._from_op(grad if fresh else grad.copy(), None, 0)
     else:
@@ -322,12 +335,16 @@ def _hooked_leaves_by_last_use(order):
 def backward(root, grad=None, retain_graph=False):
     """Compute d(root)/d(leaf) for every leaf that requires grad and add it to leaf.grad."""
     if not root.requires_grad:
-        raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn "
-                           "(did you create it under no_grad, or forget requires_grad=True?)")
+        raise RuntimeError(
+            "backward(): this tensor does not require grad and has no grad_fn "
+            "(did you create it under no_grad, or forget requires_grad=True?)"
+        )
     if grad is None:
         if root._data.size != 1:
-            raise RuntimeError(f"backward(): grad can be implicitly created only for a tensor "
-                               f"with one element; this one has shape {root._data.shape}")
+            raise RuntimeError(
+                f"backward(): grad can be implicitly created only for a tensor "
+                f"with one element; this one has shape {root._data.shape}"
+            )
         grad = np.ones_like(root._data)
     else:
         grad = np.array(getattr(grad, "_data", grad), dtype=root._data.dtype)
@@ -372,14 +389,12 @@ def _run_function_backward(fn, grad_outputs, pending, leaf_grads):
         if tensor is not None and grad_outputs[index] is not None:
             _add_to_grad(tensor, grad_outputs[index], fresh=False)
     if fn.n_outputs > 1:  # outputs that got no gradient count as zero
-        grad_outputs = [np.zeros(s, d) if g is None else g
-                        for g, (s, d) in zip(grad_outputs, fn.output_meta)]
+        grad_outputs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(grad_outputs, fn.output_meta)]
     grads = _ctx_backward(fn, grad_outputs) if fn._ctx_style else fn.backward(*grad_outputs)
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(fn.parents):
-        raise RuntimeError(f"{type(fn).__name__}.backward returned {len(grads)} gradients "
-                           f"for {len(fn.parents)} inputs")
+        raise RuntimeError(f"{type(fn).__name__}.backward returned {len(grads)} gradients for {len(fn.parents)} inputs")
     for parent, g, needed in zip(fn.parents, grads, fn.needs_input_grad):
         if not needed or g is None:
             continue
@@ -408,6 +423,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
     Returns True, or raises GradcheckError naming the input and the worst element.
     """
     from .tensor import Tensor
+
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
@@ -443,9 +459,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
         error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             worst = np.unravel_index(np.argmax(error), error.shape)
-            message = (f"gradcheck failed for input {position} (shape {x.shape}) at index "
-                       f"{tuple(int(i) for i in worst)}: analytic {analytic[worst]:.6g}, "
-                       f"numeric {numeric[worst]:.6g}")
+            message = (
+                f"gradcheck failed for input {position} (shape {x.shape}) at index "
+                f"{tuple(int(i) for i in worst)}: analytic {analytic[worst]:.6g}, "
+                f"numeric {numeric[worst]:.6g}"
+            )
             if raise_exception:
                 raise GradcheckError(message)
             return False

@@ -1,4 +1,5 @@
 """The `npgrad` command: list and run lessons, and train the main model."""
+
 import argparse
 import contextlib
 import io
@@ -9,6 +10,7 @@ import sys
 
 def _run_recipe(name, out, quick):
     from . import recipes
+
     try:
         lesson = recipes.get(name)
     except KeyError as error:
@@ -24,6 +26,7 @@ def _run_recipe(name, out, quick):
 
 def cmd_list(args):
     from . import recipes
+
     for name, lesson in sorted(recipes.all_recipes().items()):
         print(f"  {name:<22} {lesson.summary}")
     return 0
@@ -37,12 +40,15 @@ def cmd_train(args):
     from . import distributed
     from .distributed import launched_world_size
     from .train.distributed import is_main_process
+
     if args.nproc > 1 and launched_world_size() == 1:  # start the workers: this same command
         from .distributed.launch import launch
+
         return launch(args.nproc, ["-m", "npgrad.cli", *args.argv])
     if launched_world_size() > 1:  # one of the processes of `mpiexec -n N npgrad train ...`
         distributed.init_process_group(backend="mpi")
     from .recipes.classifier import DEFAULTS, train_classifier
+
     options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
     out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
     main_process = is_main_process()
@@ -58,9 +64,12 @@ def cmd_train(args):
 
 def cmd_eval(args):
     from .recipes.classifier import evaluate_checkpoint
+
     if os.path.isdir(args.checkpoint):
-        raise UserError(f"{args.checkpoint} is a folder; expected a checkpoint file, e.g. "
-                        f"{os.path.join(args.checkpoint, 'best.safetensors')}")
+        raise UserError(
+            f"{args.checkpoint} is a folder; expected a checkpoint file, e.g. "
+            f"{os.path.join(args.checkpoint, 'best.safetensors')}"
+        )
     if not os.path.exists(args.checkpoint):
         raise UserError(f"checkpoint {args.checkpoint} not found")
     evaluate_checkpoint(args.checkpoint)
@@ -69,6 +78,7 @@ def cmd_eval(args):
 
 def cmd_fid(args):
     from .metrics.extractor import fid_between
+
     fid_between(args.a, args.b, args.extractor)
     return 0
 
@@ -85,14 +95,18 @@ def _output_folder(out, default):
 
 def _positive(kind):
     """An argparse type: a number of `kind` (int or float) above zero."""
+
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
             value = None
         if value is None or not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {'integer' if kind is int else 'number'}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a positive {'integer' if kind is int else 'number'}, got {text!r}"
+            )
         return value
+
     return parse
 
 
@@ -106,26 +120,42 @@ class _Parser(argparse.ArgumentParser):
 def _add_train_options(train):
     from .models import MODELS
     from .recipes.classifier import DATASETS, DEFAULTS, OPTIMIZERS
+
     default = " (default: %(default)s)"
-    train.add_argument("--dataset", choices=sorted(DATASETS), default=DEFAULTS["dataset"],
-                       help="the data set" + default)
-    train.add_argument("--model", choices=sorted(MODELS), default=DEFAULTS["model"], metavar="MODEL",
-                       help="a zoo model: " + ", ".join(sorted(MODELS)) + default)
-    train.add_argument("--epochs", type=_positive(int), default=DEFAULTS["epochs"],
-                       help="passes over the training set" + default)
-    train.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"],
-                       help="images per step" + default)
-    train.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"],
-                       help="learning rate, annealed to 0 on a cosine" + default)
-    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS["optimizer"],
-                       help="the update rule" + default)
-    train.add_argument("--seed", type=int, default=DEFAULTS["seed"],
-                       help="seeds the weights, the split and the batch order" + default)
+    train.add_argument(
+        "--dataset", choices=sorted(DATASETS), default=DEFAULTS["dataset"], help="the data set" + default
+    )
+    train.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default=DEFAULTS["model"],
+        metavar="MODEL",
+        help="a zoo model: " + ", ".join(sorted(MODELS)) + default,
+    )
+    train.add_argument(
+        "--epochs", type=_positive(int), default=DEFAULTS["epochs"], help="passes over the training set" + default
+    )
+    train.add_argument(
+        "--batch-size", type=_positive(int), default=DEFAULTS["batch_size"], help="images per step" + default
+    )
+    train.add_argument(
+        "--lr", type=_positive(float), default=DEFAULTS["lr"], help="learning rate, annealed to 0 on a cosine" + default
+    )
+    train.add_argument(
+        "--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS["optimizer"], help="the update rule" + default
+    )
+    train.add_argument(
+        "--seed", type=int, default=DEFAULTS["seed"], help="seeds the weights, the split and the batch order" + default
+    )
     train.add_argument("--out", help="output folder (default: runs/DATASET-MODEL)")
     train.add_argument("--quick", action="store_true", help="a small, fast version")
-    train.add_argument("--nproc", type=_positive(int), default=1,
-                       help="data-parallel processes on this machine, started through mpiexec; "
-                            "--batch-size is split over them" + default)
+    train.add_argument(
+        "--nproc",
+        type=_positive(int),
+        default=1,
+        help="data-parallel processes on this machine, started through mpiexec; "
+        "--batch-size is split over them" + default,
+    )
 
 
 def build_parser():
@@ -146,8 +176,12 @@ def build_parser():
     fid = sub.add_parser("fid", help="FID between two sets of 28x28 images: PNG folders, .npz files or run folders")
     fid.add_argument("a")
     fid.add_argument("b")
-    fid.add_argument("--extractor", choices=["mnist", "fashion-mnist"], default="mnist",
-                     help="the feature extractor (a small CNN shipped with npgrad; default mnist)")
+    fid.add_argument(
+        "--extractor",
+        choices=["mnist", "fashion-mnist"],
+        default="mnist",
+        help="the feature extractor (a small CNN shipped with npgrad; default mnist)",
+    )
     fid.set_defaults(handler=cmd_fid)
     return parser
 

@@ -1,4 +1,5 @@
 """Factories: zeros, ones, full, arange, eye, rand, randn, ... (PyTorch's names and defaults)."""
+
 import numpy as np
 
 from . import dtypes
@@ -37,8 +38,11 @@ def empty(*size, dtype=None, requires_grad=False, device=None):
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     if dtype is None:
-        dtype = np.bool_ if isinstance(fill_value, bool) else (
-            np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
+        dtype = (
+            np.bool_
+            if isinstance(fill_value, bool)
+            else (np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
+        )
     return _new(np.full(_size((size,)), fill_value, np.dtype(dtype)), requires_grad, device)
 
 
@@ -120,4 +124,6 @@ def rand_like(other, dtype=None, requires_grad=False, device=None):
 
 
 def randn_like(other, dtype=None, requires_grad=False, device=None):
-    return randn(*other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device)
+    return randn(
+        *other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device
+    )

@@ -41,8 +41,10 @@ def check_device(where, what="tensor"):
         raise TypeError(f"expected a device such as 'cpu', got {type(where).__name__}")
     where = device(where)
     if where.type != "cpu":
-        raise RuntimeError(f"npgrad runs on the CPU only: cannot put a {what} on device '{where}' "
-                           f"(npgrad.cuda.is_available() is False); use 'cpu'")
+        raise RuntimeError(
+            f"npgrad runs on the CPU only: cannot put a {what} on device '{where}' "
+            f"(npgrad.cuda.is_available() is False); use 'cpu'"
+        )
     return CPU
 
 

@@ -1,4 +1,5 @@
 """Data types (NumPy's) under PyTorch's names, and the default floating type."""
+
 import numpy as np
 
 float16 = half = np.float16

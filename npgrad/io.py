@@ -23,6 +23,7 @@ refused with a clear error instead of allocating what it claims.
 Files are written atomically: to `path + ".tmp"`, flushed to disk, then renamed over `path`,
 so a crash while saving never destroys the previous file.
 """
+
 import contextlib
 import json
 import math
@@ -36,8 +37,20 @@ import numpy as np
 from . import random
 from .tensor import Tensor
 
-_DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I8": "i1", "I16": "<i2", "I32": "<i4",
-           "I64": "<i8", "U8": "u1", "U16": "<u2", "U32": "<u4", "U64": "<u8", "BOOL": "?"}
+_DTYPES = {
+    "F16": "<f2",
+    "F32": "<f4",
+    "F64": "<f8",
+    "I8": "i1",
+    "I16": "<i2",
+    "I32": "<i4",
+    "I64": "<i8",
+    "U8": "u1",
+    "U16": "<u2",
+    "U32": "<u4",
+    "U64": "<u8",
+    "BOOL": "?",
+}
 _CODE_OF = {np.dtype(spec): code for code, spec in _DTYPES.items()}
 _TENSOR, _TUPLE, _DICT = "__tensor__", "__tuple__", "__dict__"
 _MARKERS = {_TENSOR, _TUPLE, _DICT}
@@ -83,8 +96,9 @@ def load(f, map_location=None, *, weights_only=None, mmap=None):
     try:
         return _join_tree(json.loads(metadata[_TREE_KEY]), tensors, depth=0)
     except (ValueError, KeyError, TypeError, RecursionError) as error:
-        raise _corrupt(f, f"its structure ({_TREE_KEY}) does not parse, nests too deeply or names a "
-                          f"missing tensor: {error}") from None
+        raise _corrupt(
+            f, f"its structure ({_TREE_KEY}) does not parse, nests too deeply or names a missing tensor: {error}"
+        ) from None
 
 
 def _is_flat(tree):
@@ -114,16 +128,21 @@ def _split_tree(value, name, tensors, depth):
         return value
     what = f"{name!r}, a {type(value).__name__}" if name else f"a {type(value).__name__}"
     if hasattr(value, "state_dict"):  # a Module, an optimizer, a scheduler
-        raise TypeError(f"npgrad.save: cannot save {what} object; save its state_dict() instead, as in "
-                        "npgrad.save(model.state_dict(), path)")
-    raise TypeError(f"npgrad.save: cannot save {what}; expected Tensors, arrays, numbers, strings, "
-                    "None, and dicts, lists or tuples of them")
+        raise TypeError(
+            f"npgrad.save: cannot save {what} object; save its state_dict() instead, as in "
+            "npgrad.save(model.state_dict(), path)"
+        )
+    raise TypeError(
+        f"npgrad.save: cannot save {what}; expected Tensors, arrays, numbers, strings, "
+        "None, and dicts, lists or tuples of them"
+    )
 
 
 def _tensor_marker(value, name, tensors):
     if name in tensors:
-        raise ValueError(f"npgrad.save: two entries are both named {name!r} once nested keys "
-                         "are joined with dots; rename one")
+        raise ValueError(
+            f"npgrad.save: two entries are both named {name!r} once nested keys are joined with dots; rename one"
+        )
     if isinstance(value, np.ndarray):
         tensors[name] = value
         return {_TENSOR: name}
@@ -134,8 +153,10 @@ def _tensor_marker(value, name, tensors):
 def _json_key(key, name):
     if key is None or isinstance(key, (bool, int, float, str)):
         return key
-    raise TypeError(f"npgrad.save: a key of {name or 'the object'!r} is a {type(key).__name__}; "
-                    "expected strings, numbers, bools or None as dict keys")
+    raise TypeError(
+        f"npgrad.save: a key of {name or 'the object'!r} is a {type(key).__name__}; "
+        "expected strings, numbers, bools or None as dict keys"
+    )
 
 
 def _join(prefix, key):
@@ -165,6 +186,7 @@ def _as_saved(array, kind, requires_grad):
         return array
     if kind == "Parameter":
         from .nn.parameter import Parameter
+
         return Parameter(array, requires_grad=bool(requires_grad))
     return Tensor(array, requires_grad=bool(requires_grad))
 
@@ -174,8 +196,11 @@ def _write_safetensors(file, tensors, metadata):
     arrays = {name: _little_endian(array, name) for name, array in tensors.items()}
     header, offset = {}, 0
     for name, array in arrays.items():
-        header[name] = {"dtype": _CODE_OF[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + array.nbytes]}
+        header[name] = {
+            "dtype": _CODE_OF[array.dtype],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + array.nbytes],
+        }
         offset += array.nbytes
     crc = 0
     for array in arrays.values():
@@ -192,8 +217,10 @@ def _write_safetensors(file, tensors, metadata):
 def _little_endian(array, name):
     little = array.dtype.newbyteorder("<")
     if little not in _CODE_OF:
-        raise TypeError(f"npgrad.save: {name!r} has dtype {array.dtype}, which safetensors cannot "
-                        f"store; expected one of {sorted(str(np.dtype(s)) for s in _DTYPES.values())}")
+        raise TypeError(
+            f"npgrad.save: {name!r} has dtype {array.dtype}, which safetensors cannot "
+            f"store; expected one of {sorted(str(np.dtype(s)) for s in _DTYPES.values())}"
+        )
     return np.asarray(array, dtype=little, order="C")  # (np.ascontiguousarray would make 0-d arrays 1-d)
 
 
@@ -211,15 +238,17 @@ def _read_safetensors_from(file, path):
     metadata = header.pop("__metadata__", {})
     if not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
         raise _corrupt(path, "its __metadata__ is not an object of strings")
-    entries = sorted(((name, _checked_entry(name, entry, path)) for name, entry in header.items()),
-                     key=lambda item: item[1][2])
+    entries = sorted(
+        ((name, _checked_entry(name, entry, path)) for name, entry in header.items()), key=lambda item: item[1][2]
+    )
     _check_data_layout([entry[2:] for _, entry in entries], data_size, path)
     data = memoryview(file.read(data_size))
     if len(data) != data_size:
         raise _corrupt(path, f"header says the tensors take {data_size} bytes, file has {len(data)} after the header")
     if _CRC_KEY in metadata and str(zlib.crc32(data)) != metadata[_CRC_KEY]:
-        raise _corrupt(path, "its data does not match the checksum written with it "
-                             "(the file was damaged or changed after saving)")
+        raise _corrupt(
+            path, "its data does not match the checksum written with it (the file was damaged or changed after saving)"
+        )
     tensors = OrderedDict()
     for name, (dtype, shape, start, end) in entries:
         tensors[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
@@ -236,9 +265,12 @@ def _read_header(file, path):
     first = file.read(8)
     length = int.from_bytes(first, "little")
     if length > size - 8 and (first.startswith(b"PK\x03\x04") or first[:1] == b"\x80"):  # zip, pickle
-        raise _corrupt(path, "it is a PyTorch pickle file (what torch.save writes), which npgrad never "
-                             "opens since loading one can run code; in PyTorch, save the state_dict with "
-                             "safetensors.torch.save_file(model.state_dict(), path) and load that")
+        raise _corrupt(
+            path,
+            "it is a PyTorch pickle file (what torch.save writes), which npgrad never "
+            "opens since loading one can run code; in PyTorch, save the state_dict with "
+            "safetensors.torch.save_file(model.state_dict(), path) and load that",
+        )
     if length > size - 8:
         raise _corrupt(path, f"header says {length} bytes, file has {size - 8} after the length field")
     if length > _MAX_HEADER:
@@ -264,15 +296,20 @@ def _checked_entry(name, entry, path):
     if not valid:
         raise _corrupt(path, f"the header entry of tensor {name!r} is malformed: {entry!r}")
     if code not in _DTYPES:
-        raise TypeError(f"{path}: tensor {name!r} has dtype {code}, which npgrad cannot read "
-                        f"(NumPy has no such type); supported: {', '.join(_DTYPES)}")
+        raise TypeError(
+            f"{path}: tensor {name!r} has dtype {code}, which npgrad cannot read "
+            f"(NumPy has no such type); supported: {', '.join(_DTYPES)}"
+        )
     dtype = np.dtype(_DTYPES[code])
     if math.prod(n for n in shape if n) * dtype.itemsize > np.iinfo(np.intp).max:  # NumPy's limit, even when empty
         raise _corrupt(path, f"tensor {name!r} has shape {list(shape)}, too large for any array")
     needed = math.prod(shape) * dtype.itemsize
     if end - start != needed:
-        raise _corrupt(path, f"tensor {name!r} of shape {list(shape)} and dtype {code} needs "
-                             f"{needed} bytes, its offsets span {end - start}")
+        raise _corrupt(
+            path,
+            f"tensor {name!r} of shape {list(shape)} and dtype {code} needs "
+            f"{needed} bytes, its offsets span {end - start}",
+        )
     return dtype, shape, start, end
 
 
@@ -284,8 +321,7 @@ def _check_data_layout(spans, data_size, path):
             raise _corrupt(path, f"tensor data has a gap or overlap at byte {position} of the data")
         position = end
     if position > data_size:
-        raise _corrupt(path, f"header says the tensors take {position} bytes, file has {data_size} "
-                             "after the header")
+        raise _corrupt(path, f"header says the tensors take {position} bytes, file has {data_size} after the header")
     if position < data_size:
         raise _corrupt(path, f"{data_size - position} unexpected bytes after the last tensor")
 
@@ -319,8 +355,7 @@ def _write_atomically(path, write):
 
 
 # -- checkpoints -----------------------------------------------------------------------------
-_RANDOM_PARTS = ("sampler", "batch_transform", "dataset", "datasets", "transform", "transforms",
-                 "generator")
+_RANDOM_PARTS = ("sampler", "batch_transform", "dataset", "datasets", "transform", "transforms", "generator")
 
 
 def random_generators(*loaders):
@@ -344,22 +379,24 @@ def random_generators(*loaders):
     return list(found.values())
 
 
-def save_checkpoint(path, model, optimizer=None, scheduler=None, *, epoch=0, global_step=0,
-                    loaders=(), extra=None):
+def save_checkpoint(path, model, optimizer=None, scheduler=None, *, epoch=0, global_step=0, loaders=(), extra=None):
     """Save everything needed to continue training exactly: the model's, optimizer's and
     scheduler's state, the epoch and step counters, npgrad's global random state and the state
     of every random generator the `loaders` draw from, plus `extra` (any JSON-like dict).
     Written atomically: a crash while saving leaves the previous checkpoint intact."""
-    save({
-        "model": model.state_dict(),
-        "optimizer": None if optimizer is None else optimizer.state_dict(),
-        "scheduler": None if scheduler is None else scheduler.state_dict(),
-        "epoch": int(epoch),
-        "global_step": int(global_step),
-        "rng": random.get_rng_state(),
-        "data_rng": [generator.bit_generator.state for generator in random_generators(*loaders)],
-        "extra": extra,
-    }, path)
+    save(
+        {
+            "model": model.state_dict(),
+            "optimizer": None if optimizer is None else optimizer.state_dict(),
+            "scheduler": None if scheduler is None else scheduler.state_dict(),
+            "epoch": int(epoch),
+            "global_step": int(global_step),
+            "rng": random.get_rng_state(),
+            "data_rng": [generator.bit_generator.state for generator in random_generators(*loaders)],
+            "extra": extra,
+        },
+        path,
+    )
 
 
 def load_checkpoint(path, model, optimizer=None, scheduler=None, *, loaders=()):
@@ -367,14 +404,18 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, *, loaders=()):
     state and the loaders' generators. Returns the checkpoint dict (epoch, global_step, extra...)."""
     checkpoint = load(path)
     if not (isinstance(checkpoint, dict) and "model" in checkpoint and "rng" in checkpoint):
-        raise ValueError(f"{os.fspath(path)} is not an npgrad checkpoint (it has no model and "
-                         "random state); for a plain state_dict use model.load_state_dict(npgrad.load(path))")
+        raise ValueError(
+            f"{os.fspath(path)} is not an npgrad checkpoint (it has no model and "
+            "random state); for a plain state_dict use model.load_state_dict(npgrad.load(path))"
+        )
     generators = random_generators(*loaders)
     if len(generators) != len(checkpoint["data_rng"]):
-        raise ValueError(f"{os.fspath(path)}: the checkpoint holds the states of "
-                         f"{len(checkpoint['data_rng'])} data-loader random generators, the loaders "
-                         f"given draw from {len(generators)}; resume with loaders built like the "
-                         "saved run's (shuffle, generator, random transforms)")
+        raise ValueError(
+            f"{os.fspath(path)}: the checkpoint holds the states of "
+            f"{len(checkpoint['data_rng'])} data-loader random generators, the loaders "
+            f"given draw from {len(generators)}; resume with loaders built like the "
+            "saved run's (shuffle, generator, random transforms)"
+        )
     model.load_state_dict(checkpoint["model"])
     for name, target in (("optimizer", optimizer), ("scheduler", scheduler)):
         if target is not None:
@@ -401,7 +442,7 @@ def _restore_tuples(loaded, template):
     the tuples and namedtuples (such as a scheduler's phases) that `template`, the live
     object's own state, has in the same place."""
     if isinstance(template, (tuple, list)) and isinstance(loaded, (list, tuple)):
-        items = [_restore_tuples(item, part) for item, part in zip(loaded, template)] + list(loaded[len(template):])
+        items = [_restore_tuples(item, part) for item, part in zip(loaded, template)] + list(loaded[len(template) :])
         if isinstance(template, list):
             return items
         return type(template)(*items) if hasattr(template, "_fields") else tuple(items)

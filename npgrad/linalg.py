@@ -1,4 +1,5 @@
 """npgrad.linalg: PyTorch's torch.linalg norms (the differentiable op is in functional/reduction.py)."""
+
 import math
 
 from .functional._util import normalize_dim
@@ -19,8 +20,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord == "fro":
         return vector_norm(A, 2, (rows, cols), keepdim, dtype=dtype)
     if isinstance(ord, str) or ord not in _INDUCED:
-        raise ValueError(f"matrix_norm: ord must be 'fro', 1, -1, inf or -inf, got {ord!r} "
-                         "(npgrad has no singular-value norms: 2, -2, 'nuc')")
+        raise ValueError(
+            f"matrix_norm: ord must be 'fro', 1, -1, inf or -inf, got {ord!r} "
+            "(npgrad has no singular-value norms: 2, -2, 'nuc')"
+        )
     A = A if dtype is None else A.to(dtype)
     first, pick = _INDUCED[ord]
     summed, other = (rows, cols) if first == 0 else (cols, rows)

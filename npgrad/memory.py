@@ -12,6 +12,7 @@ there for the next step: peak memory is the same, it is just not given back betw
 npgrad applies it when imported. Set NPGRAD_KEEP_FREED_MEMORY=0 in the environment to keep
 glibc's defaults; elsewhere than glibc (macOS, Windows, musl) it does nothing.
 """
+
 import ctypes
 import os
 

@@ -1,14 +1,16 @@
 """How tensors print: torch.set_printoptions' options, applied by Tensor.__repr__."""
+
 import numpy as np
 
-_PRINT_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
-                   "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
-                   "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80)}
+_PRINT_PROFILES = {
+    "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+    "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80),
+}
 _print_options = dict(_PRINT_PROFILES["default"], sci_mode=None)
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
-                     sci_mode=None):
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
     """How Tensor reprs print, as torch.set_printoptions: digits after the point, the element
     count above which the middle is summarized, items kept at each edge, the line width, a
     profile ("default", "short", "full") to start from, and sci_mode (None: NumPy chooses)."""

@@ -1,4 +1,5 @@
 """The global random number generator behind rand/randn, initialisation, dropout and shuffling."""
+
 import numpy as np
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed: runs are repeatable without manual_seed
@@ -43,6 +44,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     num_samples) for a 2-D one. Without replacement a category is drawn at most once per row.
     `generator`: a numpy Generator, or None for the global one (npgrad.manual_seed)."""
     from .tensor import Tensor  # here, not at the top: tensor.py's ops import this module
+
     weights = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
     _check_distribution(weights, num_samples, replacement)
     rows = np.atleast_2d(weights)
@@ -62,8 +64,10 @@ def _check_distribution(weights, num_samples, replacement):
     if num_samples <= 0:
         raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
     if not replacement and num_samples > np.count_nonzero(weights, axis=-1).min():
-        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
-                         f"{np.count_nonzero(weights, axis=-1).min()} categories of positive weight")
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from "
+            f"{np.count_nonzero(weights, axis=-1).min()} categories of positive weight"
+        )
 
 
 def _with_replacement(rows, num_samples, rng):

@@ -1,4 +1,5 @@
 """Tensor: an ndarray plus its gradient and the Function that produced it."""
+
 import numpy as np
 
 from . import autograd, dtypes, printing
@@ -14,8 +15,17 @@ class Tensor:
     shared with views, `.data` and `.detach()`, so backward can refuse stale saved values.
     """
 
-    __slots__ = ("_data", "_grad", "_requires_grad", "_ctx", "_out_index", "_hooks", "_post_hooks", "_versions",
-                 "__weakref__")
+    __slots__ = (
+        "_data",
+        "_grad",
+        "_requires_grad",
+        "_ctx",
+        "_out_index",
+        "_hooks",
+        "_post_hooks",
+        "_versions",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # ndarray <op> Tensor calls the Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad=False):
@@ -48,7 +58,9 @@ class Tensor:
     def data(self, value):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array.shape != self._data.shape and self._ctx is not None:
-            raise RuntimeError(f"cannot assign data of shape {array.shape} to a non-leaf tensor of shape {self._data.shape}")
+            raise RuntimeError(
+                f"cannot assign data of shape {array.shape} to a non-leaf tensor of shape {self._data.shape}"
+            )
         self._data = array
         self._bump_version()
 
@@ -64,8 +76,10 @@ class Tensor:
             return
         grad = value if isinstance(value, Tensor) else Tensor._from_op(np.asarray(value), None, 0)
         if grad._data.shape != self._data.shape or grad._data.dtype != self._data.dtype:
-            raise RuntimeError(f"assigned grad has shape {grad._data.shape} and dtype {grad._data.dtype}; "
-                               f"the tensor has shape {self._data.shape} and dtype {self._data.dtype}")
+            raise RuntimeError(
+                f"assigned grad has shape {grad._data.shape} and dtype {grad._data.dtype}; "
+                f"the tensor has shape {self._data.shape} and dtype {self._data.dtype}"
+            )
         self._grad = grad
 
     @property
@@ -85,8 +99,9 @@ class Tensor:
     def requires_grad(self, flag):
         flag = bool(flag)
         if self._ctx is not None:
-            raise RuntimeError("you can only change requires_grad of leaf tensors; "
-                               "use .detach() to get a tensor outside the graph")
+            raise RuntimeError(
+                "you can only change requires_grad of leaf tensors; use .detach() to get a tensor outside the graph"
+            )
         if flag and self._data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require gradients, got {self._data.dtype}")
         self._requires_grad = flag
@@ -180,9 +195,11 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         # NumPy functions on a tensor that requires grad would silently leave the graph
         if self._requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError("Can't convert a tensor that requires grad to a NumPy array (a NumPy "
-                               "function on it would leave the graph): use npgrad's own op, or "
-                               ".detach().numpy() if you want the values")
+            raise RuntimeError(
+                "Can't convert a tensor that requires grad to a NumPy array (a NumPy "
+                "function on it would leave the graph): use npgrad's own op, or "
+                ".detach().numpy() if you want the values"
+            )
         return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def __format__(self, spec):
@@ -325,7 +342,8 @@ class Tensor:
 
     def _in_graph(self, *operands):
         return autograd.is_grad_enabled() and (
-            self._requires_grad or any(getattr(o, "_requires_grad", False) for o in operands))
+            self._requires_grad or any(getattr(o, "_requires_grad", False) for o in operands)
+        )
 
     def _inplace(self, graph_op, *operands):
         """Apply graph_op(self, *operands) in place; returns self."""
@@ -333,8 +351,10 @@ class Tensor:
             with autograd.no_grad():
                 return self._write(self._same_dtype(graph_op(self.detach(), *operands))._data)
         if self._ctx is None and self._requires_grad:
-            raise RuntimeError("a leaf tensor that requires grad is used in an in-place operation; "
-                               "wrap the update in `with npgrad.no_grad():`")
+            raise RuntimeError(
+                "a leaf tensor that requires grad is used in an in-place operation; "
+                "wrap the update in `with npgrad.no_grad():`"
+            )
         result = self._same_dtype(graph_op(self._alias(), *operands))
         self._data, self._ctx, self._out_index = result._data, result._ctx, result._out_index
         self._requires_grad = result._requires_grad
@@ -346,8 +366,10 @@ class Tensor:
         if result.dtype == self._data.dtype:
             return result
         if dtypes.category(result.dtype) > dtypes.category(self._data.dtype):
-            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
-                               f"type {self._data.dtype} of an in-place operation")
+            raise RuntimeError(
+                f"result type {result.dtype} can't be cast to the desired output "
+                f"type {self._data.dtype} of an in-place operation"
+            )
         return ops.cast(result, self._data.dtype)
 
     def _alias(self):
@@ -389,7 +411,9 @@ class Tensor:
         """self[..., index, ...] = value along dim (index: a 1-D int64 tensor)."""
         index = index._data if isinstance(index, Tensor) else np.asarray(index)
         if index.ndim > 1 or index.dtype.kind not in "iu":
-            raise IndexError(f"index_fill_: index must be a 1-D integer tensor, got {index.dtype} of shape {index.shape}")
+            raise IndexError(
+                f"index_fill_: index must be a 1-D integer tensor, got {index.dtype} of shape {index.shape}"
+            )
         axis = dim + self.ndim if dim < 0 else dim
         if not 0 <= axis < max(self.ndim, 1):
             raise IndexError(f"index_fill_: dim {dim} is out of range for a {self.ndim}-D tensor")
@@ -406,21 +430,27 @@ class Tensor:
 
     def copy_(self, source):
         source = source if isinstance(source, Tensor) else Tensor(np.asarray(source))
-        return self._inplace(lambda x, v: ops.where(True, ops.cast(v, x.dtype), x),
-                             source.expand(*self.shape) if source.shape != self.shape else source)
+        return self._inplace(
+            lambda x, v: ops.where(True, ops.cast(v, x.dtype), x),
+            source.expand(*self.shape) if source.shape != self.shape else source,
+        )
 
     def uniform_(self, a=0.0, b=1.0):
         from .random import default_generator
+
         return self._initialize(default_generator().uniform(a, b, self.shape))
 
     def normal_(self, mean=0.0, std=1.0):
         from .random import default_generator
+
         return self._initialize(default_generator().normal(mean, std, self.shape))
 
     def _initialize(self, values):
         if autograd.is_grad_enabled() and self._requires_grad:
-            raise RuntimeError("a leaf tensor that requires grad is used in an in-place operation; "
-                               "wrap the update in `with npgrad.no_grad():`")
+            raise RuntimeError(
+                "a leaf tensor that requires grad is used in an in-place operation; "
+                "wrap the update in `with npgrad.no_grad():`"
+            )
         return self._write(values)
 
     def __setitem__(self, index, value):
@@ -561,4 +591,5 @@ def from_numpy(array):
 
 # The operations live in npgrad.functional; importing them last avoids a circular import.
 from . import ops  # noqa: E402
+
 ops.install_tensor_methods(Tensor)

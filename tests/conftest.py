@@ -9,4 +9,5 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def _seed():
     """Every test starts from the same global random state."""
     import npgrad
+
     npgrad.manual_seed(0)

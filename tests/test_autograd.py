@@ -1,4 +1,5 @@
 """The autograd engine: PyTorch's accumulation rules, graph freeing, hooks, no_grad."""
+
 import numpy as np
 import pytest
 
@@ -27,10 +28,10 @@ def test_leaf_grads_accumulate_until_zeroed():
 
 def test_reused_node_and_diamond():
     a, ta = pair()
-    for lib, x in ((npgrad, a), (torch, ta)):
-        b = x + x               # the same input twice
+    for x in (a, ta):
+        b = x + x  # the same input twice
         c = b * 2
-        d = b.exp()             # diamond: b feeds c and d
+        d = b.exp()  # diamond: b feeds c and d
         (c * d).sum().backward()
     np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-5)
 
@@ -91,6 +92,7 @@ def test_no_grad_context_and_decorator():
     @npgrad.no_grad()
     def double(x):
         return x * 2
+
     assert not double(a).requires_grad and npgrad.is_grad_enabled()
 
 
@@ -150,7 +152,7 @@ def test_float64_on_request():
 
 
 def test_tensor_keeps_an_arrays_dtype_and_python_floats_are_float32():
-    assert npgrad.tensor(np.zeros(3)).dtype == np.float64      # as torch.tensor(ndarray)
+    assert npgrad.tensor(np.zeros(3)).dtype == np.float64  # as torch.tensor(ndarray)
     assert npgrad.tensor([0.0, 1.5]).dtype == np.float32
     assert npgrad.tensor(np.zeros(3), dtype=npgrad.float64).dtype == np.float64
     assert npgrad.from_numpy(np.zeros(3)).dtype == np.float64
@@ -159,15 +161,15 @@ def test_tensor_keeps_an_arrays_dtype_and_python_floats_are_float32():
 class Cube(Function):
     def forward(self, x):
         self.x = x
-        return x ** 3
+        return x**3
 
     def backward(self, grad):
-        return grad * 3 * self.x ** 2
+        return grad * 3 * self.x**2
 
 
 class WrongCube(Cube):
     def backward(self, grad):
-        return grad * 2 * self.x ** 2
+        return grad * 2 * self.x**2
 
 
 def test_gradcheck_accepts_right_and_rejects_wrong_backward():
@@ -193,7 +195,9 @@ def test_engine_rejects_a_backward_that_changes_dtype():
         Upcast.apply(x).sum().backward()
 
 
-@pytest.mark.parametrize("a_shape,b_shape", [((3, 4), (5, 6)), ((2, 3, 4), (2, 5, 6)), ((4,), (3,)), ((2, 3, 4), (3, 4, 2))])
+@pytest.mark.parametrize(
+    "a_shape,b_shape", [((3, 4), (5, 6)), ((2, 3, 4), (2, 5, 6)), ((4,), (3,)), ((2, 3, 4), (3, 4, 2))]
+)
 def test_matmul_shape_errors_name_both_shapes(a_shape, b_shape):
     with pytest.raises(ValueError, match="matmul"):
         npgrad.randn(*a_shape) @ npgrad.randn(*b_shape)

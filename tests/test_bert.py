@@ -1,11 +1,22 @@
 """BERT against transformers' BertModel, BertForPreTraining and BertForSequenceClassification
 at a small random configuration (no download): same hidden states, logits, losses and gradients."""
+
 import numpy as np
 import pytest
 import torch
 
-from npgrad.models import (BERT, BertConfig, BertForPreTraining, BertForSequenceClassification, bert_base, bert_large,
-                           bert_mini, bert_tiny, from_huggingface_bert, huggingface_bert_state_dict)
+from npgrad.models import (
+    BERT,
+    BertConfig,
+    BertForPreTraining,
+    BertForSequenceClassification,
+    bert_base,
+    bert_large,
+    bert_mini,
+    bert_tiny,
+    from_huggingface_bert,
+    huggingface_bert_state_dict,
+)
 from npgrad.text import WordPieceTokenizer
 
 transformers = pytest.importorskip("transformers")
@@ -15,9 +26,17 @@ HEADS, VOCAB = 4, 97
 def _huggingface(cls, **options):
     """A transformers model at a tiny config, every parameter random (not BERT's 0/1 biases and
     norms), so that a misplaced weight shows."""
-    config = transformers.BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=HEADS,
-                                     intermediate_size=48, max_position_embeddings=24, type_vocab_size=2,
-                                     attn_implementation="eager", **options)
+    config = transformers.BertConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=HEADS,
+        intermediate_size=48,
+        max_position_embeddings=24,
+        type_vocab_size=2,
+        attn_implementation="eager",
+        **options,
+    )
     torch.manual_seed(0)
     model = cls(config).eval()
     with torch.no_grad():
@@ -34,7 +53,7 @@ def _inputs():
     mask = np.ones_like(ids)
     for row, (middle, used) in enumerate([(6, 13), (4, 9), (3, 6)]):
         ids[row, [0, middle, used - 1]] = 2, 3, 3
-        segments[row, middle + 1:used] = 1
+        segments[row, middle + 1 : used] = 1
         ids[row, used:], mask[row, used:] = 0, 0
     return ids, segments, mask
 
@@ -70,15 +89,23 @@ def test_bert_model_hidden_states_and_pooled_output():
 
 
 def test_bert_without_pooler_loads_too():
-    config = transformers.BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=1, num_attention_heads=HEADS,
-                                     intermediate_size=48, max_position_embeddings=24)
+    config = transformers.BertConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=HEADS,
+        intermediate_size=48,
+        max_position_embeddings=24,
+    )
     theirs = transformers.BertModel(config, add_pooling_layer=False).eval()
     ours = from_huggingface_bert(theirs.state_dict(), HEADS).eval()
     ids = _inputs()[0]
     assert ours.pooler is None and ours(ids)[1] is None
     _close(ours(ids)[0], theirs(torch.tensor(ids)).last_hidden_state)
-    tensorflow_names = {name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"):
-                        value for name, value in theirs.state_dict().items()}
+    tensorflow_names = {
+        name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"): value
+        for name, value in theirs.state_dict().items()
+    }
     _close(from_huggingface_bert(tensorflow_names, HEADS).eval()(ids)[0], theirs(torch.tensor(ids)).last_hidden_state)
 
 
@@ -92,8 +119,14 @@ def test_pretraining_logits_loss_and_gradients():
     labels[:, [1, 2, 4]] = ids[:, [1, 2, 4]]
     nsp = np.array([0, 1, 1])
     mlm_logits, nsp_logits, loss = ours(ids, segments, mask, labels, nsp)
-    expected = theirs(*_torch(ids), attention_mask=torch.tensor(mask), token_type_ids=torch.tensor(segments),
-                      labels=torch.tensor(labels), next_sentence_label=torch.tensor(nsp), output_hidden_states=True)
+    expected = theirs(
+        *_torch(ids),
+        attention_mask=torch.tensor(mask),
+        token_type_ids=torch.tensor(segments),
+        labels=torch.tensor(labels),
+        next_sentence_label=torch.tensor(nsp),
+        output_hidden_states=True,
+    )
     _close(mlm_logits, expected.prediction_logits)
     _close(nsp_logits, expected.seq_relationship_logits)
     _close(ours.bert(ids, segments, mask)[0], expected.hidden_states[-1])
@@ -111,8 +144,12 @@ def test_sequence_classification_logits_loss_and_gradients():
     ids, segments, mask = _inputs()
     labels = np.array([2, 0, 1])
     logits, loss = ours(ids, segments, mask, labels)
-    expected = theirs(*_torch(ids), attention_mask=torch.tensor(mask), token_type_ids=torch.tensor(segments),
-                      labels=torch.tensor(labels))
+    expected = theirs(
+        *_torch(ids),
+        attention_mask=torch.tensor(mask),
+        token_type_ids=torch.tensor(segments),
+        labels=torch.tensor(labels),
+    )
     _close(logits, expected.logits)
     _close(loss, expected.loss)
     loss.backward()
@@ -126,12 +163,16 @@ def test_bert_base_parameter_count():
 
 
 def test_named_configs():
-    sizes = [(c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size)
-             for c in (bert_tiny(), bert_mini(), bert_base(), bert_large())]
+    sizes = [
+        (c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size)
+        for c in (bert_tiny(), bert_mini(), bert_base(), bert_large())
+    ]
     assert sizes == [(2, 128, 2, 512), (4, 256, 4, 1024), (12, 768, 12, 3072), (24, 1024, 16, 4096)]
     assert bert_tiny(vocab_size=500).vocab_size == 500
-    with pytest.raises(ValueError, match="hidden_size must be a multiple of num_attention_heads, got "
-                                         "hidden_size=100 and num_attention_heads=3"):
+    with pytest.raises(
+        ValueError,
+        match="hidden_size must be a multiple of num_attention_heads, got hidden_size=100 and num_attention_heads=3",
+    ):
         BertConfig(hidden_size=100, num_attention_heads=3)
 
 

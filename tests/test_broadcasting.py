@@ -1,4 +1,5 @@
 """Binary ops on random broadcastable shapes (hypothesis) match PyTorch, values and gradients."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,8 +21,11 @@ BINARY = {
 
 
 @settings(max_examples=25, deadline=None)
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4),
-       op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2**16))
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4),
+    op=st.sampled_from(sorted(BINARY)),
+    seed=st.integers(0, 2**16),
+)
 def test_binary_ops_broadcast_like_torch(shapes, op, seed):
     rng = np.random.default_rng(seed)
     a_np, b_np = (rng.standard_normal(s).astype(np.float32) for s in shapes.input_shapes)

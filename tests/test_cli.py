@@ -1,5 +1,6 @@
 """The `npgrad` command under a new user's mistakes: one line naming the problem, exit status 2,
 never a traceback; and `train --help` shows the defaults and the models."""
+
 import pytest
 
 from npgrad import cli
@@ -15,10 +16,17 @@ def run(argv, capsys):
     return status, capsys.readouterr().err.strip().splitlines()
 
 
-@pytest.mark.parametrize("option, value, kind", [
-    ("--epochs", "0", "positive integer"), ("--epochs", "-1", "positive integer"),
-    ("--epochs", "two", "positive integer"), ("--batch-size", "0", "positive integer"),
-    ("--lr", "-0.1", "positive number"), ("--lr", "0", "positive number")])
+@pytest.mark.parametrize(
+    "option, value, kind",
+    [
+        ("--epochs", "0", "positive integer"),
+        ("--epochs", "-1", "positive integer"),
+        ("--epochs", "two", "positive integer"),
+        ("--batch-size", "0", "positive integer"),
+        ("--lr", "-0.1", "positive number"),
+        ("--lr", "0", "positive number"),
+    ],
+)
 def test_train_refuses_non_positive_numbers_in_one_line(option, value, kind, capsys):
     status, err = run(["train", option, value], capsys)
     assert status == 2 and len(err) == 1
@@ -59,8 +67,15 @@ def test_train_help_shows_defaults_and_models(capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for default in ("(default: mnist)", "(default: mnist_cnn)", "(default: 3)", "(default: 128)",
-                    "(default: 0.001)", "(default: adam)", "(default: 0)"):
+    for default in (
+        "(default: mnist)",
+        "(default: mnist_cnn)",
+        "(default: 3)",
+        "(default: 128)",
+        "(default: 0.001)",
+        "(default: adam)",
+        "(default: 0)",
+    ):
         assert default in text, default
     assert all(name in text for name in MODELS)
 
@@ -69,6 +84,7 @@ def test_keras_csv_logger_keeps_keras_epoch_numbers(tmp_path):
     import numpy as np
     from npgrad.keras import Dense, Input, Model
     from npgrad.keras.callbacks import CSVLogger
+
     inputs = Input(shape=(3,))
     model = Model(inputs=inputs, outputs=Dense(1)(inputs))
     model.compile(loss="mse", optimizer="sgd")

@@ -1,10 +1,20 @@
 """npgrad.data: datasets, samplers, DataLoader, collation and image transforms."""
+
 import numpy as np
 import pytest
 
 import npgrad
-from npgrad.data import (ConcatDataset, DataLoader, Dataset, RandomSampler, Subset,
-                         SubsetRandomSampler, TensorDataset, default_collate, random_split)
+from npgrad.data import (
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    default_collate,
+    random_split,
+)
 from npgrad.data import transforms as T
 
 
@@ -32,6 +42,7 @@ def labels_of(loader):
 
 
 # -- datasets -------------------------------------------------------------------------------
+
 
 def test_tensor_dataset_items_and_standard_dtypes():
     ds = numbered(5)
@@ -96,6 +107,7 @@ def test_random_split_repeats_with_a_seed_and_rejects_bad_lengths():
 
 
 # -- DataLoader -----------------------------------------------------------------------------
+
 
 def test_batches_in_order_with_last_partial_batch():
     loader = DataLoader(numbered(10), batch_size=4)
@@ -192,8 +204,7 @@ def test_loader_rejects_bad_arguments():
 
 
 def test_default_collate_stacks_nested_samples():
-    samples = [{"image": np.ones((2, 2), np.uint8), "label": i, "meta": (float(i), "name")}
-               for i in range(3)]
+    samples = [{"image": np.ones((2, 2), np.uint8), "label": i, "meta": (float(i), "name")} for i in range(3)]
     batch = default_collate(samples)
     assert batch["image"].shape == (3, 2, 2) and batch["image"].dtype == np.uint8
     assert batch["label"].dtype == np.int64 and batch["label"].numpy().tolist() == [0, 1, 2]
@@ -214,6 +225,7 @@ def test_base_dataset_needs_getitem():
 
 # -- transforms -----------------------------------------------------------------------------
 
+
 def images(n=6, c=2, h=7, w=9, seed=0):
     """Random float32 images without zeros, so zero fill is recognisable."""
     return np.random.default_rng(seed).uniform(0.1, 1.0, (n, c, h, w)).astype(np.float32)
@@ -223,8 +235,9 @@ def shifted(image, dy, dx):
     """image moved down by dy and right by dx, the uncovered border zero."""
     out = np.zeros_like(image)
     h, w = image.shape[-2:]
-    out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        image[..., max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    out[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        ..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
     return out
 
 
@@ -326,9 +339,11 @@ def test_affine_rotation_turns_counter_clockwise():
 
 def test_random_transforms_repeat_with_a_seed_and_vary_between_calls():
     x = images(16, h=12, w=12)
-    for make in [lambda g: T.RandomCrop(12, padding=3, generator=g),
-                 lambda g: T.RandomHorizontalFlip(generator=g),
-                 lambda g: T.RandomAffine(10, (0.1, 0.1), scale=(0.9, 1.1), generator=g)]:
+    for make in [
+        lambda g: T.RandomCrop(12, padding=3, generator=g),
+        lambda g: T.RandomHorizontalFlip(generator=g),
+        lambda g: T.RandomAffine(10, (0.1, 0.1), scale=(0.9, 1.1), generator=g),
+    ]:
         first, again = make(7), make(7)
         out = first(x)
         assert np.array_equal(out, again(x))
@@ -337,7 +352,8 @@ def test_random_transforms_repeat_with_a_seed_and_vary_between_calls():
 
 def test_compose_in_a_dataloader_batch_transform():
     x = (images(12, c=3) * 255).astype(np.uint8).transpose(0, 2, 3, 1)  # stored as (N, H, W, C)
-    augment = T.Compose([T.ToTensor(), T.RandomCrop((7, 9), padding=1, generator=0),
-                         T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))])
+    augment = T.Compose(
+        [T.ToTensor(), T.RandomCrop((7, 9), padding=1, generator=0), T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))]
+    )
     batch, labels = next(iter(DataLoader(TensorDataset(x, np.arange(12)), 5, batch_transform=augment)))
     assert batch.shape == (5, 3, 7, 9) and batch.dtype == np.float32 and labels.shape == (5,)

@@ -1,5 +1,6 @@
 """npgrad.datasets: real data sets from the shared data folder (NPGRAD_DATA), the bundled
 MNIST, file checks and errors, MNIST-1D against the published frozen data, and toy sets."""
+
 import gzip
 import io
 import os
@@ -20,18 +21,70 @@ DATA = Path(os.environ.get("NPGRAD_DATA") or Path(__file__).resolve().parents[2]
 
 
 def needs(folder):
-    return pytest.mark.skipif(not (DATA / folder).is_dir(),
-                              reason=f"{DATA / folder} not found; point NPGRAD_DATA at a folder that holds "
-                                     f"{folder}/ (README, Data: where to get each data set)")
+    return pytest.mark.skipif(
+        not (DATA / folder).is_dir(),
+        reason=f"{DATA / folder} not found; point NPGRAD_DATA at a folder that holds "
+        f"{folder}/ (README, Data: where to get each data set)",
+    )
 
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 # Sign Language MNIST counts by file label 0..24 (no 9 = J), from the data README
-SIGN_TRAIN_COUNTS = [1126, 1010, 1144, 1196, 957, 1204, 1090, 1013, 1162, 0, 1114, 1241, 1055, 1151,
-                     1196, 1088, 1279, 1294, 1199, 1186, 1161, 1082, 1225, 1164, 1118]
-SIGN_TEST_COUNTS = [331, 432, 310, 245, 498, 247, 348, 436, 288, 0, 331, 209, 394, 291, 246, 347, 164,
-                    144, 246, 248, 266, 346, 206, 267, 332]
+SIGN_TRAIN_COUNTS = [
+    1126,
+    1010,
+    1144,
+    1196,
+    957,
+    1204,
+    1090,
+    1013,
+    1162,
+    0,
+    1114,
+    1241,
+    1055,
+    1151,
+    1196,
+    1088,
+    1279,
+    1294,
+    1199,
+    1186,
+    1161,
+    1082,
+    1225,
+    1164,
+    1118,
+]
+SIGN_TEST_COUNTS = [
+    331,
+    432,
+    310,
+    245,
+    498,
+    247,
+    348,
+    436,
+    288,
+    0,
+    331,
+    209,
+    394,
+    291,
+    246,
+    347,
+    164,
+    144,
+    246,
+    248,
+    266,
+    346,
+    206,
+    267,
+    332,
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +106,7 @@ def empty_root(tmp_path, monkeypatch):
 
 
 # -- MNIST and Fashion-MNIST ----------------------------------------------------------------
+
 
 @needs("mnist")
 def test_mnist_shapes_dtypes_and_label_histograms(mnist_train, mnist_test):
@@ -78,8 +132,9 @@ def test_mnist_items_batches_and_arrays_agree(mnist_test):
 
 @needs("mnist")
 def test_mnist_transform_gets_stored_images_one_by_one_and_in_batches():
-    normalized = datasets.MNIST(root=DATA, download=False, transform=T.Compose(
-        [T.ToTensor(), T.Normalize((0.1307,), (0.3081,))]))
+    normalized = datasets.MNIST(
+        root=DATA, download=False, transform=T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,))])
+    )
     x, _ = next(iter(DataLoader(normalized, batch_size=1000)))
     assert x.shape == (1000, 1, 28, 28) and x.dtype == np.float32
     assert abs(x.numpy().mean()) < 0.1 and abs(x.numpy().std() - 1) < 0.1
@@ -105,8 +160,9 @@ def test_fashion_mnist_is_balanced():
 def test_bundled_mnist_needs_no_data_folder(empty_root):
     test = datasets.MNIST(train=False)
     assert np.bincount(test.targets).tolist() == MNIST_TEST_COUNTS
-    located = storage.locate(storage.DataFile("mnist", "t10k-labels-idx1-ubyte.gz", "-"),
-                             download=False, bundled=datasets.MNIST.bundled)
+    located = storage.locate(
+        storage.DataFile("mnist", "t10k-labels-idx1-ubyte.gz", "-"), download=False, bundled=datasets.MNIST.bundled
+    )
     assert located.parent == datasets.MNIST.bundled
 
 
@@ -119,6 +175,7 @@ def test_data_root_prefers_argument_then_environment_then_cache(empty_root, monk
 
 # -- broken and missing files ---------------------------------------------------------------
 
+
 def bundled_copy(tmp_path, name, change):
     """The bundled MNIST file `name`, altered by change(bytes) and saved in a fresh data root."""
     folder = tmp_path / "mnist"
@@ -129,7 +186,7 @@ def bundled_copy(tmp_path, name, change):
 
 
 def test_truncated_gzip_names_the_file(tmp_path):
-    path = bundled_copy(tmp_path, "t10k-labels-idx1-ubyte.gz", lambda b: b[:len(b) // 2])
+    path = bundled_copy(tmp_path, "t10k-labels-idx1-ubyte.gz", lambda b: b[: len(b) // 2])
     with pytest.raises(datasets.CorruptFileError, match="corrupt or truncated") as error:
         datasets.MNIST(root=tmp_path, train=False, download=False)
     assert str(path) in str(error.value) and "delete it and download again" in str(error.value)
@@ -188,8 +245,7 @@ class FakeResponse(io.BytesIO):
 
 def serve(monkeypatch, files):
     """Make urllib 'download' files[basename of the url] instead of going to the network."""
-    monkeypatch.setattr(urllib.request, "urlopen",
-                        lambda url, timeout: FakeResponse(files[url.rsplit("/", 1)[-1]]))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: FakeResponse(files[url.rsplit("/", 1)[-1]]))
 
 
 @needs("tinyshakespeare")
@@ -213,6 +269,7 @@ def test_downloaded_gzip_files_are_checked_after_decompression(tmp_path, monkeyp
 
 
 # -- Sign Language MNIST, tiny-shakespeare ----------------------------------------------------
+
 
 @needs("sign-language-mnist")
 def test_sign_language_mnist_has_24_classes_with_the_readme_counts():
@@ -242,11 +299,15 @@ def test_tiny_shakespeare_vocabulary_split_and_windows():
 
 # -- MNIST-1D -------------------------------------------------------------------------------
 
+
 class NumpyOnlyUnpickler(pickle.Unpickler):
     """Reads pickled NumPy arrays and refuses every other global, so no code can run."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"): ("numpy", "ndarray"), ("numpy", "dtype"): ("numpy", "dtype")}
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"): ("numpy", "ndarray"),
+        ("numpy", "dtype"): ("numpy", "dtype"),
+    }
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
@@ -296,9 +357,15 @@ def test_gaussian_smooth_matches_scipy():
 
 # -- toy sets -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make, size", [(lambda s: datasets.spirals(50, 3, seed=s), 150),
-                                        (lambda s: datasets.moons(101, noise=0.1, seed=s), 101),
-                                        (lambda s: datasets.circles(80, noise=0.05, seed=s), 80)])
+
+@pytest.mark.parametrize(
+    "make, size",
+    [
+        (lambda s: datasets.spirals(50, 3, seed=s), 150),
+        (lambda s: datasets.moons(101, noise=0.1, seed=s), 101),
+        (lambda s: datasets.circles(80, noise=0.05, seed=s), 80),
+    ],
+)
 def test_toy_sets_are_seeded_and_shaped(make, size):
     x, y = make(0)
     assert x.shape == (size, 2) and x.dtype == np.float32 and y.shape == (size,) and y.dtype == np.int64

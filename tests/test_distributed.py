@@ -3,6 +3,7 @@
 Multi-process tests start `mpiexec -n 2 python tests/distributed_scripts/<script>.py` (the
 `distributed` extra installs mpi4py and the mpich launcher); they skip when MPI is missing.
 """
+
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ SCRIPTS = Path(__file__).parent / "distributed_scripts"
 def _mpi_missing_reason():
     try:
         from npgrad.distributed.launch import find_mpiexec
+
         find_mpiexec()
         import mpi4py  # noqa: F401
     except (ImportError, RuntimeError) as error:
@@ -35,6 +37,7 @@ needs_mpi = pytest.mark.skipif(_mpi_missing_reason() is not None, reason=str(_mp
 def run_mpi(script, *args, nproc=2, timeout=60):
     """Run a script of tests/distributed_scripts as `nproc` MPI processes."""
     from npgrad.distributed.launch import mpiexec_command
+
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     command = mpiexec_command(nproc, [str(SCRIPTS / script), *map(str, args)])
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
@@ -140,7 +143,7 @@ def test_post_accumulate_hook_sees_the_whole_gradient_and_may_change_it_in_place
     handle = w.register_post_accumulate_grad_hook(halve)
     # w is used twice; its first use shares a gradient array with the path to v
     ((w + v * 3.0).sum() + (w * w).sum()).backward()
-    np.testing.assert_array_equal(seen[0], [3.0, 5.0])   # 1 + 2w
+    np.testing.assert_array_equal(seen[0], [3.0, 5.0])  # 1 + 2w
     np.testing.assert_array_equal(w.grad.numpy(), [1.5, 2.5])
     np.testing.assert_array_equal(v.grad.numpy(), [3.0, 3.0])  # not touched by w's hook
     handle.remove()
@@ -170,6 +173,7 @@ def test_two_processes_train_as_one_with_the_same_global_batch(two_process_weigh
     """50 SGD steps (momentum 0.9): each of 2 ranks on half of every global batch of 16 gives
     the weights of one process on the whole batch, to float32 rounding."""
     from distributed_scripts import equivalence
+
     reference = equivalence.state_arrays(equivalence.train(name, **equivalence.RUNS[name]))
     assert _max_difference(two_process_weights[0], name, reference) < 2e-6
     for key in reference:  # the replicas stay identical
@@ -182,6 +186,7 @@ def test_batchnorm_two_processes_equal_one_process_normalizing_each_half(two_pro
     2-process run equals one process that normalizes each half separately (running statistics
     rank 0's), not one process normalizing the whole batch."""
     from distributed_scripts import equivalence
+
     per_half = equivalence.state_arrays(equivalence.train("cnn_bn", splits=2))
     whole = equivalence.state_arrays(equivalence.train("cnn_bn"))
     assert _max_difference(two_process_weights[0], "cnn_bn", per_half) < 2e-6
@@ -197,20 +202,26 @@ def _tiny_mlp():
 
 def test_ddp_buckets_follow_reverse_registration_order_and_the_size_cap(single_process_group):
     from npgrad.nn.parallel import DistributedDataParallel
+
     model = _tiny_mlp()
-    ddp = DistributedDataParallel(model, bucket_cap_mb=40 / 2 ** 20)  # 40 bytes: 10 floats
+    ddp = DistributedDataParallel(model, bucket_cap_mb=40 / 2**20)  # 40 bytes: 10 floats
     names = {id(p): n for n, p in model.named_parameters()}
-    assert [[names[id(p)] for p in b.params] for b in ddp._buckets] == [["2.bias", "2.weight"], ["0.bias"], ["0.weight"]]
+    assert [[names[id(p)] for p in b.params] for b in ddp._buckets] == [
+        ["2.bias", "2.weight"],
+        ["0.bias"],
+        ["0.weight"],
+    ]
     assert list(ddp.state_dict()) == ["module." + k for k in model.state_dict()]  # as PyTorch's DDP
 
 
 def test_ddp_no_sync_accumulates_locally_and_the_next_backward_communicates(single_process_group, monkeypatch):
     from npgrad.nn.parallel import DistributedDataParallel
+
     calls = []
     real_all_reduce = dist.all_reduce
     monkeypatch.setattr(dist, "all_reduce", lambda *a, **k: calls.append(1) or real_all_reduce(*a, **k))
     model, plain = _tiny_mlp(), _tiny_mlp()
-    ddp = DistributedDataParallel(model, bucket_cap_mb=40 / 2 ** 20)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=40 / 2**20)
     x = npgrad.tensor(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32))
     with ddp.no_sync():
         ddp(x).sum().backward()
@@ -225,6 +236,7 @@ def test_ddp_no_sync_accumulates_locally_and_the_next_backward_communicates(sing
 
 def test_ddp_refuses_a_parameter_left_out_of_the_loss(single_process_group):
     from npgrad.nn.parallel import DistributedDataParallel
+
     model = _tiny_mlp()
     ddp = DistributedDataParallel(model, bucket_cap_mb=1000)  # one bucket
     x = npgrad.ones(2, 3)
@@ -237,6 +249,7 @@ def test_ddp_refuses_a_parameter_left_out_of_the_loss(single_process_group):
 
 def test_ddp_argument_errors():
     from npgrad.nn.parallel import DistributedDataParallel
+
     with pytest.raises(RuntimeError, match="init_process_group"):
         DistributedDataParallel(_tiny_mlp())
     dist.init_process_group()
@@ -303,6 +316,7 @@ def _trainer_run(tmp_path, name, epochs, resume=None, nproc=2):
 def _one_process(tmp_path, name, epochs, resume=None):
     """(output folder, trainer) of the same run on this one process."""
     from distributed_scripts import trainer_run
+
     out = tmp_path / name
     out.mkdir()
     return out, trainer_run.run(out, epochs, resume)
@@ -319,6 +333,7 @@ def _assert_same_weights(saved_npz, weights):
 def test_trainer_on_two_processes_equals_one_process_and_only_rank0_writes(tmp_path):
     import json
     from distributed_scripts.trainer_run import weights
+
     out, stdout = _trainer_run(tmp_path, "two", 3)
     _, one = _one_process(tmp_path, "one", 3)
     for rank in range(2):
@@ -336,6 +351,7 @@ def test_a_distributed_checkpoint_resumes_on_one_process_and_back(tmp_path):
     """Stopped after 2 of 3 epochs on 2 processes and resumed on 1, or the other way round:
     the weights of one uninterrupted process."""
     from distributed_scripts.trainer_run import weights
+
     uninterrupted = weights(_one_process(tmp_path, "uninterrupted", 3)[1].model)
     two, _ = _trainer_run(tmp_path, "two", 2)
     resumed_on_one = weights(_one_process(tmp_path, "resumed_on_one", 3, resume=two / "last.safetensors")[1].model)
@@ -348,6 +364,7 @@ def test_a_distributed_checkpoint_resumes_on_one_process_and_back(tmp_path):
 
 def test_trainer_refuses_a_batch_that_does_not_split_over_the_processes(monkeypatch):
     from npgrad.train import distributed as train_distributed
+
     monkeypatch.setattr(train_distributed, "world_size", lambda: 3)
     loader = npgrad.data.DataLoader(npgrad.data.TensorDataset(np.zeros((8, 2), np.float32)), batch_size=4)
     with pytest.raises(ValueError, match="batch size 4 does not split over 3 processes"):
@@ -366,13 +383,28 @@ def test_global_batch_shards_are_the_parts_of_one_process_batches():
 @needs_mpi
 def test_npgrad_train_nproc_starts_mpi_processes_and_rank0_reports(tmp_path):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    command = [sys.executable, "-m", "npgrad.cli", "train", "--quick", "--model", "mlp", "--epochs", "1",
-               "--nproc", "2", "--out", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "npgrad.cli",
+        "train",
+        "--quick",
+        "--model",
+        "mlp",
+        "--epochs",
+        "1",
+        "--nproc",
+        "2",
+        "--out",
+        str(tmp_path),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("test accuracy") == 1 and result.stdout.count("run written to") == 1
     assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 2
-    assert {"best.safetensors", "last.safetensors", "config.json", "result.json"} <= {p.name for p in tmp_path.iterdir()}
+    assert {"best.safetensors", "last.safetensors", "config.json", "result.json"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
 
 
 def test_cli_error_inside_a_distributed_run_ends_every_rank(monkeypatch):
@@ -395,15 +427,19 @@ def test_cli_error_inside_a_distributed_run_ends_every_rank(monkeypatch):
 @needs_mpi
 def test_data_parallel_lesson_same_curve_on_two_processes(tmp_path):
     from npgrad.recipes import data_parallel
+
     result = data_parallel.run(str(tmp_path), quick=True)
     assert result["steps"] == 10 and result["curve_gap"] < 1e-5
     assert result["allreduce_bandwidth_Bps"] > 0 and result["pingpong_bandwidth_Bps"] > 0
-    assert all(1 < speedups[8] <= 8 and speedups[8] < speedups[64] <= 64 for speedups in result["projected_speedup"].values())
+    assert all(
+        1 < speedups[8] <= 8 and speedups[8] < speedups[64] <= 64 for speedups in result["projected_speedup"].values()
+    )
     assert all(rate > 0 for rate in result["throughput_images_per_second"].values())
     assert all(os.path.exists(figure) for figure in result["figures"])
 
 
 def test_pytorch_import_paths():
     from npgrad.utils.data.distributed import DistributedSampler
+
     assert DistributedSampler is npgrad.data.DistributedSampler
     assert npgrad.nn.parallel.DistributedDataParallel.__name__ == "DistributedDataParallel"

@@ -5,6 +5,7 @@ A ```python block preceded by the line `<!-- no-run -->` is not run (for example
 data set or a long run). The blocks of one page run in order in one namespace, as a reader
 would run them, in a temporary working directory.
 """
+
 import importlib.util
 import pathlib
 import re
@@ -51,8 +52,14 @@ def code_figures_and_result_numbers(text):
 
 def test_there_is_a_korean_page_for_every_lesson_of_the_first_half():
     names = {p.stem for p in KOREAN_LESSONS}
-    assert {"perceptron", "vanishing-gradients", "conv-arithmetic", "resnet-vs-plain", "rnn-modes",
-            "long-dependencies"} <= names
+    assert {
+        "perceptron",
+        "vanishing-gradients",
+        "conv-arithmetic",
+        "resnet-vs-plain",
+        "rnn-modes",
+        "long-dependencies",
+    } <= names
     assert names <= {p.stem for p in (DOCS / "lessons").glob("*.md")}
 
 
@@ -68,15 +75,36 @@ def test_korean_lesson_keeps_the_english_code_figures_and_numbers(page):
 
 def _mkdocs_missing():
     needed = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
-    return [name for name in needed if importlib.util.find_spec(name.split(".")[0]) is None
-            or (name.count(".") and importlib.util.find_spec(name) is None)]
+    return [
+        name
+        for name in needed
+        if importlib.util.find_spec(name.split(".")[0]) is None
+        or (name.count(".") and importlib.util.find_spec(name) is None)
+    ]
 
 
-@pytest.mark.skipif(bool(_mkdocs_missing()), reason="mkdocs, mkdocs-material or mkdocstrings[python] is not "
-                                                   "installed (pip install -e '.[docs]'); the site is not built")
+@pytest.mark.skipif(
+    bool(_mkdocs_missing()),
+    reason="mkdocs, mkdocs-material or mkdocstrings[python] is not "
+    "installed (pip install -e '.[docs]'); the site is not built",
+)
 def test_mkdocs_build_strict(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
-                             str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path / "site")],
-                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "site" / "ko" / "curriculum" / "index.html").exists()

@@ -1,6 +1,7 @@
 """tests/dropin/: scripts written as one writes them for PyTorch (the official examples' and
 tutorials' kinds of code), with only their import lines naming npgrad. Each must run to the
 end and the loss it prints must drop."""
+
 import os
 import re
 import subprocess
@@ -34,8 +35,9 @@ def test_every_script_is_tested():
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_only_the_imports_name_npgrad(name):
     code = (FOLDER / name).read_text()
-    other = [line for line in code.splitlines()
-             if "npgrad" in line and not line.startswith(("import npgrad", "from npgrad"))]
+    other = [
+        line for line in code.splitlines() if "npgrad" in line and not line.startswith(("import npgrad", "from npgrad"))
+    ]
     assert not other, f"{name}: npgrad outside the import lines: {other}"
 
 
@@ -43,12 +45,15 @@ def test_only_the_imports_name_npgrad(name):
 def test_script_runs_and_its_loss_drops(name, tmp_path):
     pattern, outputs = SCRIPTS[name]
     if any(path.endswith(".png") for path in outputs):
-        pytest.importorskip("PIL", reason=f"{name} saves images with save_image, which needs Pillow: pip install -e '.[plot]'")
+        pytest.importorskip(
+            "PIL", reason=f"{name} saves images with save_image, which needs Pillow: pip install -e '.[plot]'"
+        )
     # one BLAS thread unless told otherwise: these small GEMMs run 5-15x slower (CPU time) with
     # OpenBLAS's threads spinning on a busy 2-core machine
     env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "default"}
-    done = subprocess.run([sys.executable, str(FOLDER / name)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(FOLDER / name)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"{name} failed:\n{done.stderr[-3000:]}"
     losses = [float(x) for x in re.findall(pattern, done.stdout, flags=re.MULTILINE)]
     assert len(losses) >= 2, f"{name}: expected at least two losses in its output:\n{done.stdout[-2000:]}"

@@ -2,6 +2,7 @@
 npgrad.utils (data alias, make_grid, save_image), transforms.Lambda / ToTensor / Normalize,
 the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, and the
 npgrad.nn.modules import paths."""
+
 import warnings
 
 import numpy as np
@@ -51,10 +52,17 @@ def test_multinomial_repeats_with_the_seed_and_takes_a_generator():
     assert np.array_equal(a, b) and sorted(a[0]) == [0, 1, 2]
 
 
-@pytest.mark.parametrize("weights, n, replacement, message", [
-    ([0.5, -0.1, 1.0], 1, True, "< 0"), ([0.5, np.nan], 1, True, "nan"), ([0.0, 0.0], 1, True, "sums to 0"),
-    ([1.0, 0.0, 2.0], 3, False, "without replacement"), ([[[1.0]]], 1, True, "1-D or 2-D"),
-    ([1.0, 2.0], 0, True, "positive")])
+@pytest.mark.parametrize(
+    "weights, n, replacement, message",
+    [
+        ([0.5, -0.1, 1.0], 1, True, "< 0"),
+        ([0.5, np.nan], 1, True, "nan"),
+        ([0.0, 0.0], 1, True, "sums to 0"),
+        ([1.0, 0.0, 2.0], 3, False, "without replacement"),
+        ([[[1.0]]], 1, True, "1-D or 2-D"),
+        ([1.0, 2.0], 0, True, "positive"),
+    ],
+)
 def test_multinomial_refuses_what_torch_refuses(weights, n, replacement, message):
     with pytest.raises(ValueError, match=message):
         npgrad.multinomial(npgrad.tensor(weights), n, replacement)
@@ -70,6 +78,7 @@ def test_tril_triu_need_a_matrix():
 def test_utils_data_is_npgrad_data():
     import npgrad.utils.data
     from npgrad.utils.data import DataLoader as Loader, Dataset, TensorDataset, random_split  # noqa: F401
+
     assert npgrad.utils.data is npgrad.data and Loader is DataLoader
 
 
@@ -81,13 +90,18 @@ def small_batch():
 def test_make_grid_by_hand():
     grid = npgrad.utils.make_grid(small_batch(), nrow=2, padding=1, pad_value=-1.0).numpy()
     # 2 columns, 2 rows of 2x2 cells with 1 pixel of padding around each: (1 + 2 * 3) squared
-    expected = np.array([[-1, -1, -1, -1, -1, -1, -1],
-                         [-1, 1, 2, -1, 5, 6, -1],
-                         [-1, 3, 4, -1, 7, 8, -1],
-                         [-1, -1, -1, -1, -1, -1, -1],
-                         [-1, 9, 10, -1, -1, -1, -1],
-                         [-1, 11, 12, -1, -1, -1, -1],
-                         [-1, -1, -1, -1, -1, -1, -1]], np.float32)
+    expected = np.array(
+        [
+            [-1, -1, -1, -1, -1, -1, -1],
+            [-1, 1, 2, -1, 5, 6, -1],
+            [-1, 3, 4, -1, 7, 8, -1],
+            [-1, -1, -1, -1, -1, -1, -1],
+            [-1, 9, 10, -1, -1, -1, -1],
+            [-1, 11, 12, -1, -1, -1, -1],
+            [-1, -1, -1, -1, -1, -1, -1],
+        ],
+        np.float32,
+    )
     assert grid.shape == (3, 7, 7)  # one channel becomes three, as in torchvision
     for channel in grid:
         np.testing.assert_array_equal(channel, expected)
@@ -95,13 +109,14 @@ def test_make_grid_by_hand():
 
 def test_make_grid_normalize_and_single_images():
     grid = npgrad.utils.make_grid(small_batch(), nrow=3, padding=0, normalize=True).numpy()
-    np.testing.assert_allclose(grid[0], (np.hstack([np.arange(1, 5).reshape(2, 2) + 4 * k
-                                                    for k in range(3)]) - 1) / 11, rtol=1e-6)
+    np.testing.assert_allclose(
+        grid[0], (np.hstack([np.arange(1, 5).reshape(2, 2) + 4 * k for k in range(3)]) - 1) / 11, rtol=1e-6
+    )
     clamped = npgrad.utils.make_grid(small_batch(), padding=0, normalize=True, value_range=(2, 4)).numpy()
     np.testing.assert_allclose(clamped[0, :, :2], [[0, 0], [0.5, 1]])
     each = npgrad.utils.make_grid(small_batch(), padding=0, normalize=True, scale_each=True).numpy()
     np.testing.assert_allclose(each[0, 0], [0, 1 / 3, 0, 1 / 3, 0, 1 / 3], rtol=1e-6)
-    one = npgrad.utils.make_grid(small_batch()[0])          # a single (C, H, W) image: no padding
+    one = npgrad.utils.make_grid(small_batch()[0])  # a single (C, H, W) image: no padding
     assert one.shape == (3, 2, 2)
     listed = npgrad.utils.make_grid([small_batch()[0], small_batch()[1]], padding=0)
     assert listed.shape == (3, 2, 4)
@@ -142,25 +157,28 @@ def test_normalize_and_lambda_on_tensors():
 
 def test_center_crop_by_hand():
     image = np.arange(30, dtype=np.float32).reshape(1, 5, 6)
-    np.testing.assert_array_equal(T.CenterCrop(3)(image)[0], image[0, 1:4, 2:5])   # round(1.0), round(1.5) = 2
+    np.testing.assert_array_equal(T.CenterCrop(3)(image)[0], image[0, 1:4, 2:5])  # round(1.0), round(1.5) = 2
     np.testing.assert_array_equal(T.CenterCrop((2, 4))(image)[0], image[0, 2:4, 1:5])  # round(1.5) = 2, round(1.0)
-    padded = T.CenterCrop((7, 9))(image)[0]          # larger: zeros around, 1 above and 1 left, 1 and 2 after
+    padded = T.CenterCrop((7, 9))(image)[0]  # larger: zeros around, 1 above and 1 left, 1 and 2 after
     assert padded.shape == (7, 9) and padded[0].sum() == 0 and padded[:, 0].sum() == 0
     np.testing.assert_array_equal(padded[1:6, 1:7], image[0])
 
 
-@pytest.mark.parametrize("size, antialias", [((32, 32), True), ((14, 14), True), ((7, 11), True),
-                                             ((40, 9), True), (24, True), ((9, 13), False)])
+@pytest.mark.parametrize(
+    "size, antialias",
+    [((32, 32), True), ((14, 14), True), ((7, 11), True), ((40, 9), True), (24, True), ((9, 13), False)],
+)
 def test_resize_is_torchs_bilinear_interpolation(size, antialias):
     torch = pytest.importorskip("torch")  # torchvision resizes tensors with F.interpolate(..., antialias=True)
     x = np.random.default_rng(0).random((2, 3, 30, 20)).astype(np.float32)
     resize = T.Resize(size, antialias=antialias)
     out = resize(npgrad.tensor(x))
-    expected = torch.nn.functional.interpolate(torch.from_numpy(x), size=resize.output_size(30, 20), mode="bilinear",
-                                               align_corners=False, antialias=antialias).numpy()
+    expected = torch.nn.functional.interpolate(
+        torch.from_numpy(x), size=resize.output_size(30, 20), mode="bilinear", align_corners=False, antialias=antialias
+    ).numpy()
     assert isinstance(out, npgrad.Tensor) and out.shape == expected.shape
     np.testing.assert_allclose(out.numpy(), expected, atol=2e-6)
-    assert T.Resize(24).output_size(30, 20) == (36, 24)    # the smaller edge becomes 24
+    assert T.Resize(24).output_size(30, 20) == (36, 24)  # the smaller edge becomes 24
 
 
 def test_resize_and_crop_take_stored_images_before_to_tensor():
@@ -175,8 +193,9 @@ def test_mnist_with_torchvision_arguments():
     train = datasets.MNIST("unused-root", train=True, download=True, transform=T.ToTensor())
     image, label = train[0]
     assert isinstance(image, npgrad.Tensor) and image.shape == (1, 28, 28) and isinstance(label, int)
-    flat = datasets.MNIST("unused-root", False, T.Compose([T.ToTensor(), T.Lambda(lambda t: t.view(-1))]),
-                          lambda y: y + 100)
+    flat = datasets.MNIST(
+        "unused-root", False, T.Compose([T.ToTensor(), T.Lambda(lambda t: t.view(-1))]), lambda y: y + 100
+    )
     x, y = next(iter(DataLoader(flat, batch_size=5)))
     assert x.shape == (5, 784)  # the Lambda saw one image at a time, as in torchvision
     np.testing.assert_array_equal(x.numpy()[2], flat[2][0].numpy())
@@ -210,6 +229,7 @@ def test_nn_modules_import_paths():
     from npgrad.nn.modules.batchnorm import _BatchNorm
     from npgrad.nn.modules.conv import Conv2d
     from npgrad.nn.modules.loss import _Loss
+
     assert Conv2d is nn.Conv2d and nn.modules.linear.Linear is nn.Linear
     assert isinstance(nn.BatchNorm2d(3), _BatchNorm) and isinstance(nn.BatchNorm1d(3), nn.modules.batchnorm._BatchNorm)
     assert isinstance(nn.CrossEntropyLoss(), _Loss) and nn.modules.module.Module is nn.Module

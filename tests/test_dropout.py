@@ -1,4 +1,5 @@
 """Dropout is random: its statistics, its scaling, its gradient and its repeatability."""
+
 import numpy as np
 import pytest
 

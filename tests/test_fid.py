@@ -1,5 +1,6 @@
 """FID: frechet_distance against an independent eigendecomposition route, fid on feature sets;
 the shipped feature extractors and `npgrad fid`."""
+
 import importlib
 import warnings
 
@@ -59,12 +60,14 @@ def test_non_finite_square_root_retries_with_eps_on_the_diagonals(monkeypatch):
     """When sqrtm of the product comes back non-finite (a singular product), the distance is
     computed from sigma + eps I, with a warning."""
     import scipy.linalg
+
     fid_module = importlib.import_module("npgrad.metrics.fid")
     calls = []
 
     def sqrtm_failing_once(matrix):
         calls.append(matrix)
         return np.full_like(matrix, np.nan) if len(calls) == 1 else scipy.linalg.sqrtm(matrix)
+
     monkeypatch.setattr(fid_module, "_sqrtm", lambda: sqrtm_failing_once)
     rng = np.random.default_rng(2)
     mu1, sigma1 = random_statistics(rng, 6, 50, rank=2)
@@ -106,6 +109,7 @@ def test_non_psd_covariance_raises():
 
 # -- the shipped feature extractors and `npgrad fid` ---------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def mnist_test():
     return MNIST(train=False).arrays()
@@ -138,7 +142,9 @@ def test_train_extractor_repeats_exactly(tmp_path):
 
 
 def write_png_folder(folder, images):
-    matplotlib_image = pytest.importorskip("matplotlib.image", reason="writing PNG folders needs matplotlib: pip install -e '.[all]'")
+    matplotlib_image = pytest.importorskip(
+        "matplotlib.image", reason="writing PNG folders needs matplotlib: pip install -e '.[all]'"
+    )
     folder.mkdir()
     for index, image in enumerate(images):
         matplotlib_image.imsave(folder / f"{index:04d}.png", image[0], cmap="gray", vmin=0, vmax=1)

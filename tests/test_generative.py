@@ -1,11 +1,23 @@
 """Generative models: autoencoders, VAE and DCGAN against PyTorch modules built here with the
 same layers (parameter names, counts, outputs, VAE loss and gradients); corruptions; errors."""
+
 import numpy as np
 import pytest
 
 import npgrad
-from npgrad.models import (VAE, Autoencoder, ConditionalDiscriminator, ConditionalGenerator, ConvAutoencoder,
-                           ConvVAE, DCGANDiscriminator, DCGANGenerator, GaussianNoise, MaskSquare, vae_loss)
+from npgrad.models import (
+    VAE,
+    Autoencoder,
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    ConvAutoencoder,
+    ConvVAE,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    GaussianNoise,
+    MaskSquare,
+    vae_loss,
+)
 from npgrad.models.autoencoder import square_masks
 from npgrad.models.gan import GANTrainer
 from npgrad.models.vae import VAETrainer
@@ -71,8 +83,9 @@ def images(n, low=-1.0, seed=0):
 def assert_grads_equal(ours, theirs, rtol=1e-4, atol=1e-5):
     torch_grads = dict(theirs.named_parameters())
     for name, parameter in ours.named_parameters():
-        np.testing.assert_allclose(np.asarray(parameter.grad), torch_grads[name].grad.numpy(),
-                                   rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            np.asarray(parameter.grad), torch_grads[name].grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
 
 
 def test_dcgan_matches_torch_outputs_and_gradients():
@@ -81,8 +94,11 @@ def test_dcgan_matches_torch_outputs_and_gradients():
     ours_g, ours_d = DCGANGenerator(), DCGANDiscriminator()
     load_from_torch(ours_g, torch_g)
     load_from_torch(ours_d, torch_d)
-    assert (count(ours_g), count(ours_d)) == (sum(p.numel() for p in torch_g.parameters()),
-                                              sum(p.numel() for p in torch_d.parameters())) == (766017, 138817)
+    assert (
+        (count(ours_g), count(ours_d))
+        == (sum(p.numel() for p in torch_g.parameters()), sum(p.numel() for p in torch_d.parameters()))
+        == (766017, 138817)
+    )
     z = np.random.default_rng(1).standard_normal((8, 100)).astype(np.float32)
     fake_ours, fake_theirs = ours_g(npgrad.tensor(z)), torch_g(torch.from_numpy(z))
     np.testing.assert_allclose(values(fake_ours), fake_theirs.detach().numpy(), atol=1e-5)
@@ -112,9 +128,14 @@ def test_conditional_generator_depends_on_the_label():
     assert np.abs(two[0] - two[1]).max() > 1e-3
 
 
-@pytest.mark.parametrize("bad, match", [((4, 1, 32, 32), r"\(N, 1, 28, 28\), got \(4, 1, 32, 32\)"),
-                                        ((4, 3, 28, 28), r"got \(4, 3, 28, 28\)"),
-                                        ((4, 784), r"got \(4, 784\)")])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ((4, 1, 32, 32), r"\(N, 1, 28, 28\), got \(4, 1, 32, 32\)"),
+        ((4, 3, 28, 28), r"got \(4, 3, 28, 28\)"),
+        ((4, 784), r"got \(4, 784\)"),
+    ],
+)
 def test_discriminator_rejects_images_of_the_wrong_size(bad, match):
     with pytest.raises(ValueError, match="DCGANDiscriminator: expected images of shape .*" + match):
         DCGANDiscriminator()(npgrad.zeros(*bad))
@@ -156,8 +177,12 @@ def test_vae_gaussian_likelihood_is_the_normal_log_density():
     logits = npgrad.randn(3, 784)
     mean = 1 / (1 + np.exp(-logits.numpy()))
     sigma = 0.2
-    expected = -torch.distributions.Normal(torch.from_numpy(mean), sigma).log_prob(torch.from_numpy(x.reshape(3, -1))).sum()
-    parts = vae_loss(logits, npgrad.tensor(x), npgrad.zeros(3, 2), npgrad.zeros(3, 2), likelihood="gaussian", sigma=sigma)
+    expected = (
+        -torch.distributions.Normal(torch.from_numpy(mean), sigma).log_prob(torch.from_numpy(x.reshape(3, -1))).sum()
+    )
+    parts = vae_loss(
+        logits, npgrad.tensor(x), npgrad.zeros(3, 2), npgrad.zeros(3, 2), likelihood="gaussian", sigma=sigma
+    )
     assert parts.reconstruction.item() == pytest.approx(expected.item(), rel=1e-5)
     assert parts.kl.item() == 0.0
     with pytest.raises(ValueError, match="likelihood must be one of"):
@@ -184,8 +209,14 @@ def test_conv_vae_and_autoencoders_shapes_and_counts():
     assert VAE().sample(3).shape == (3, 784)
     mlp, conv = Autoencoder(bottleneck=16, hidden=(256,)), ConvAutoencoder(bottleneck=16)
     torch_mlp = tnn.Sequential(tnn.Linear(784, 256), tnn.Linear(256, 16), tnn.Linear(16, 256), tnn.Linear(256, 784))
-    torch_conv = tnn.Sequential(tnn.Conv2d(1, 32, 4, 2, 1), tnn.Conv2d(32, 64, 4, 2, 1), tnn.Linear(3136, 16),
-                                tnn.Linear(16, 3136), tnn.ConvTranspose2d(64, 32, 4, 2, 1), tnn.ConvTranspose2d(32, 1, 4, 2, 1))
+    torch_conv = tnn.Sequential(
+        tnn.Conv2d(1, 32, 4, 2, 1),
+        tnn.Conv2d(32, 64, 4, 2, 1),
+        tnn.Linear(3136, 16),
+        tnn.Linear(16, 3136),
+        tnn.ConvTranspose2d(64, 32, 4, 2, 1),
+        tnn.ConvTranspose2d(32, 1, 4, 2, 1),
+    )
     for ours, theirs in ((mlp, torch_mlp), (conv, torch_conv)):
         assert count(ours) == sum(p.numel() for p in theirs.parameters())
         out = ours(x)
@@ -207,7 +238,9 @@ def test_corruptions_touch_inputs_only_and_repeat_with_the_seed():
     masks = square_masks(x.shape, 10, np.random.default_rng(1))
     assert masks.sum(axis=(1, 2, 3)).tolist() == [100] * 6
     assert np.array_equal(masked, np.where(masks, 0, x))
-    loader = npgrad.data.DataLoader(npgrad.data.TensorDataset(x, x), batch_size=6, batch_transform=MaskSquare(10, generator=1))
+    loader = npgrad.data.DataLoader(
+        npgrad.data.TensorDataset(x, x), batch_size=6, batch_transform=MaskSquare(10, generator=1)
+    )
     inputs, targets = next(iter(loader))
     assert np.array_equal(targets.numpy(), x) and np.array_equal(inputs.numpy(), masked)
     with pytest.raises(ValueError, match="does not fit"):
@@ -225,8 +258,9 @@ def torch_sgd_step(module, loss, lr):
 def assert_parameters_equal(ours, theirs, atol):
     torch_parameters = dict(theirs.named_parameters())
     for name, parameter in ours.named_parameters():
-        np.testing.assert_allclose(values(parameter), torch_parameters[name].detach().numpy(), rtol=0, atol=atol,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            values(parameter), torch_parameters[name].detach().numpy(), rtol=0, atol=atol, err_msg=name
+        )
 
 
 def test_gan_trainer_step_equals_torch_alternating_updates():
@@ -238,8 +272,13 @@ def test_gan_trainer_step_equals_torch_alternating_updates():
     load_from_torch(ours_g, torch_g)
     load_from_torch(ours_d, torch_d)
     lr = 0.05
-    trainer = GANTrainer(ours_g, ours_d, npgrad.optim.SGD(ours_g.parameters(), lr=lr),
-                         npgrad.optim.SGD(ours_d.parameters(), lr=lr), label_smoothing=0.1)
+    trainer = GANTrainer(
+        ours_g,
+        ours_d,
+        npgrad.optim.SGD(ours_g.parameters(), lr=lr),
+        npgrad.optim.SGD(ours_d.parameters(), lr=lr),
+        label_smoothing=0.1,
+    )
     real = images(8)
     npgrad.manual_seed(3)
     z = torch.from_numpy(values(npgrad.randn(8, 100)))
@@ -247,7 +286,9 @@ def test_gan_trainer_step_equals_torch_alternating_updates():
     logs = trainer.train_step((npgrad.tensor(real),))
     bce = TF.binary_cross_entropy_with_logits
     fake = torch_g(z)
-    loss_d = bce(torch_d(torch.from_numpy(real)), torch.full((8, 1), 0.9)) + bce(torch_d(fake.detach()), torch.zeros(8, 1))
+    loss_d = bce(torch_d(torch.from_numpy(real)), torch.full((8, 1), 0.9)) + bce(
+        torch_d(fake.detach()), torch.zeros(8, 1)
+    )
     torch_sgd_step(torch_d, loss_d, lr)
     loss_g = bce(torch_d(fake), torch.ones(8, 1))
     torch_sgd_step(torch_g, loss_g, lr)
@@ -261,13 +302,19 @@ def test_conditional_gan_trainer_trains_and_checkpoints(tmp_path):
     x = images(32)
     labels = np.arange(32) % 10
     generator, discriminator = ConditionalGenerator(), ConditionalDiscriminator()
-    trainer = GANTrainer(generator, discriminator, npgrad.optim.Adam(generator.parameters(), lr=2e-4),
-                         npgrad.optim.Adam(discriminator.parameters(), lr=2e-4))
+    trainer = GANTrainer(
+        generator,
+        discriminator,
+        npgrad.optim.Adam(generator.parameters(), lr=2e-4),
+        npgrad.optim.Adam(discriminator.parameters(), lr=2e-4),
+    )
     loader = npgrad.data.DataLoader(npgrad.data.TensorDataset(x, labels), batch_size=16, shuffle=True, generator=0)
     history = trainer.fit(loader, epochs=1).history
     assert set(history) >= {"loss_d", "loss_g", "d_real", "d_fake"}
     trainer.save_checkpoint(tmp_path / "gan.safetensors")
-    state = {k: v.copy() for k, v in trainer.optimizer.state_dict()["generator"]["state"][0].items() if hasattr(v, "copy")}
+    state = {
+        k: v.copy() for k, v in trainer.optimizer.state_dict()["generator"]["state"][0].items() if hasattr(v, "copy")
+    }
     trainer.fit(loader, epochs=2)
     trainer.load_checkpoint(tmp_path / "gan.safetensors")
     restored = trainer.optimizer.state_dict()["generator"]["state"][0]
@@ -299,19 +346,29 @@ def test_vae_trainer_step_equals_torch_and_reports_parts_per_image():
 
 # -- the lessons, quick versions -----------------------------------------------------------------
 
+
 def run_lesson(name, tmp_path):
     from npgrad import recipes
+
     return recipes.get(name).run(str(tmp_path), quick=True)
 
 
 def test_vae_lesson_learns_and_writes_a_run_folder(tmp_path):
     result = run_lesson("vae", tmp_path)
     test_curve = result["history"]["val_loss"]
-    assert test_curve[-1] < test_curve[0] < 400                  # untrained: about 543 nats per image
+    assert test_curve[-1] < test_curve[0] < 400  # untrained: about 543 nats per image
     assert result["test_loss_per_image"] == pytest.approx(result["test_reconstruction"] + result["test_kl"], rel=1e-5)
-    assert result["test_kl"] > 1                                 # the code carries information
-    for name in ("config.json", "metrics.csv", "last.safetensors", "curves.png", "samples.png", "interpolation.png",
-                 "manifold_2d.png", "samples/epoch_002.png"):
+    assert result["test_kl"] > 1  # the code carries information
+    for name in (
+        "config.json",
+        "metrics.csv",
+        "last.safetensors",
+        "curves.png",
+        "samples.png",
+        "interpolation.png",
+        "manifold_2d.png",
+        "samples/epoch_002.png",
+    ):
         assert (tmp_path / name).exists(), name
 
 
@@ -319,13 +376,18 @@ def test_gan_lesson_scores_fid_per_epoch_against_the_floor(tmp_path):
     result = run_lesson("gan", tmp_path)
     dcgan = result["dcgan"]
     assert len(dcgan["fid_per_epoch"]) == 2
-    assert dcgan["real_data_floor"] < 0.2 * min(dcgan["fid_per_epoch"])   # a few steps are far from real digits
+    assert dcgan["real_data_floor"] < 0.2 * min(dcgan["fid_per_epoch"])  # a few steps are far from real digits
     assert set(dcgan["history"]) >= {"loss_d", "loss_g", "d_real", "d_fake"}
     assert "fid" in (tmp_path / "dcgan" / "metrics.csv").read_text().splitlines()[0]
     with np.load(tmp_path / "dcgan" / "samples.npz") as samples:
         assert samples["images"].shape == (300, 1, 28, 28) and samples["images"].dtype == np.uint8
-    for name in ("dcgan/samples/epoch_001.png", "dcgan/samples/epoch_002.png", "dcgan/curves.png",
-                 "dcgan/last.safetensors", "conditional/samples_per_class.png"):
+    for name in (
+        "dcgan/samples/epoch_001.png",
+        "dcgan/samples/epoch_002.png",
+        "dcgan/curves.png",
+        "dcgan/last.safetensors",
+        "conditional/samples_per_class.png",
+    ):
         assert (tmp_path / name).exists(), name
 
 

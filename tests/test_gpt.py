@@ -1,6 +1,7 @@
 """GPT: Hugging Face transformers' GPT2LMHeadModel as the reference (same logits, loss and
 gradients from its weights), key/value-cached generation equal to uncached generation, GPT-2
 small's parameter count, errors; the gpt-shakespeare lesson's schedule and a short run."""
+
 import os
 
 import numpy as np
@@ -17,8 +18,16 @@ CONV1D = ("c_attn.weight", "c_proj.weight", "c_fc.weight")
 
 def huggingface_gpt2(n_layer=2, n_head=2, n_embd=16, n_positions=12, vocab_size=23):
     torch.manual_seed(0)
-    config = transformers.GPT2Config(n_layer=n_layer, n_head=n_head, n_embd=n_embd, n_positions=n_positions,
-                                     vocab_size=vocab_size, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    config = transformers.GPT2Config(
+        n_layer=n_layer,
+        n_head=n_head,
+        n_embd=n_embd,
+        n_positions=n_positions,
+        vocab_size=vocab_size,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+    )
     model = transformers.GPT2LMHeadModel(config).eval()
     with torch.no_grad():  # random LayerNorm parameters too, so that their mapping is tested
         for name, p in model.named_parameters():
@@ -71,8 +80,9 @@ def test_cached_generation_equals_uncached(temperature, top_k):
     model = GPT(GPTConfig(n_layer=2, n_head=2, n_embd=16, block_size=8, vocab_size=23, dropout=0.1))
     start = npgrad.tensor(ids(2, 3))
     # 14 new tokens: the text outgrows block_size (8), so the sliding window is exercised too
-    runs = [model.generate(start, 14, temperature, top_k, generator=7, use_cache=cached).numpy()
-            for cached in (True, False)]
+    runs = [
+        model.generate(start, 14, temperature, top_k, generator=7, use_cache=cached).numpy() for cached in (True, False)
+    ]
     assert runs[0].shape == (2, 17)
     np.testing.assert_array_equal(runs[0], runs[1])
     np.testing.assert_array_equal(runs[0][:, :3], start.numpy())
@@ -111,6 +121,7 @@ def test_errors_name_the_model_and_shapes():
 
 def test_learning_rate_schedule_is_nanogpts():
     from npgrad.recipes.gpt_shakespeare import CONFIG, learning_rate
+
     assert learning_rate(0, CONFIG) == pytest.approx(1e-3 / 101)
     assert learning_rate(100, CONFIG) == pytest.approx(1e-3)
     assert learning_rate(1050, CONFIG) == pytest.approx(1e-4 + 0.5 * (1e-3 - 1e-4))
@@ -122,8 +133,12 @@ def test_gpt_shakespeare_lesson_learns(tmp_path):
     if not os.path.exists(os.path.join(os.environ.get("NPGRAD_DATA", ""), "tinyshakespeare", "input.txt")):
         pytest.skip("Tiny Shakespeare not found under $NPGRAD_DATA")
     from npgrad.recipes import get
+
     result = get("gpt-shakespeare").run(str(tmp_path), quick=True)
-    (_, first_train, first_val), (last_iteration, last_train, last_val) = result["eval_curve"][0], result["eval_curve"][-1]
+    (_, first_train, first_val), (last_iteration, last_train, last_val) = (
+        result["eval_curve"][0],
+        result["eval_curve"][-1],
+    )
     assert first_val > 4.0 and last_iteration == 60
     assert last_train < first_train - 0.6 and last_val < first_val - 0.6
     assert len(result["train_losses"]) == 60 and len(result["sample"]) == 61

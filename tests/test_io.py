@@ -1,4 +1,5 @@
 """npgrad.io: the safetensors reader/writer, corrupt files, atomic writes and checkpoints."""
+
 import json
 import os
 
@@ -39,7 +40,7 @@ def header_of(path):
     with open(path, "rb") as f:
         content = f.read()
     length = int.from_bytes(content[:8], "little")
-    return json.loads(content[8:8 + length]), content
+    return json.loads(content[8 : 8 + length]), content
 
 
 # -- round trips ----------------------------------------------------------------------------
@@ -70,9 +71,17 @@ def test_module_state_dict_and_tensors_round_trip(tmp_path):
 
 
 def test_nested_object_round_trips_with_json_values(tmp_path):
-    obj = {"model": {"fc.weight": np.ones((2, 2), np.float32)}, "epoch": 3, "lr": 0.1, "name": "run",
-           "flags": [True, None], "big": 2**100, "inf": float("inf"), "numpy_number": np.float32(0.5),
-           "layers": [np.zeros(2, np.int64), {"bias": np.ones(1)}]}
+    obj = {
+        "model": {"fc.weight": np.ones((2, 2), np.float32)},
+        "epoch": 3,
+        "lr": 0.1,
+        "name": "run",
+        "flags": [True, None],
+        "big": 2**100,
+        "inf": float("inf"),
+        "numpy_number": np.float32(0.5),
+        "layers": [np.zeros(2, np.int64), {"bias": np.ones(1)}],
+    }
     io.save(obj, tmp_path / "n.safetensors")
     loaded = io.load(tmp_path / "n.safetensors")
     assert loaded["epoch"] == 3 and loaded["lr"] == 0.1 and loaded["name"] == "run"
@@ -102,10 +111,19 @@ def test_save_rejects_what_it_cannot_store(tmp_path):
 # -- what torch.save receives in teaching code -----------------------------------------------
 def teaching_checkpoint(lib, model_state, optimizer_state):
     """The dict PyTorch's tutorials save, in npgrad or torch."""
-    return {"epoch": 3, "model_state_dict": model_state, "optimizer_state_dict": optimizer_state,
-            "loss": lib.tensor(0.125), "history": [0.5, 0.25], "best": None, "resumed": False,
-            "shape": (2, 3), "layers": {1: "fc1", 2: "fc2"}, "name": "mlp",
-            "samples": [lib.ones(2), (lib.zeros(1, 2), 7)]}
+    return {
+        "epoch": 3,
+        "model_state_dict": model_state,
+        "optimizer_state_dict": optimizer_state,
+        "loss": lib.tensor(0.125),
+        "history": [0.5, 0.25],
+        "best": None,
+        "resumed": False,
+        "shape": (2, 3),
+        "layers": {1: "fc1", 2: "fc2"},
+        "name": "mlp",
+        "samples": [lib.ones(2), (lib.zeros(1, 2), 7)],
+    }
 
 
 def structure(value):
@@ -139,9 +157,13 @@ def test_teaching_checkpoint_loads_back_as_torch_load_gives_it(tmp_path):
 
     torch = pytest.importorskip("torch")
     as_torch = {key: torch.from_numpy(np.array(value)) for key, value in model.state_dict().items()}
-    torch_optimizer_state = {"state": {index: {name: torch.tensor(np.asarray(value)) for name, value in state.items()}
-                                       for index, state in optimizer.state_dict()["state"].items()},
-                             "param_groups": optimizer.state_dict()["param_groups"]}
+    torch_optimizer_state = {
+        "state": {
+            index: {name: torch.tensor(np.asarray(value)) for name, value in state.items()}
+            for index, state in optimizer.state_dict()["state"].items()
+        },
+        "param_groups": optimizer.state_dict()["param_groups"],
+    }
     buffer = __import__("io").BytesIO()
     torch.save(teaching_checkpoint(torch, as_torch, torch_optimizer_state), buffer)
     buffer.seek(0)
@@ -149,7 +171,8 @@ def test_teaching_checkpoint_loads_back_as_torch_load_gives_it(tmp_path):
     # npgrad's state_dicts hold arrays and plain numbers where PyTorch's hold tensors
     expected["optimizer_state_dict"]["state"] = {
         index: {name: value.item() if name == "step" else value for name, value in state.items()}
-        for index, state in expected["optimizer_state_dict"]["state"].items()}
+        for index, state in expected["optimizer_state_dict"]["state"].items()
+    }
     assert structure(loaded) == structure(expected)
 
     other_model, other_optimizer = make_model_and_optimizer()
@@ -181,8 +204,15 @@ def test_file_objects_and_torch_load_arguments(tmp_path):
 
 
 def test_keys_that_look_like_markers_and_keys_that_are_not_strings(tmp_path):
-    obj = {"__tensor__": "x", "__tuple__": [1], "nested": {"__dict__": 1}, 0: "int key", 1.5: None,
-           None: True, "0": "string key"}
+    obj = {
+        "__tensor__": "x",
+        "__tuple__": [1],
+        "nested": {"__dict__": 1},
+        0: "int key",
+        1.5: None,
+        None: True,
+        "0": "string key",
+    }
     npgrad.save(obj, tmp_path / "k.pt")
     assert npgrad.load(tmp_path / "k.pt") == obj
 
@@ -191,8 +221,11 @@ def test_keys_that_look_like_markers_and_keys_that_are_not_strings(tmp_path):
 def test_a_whole_module_or_optimizer_is_refused_with_advice(tmp_path, thing, name):
     if isinstance(thing, dict):
         thing = {"opt": optim.Adam(nn.Linear(2, 2).parameters())}
-    with pytest.raises(TypeError, match=f"npgrad.save: cannot save {name} object; save its state_dict"
-                                        r"\(\) instead, as in npgrad.save\(model.state_dict\(\), path\)$"):
+    with pytest.raises(
+        TypeError,
+        match=f"npgrad.save: cannot save {name} object; save its state_dict"
+        r"\(\) instead, as in npgrad.save\(model.state_dict\(\), path\)$",
+    ):
         npgrad.save(thing, tmp_path / "m.pt")
     assert not os.listdir(tmp_path)
 
@@ -208,8 +241,12 @@ def test_an_object_nesting_too_deep_or_containing_itself_is_refused(tmp_path):
             npgrad.save(obj, tmp_path / "d.pt")
 
 
-STATE_SUMS = {"0.weight": 0.3437732942402363, "0.bias": -0.2452114224433899,
-              "2.weight": -0.4025438651442528, "2.bias": -0.0009373128414154053}
+STATE_SUMS = {
+    "0.weight": 0.3437732942402363,
+    "0.bias": -0.2452114224433899,
+    "2.weight": -0.4025438651442528,
+    "2.bias": -0.0009373128414154053,
+}
 EXP_AVG_SUMS = [0.006908752955496311, 0.0023029176518321037, -0.00613936095032841, -0.008724534302018583]
 FILES = os.path.join(os.path.dirname(__file__), "files")
 
@@ -221,7 +258,12 @@ def test_files_written_before_any_object_could_be_saved_still_load():
     checkpoint = npgrad.load(os.path.join(FILES, "checkpoint_e52cce0.safetensors"))
     for loaded in (state, checkpoint["model"]):
         assert {name: float(array.astype(np.float64).sum()) for name, array in loaded.items()} == STATE_SUMS
-    assert (checkpoint["epoch"], checkpoint["loss"], checkpoint["history"], checkpoint["note"]) == (3, 0.12, [0.5, 0.25], None)
+    assert (checkpoint["epoch"], checkpoint["loss"], checkpoint["history"], checkpoint["note"]) == (
+        3,
+        0.12,
+        [0.5, 0.25],
+        None,
+    )
     model, optimizer = make_model_and_optimizer()
     model.load_state_dict(state)
     optimizer.load_state_dict(checkpoint["optimizer"])
@@ -251,8 +293,9 @@ def test_bytes_equal_the_safetensors_package_for_the_same_tensors_and_metadata(t
     in_reference_order = {name: arrays[name] for name in reference_header if name != "__metadata__"}
     io.save(in_reference_order, tmp_path / "ours.safetensors")
     our_header, ours = header_of(tmp_path / "ours.safetensors")
-    safetensors_numpy.save_file(in_reference_order, tmp_path / "theirs.safetensors",
-                                metadata=our_header["__metadata__"])
+    safetensors_numpy.save_file(
+        in_reference_order, tmp_path / "theirs.safetensors", metadata=our_header["__metadata__"]
+    )
     assert ours == (tmp_path / "theirs.safetensors").read_bytes()
 
 
@@ -273,8 +316,10 @@ def test_truncated_file_names_the_file_and_the_sizes(good_file):
     content = good_file.read_bytes()
     rewrite(good_file, content[:200])
     length = int.from_bytes(content[:8], "little")
-    with pytest.raises(io.CorruptCheckpointError,
-                       match=f"last.safetensors is truncated or corrupt: header says {length} bytes, file has 192"):
+    with pytest.raises(
+        io.CorruptCheckpointError,
+        match=f"last.safetensors is truncated or corrupt: header says {length} bytes, file has 192",
+    ):
         io.load(good_file)
 
 
@@ -284,14 +329,17 @@ def test_truncated_data_is_caught(good_file):
         io.load(good_file)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "has 0 bytes, fewer than the 8"),
-    (b"\x80\x03}q\x00.", "has 6 bytes"),                       # a small pickle
-    ((2**63).to_bytes(8, "little") + b"{}", "header says 9223372036854775808 bytes"),
-    ((4).to_bytes(8, "little") + b"{{{{", "not valid JSON"),
-    ((2).to_bytes(8, "little") + b"[]", "not a JSON object"),
-    ((14).to_bytes(8, "little") + b'{"x": {"a":1}}', "entry of tensor 'x' is malformed"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "has 0 bytes, fewer than the 8"),
+        (b"\x80\x03}q\x00.", "has 6 bytes"),  # a small pickle
+        ((2**63).to_bytes(8, "little") + b"{}", "header says 9223372036854775808 bytes"),
+        ((4).to_bytes(8, "little") + b"{{{{", "not valid JSON"),
+        ((2).to_bytes(8, "little") + b"[]", "not a JSON object"),
+        ((14).to_bytes(8, "little") + b'{"x": {"a":1}}', "entry of tensor 'x' is malformed"),
+    ],
+)
 def test_garbage_gives_a_clear_error(tmp_path, content, message):
     path = rewrite(tmp_path / "bad.safetensors", content)
     with pytest.raises(io.CorruptCheckpointError, match=message) as error:
@@ -321,27 +369,33 @@ class RecordingFile(__import__("io").BytesIO):
         return super().read(size)
 
 
-@pytest.mark.parametrize("header, message", [
-    ({"x": entry([2**32, 2**32], [0, 0])}, r"tensor 'x' has shape \[4294967296, 4294967296\], too large for any array"),
-    ({"x": entry([0, 2**62], [0, 0])}, r"tensor 'x' has shape \[0, 4611686018427387904\], too large"),
-    ({"x": entry([2**62, 4, 0], [0, 0])}, "too large for any array"),
-    ({"x": entry([2**64 + 1], [0, 4])}, "too large for any array"),
-    ({"x": entry([-1], [0, 4])}, "the header entry of tensor 'x' is malformed"),
-    ({"x": entry([True], [0, 4])}, "the header entry of tensor 'x' is malformed"),
-    ({"x": entry([2.0], [0, 8])}, "the header entry of tensor 'x' is malformed"),
-    ({"x": entry([1], [0, -4])}, "the header entry of tensor 'x' is malformed"),
-    ({"x": entry([1], [8, 4])}, r"needs 4 bytes, its offsets span -4"),
-    ({"x": entry([1], [0, 2**70])}, r"needs 4 bytes, its offsets span 1180591620717411303424"),
-    ({"x": entry([2**40], [0, 2**42])}, r"header says the tensors take 4398046511104 bytes, file has 16"),
-    ({"x": entry([1], [4, 8])}, "gap or overlap at byte 0 of the data"),
-    ({"x": entry([2], [0, 8]), "y": entry([2], [4, 12])}, "gap or overlap at byte 8 of the data"),
-    ({"x": entry([2], [0, 8]), "y": entry([2], [0, 8])}, "gap or overlap at byte 8 of the data"),
-    ({"x": entry([[2]], [0, 8])}, "the header entry of tensor 'x' is malformed"),
-    ({"x": [1, 2]}, "the header entry of tensor 'x' is malformed"),
-    ({}, "16 unexpected bytes after the last tensor"),
-    ({"__metadata__": {"npgrad.tree": 7}}, "its __metadata__ is not an object of strings"),
-    (b"[" * 100_000 + b"]" * 100_000, "its header nests too deeply to be a safetensors header"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (
+            {"x": entry([2**32, 2**32], [0, 0])},
+            r"tensor 'x' has shape \[4294967296, 4294967296\], too large for any array",
+        ),
+        ({"x": entry([0, 2**62], [0, 0])}, r"tensor 'x' has shape \[0, 4611686018427387904\], too large"),
+        ({"x": entry([2**62, 4, 0], [0, 0])}, "too large for any array"),
+        ({"x": entry([2**64 + 1], [0, 4])}, "too large for any array"),
+        ({"x": entry([-1], [0, 4])}, "the header entry of tensor 'x' is malformed"),
+        ({"x": entry([True], [0, 4])}, "the header entry of tensor 'x' is malformed"),
+        ({"x": entry([2.0], [0, 8])}, "the header entry of tensor 'x' is malformed"),
+        ({"x": entry([1], [0, -4])}, "the header entry of tensor 'x' is malformed"),
+        ({"x": entry([1], [8, 4])}, r"needs 4 bytes, its offsets span -4"),
+        ({"x": entry([1], [0, 2**70])}, r"needs 4 bytes, its offsets span 1180591620717411303424"),
+        ({"x": entry([2**40], [0, 2**42])}, r"header says the tensors take 4398046511104 bytes, file has 16"),
+        ({"x": entry([1], [4, 8])}, "gap or overlap at byte 0 of the data"),
+        ({"x": entry([2], [0, 8]), "y": entry([2], [4, 12])}, "gap or overlap at byte 8 of the data"),
+        ({"x": entry([2], [0, 8]), "y": entry([2], [0, 8])}, "gap or overlap at byte 8 of the data"),
+        ({"x": entry([[2]], [0, 8])}, "the header entry of tensor 'x' is malformed"),
+        ({"x": [1, 2]}, "the header entry of tensor 'x' is malformed"),
+        ({}, "16 unexpected bytes after the last tensor"),
+        ({"__metadata__": {"npgrad.tree": 7}}, "its __metadata__ is not an object of strings"),
+        (b"[" * 100_000 + b"]" * 100_000, "its header nests too deeply to be a safetensors header"),
+    ],
+)
 def test_hostile_headers_are_refused_before_the_data_is_read(header, message):
     file = RecordingFile(hand_made(header, bytes(16)))
     file.name = "hostile.safetensors"
@@ -351,12 +405,15 @@ def test_hostile_headers_are_refused_before_the_data_is_read(header, message):
     assert file.reads == [8, int.from_bytes(file.getvalue()[:8], "little")]  # nothing read after the header
 
 
-@pytest.mark.parametrize("tree, message", [
-    ("[" * 5000 + "]" * 5000, r"its structure \(npgrad.tree\) does not parse, nests too deeply"),
-    ("[" * 150 + "]" * 150, "it nests more than 100 levels deep"),
-    ('{"a": {"__tensor__": "missing"}}', "names a missing tensor"),
-    ('{"a": ', "does not parse"),
-])
+@pytest.mark.parametrize(
+    "tree, message",
+    [
+        ("[" * 5000 + "]" * 5000, r"its structure \(npgrad.tree\) does not parse, nests too deeply"),
+        ("[" * 150 + "]" * 150, "it nests more than 100 levels deep"),
+        ('{"a": {"__tensor__": "missing"}}', "names a missing tensor"),
+        ('{"a": ', "does not parse"),
+    ],
+)
 def test_a_hostile_structure_is_refused(tmp_path, tree, message):
     path = rewrite(tmp_path / "tree.safetensors", hand_made({"__metadata__": {"npgrad.tree": tree}}))
     with pytest.raises(io.CorruptCheckpointError, match=message):
@@ -366,7 +423,9 @@ def test_a_hostile_structure_is_refused(tmp_path, tree, message):
 def test_a_header_larger_than_safetensors_allows_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(io, "_MAX_HEADER", 1000)
     path = rewrite(tmp_path / "big.safetensors", hand_made({"__metadata__": {"pad": "x" * 2000}}))
-    with pytest.raises(io.CorruptCheckpointError, match="header says 2029 bytes, more than the 1000 a safetensors header may have"):
+    with pytest.raises(
+        io.CorruptCheckpointError, match="header says 2029 bytes, more than the 1000 a safetensors header may have"
+    ):
         io.load(path)
 
 
@@ -374,10 +433,12 @@ def test_a_pytorch_pickle_file_is_named_as_one(tmp_path):
     torch = pytest.importorskip("torch")
     for name, legacy in (("zip.pt", False), ("legacy.pt", True)):
         torch.save({"w": torch.ones(2)}, tmp_path / name, _use_new_zipfile_serialization=not legacy)
-        with pytest.raises(io.CorruptCheckpointError, match="it is a PyTorch pickle file .* safetensors.torch.save_file"):
+        with pytest.raises(
+            io.CorruptCheckpointError, match="it is a PyTorch pickle file .* safetensors.torch.save_file"
+        ):
             io.load(tmp_path / name)
     io.save({"x" * 24: np.zeros(1, np.float32)}, tmp_path / "ours.safetensors")  # header length 0x80,
-    assert (tmp_path / "ours.safetensors").read_bytes()[:1] == b"\x80"           # a pickle's first byte
+    assert (tmp_path / "ours.safetensors").read_bytes()[:1] == b"\x80"  # a pickle's first byte
     assert list(io.load(tmp_path / "ours.safetensors")) == ["x" * 24]
 
 
@@ -448,8 +509,7 @@ def build(seed=0):
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=20)
     data = TensorDataset(np.random.default_rng(seed).normal(size=(8, 3)).astype(np.float32))
-    loader = DataLoader(data, batch_size=4, shuffle=True, generator=seed,
-                        batch_transform=transforms.Compose([]))
+    loader = DataLoader(data, batch_size=4, shuffle=True, generator=seed, batch_transform=transforms.Compose([]))
     return model, optimizer, scheduler, loader
 
 
@@ -466,8 +526,9 @@ def test_checkpoint_restores_everything(tmp_path):
     for _ in range(3):
         take_a_step(model, optimizer, scheduler)
     path = tmp_path / "ckpt.safetensors"
-    io.save_checkpoint(path, model, optimizer, scheduler, epoch=4, global_step=3, loaders=[loader],
-                       extra={"note": "hi"})
+    io.save_checkpoint(
+        path, model, optimizer, scheduler, epoch=4, global_step=3, loaders=[loader], extra={"note": "hi"}
+    )
     expected_draw, expected_order = npgrad.rand(3).numpy(), list(loader.sampler)
 
     model2, optimizer2, scheduler2, loader2 = build(1)
@@ -500,7 +561,12 @@ def test_checkpoint_loading_errors_are_clear(tmp_path):
 
 def test_random_generators_finds_samplers_and_transforms():
     crop = transforms.RandomCrop(2, generator=5)
-    loader = DataLoader(TensorDataset(np.zeros((4, 1, 2, 2), np.float32)), batch_size=2, shuffle=True,
-                        generator=3, batch_transform=transforms.Compose([crop, crop]))
+    loader = DataLoader(
+        TensorDataset(np.zeros((4, 1, 2, 2), np.float32)),
+        batch_size=2,
+        shuffle=True,
+        generator=3,
+        batch_transform=transforms.Compose([crop, crop]),
+    )
     assert io.random_generators(loader) == [loader.sampler.generator, crop.generator]
     assert io.random_generators(DataLoader(TensorDataset(np.zeros(3)), shuffle=True)) == []  # global one

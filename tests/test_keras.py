@@ -1,4 +1,5 @@
 """npgrad.keras: layers, functional and Sequential models, compile / fit / evaluate / predict, summary."""
+
 import math
 import os
 
@@ -8,8 +9,23 @@ import pytest
 import npgrad
 from npgrad import nn, optim
 from npgrad.analysis.summary import summary as npgrad_summary
-from npgrad.keras import (Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten,
-                          Input, MaxPooling2D, Model, Sequential, callbacks, losses, optimizers)
+from npgrad.keras import (
+    Activation,
+    Add,
+    BatchNormalization,
+    Concatenate,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Input,
+    MaxPooling2D,
+    Model,
+    Sequential,
+    callbacks,
+    losses,
+    optimizers,
+)
 from npgrad.keras.utils import clear_session, to_categorical
 
 
@@ -32,8 +48,9 @@ def blobs(n=400, classes=4, seed=0):
     """Well separated Gaussian blobs in 2-D: x (n, 2) float32, labels (n,)."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, classes, n)
-    centres = 4 * np.stack([np.cos(2 * np.pi * np.arange(classes) / classes),
-                            np.sin(2 * np.pi * np.arange(classes) / classes)], 1)
+    centres = 4 * np.stack(
+        [np.cos(2 * np.pi * np.arange(classes) / classes), np.sin(2 * np.pi * np.arange(classes) / classes)], 1
+    )
     return (centres[labels] + rng.normal(0, 0.5, (n, 2))).astype(np.float32), labels
 
 
@@ -45,8 +62,15 @@ def small_classifier(activation="softmax", outputs=4):
 
 # -- layers ------------------------------------------------------------------------------------
 def test_layers_are_named_like_keras():
-    names = [Dense(2).name, Dense(2).name, Conv2D(1, 3).name, MaxPooling2D().name, BatchNormalization().name,
-             Dropout(0.5).name, Dense(2, name="head").name]
+    names = [
+        Dense(2).name,
+        Dense(2).name,
+        Conv2D(1, 3).name,
+        MaxPooling2D().name,
+        BatchNormalization().name,
+        Dropout(0.5).name,
+        Dense(2, name="head").name,
+    ]
     assert names == ["dense", "dense_1", "conv2d", "max_pooling2d", "batch_normalization", "dropout", "head"]
 
 
@@ -88,8 +112,9 @@ def test_image_layer_shapes_follow_keras_channels_last():
     assert MaxPooling2D(3, strides=2, padding="same").compute_output_shape((None, 7, 7, 4)) == (None, 4, 4, 4)
 
 
-@pytest.mark.parametrize("layer, needs", [(lambda: Conv2D(4, 3), "Conv2d"), (MaxPooling2D, "MaxPool2d"),
-                                          (BatchNormalization, "BatchNorm2d")])
+@pytest.mark.parametrize(
+    "layer, needs", [(lambda: Conv2D(4, 3), "Conv2d"), (MaxPooling2D, "MaxPool2d"), (BatchNormalization, "BatchNorm2d")]
+)
 def test_building_an_image_layer_without_its_npgrad_module_is_a_clear_error(monkeypatch, layer, needs):
     monkeypatch.delattr(nn, needs, raising=False)  # as before the CNN lessons
     with pytest.raises(NotImplementedError, match=f"needs npgrad.nn.{needs}, which arrives with the CNN lessons"):
@@ -102,8 +127,13 @@ def _reference_conv(x_nhwc, kernel_oihw, stride, before, after):
     kh, kw = kernel_oihw.shape[2:]
     rows = range(0, padded.shape[1] - kh + 1, stride)
     cols = range(0, padded.shape[2] - kw + 1, stride)
-    return np.stack([np.stack([np.einsum("nhwc,ochw->no", padded[:, i:i + kh, j:j + kw], kernel_oihw) for j in cols], 1)
-                     for i in rows], 1)
+    return np.stack(
+        [
+            np.stack([np.einsum("nhwc,ochw->no", padded[:, i : i + kh, j : j + kw], kernel_oihw) for j in cols], 1)
+            for i in rows
+        ],
+        1,
+    )
 
 
 needs_cnn_layers = pytest.mark.skipif(not hasattr(nn, "Conv2d"), reason="nn.Conv2d arrives with the CNN lessons")
@@ -116,7 +146,9 @@ def test_conv2d_same_padding_and_layout_match_tensorflow(kernel, stride, before,
     layer = Conv2D(4, kernel, strides=stride, padding="same", use_bias=False)
     y = layer(npgrad.tensor(x))
     assert y.shape == (2, math.ceil(5 / stride), math.ceil(5 / stride), 4)  # channels-last out
-    expected = _reference_conv(x, layer.conv.weight.detach().numpy(), stride, before, after)  # TF pads an odd pixel after
+    expected = _reference_conv(
+        x, layer.conv.weight.detach().numpy(), stride, before, after
+    )  # TF pads an odd pixel after
     np.testing.assert_allclose(y.detach().numpy(), expected, atol=1e-5)
 
 
@@ -144,8 +176,16 @@ def test_a_small_keras_cnn_trains_and_summarises(capsys):
     y = rng.integers(0, 2, 200)
     x = rng.random((200, 8, 8, 1)).astype(np.float32)
     x[y == 1, :, :4] += 2  # class 1 is brighter on the left
-    model = Sequential([Input(shape=(8, 8, 1)), Conv2D(4, 3, padding="same", activation="relu"), MaxPooling2D(),
-                        BatchNormalization(), Flatten(), Dense(2, activation="softmax")])
+    model = Sequential(
+        [
+            Input(shape=(8, 8, 1)),
+            Conv2D(4, 3, padding="same", activation="relu"),
+            MaxPooling2D(),
+            BatchNormalization(),
+            Flatten(),
+            Dense(2, activation="softmax"),
+        ]
+    )
     model.compile("adam", "sparse_categorical_crossentropy", ["acc"])
     history = model.fit(x, y, epochs=8, verbose=0)
     assert history.history["acc"][-1] > 0.9
@@ -220,9 +260,15 @@ def test_parameter_count_of_the_issue_model_via_both_summaries(capsys):
 
 
 # -- compile -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name, npgrad_class, lr", [("adam", optim.Adam, 1e-3), ("sgd", optim.SGD, 1e-2),
-                                                     ("rmsprop", optim.RMSprop, 1e-3),
-                                                     ("adagrad", optim.Adagrad, 1e-3)])
+@pytest.mark.parametrize(
+    "name, npgrad_class, lr",
+    [
+        ("adam", optim.Adam, 1e-3),
+        ("sgd", optim.SGD, 1e-2),
+        ("rmsprop", optim.RMSprop, 1e-3),
+        ("adagrad", optim.Adagrad, 1e-3),
+    ],
+)
 def test_optimizer_names_give_npgrad_optimizers_with_keras_defaults(name, npgrad_class, lr):
     model = small_classifier()
     model.compile(optimizer=name, loss="sparse_categorical_crossentropy")
@@ -246,8 +292,9 @@ def test_unknown_names_list_the_valid_choices():
     model = small_classifier()
     with pytest.raises(ValueError, match="unknown loss 'crossentropy'; choose one of 'categorical_crossentropy'"):
         model.compile(optimizer="adam", loss="crossentropy")
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'; choose one of 'sgd', 'adam', 'rmsprop', "
-                                         "'adagrad'"):
+    with pytest.raises(
+        ValueError, match="unknown optimizer 'adamw'; choose one of 'sgd', 'adam', 'rmsprop', 'adagrad'"
+    ):
         model.compile(optimizer="adamw", loss="mse")
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         model.compile(optimizer="adam", loss="mse", metrics=["f1"])
@@ -271,7 +318,9 @@ def test_softmax_is_fused_into_the_cross_entropy_exactly_and_stably():
     model = small_classifier()
     model.dense_1.linear.weight.data *= 200  # saturate the softmax: some probabilities round to 0
     model.compile(optimizer="adam", loss="categorical_crossentropy")
-    hidden = np.maximum(x @ model.dense.linear.weight.detach().numpy().T + model.dense.linear.bias.detach().numpy(), 0).astype(np.float64)
+    hidden = np.maximum(
+        x @ model.dense.linear.weight.detach().numpy().T + model.dense.linear.bias.detach().numpy(), 0
+    ).astype(np.float64)
     logits = hidden @ model.dense_1.linear.weight.detach().numpy().T.astype(np.float64)
     log_softmax = logits - logits.max(1, keepdims=True)
     log_softmax -= np.log(np.exp(log_softmax).sum(1, keepdims=True))
@@ -303,7 +352,8 @@ def test_from_logits_and_probability_losses_follow_keras_formulas():
     assert losses.CategoricalCrossentropy(from_logits=True)(y_true, logits).item() == pytest.approx(expected, rel=1e-5)
     assert losses.CategoricalCrossentropy()(y_true, probabilities).item() == pytest.approx(expected, rel=1e-5)
     assert losses.SparseCategoricalCrossentropy()(np.array([1, 0]), probabilities).item() == pytest.approx(
-        expected, rel=1e-5)
+        expected, rel=1e-5
+    )
 
 
 def test_targets_that_do_not_fit_the_loss_explain_which_loss_fits():
@@ -322,21 +372,29 @@ def test_fit_learns_a_separable_problem_and_returns_keras_history():
     x, labels = blobs(400)
     model = small_classifier()
     model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy", metrics=["acc"])
-    history = model.fit(x[:300], to_categorical(labels[:300]), batch_size=32, epochs=15, verbose=0,
-                        validation_data=(x[300:], to_categorical(labels[300:])))
+    history = model.fit(
+        x[:300],
+        to_categorical(labels[:300]),
+        batch_size=32,
+        epochs=15,
+        verbose=0,
+        validation_data=(x[300:], to_categorical(labels[300:])),
+    )
     assert set(history.history) == {"loss", "acc", "val_loss", "val_acc"}
     assert len(history.history["loss"]) == 15 and history.history["loss"][-1] < history.history["loss"][0]
     assert history.history["val_acc"][-1] > 0.95
     loss, accuracy = model.evaluate(x[300:], to_categorical(labels[300:]))
     assert accuracy == pytest.approx(history.history["val_acc"][-1]) and loss == pytest.approx(
-        history.history["val_loss"][-1])
+        history.history["val_loss"][-1]
+    )
 
 
 def test_validation_split_holds_out_the_last_samples():
     x, labels = blobs(10)
     model = small_classifier()
-    model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])  # lr 0: the weights stay, so the losses can be recomputed
+    model.compile(
+        optimizer=optimizers.SGD(learning_rate=0.0), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )  # lr 0: the weights stay, so the losses can be recomputed
     history = model.fit(x, labels, validation_split=0.25, epochs=1, verbose=0)
     split_at = int(10 * 0.75)  # 7 samples train, the last 3 validate
     assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[split_at:], labels[split_at:])[0])
@@ -413,6 +471,7 @@ def test_weights_round_trip_and_to_categorical():
 @pytest.mark.skipif(not os.environ.get("NPGRAD_DATA"), reason="set NPGRAD_DATA to the shared data folder")
 def test_the_keras_user_code_trains_on_sign_language_mnist():
     from npgrad.datasets import SignLanguageMNIST
+
     x_train, y_train = SignLanguageMNIST(train=True).arrays(flatten=True)  # pixels / 255
     x_test, y_test = SignLanguageMNIST(train=False).arrays(flatten=True)
     x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:1000], y_test[:1000]
@@ -425,8 +484,9 @@ def test_the_keras_user_code_trains_on_sign_language_mnist():
     outputs = Dense(24, activation='softmax')(x)
     model = Model(inputs=inputs, outputs=outputs)
     model.compile(loss='categorical_crossentropy', optimizer=optimizers.Adam(learning_rate=0.001), metrics=['acc'])
-    history = model.fit(x_train, y_train_onehot, batch_size=128, epochs=4, validation_data=(x_test, y_test_onehot),
-                        verbose=0)
+    history = model.fit(
+        x_train, y_train_onehot, batch_size=128, epochs=4, validation_data=(x_test, y_test_onehot), verbose=0
+    )
 
     # 1 epoch of 16 steps leaves this model near chance (PyTorch too: 5-16 %); 4 epochs give 23-32 %
     chance = 1 / 24

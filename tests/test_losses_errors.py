@@ -1,5 +1,6 @@
 """Wrong arguments to the losses (and to the activations they build on) raise clear errors
 that name the function, what it expected and what it was given."""
+
 import numpy as np
 import pytest
 
@@ -31,8 +32,11 @@ def test_ignore_index_is_not_out_of_range():
 
 
 def test_spatial_target_shape_mismatch():
-    with pytest.raises(ValueError, match=r"cross_entropy: target has shape \(2, 4\), expected \(2, 5\) "
-                                         r"for input of shape \(2, 3, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cross_entropy: target has shape \(2, 4\), expected \(2, 5\) "
+        r"for input of shape \(2, 3, 5\)",
+    ):
         F.cross_entropy(npgrad.randn(2, 3, 5), npgrad.randint(0, 3, (2, 4)))
 
 
@@ -42,7 +46,9 @@ def test_probability_target_must_match_the_input_shape():
 
 
 def test_class_weight_needs_one_value_per_class():
-    with pytest.raises(ValueError, match=r"cross_entropy: weight must have one value per class, shape \(3,\), got \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"cross_entropy: weight must have one value per class, shape \(3,\), got \(4,\)"
+    ):
         F.cross_entropy(npgrad.randn(4, 3), labels(0, 1, 2, 0), weight=npgrad.ones(4))
 
 
@@ -57,15 +63,18 @@ def test_nll_loss_needs_integer_classes():
         F.nll_loss(npgrad.randn(4, 3), npgrad.rand(4))
 
 
-@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.binary_cross_entropy,
-                                  F.binary_cross_entropy_with_logits, F.kl_div])
+@pytest.mark.parametrize(
+    "loss", [F.mse_loss, F.l1_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits, F.kl_div]
+)
 def test_elementwise_shape_mismatch(loss):
     with pytest.raises(ValueError, match=rf"{loss.__name__}: input has shape \(4, 1\) but target has shape \(4,\)"):
         loss(npgrad.rand(4, 1), npgrad.rand(4))
 
 
-@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss, F.binary_cross_entropy,
-                                  F.binary_cross_entropy_with_logits, F.kl_div, F.cross_entropy])
+@pytest.mark.parametrize(
+    "loss",
+    [F.mse_loss, F.l1_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits, F.kl_div, F.cross_entropy],
+)
 def test_unknown_reduction(loss):
     x = npgrad.rand(4, 3)
     target = labels(0, 1, 2, 0) if loss is F.cross_entropy else npgrad.rand(4, 3)
@@ -81,14 +90,20 @@ def test_batchmean_is_only_for_kl_div():
 
 
 def test_binary_cross_entropy_needs_probabilities():
-    with pytest.raises(ValueError, match=r"binary_cross_entropy: input must hold probabilities in \[0, 1\].*"
-                                         r"binary_cross_entropy_with_logits"):
+    with pytest.raises(
+        ValueError,
+        match=r"binary_cross_entropy: input must hold probabilities in \[0, 1\].*"
+        r"binary_cross_entropy_with_logits",
+    ):
         F.binary_cross_entropy(npgrad.tensor([0.5, 1.5]), npgrad.tensor([0.0, 1.0]))
 
 
 def test_binary_weights_must_broadcast_to_the_input():
-    with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: pos_weight of shape \(3,\) does not "
-                                         r"broadcast to the input's shape \(4, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"binary_cross_entropy_with_logits: pos_weight of shape \(3,\) does not "
+        r"broadcast to the input's shape \(4, 2\)",
+    ):
         F.binary_cross_entropy_with_logits(npgrad.randn(4, 2), npgrad.rand(4, 2), pos_weight=npgrad.ones(3))
 
 
@@ -123,13 +138,17 @@ def test_activation_of_integers_is_a_type_error():
         F.sigmoid(npgrad.tensor(np.arange(3)))
 
 
-@pytest.mark.parametrize("op", [
-    lambda x: F.elu(x, np.float64(0.5)),
-    lambda x: F.leaky_relu(x, np.float64(0.1)),
-    lambda x: F.softplus(x, np.float64(2.0)),
-    lambda x: F.cross_entropy(x, labels(0, 1, 2), label_smoothing=np.float64(0.1)),
-    lambda x: F.dropout(x, np.float64(0.5)),
-], ids=["elu", "leaky_relu", "softplus", "cross_entropy", "dropout"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: F.elu(x, np.float64(0.5)),
+        lambda x: F.leaky_relu(x, np.float64(0.1)),
+        lambda x: F.softplus(x, np.float64(2.0)),
+        lambda x: F.cross_entropy(x, labels(0, 1, 2), label_smoothing=np.float64(0.1)),
+        lambda x: F.dropout(x, np.float64(0.5)),
+    ],
+    ids=["elu", "leaky_relu", "softplus", "cross_entropy", "dropout"],
+)
 def test_numpy_float64_options_keep_float32(op):
     x = npgrad.randn(3, 3, requires_grad=True)
     y = op(x)

@@ -1,4 +1,5 @@
 """npgrad.optim.lr_scheduler against torch.optim.lr_scheduler: the same lrs, step by step."""
+
 import copy
 import math
 import warnings
@@ -58,16 +59,20 @@ SCHEDULES = {
     "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=10),
     "CosineAnnealingLR-eta_min": lambda m, o: m.CosineAnnealingLR(o, T_max=15, eta_min=0.005),
     "LambdaLR": lambda m, o: m.LambdaLR(o, lambda epoch: 1 / (1 + epoch)),
-    "LambdaLR-per-group": lambda m, o: m.LambdaLR(o, [lambda e: 0.95 ** e, lambda e: 1 + e % 4]),
+    "LambdaLR-per-group": lambda m, o: m.LambdaLR(o, [lambda e: 0.95**e, lambda e: 1 + e % 4]),
     "LinearLR": lambda m, o: m.LinearLR(o),
     "LinearLR-options": lambda m, o: m.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=8),
     "SequentialLR": lambda m, o: m.SequentialLR(
-        o, [m.LinearLR(o, start_factor=0.1, total_iters=5), m.ExponentialLR(o, gamma=0.9)], milestones=[5]),
+        o, [m.LinearLR(o, start_factor=0.1, total_iters=5), m.ExponentialLR(o, gamma=0.9)], milestones=[5]
+    ),
     "SequentialLR-three": lambda m, o: m.SequentialLR(
-        o, [m.LinearLR(o, total_iters=4), m.StepLR(o, step_size=3, gamma=0.5), m.CosineAnnealingLR(o, T_max=12)],
-        milestones=[4, 15]),
+        o,
+        [m.LinearLR(o, total_iters=4), m.StepLR(o, step_size=3, gamma=0.5), m.CosineAnnealingLR(o, T_max=12)],
+        milestones=[4, 15],
+    ),
     "SequentialLR-lambda": lambda m, o: m.SequentialLR(
-        o, [m.LambdaLR(o, lambda e: (e + 1) / 6), m.MultiStepLR(o, milestones=[10, 20])], milestones=[6]),
+        o, [m.LambdaLR(o, lambda e: (e + 1) / 6), m.MultiStepLR(o, milestones=[10, 20])], milestones=[6]
+    ),
 }
 
 
@@ -80,14 +85,18 @@ ONE_CYCLE = {
     "cos": (dict(max_lr=1.0, total_steps=STEPS), "SGD", {"momentum": 0.9}),
     "linear": (dict(max_lr=[1.0, 0.4], total_steps=STEPS, anneal_strategy="linear"), "SGD", {"momentum": 0.9}),
     "three_phase": (dict(max_lr=0.5, total_steps=STEPS, three_phase=True, pct_start=0.25), "SGD", {"momentum": 0.9}),
-    "three_phase-linear": (dict(max_lr=0.5, total_steps=STEPS, three_phase=True, anneal_strategy="linear"),
-                           "SGD", {}),
-    "adam-betas": (dict(max_lr=0.01, epochs=4, steps_per_epoch=10, base_momentum=0.8, max_momentum=0.9),
-                   "Adam", {}),
-    "no-momentum-cycle": (dict(max_lr=0.2, total_steps=STEPS, cycle_momentum=False, div_factor=10.0,
-                               final_div_factor=100.0), "SGD", {"momentum": 0.9}),
-    "momentum-per-group": (dict(max_lr=0.3, total_steps=STEPS, base_momentum=[0.8, 0.7], max_momentum=[0.9, 0.99]),
-                           "SGD", {"momentum": 0.9}),
+    "three_phase-linear": (dict(max_lr=0.5, total_steps=STEPS, three_phase=True, anneal_strategy="linear"), "SGD", {}),
+    "adam-betas": (dict(max_lr=0.01, epochs=4, steps_per_epoch=10, base_momentum=0.8, max_momentum=0.9), "Adam", {}),
+    "no-momentum-cycle": (
+        dict(max_lr=0.2, total_steps=STEPS, cycle_momentum=False, div_factor=10.0, final_div_factor=100.0),
+        "SGD",
+        {"momentum": 0.9},
+    ),
+    "momentum-per-group": (
+        dict(max_lr=0.3, total_steps=STEPS, base_momentum=[0.8, 0.7], max_momentum=[0.9, 0.99]),
+        "SGD",
+        {"momentum": 0.9},
+    ),
 }
 
 
@@ -165,8 +174,10 @@ def test_state_dict_round_trip_one_cycle_and_plateau():
                 scheduler.step()
         return record(opt, scheduler, optim)
 
-    makers = [lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=STEPS),
-              lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=1, cooldown=2)]
+    makers = [
+        lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=STEPS),
+        lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=1, cooldown=2),
+    ]
     for make in makers:
         opt = make_optimizer(optim, momentum=0.9)
         expected = run(make(opt), opt, 30)

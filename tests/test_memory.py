@@ -1,5 +1,6 @@
 """npgrad keeps freed memory in the heap (npgrad/memory.py): a freed array's pages are reused
 by the next array of its size without page faults, unless NPGRAD_KEEP_FREED_MEMORY=0."""
+
 import os
 import subprocess
 import sys
@@ -29,8 +30,9 @@ glibc_only = pytest.mark.skipif(not memory._is_glibc(), reason="the setting exis
 
 def page_faults(keep):
     env = dict(os.environ, NPGRAD_KEEP_FREED_MEMORY="1" if keep else "0")
-    out = subprocess.run([sys.executable, "-c", FAULTS_OF_A_FRESH_ARRAY], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", FAULTS_OF_A_FRESH_ARRAY], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return int(out.split()[-1])
 
 

@@ -1,4 +1,5 @@
 """Masked-LM collator and next-sentence pairs: proportions within 5 standard deviations."""
+
 import os
 
 import numpy as np
@@ -8,8 +9,16 @@ import torch
 import npgrad
 import npgrad.nn.functional as F
 from npgrad.text import WordPieceTokenizer
-from npgrad.text.mlm import (IGNORE_INDEX, IS_NEXT, NOT_NEXT, MaskedLMCollator, next_sentence_pairs,
-                             pretraining_batch, split_sentences, wikitext_documents)
+from npgrad.text.mlm import (
+    IGNORE_INDEX,
+    IS_NEXT,
+    NOT_NEXT,
+    MaskedLMCollator,
+    next_sentence_pairs,
+    pretraining_batch,
+    split_sentences,
+    wikitext_documents,
+)
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 VOCAB = SPECIALS + [f"w{i}" for i in range(2000)]
@@ -40,8 +49,9 @@ def _within(count, total, p):
 def test_masking_proportions_within_tight_bounds(tokenizer):
     ids = _padded_pairs(tokenizer)
     out, labels = MaskedLMCollator(tokenizer, seed=0)(ids)
-    eligible = ~np.isin(ids, [tokenizer.cls_id, tokenizer.sep_id, tokenizer.pad_id, tokenizer.mask_id,
-                              tokenizer.unk_id])
+    eligible = ~np.isin(
+        ids, [tokenizer.cls_id, tokenizer.sep_id, tokenizer.pad_id, tokenizer.mask_id, tokenizer.unk_id]
+    )
     selected = labels != IGNORE_INDEX
     assert eligible.sum() > 200_000
     assert not (selected & ~eligible).any()  # [CLS], [SEP], [PAD] never selected
@@ -122,8 +132,11 @@ def test_next_sentence_pairs_half_true_next_half_from_another_document():
 
 
 def test_sentences_and_wikitext_articles():
-    assert split_sentences("It ends . Then H. americanus ! Why ? yes") == ["It ends .", "Then H. americanus !",
-                                                                           "Why ? yes"]
+    assert split_sentences("It ends . Then H. americanus ! Why ? yes") == [
+        "It ends .",
+        "Then H. americanus !",
+        "Why ? yes",
+    ]
     lines = [" = Alpha = \n", " \n", " = = Part = = \n", " One . Two !\n", " = Beta = \n", " Three .\n"]
     assert wikitext_documents(lines) == [["One .", "Two !"], ["Three ."]]
     path = os.path.join(os.environ.get("NPGRAD_DATA", ""), "wikitext-2", "wiki.valid.tokens")
@@ -134,8 +147,7 @@ def test_sentences_and_wikitext_articles():
 
 
 def test_pretraining_batch(tokenizer):
-    documents = [[" ".join(f"w{(d * 7 + s + k) % 2000}" for k in range(s % 9 + 1)) for s in range(6)]
-                 for d in range(5)]
+    documents = [[" ".join(f"w{(d * 7 + s + k) % 2000}" for k in range(s % 9 + 1)) for s in range(6)] for d in range(5)]
     pairs = next_sentence_pairs(documents, seed=0)
     batch = pretraining_batch(tokenizer, pairs, MaskedLMCollator(tokenizer, seed=0), max_length=12)
     assert set(batch) == {"input_ids", "token_type_ids", "attention_mask", "labels", "next_sentence_label"}

@@ -4,6 +4,7 @@ Parameter counts depend on shapes only, and filling VGG's 138 M weights with ran
 takes seconds, so the tests that only count use `shapes_only`, which turns the init functions
 into no-ops (parameters keep np.empty's contents; no forward pass runs on them).
 """
+
 import math
 
 import numpy as np
@@ -13,24 +14,44 @@ import npgrad
 from npgrad import models, nn
 from npgrad.analysis.summary import summary
 
-torch = pytest.importorskip("torch")
 from npgrad.models.googlenet import Inception
 from npgrad.models.resnet import BasicBlock, Bottleneck
 
+torch = pytest.importorskip("torch")
+
 # torchvision's published num_params (pytorch.org/vision model pages), 1000 classes, 3 channels
 TORCHVISION_PARAMS = {
-    "resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
-    "vgg11": 132_863_336, "vgg13": 133_047_848, "vgg16": 138_357_544, "vgg19": 143_667_240,
-    "vgg11_bn": 132_868_840, "vgg13_bn": 133_053_736, "vgg16_bn": 138_365_992, "vgg19_bn": 143_678_248,
-    "alexnet": 61_100_840, "googlenet": 6_624_904,
+    "resnet18": 11_689_512,
+    "resnet34": 21_797_672,
+    "resnet50": 25_557_032,
+    "vgg11": 132_863_336,
+    "vgg13": 133_047_848,
+    "vgg16": 138_357_544,
+    "vgg19": 143_667_240,
+    "vgg11_bn": 132_868_840,
+    "vgg13_bn": 133_053_736,
+    "vgg16_bn": 138_365_992,
+    "vgg19_bn": 143_678_248,
+    "alexnet": 61_100_840,
+    "googlenet": 6_624_904,
 }
 SMALL_MODELS = ["lenet5", "mnist_cnn"]
 
 
 @pytest.fixture
 def shapes_only(monkeypatch):
-    for name in ("uniform_", "normal_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_",
-                 "xavier_uniform_", "xavier_normal_", "constant_", "zeros_", "ones_"):
+    for name in (
+        "uniform_",
+        "normal_",
+        "trunc_normal_",
+        "kaiming_uniform_",
+        "kaiming_normal_",
+        "xavier_uniform_",
+        "xavier_normal_",
+        "constant_",
+        "zeros_",
+        "ones_",
+    ):
         monkeypatch.setattr(nn.init, name, lambda tensor, *args, **kwargs: tensor)
 
 
@@ -59,10 +80,25 @@ def test_resnet18_state_dict_names_follow_torchvision():
     # 62 parameters + 20 BatchNorms x 3 buffers (running_mean, running_var, num_batches_tracked);
     # 102 would be the count without num_batches_tracked
     assert len(keys) == 122
-    assert keys[:8] == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
-                        "bn1.num_batches_tracked", "layer1.0.conv1.weight", "layer1.0.bn1.weight"]
-    assert keys[-7:] == ["layer4.1.bn2.weight", "layer4.1.bn2.bias", "layer4.1.bn2.running_mean",
-                         "layer4.1.bn2.running_var", "layer4.1.bn2.num_batches_tracked", "fc.weight", "fc.bias"]
+    assert keys[:8] == [
+        "conv1.weight",
+        "bn1.weight",
+        "bn1.bias",
+        "bn1.running_mean",
+        "bn1.running_var",
+        "bn1.num_batches_tracked",
+        "layer1.0.conv1.weight",
+        "layer1.0.bn1.weight",
+    ]
+    assert keys[-7:] == [
+        "layer4.1.bn2.weight",
+        "layer4.1.bn2.bias",
+        "layer4.1.bn2.running_mean",
+        "layer4.1.bn2.running_var",
+        "layer4.1.bn2.num_batches_tracked",
+        "fc.weight",
+        "fc.bias",
+    ]
     downsampling = sorted({k.rsplit(".", 1)[0] for k in keys if "downsample" in k})
     assert downsampling == [f"layer{i}.0.downsample.{j}" for i in (2, 3, 4) for j in (0, 1)]
 
@@ -70,14 +106,21 @@ def test_resnet18_state_dict_names_follow_torchvision():
 def test_vgg_alexnet_and_googlenet_names_and_shapes_follow_torchvision(shapes_only):
     vgg16 = models.vgg16().state_dict()
     conv_indices = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
-    assert list(vgg16) == [f"features.{i}.{p}" for i in conv_indices for p in ("weight", "bias")] + \
-        [f"classifier.{i}.{p}" for i in (0, 3, 6) for p in ("weight", "bias")]
+    assert list(vgg16) == [f"features.{i}.{p}" for i in conv_indices for p in ("weight", "bias")] + [
+        f"classifier.{i}.{p}" for i in (0, 3, 6) for p in ("weight", "bias")
+    ]
     assert vgg16["classifier.0.weight"].shape == (4096, 512 * 7 * 7)
     vgg16_bn = models.vgg16_bn().state_dict()
-    assert vgg16_bn["features.1.running_var"].shape == (64,) and vgg16_bn["features.40.weight"].shape == (512, 512, 3, 3)
+    assert vgg16_bn["features.1.running_var"].shape == (64,) and vgg16_bn["features.40.weight"].shape == (
+        512,
+        512,
+        3,
+        3,
+    )
     alexnet = models.alexnet().state_dict()
-    assert [k for k in alexnet if k.endswith("weight")] == \
-        [f"features.{i}.weight" for i in (0, 3, 6, 8, 10)] + [f"classifier.{i}.weight" for i in (1, 4, 6)]
+    assert [k for k in alexnet if k.endswith("weight")] == [f"features.{i}.weight" for i in (0, 3, 6, 8, 10)] + [
+        f"classifier.{i}.weight" for i in (1, 4, 6)
+    ]
     assert alexnet["features.0.weight"].shape == (64, 3, 11, 11)
     googlenet = models.googlenet(aux_logits=True)
     state = googlenet.state_dict()
@@ -99,9 +142,13 @@ def test_summary_macs_agree_with_published_figures():
 def test_vgg16_summary_macs_equal_a_hand_count(shapes_only):
     result = summary(zero_filled(models.vgg16()), (3, 224, 224), print_table=False)
     # per stage: side^2 * 9 * sum(c_in * c_out) over its convolutions; then the three Linear layers
-    stages = [(224, [(3, 64), (64, 64)]), (112, [(64, 128), (128, 128)]),
-              (56, [(128, 256), (256, 256), (256, 256)]), (28, [(256, 512), (512, 512), (512, 512)]),
-              (14, [(512, 512)] * 3)]
+    stages = [
+        (224, [(3, 64), (64, 64)]),
+        (112, [(64, 128), (128, 128)]),
+        (56, [(128, 256), (256, 256), (256, 256)]),
+        (28, [(256, 512), (512, 512), (512, 512)]),
+        (14, [(512, 512)] * 3),
+    ]
     convs = sum(side * side * 9 * sum(a * b for a, b in pairs) for side, pairs in stages)
     assert result.total_macs == convs + 25088 * 4096 + 4096 * 4096 + 4096 * 1000 == 15_470_264_320
     assert 15.4e9 <= result.total_macs <= 15.5e9  # torchvision: 15.47 GFLOPS

@@ -1,5 +1,6 @@
 """Small PyTorch API pieces and the behaviour of the newer ops that the op registry does not
 cover: errors, index dtypes, in-place twins, print options, inference_mode, DataLoader options."""
+
 import numpy as np
 import pytest
 import torch
@@ -26,6 +27,7 @@ def test_inference_mode_as_context_and_decorators():
     @npgrad.inference_mode
     def bare():
         return x * 2
+
     assert not called().requires_grad and not bare().requires_grad and npgrad.is_grad_enabled()
     with npgrad.no_grad(), npgrad.inference_mode(False):
         assert not npgrad.is_grad_enabled()  # False leaves the mode as it was
@@ -55,8 +57,16 @@ def test_set_printoptions_changes_repr_like_torch():
 
 def test_dataloader_accepts_worker_options_and_loads_in_process():
     data = TensorDataset(npgrad.arange(10).float())
-    loader = DataLoader(data, batch_size=4, num_workers=2, pin_memory=True, persistent_workers=True,
-                        prefetch_factor=2, timeout=0, worker_init_fn=None)
+    loader = DataLoader(
+        data,
+        batch_size=4,
+        num_workers=2,
+        pin_memory=True,
+        persistent_workers=True,
+        prefetch_factor=2,
+        timeout=0,
+        worker_init_fn=None,
+    )
     assert [b[0].shape[0] for b in loader] == [4, 4, 2]
     with pytest.raises(ValueError, match="num_workers"):
         DataLoader(data, num_workers=-1)
@@ -185,12 +195,13 @@ def test_bmm_and_einsum_errors():
         npgrad.bmm(npgrad.ones(2, 2, 3), npgrad.ones(3, 3, 2))
     a = npgrad.ones(2, 3)
     for equation, operands, message in [
-            ("ii->i", [npgrad.ones(3, 3)], "repeated within one operand"),
-            ("i.j->ij", [a], "letters a-z, A-Z and '...'"),
-            ("ij,jk->ik", [a], "2 operand"),
-            ("ijk->i", [a], "name 3 dims"),
-            ("ij,ij->i", [a, npgrad.ones(2, 4)], "index 'j' has size 3"),
-            ("ij->z", [a], "appears in no input")]:
+        ("ii->i", [npgrad.ones(3, 3)], "repeated within one operand"),
+        ("i.j->ij", [a], "letters a-z, A-Z and '...'"),
+        ("ij,jk->ik", [a], "2 operand"),
+        ("ijk->i", [a], "name 3 dims"),
+        ("ij,ij->i", [a, npgrad.ones(2, 4)], "index 'j' has size 3"),
+        ("ij->z", [a], "appears in no input"),
+    ]:
         with pytest.raises(ValueError, match=message):
             npgrad.einsum(equation, *operands)
     assert npgrad.einsum("ij,jk", [a, npgrad.ones(3, 4)]).shape == (2, 4)  # operands as one list
@@ -256,8 +267,10 @@ def test_adaptive_max_pool2d_indices_and_layer_match_torch():
 
 def test_constant_and_zero_pad2d_match_torch():
     raw = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
-    for ours, theirs in [(npgrad.nn.ConstantPad2d(1, 3.5), torch.nn.ConstantPad2d(1, 3.5)),
-                         (npgrad.nn.ZeroPad2d((1, 2, 0, 3)), torch.nn.ZeroPad2d((1, 2, 0, 3)))]:
+    for ours, theirs in [
+        (npgrad.nn.ConstantPad2d(1, 3.5), torch.nn.ConstantPad2d(1, 3.5)),
+        (npgrad.nn.ZeroPad2d((1, 2, 0, 3)), torch.nn.ZeroPad2d((1, 2, 0, 3))),
+    ]:
         np.testing.assert_array_equal(ours(npgrad.tensor(raw)).numpy(), theirs(torch.tensor(raw)).numpy())
         assert repr(ours) == repr(theirs)
     with pytest.raises(ValueError, match="ZeroPad2d: padding must be an int or 4 ints"):

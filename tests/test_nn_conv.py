@@ -1,6 +1,7 @@
 """Conv, pooling, batch-norm and upsampling layers against torch.nn: PyTorch's state_dict loads and
 gives the same outputs, input gradients and parameter gradients in train and eval mode;
 BatchNorm's running statistics follow PyTorch's; reprs, default init and errors match."""
+
 import math
 
 import numpy as np
@@ -94,11 +95,21 @@ def test_small_cnn_with_batch_norm_matches_torch():
     """conv -> BN -> ReLU -> max pool -> conv -> BN -> avg pool -> flatten -> linear, from torch's
     weights. Conv outputs are (C, H, W, N) in memory while gradients coming back through Flatten
     are (N, C, H, W): this checks the ops downstream of a conv on such mixed layouts too."""
+
     def build(lib):
         n = lib.nn
-        return n.Sequential(n.Conv2d(1, 4, 3, padding=1), n.BatchNorm2d(4), n.ReLU(), n.MaxPool2d(2),
-                            n.Conv2d(4, 6, 3, stride=2), n.BatchNorm2d(6), n.AvgPool2d(3, 2, 1),
-                            n.Flatten(), n.Linear(24, 3))
+        return n.Sequential(
+            n.Conv2d(1, 4, 3, padding=1),
+            n.BatchNorm2d(4),
+            n.ReLU(),
+            n.MaxPool2d(2),
+            n.Conv2d(4, 6, 3, stride=2),
+            n.BatchNorm2d(6),
+            n.AvgPool2d(3, 2, 1),
+            n.Flatten(),
+            n.Linear(24, 3),
+        )
+
     th = build(torch)
     ng = load_from_torch(build(npgrad), th)
     x = randn(5, 1, 14, 14)
@@ -111,10 +122,20 @@ def test_small_cnn_with_batch_norm_matches_torch():
 
 
 # ------------------------------------------------------------------ BatchNorm
-@pytest.mark.parametrize("name,shape", [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)),
-                                        ("BatchNorm2d", (3, 3, 4, 5))])
-@pytest.mark.parametrize("options", [{}, {"momentum": None}, {"momentum": 0.5, "eps": 1e-3},
-                                     {"affine": False}, {"bias": False}, {"track_running_stats": False}])
+@pytest.mark.parametrize(
+    "name,shape", [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (3, 3, 4, 5))]
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"momentum": None},
+        {"momentum": 0.5, "eps": 1e-3},
+        {"affine": False},
+        {"bias": False},
+        {"track_running_stats": False},
+    ],
+)
 def test_batch_norm_train_then_eval_matches_torch(name, shape, options):
     th = getattr(torch.nn, name)(3, **options)
     ng = getattr(nn, name)(3, **options)
@@ -163,8 +184,14 @@ def test_batch_norm_eval_output_dtype_stays_float32():
 
 
 # ------------------------------------------------------------------ conv details
-@pytest.mark.parametrize("layer,fan_in", [(nn.Conv2d(6, 8, 3, groups=2), 3 * 9), (nn.Conv1d(4, 2, 5), 4 * 5),
-                                          (nn.ConvTranspose2d(4, 6, (2, 3), groups=2), 3 * 6)])
+@pytest.mark.parametrize(
+    "layer,fan_in",
+    [
+        (nn.Conv2d(6, 8, 3, groups=2), 3 * 9),
+        (nn.Conv1d(4, 2, 5), 4 * 5),
+        (nn.ConvTranspose2d(4, 6, (2, 3), groups=2), 3 * 6),
+    ],
+)
 def test_conv_default_init(layer, fan_in):
     bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) and the bias both give U(-1/sqrt(fan_in), ...)
     assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
@@ -173,15 +200,20 @@ def test_conv_default_init(layer, fan_in):
 
 
 def test_conv_parameter_shapes_match_torch():
-    for ng, th in [(nn.Conv2d(6, 8, (3, 2), groups=2), torch.nn.Conv2d(6, 8, (3, 2), groups=2)),
-                   (nn.ConvTranspose2d(6, 8, 4, groups=2), torch.nn.ConvTranspose2d(6, 8, 4, groups=2)),
-                   (nn.Conv1d(3, 5, 2, bias=False), torch.nn.Conv1d(3, 5, 2, bias=False))]:
-        assert {k: v.shape for k, v in ng.state_dict().items()} == {k: tuple(v.shape) for k, v in th.state_dict().items()}
+    for ng, th in [
+        (nn.Conv2d(6, 8, (3, 2), groups=2), torch.nn.Conv2d(6, 8, (3, 2), groups=2)),
+        (nn.ConvTranspose2d(6, 8, 4, groups=2), torch.nn.ConvTranspose2d(6, 8, 4, groups=2)),
+        (nn.Conv1d(3, 5, 2, bias=False), torch.nn.Conv1d(3, 5, 2, bias=False)),
+    ]:
+        assert {k: v.shape for k, v in ng.state_dict().items()} == {
+            k: tuple(v.shape) for k, v in th.state_dict().items()
+        }
         assert ng.kernel_size == th.kernel_size and ng.stride == th.stride and ng.padding == th.padding
 
 
 def test_first_layer_skips_the_input_gradient_and_stays_float32(monkeypatch):
     from npgrad.functional import conv as conv_ops
+
     calls, col2im = [], conv_ops.col2im
     monkeypatch.setattr(conv_ops, "col2im", lambda *args: calls.append(1) or col2im(*args))
     conv = nn.Conv2d(1, 4, 3, padding=1)
@@ -198,8 +230,12 @@ def test_conv_transpose_output_size_matches_torch():
     ng = load_from_torch(nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), th)
     x = randn(1, 2, 4, 4)
     for size in [(7, 7), (8, 7), (1, 3, 8, 8)]:
-        np.testing.assert_allclose(ng(npgrad.tensor(x), output_size=size).detach().numpy(),
-                                   th(torch.tensor(x), output_size=size).detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            ng(npgrad.tensor(x), output_size=size).detach().numpy(),
+            th(torch.tensor(x), output_size=size).detach().numpy(),
+            rtol=1e-5,
+            atol=1e-6,
+        )
     with pytest.raises(ValueError, match="valid sizes range from"):
         ng(npgrad.tensor(x), output_size=(9, 9))
 
@@ -246,16 +282,21 @@ def test_conv_channel_mismatch_names_the_layer():
     layer = nn.Conv2d(3, 16, 3)
     with pytest.raises(ValueError) as error:
         layer(npgrad.zeros(8, 1, 28, 28))
-    assert str(error.value) == ("Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1)): expected input with 3 "
-                                "channels, got input of shape (8, 1, 28, 28)")
+    assert str(error.value) == (
+        "Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1)): expected input with 3 "
+        "channels, got input of shape (8, 1, 28, 28)"
+    )
 
 
-@pytest.mark.parametrize("layer,shape,expected", [
-    (nn.Conv2d(3, 16, 5), (2, 3, 4, 4), "Conv2d(3, 16, kernel_size=(5, 5)"),
-    (nn.Conv1d(2, 4, 3, dilation=3), (2, 2, 6), "Conv1d(2, 4"),
-    (nn.MaxPool2d(3), (2, 3, 2, 5), "MaxPool2d(kernel_size=3"),
-    (nn.AvgPool1d(4), (2, 3, 3), "AvgPool1d(kernel_size=(4,)"),
-])
+@pytest.mark.parametrize(
+    "layer,shape,expected",
+    [
+        (nn.Conv2d(3, 16, 5), (2, 3, 4, 4), "Conv2d(3, 16, kernel_size=(5, 5)"),
+        (nn.Conv1d(2, 4, 3, dilation=3), (2, 2, 6), "Conv1d(2, 4"),
+        (nn.MaxPool2d(3), (2, 3, 2, 5), "MaxPool2d(kernel_size=3"),
+        (nn.AvgPool1d(4), (2, 3, 3), "AvgPool1d(kernel_size=(4,)"),
+    ],
+)
 def test_input_too_small_for_the_kernel(layer, shape, expected):
     with pytest.raises(ValueError) as error:
         layer(npgrad.zeros(*shape))
@@ -263,11 +304,19 @@ def test_input_too_small_for_the_kernel(layer, shape, expected):
     assert message.startswith(expected) and str(shape) in message and "too small" in message
 
 
-@pytest.mark.parametrize("layer,shape", [
-    (nn.Conv2d(3, 4, 3), (3, 28)), (nn.Conv2d(3, 4, 3), (1, 2, 3, 8, 8)), (nn.Conv1d(3, 4, 3), (2, 3, 8, 8)),
-    (nn.ConvTranspose2d(3, 4, 3), (3, 8)), (nn.MaxPool2d(2), (8, 8)), (nn.AvgPool2d(2), (8,)),
-    (nn.BatchNorm2d(3), (2, 3, 8)), (nn.BatchNorm1d(3), (2, 3, 4, 4)),
-])
+@pytest.mark.parametrize(
+    "layer,shape",
+    [
+        (nn.Conv2d(3, 4, 3), (3, 28)),
+        (nn.Conv2d(3, 4, 3), (1, 2, 3, 8, 8)),
+        (nn.Conv1d(3, 4, 3), (2, 3, 8, 8)),
+        (nn.ConvTranspose2d(3, 4, 3), (3, 8)),
+        (nn.MaxPool2d(2), (8, 8)),
+        (nn.AvgPool2d(2), (8,)),
+        (nn.BatchNorm2d(3), (2, 3, 8)),
+        (nn.BatchNorm1d(3), (2, 3, 4, 4)),
+    ],
+)
 def test_wrong_number_of_dims_names_the_layer_and_shapes(layer, shape):
     with pytest.raises(ValueError) as error:
         layer(npgrad.zeros(*shape))

@@ -1,4 +1,5 @@
 """nn.init: PyTorch's fans and gains, and the statistics of every initialiser."""
+
 import math
 
 import numpy as np
@@ -15,8 +16,9 @@ SHAPES = [(3, 4), (7, 5), (8, 3, 5), (16, 4, 3, 3), (2, 3, 2, 2, 2)]
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_fans_match_torch(shape):
-    assert init._calculate_fan_in_and_fan_out(npgrad.empty(shape)) == \
-        th_init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    assert init._calculate_fan_in_and_fan_out(npgrad.empty(shape)) == th_init._calculate_fan_in_and_fan_out(
+        torch.empty(shape)
+    )
 
 
 def test_fans_need_two_dims():
@@ -26,9 +28,19 @@ def test_fans_need_two_dims():
         init.kaiming_uniform_(npgrad.empty(3, 3), mode="fan_avg")
 
 
-GAINS = [("linear", None), ("conv2d", None), ("conv_transpose3d", None), ("sigmoid", None), ("tanh", None),
-         ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 0), ("leaky_relu", math.sqrt(5)),
-         ("selu", None)]
+GAINS = [
+    ("linear", None),
+    ("conv2d", None),
+    ("conv_transpose3d", None),
+    ("sigmoid", None),
+    ("tanh", None),
+    ("relu", None),
+    ("leaky_relu", None),
+    ("leaky_relu", 0.2),
+    ("leaky_relu", 0),
+    ("leaky_relu", math.sqrt(5)),
+    ("selu", None),
+]
 
 
 @pytest.mark.parametrize("nonlinearity,param", GAINS)
@@ -53,16 +65,28 @@ CASES = [
     ("uniform", lambda t: init.uniform_(t, -0.3, 0.5), 0.8 / math.sqrt(12), (-0.3, 0.5)),
     ("normal", lambda t: init.normal_(t, 0.0, 0.02), 0.02, None),
     ("xavier_uniform", lambda t: init.xavier_uniform_(t), math.sqrt(2 / (FAN_IN + FAN_OUT)), None),
-    ("xavier_uniform_gain", lambda t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")),
-     5 / 3 * math.sqrt(2 / (FAN_IN + FAN_OUT)), None),
+    (
+        "xavier_uniform_gain",
+        lambda t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")),
+        5 / 3 * math.sqrt(2 / (FAN_IN + FAN_OUT)),
+        None,
+    ),
     ("xavier_normal", lambda t: init.xavier_normal_(t), math.sqrt(2 / (FAN_IN + FAN_OUT)), None),
     ("kaiming_uniform", lambda t: init.kaiming_uniform_(t), math.sqrt(2 / FAN_IN), None),
-    ("kaiming_uniform_relu_fan_out", lambda t: init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"),
-     math.sqrt(2 / FAN_OUT), None),
+    (
+        "kaiming_uniform_relu_fan_out",
+        lambda t: init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"),
+        math.sqrt(2 / FAN_OUT),
+        None,
+    ),
     ("kaiming_uniform_sqrt5", lambda t: init.kaiming_uniform_(t, a=math.sqrt(5)), 1 / math.sqrt(3 * FAN_IN), None),
     ("kaiming_normal", lambda t: init.kaiming_normal_(t, nonlinearity="relu"), math.sqrt(2 / FAN_IN), None),
-    ("kaiming_normal_fan_out_leaky", lambda t: init.kaiming_normal_(t, a=0.2, mode="fan_out"),
-     math.sqrt(2 / 1.04 / FAN_OUT), None),
+    (
+        "kaiming_normal_fan_out_leaky",
+        lambda t: init.kaiming_normal_(t, a=0.2, mode="fan_out"),
+        math.sqrt(2 / 1.04 / FAN_OUT),
+        None,
+    ),
 ]
 
 
@@ -100,8 +124,18 @@ def test_constants_and_eye():
         init.eye_(npgrad.zeros(2, 2, 2))
 
 
-@pytest.mark.parametrize("fn", [init.uniform_, init.normal_, init.xavier_uniform_, init.xavier_normal_,
-                                init.kaiming_uniform_, init.kaiming_normal_, init.trunc_normal_])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        init.uniform_,
+        init.normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+        init.trunc_normal_,
+    ],
+)
 def test_dtype_kept_and_repeatable_with_manual_seed(fn):
     npgrad.manual_seed(123)
     first = fn(npgrad.zeros(20, 30, dtype=np.float64)).detach().numpy().copy()
@@ -111,12 +145,15 @@ def test_dtype_kept_and_repeatable_with_manual_seed(fn):
     np.testing.assert_array_equal(first, second.detach().numpy())
     assert not np.array_equal(first, fn(npgrad.zeros(20, 30, dtype=np.float64)).detach().numpy())
     gen_a, gen_b = np.random.default_rng(7), np.random.default_rng(7)
-    np.testing.assert_array_equal(fn(npgrad.zeros(4, 5), generator=gen_a).detach().numpy(),
-                                  fn(npgrad.zeros(4, 5), generator=gen_b).detach().numpy())
+    np.testing.assert_array_equal(
+        fn(npgrad.zeros(4, 5), generator=gen_a).detach().numpy(),
+        fn(npgrad.zeros(4, 5), generator=gen_b).detach().numpy(),
+    )
 
 
 def test_init_works_on_parameters_that_require_grad():
     from npgrad import nn
+
     layer = nn.Linear(10, 10)
     init.xavier_uniform_(layer.weight)
     init.zeros_(layer.bias)

@@ -1,4 +1,5 @@
 """The standard layers against torch.nn: load PyTorch's weights, compare outputs and gradients."""
+
 import math
 
 import numpy as np
@@ -60,7 +61,10 @@ def test_linear_init_shapes_bounds_and_repr():
     assert layer.weight.shape == (30, 100) and layer.bias.shape == (30,)
     assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
     bound = 1 / math.sqrt(100)  # kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-    assert np.abs(layer.weight.detach().numpy()).max() <= bound and np.abs(layer.weight.detach().numpy()).max() > 0.95 * bound
+    assert (
+        np.abs(layer.weight.detach().numpy()).max() <= bound
+        and np.abs(layer.weight.detach().numpy()).max() > 0.95 * bound
+    )
     assert np.abs(layer.bias.detach().numpy()).max() <= bound
     assert abs(layer.weight.detach().numpy().std() - bound / math.sqrt(3)) < 0.05 * bound
     assert repr(layer) == repr(torch.nn.Linear(100, 30))
@@ -89,9 +93,12 @@ def test_linear_wrong_input_names_the_layer():
 # ------------------------------------------------------------------ shape layers
 def test_flatten_unflatten_identity_match_torch():
     x = randn(2, 3, 4, 5)
-    for ng, th in [(nn.Flatten(), torch.nn.Flatten()), (nn.Flatten(0, 2), torch.nn.Flatten(0, 2)),
-                   (nn.Unflatten(2, (2, 2)), torch.nn.Unflatten(2, (2, 2))),
-                   (nn.Identity(54, unused=1), torch.nn.Identity(54, unused=1))]:
+    for ng, th in [
+        (nn.Flatten(), torch.nn.Flatten()),
+        (nn.Flatten(0, 2), torch.nn.Flatten(0, 2)),
+        (nn.Unflatten(2, (2, 2)), torch.nn.Unflatten(2, (2, 2))),
+        (nn.Identity(54, unused=1), torch.nn.Identity(54, unused=1)),
+    ]:
         run_both(ng, th, x)
         assert repr(ng) == repr(th)
     with pytest.raises(ValueError, match=r"Unflatten\(dim=1"):
@@ -100,11 +107,23 @@ def test_flatten_unflatten_identity_match_torch():
 
 # ------------------------------------------------------------------ activations
 ACTIVATIONS = [
-    ("ReLU", (), {}), ("ReLU", (), {"inplace": True}), ("LeakyReLU", (), {}), ("LeakyReLU", (0.2,), {}),
-    ("ELU", (), {}), ("ELU", (0.5,), {}), ("Sigmoid", (), {}), ("Tanh", (), {}),
-    ("GELU", (), {}), ("GELU", (), {"approximate": "tanh"}), ("SiLU", (), {}),
-    ("Softplus", (), {}), ("Softplus", (2.0, 1.0), {}),
-    ("Softmax", (), {"dim": 1}), ("Softmax", (-1,), {}), ("LogSoftmax", (), {"dim": 1}), ("LogSoftmax", (0,), {}),
+    ("ReLU", (), {}),
+    ("ReLU", (), {"inplace": True}),
+    ("LeakyReLU", (), {}),
+    ("LeakyReLU", (0.2,), {}),
+    ("ELU", (), {}),
+    ("ELU", (0.5,), {}),
+    ("Sigmoid", (), {}),
+    ("Tanh", (), {}),
+    ("GELU", (), {}),
+    ("GELU", (), {"approximate": "tanh"}),
+    ("SiLU", (), {}),
+    ("Softplus", (), {}),
+    ("Softplus", (2.0, 1.0), {}),
+    ("Softmax", (), {"dim": 1}),
+    ("Softmax", (-1,), {}),
+    ("LogSoftmax", (), {"dim": 1}),
+    ("LogSoftmax", (0,), {}),
 ]
 
 
@@ -138,8 +157,11 @@ LOSSES = [
     ("MSELoss", {"reduction": "sum"}, lambda: (randn(5, 3), randn(5, 3))),
     ("L1Loss", {"reduction": "none"}, lambda: (randn(5, 3), randn(5, 3))),
     ("CrossEntropyLoss", {}, lambda: (randn(6, 4), class_targets(4, 6))),
-    ("CrossEntropyLoss", {"weight": WEIGHT, "ignore_index": 1, "label_smoothing": 0.1},
-     lambda: (randn(6, 4), class_targets(4, 6))),
+    (
+        "CrossEntropyLoss",
+        {"weight": WEIGHT, "ignore_index": 1, "label_smoothing": 0.1},
+        lambda: (randn(6, 4), class_targets(4, 6)),
+    ),
     ("CrossEntropyLoss", {"reduction": "sum"}, lambda: (randn(2, 4, 3), class_targets(4, 2, 3))),
     ("NLLLoss", {"weight": WEIGHT}, lambda: (randn(6, 4), class_targets(4, 6))),
     ("BCELoss", {}, lambda: (probabilities(5, 2), probabilities(5, 2))),

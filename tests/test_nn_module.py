@@ -1,4 +1,5 @@
 """Module, Parameter and the containers, checked against torch.nn on the same models."""
+
 import copy
 from collections import OrderedDict
 
@@ -18,8 +19,9 @@ def make_net(lib_nn, make_tensor):
     class Net(lib_nn.Module):
         def __init__(self):
             super().__init__()
-            self.encoder = lib_nn.Sequential(lib_nn.Linear(4, 8), lib_nn.ReLU(),
-                                             lib_nn.Sequential(lib_nn.Linear(8, 8), lib_nn.Tanh()))
+            self.encoder = lib_nn.Sequential(
+                lib_nn.Linear(4, 8), lib_nn.ReLU(), lib_nn.Sequential(lib_nn.Linear(8, 8), lib_nn.Tanh())
+            )
             self.heads = lib_nn.ModuleList([lib_nn.Linear(8, 3), lib_nn.Linear(8, 3), lib_nn.Linear(8, 2, bias=False)])
             self.extra = lib_nn.ModuleDict({"proj": lib_nn.Linear(3, 2), "act": lib_nn.Sigmoid()})
             self.scale = lib_nn.Parameter(make_tensor(np.linspace(0.5, 1.5, 2, dtype=np.float32)))
@@ -78,8 +80,9 @@ def test_repr_matches_torch():
 def test_recurse_false_and_prefix():
     ng, th = ng_net(), torch_net()
     assert [n for n, _ in ng.named_parameters(recurse=False)] == ["scale"]
-    assert [n for n, _ in ng.encoder.named_parameters(prefix="encoder")] == \
-        [n for n, _ in th.encoder.named_parameters(prefix="encoder")]
+    assert [n for n, _ in ng.encoder.named_parameters(prefix="encoder")] == [
+        n for n, _ in th.encoder.named_parameters(prefix="encoder")
+    ]
     assert len(list(ng.parameters())) == len(list(th.parameters()))
     assert len(list(ng.children())) == 3 and len(list(ng.modules())) == len(list(th.modules()))
 
@@ -118,7 +121,7 @@ def test_attribute_registration_rules():
     del m.sub
     assert "sub" not in m._modules and not hasattr(m, "sub")
     with pytest.raises(AttributeError, match="'Module' object has no attribute 'missing'"):
-        m.missing
+        _ = m.missing
     with pytest.raises(KeyError, match="already exists"):
         m.register_buffer("plain", npgrad.zeros(1))
     with pytest.raises(TypeError):
@@ -314,7 +317,9 @@ def _run_backward_hooks(build, x_requires_grad, x_shape=(5, 3)):
         for m in model.modules():
             m.register_full_backward_hook(
                 lambda m, grad_input, grad_output, log=log: log.append(
-                    ([_numpy(g) for g in grad_input], [_numpy(g) for g in grad_output])))
+                    ([_numpy(g) for g in grad_input], [_numpy(g) for g in grad_output])
+                )
+            )
         xt = lib.tensor(x, requires_grad=x_requires_grad)
         out = model(xt)
         if upstream is None:
@@ -350,6 +355,7 @@ def test_full_backward_hook_on_linear_matches_torch(x_requires_grad):
 def test_full_backward_hooks_in_a_sequential_match_torch(x_requires_grad):
     def build(lib):
         return lib.Sequential(lib.Linear(3, 6), lib.Tanh(), lib.Linear(6, 6), lib.ReLU(), lib.Linear(6, 2))
+
     (ng_log, _), (th_log, _) = _run_backward_hooks(build, x_requires_grad, x_shape=(2, 5, 3))
     assert len(ng_log) == 6
     _assert_logs_equal(ng_log, th_log)
@@ -379,6 +385,7 @@ def test_backward_hooks_do_nothing_under_no_grad():
 def test_sequential_indexing_slicing_and_editing_match_torch():
     def build(lib):
         return lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 3), lib.Tanh())
+
     ng, th = build(nn), build(torch.nn)
     assert len(ng) == 4 and isinstance(ng[-1], nn.Tanh) and ng[0] is list(ng)[0]
     assert isinstance(ng[1:3], nn.Sequential) and repr(ng[1:3]) == repr(th[1:3])
@@ -402,7 +409,9 @@ def test_sequential_from_ordered_dict_keeps_names():
     assert repr(ng) == repr(th) and ng.fc is ng[0]
     ng.load_state_dict(torch_state_as_numpy(th))
     x = np.ones((2, 2), np.float32)
-    np.testing.assert_allclose(ng(npgrad.tensor(x)).detach().numpy(), th(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ng(npgrad.tensor(x)).detach().numpy(), th(torch.from_numpy(x)).detach().numpy(), rtol=1e-6
+    )
 
 
 def test_module_list_operations_match_torch():
@@ -413,6 +422,7 @@ def test_module_list_operations_match_torch():
         layers.insert(0, lib.Tanh())
         layers += [lib.Linear(3, 3)]
         return layers
+
     ng, th = build(nn), build(torch.nn)
     assert len(ng) == len(th) == 6
     assert list(ng.state_dict()) == list(th.state_dict())
@@ -431,6 +441,7 @@ def test_module_dict_operations_match_torch():
         layers["a"] = lib.Linear(2, 1)
         layers.update([("c", lib.ReLU())])
         return layers
+
     ng, th = build(nn), build(torch.nn)
     assert list(ng) == list(th) == ["b", "a", "c"]
     assert list(ng.state_dict()) == list(th.state_dict()) and repr(ng) == repr(th)

@@ -2,6 +2,7 @@
 loads and gives the same outputs, final states, input gradients and parameter gradients, for
 every configuration (layers, directions, batch_first, initial state, variable lengths compared
 with packed sequences); dropout, default init, reprs and errors."""
+
 import itertools
 import math
 
@@ -93,12 +94,18 @@ MODES = ["RNN", "RNN_RELU", "LSTM", "GRU"]
 GRID = list(itertools.product(MODES, [1, 2], [False, True], [False, True], [False, True], [False, True]))
 
 
-@pytest.mark.parametrize("mode,num_layers,bidirectional,batch_first,with_state,with_lengths", GRID,
-                         ids=[f"{m}-L{n}-{'bi' if b else 'uni'}-{'bf' if f else 'tf'}-{'h0' if s else 'noh0'}"
-                              f"-{'len' if ln else 'full'}" for m, n, b, f, s, ln in GRID])
+@pytest.mark.parametrize(
+    "mode,num_layers,bidirectional,batch_first,with_state,with_lengths",
+    GRID,
+    ids=[
+        f"{m}-L{n}-{'bi' if b else 'uni'}-{'bf' if f else 'tf'}-{'h0' if s else 'noh0'}-{'len' if ln else 'full'}"
+        for m, n, b, f, s, ln in GRID
+    ],
+)
 def test_layer_matches_torch(mode, num_layers, bidirectional, batch_first, with_state, with_lengths):
-    ng, th = build(mode, input_size=I, hidden_size=H, num_layers=num_layers, bidirectional=bidirectional,
-                   batch_first=batch_first)
+    ng, th = build(
+        mode, input_size=I, hidden_size=H, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first
+    )
     x = randn(B, T, I) if batch_first else randn(T, B, I)
     n_states = 2 if mode == "LSTM" else 1
     states = [randn(num_layers * ng.num_directions, B, H) for _ in range(n_states)] if with_state else []
@@ -173,8 +180,10 @@ def test_parameters_shapes_and_default_init(class_name, gates):
 
 
 def test_reprs_match_torch():
-    for args, kwargs in [((3, 4), {}), ((3, 4), {"num_layers": 2, "bias": False, "batch_first": True,
-                                                   "dropout": 0.5, "bidirectional": True})]:
+    for args, kwargs in [
+        ((3, 4), {}),
+        ((3, 4), {"num_layers": 2, "bias": False, "batch_first": True, "dropout": 0.5, "bidirectional": True}),
+    ]:
         for name in ("RNN", "LSTM", "GRU"):
             assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args, **kwargs))
     assert repr(nn.RNN(3, 4, 2, "relu")) == repr(torch.nn.RNN(3, 4, 2, "relu"))
@@ -184,8 +193,13 @@ def test_reprs_match_torch():
 
 
 # ------------------------------------------------------------------ cells
-CELLS = [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}), ("GRUCell", {}),
-         ("GRUCell", {"bias": False})]
+CELLS = [
+    ("RNNCell", {}),
+    ("RNNCell", {"nonlinearity": "relu"}),
+    ("LSTMCell", {}),
+    ("GRUCell", {}),
+    ("GRUCell", {"bias": False}),
+]
 
 
 @pytest.mark.parametrize("class_name,options", CELLS, ids=[f"{c}-{o}" for c, o in CELLS])
@@ -232,16 +246,32 @@ def error_cases():
         (lambda: lstm(npgrad.randn(6, 3, 2, 4)), ValueError, r"LSTM.*3-D input.*2-D input.*\(6, 3, 2, 4\)"),
         (lambda: lstm(npgrad.randn(4)), ValueError, r"LSTM.*got shape \(4,\)"),
         (lambda: lstm(x, npgrad.zeros(2, 3, 5)), TypeError, r"LSTM.*hx to be a tuple \(h0, c0\), got Tensor"),
-        (lambda: gru(npgrad.randn(3, 6, 4), (npgrad.zeros(1, 3, 5),)), TypeError, r"GRU.*hx to be one tensor h0, got tuple"),
-        (lambda: gru(npgrad.randn(3, 6, 4), npgrad.zeros(1, 3, 5).double()), TypeError,
-         r"GRU.*h0 of dtype float32 like the weights, got float64"),
-        (lambda: lstm(x, (npgrad.zeros(1, 3, 5), npgrad.zeros(2, 3, 5))), ValueError,
-         r"LSTM.*h0 of shape \(2, 3, 5\), got \(1, 3, 5\)"),
-        (lambda: lstm(x, (npgrad.zeros(2, 3, 5), npgrad.zeros(2, 4, 5))), ValueError,
-         r"LSTM.*c0 of shape \(2, 3, 5\), got \(2, 4, 5\)"),
+        (
+            lambda: gru(npgrad.randn(3, 6, 4), (npgrad.zeros(1, 3, 5),)),
+            TypeError,
+            r"GRU.*hx to be one tensor h0, got tuple",
+        ),
+        (
+            lambda: gru(npgrad.randn(3, 6, 4), npgrad.zeros(1, 3, 5).double()),
+            TypeError,
+            r"GRU.*h0 of dtype float32 like the weights, got float64",
+        ),
+        (
+            lambda: lstm(x, (npgrad.zeros(1, 3, 5), npgrad.zeros(2, 3, 5))),
+            ValueError,
+            r"LSTM.*h0 of shape \(2, 3, 5\), got \(1, 3, 5\)",
+        ),
+        (
+            lambda: lstm(x, (npgrad.zeros(2, 3, 5), npgrad.zeros(2, 4, 5))),
+            ValueError,
+            r"LSTM.*c0 of shape \(2, 3, 5\), got \(2, 4, 5\)",
+        ),
         (lambda: lstm(npgrad.randn(6, 4), npgrad.zeros(2, 1, 5)), TypeError, "tuple"),
-        (lambda: gru(npgrad.randn(3, 6, 4), npgrad.zeros(1, 6, 5)), ValueError,
-         r"GRU\(4, 5, batch_first=True\).*h0 of shape \(1, 3, 5\)"),
+        (
+            lambda: gru(npgrad.randn(3, 6, 4), npgrad.zeros(1, 6, 5)),
+            ValueError,
+            r"GRU\(4, 5, batch_first=True\).*h0 of shape \(1, 3, 5\)",
+        ),
         (lambda: gru(npgrad.randn(3, 6, 4), lengths=[6, 2]), ValueError, r"GRU.*lengths.*3 ints.*shape \(2,\)"),
         (lambda: gru(npgrad.randn(3, 6, 4), lengths=[7, 2, 1]), ValueError, r"GRU.*between 1 and .* 6, got 1..7"),
         (lambda: gru(npgrad.randn(3, 6, 4), lengths=[0, 2, 1]), ValueError, r"GRU.*between 1 and .* 6, got 0..2"),
@@ -249,8 +279,11 @@ def error_cases():
         (lambda: gru(npgrad.randn(6, 4), lengths=[6]), ValueError, r"GRU.*lengths needs a batched"),
         (lambda: gru(npgrad.randn(3, 6, 4).double()), TypeError, r"GRU.*float32 input.*float64"),
         (lambda: nn.LSTMCell(4, 5)(npgrad.randn(3, 2)), ValueError, r"LSTMCell\(4, 5\).*input_size=4.*\(3, 2\)"),
-        (lambda: nn.GRUCell(4, 5)(npgrad.randn(3, 4), npgrad.zeros(2, 5)), ValueError,
-         r"GRUCell\(4, 5\).*h0 of shape \(3, 5\), got \(2, 5\)"),
+        (
+            lambda: nn.GRUCell(4, 5)(npgrad.randn(3, 4), npgrad.zeros(2, 5)),
+            ValueError,
+            r"GRUCell\(4, 5\).*h0 of shape \(3, 5\), got \(2, 5\)",
+        ),
         (lambda: nn.RNN(4, 5, nonlinearity="sigmoid"), ValueError, "nonlinearity 'sigmoid'"),
         (lambda: nn.LSTM(4, 0), ValueError, "hidden_size must be a positive int"),
         (lambda: nn.GRU(4, 5, dropout=1.5), ValueError, "dropout must be a probability"),
@@ -280,8 +313,14 @@ def check_embedding(ng, th, ids, atol=1e-6):
     np.testing.assert_allclose(ng.weight.detach().numpy(), th.weight.detach().numpy(), rtol=1e-6, atol=atol)
 
 
-EMBEDDINGS = [{}, {"padding_idx": 0}, {"padding_idx": -2}, {"max_norm": 1.0}, {"max_norm": 2.0, "norm_type": 1.0},
-              {"scale_grad_by_freq": True, "padding_idx": 3}]
+EMBEDDINGS = [
+    {},
+    {"padding_idx": 0},
+    {"padding_idx": -2},
+    {"max_norm": 1.0},
+    {"max_norm": 2.0, "norm_type": 1.0},
+    {"scale_grad_by_freq": True, "padding_idx": 3},
+]
 
 
 @pytest.mark.parametrize("options", EMBEDDINGS, ids=[str(o) for o in EMBEDDINGS])
@@ -320,11 +359,18 @@ def test_embedding_from_pretrained():
         nn.Embedding.from_pretrained(randn(6))
 
 
-@pytest.mark.parametrize("ids,error,message", [
-    (np.array([[1, 10]]), IndexError, r"Embedding\(10, 4\): token id 10 is out of range: expected ids in \[0, 10\)"),
-    (np.array([-1, 2]), IndexError, r"Embedding\(10, 4\): token id -1 is out of range"),
-    (np.array([1.0, 2.0], np.float32), TypeError, r"Embedding\(10, 4\): expected integer token ids.*float32"),
-])
+@pytest.mark.parametrize(
+    "ids,error,message",
+    [
+        (
+            np.array([[1, 10]]),
+            IndexError,
+            r"Embedding\(10, 4\): token id 10 is out of range: expected ids in \[0, 10\)",
+        ),
+        (np.array([-1, 2]), IndexError, r"Embedding\(10, 4\): token id -1 is out of range"),
+        (np.array([1.0, 2.0], np.float32), TypeError, r"Embedding\(10, 4\): expected integer token ids.*float32"),
+    ],
+)
 def test_embedding_errors(ids, error, message):
     with pytest.raises(error, match=message):
         nn.Embedding(10, 4)(npgrad.tensor(ids))
@@ -340,8 +386,9 @@ def test_embedding_argument_errors():
 
 
 # ------------------------------------------------------------------ pad_sequence
-@pytest.mark.parametrize("batch_first,padding_side,padding_value", [(False, "right", 0.0), (True, "right", -1.0),
-                                                                    (True, "left", 2.5)])
+@pytest.mark.parametrize(
+    "batch_first,padding_side,padding_value", [(False, "right", 0.0), (True, "right", -1.0), (True, "left", 2.5)]
+)
 def test_pad_sequence_matches_torch(batch_first, padding_side, padding_value):
     arrays = [randn(3, 2), randn(5, 2), randn(1, 2)]
     ng_in = [npgrad.tensor(a, requires_grad=True) for a in arrays]
@@ -365,8 +412,12 @@ def test_pad_sequence_then_lengths_matches_packed_lstm():
     output, (h_n, _) = ng(padded, lengths=[len(s) for s in sequences])
     packed = torch.nn.utils.rnn.pack_sequence([torch.from_numpy(s) for s in sequences], enforce_sorted=False)
     th_output, (th_h, _) = th(packed)
-    np.testing.assert_allclose(output.detach().numpy(), pad_packed_sequence(th_output, batch_first=True)[0].detach().numpy(),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        output.detach().numpy(),
+        pad_packed_sequence(th_output, batch_first=True)[0].detach().numpy(),
+        rtol=1e-4,
+        atol=1e-5,
+    )
     np.testing.assert_allclose(h_n.detach().numpy(), th_h.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 

@@ -1,4 +1,5 @@
 """nn.utils: gradient clipping and parameter vectors, against torch.nn.utils."""
+
 import math
 
 import numpy as np

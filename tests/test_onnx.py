@@ -1,6 +1,7 @@
 """npgrad.onnx.export: every exported model, run in onnxruntime on a batch of another size than
 the example's, gives npgrad's own evaluation-mode output; the files pass onnx.checker; what
 cannot be exported raises an error naming it."""
+
 import subprocess
 import sys
 
@@ -73,17 +74,32 @@ def export_and_run(model, example, inputs, tmp_path, **options):
 
 # --------------------------------------------------------------------------- MLPs and CNNs
 def test_mlp_with_every_activation(tmp_path):
-    model = nn.Sequential(nn.Flatten(), nn.Linear(12, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 16),
-                          nn.Sigmoid(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 16), nn.GELU(),
-                          nn.Linear(16, 16), nn.LeakyReLU(0.2), nn.Linear(16, 8), nn.Softmax(dim=1),
-                          nn.Linear(8, 4), nn.LogSoftmax(dim=-1))
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(12, 16),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(16, 16),
+        nn.Sigmoid(),
+        nn.Linear(16, 16),
+        nn.Tanh(),
+        nn.Linear(16, 16),
+        nn.GELU(),
+        nn.Linear(16, 16),
+        nn.LeakyReLU(0.2),
+        nn.Linear(16, 8),
+        nn.Softmax(dim=1),
+        nn.Linear(8, 4),
+        nn.LogSoftmax(dim=-1),
+    )
     export_and_run(model, normal(2, 3, 4), normal(5, 3, 4, seed=1), tmp_path)
 
 
 def test_zoo_mlp_names_initializers_by_state_dict_and_has_a_symbolic_batch(tmp_path):
     model = mlp(in_shape=(1, 8, 8), hidden=(32, 16))
-    proto = export_and_run(model, normal(1, 1, 8, 8), normal(7, 1, 8, 8, seed=1), tmp_path,
-                           input_names=["images"], output_names=["logits"])
+    proto = export_and_run(
+        model, normal(1, 1, 8, 8), normal(7, 1, 8, 8, seed=1), tmp_path, input_names=["images"], output_names=["logits"]
+    )
     assert set(model.state_dict()) <= {t.name for t in proto.graph.initializer}
     (graph_input,), (graph_output,) = proto.graph.input, proto.graph.output
     assert graph_input.name == "images" and graph_output.name == "logits"
@@ -103,28 +119,43 @@ def test_fixed_batch_when_not_dynamic(tmp_path):
 
 def test_conv1d_with_stride_padding_dilation_groups_pools_and_batch_norm(tmp_path):
     model = nn.Sequential(
-        nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2), nn.BatchNorm1d(6), nn.LeakyReLU(0.1),
-        nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True), nn.Conv1d(6, 6, 2, groups=6),
-        nn.AvgPool1d(2, padding=1, ceil_mode=True, count_include_pad=False), nn.Flatten(), nn.Linear(18, 5))
+        nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2),
+        nn.BatchNorm1d(6),
+        nn.LeakyReLU(0.1),
+        nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True),
+        nn.Conv1d(6, 6, 2, groups=6),
+        nn.AvgPool1d(2, padding=1, ceil_mode=True, count_include_pad=False),
+        nn.Flatten(),
+        nn.Linear(18, 5),
+    )
     export_and_run(with_running_statistics(model), normal(2, 4, 17), normal(3, 4, 17, seed=1), tmp_path)
 
 
 def test_conv2d_transposed_conv_pools_and_adaptive_pool(tmp_path):
     model = nn.Sequential(
-        nn.Conv2d(3, 8, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=1), nn.BatchNorm2d(8), nn.ReLU(),
-        nn.ConvTranspose2d(8, 6, 3, stride=2, padding=1, output_padding=1, groups=2), nn.Sigmoid(),
-        nn.ConvTranspose2d(6, 4, (2, 3), stride=(1, 2), dilation=2), nn.Tanh(),
+        nn.Conv2d(3, 8, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.ConvTranspose2d(8, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
+        nn.Sigmoid(),
+        nn.ConvTranspose2d(6, 4, (2, 3), stride=(1, 2), dilation=2),
+        nn.Tanh(),
         nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
-        nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False), nn.AdaptiveAvgPool2d((3, 2)))
+        nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False),
+        nn.AdaptiveAvgPool2d((3, 2)),
+    )
     export_and_run(with_running_statistics(model), normal(2, 3, 9, 8), normal(4, 3, 9, 8, seed=1), tmp_path)
 
 
-@pytest.mark.parametrize("build, image", [
-    (lambda: mnist_cnn(), (1, 28, 28)),
-    (lambda: lenet5(activation="tanh", pool="avg"), (1, 28, 28)),
-    (lambda: resnet18(num_classes=10, in_shape=(3, 32, 32)), (3, 32, 32)),
-    (lambda: resnet18(num_classes=10), (3, 64, 64)),  # the 7x7 stem and the max pool
-])
+@pytest.mark.parametrize(
+    "build, image",
+    [
+        (lambda: mnist_cnn(), (1, 28, 28)),
+        (lambda: lenet5(activation="tanh", pool="avg"), (1, 28, 28)),
+        (lambda: resnet18(num_classes=10, in_shape=(3, 32, 32)), (3, 32, 32)),
+        (lambda: resnet18(num_classes=10), (3, 64, 64)),  # the 7x7 stem and the max pool
+    ],
+)
 def test_zoo_cnns(build, image, tmp_path):
     export_and_run(with_running_statistics(build()), normal(2, *image), normal(3, *image, seed=1), tmp_path)
 
@@ -155,11 +186,14 @@ class RecurrentWithState(nn.Module):
         return self.layer(x, tuple(states) if len(states) == 2 else states[0])
 
 
-@pytest.mark.parametrize("layer, n_states", [
-    (nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True), 2),
-    (nn.GRU(3, 4, num_layers=2, batch_first=True, bias=False), 1),
-    (nn.RNN(3, 4, nonlinearity="relu", batch_first=True, bidirectional=True), 1),
-])
+@pytest.mark.parametrize(
+    "layer, n_states",
+    [
+        (nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True), 2),
+        (nn.GRU(3, 4, num_layers=2, batch_first=True, bias=False), 1),
+        (nn.RNN(3, 4, nonlinearity="relu", batch_first=True, bidirectional=True), 1),
+    ],
+)
 def test_recurrent_layers_with_an_initial_state(layer, n_states, tmp_path):
     rows = layer.num_layers * layer.num_directions
     example = (normal(2, 5, 3),) + tuple(normal(2, rows, 4, seed=s) for s in range(1, n_states + 1))
@@ -182,8 +216,9 @@ class Unrolled(nn.Module):
         return npgrad.stack(hidden, dim=1), state
 
 
-@pytest.mark.parametrize("cell", [nn.LSTMCell(3, 4), nn.GRUCell(3, 4), nn.RNNCell(3, 4, nonlinearity="relu"),
-                                  nn.RNNCell(3, 4, bias=False)])
+@pytest.mark.parametrize(
+    "cell", [nn.LSTMCell(3, 4), nn.GRUCell(3, 4), nn.RNNCell(3, 4, nonlinearity="relu"), nn.RNNCell(3, 4, bias=False)]
+)
 def test_recurrent_cells(cell, tmp_path):
     export_and_run(Unrolled(cell), normal(2, 4, 3), normal(3, 4, 3, seed=1), tmp_path)
 
@@ -231,8 +266,12 @@ def test_multihead_attention_returns_its_weights(tmp_path):
         def forward(self, queries, memory):
             return self.attention(queries, memory, memory)
 
-    export_and_run(CrossAttention(), (normal(2, 3, 16), normal(2, 5, 16, seed=1)),
-                   (normal(4, 3, 16, seed=2), normal(4, 5, 16, seed=3)), tmp_path)
+    export_and_run(
+        CrossAttention(),
+        (normal(2, 3, 16), normal(2, 5, 16, seed=1)),
+        (normal(4, 3, 16, seed=2), normal(4, 5, 16, seed=3)),
+        tmp_path,
+    )
 
 
 class MaskedAttention(nn.Module):
@@ -250,8 +289,12 @@ def test_attention_masks_that_hide_every_key(tmp_path):
     def inputs(batch, seed):
         mask = normal(batch, 1, 3, 5, seed=seed)
         mask[:, :, 2] = -np.inf
-        return (normal(batch, 2, 3, 4, seed=seed + 1), normal(batch, 2, 5, 4, seed=seed + 2),
-                normal(batch, 2, 5, 4, seed=seed + 3), mask)
+        return (
+            normal(batch, 2, 3, 4, seed=seed + 1),
+            normal(batch, 2, 5, 4, seed=seed + 2),
+            normal(batch, 2, 5, 4, seed=seed + 3),
+            mask,
+        )
 
     export_and_run(MaskedAttention(), inputs(2, 0), inputs(3, 10), tmp_path)
     fixed, computed = npgrad_outputs(MaskedAttention(), inputs(3, 10))
@@ -272,8 +315,8 @@ class Mixer(nn.Module):
 
     def forward(self, ids, x):
         h = self.linear(self.embedding(ids))
-        h += x                                             # (B, T, 6)
-        h = self.norm(h.transpose(1, 2))                   # (B, 6, T)
+        h += x  # (B, T, 6)
+        h = self.norm(h.transpose(1, 2))  # (B, 6, T)
         h = npgrad.cat([h, h[:, :2] * 2.0, h[:, ::-2]], dim=1)[..., 1:]  # (B, 11, T - 1)
         pooled = h.mean(dim=2) - h.amax(dim=2) + h.std(dim=2) + h.var(dim=-1, keepdim=True).squeeze(-1)
         z = F.softplus(pooled, beta=2) + F.silu(pooled) + F.gelu(pooled, approximate="tanh") + F.elu(pooled)
@@ -305,10 +348,10 @@ def test_later_opsets(opset, tmp_path):
 class Cube(npgrad.Function):
     def forward(self, x):
         self.x = x
-        return x ** 3
+        return x**3
 
     def backward(self, grad):
-        return grad * 3 * self.x ** 2
+        return grad * 3 * self.x**2
 
 
 class UsesCube(nn.Module):
@@ -346,12 +389,15 @@ class ReturnsArgmax(nn.Module):
         return x.argmax(dim=1)
 
 
-@pytest.mark.parametrize("model, batch, message", [
-    (MasksWithNumPy(), 2, "input 1 of Mul in module 'MasksWithNumPy' changes with the model's input"),
-    (ReturnsArgmax(), 2, "output 'output' changes with the model's input"),
-    (DropsAlways(), 2, "no ONNX export for Dropout"),
-    (SqueezesTheBatch(), 1, "use an example batch of 2 or more"),
-])
+@pytest.mark.parametrize(
+    "model, batch, message",
+    [
+        (MasksWithNumPy(), 2, "input 1 of Mul in module 'MasksWithNumPy' changes with the model's input"),
+        (ReturnsArgmax(), 2, "output 'output' changes with the model's input"),
+        (DropsAlways(), 2, "no ONNX export for Dropout"),
+        (SqueezesTheBatch(), 1, "use an example batch of 2 or more"),
+    ],
+)
 def test_what_a_recording_cannot_capture_is_refused(model, batch, message, tmp_path):
     with pytest.raises(NotImplementedError, match=message):
         npgrad.onnx.export(model, normal(batch, 4), tmp_path / "model.onnx")
@@ -370,10 +416,13 @@ def test_lengths_of_a_recurrent_layer_are_refused(tmp_path):
         npgrad.onnx.export(Packed(), normal(2, 3, 3), tmp_path / "model.onnx")
 
 
-@pytest.mark.parametrize("options, message", [
-    (dict(opset_version=13), "opset_version must be between 17"),
-    (dict(input_names=["a", "b"]), "expected 1 distinct input_names"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(opset_version=13), "opset_version must be between 17"),
+        (dict(input_names=["a", "b"]), "expected 1 distinct input_names"),
+    ],
+)
 def test_bad_arguments(options, message, tmp_path):
     with pytest.raises(ValueError, match=message):
         npgrad.onnx.export(nn.Linear(4, 2), normal(2, 4), tmp_path / "model.onnx", **options)

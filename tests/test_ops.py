@@ -1,4 +1,5 @@
 """Every registered op: float64 gradcheck, and forward/backward parity with PyTorch."""
+
 import inspect
 
 import numpy as np
@@ -11,11 +12,14 @@ from registry import load_all
 
 try:  # the gradchecks need only NumPy; the parity tests compare with PyTorch
     import torch
+
     tF = torch.nn.functional
 except ImportError:
     torch = tF = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (pip install -e '.[test]'); "
-                                                      "the float32 parity tests compare with it")
+needs_torch = pytest.mark.skipif(
+    torch is None,
+    reason="PyTorch is not installed (pip install -e '.[test]'); the float32 parity tests compare with it",
+)
 
 SPECS = load_all()
 CASES = [(spec, i) for spec in SPECS for i in range(len(spec.cases))]
@@ -54,8 +58,9 @@ def test_gradcheck_float64(spec, case):
     inputs = [to_npgrad(a, r, np.float64) for a, r in make_inputs(spec, case)]
     if not any(isinstance(x, npgrad.Tensor) and x.requires_grad for x in inputs):
         pytest.skip("no differentiable input")
-    assert npgrad.gradcheck(lambda *xs: spec.fn(npgrad, ngF, *xs), inputs,
-                            eps=spec.gradcheck_eps, atol=spec.gradcheck_atol)
+    assert npgrad.gradcheck(
+        lambda *xs: spec.fn(npgrad, ngF, *xs), inputs, eps=spec.gradcheck_eps, atol=spec.gradcheck_atol
+    )
 
 
 @needs_torch
@@ -84,8 +89,13 @@ def test_matches_torch_float32(spec, case):
         if isinstance(t, torch.Tensor) and t.requires_grad:
             assert n.grad is not None, f"{spec.name}: no gradient for input {position}"
             assert n.grad.dtype == np.float32, f"{spec.name}: gradient dtype {n.grad.dtype}"
-            np.testing.assert_allclose(n.grad, t.grad.numpy(), rtol=spec.rtol, atol=spec.atol,
-                                       err_msg=f"{spec.name}: gradient of input {position}")
+            np.testing.assert_allclose(
+                n.grad,
+                t.grad.numpy(),
+                rtol=spec.rtol,
+                atol=spec.atol,
+                err_msg=f"{spec.name}: gradient of input {position}",
+            )
 
 
 def _functions_in_graph(outputs):
@@ -105,8 +115,11 @@ def _all_function_classes():
         cls = stack.pop()
         for sub in cls.__subclasses__():
             stack.append(sub)
-            if sub.__module__.startswith("npgrad.") and not sub.__name__.startswith("_") \
-                    and not inspect.isabstract(sub):
+            if (
+                sub.__module__.startswith("npgrad.")
+                and not sub.__name__.startswith("_")
+                and not inspect.isabstract(sub)
+            ):
                 classes.add(sub)
     return classes
 
@@ -117,7 +130,8 @@ def test_every_function_is_registered():
     for spec in SPECS:
         for case in range(len(spec.cases)):
             inputs = [to_npgrad(a, r, np.float32) for a, r in make_inputs(spec, case)]
-            covered |= _functions_in_graph([o for o in as_tuple(spec.fn(npgrad, ngF, *inputs))
-                                            if isinstance(o, npgrad.Tensor)])
+            covered |= _functions_in_graph(
+                [o for o in as_tuple(spec.fn(npgrad, ngF, *inputs)) if isinstance(o, npgrad.Tensor)]
+            )
     missing = sorted(f"{c.__module__}.{c.__name__}" for c in _all_function_classes() - covered)
     assert not missing, f"Functions without a registered op test: {missing}"

@@ -1,4 +1,5 @@
 """npgrad.optim against torch.optim: the same parameters, the same gradients, step for step."""
+
 import copy
 
 import numpy as np
@@ -53,8 +54,10 @@ def initial_values(dtype, seed=0):
 def gradient_sequence(dtype, steps=STEPS, seed=1):
     """Gradients whose scale jumps between steps, so that amsgrad's running maximum matters."""
     rng = np.random.default_rng(seed)
-    return [[(rng.standard_normal(shape) * 2.0 ** rng.integers(-3, 4)).astype(dtype) for shape in SHAPES]
-            for _ in range(steps)]
+    return [
+        [(rng.standard_normal(shape) * 2.0 ** rng.integers(-3, 4)).astype(dtype) for shape in SHAPES]
+        for _ in range(steps)
+    ]
 
 
 def npgrad_params(values):
@@ -116,14 +119,22 @@ def test_follows_torch_step_for_step(name, options, dtype):
             assert np.asarray(value).dtype == dtype or key == "step"
 
 
-@pytest.mark.parametrize("name, options", [("SGD", {"momentum": 0.9, "weight_decay": 0.01}),
-                                           ("Adam", {"amsgrad": True}), ("RMSprop", {"centered": True}),
-                                           ("Adagrad", {"lr_decay": 0.1}), ("AdamW", {})])
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("SGD", {"momentum": 0.9, "weight_decay": 0.01}),
+        ("Adam", {"amsgrad": True}),
+        ("RMSprop", {"centered": True}),
+        ("Adagrad", {"lr_decay": 0.1}),
+        ("AdamW", {}),
+    ],
+)
 def test_float32_in_place(name, options):
     params = npgrad_params(initial_values(np.float32))
     arrays = [p.detach().numpy() for p in params]
-    optimizer = run(lambda ps: getattr(optim, name)(ps, **options), params,
-                    gradient_sequence(np.float32, steps=3), set_npgrad_grad)
+    optimizer = run(
+        lambda ps: getattr(optim, name)(ps, **options), params, gradient_sequence(np.float32, steps=3), set_npgrad_grad
+    )
     for p, array in zip(params, arrays):
         assert p.detach().numpy() is array and p.detach().numpy().dtype == np.float32
     for state in optimizer.state.values():
@@ -170,8 +181,9 @@ def test_skips_parameters_without_gradient_like_torch():
     theirs_opt = run(lambda ps: torch.optim.Adam(ps, lr=0.01), theirs, gradients, set_torch_grad)
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
-    assert [s["step"] for s in ours_opt.state_dict()["state"].values()] == \
-        [float(s["step"]) for s in theirs_opt.state_dict()["state"].values()]
+    assert [s["step"] for s in ours_opt.state_dict()["state"].values()] == [
+        float(s["step"]) for s in theirs_opt.state_dict()["state"].values()
+    ]
 
 
 def test_parameter_without_gradient_is_untouched():
@@ -224,10 +236,16 @@ def test_step_with_closure_returns_the_loss():
     np.testing.assert_allclose(p.detach().numpy(), [3.0 - 0.25 * 6.0])
 
 
-@pytest.mark.parametrize("name, options", [("SGD", {"momentum": 0.9, "nesterov": True}),
-                                           ("Adam", {"amsgrad": True, "weight_decay": 0.01}),
-                                           ("AdamW", {}), ("RMSprop", {"centered": True, "momentum": 0.5}),
-                                           ("Adagrad", {"lr_decay": 0.1})])
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("SGD", {"momentum": 0.9, "nesterov": True}),
+        ("Adam", {"amsgrad": True, "weight_decay": 0.01}),
+        ("AdamW", {}),
+        ("RMSprop", {"centered": True, "momentum": 0.5}),
+        ("Adagrad", {"lr_decay": 0.1}),
+    ],
+)
 def test_state_dict_round_trip_continues_the_same_run(name, options):
     values, gradients = initial_values(np.float32), gradient_sequence(np.float32)
 
@@ -261,8 +279,10 @@ def test_state_dict_loads_torch_layout():
     theirs = torch_params(values)
     theirs_opt = run(lambda ps: torch.optim.Adam(ps, lr=0.01), theirs, gradients[:5], set_torch_grad)
     exported = theirs_opt.state_dict()
-    saved = {"state": {i: {k: v.numpy() for k, v in s.items()} for i, s in exported["state"].items()},
-             "param_groups": exported["param_groups"]}
+    saved = {
+        "state": {i: {k: v.numpy() for k, v in s.items()} for i, s in exported["state"].items()},
+        "param_groups": exported["param_groups"],
+    }
     ours = npgrad_params([q.detach().numpy() for q in theirs])
     ours_opt = optim.Adam(ours, lr=0.01)
     ours_opt.load_state_dict(saved)
@@ -282,17 +302,33 @@ def test_load_state_dict_rejects_other_groups():
         optim.SGD([a]).load_state_dict(saved)
 
 
-@pytest.mark.parametrize("name, options", [
-    ("SGD", {"lr": -0.1}), ("SGD", {"momentum": -0.5}), ("SGD", {"weight_decay": -1}),
-    ("SGD", {"nesterov": True}), ("SGD", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}),
-    ("Adagrad", {"lr": -1}), ("Adagrad", {"lr_decay": -1}), ("Adagrad", {"weight_decay": -1}),
-    ("Adagrad", {"initial_accumulator_value": -1}), ("Adagrad", {"eps": -1}),
-    ("RMSprop", {"lr": -1}), ("RMSprop", {"alpha": -0.1}), ("RMSprop", {"eps": -1}),
-    ("RMSprop", {"momentum": -1}), ("RMSprop", {"weight_decay": -1}),
-    ("Adam", {"lr": -1}), ("Adam", {"eps": -1}), ("Adam", {"betas": (1.0, 0.999)}),
-    ("Adam", {"betas": (0.9, -0.1)}), ("Adam", {"weight_decay": -1}),
-    ("AdamW", {"betas": (0.9, 1.0)}), ("AdamW", {"lr": float("nan")}),
-])
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("SGD", {"lr": -0.1}),
+        ("SGD", {"momentum": -0.5}),
+        ("SGD", {"weight_decay": -1}),
+        ("SGD", {"nesterov": True}),
+        ("SGD", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}),
+        ("Adagrad", {"lr": -1}),
+        ("Adagrad", {"lr_decay": -1}),
+        ("Adagrad", {"weight_decay": -1}),
+        ("Adagrad", {"initial_accumulator_value": -1}),
+        ("Adagrad", {"eps": -1}),
+        ("RMSprop", {"lr": -1}),
+        ("RMSprop", {"alpha": -0.1}),
+        ("RMSprop", {"eps": -1}),
+        ("RMSprop", {"momentum": -1}),
+        ("RMSprop", {"weight_decay": -1}),
+        ("Adam", {"lr": -1}),
+        ("Adam", {"eps": -1}),
+        ("Adam", {"betas": (1.0, 0.999)}),
+        ("Adam", {"betas": (0.9, -0.1)}),
+        ("Adam", {"weight_decay": -1}),
+        ("AdamW", {"betas": (0.9, 1.0)}),
+        ("AdamW", {"lr": float("nan")}),
+    ],
+)
 def test_invalid_options_raise_value_error(name, options):
     params = npgrad_params(initial_values(np.float32))
     with pytest.raises(ValueError):
@@ -331,6 +367,7 @@ def test_adagrad_state_exists_before_the_first_step_like_torch():
 
 def test_exports():
     from npgrad.optim import lr_scheduler
+
     assert optim.lr_scheduler is lr_scheduler
     for name in ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]:
         assert isinstance(getattr(optim, name), type)

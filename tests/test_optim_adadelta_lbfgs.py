@@ -1,4 +1,5 @@
 """optim.Adadelta and optim.LBFGS against torch.optim: the same iterates from the same start."""
+
 import copy
 
 import numpy as np
@@ -6,13 +7,25 @@ import pytest
 
 import npgrad
 from npgrad import optim
-from test_optim import (TOLERANCES, gradient_sequence, initial_values, npgrad_params, set_npgrad_grad,
-                        step_both, torch_params, torch_state)
+from test_optim import (
+    TOLERANCES,
+    gradient_sequence,
+    initial_values,
+    npgrad_params,
+    set_npgrad_grad,
+    step_both,
+    torch_params,
+    torch_state,
+)
 
 torch = pytest.importorskip("torch")
 
-ADADELTA = [{}, {"lr": 0.5, "rho": 0.5, "eps": 1e-4}, {"weight_decay": 0.1},
-            {"lr": 0.1, "maximize": True, "weight_decay": 0.05}]
+ADADELTA = [
+    {},
+    {"lr": 0.5, "rho": 0.5, "eps": 1e-4},
+    {"weight_decay": 0.1},
+    {"lr": 0.1, "maximize": True, "weight_decay": 0.05},
+]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -61,7 +74,7 @@ def test_adadelta_invalid_options(options):
 # -- LBFGS --------------------------------------------------------------------------------------
 def rosenbrock(lib, xy):
     x, y = xy[0], xy[1]
-    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
 def least_squares(lib, w, b, data=None):
@@ -82,8 +95,11 @@ PROBLEMS = {
 def run_lbfgs(lib, problem, dtype, steps, options):
     loss_fn, start = PROBLEMS[problem]
     values = [v.astype(dtype) for v in start(np.random.default_rng(1))]
-    params = ([npgrad.tensor(v, requires_grad=True) for v in values] if lib is npgrad
-              else [torch.tensor(v, requires_grad=True) for v in values])
+    params = (
+        [npgrad.tensor(v, requires_grad=True) for v in values]
+        if lib is npgrad
+        else [torch.tensor(v, requires_grad=True) for v in values]
+    )
     optimizer = (optim.LBFGS if lib is npgrad else torch.optim.LBFGS)(params, **options)
     calls, trajectory, losses = [0], [], []
 
@@ -148,6 +164,7 @@ def test_lbfgs_state_dict_round_trip_continues_the_same_run():
             loss = least_squares(npgrad, *params)
             loss.backward()
             return loss
+
         return closure
 
     start = [np.random.default_rng(1).standard_normal((5, 2)), np.zeros(2)]

@@ -1,4 +1,5 @@
 """Smoke tests of the lessons (quick versions) and of the command line."""
+
 import json
 
 import pytest
@@ -48,10 +49,10 @@ def _run_quick(name, tmp_path):
 
 def test_init_activations_lesson(tmp_path):
     rows = {(r["activation"], r["init"]): r for r in _run_quick("init-activations", tmp_path)["rows"]}
-    assert rows["tanh", "N(0,1)"]["saturated_last_layer"] > 0.5           # saturated
-    assert rows["tanh", "std 0.01"]["std_per_layer"][-1] < 1e-3           # vanished
-    assert rows["relu", "N(0,1)"]["std_per_layer"][-1] > 1e3              # exploded
-    assert 0.3 < rows["relu", "He"]["std_per_layer"][-1] < 3              # kept
+    assert rows["tanh", "N(0,1)"]["saturated_last_layer"] > 0.5  # saturated
+    assert rows["tanh", "std 0.01"]["std_per_layer"][-1] < 1e-3  # vanished
+    assert rows["relu", "N(0,1)"]["std_per_layer"][-1] > 1e3  # exploded
+    assert 0.3 < rows["relu", "He"]["std_per_layer"][-1] < 3  # kept
     assert len(list(tmp_path.glob("activations_*.png"))) == 3
 
 
@@ -73,7 +74,7 @@ def test_train_and_eval_commands(tmp_path, capsys):
     for name in ("best.safetensors", "last.safetensors", "metrics.csv", "curves.png", "config.json"):
         assert (out / name).exists(), name
     epochs = [line.split(",")[0] for line in (out / "metrics.csv").read_text().splitlines()[1:]]
-    assert epochs == ["1", "2"] and result["best_epoch"] in (1, 2)    # numbered from 1 everywhere
+    assert epochs == ["1", "2"] and result["best_epoch"] in (1, 2)  # numbered from 1 everywhere
     capsys.readouterr()
     assert cli.main(["eval", str(out / "best.safetensors")]) == 0
     assert f"{result['test_accuracy']:.2%}" in capsys.readouterr().out
@@ -89,7 +90,7 @@ def test_overfitting_lesson(tmp_path):
     models = _run_quick("overfitting", tmp_path)["models"]
     small, large = models["too small (784-2-10)"], models["large (784-1024-1024-10)"]
     assert large["history"]["loss"][-1] < large["history"]["loss"][0]
-    assert large["train_loss_at_best"] < small["train_loss_at_best"]          # capacity
+    assert large["train_loss_at_best"] < small["train_loss_at_best"]  # capacity
     assert large["test_accuracy"] > small["test_accuracy"] + 0.3
     assert (tmp_path / "overfitting.png").exists()
 
@@ -116,18 +117,19 @@ def test_mnist1d_baselines_lesson(tmp_path):
 def test_mnist1d_cnn_lesson_beats_the_mlp(tmp_path):
     cnn = _run_quick("mnist1d-cnn", tmp_path / "cnn")["test_accuracy"]["CNN"]
     mlp = _run_quick("mnist1d-baselines", tmp_path / "mlp")["test_accuracy"]["MLP"]
-    assert cnn > mlp + 0.1          # translation-equivariant features: 85 % vs 61 % after 10 epochs
+    assert cnn > mlp + 0.1  # translation-equivariant features: 85 % vs 61 % after 10 epochs
 
 
 def test_sign_language_keras_lesson(tmp_path):
     import os
+
     data = os.environ.get("NPGRAD_DATA", "")
     if not os.path.exists(os.path.join(data, "sign-language-mnist", "sign_mnist_train.csv.gz")):
         pytest.skip("Sign Language MNIST not found under $NPGRAD_DATA")
     result = _run_quick("sign-language-mlp", tmp_path)
     assert result["parameters"] == 1_466_136
     assert result["history"]["loss"][-1] < result["history"]["loss"][0]
-    assert result["test_accuracy"] > 3 / 24                                   # well above chance
+    assert result["test_accuracy"] > 3 / 24  # well above chance
 
 
 def test_conv_arithmetic_lesson(tmp_path):
@@ -148,16 +150,19 @@ def test_feature_maps_lesson(tmp_path):
 
 def test_transfer_learning_lesson(tmp_path):
     rows = {r["method"]: r for r in _run_quick("transfer-learning", tmp_path)["rows"]}
-    assert rows["frozen features + new head"]["trainable_parameters"] == 128 * 5 + 5   # only the head
+    assert rows["frozen features + new head"]["trainable_parameters"] == 128 * 5 + 5  # only the head
     assert rows["fine-tuning"]["trainable_parameters"] == rows["from scratch"]["trainable_parameters"] > 400_000
     for row in rows.values():
-        assert row["test_accuracy"] > 0.3                                            # chance is 0.2
+        assert row["test_accuracy"] > 0.3  # chance is 0.2
 
 
 @pytest.mark.parametrize("lesson,floor", [("mnist-cnn", 0.85), ("fashion-mnist-cnn", 0.6)])
 def test_cnn_classifier_lessons(lesson, floor, tmp_path):
     import os
-    if lesson.startswith("fashion") and not os.path.isdir(os.path.join(os.environ.get("NPGRAD_DATA", ""), "fashion-mnist")):
+
+    if lesson.startswith("fashion") and not os.path.isdir(
+        os.path.join(os.environ.get("NPGRAD_DATA", ""), "fashion-mnist")
+    ):
         pytest.skip("Fashion-MNIST not found under $NPGRAD_DATA")
     result = _run_quick(lesson, tmp_path)
     assert result["config"]["model"] == "mnist_cnn"

@@ -1,4 +1,5 @@
 """The recurrent models (CharRNN, SequenceClassifier) and quick runs of the RNN lessons."""
+
 import json
 import math
 import os
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 import npgrad
-from npgrad import cli, nn
+from npgrad import cli
 from npgrad.models import CharRNN, SequenceClassifier
 
 
@@ -40,7 +41,9 @@ def test_char_rnn_state_passing_equals_one_long_run(cell):
     whole, _ = model(ids)
     first, state = model(ids[:, :5])
     second, _ = model(ids[:, 5:], state)
-    np.testing.assert_allclose(np.concatenate([first.detach().numpy(), second.detach().numpy()], axis=1), whole.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        np.concatenate([first.detach().numpy(), second.detach().numpy()], axis=1), whole.detach().numpy(), atol=1e-6
+    )
 
 
 def test_char_rnn_generate_is_seeded_and_carries_its_state():
@@ -49,10 +52,10 @@ def test_char_rnn_generate_is_seeded_and_carries_its_state():
     text = model.generate(np.array([1, 2, 3]), 20, temperature=0.8, generator=7)
     assert text.shape == (23,) and text.dtype == np.int64 and list(text[:3]) == [1, 2, 3]
     np.testing.assert_array_equal(model.generate(np.array([1, 2, 3]), 20, temperature=0.8, generator=7), text)
-    assert model.training                                     # generate switches to eval and back
+    assert model.training  # generate switches to eval and back
     greedy = model.generate(np.array([[1, 2, 3]]), 5, temperature=0)
     ids = greedy[:, :3]
-    for _ in range(5):                                        # greedy = the argmax of a full rerun
+    for _ in range(5):  # greedy = the argmax of a full rerun
         model.eval()
         logits, _ = model(ids)
         ids = np.concatenate([ids, logits.detach().numpy()[:, -1].argmax(-1)[:, None]], axis=1)
@@ -60,8 +63,10 @@ def test_char_rnn_generate_is_seeded_and_carries_its_state():
 
 
 # ----------------------------------------------------------------------------- SequenceClassifier
-@pytest.mark.parametrize("cell,bidirectional,readout", [("gru", False, "last"), ("lstm", True, "last"),
-                                                        ("rnn", True, "all"), ("gru", True, "all")])
+@pytest.mark.parametrize(
+    "cell,bidirectional,readout",
+    [("gru", False, "last"), ("lstm", True, "last"), ("rnn", True, "all"), ("gru", True, "all")],
+)
 def test_sequence_classifier_shapes(cell, bidirectional, readout):
     npgrad.manual_seed(0)
     model = SequenceClassifier(3, 6, 4, cell=cell, bidirectional=bidirectional, readout=readout, seq_len=7)
@@ -71,7 +76,7 @@ def test_sequence_classifier_shapes(cell, bidirectional, readout):
 
 def test_the_mnist1d_gru_has_the_papers_parameter_count():
     model = SequenceClassifier(1, 6, 10, cell="gru", bidirectional=True, readout="all", seq_len=40)
-    assert sum(p.numel() for p in model.parameters()) == 5134      # 2 x 162 GRU + 480 x 10 + 10
+    assert sum(p.numel() for p in model.parameters()) == 5134  # 2 x 162 GRU + 480 x 10 + 10
 
 
 @pytest.mark.parametrize("readout", ["last", "all"])
@@ -79,7 +84,7 @@ def test_sequence_classifier_lengths_equal_each_sequence_alone(readout):
     npgrad.manual_seed(0)
     model = SequenceClassifier(3, 6, 4, cell="lstm", num_layers=2, bidirectional=True, readout=readout, seq_len=7)
     x, lengths = npgrad.randn(5, 7, 3), np.array([7, 3, 5, 1, 2])
-    alone = np.concatenate([model(x[i:i + 1, :n]).detach().numpy() for i, n in enumerate(lengths)])
+    alone = np.concatenate([model(x[i : i + 1, :n]).detach().numpy() for i, n in enumerate(lengths)])
     np.testing.assert_allclose(model(x, lengths=lengths).detach().numpy(), alone, atol=1e-6)
 
 
@@ -107,8 +112,8 @@ def test_char_rnn_lesson_learns_shakespeare(tmp_path):
     if not os.path.exists(os.path.join(os.environ.get("NPGRAD_DATA", ""), "tinyshakespeare", "input.txt")):
         pytest.skip("Tiny Shakespeare not found under $NPGRAD_DATA")
     result = run_quick("char-rnn", tmp_path)
-    assert abs(result["val_curve"][0][1] - math.log(65)) < 0.1           # untrained: a uniform guess
-    assert result["final_val_loss"] < math.log(65) - 1.2                 # well below it
+    assert abs(result["val_curve"][0][1] - math.log(65)) < 0.1  # untrained: a uniform guess
+    assert result["final_val_loss"] < math.log(65) - 1.2  # well below it
     assert set(result["samples"]) == {"0.5", "0.8", "1.0"}
     assert all(sample.startswith("ROMEO:") for sample in result["samples"].values())
     assert (tmp_path / "samples.txt").exists() and (tmp_path / "validation_loss.png").exists()
@@ -123,7 +128,7 @@ def test_rnn_modes_lesson(tmp_path):
     result = run_quick("rnn-modes", tmp_path)
     rows = {row["mode"]: row for row in result["rows"]}
     assert set(rows) == {"one to one", "one to many", "many to one", "many to many"}
-    assert rows["one to one"]["max_abs_grad_weight_hh"] == 0.0         # a single step never uses W_hh
+    assert rows["one to one"]["max_abs_grad_weight_hh"] == 0.0  # a single step never uses W_hh
     assert rows["one to one"]["after"] > 0.8 > rows["one to one"]["before"]
     assert rows["one to many"]["after"] < rows["one to many"]["before"] / 5
     for mode in ("many to one", "many to many"):
@@ -143,12 +148,12 @@ def test_long_dependencies_lesson(tmp_path):
     # 3.1e-7 / 1.7e-3 and LSTM's 7.9e-3 / 3.1e-2: the last step of a chaotic RNN's training
     # depends on the kernels' rounding, so only effects with wide margins are asserted.
     for name in ("RNN (tanh)", "LSTM", "GRU"):
-        assert accuracy[name]["5"] > 0.9, name                             # short: every cell remembers
-    assert accuracy["RNN (tanh)"][longest] < 0.7                           # long: the RNN forgets
+        assert accuracy[name]["5"] > 0.9, name  # short: every cell remembers
+    assert accuracy["RNN (tanh)"][longest] < 0.7  # long: the RNN forgets
     assert accuracy["GRU"][longest] > accuracy["RNN (tanh)"][longest] + 0.3
-    assert accuracy["LSTM"][longest] > accuracy["RNN (tanh)"][longest] + 0.1   # still learning at 150 steps
-    for gated in ("LSTM", "GRU"):                      # untrained, the RNN's gradient vanishes fastest
+    assert accuracy["LSTM"][longest] > accuracy["RNN (tanh)"][longest] + 0.1  # still learning at 150 steps
+    for gated in ("LSTM", "GRU"):  # untrained, the RNN's gradient vanishes fastest
         assert ratios["RNN (tanh)"]["before"] < ratios[gated]["before"] / 10, gated
-        assert ratios[gated]["after"] > 10 * ratios[gated]["before"], gated   # training opens the gates
+        assert ratios[gated]["after"] > 10 * ratios[gated]["before"], gated  # training opens the gates
     assert ratios["RNN (tanh)"]["after"] < ratios["GRU"]["after"] / 100
     assert (tmp_path / "accuracy_by_length.png").exists() and (tmp_path / "input_gradients.png").exists()

@@ -2,13 +2,13 @@
 per-thread grad mode, NumPy functions refused on tensors that require grad, type promotion,
 .grad/.data as tensors, in-place ops recorded in the graph, PyTorch-style custom Functions,
 devices. PyTorch is the oracle wherever it defines the behaviour."""
+
 import threading
 
 import numpy as np
 import pytest
 
 import npgrad
-import npgrad.nn.functional as F
 from npgrad import nn
 
 torch = pytest.importorskip("torch")
@@ -30,7 +30,7 @@ def modify_saved_input(lib):
 
 def modify_saved_output(lib):
     x = lib.tensor([0.5, 1.0], requires_grad=True)
-    y = x.exp()          # exp's backward reads its output
+    y = x.exp()  # exp's backward reads its output
     z = y.sum()
     with lib.no_grad():
         y[0] = 10.0
@@ -55,13 +55,12 @@ def modify_by_optimizer(lib):
 def modify_a_view(lib):
     x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
     w = lib.tensor([1.0, 1.0], requires_grad=True)
-    y = (x * w).sum()   # mul saves x for dL/dw
-    x[0].fill_(7.0)     # an in-place change through a view of x
+    y = (x * w).sum()  # mul saves x for dL/dw
+    x[0].fill_(7.0)  # an in-place change through a view of x
     return y
 
 
-@pytest.mark.parametrize("make", [modify_saved_input, modify_saved_output, modify_by_optimizer,
-                                  modify_a_view])
+@pytest.mark.parametrize("make", [modify_saved_input, modify_saved_output, modify_by_optimizer, modify_a_view])
 def test_backward_refuses_values_changed_in_place(make):
     with pytest.raises(RuntimeError, match="modified by an inplace"):
         make(torch).backward()
@@ -85,6 +84,7 @@ def test_versions_count_in_place_changes_as_torch():
         x += 1
         seen.append(x._version)
         return seen
+
     ng, th = both(counts)
     assert ng[0] == th[0] == 0 and ng[1] >= 4
 
@@ -100,13 +100,13 @@ def test_change_after_backward_is_fine():
 # -- in-place ops recorded in the graph ------------------------------------------------------
 def inplace_in_graph(lib, x, v):
     h = x * 2
-    h[1:3] = v * 3          # a value that requires grad written into a graph tensor
+    h[1:3] = v * 3  # a value that requires grad written into a graph tensor
     h.mul_(2)
     h.relu_()
     buffer = lib.zeros(4, 3)
-    buffer[0] = h[0]        # a plain buffer becomes part of the graph
+    buffer[0] = h[0]  # a plain buffer becomes part of the graph
     buffer += 1
-    return (h.sum() + buffer.sum() * 2)
+    return h.sum() + buffer.sum() * 2
 
 
 def test_inplace_ops_in_the_graph_give_torch_gradients():
@@ -151,6 +151,7 @@ def test_set_grad_enabled_as_context_and_decorator_restore_the_mode():
     @npgrad.set_grad_enabled(False)
     def inside():
         return npgrad.is_grad_enabled()
+
     assert npgrad.is_grad_enabled() and not inside() and npgrad.is_grad_enabled()
 
 
@@ -184,9 +185,15 @@ def test_numpy_functions_refuse_tensors_that_require_grad():
 
 # -- type promotion --------------------------------------------------------------------------
 PROMOTION_CASES = [
-    ("float32", (3,), "float64", ()), ("int32", (3,), "int64", ()), ("float16", (3,), "float64", ()),
-    ("int64", (3,), "float64", ()), ("bool", (3,), "int64", ()), ("float32", (3,), "float64", (3,)),
-    ("int64", (3,), "float32", (3,)), ("uint8", (3,), "int8", (3,)), ("float16", (), "float64", ()),
+    ("float32", (3,), "float64", ()),
+    ("int32", (3,), "int64", ()),
+    ("float16", (3,), "float64", ()),
+    ("int64", (3,), "float64", ()),
+    ("bool", (3,), "int64", ()),
+    ("float32", (3,), "float64", (3,)),
+    ("int64", (3,), "float32", (3,)),
+    ("uint8", (3,), "int8", (3,)),
+    ("float16", (), "float64", ()),
     ("int32", (), "float32", (3,)),
 ]
 
@@ -197,6 +204,7 @@ def test_binary_ops_promote_as_torch(a_type, a_shape, b_type, b_shape):
         a = lib.ones(a_shape, dtype=getattr(lib, a_type))
         b = lib.ones(b_shape, dtype=getattr(lib, b_type))
         return str((a * b).dtype).split(".")[-1], str((b + a).dtype).split(".")[-1]
+
     assert both(result)[0] == both(result)[1]
 
 
@@ -210,6 +218,7 @@ def test_python_scalars_do_not_widen(a_type, scalar):
 def test_cat_promotes_as_torch(types):
     def result(lib):
         return str(lib.cat([lib.ones(2, dtype=getattr(lib, t)) for t in types]).dtype).split(".")[-1]
+
     ng, th = both(result)
     assert ng == th
 
@@ -222,20 +231,31 @@ def test_cat_of_mixed_float_types_is_differentiable():
 
 
 def test_tensor_keeps_numpy_dtypes_and_python_floats_get_the_default():
-    ng = [npgrad.tensor(np.zeros(2)).dtype, npgrad.tensor(np.float64(1)).dtype, npgrad.tensor([1.0]).dtype,
-          npgrad.tensor(np.zeros(2, np.float16)).dtype]
-    th = [torch.tensor(np.zeros(2)).dtype, torch.tensor(np.float64(1)).dtype, torch.tensor([1.0]).dtype,
-          torch.tensor(np.zeros(2, np.float16)).dtype]
+    ng = [
+        npgrad.tensor(np.zeros(2)).dtype,
+        npgrad.tensor(np.float64(1)).dtype,
+        npgrad.tensor([1.0]).dtype,
+        npgrad.tensor(np.zeros(2, np.float16)).dtype,
+    ]
+    th = [
+        torch.tensor(np.zeros(2)).dtype,
+        torch.tensor(np.float64(1)).dtype,
+        torch.tensor([1.0]).dtype,
+        torch.tensor(np.zeros(2, np.float16)).dtype,
+    ]
     assert [str(d) for d in ng] == [str(d).split(".")[-1] for d in th]
 
 
-@pytest.mark.parametrize("layer,x", [
-    (lambda: nn.Linear(3, 2), lambda: npgrad.zeros(2, 3, dtype=npgrad.float64)),
-    (lambda: nn.Linear(3, 2), lambda: npgrad.zeros(2, 3, dtype=npgrad.int64)),
-    (lambda: nn.Conv2d(1, 2, 3), lambda: npgrad.zeros(1, 1, 5, 5, dtype=npgrad.float64)),
-    (lambda: nn.BatchNorm1d(3), lambda: npgrad.zeros(2, 3, dtype=npgrad.float64)),
-    (lambda: nn.LSTM(3, 4), lambda: npgrad.zeros(2, 1, 3, dtype=npgrad.float64)),
-])
+@pytest.mark.parametrize(
+    "layer,x",
+    [
+        (lambda: nn.Linear(3, 2), lambda: npgrad.zeros(2, 3, dtype=npgrad.float64)),
+        (lambda: nn.Linear(3, 2), lambda: npgrad.zeros(2, 3, dtype=npgrad.int64)),
+        (lambda: nn.Conv2d(1, 2, 3), lambda: npgrad.zeros(1, 1, 5, 5, dtype=npgrad.float64)),
+        (lambda: nn.BatchNorm1d(3), lambda: npgrad.zeros(2, 3, dtype=npgrad.float64)),
+        (lambda: nn.LSTM(3, 4), lambda: npgrad.zeros(2, 1, 3, dtype=npgrad.float64)),
+    ],
+)
 def test_a_float32_layer_refuses_other_input_dtypes(layer, x):
     x = x()
     with pytest.raises(TypeError, match=f"float32.*{x.dtype}|{x.dtype}.*float32"):
@@ -249,7 +269,7 @@ def test_grad_and_data_are_tensors_sharing_memory():
     assert isinstance(w.grad, npgrad.Tensor) and isinstance(w.data, npgrad.Tensor)
     assert not w.data.requires_grad
     assert w.grad.norm().item() == pytest.approx(np.hypot(2, 4), rel=1e-6)
-    w.data.add_(w.grad, alpha=-0.5)                 # a hand-written SGD step
+    w.data.add_(w.grad, alpha=-0.5)  # a hand-written SGD step
     np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
     w.grad.zero_()
     assert w.grad.numpy().tolist() == [0.0, 0.0]
@@ -293,6 +313,7 @@ def make_exp_function(lib):
             (y,) = ctx.saved_tensors
             assert ctx.needs_input_grad[0]
             return grad * y, None
+
     return MyExp
 
 

@@ -2,6 +2,7 @@
 input and parameter gradients, zero weight at padding); Seq2Seq shapes, dtype and gradients;
 padding invariance; beam search of width 1 equal to greedy decoding; errors at the boundary; and
 the quick version of the seq2seq-attention lesson."""
+
 import json
 import os
 
@@ -80,8 +81,9 @@ def test_masked_keys_get_no_gradient():
 
 def model(attention="bahdanau", bidirectional=False, src_vocab=11, tgt_vocab=13):
     npgrad.manual_seed(0)
-    return Seq2Seq(src_vocab, tgt_vocab, embedding_dim=8, hidden_size=10, attention=attention,
-                   bidirectional=bidirectional)
+    return Seq2Seq(
+        src_vocab, tgt_vocab, embedding_dim=8, hidden_size=10, attention=attention, bidirectional=bidirectional
+    )
 
 
 def source_batch():
@@ -117,9 +119,11 @@ def test_padding_does_not_change_the_outputs(bidirectional):
     tgt_in = RNG.integers(1, 13, (B, 4))
     logits, weights = net.teacher_forced(src, LENGTHS, tgt_in)
     for i, length in enumerate(LENGTHS):
-        alone_logits, alone_weights = net.teacher_forced(src[i:i + 1, :length], LENGTHS[i:i + 1], tgt_in[i:i + 1])
+        alone_logits, alone_weights = net.teacher_forced(src[i : i + 1, :length], LENGTHS[i : i + 1], tgt_in[i : i + 1])
         np.testing.assert_allclose(logits.detach().numpy()[i], alone_logits.detach().numpy()[0], atol=1e-5)
-        np.testing.assert_allclose(weights.detach().numpy()[i, :, :length], alone_weights.detach().numpy()[0], atol=1e-6)
+        np.testing.assert_allclose(
+            weights.detach().numpy()[i, :, :length], alone_weights.detach().numpy()[0], atol=1e-6
+        )
         assert np.all(weights.detach().numpy()[i, :, length:] == 0)
 
 
@@ -145,7 +149,7 @@ def test_attention_maps_are_the_weights_used_while_decoding():
     net.eval()
     src = source_batch()
     translation = net.translate(src[1:2], LENGTHS[1:2], max_len=6)[0]
-    hidden, memory = net.encode(src[1:2, :LENGTHS[1]], LENGTHS[1:2])
+    hidden, memory = net.encode(src[1:2, : LENGTHS[1]], LENGTHS[1:2])
     previous, seen = np.array([net.bos_id]), []
     with npgrad.no_grad():
         for token in translation.tokens:
@@ -155,31 +159,40 @@ def test_attention_maps_are_the_weights_used_while_decoding():
     np.testing.assert_allclose(translation.attention, np.stack(seen), atol=1e-6)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda net: net(np.arange(5) + 4, [5], np.ones((1, 3), np.int64)), r"src as integers \(batch, length\)"),
-    (lambda net: net(np.ones((2, 5)), [5, 5], np.ones((2, 3), np.int64)), "src as integers"),
-    (lambda net: net(np.ones((2, 5), np.int64), [5], np.ones((2, 3), np.int64)), "has 1 lengths"),
-    (lambda net: net(np.ones((2, 5), np.int64), [5, 6], np.ones((2, 3), np.int64)), "between 1 and the padded length 5"),
-    (lambda net: net(np.ones((2, 5), np.int64), [0, 5], np.ones((2, 3), np.int64)), "between 1"),
-    (lambda net: net(np.ones((2, 5), np.int64), [[5, 5]], np.ones((2, 3), np.int64)), "src_lengths as integers"),
-    (lambda net: net(np.ones((2, 5), np.int64), [5, 5], np.ones((3, 3), np.int64)), "tgt_in has 3"),
-    (lambda net: net(np.ones((2, 5), np.int64), [5, 5], np.ones(3, np.int64)), "tgt_in as integers"),
-    (lambda net: net.translate(np.ones(5, np.int64)), "src as integers"),
-    (lambda net: Seq2Seq(5, 5, attention="luong"), "attention must be None, 'bahdanau'"),
-    (lambda net: LuongAttention(4, 4, method="concat"), "method must be one of"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda net: net(np.arange(5) + 4, [5], np.ones((1, 3), np.int64)), r"src as integers \(batch, length\)"),
+        (lambda net: net(np.ones((2, 5)), [5, 5], np.ones((2, 3), np.int64)), "src as integers"),
+        (lambda net: net(np.ones((2, 5), np.int64), [5], np.ones((2, 3), np.int64)), "has 1 lengths"),
+        (
+            lambda net: net(np.ones((2, 5), np.int64), [5, 6], np.ones((2, 3), np.int64)),
+            "between 1 and the padded length 5",
+        ),
+        (lambda net: net(np.ones((2, 5), np.int64), [0, 5], np.ones((2, 3), np.int64)), "between 1"),
+        (lambda net: net(np.ones((2, 5), np.int64), [[5, 5]], np.ones((2, 3), np.int64)), "src_lengths as integers"),
+        (lambda net: net(np.ones((2, 5), np.int64), [5, 5], np.ones((3, 3), np.int64)), "tgt_in has 3"),
+        (lambda net: net(np.ones((2, 5), np.int64), [5, 5], np.ones(3, np.int64)), "tgt_in as integers"),
+        (lambda net: net.translate(np.ones(5, np.int64)), "src as integers"),
+        (lambda net: Seq2Seq(5, 5, attention="luong"), "attention must be None, 'bahdanau'"),
+        (lambda net: LuongAttention(4, 4, method="concat"), "method must be one of"),
+    ],
+)
 def test_bad_inputs_are_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call(model())
 
 
-@pytest.mark.parametrize("query, keys, mask, message", [
-    ((B, QUERY + 1), (B, S, KEY), None, r"expected a query \(batch, 4\)"),
-    ((B, QUERY), (B, S), None, "expected keys"),
-    ((B, QUERY), (B + 1, S, KEY), None, "expected keys"),
-    ((B, QUERY), (B, S, KEY), np.zeros((B, S + 1), bool), "key_padding_mask"),
-    ((B, QUERY), (B, S, KEY), np.zeros((B, S), np.int64), "bool key_padding_mask"),
-])
+@pytest.mark.parametrize(
+    "query, keys, mask, message",
+    [
+        ((B, QUERY + 1), (B, S, KEY), None, r"expected a query \(batch, 4\)"),
+        ((B, QUERY), (B, S), None, "expected keys"),
+        ((B, QUERY), (B + 1, S, KEY), None, "expected keys"),
+        ((B, QUERY), (B, S, KEY), np.zeros((B, S + 1), bool), "key_padding_mask"),
+        ((B, QUERY), (B, S, KEY), np.zeros((B, S), np.int64), "bool key_padding_mask"),
+    ],
+)
 def test_attention_rejects_bad_shapes(query, keys, mask, message):
     with pytest.raises(ValueError, match=message):
         BahdanauAttention(QUERY, KEY)(npgrad.tensor(randn(*query)), npgrad.tensor(randn(*keys)), mask)

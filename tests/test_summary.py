@@ -1,4 +1,5 @@
 """npgrad.analysis.summary: parameter counts, MACs by the standard formulas, traced shapes."""
+
 import numpy as np
 import pytest
 
@@ -8,8 +9,15 @@ from npgrad.analysis.summary import MAC_RULES, summary
 
 
 def sign_language_mlp():
-    return nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(),
-                         nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 24))
+    return nn.Sequential(
+        nn.Linear(784, 1024),
+        nn.ReLU(),
+        nn.Linear(1024, 512),
+        nn.ReLU(),
+        nn.Linear(512, 256),
+        nn.ReLU(),
+        nn.Linear(256, 24),
+    )
 
 
 def test_mlp_parameters_memory_and_macs_match_a_hand_count(capsys):
@@ -92,7 +100,9 @@ def test_input_data_instead_of_a_size():
 
 
 def test_a_wrong_input_size_is_the_layer_s_own_error():
-    with pytest.raises(ValueError, match=r"Linear\(in_features=784.*expected input with last dimension 784, got shape \(1, 100\)"):
+    with pytest.raises(
+        ValueError, match=r"Linear\(in_features=784.*expected input with last dimension 784, got shape \(1, 100\)"
+    ):
         summary(sign_language_mlp(), (100,), print_table=False)
 
 
@@ -138,8 +148,9 @@ def test_conv_transpose_macs_are_input_elements_times_output_channels_per_group_
 @pytest.mark.parametrize("class_name, gates", [("RNN", 1), ("GRU", 3), ("LSTM", 4)])
 def test_recurrent_macs_per_step_layer_and_direction(class_name, gates):
     steps, batch, n_in, hidden = 7, 2, 5, 3
-    rnn = stand_in(class_name, (steps, batch, 2 * hidden), input_size=n_in, hidden_size=hidden,
-                   num_layers=2, bidirectional=True)
+    rnn = stand_in(
+        class_name, (steps, batch, 2 * hidden), input_size=n_in, hidden_size=hidden, num_layers=2, bidirectional=True
+    )
     per_step = gates * (n_in + hidden) * hidden + gates * (2 * hidden + hidden) * hidden
     result = summary(rnn, (batch, n_in), batch_size=steps, print_table=False)
     assert result.total_macs == steps * batch * per_step * 2
@@ -152,8 +163,9 @@ def test_normalisation_pooling_embedding_and_activations_count_no_macs(class_nam
 
 @pytest.mark.skipif(not hasattr(nn, "Conv2d"), reason="nn.Conv2d arrives with the CNN lessons")
 def test_real_conv_and_pool_layers():
-    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-                          nn.Linear(6 * 14 * 14, 10))
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(), nn.Linear(6 * 14 * 14, 10)
+    )
     result = summary(model, (1, 28, 28), print_table=False)
     assert result.total_params == 6 * 25 + 6 + 6 * 14 * 14 * 10 + 10
     assert result.total_macs == 6 * 28 * 28 * 25 + 6 * 14 * 14 * 10

@@ -1,5 +1,6 @@
 """npgrad.text (tokenising, vocabularies, batching, sampling, beam search, perplexity, BLEU)
 and the translation data sets in npgrad.datasets.translation."""
+
 import math
 import os
 import sys
@@ -18,8 +19,9 @@ DATA = Path(os.environ.get("NPGRAD_DATA") or Path(__file__).resolve().parents[2]
 
 
 def needs(folder):
-    return pytest.mark.skipif(not (DATA / folder).is_dir(),
-                              reason=f"{DATA / folder} not found; set NPGRAD_DATA to the shared data folder")
+    return pytest.mark.skipif(
+        not (DATA / folder).is_dir(), reason=f"{DATA / folder} not found; set NPGRAD_DATA to the shared data folder"
+    )
 
 
 def needs_sacrebleu():
@@ -27,6 +29,7 @@ def needs_sacrebleu():
 
 
 # -- tokenising and normalising ---------------------------------------------------------------
+
 
 def test_basic_english_splits_off_punctuation_and_lowercases():
     assert text.basic_english("Don't STOP, now!") == ["don", "'", "t", "stop", ",", "now", "!"]
@@ -128,6 +131,7 @@ def test_character_vocab_of_tiny_shakespeare_matches_the_dataset():
 
 
 # -- batches ----------------------------------------------------------------------------------
+
 
 def test_batchify_cuts_the_stream_into_contiguous_rows():
     batched = text.batchify(np.arange(11), 3)
@@ -259,6 +263,7 @@ def tree_decoder(tree):
     """A step function whose next-token probabilities depend on the whole prefix, which it
     keeps in its state (k, t): if beams were reordered wrongly, it would answer for the
     wrong prefix. tree maps a prefix of tokens after <bos> to {token: probability}."""
+
     def step(previous, prefixes):
         prefixes = np.concatenate([prefixes, previous[:, None]], axis=1)
         probabilities = np.full((len(prefixes), 4), 1e-6)
@@ -272,9 +277,7 @@ def tree_decoder(tree):
 
 NO_PREFIX = np.zeros((1, 0), dtype=np.int64)
 # greedy takes A (0.6) and then ends at 0.6 * 0.35 = 0.21; "B <eos>" has 0.4 * 0.9 = 0.36
-GREEDY_TRAP = {(): {A: 0.6, B: 0.4},
-               (A,): {EOS_ID: 0.35, A: 0.33, B: 0.32},
-               (B,): {EOS_ID: 0.9, A: 0.05, B: 0.05}}
+GREEDY_TRAP = {(): {A: 0.6, B: 0.4}, (A,): {EOS_ID: 0.35, A: 0.33, B: 0.32}, (B,): {EOS_ID: 0.9, A: 0.05, B: 0.05}}
 
 
 def test_beam_search_finds_the_best_sequence_where_greedy_fails():
@@ -308,8 +311,9 @@ def random_rnn_decoder(vocab_size=11, hidden=8, seed=0, beam_axis=0):
     Its state is an (k, hidden) array, or with beam_axis=1 an RNN-style (h,) of Tensors
     (1, k, hidden)."""
     rng = np.random.default_rng(seed)
-    recur, embed, out = (rng.normal(size=s).astype(np.float32) for s in
-                         [(hidden, hidden), (vocab_size, hidden), (hidden, vocab_size)])
+    recur, embed, out = (
+        rng.normal(size=s).astype(np.float32) for s in [(hidden, hidden), (vocab_size, hidden), (hidden, vocab_size)]
+    )
 
     def step(previous, state):
         h = state if beam_axis == 0 else state[0].numpy()[0]
@@ -332,8 +336,9 @@ def test_beam_size_one_is_greedy(seed):
 
 def test_beam_state_may_be_tensors_on_another_axis():
     arrays = text.beam_search(*random_rnn_decoder(seed=3), BOS_ID, EOS_ID, beam_size=4, max_len=12)
-    tensors = text.beam_search(*random_rnn_decoder(seed=3, beam_axis=1), BOS_ID, EOS_ID, beam_size=4,
-                               max_len=12, beam_axis=1)
+    tensors = text.beam_search(
+        *random_rnn_decoder(seed=3, beam_axis=1), BOS_ID, EOS_ID, beam_size=4, max_len=12, beam_axis=1
+    )
     assert [h.tokens.tolist() for h in arrays] == [h.tokens.tolist() for h in tensors]
     assert [h.score for h in arrays] == pytest.approx([h.score for h in tensors])
 
@@ -341,8 +346,11 @@ def test_beam_state_may_be_tensors_on_another_axis():
 def test_beam_search_drives_an_npgrad_gru_decoder():
     nn, F = npgrad.nn, npgrad.nn.functional
     vocab_size, hidden = 12, 16
-    embedding, gru, project = nn.Embedding(vocab_size, hidden), nn.GRU(hidden, hidden, batch_first=True), \
-        nn.Linear(hidden, vocab_size)
+    embedding, gru, project = (
+        nn.Embedding(vocab_size, hidden),
+        nn.GRU(hidden, hidden, batch_first=True),
+        nn.Linear(hidden, vocab_size),
+    )
 
     def step(previous, h):  # h: Tensor (layers, k, hidden), the beams on axis 1
         output, h = gru(embedding(npgrad.tensor(previous[:, None])), h)
@@ -386,6 +394,7 @@ def test_reorder_state_indexes_nested_arrays_and_tensors():
 
 # -- perplexity and BLEU ----------------------------------------------------------------------
 
+
 def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
     vocab_size = 50
     log_probs = np.full((64, vocab_size), -np.log(vocab_size), dtype=np.float32)
@@ -421,7 +430,8 @@ def test_bleu_agrees_with_sacrebleu():
     both = sacrebleu.corpus_bleu(hypotheses, [references, second]).score
     assert text.bleu(hypotheses, list(zip(references, second))) == pytest.approx(both) and both > expected
     assert text.sentence_bleu(hypotheses[1], references[1]) == pytest.approx(
-        sacrebleu.sentence_bleu(hypotheses[1], [references[1]]).score)
+        sacrebleu.sentence_bleu(hypotheses[1], [references[1]]).score
+    )
 
 
 def test_bleu_refuses_token_lists_and_mismatched_lengths():
@@ -440,8 +450,7 @@ def test_bleu_without_sacrebleu_says_what_to_install(monkeypatch):
 # -- translation data -------------------------------------------------------------------------
 
 FRA, KOR, MULTI30K = "translation/anki-fra-eng", "translation/anki-kor-eng", "translation/multi30k-task1-raw"
-TUTORIAL = dict(normalize=True, max_length=datasets.TUTORIAL_MAX_LENGTH,
-                english_prefixes=datasets.TUTORIAL_PREFIXES)
+TUTORIAL = dict(normalize=True, max_length=datasets.TUTORIAL_MAX_LENGTH, english_prefixes=datasets.TUTORIAL_PREFIXES)
 
 
 @needs(FRA)
@@ -469,8 +478,10 @@ def test_tutorial_filter_on_french_pairs(french_tutorial_pairs):
 
 @needs(FRA)
 def test_seeded_splits_partition_the_pairs(french_tutorial_pairs):
-    splits = [datasets.TatoebaPairs("fr", name, root=DATA, reverse=True, **TUTORIAL).pairs
-              for name in ("train", "val", "test")]
+    splits = [
+        datasets.TatoebaPairs("fr", name, root=DATA, reverse=True, **TUTORIAL).pairs
+        for name in ("train", "val", "test")
+    ]
     assert [len(p) for p in splits] == [8740, 1092, 1092]
     assert sorted(sum(splits, [])) == sorted(french_tutorial_pairs.pairs)
 
@@ -503,8 +514,7 @@ def test_multi30k_splits_and_language_pairs():
 
 
 def test_translation_pairs_filter_your_own_pairs():
-    pairs = [("I'm cold.", "J'ai froid."), ("Hello there.", "Salut."),
-             ("He's a very very very very tall man.", "x")]
+    pairs = [("I'm cold.", "J'ai froid."), ("Hello there.", "Salut."), ("He's a very very very very tall man.", "x")]
     kept = datasets.TranslationPairs(pairs, ("en", "fr"), english_prefixes=datasets.TUTORIAL_PREFIXES)
     assert kept.pairs == [pairs[0], pairs[2]] and kept.sources == ["I'm cold.", pairs[2][0]]
     short = datasets.TranslationPairs(pairs, ("en", "fr"), normalize=True, max_length=8)

@@ -1,6 +1,7 @@
 """The textbook tier equals the fast ops on the same inputs: outputs and every input gradient
 (float64, so that only rounding separates the two), and the textbook update rules step for step
 equal to npgrad.optim's. Their gradchecks and PyTorch parity are in tests/registry/textbook.py."""
+
 import numpy as np
 import pytest
 
@@ -19,9 +20,11 @@ def lstm_cell(x, h, c, *weights):
 
 def seeded(fn, **options):
     """fn with npgrad's generator reseeded first, so that both tiers draw the same dropout mask."""
+
     def run(*inputs):
         npgrad.manual_seed(0)
         return fn(*inputs, **options)
+
     return run
 
 
@@ -35,8 +38,11 @@ PAIRS = {
     "conv2d_loops": (T.Conv2dLoops.apply, F.conv2d, [(2, 3, 7, 6), (4, 3, 3, 2), (4,)]),
     "conv2d_im2col": (T.Conv2dIm2col.apply, F.conv2d, [(2, 3, 7, 6), (4, 3, 3, 2), (4,)]),
     "max_pool2d": (lambda x: T.MaxPool2d.apply(x, k=2), lambda x: F.max_pool2d(x, 2), [(2, 3, 7, 6)]),
-    "batch_norm": (T.BatchNorm.apply, lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
-                   [(8, I), (I,), (I,)]),
+    "batch_norm": (
+        T.BatchNorm.apply,
+        lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
+        [(8, I), (I,), (I,)],
+    ),
     "layer_norm": (T.LayerNorm.apply, lambda x, g, b: F.layer_norm(x, (6,), g, b), [(N, 6), (6,), (6,)]),
     "dropout": (seeded(T.Dropout.apply, p=0.3), seeded(F.dropout, p=0.3), [(4, 6)]),
     "rnn_step": (T.RNNStep.apply, R.rnn_tanh_cell, [(N, I), (N, H), (H, I), (H, H), (H,), (H,)]),
@@ -48,8 +54,12 @@ PAIRS = {
 
 def make_inputs(specs, seed=0):
     rng = np.random.default_rng(seed)
-    return [npgrad.tensor(s) if isinstance(s, np.ndarray) else
-            npgrad.tensor(rng.standard_normal(s), dtype=npgrad.float64, requires_grad=True) for s in specs]
+    return [
+        npgrad.tensor(s)
+        if isinstance(s, np.ndarray)
+        else npgrad.tensor(rng.standard_normal(s), dtype=npgrad.float64, requires_grad=True)
+        for s in specs
+    ]
 
 
 def outputs_and_grads(op, specs):

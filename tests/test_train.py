@@ -1,4 +1,5 @@
 """npgrad.train: the Trainer loop, metrics, callbacks, clipping, schedulers and exact resume."""
+
 import csv
 import io as text_io
 import math
@@ -11,8 +12,20 @@ import npgrad
 from npgrad import io, nn, optim
 from npgrad.data import DataLoader, TensorDataset
 from npgrad.train import (
-    Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN, Trainer,
-    accuracy, confusion_matrix, get_metric, register_metric, top_k_accuracy)
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    TerminateOnNaN,
+    Trainer,
+    accuracy,
+    confusion_matrix,
+    get_metric,
+    register_metric,
+    top_k_accuracy,
+)
 
 
 def blobs(n=120, seed=0):
@@ -189,9 +202,11 @@ def test_gradient_norm_clipping_is_applied_before_the_step():
     trainer = make_trainer(model, lr=1.0, grad_clip_norm=1e-3)
     trainer.train_step((npgrad.tensor(x), npgrad.tensor(y)))
     grads = {name: p.grad for name, p in model.named_parameters()}
-    assert math.sqrt(sum(float((g ** 2).sum()) for g in grads.values())) == pytest.approx(1e-3, rel=1e-3)
+    assert math.sqrt(sum(float((g**2).sum()) for g in grads.values())) == pytest.approx(1e-3, rel=1e-3)
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(before[name] - p.detach().numpy(), grads[name], atol=1e-7)  # step used the clipped grad
+        np.testing.assert_allclose(
+            before[name] - p.detach().numpy(), grads[name], atol=1e-7
+        )  # step used the clipped grad
 
 
 def test_gradient_value_clipping_is_applied():
@@ -202,10 +217,13 @@ def test_gradient_value_clipping_is_applied():
     assert largest == pytest.approx(1e-4)
 
 
-@pytest.mark.parametrize("when, expected_lrs, final_lr", [
-    ("epoch", [0.1, 0.05, 0.025], 0.0125),
-    ("batch", [0.1, 0.1 * 0.5 ** 3, 0.1 * 0.5 ** 6], 0.1 * 0.5 ** 9),
-])
+@pytest.mark.parametrize(
+    "when, expected_lrs, final_lr",
+    [
+        ("epoch", [0.1, 0.05, 0.025], 0.0125),
+        ("batch", [0.1, 0.1 * 0.5**3, 0.1 * 0.5**6], 0.1 * 0.5**9),
+    ],
+)
 def test_scheduler_steps_per_epoch_or_per_batch(when, expected_lrs, final_lr):
     x, y = blobs(12)
     model = mlp()
@@ -288,7 +306,8 @@ def test_early_stopping_in_max_mode_and_without_restoring():
 def test_model_checkpoint_writes_best_and_last(tmp_path):
     best, last = tmp_path / "run" / "best.safetensors", tmp_path / "run" / "last.safetensors"
     trainer, weights_after_epoch = fit_scripted(
-        [0.9, 0.5, 0.7, 0.6], [ModelCheckpoint(best, save_best_only=True), ModelCheckpoint(last)], epochs=4)
+        [0.9, 0.5, 0.7, 0.6], [ModelCheckpoint(best, save_best_only=True), ModelCheckpoint(last)], epochs=4
+    )
     assert io.load(best)["epoch"] == 2 and io.load(last)["epoch"] == 4  # epochs done when saved
     assert weights_equal(io.load(best)["model"], weights_after_epoch[1])
     assert weights_equal(io.load(last)["model"], trainer.model.state_dict())
@@ -387,8 +406,9 @@ def build_run(seed, checkpoint_path):
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2))
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
-    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), scheduler=scheduler,
-                      callbacks=[ModelCheckpoint(checkpoint_path)])
+    trainer = Trainer(
+        model, optimizer, nn.CrossEntropyLoss(), scheduler=scheduler, callbacks=[ModelCheckpoint(checkpoint_path)]
+    )
     x, y = blobs(60)
     return trainer, loader(x, y, 16, shuffle=True, generator=123), loader(x, y, 30)
 
@@ -444,13 +464,16 @@ def test_best_checkpoint_remembers_the_best_of_the_run_before_resuming(tmp_path)
 
 def test_step_losses_records_each_steps_own_loss():
     from npgrad.train import StepLosses
+
     npgrad.manual_seed(0)
     x, y = npgrad.randn(40, 3), npgrad.randint(0, 2, (40,))
     model = npgrad.nn.Linear(3, 2)
     recorder = StepLosses()
-    trainer = Trainer(model, npgrad.optim.SGD(model.parameters(), lr=0.1), npgrad.nn.CrossEntropyLoss(),
-                      callbacks=[recorder])
+    trainer = Trainer(
+        model, npgrad.optim.SGD(model.parameters(), lr=0.1), npgrad.nn.CrossEntropyLoss(), callbacks=[recorder]
+    )
     from npgrad.data import DataLoader, TensorDataset
+
     trainer.fit(DataLoader(TensorDataset(x, y), batch_size=10), epochs=2)
     assert len(recorder.losses) == 8
     assert recorder.losses[-1] == trainer.step_logs["loss"]

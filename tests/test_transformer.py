@@ -1,6 +1,7 @@
 """LayerNorm, MultiheadAttention and the Transformer layers against PyTorch: a PyTorch module's
 state_dict (as NumPy) loads as is and gives the same outputs, attention weights, input and
 parameter gradients, in train mode (dropout 0) and eval mode; positional encodings; errors."""
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,10 @@ def load_from_torch(ng_module, th_module):
 def as_pair(array, grad=True):
     """The same values as an npgrad tensor and a torch tensor (floats require grad if `grad`)."""
     grad = grad and array.dtype.kind == "f"
-    return (npgrad.tensor(array, requires_grad=grad),
-            torch.tensor(array, requires_grad=grad) if grad else torch.from_numpy(array))
+    return (
+        npgrad.tensor(array, requires_grad=grad),
+        torch.tensor(array, requires_grad=grad) if grad else torch.from_numpy(array),
+    )
 
 
 def outputs(result):
@@ -53,14 +56,12 @@ def check_parity(ng_module, th_module, arrays, train=True, **kwargs):
     th_loss.backward()
     for i, (n, t) in enumerate(pairs):
         if t.requires_grad:
-            np.testing.assert_allclose(np.asarray(n.grad), t.grad.numpy(), atol=ATOL, rtol=RTOL,
-                                       err_msg=f"input {i}")
+            np.testing.assert_allclose(np.asarray(n.grad), t.grad.numpy(), atol=ATOL, rtol=RTOL, err_msg=f"input {i}")
     th_params = dict(th_module.named_parameters())
     ng_params = dict(ng_module.named_parameters())
     assert sorted(ng_params) == sorted(th_params)
     for name, p in ng_params.items():
-        np.testing.assert_allclose(np.asarray(p.grad), th_params[name].grad.numpy(), atol=ATOL, rtol=RTOL,
-                                   err_msg=name)
+        np.testing.assert_allclose(np.asarray(p.grad), th_params[name].grad.numpy(), atol=ATOL, rtol=RTOL, err_msg=name)
 
 
 def randn(*shape, seed=0):
@@ -68,8 +69,10 @@ def randn(*shape, seed=0):
 
 
 # ------------------------------------------------------------------------------ LayerNorm
-@pytest.mark.parametrize("shape,options", [
-    ((6,), {}), ((3, 6), {"eps": 1e-3}), ((6,), {"elementwise_affine": False}), ((6,), {"bias": False})])
+@pytest.mark.parametrize(
+    "shape,options",
+    [((6,), {}), ((3, 6), {"eps": 1e-3}), ((6,), {"elementwise_affine": False}), ((6,), {"bias": False})],
+)
 def test_layer_norm_matches_torch(shape, options):
     th = torch.nn.LayerNorm(shape, **options)
     with torch.no_grad():
@@ -100,7 +103,9 @@ MHA_CASES = {
     "float_attn_mask_per_head": dict(arrays="cross", call=dict(attn_mask=randn(N * H, L, S, seed=4))),
     "bool_key_padding_mask": dict(arrays="cross", call=dict(key_padding_mask=bool_mask(N, S))),
     "float_key_padding_mask": dict(arrays="cross", call=dict(key_padding_mask=randn(N, S, seed=5))),
-    "both_masks": dict(arrays="cross", call=dict(attn_mask=bool_mask(N * H, L, S), key_padding_mask=bool_mask(N, S, seed=6))),
+    "both_masks": dict(
+        arrays="cross", call=dict(attn_mask=bool_mask(N * H, L, S), key_padding_mask=bool_mask(N, S, seed=6))
+    ),
     "causal": dict(arrays="self", call=dict(attn_mask=np.triu(np.ones((L, L), bool), 1), is_causal=True)),
     "unbatched": dict(arrays="unbatched", call=dict(attn_mask=bool_mask(H, L, S))),
 }
@@ -136,8 +141,9 @@ def test_multihead_attention_matches_torch(case, train):
     torch.manual_seed(0)
     th = torch.nn.MultiheadAttention(E, H, **layer)
     ng = nn.MultiheadAttention(E, H, **layer)
-    assert [(k, tuple(v.shape)) for k, v in ng.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in th.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in ng.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in th.state_dict().items()
+    ]
     arrays = mha_arrays(spec["arrays"], layer.get("batch_first", False))
     if spec["arrays"] == "self":
         ng, th = SelfAttention(ng), SelfAttention(th)
@@ -180,6 +186,7 @@ def test_sdpa_dropout_gradcheck_and_scaling():
     def attend(*inputs):
         npgrad.manual_seed(0)  # the same dropout mask on every call
         return F.scaled_dot_product_attention(*inputs, dropout_p=0.4)
+
     assert npgrad.gradcheck(attend, [q, k, v], eps=1e-6, atol=1e-5)
     plain = F.scaled_dot_product_attention(q, k, v).detach().numpy()
     assert not np.allclose(attend(q, k, v).detach().numpy(), plain)
@@ -199,8 +206,12 @@ def test_sdpa_errors():
 
 
 # ------------------------------------------------------------------------------ Transformer layers
-LAYER_OPTIONS = [dict(), dict(norm_first=True), dict(activation="gelu", batch_first=True),
-                 dict(norm_first=True, activation="gelu", bias=False)]
+LAYER_OPTIONS = [
+    dict(),
+    dict(norm_first=True),
+    dict(activation="gelu", batch_first=True),
+    dict(norm_first=True, activation="gelu", bias=False),
+]
 
 
 def layer_ids(options):
@@ -221,8 +232,14 @@ def layer_pair(name, options):
 @pytest.mark.parametrize("options", LAYER_OPTIONS, ids=layer_ids)
 def test_encoder_layer_matches_torch(options, train):
     ng, th = layer_pair("TransformerEncoderLayer", options)
-    check_parity(ng, th, [seq(S, options.get("batch_first", False), 0)], train=train,
-                 src_mask=bool_mask(S, S), src_key_padding_mask=bool_mask(N, S, seed=7))
+    check_parity(
+        ng,
+        th,
+        [seq(S, options.get("batch_first", False), 0)],
+        train=train,
+        src_mask=bool_mask(S, S),
+        src_key_padding_mask=bool_mask(N, S, seed=7),
+    )
 
 
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
@@ -231,32 +248,57 @@ def test_decoder_layer_matches_torch(options, train):
     ng, th = layer_pair("TransformerDecoderLayer", options)
     first = options.get("batch_first", False)
     causal = np.triu(np.ones((L, L), bool), 1)
-    check_parity(ng, th, [seq(L, first, 0), seq(S, first, 1)], train=train, tgt_mask=causal, tgt_is_causal=True,
-                 memory_mask=bool_mask(L, S, seed=8), tgt_key_padding_mask=bool_mask(N, L, seed=9),
-                 memory_key_padding_mask=bool_mask(N, S, seed=10))
+    check_parity(
+        ng,
+        th,
+        [seq(L, first, 0), seq(S, first, 1)],
+        train=train,
+        tgt_mask=causal,
+        tgt_is_causal=True,
+        memory_mask=bool_mask(L, S, seed=8),
+        tgt_key_padding_mask=bool_mask(N, L, seed=9),
+        memory_key_padding_mask=bool_mask(N, S, seed=10),
+    )
 
 
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
 def test_transformer_matches_torch(train):
     torch.manual_seed(0)
-    options = dict(d_model=E, nhead=H, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16,
-                   dropout=0.0, activation="gelu", batch_first=True)
+    options = dict(
+        d_model=E,
+        nhead=H,
+        num_encoder_layers=2,
+        num_decoder_layers=2,
+        dim_feedforward=16,
+        dropout=0.0,
+        activation="gelu",
+        batch_first=True,
+    )
     th, ng = torch.nn.Transformer(**options), nn.Transformer(**options)
     assert list(ng.state_dict()) == list(th.state_dict())
     tgt_mask = nn.Transformer.generate_square_subsequent_mask(L).numpy()
     np.testing.assert_array_equal(tgt_mask, torch.nn.Transformer.generate_square_subsequent_mask(L).numpy())
     th.encoder.enable_nested_tensor = False  # keep the padded positions' values in evaluation too
-    check_parity(ng, th, [randn(N, S, E), randn(N, L, E, seed=1)], train=train, tgt_mask=tgt_mask,
-                 src_key_padding_mask=bool_mask(N, S, seed=11), memory_key_padding_mask=bool_mask(N, S, seed=11))
+    check_parity(
+        ng,
+        th,
+        [randn(N, S, E), randn(N, L, E, seed=1)],
+        train=train,
+        tgt_mask=tgt_mask,
+        src_key_padding_mask=bool_mask(N, S, seed=11),
+        memory_key_padding_mask=bool_mask(N, S, seed=11),
+    )
 
 
 def test_stacks_copy_the_layer_and_apply_the_final_norm():
     layer = nn.TransformerEncoderLayer(E, H, dim_feedforward=16)
     encoder = nn.TransformerEncoder(layer, 3, norm=nn.LayerNorm(E))
-    assert [k for k in encoder.state_dict() if k.endswith("linear1.weight")] == \
-        [f"layers.{i}.linear1.weight" for i in range(3)]
-    np.testing.assert_array_equal(encoder.layers[0].linear1.weight.detach().numpy(),
-                                  encoder.layers[2].linear1.weight.detach().numpy())
+    assert [k for k in encoder.state_dict() if k.endswith("linear1.weight")] == [
+        f"layers.{i}.linear1.weight" for i in range(3)
+    ]
+    np.testing.assert_array_equal(
+        encoder.layers[0].linear1.weight.detach().numpy(), encoder.layers[2].linear1.weight.detach().numpy()
+    )
     assert encoder.layers[0].linear1.weight is not encoder.layers[1].linear1.weight
     out = encoder(npgrad.tensor(randn(S, N, E))).detach().numpy()
     np.testing.assert_allclose(out.mean(-1), 0, atol=1e-5)
@@ -301,9 +343,12 @@ class TorchViT(torch.nn.Module):
         self.patch_embedding = torch.nn.Conv2d(1, dim, patch_size, stride=patch_size)
         self.class_token = torch.nn.Parameter(torch.randn(1, 1, dim))
         self.pos_embedding = torch.nn.Parameter(torch.randn(1, (28 // patch_size) ** 2 + 1, dim))
-        layer = torch.nn.TransformerEncoderLayer(dim, heads, mlp_dim, 0.0, activation="gelu", batch_first=True,
-                                                 norm_first=True)
-        self.encoder = torch.nn.TransformerEncoder(layer, depth, norm=torch.nn.LayerNorm(dim), enable_nested_tensor=False)
+        layer = torch.nn.TransformerEncoderLayer(
+            dim, heads, mlp_dim, 0.0, activation="gelu", batch_first=True, norm_first=True
+        )
+        self.encoder = torch.nn.TransformerEncoder(
+            layer, depth, norm=torch.nn.LayerNorm(dim), enable_nested_tensor=False
+        )
         self.head = torch.nn.Linear(dim, num_classes)
 
     def forward(self, x):
@@ -315,12 +360,14 @@ class TorchViT(torch.nn.Module):
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
 def test_vit_matches_the_same_network_in_torch(train):
     from npgrad.models import vit
+
     torch.manual_seed(0)
     check_parity(vit(dim=16, depth=2, heads=2, mlp_dim=32), TorchViT(), [randn(3, 1, 28, 28)], train=train)
 
 
 def test_vit_rejects_images_of_another_size():
     from npgrad.models import vit
+
     with pytest.raises(ValueError, match=r"ViT: expected images \(N, 1, 28, 28\), got shape \(2, 1, 32, 32\)"):
         vit(depth=1)(npgrad.tensor(randn(2, 1, 32, 32)))
     with pytest.raises(ValueError, match="multiple of patch_size"):
@@ -330,9 +377,11 @@ def test_vit_rejects_images_of_another_size():
 # ------------------------------------------------------------------------------ TransformerSeq2Seq
 def small_translator():
     from npgrad.models import TransformerSeq2Seq
+
     npgrad.manual_seed(0)
-    return TransformerSeq2Seq(11, 13, d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=2,
-                              dim_feedforward=32, dropout=0.0)
+    return TransformerSeq2Seq(
+        11, 13, d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=2, dim_feedforward=32, dropout=0.0
+    )
 
 
 SRC, SRC_LENGTHS = np.array([[3, 4, 5, 6], [7, 8, 0, 0]]), np.array([4, 2])
@@ -359,7 +408,7 @@ def test_translator_decodes_consistently_with_its_teacher_forced_logits():
         np.testing.assert_array_equal(g.tokens, b.tokens)
     for i, translation in enumerate(greedy):
         fed = np.concatenate([[1], translation.tokens[:-1]])[None]
-        logits = model(SRC[i:i + 1, :SRC_LENGTHS[i]], SRC_LENGTHS[i:i + 1], fed).detach().numpy()[0]
+        logits = model(SRC[i : i + 1, : SRC_LENGTHS[i]], SRC_LENGTHS[i : i + 1], fed).detach().numpy()[0]
         np.testing.assert_array_equal(logits.argmax(-1), translation.tokens)
         assert translation.attention.shape == (len(translation.tokens), SRC_LENGTHS[i])
         np.testing.assert_allclose(translation.attention.sum(-1), 1, rtol=1e-5)

@@ -1,4 +1,5 @@
 """The WordPiece tokenizer against Hugging Face tokenizers and transformers on real text."""
+
 import os
 
 import numpy as np
@@ -8,8 +9,9 @@ from npgrad.text import WordPieceTokenizer, basic_tokenize
 
 tokenizers = pytest.importorskip("tokenizers")
 transformers = pytest.importorskip("transformers")
-DATA = os.environ.get("NPGRAD_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                                      "shared", "data")
+DATA = os.environ.get("NPGRAD_DATA") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data"
+)
 WIKI_VALID = os.path.join(DATA, "wikitext-2", "wiki.valid.tokens")
 WIKI_TEST = os.path.join(DATA, "wikitext-2", "wiki.test.tokens")
 SST2_TEST = os.path.join(DATA, "sst2", "test.tsv")
@@ -45,7 +47,13 @@ def tokenizer(vocab_file):
 def test_trained_vocabulary_starts_with_the_special_tokens(tokenizer, vocab_file):
     assert os.path.basename(vocab_file) == "vocab.txt"
     assert tokenizer.tokens[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    assert (tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id) == (0, 1, 2, 3, 4)
+    assert (tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id) == (
+        0,
+        1,
+        2,
+        3,
+        4,
+    )
     assert len(tokenizer) == 3000
     assert any(token.startswith("##") for token in tokenizer.tokens)
 

@@ -1,3 +1,4 @@
 """Tools for looking inside models: summary (parameters, MACs), gradient flow, activations, plots."""
-from .gradients import activation_recorder, grad_norms  # noqa: F401
-from .summary import summary  # noqa: F401
+
+from .gradients import activation_recorder, grad_norms
+from .summary import summary

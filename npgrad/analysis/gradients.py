@@ -1,4 +1,5 @@
 """Gradient flow: how large the gradient is at each layer after a backward pass."""
+
 from collections import OrderedDict
 
 import numpy as np
@@ -26,7 +27,9 @@ def activation_recorder(modules):
     """
     outputs, handles = OrderedDict(), []
     for name, module in modules:
+
         def keep(module, inputs, output, name=name):
             outputs[name] = output._data
+
         handles.append(module.register_forward_hook(keep))
     return outputs, handles

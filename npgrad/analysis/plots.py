@@ -1,4 +1,5 @@
 """Figures for the lessons (matplotlib, an optional dependency: pip install npgrad[plot])."""
+
 import numpy as np
 
 
@@ -6,6 +7,7 @@ def pyplot():
     """matplotlib.pyplot with a file-only backend, or an ImportError that says how to get it."""
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as error:
@@ -16,6 +18,7 @@ def pyplot():
 def save_figure(fig, path, dpi=120):
     """Lay out, write to path and close the figure; returns path."""
     import matplotlib.pyplot as plt
+
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
@@ -53,7 +56,7 @@ def plot_decision_boundaries(panels, path, columns):
         ax.set_title(title, fontsize=9)
         ax.set_xticks([0, 1])
         ax.set_yticks([0, 1])
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     return save_figure(fig, path)
 
@@ -83,7 +86,9 @@ def plot_history(history, path, title=None):
             values = history.get(prefix + metric)
             if values:
                 epochs = np.arange(1, len(values) + 1)
-                ax.plot(epochs, values, style, marker="o", ms=3, label=("validation " if prefix else "training ") + metric)
+                ax.plot(
+                    epochs, values, style, marker="o", ms=3, label=("validation " if prefix else "training ") + metric
+                )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.legend(fontsize=8)

@@ -19,6 +19,7 @@ Conventions, the same as torchinfo's and as the published "FLOPs" of ResNet or V
 - Parameter memory is the bytes of the parameters' arrays; "MB" means 2**20 bytes, as Keras
   prints it. Buffers (BatchNorm's running statistics) are not parameters.
 """
+
 import math
 from dataclasses import dataclass, field
 
@@ -28,13 +29,14 @@ from .. import dtypes
 from ..autograd import no_grad
 from ..tensor import Tensor
 
-MB = 2 ** 20
+MB = 2**20
 
 
 @dataclass
 class LayerRow:
     """One call of one module, at depth 1 for the model's children, 2 for theirs, ...
     params and macs include those of the calls it made to its submodules."""
+
     name: str
     type: str
     depth: int
@@ -47,6 +49,7 @@ class LayerRow:
 @dataclass(repr=False)
 class ModelSummary:
     """What summary() found; str() gives the table (print(result.table(max_depth=1)) for less)."""
+
     total_params: int
     trainable_params: int
     non_trainable_params: int
@@ -60,27 +63,37 @@ class ModelSummary:
         layer_label = layer_label or _indented_name
         shape_label = shape_label or _shape_text
         rows = [row for row in self.rows if max_depth is None or row.depth <= max_depth]
-        body = [(layer_label(row), shape_label(row.output_shape),
-                 "(shared)" if row.shared else f"{row.params:,}", f"{row.macs:,}") for row in rows]
+        body = [
+            (
+                layer_label(row),
+                shape_label(row.output_shape),
+                "(shared)" if row.shared else f"{row.params:,}",
+                f"{row.macs:,}",
+            )
+            for row in rows
+        ]
         return format_table(("Layer (type)", "Output Shape", "Param #", "MACs"), body, self.footer())
 
     def footer(self):
-        return [f"Total params: {self.total_params:,}",
-                f"Trainable params: {self.trainable_params:,}",
-                f"Non-trainable params: {self.non_trainable_params:,}",
-                f"Params size (MB): {self.param_bytes / MB:.2f}",
-                f"Total MACs: {self.total_macs:,} ({_si(self.total_macs)})"]
+        return [
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.non_trainable_params:,}",
+            f"Params size (MB): {self.param_bytes / MB:.2f}",
+            f"Total MACs: {self.total_macs:,} ({_si(self.total_macs)})",
+        ]
 
     def __str__(self):
         return self.table()
 
     def __repr__(self):  # short, so that a notebook does not echo the whole table again
-        return (f"ModelSummary(total_params={self.total_params:,}, trainable_params={self.trainable_params:,}, "
-                f"total_macs={self.total_macs:,}, {len(self.rows)} rows)")
+        return (
+            f"ModelSummary(total_params={self.total_params:,}, trainable_params={self.trainable_params:,}, "
+            f"total_macs={self.total_macs:,}, {len(self.rows)} rows)"
+        )
 
 
-def summary(model, input_size=None, *, batch_size=1, dtype=None, input_data=None, depth=None,
-            print_table=True):
+def summary(model, input_size=None, *, batch_size=1, dtype=None, input_data=None, depth=None, print_table=True):
     """Trace `model` with one forward pass and return (and print) a ModelSummary.
 
     input_size: the shape of one sample, without the batch dim, e.g. (784,) or (1, 28, 28);
@@ -96,8 +109,14 @@ def summary(model, input_size=None, *, batch_size=1, dtype=None, input_data=None
     rows = _trace(model, inputs)
     total, trainable, nbytes = _count_parameters(model)
     total_macs = rows[0].macs  # the model's own call holds every call inside it
-    result = ModelSummary(total_params=total, trainable_params=trainable, non_trainable_params=total - trainable,
-                          param_bytes=nbytes, total_macs=total_macs, rows=_shown(rows))
+    result = ModelSummary(
+        total_params=total,
+        trainable_params=trainable,
+        non_trainable_params=total - trainable,
+        param_bytes=nbytes,
+        total_macs=total_macs,
+        rows=_shown(rows),
+    )
     if print_table:
         print(result.table(depth))
     return result
@@ -160,11 +179,17 @@ class _Tracer:
 
     def pre_hook(self, name):
         def hook(module, args):
-            row = LayerRow(name, type(module).__name__, depth=len(self.open_calls),
-                           params=self._new_params(module), shared=id(module) in self.seen_modules)
+            row = LayerRow(
+                name,
+                type(module).__name__,
+                depth=len(self.open_calls),
+                params=self._new_params(module),
+                shared=id(module) in self.seen_modules,
+            )
             self.seen_modules.add(id(module))
             self.rows.append(row)
             self.open_calls.append(row)
+
         return hook
 
     def _new_params(self, module):
@@ -237,6 +262,7 @@ def _recurrent_macs(gates):
         layer_inputs = [module.input_size] + [module.hidden_size * directions] * (module.num_layers - 1)
         per_step = sum(gates * (n_in + module.hidden_size) * module.hidden_size for n_in in layer_inputs)
         return steps_times_batch * per_step * directions
+
     return rule
 
 

@@ -1,4 +1,5 @@
 """`npgrad.backends.mps` and `npgrad.backends.cudnn`, for teaching code that checks them."""
+
 from types import SimpleNamespace
 
 from .. import cuda

@@ -1,4 +1,5 @@
 """Which NumPy Generator a data loader, sampler or transform draws its random numbers from."""
+
 import numpy as np
 
 from .. import random
@@ -11,8 +12,9 @@ def seeded(generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator: expected None, an int seed or a numpy.random.Generator, "
-                    f"got {type(generator).__name__}")
+    raise TypeError(
+        f"generator: expected None, an int seed or a numpy.random.Generator, got {type(generator).__name__}"
+    )
 
 
 def current(generator):

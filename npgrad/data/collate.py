@@ -1,4 +1,5 @@
 """Turning a list of samples into one batch: stack the arrays, then wrap them as Tensors."""
+
 import numbers
 from collections.abc import Mapping
 
@@ -35,19 +36,25 @@ def stack_samples(samples):
         return {key: stack_samples([s[key] for s in samples]) for key in first}
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
-            raise ValueError(f"default_collate: every sample must have {len(first)} fields, "
-                             f"got lengths {sorted({len(s) for s in samples})}")
+            raise ValueError(
+                f"default_collate: every sample must have {len(first)} fields, "
+                f"got lengths {sorted({len(s) for s in samples})}"
+            )
         return type(first)(stack_samples(list(field)) for field in zip(*samples))
-    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}; "
-                    "expected arrays, Tensors, numbers, strings, or tuples/lists/dicts of them "
-                    "(or pass your own collate_fn)")
+    raise TypeError(
+        f"default_collate: cannot batch samples of type {type(first).__name__}; "
+        "expected arrays, Tensors, numbers, strings, or tuples/lists/dicts of them "
+        "(or pass your own collate_fn)"
+    )
 
 
 def _stack_arrays(arrays):
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
-        raise ValueError(f"default_collate: samples have different shapes {sorted(shapes)}; "
-                         "pad them to one shape or pass a collate_fn that does")
+        raise ValueError(
+            f"default_collate: samples have different shapes {sorted(shapes)}; "
+            "pad them to one shape or pass a collate_fn that does"
+        )
     return np.stack(arrays)
 
 

@@ -1,4 +1,5 @@
 """DataLoader: iterate over a dataset in (shuffled) batches of Tensors."""
+
 import numpy as np
 
 from .collate import to_tensors
@@ -27,19 +28,37 @@ class DataLoader:
         must still be >= 0), and there is no device memory to pin.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, collate_fn=None,
-                 drop_last=False, generator=None, *, num_workers=0, pin_memory=False, timeout=0,
-                 worker_init_fn=None, prefetch_factor=None, persistent_workers=False, batch_transform=None):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        sampler=None,
+        collate_fn=None,
+        drop_last=False,
+        generator=None,
+        *,
+        num_workers=0,
+        pin_memory=False,
+        timeout=0,
+        worker_init_fn=None,
+        prefetch_factor=None,
+        persistent_workers=False,
+        batch_transform=None,
+    ):
         if not isinstance(num_workers, (int, np.integer)) or isinstance(num_workers, bool) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive; "
-                             "shuffle inside the sampler instead")
+            raise ValueError(
+                "DataLoader: sampler and shuffle=True are mutually exclusive; shuffle inside the sampler instead"
+            )
         if collate_fn is not None and batch_transform is not None:
-            raise ValueError("DataLoader: batch_transform works on the default collation; "
-                             "with your own collate_fn, transform the batch there")
+            raise ValueError(
+                "DataLoader: batch_transform works on the default collation; "
+                "with your own collate_fn, transform the batch there"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.drop_last = drop_last
@@ -57,7 +76,7 @@ class DataLoader:
         order = _epoch_indices(self.sampler)
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
-            yield self._batch(order[start:start + self.batch_size])
+            yield self._batch(order[start : start + self.batch_size])
 
     def _batch(self, indices):
         if self.collate_fn is not None:

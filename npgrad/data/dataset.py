@@ -4,6 +4,7 @@ A dataset may also define `get_batch(indices)`, returning the samples at an inte
 indices already stacked (a tuple of arrays). The DataLoader then fetches a whole batch with
 one fancy index instead of a Python loop over the items.
 """
+
 import math
 
 import numpy as np
@@ -33,12 +34,13 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors):
         if not tensors:
             raise ValueError("TensorDataset: expected at least one tensor or array")
-        self.tensors = tuple(t if isinstance(t, Tensor) else from_numpy(standard_dtype(t))
-                             for t in tensors)
+        self.tensors = tuple(t if isinstance(t, Tensor) else from_numpy(standard_dtype(t)) for t in tensors)
         lengths = [t.shape[0] if t.ndim else None for t in self.tensors]
         if None in lengths or len(set(lengths)) > 1:
-            raise ValueError("TensorDataset: every tensor needs the same first dimension, got "
-                             f"shapes {[tuple(t.shape) for t in self.tensors]}")
+            raise ValueError(
+                "TensorDataset: every tensor needs the same first dimension, got "
+                f"shapes {[tuple(t.shape) for t in self.tensors]}"
+            )
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -114,8 +116,9 @@ def random_split(dataset, lengths, generator=None):
 def _split_lengths(total, lengths):
     if all(isinstance(n, (int, np.integer)) for n in lengths):
         if sum(lengths) != total or min(lengths) < 0:
-            raise ValueError(f"random_split: lengths {lengths} must be non-negative and sum to "
-                             f"the dataset's length {total}")
+            raise ValueError(
+                f"random_split: lengths {lengths} must be non-negative and sum to the dataset's length {total}"
+            )
         return [int(n) for n in lengths]
     if not (math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and min(lengths) >= 0):
         raise ValueError(f"random_split: fractions {lengths} must be non-negative and sum to 1")

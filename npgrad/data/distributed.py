@@ -1,4 +1,5 @@
 """DistributedSampler: each of `num_replicas` processes visits its own share of the dataset."""
+
 import math
 
 import numpy as np
@@ -11,9 +12,9 @@ def _default(value, getter, name):
     if value is not None:
         return value
     from .. import distributed as dist
+
     if not dist.is_initialized():
-        raise RuntimeError(f"DistributedSampler: pass {name}= or call "
-                           f"npgrad.distributed.init_process_group() first")
+        raise RuntimeError(f"DistributedSampler: pass {name}= or call npgrad.distributed.init_process_group() first")
     return getter()
 
 
@@ -26,13 +27,15 @@ class DistributedSampler(Sampler):
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         from .. import distributed as dist
+
         num_replicas = _default(num_replicas, dist.get_world_size, "num_replicas")
         rank = _default(rank, dist.get_rank, "rank")
         if not isinstance(num_replicas, int) or num_replicas < 1:
             raise ValueError(f"DistributedSampler: num_replicas must be a positive int, got {num_replicas!r}")
         if not isinstance(rank, int) or not 0 <= rank < num_replicas:
-            raise ValueError(f"DistributedSampler: Invalid rank {rank}, rank should be in the "
-                             f"interval [0, {num_replicas - 1}]")
+            raise ValueError(
+                f"DistributedSampler: Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
         self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
         self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
         n = len(dataset)
@@ -57,7 +60,7 @@ class DistributedSampler(Sampler):
             order = np.arange(n, dtype=np.int64)
         if self.total_size > n:  # pad with the first indices, repeated as often as needed
             order = np.resize(order, self.total_size)
-        return order[self.rank:self.total_size:self.num_replicas]
+        return order[self.rank : self.total_size : self.num_replicas]
 
 
 class GlobalBatchShardSampler(Sampler):
@@ -70,8 +73,9 @@ class GlobalBatchShardSampler(Sampler):
 
     def __init__(self, sampler, global_batch_size, num_replicas, rank, drop_last=False, drop_small_last=False):
         if not 0 <= rank < num_replicas:
-            raise ValueError(f"GlobalBatchShardSampler: Invalid rank {rank}, rank should be in the "
-                             f"interval [0, {num_replicas - 1}]")
+            raise ValueError(
+                f"GlobalBatchShardSampler: Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
         self.sampler, self.global_batch_size = sampler, global_batch_size
         self.num_replicas, self.rank = num_replicas, rank
         self.drop_last, self.drop_small_last = drop_last, drop_small_last
@@ -87,8 +91,9 @@ class GlobalBatchShardSampler(Sampler):
         return spans
 
     def __len__(self):
-        return sum(len(range(start, stop)[self._part(stop - start)])
-                   for start, stop in self._global_batches(len(self.sampler)))
+        return sum(
+            len(range(start, stop)[self._part(stop - start)]) for start, stop in self._global_batches(len(self.sampler))
+        )
 
     def _part(self, size):
         """This rank's slice of a global batch of `size`: the parts differ by at most one."""

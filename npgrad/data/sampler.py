@@ -1,4 +1,5 @@
 """Samplers: the order in which a DataLoader visits the indices of its dataset."""
+
 import numpy as np
 
 from . import _rng

@@ -15,6 +15,7 @@ generator (reset by npgrad.manual_seed).
 Use them per sample through a dataset's `transform`, or per batch through
 DataLoader(..., batch_transform=Compose([...])).
 """
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -80,7 +81,8 @@ def _scaled_channels_first(images):
         raise ValueError(
             "ToTensor: expected an image (H, W) or (H, W, C), or a batch (N, H, W, C), with C "
             f"in 1, 3, 4; got shape {images.shape} (for a batch of grayscale images (N, H, W), "
-            "add a channel axis: images[..., None])")
+            "add a channel axis: images[..., None])"
+        )
     channels_first = np.moveaxis(images, -1, -3)
     if images.dtype == np.uint8:
         return np.divide(channels_first, 255, dtype=np.float32)
@@ -102,11 +104,14 @@ class ImageTransform:
         if images.dtype == np.uint8 and self.on_stored_images:
             return self._on_stored(images)
         if images.dtype.kind != "f":
-            raise TypeError(f"{type(self).__name__}: expected float images, got dtype {images.dtype} "
-                            "(convert stored images with ToTensor() first)")
+            raise TypeError(
+                f"{type(self).__name__}: expected float images, got dtype {images.dtype} "
+                "(convert stored images with ToTensor() first)"
+            )
         if images.ndim not in (3, 4):
-            raise ValueError(f"{type(self).__name__}: expected an image (C, H, W) or a batch "
-                             f"(N, C, H, W), got shape {images.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected an image (C, H, W) or a batch (N, C, H, W), got shape {images.shape}"
+            )
         batch = images.astype(np.float32, copy=False)
         if images.ndim == 3:
             return self.transform_batch(batch[None])[0]
@@ -137,8 +142,7 @@ class Normalize(ImageTransform):
     def transform_batch(self, batch):
         channels = batch.shape[1]
         if len(self.mean) not in (1, channels):
-            raise ValueError(f"Normalize: mean/std are for {len(self.mean)} channels, the images "
-                             f"have {channels}")
+            raise ValueError(f"Normalize: mean/std are for {len(self.mean)} channels, the images have {channels}")
         return (batch - self.mean[:, None, None]) / self.std[:, None, None]
 
     def __repr__(self):
@@ -164,8 +168,9 @@ class RandomCrop(ImageTransform):
         height, width = self.size or batch.shape[2:]
         free_rows, free_cols = padded.shape[2] - height, padded.shape[3] - width
         if free_rows < 0 or free_cols < 0:
-            raise ValueError(f"{type(self).__name__}: crop size {(height, width)} is larger than the "
-                             f"padded image {padded.shape[2:]}")
+            raise ValueError(
+                f"{type(self).__name__}: crop size {(height, width)} is larger than the padded image {padded.shape[2:]}"
+            )
         rng = _rng.current(self.generator)
         top = rng.integers(0, free_rows + 1, size=len(batch))
         left = rng.integers(0, free_cols + 1, size=len(batch))
@@ -250,7 +255,7 @@ class CenterCrop(ImageTransform):
         padded = _pad(batch, (pad_cols // 2, pad_rows // 2, (pad_cols + 1) // 2, (pad_rows + 1) // 2), 0.0)
         top = int(round((padded.shape[2] - height) / 2.0))
         left = int(round((padded.shape[3] - width) / 2.0))
-        return padded[:, :, top:top + height, left:left + width]
+        return padded[:, :, top : top + height, left : left + width]
 
     def __repr__(self):
         return f"CenterCrop(size={self.size})"
@@ -278,8 +283,8 @@ class Resize(ImageTransform):
 
     def transform_batch(self, batch):
         height, width = self.output_size(*batch.shape[2:])
-        rows = _resize_weights(batch.shape[2], height, self.antialias)   # (height, H)
-        cols = _resize_weights(batch.shape[3], width, self.antialias)    # (width, W)
+        rows = _resize_weights(batch.shape[2], height, self.antialias)  # (height, H)
+        cols = _resize_weights(batch.shape[3], width, self.antialias)  # (width, W)
         return np.einsum("ih,nchw,jw->ncij", rows, batch, cols, optimize=True).astype(np.float32)
 
     def __repr__(self):

@@ -5,12 +5,18 @@ NPGRAD_DATA environment variable, else ~/.cache/npgrad (see storage.py). MNIST a
 inside npgrad; MNIST-1D and the toy sets are generated and need no files. The translation
 pairs (Tatoeba, Multi30k) are in translation.py.
 """
-from .mnist import MNIST, FashionMNIST  # noqa: F401
-from .mnist1d import MNIST1D, make_mnist1d  # noqa: F401
-from .shakespeare import TinyShakespeare  # noqa: F401
-from .sign_language import SignLanguageMNIST  # noqa: F401
-from .storage import CorruptFileError, clear_cache, data_root  # noqa: F401
-from .toy import and_gate, circles, moons, or_gate, spirals, truth_table, xor_gate  # noqa: F401
-from .translation import (  # noqa: F401
-    TUTORIAL_MAX_LENGTH, TUTORIAL_PREFIXES, Multi30k, TatoebaPairs, TranslationPairs)
-from .vision import ImageClassificationDataset  # noqa: F401
+
+from .mnist import MNIST, FashionMNIST
+from .mnist1d import MNIST1D, make_mnist1d
+from .shakespeare import TinyShakespeare
+from .sign_language import SignLanguageMNIST
+from .storage import CorruptFileError, clear_cache, data_root
+from .toy import and_gate, circles, moons, or_gate, spirals, truth_table, xor_gate
+from .translation import (
+    TUTORIAL_MAX_LENGTH,
+    TUTORIAL_PREFIXES,
+    Multi30k,
+    TatoebaPairs,
+    TranslationPairs,
+)
+from .vision import ImageClassificationDataset

@@ -10,23 +10,26 @@ This is our NumPy rewrite of the published generator (github.com/greydanus/mnist
 same order as the reference, so it reproduces the published data set: labels and `t`
 exactly, the signals to within 2.2e-16 (a rounding difference in 0.05% of the values).
 """
+
 import numpy as np
 
 from ..data.dataset import Dataset
 
 # The ten digits as 1-D curves, one row each (the published templates).
-TEMPLATES = np.array([
-    [5, 6, 6.5, 6.75, 7, 7, 7, 7, 6.75, 6.5, 6, 5],
-    [5, 3, 3, 3.4, 3.8, 4.2, 4.6, 5, 5.4, 5.8, 5, 5],
-    [5, 6, 6.5, 6.5, 6, 5.25, 4.75, 4, 3.5, 3.5, 4, 5],
-    [5, 6, 6.5, 6.5, 6, 5, 5, 6, 6.5, 6.5, 6, 5],
-    [5, 4.4, 3.8, 3.2, 2.6, 2.6, 5, 5, 5, 5, 5, 5],
-    [5, 3, 3, 3, 3, 5, 6, 6.5, 6.5, 6, 4.5, 5],
-    [5, 4, 3.5, 3.25, 3, 3, 3, 3, 3.25, 3.5, 4, 5],
-    [5, 7, 7, 6.6, 6.2, 5.8, 5.4, 5, 4.6, 4.2, 5, 5],
-    [5, 4, 3.5, 3.5, 4, 5, 5, 4, 3.5, 3.5, 4, 5],
-    [5, 4, 3.5, 3.5, 4, 5, 5, 5, 5, 4.7, 4.3, 5],
-])
+TEMPLATES = np.array(
+    [
+        [5, 6, 6.5, 6.75, 7, 7, 7, 7, 6.75, 6.5, 6, 5],
+        [5, 3, 3, 3.4, 3.8, 4.2, 4.6, 5, 5.4, 5.8, 5, 5],
+        [5, 6, 6.5, 6.5, 6, 5.25, 4.75, 4, 3.5, 3.5, 4, 5],
+        [5, 6, 6.5, 6.5, 6, 5, 5, 6, 6.5, 6.5, 6, 5],
+        [5, 4.4, 3.8, 3.2, 2.6, 2.6, 5, 5, 5, 5, 5, 5],
+        [5, 3, 3, 3, 3, 5, 6, 6.5, 6.5, 6, 4.5, 5],
+        [5, 4, 3.5, 3.25, 3, 3, 3, 3, 3.25, 3.5, 4, 5],
+        [5, 7, 7, 6.6, 6.2, 5.8, 5.4, 5, 4.6, 4.2, 5, 5],
+        [5, 4, 3.5, 3.5, 4, 5, 5, 4, 3.5, 3.5, 4, 5],
+        [5, 4, 3.5, 3.5, 4, 5, 5, 5, 5, 4.7, 4.3, 5],
+    ]
+)
 EPS = 1e-8  # added to the curves so that only the padding is exactly zero
 
 
@@ -38,9 +41,19 @@ def templates():
     return x / 6.0, np.linspace(-5, 5, TEMPLATES.shape[1]) / 6.0
 
 
-def make_mnist1d(num_samples=5000, train_split=0.8, padding=(36, 60), scale_coeff=0.4,
-                 max_translation=48, corr_noise_scale=0.25, iid_noise_scale=2e-2,
-                 shear_scale=0.75, shuffle_seq=False, final_seq_length=40, seed=42):
+def make_mnist1d(
+    num_samples=5000,
+    train_split=0.8,
+    padding=(36, 60),
+    scale_coeff=0.4,
+    max_translation=48,
+    corr_noise_scale=0.25,
+    iid_noise_scale=2e-2,
+    shear_scale=0.75,
+    shuffle_seq=False,
+    final_seq_length=40,
+    seed=42,
+):
     """Generate MNIST-1D; the defaults are the published ones (4,000 train + 1,000 test
     examples of length 40, seed 42). Returns a dict of float64/int64 arrays as the reference
     does: x, y (train), x_test, y_test, and t, the x axis to plot a signal against."""
@@ -70,9 +83,14 @@ def make_mnist1d(num_samples=5000, train_split=0.8, padding=(36, 60), scale_coef
 def _draw_random_numbers(rng, n, length, padding, max_translation):
     """Every example's random numbers, drawn example by example in the reference's order
     (pad, scale, shift, correlated noise, white noise, shear) so that the data repeat it."""
-    draws = {"pad": np.empty(n, np.int64), "scale": np.empty(n), "shift": np.empty(n, np.int64),
-             "corr_noise": np.empty((n, length)), "iid_noise": np.empty((n, length)),
-             "shear": np.empty(n)}
+    draws = {
+        "pad": np.empty(n, np.int64),
+        "scale": np.empty(n),
+        "shift": np.empty(n, np.int64),
+        "corr_noise": np.empty((n, length)),
+        "iid_noise": np.empty((n, length)),
+        "shear": np.empty(n),
+    }
     low, high = padding
     for i in range(n):
         draws["pad"][i] = low + int(rng.rand() * (high - low + 1))
@@ -118,13 +136,13 @@ def gaussian_smooth(rows, sigma, truncate=4.0):
     mirrored; summed in the same order as scipy.ndimage.gaussian_filter, for identical bits."""
     radius = int(truncate * sigma + 0.5)
     offsets = np.arange(-radius, radius + 1)
-    weights = np.exp(-0.5 / sigma ** 2 * offsets * offsets)
+    weights = np.exp(-0.5 / sigma**2 * offsets * offsets)
     weights /= weights.sum()
     padded = np.pad(rows, ((0, 0), (radius, radius)), mode="symmetric")
     n = rows.shape[1]
 
     def shifted(k):  # the rows moved by k places
-        return padded[:, radius + k:radius + k + n]
+        return padded[:, radius + k : radius + k + n]
 
     out = shifted(0) * weights[radius]
     for k in range(radius, 0, -1):

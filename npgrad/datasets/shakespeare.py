@@ -1,5 +1,6 @@
 """tiny-shakespeare: 1,115,394 characters of Shakespeare's plays (karpathy/char-rnn; public
 domain), for character-level language models."""
+
 import numpy as np
 
 from . import storage
@@ -55,8 +56,7 @@ class TinyShakespeare(Dataset):
         ids = np.minimum(np.searchsorted(self._vocabulary, codepoints), len(self._vocabulary) - 1)
         unknown = codepoints[self._vocabulary[ids] != codepoints]
         if len(unknown):
-            raise ValueError(f"TinyShakespeare: characters {sorted(set(map(chr, unknown)))} "
-                             "are not in the vocabulary")
+            raise ValueError(f"TinyShakespeare: characters {sorted(set(map(chr, unknown)))} are not in the vocabulary")
         return ids.astype(np.int64)
 
     def __len__(self):
@@ -66,7 +66,7 @@ class TinyShakespeare(Dataset):
         if not -len(self) <= index < len(self):
             raise IndexError(f"TinyShakespeare: index {index} out of range for {len(self)} windows")
         start = index % len(self)
-        window = self.data[start:start + self.block_size + 1]
+        window = self.data[start : start + self.block_size + 1]
         return window[:-1], window[1:]
 
     def get_batch(self, indices):
@@ -74,8 +74,10 @@ class TinyShakespeare(Dataset):
 
     def __repr__(self):
         split = "train" if self.train else "validation"
-        return (f"TinyShakespeare({split}: {len(self.data)} characters, vocabulary {self.vocab_size}, "
-                f"block_size {self.block_size})")
+        return (
+            f"TinyShakespeare({split}: {len(self.data)} characters, vocabulary {self.vocab_size}, "
+            f"block_size {self.block_size})"
+        )
 
 
 def _codepoints(contents):

@@ -1,5 +1,6 @@
 """Sign Language MNIST: 28x28 grayscale photos of American Sign Language letters (Kaggle,
 tecperson/datamunge; CC0), 27,455 for training and 7,172 for testing, as CSV files."""
+
 import io
 
 import numpy as np
@@ -37,10 +38,11 @@ class SignLanguageMNIST(ImageClassificationDataset):
 
 def _read_csv(contents):
     """label,pixel1,...,pixel784 rows -> images (N, 28, 28) uint8 and 24-class labels int64."""
-    header = contents[:contents.index(b"\n")].decode("ascii").strip().split(",")
+    header = contents[: contents.index(b"\n")].decode("ascii").strip().split(",")
     if header[0] != "label" or len(header) != 1 + 28 * 28:
-        raise ValueError(f"expected the header label,pixel1,...,pixel784, got {len(header)} columns "
-                         f"starting {header[:3]}")
+        raise ValueError(
+            f"expected the header label,pixel1,...,pixel784, got {len(header)} columns starting {header[:3]}"
+        )
     table = np.loadtxt(io.BytesIO(contents), delimiter=",", skiprows=1, dtype=np.uint8, ndmin=2)
     labels = table[:, 0].astype(np.int64)
     if np.any(labels == 9) or np.any(labels > 24):

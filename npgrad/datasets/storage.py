@@ -6,6 +6,7 @@ e.g. <root>/mnist/train-images-idx3-ubyte.gz, the layout of the project's shared
 Every file is checked against the SHA-256 of its contents (after gunzip for a .gz, so a copy
 compressed differently passes too) before it is parsed.
 """
+
 import gzip
 import hashlib
 import os
@@ -29,6 +30,7 @@ class CorruptFileError(OSError):
 class DataFile:
     """A file `folder/name` under the data root; `sha256` is of its contents, `url` where to
     download it (None if it cannot be), `source` how to get it by hand."""
+
     folder: str
     name: str
     sha256: str
@@ -71,7 +73,8 @@ def locate(file, root=None, download=True, bundled=None):
     raise FileNotFoundError(
         f"{file.folder}/{file.name} is missing: looked in {folder} (the data root is the `root` "
         f"argument, else ${ENV_VAR}, else {default_root()}) and {reason}. Get it {where} and put "
-        f"it at {folder / file.name}, or point ${ENV_VAR} at a folder that has {file.folder}/{file.name}.")
+        f"it at {folder / file.name}, or point ${ENV_VAR} at a folder that has {file.folder}/{file.name}."
+    )
 
 
 def _download(url, path, sha256):
@@ -96,8 +99,10 @@ def read_verified(path, sha256):
     contents = _gunzip(path, raw) if str(path).endswith(".gz") else raw
     digest = hashlib.sha256(contents).hexdigest()
     if digest != sha256:
-        raise CorruptFileError(f"{path} is corrupt or truncated (sha256 of its contents {digest}, "
-                               f"expected {sha256}); delete it and download again")
+        raise CorruptFileError(
+            f"{path} is corrupt or truncated (sha256 of its contents {digest}, "
+            f"expected {sha256}); delete it and download again"
+        )
     return contents
 
 
@@ -105,8 +110,10 @@ def _gunzip(path, raw):
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as error:
-        raise CorruptFileError(f"{path} is corrupt or truncated (sha256 {hashlib.sha256(raw).hexdigest()}, "
-                               f"cannot decompress: {error}); delete it and download again") from None
+        raise CorruptFileError(
+            f"{path} is corrupt or truncated (sha256 {hashlib.sha256(raw).hexdigest()}, "
+            f"cannot decompress: {error}); delete it and download again"
+        ) from None
 
 
 _parsed = {}

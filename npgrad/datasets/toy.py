@@ -5,6 +5,7 @@ x float32 (N, 2), y int64 (N,), ordered by class).
 `seed` is an int (the default 0 gives the same points every time), a numpy Generator, or
 None for npgrad's global generator.
 """
+
 import numpy as np
 
 from ..data import _rng

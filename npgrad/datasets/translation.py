@@ -1,6 +1,7 @@
 """Parallel text for translation: sentence pairs from Tatoeba (English-French and
 English-Korean, as manythings.org/anki packs them) and Multi30k (image captions in English,
 German, French and Czech)."""
+
 import numpy as np
 
 from . import storage
@@ -9,8 +10,20 @@ from ..text.tokenize import normalize as normalize_text
 
 # The English beginnings PyTorch's seq2seq tutorial keeps, after normalize() ("i'm" -> "i m").
 # As there, "he is" without a trailing space also keeps "he isn t ...".
-TUTORIAL_PREFIXES = ("i am ", "i m ", "he is", "he s ", "she is", "she s ", "you are", "you re ",
-                     "we are", "we re ", "they are", "they re ")
+TUTORIAL_PREFIXES = (
+    "i am ",
+    "i m ",
+    "he is",
+    "he s ",
+    "she is",
+    "she s ",
+    "you are",
+    "you re ",
+    "we are",
+    "we re ",
+    "they are",
+    "they re ",
+)
 TUTORIAL_MAX_LENGTH = 10
 
 
@@ -35,8 +48,9 @@ class TranslationPairs(Dataset):
         if not normalize and max_length is None and english_prefixes is None:
             self.pairs = pairs
             return
-        normalized = [tuple(normalize_text(text, language) for text, language in zip(pair, self.languages))
-                      for pair in pairs]  # once per text: the filters and the result all use it
+        normalized = [
+            tuple(normalize_text(text, language) for text, language in zip(pair, self.languages)) for pair in pairs
+        ]  # once per text: the filters and the result all use it
         kept = self._kept(normalized, max_length, english_prefixes)
         self.pairs = [(normalized if normalize else pairs)[i] for i in kept]
 
@@ -45,8 +59,9 @@ class TranslationPairs(Dataset):
         kept = range(len(normalized))
         if english_prefixes is not None:
             if "en" not in self.languages:
-                raise ValueError(f"{type(self).__name__}: english_prefixes needs an English side, "
-                                 f"the languages are {self.languages}")
+                raise ValueError(
+                    f"{type(self).__name__}: english_prefixes needs an English side, the languages are {self.languages}"
+                )
             english, prefixes = self.languages.index("en"), tuple(english_prefixes)
             kept = [i for i in kept if normalized[i][english].startswith(prefixes)]
         if max_length is not None:
@@ -76,22 +91,25 @@ class TranslationPairs(Dataset):
         return self.pairs[index]
 
     def __repr__(self):
-        return (f"{type(self).__name__}({self.source_language} -> {self.target_language}: "
-                f"{len(self)} pairs)")
+        return f"{type(self).__name__}({self.source_language} -> {self.target_language}: {len(self)} pairs)"
 
 
 _TATOEBA = {  # sha256 of the text (for a .gz, of its decompressed contents)
     "fr": storage.DataFile(
-        "translation/anki-fra-eng", "fra.txt.gz",
+        "translation/anki-fra-eng",
+        "fra.txt.gz",
         "2546838ae46e0eac4c02ab7032ea0a02a006074a5340077a36a9444f41e02888",  # the .gz itself: ec59d6aa...
         source="by hand: the fra.txt of the 2017-09-29 fra-eng.zip of manythings.org/anki (gzipped or "
-               "not; newer releases differ), a copy of which is in GitHub genimind/seq2seq "
-               "at commit 4f3f8eb,"),
+        "not; newer releases differ), a copy of which is in GitHub genimind/seq2seq "
+        "at commit 4f3f8eb,",
+    ),
     "ko": storage.DataFile(
-        "translation/anki-kor-eng", "kor.txt",
+        "translation/anki-kor-eng",
+        "kor.txt",
         "3988edfd32c892ccf4450772bc3a5906ebfcf3c8648f56012df204ddf27b8280",
         source="by hand: the kor.txt of manythings.org/anki's kor-eng.zip as GitHub "
-               "nate-koser/kor-eng-translator holds it at commit 7502183 (newer releases differ),"),
+        "nate-koser/kor-eng-translator holds it at commit 7502183 (newer releases differ),",
+    ),
 }
 SPLITS = ("train", "val", "test")
 
@@ -118,8 +136,18 @@ class TatoebaPairs(TranslationPairs):
     english_prefixes=TUTORIAL_PREFIXES).
     """
 
-    def __init__(self, language="fr", split=None, root=None, reverse=False, normalize=False,
-                 max_length=None, english_prefixes=None, fractions=(0.8, 0.1, 0.1), seed=0):
+    def __init__(
+        self,
+        language="fr",
+        split=None,
+        root=None,
+        reverse=False,
+        normalize=False,
+        max_length=None,
+        english_prefixes=None,
+        fractions=(0.8, 0.1, 0.1),
+        seed=0,
+    ):
         if language not in _TATOEBA:
             raise ValueError(f"TatoebaPairs: language must be one of {sorted(_TATOEBA)}, got {language!r}")
         if split is not None and split not in SPLITS:
@@ -127,8 +155,7 @@ class TatoebaPairs(TranslationPairs):
         file = _TATOEBA[language]
         table = storage.load(storage.locate(file, root), file.sha256, _read_tab_separated)  # no url: no download
         languages = (language, "en") if reverse else ("en", language)
-        super().__init__(table[:, ::-1] if reverse else table, languages, normalize, max_length,
-                         english_prefixes)
+        super().__init__(table[:, ::-1] if reverse else table, languages, normalize, max_length, english_prefixes)
         self.split = split
         if split is not None:
             parts = random_split(self.pairs, fractions, generator=seed)
@@ -190,19 +217,30 @@ class Multi30k(TranslationPairs):
 
     folder = "translation/multi30k-task1-raw"
 
-    def __init__(self, split="train", language_pair=("de", "en"), root=None, download=True,
-                 normalize=False, max_length=None, english_prefixes=None):
+    def __init__(
+        self,
+        split="train",
+        language_pair=("de", "en"),
+        root=None,
+        download=True,
+        normalize=False,
+        max_length=None,
+        english_prefixes=None,
+    ):
         split = "test_2016_flickr" if split == "test" else split
         names = [f"{split}.{language}" for language in language_pair]
         unknown = [name for name in names if name not in _MULTI30K_SHA256]
         if unknown or len(names) != 2:
             splits = sorted({name.split(".")[0] for name in _MULTI30K_SHA256})
-            raise ValueError(f"Multi30k: no file {unknown} (split {split!r}, languages {language_pair}); "
-                             f"the splits are {splits} and 'test', the languages en, de, fr, cs")
+            raise ValueError(
+                f"Multi30k: no file {unknown} (split {split!r}, languages {language_pair}); "
+                f"the splits are {splits} and 'test', the languages en, de, fr, cs"
+            )
         sources, targets = (self._read(name, root, download) for name in names)
         if len(sources) != len(targets):
-            raise storage.CorruptFileError(f"Multi30k: {names[0]} has {len(sources)} lines but "
-                                           f"{names[1]} has {len(targets)}")
+            raise storage.CorruptFileError(
+                f"Multi30k: {names[0]} has {len(sources)} lines but {names[1]} has {len(targets)}"
+            )
         self.split = split
         super().__init__(zip(sources, targets), language_pair, normalize, max_length, english_prefixes)
 

@@ -1,4 +1,5 @@
 """What the image-classification data sets (MNIST, Fashion-MNIST, Sign Language MNIST) share."""
+
 import numpy as np
 
 from ..data.dataset import Dataset
@@ -69,8 +70,7 @@ class ImageClassificationDataset(Dataset):
 
     def __repr__(self):
         split = "train" if self.train else "test"
-        return (f"{type(self).__name__}({split}: {len(self)} images {self.data.shape[1:]}, "
-                f"{len(self.classes)} classes)")
+        return f"{type(self).__name__}({split}: {len(self)} images {self.data.shape[1:]}, {len(self.classes)} classes)"
 
 
 def _identity(x):

@@ -6,12 +6,41 @@
 
 Without mpi4py (or without a launcher) the process is rank 0 of a world of size 1.
 """
-from .process_group import (ReduceOp, Work, abort_on_error, all_gather, all_reduce, barrier, broadcast,
-                            destroy_process_group, get_backend, get_rank, get_world_size,
-                            init_process_group, is_available, is_initialized, is_mpi_available,
-                            launched_world_size)
 
-__all__ = ["ReduceOp", "Work", "abort_on_error", "all_gather", "all_reduce", "barrier", "broadcast",
-           "destroy_process_group", "get_backend", "get_rank", "get_world_size",
-           "init_process_group", "is_available", "is_initialized", "is_mpi_available",
-           "launched_world_size"]
+from .process_group import (
+    ReduceOp,
+    Work,
+    abort_on_error,
+    all_gather,
+    all_reduce,
+    barrier,
+    broadcast,
+    destroy_process_group,
+    get_backend,
+    get_rank,
+    get_world_size,
+    init_process_group,
+    is_available,
+    is_initialized,
+    is_mpi_available,
+    launched_world_size,
+)
+
+__all__ = [
+    "ReduceOp",
+    "Work",
+    "abort_on_error",
+    "all_gather",
+    "all_reduce",
+    "barrier",
+    "broadcast",
+    "destroy_process_group",
+    "get_backend",
+    "get_rank",
+    "get_world_size",
+    "init_process_group",
+    "is_available",
+    "is_initialized",
+    "is_mpi_available",
+    "launched_world_size",
+]

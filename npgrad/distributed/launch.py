@@ -1,4 +1,5 @@
 """Start N processes of a Python program through the MPI launcher on this machine."""
+
 import os
 import shutil
 import subprocess

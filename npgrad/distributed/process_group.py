@@ -8,6 +8,7 @@ Two backends share one small interface over NumPy arrays:
 - `_SingleProcessBackend` is world size 1 with no dependency: every collective is the
   identity, so code written for N processes runs unchanged in one.
 """
+
 import contextlib
 import os
 import sys
@@ -20,6 +21,7 @@ _LAUNCHER_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS
 
 class ReduceOp:
     """How all_reduce combines the ranks' tensors (PyTorch's names)."""
+
     SUM = "sum"
     PRODUCT = "product"
     MIN = "min"
@@ -76,8 +78,7 @@ class _MPIBackend:
     def __init__(self, MPI):
         self.MPI, self.comm = MPI, MPI.COMM_WORLD
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-                     ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
+        self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD, ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
 
     def all_reduce(self, array, op):
         """Start an in-place all-reduce of `array` (contiguous) and return its Work."""
@@ -112,15 +113,19 @@ def launched_world_size():
 
 def _make_backend(backend):
     if backend not in ("mpi", None):
-        raise ValueError(f"init_process_group: backend {backend!r} is not available; npgrad "
-                         f"supports backend='mpi' (world size 1 without MPI)")
+        raise ValueError(
+            f"init_process_group: backend {backend!r} is not available; npgrad "
+            f"supports backend='mpi' (world size 1 without MPI)"
+        )
     try:
         from mpi4py import MPI
     except ImportError:
         launched = launched_world_size()
         if launched > 1:
-            raise RuntimeError(f"init_process_group: started as {launched} MPI processes but "
-                               f"mpi4py is not installed; pip install 'npgrad[distributed]'") from None
+            raise RuntimeError(
+                f"init_process_group: started as {launched} MPI processes but "
+                f"mpi4py is not installed; pip install 'npgrad[distributed]'"
+            ) from None
         return _SingleProcessBackend()
     return _MPIBackend(MPI)
 
@@ -134,8 +139,7 @@ def _abort_on_uncaught_exception(backend):
         previous_hook(kind, value, tb)
         if issubclass(kind, KeyboardInterrupt) or backend.size == 1:
             return
-        sys.stderr.write(f"npgrad.distributed: rank {backend.rank} failed; aborting all "
-                         f"{backend.size} processes\n")
+        sys.stderr.write(f"npgrad.distributed: rank {backend.rank} failed; aborting all {backend.size} processes\n")
         sys.stderr.flush()
         backend.abort(1)
 
@@ -155,8 +159,10 @@ def abort_on_error():
     except BaseException as error:
         if _backend is None or _backend.size == 1:
             raise
-        sys.stderr.write(f"npgrad.distributed: rank {_backend.rank} failed: {type(error).__name__}: {error}; "
-                         f"aborting all {_backend.size} processes\n")
+        sys.stderr.write(
+            f"npgrad.distributed: rank {_backend.rank} failed: {type(error).__name__}: {error}; "
+            f"aborting all {_backend.size} processes\n"
+        )
         sys.stderr.flush()
         _backend.abort(1)
 
@@ -203,8 +209,7 @@ def is_mpi_available():
 
 def _group():
     if _backend is None:
-        raise ValueError("Default process group has not been initialized, please make sure "
-                         "to call init_process_group.")
+        raise ValueError("Default process group has not been initialized, please make sure to call init_process_group.")
     return _backend
 
 
@@ -271,8 +276,9 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     """tensor_list[i] <- rank i's `tensor`, on every rank."""
     backend = _group()
     if len(tensor_list) != backend.size:
-        raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors, expected "
-                         f"one per rank ({backend.size})")
+        raise ValueError(
+            f"all_gather: tensor_list has {len(tensor_list)} tensors, expected one per rank ({backend.size})"
+        )
     gathered = backend.all_gather(_contiguous_view(tensor._data, "all_gather"))
     for out, values in zip(tensor_list, gathered):
         if out.shape != tensor.shape:
@@ -280,4 +286,3 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         out._data[...] = values
         out._bump_version()
     return Work() if async_op else None
-

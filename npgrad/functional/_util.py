@@ -1,4 +1,5 @@
 """Helpers shared by the op families."""
+
 import numpy as np
 
 from ..dtypes import category
@@ -23,6 +24,7 @@ def operand(value, like):
     if isinstance(value, Tensor):
         return value
     from .. import dtypes
+
     if isinstance(value, np.ndarray) and value.ndim > 0:
         dtype = like.dtype if like.dtype.kind == "f" else None
         return Tensor(np.asarray(value, dtype=dtype))
@@ -75,6 +77,7 @@ def as_dtype(x, dtype):
         return x
     if x.requires_grad:
         from .elementwise import cast
+
         return cast(x, dtype)
     return Tensor(x._data.astype(dtype))
 
@@ -85,8 +88,10 @@ def check_input_dtype(where, input, *parameters):
     expected = next((p.dtype for p in parameters if p is not None), None)
     if expected is not None and input.dtype != expected:
         model = f" or the model with model.to(npgrad.{input.dtype})" if input.dtype.kind == "f" else ""
-        raise TypeError(f"{where}: expected input of dtype {expected} (its parameters' dtype), got "
-                        f"{input.dtype}; convert the input with x.to(npgrad.{expected}){model}")
+        raise TypeError(
+            f"{where}: expected input of dtype {expected} (its parameters' dtype), got "
+            f"{input.dtype}; convert the input with x.to(npgrad.{expected}){model}"
+        )
 
 
 def normalize_dim(dim, ndim, name="dim"):

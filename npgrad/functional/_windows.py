@@ -8,6 +8,7 @@ as loops over the kh*kw offsets, each a whole-array NumPy operation, and never o
 
 1-D ops run as 2-D ones on planes of height 1: `as_planes` turns (N, C, L) into (N, C, 1, L).
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,13 +46,14 @@ def window_count(size, extent, stride, pad_total, ceil_mode=False):
 @dataclass(frozen=True)
 class Window:
     """Windows on a plane; every field is a (height, width) pair."""
+
     kernel: tuple
     stride: tuple
     dilation: tuple
     pad_before: tuple  # rows added on top, columns on the left
-    pad_after: tuple   # bottom, right: may differ (padding='same' with even kernels, ceil_mode)
-    size: tuple        # the plane, unpadded
-    out: tuple         # windows along each axis
+    pad_after: tuple  # bottom, right: may differ (padding='same' with even kernels, ceil_mode)
+    size: tuple  # the plane, unpadded
+    out: tuple  # windows along each axis
 
     @property
     def padded(self):
@@ -73,8 +75,7 @@ class Window:
         (kh, kw), (dh, dw), (sh, sw), (oh, ow) = self.kernel, self.dilation, self.stride, self.out
         for i in range(kh):
             for j in range(kw):
-                yield (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
-                       slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+                yield (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
 
     def interior(self):
         """The (rows, cols) slices of the padded plane that hold the unpadded plane."""
@@ -90,13 +91,21 @@ def make_window(where, dims, input_shape, kernel, stride, dilation, pad_before, 
     extent = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     padded = tuple(b + n + a for b, n, a in zip(pad_before, spatial, pad_after))
     if any(e > p for e, p in zip(extent, padded)):
-        raise ValueError(f"{where}: input of shape {tuple(input_shape)} is too small: expected a padded "
-                         f"size of at least {extent} (the kernel's extent), got {padded}")
+        raise ValueError(
+            f"{where}: input of shape {tuple(input_shape)} is too small: expected a padded "
+            f"size of at least {extent} (the kernel's extent), got {padded}"
+        )
     if out is None:
         out = tuple(window_count(n, e, s, p - n) for n, e, s, p in zip(spatial, extent, stride, padded))
-    return Window(as_plane_pair(kernel, 1), as_plane_pair(stride, 1), as_plane_pair(dilation, 1),
-                  as_plane_pair(pad_before, 0), as_plane_pair(pad_after, 0), as_plane_pair(spatial, 1),
-                  as_plane_pair(tuple(out), 1))
+    return Window(
+        as_plane_pair(kernel, 1),
+        as_plane_pair(stride, 1),
+        as_plane_pair(dilation, 1),
+        as_plane_pair(pad_before, 0),
+        as_plane_pair(pad_after, 0),
+        as_plane_pair(spatial, 1),
+        as_plane_pair(tuple(out), 1),
+    )
 
 
 def pad_planes(x, window, value):
@@ -115,16 +124,18 @@ def as_planes(where, input, dims):
     or (), that `from_planes` puts back."""
     if input.ndim not in (dims + 1, dims + 2):
         layout = "(N, C, H, W)" if dims == 2 else "(N, C, L)"
-        raise ValueError(f"{where}: expected a {dims + 2}-D input {layout} or a {dims + 1}-D unbatched "
-                         f"one without N, got input of shape {tuple(input.shape)}")
-    batch = tuple(input.shape[:input.ndim - dims - 1])
+        raise ValueError(
+            f"{where}: expected a {dims + 2}-D input {layout} or a {dims + 1}-D unbatched "
+            f"one without N, got input of shape {tuple(input.shape)}"
+        )
+    batch = tuple(input.shape[: input.ndim - dims - 1])
     planes = (batch[0] if batch else 1, input.shape[-dims - 1]) + as_plane_pair(tuple(input.shape[-dims:]), 1)
     return (input if planes == input.shape else input.reshape(planes)), batch
 
 
 def from_planes(output, batch, dims):
     """Undo as_planes on an (N, C, OH, OW) result: drop the added batch dim or plane height."""
-    shape = batch + tuple(output.shape[1:2]) + tuple(output.shape[4 - dims:])
+    shape = batch + tuple(output.shape[1:2]) + tuple(output.shape[4 - dims :])
     return output if shape == output.shape else output.reshape(shape)
 
 

@@ -5,6 +5,7 @@ Speed notes (NumPy 2, float32): np.clip(x, 0, inf) is about 3x faster than np.ma
 and np.where on a random mask is several times slower than multiplying by the mask, so the hot
 activations are written with clip and products.
 """
+
 import math
 
 import numpy as np
@@ -21,8 +22,18 @@ _GELU_TANH_CUBIC = 0.044715
 # coefficients (lowest degree first) from the Chebyshev fit in Numerical Recipes (Press et al.,
 # 2nd ed., sec. 6.2): relative error < 1.2e-7 for every z >= 0, so float32-accurate even far in
 # the tail, where computing 1 - erf(z) would cancel to 0.
-_ERFC_COEFFS = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
-                0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+_ERFC_COEFFS = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
 
 
 def _sigmoid(x):
@@ -233,8 +244,10 @@ def prelu(input, weight):
     _check_floating("prelu", input)
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim != 1 or weight.shape[0] not in (1, channels):
-        raise ValueError(f"prelu: expected weight of shape (1,) or ({channels},) for input of shape "
-                         f"{tuple(input.shape)}, got {tuple(weight.shape)}")
+        raise ValueError(
+            f"prelu: expected weight of shape (1,) or ({channels},) for input of shape "
+            f"{tuple(input.shape)}, got {tuple(weight.shape)}"
+        )
     return PReLU.apply(input, weight)
 
 
@@ -279,8 +292,10 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def _softmax_axis(name, input, dim, dtype):
     if dim is None:
-        raise TypeError(f"{name}: dim is required (PyTorch's implicit choice of dim is deprecated); "
-                        f"pass dim=-1 to normalise over the last dimension")
+        raise TypeError(
+            f"{name}: dim is required (PyTorch's implicit choice of dim is deprecated); "
+            f"pass dim=-1 to normalise over the last dimension"
+        )
     input = input if dtype is None else input.to(dtype)
     _check_floating(name, input)
     return input, normalize_dim(dim, input.ndim)

@@ -5,6 +5,7 @@ out = softmax(q k^T * scale + mask) v, for queries (..., L, E), keys (..., S, E)
 boolean mask, True = may attend, becomes that), or any float scores to add. Only the attention
 probabilities (and the dropout mask) are kept for the backward, besides the inputs.
 """
+
 import math
 
 import numpy as np
@@ -56,7 +57,7 @@ class ScaledDotProductAttention(Function):
         probs, drop = self.probs, self.drop
         weights = probs if drop is None else probs * drop
         grad_v = unbroadcast(np.matmul(np.swapaxes(weights, -1, -2), grad), self.v.shape)  # dL/dV = W^T dO
-        grad_probs = np.matmul(grad, np.swapaxes(self.v, -1, -2))                          # dL/dW = dO V^T
+        grad_probs = np.matmul(grad, np.swapaxes(self.v, -1, -2))  # dL/dW = dO V^T
         if grad_weights is not None:
             grad_probs += grad_weights
         if drop is not None:
@@ -81,8 +82,9 @@ def additive_mask(where, mask, dtype):
     float tensor of the queries' dtype stays a tensor (it may require grad)."""
     if isinstance(mask, Tensor) and mask.dtype.kind == "f":
         if mask.dtype != dtype:
-            raise TypeError(f"{where}: expected a bool attn_mask or a float one of the query's dtype {dtype}, "
-                            f"got {mask.dtype}")
+            raise TypeError(
+                f"{where}: expected a bool attn_mask or a float one of the query's dtype {dtype}, got {mask.dtype}"
+            )
         return mask
     mask = np.asarray(mask)
     if mask.dtype == np.bool_:
@@ -101,16 +103,22 @@ def causal_mask(length, source_length, dtype, past=0):
 def _check_inputs(where, query, key, value):
     for name, t in (("query", query), ("key", key), ("value", value)):
         if t.ndim < 2 or t.dtype.kind != "f" or t.dtype != query.dtype:
-            raise ValueError(f"{where}: expected query, key and value of one floating dtype with at least "
-                             f"2 dims, got {name} {t.dtype} of shape {tuple(t.shape)}")
+            raise ValueError(
+                f"{where}: expected query, key and value of one floating dtype with at least "
+                f"2 dims, got {name} {t.dtype} of shape {tuple(t.shape)}"
+            )
     if key.shape[-1] != query.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"{where}: expected query (..., L, E), key (..., S, E) and value (..., S, Ev), got "
-                         f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}")
+        raise ValueError(
+            f"{where}: expected query (..., L, E), key (..., S, E) and value (..., S, Ev), got "
+            f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}"
+        )
     try:
         return np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except ValueError:
-        raise ValueError(f"{where}: the batch dims of query {tuple(query.shape)}, key {tuple(key.shape)} and "
-                         f"value {tuple(value.shape)} do not broadcast") from None
+        raise ValueError(
+            f"{where}: the batch dims of query {tuple(query.shape)}, key {tuple(key.shape)} and "
+            f"value {tuple(value.shape)} do not broadcast"
+        ) from None
 
 
 def attention(where, query, key, value, mask=None, dropout_p=0.0, scale=None, need_weights=False):
@@ -123,13 +131,16 @@ def attention(where, query, key, value, mask=None, dropout_p=0.0, scale=None, ne
             if np.broadcast_shapes(mask.shape, scores_shape) != scores_shape:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"{where}: attn_mask of shape {tuple(mask.shape)} does not broadcast to the "
-                             f"attention scores' shape {scores_shape}") from None
+            raise ValueError(
+                f"{where}: attn_mask of shape {tuple(mask.shape)} does not broadcast to the "
+                f"attention scores' shape {scores_shape}"
+            ) from None
     if not 0 <= dropout_p <= 1:
         raise ValueError(f"{where}: dropout_p must be a probability in [0, 1], got {dropout_p}")
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttention.apply(query, key, value, mask, scale=scale, dropout_p=float(dropout_p),
-                                           return_weights=bool(need_weights))
+    return ScaledDotProductAttention.apply(
+        query, key, value, mask, scale=scale, dropout_p=float(dropout_p), return_weights=bool(need_weights)
+    )
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):

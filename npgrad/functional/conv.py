@@ -20,6 +20,7 @@ finds its input already laid out as it wants it.
 
 Inputs may be unbatched, (C, H, W) for 2-D and (C, L) for 1-D, as in PyTorch.
 """
+
 import numpy as np
 
 from ..autograd import Function
@@ -123,7 +124,7 @@ class Convolution(Function):
             grad_x = col2im(grad_cols, self.window, self.x.shape[0])
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             grad_b = grad_y.sum(axis=1)  # dL/db = dL/dy summed over every position
-        return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
+        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]
 
 
 class TransposedConvolution(Function):
@@ -148,7 +149,7 @@ class TransposedConvolution(Function):
             grad_w = _kernel_grad(_as_matrix(self.x), cols, self.groups, self.weight.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 2, 3))  # dL/db = dL/dy summed over every position
-        return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
+        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]
 
 
 # --------------------------------------------------------------------------- checks and geometry
@@ -156,22 +157,27 @@ def _check_operands(where, dims, input, weight, bias, groups, transposed):
     if weight.ndim != dims + 2:
         raise ValueError(f"{where}: expected a {dims + 2}-D weight, got weight of shape {tuple(weight.shape)}")
     if weight.shape[0] == 0:
-        raise ValueError(f"{where}: expected a weight with at least 1 row in dimension 0, got weight of "
-                         f"shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"{where}: expected a weight with at least 1 row in dimension 0, got weight of shape {tuple(weight.shape)}"
+        )
     dtypes = [input.dtype, weight.dtype] + ([] if bias is None else [bias.dtype])
     if len(set(dtypes)) > 1 or input.dtype.kind != "f":  # a float64 input would make everything float64
-        raise TypeError(f"{where}: input, weight and bias must have the same floating dtype, got "
-                        f"{', '.join(map(str, dtypes))}")
+        raise TypeError(
+            f"{where}: input, weight and bias must have the same floating dtype, got {', '.join(map(str, dtypes))}"
+        )
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(f"{where}: groups must be a positive int dividing the weight's first "
-                         f"dimension, got groups={groups} for weight of shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"{where}: groups must be a positive int dividing the weight's first "
+            f"dimension, got groups={groups} for weight of shape {tuple(weight.shape)}"
+        )
     # a conv weight is (out, in/groups, *kernel), a transposed conv's (in, out/groups, *kernel)
     in_channels, out_channels = weight.shape[0], weight.shape[1] * groups
     if not transposed:
         in_channels, out_channels = out_channels, in_channels
     if input.ndim in (dims + 1, dims + 2) and input.shape[-dims - 1] != in_channels:
-        raise ValueError(f"{where}: expected input with {in_channels} channels, got input of shape "
-                         f"{tuple(input.shape)}")
+        raise ValueError(
+            f"{where}: expected input with {in_channels} channels, got input of shape {tuple(input.shape)}"
+        )
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(f"{where}: expected a bias of shape ({out_channels},), got {tuple(bias.shape)}")
 
@@ -221,8 +227,9 @@ def convolution(where, dims, input, weight, bias=None, stride=1, padding=0, dila
     return from_planes(y, batch, dims)
 
 
-def transposed_convolution(where, dims, input, weight, bias=None, stride=1, padding=0,
-                           output_padding=0, groups=1, dilation=1):
+def transposed_convolution(
+    where, dims, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     """conv_transpose1d and conv_transpose2d; errors name `where` (the op or the layer)."""
     _check_operands(where, dims, input, weight, bias, groups, transposed=True)
     kernel = tuple(weight.shape[2:])
@@ -231,17 +238,20 @@ def transposed_convolution(where, dims, input, weight, bias=None, stride=1, padd
     pad = _explicit_padding(where, padding, dims)
     extra = expand(output_padding, dims, "output_padding", where)
     if any(e >= max(s, d) or e < 0 for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{where}: output_padding must be smaller than either stride or dilation, "
-                         f"got output_padding={extra}, stride={stride}, dilation={dilation}")
+        raise ValueError(
+            f"{where}: output_padding must be smaller than either stride or dilation, "
+            f"got output_padding={extra}, stride={stride}, dilation={dilation}"
+        )
     x, batch = as_planes(where, input, dims)
     # H_out = (H - 1) s - 2 p + d (k - 1) + output_padding + 1; the convolution this is the
     # adjoint of slides over (H_out, W_out), padded by p, and gives back (H, W) windows
-    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
-                 for n, s, p, d, k, e in zip(input.shape[-dims:], stride, pad, dilation, kernel, extra))
+    size = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for n, s, p, d, k, e in zip(input.shape[-dims:], stride, pad, dilation, kernel, extra)
+    )
     if min(size) < 1:
         raise ValueError(f"{where}: input of shape {tuple(input.shape)} gives an empty output {size}")
-    window = make_window(where, dims, (1, 1) + size, kernel, stride, dilation, pad, pad,
-                         out=input.shape[-dims:])
+    window = make_window(where, dims, (1, 1) + size, kernel, stride, dilation, pad, pad, out=input.shape[-dims:])
     y = _apply(TransposedConvolution, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
     return from_planes(y, batch, dims)
 
@@ -261,13 +271,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution of (N, C_in, L) by a (C_in, C_out/groups, k) weight."""
-    return transposed_convolution("conv_transpose1d", 1, input, weight, bias, stride, padding,
-                                  output_padding, groups, dilation)
+    return transposed_convolution(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution ("deconvolution") of (N, C_in, H, W) by a (C_in, C_out/groups,
     kh, kw) weight: the input gradient of conv2d with that weight. Output size per axis:
     (H - 1) s - 2 p + d (k - 1) + output_padding + 1."""
-    return transposed_convolution("conv_transpose2d", 2, input, weight, bias, stride, padding,
-                                  output_padding, groups, dilation)
+    return transposed_convolution(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )

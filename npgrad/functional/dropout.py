@@ -1,4 +1,5 @@
 """Dropout: during training, zero random elements and rescale the others (inverted dropout)."""
+
 import numpy as np
 
 from ..autograd import Function

@@ -1,4 +1,5 @@
 """Element-wise arithmetic and math, with broadcasting."""
+
 import numpy as np
 
 from ..autograd import Function
@@ -59,7 +60,7 @@ class PowScalar(Function):
     def forward(self, x, *, exponent):
         self.x, self.exponent = x, exponent
         with np.errstate(**_QUIET):
-            return x ** exponent
+            return x**exponent
 
     def backward(self, grad):
         p = self.exponent
@@ -73,7 +74,7 @@ class Pow(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         with np.errstate(**_QUIET):
-            self.out = a ** b
+            self.out = a**b
         return self.out
 
     def backward(self, grad):
@@ -167,6 +168,7 @@ class Clamp(Function):
 
 class _Extremum(Function):
     """maximum/minimum: the gradient goes to the chosen input, split in half on ties."""
+
     pick = None
 
     def forward(self, a, b):
@@ -310,12 +312,14 @@ def _compare(ufunc):
     def compare(a, b):
         a, b = tensor_pair(a, b)
         return Tensor(ufunc(a._data, b._data))
+
     compare.__name__ = ufunc.__name__
     return compare
 
 
-eq, ne, lt, le, gt, ge = (_compare(u) for u in (np.equal, np.not_equal, np.less, np.less_equal,
-                                                 np.greater, np.greater_equal))
+eq, ne, lt, le, gt, ge = (
+    _compare(u) for u in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
+)
 logical_and, logical_or, logical_xor = (_compare(u) for u in (np.logical_and, np.logical_or, np.logical_xor))
 
 

@@ -7,6 +7,7 @@ one-hot matmul 0.22); 1000: 0.66 (add.at 0.87, bincount 0.33, one-hot 3.1); 3000
 (add.at 0.91, bincount 1.7, the one-hot matrix alone 245 MB). The sort is the fastest at both
 ends and within 0.35 ms of the bincount in the middle.
 """
+
 import numpy as np
 
 from ..autograd import Function
@@ -52,8 +53,9 @@ def _padding_index(where, padding_idx, num_embeddings):
     if padding_idx is None:
         return None
     if not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(f"{where}: padding_idx must be within [-{num_embeddings}, {num_embeddings}), "
-                         f"got {padding_idx}")
+        raise ValueError(
+            f"{where}: padding_idx must be within [-{num_embeddings}, {num_embeddings}), got {padding_idx}"
+        )
     return padding_idx % num_embeddings
 
 
@@ -69,8 +71,9 @@ def renorm_rows_(weight, ids, max_norm, norm_type):
 def lookup(where, input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False):
     """F.embedding with errors naming `where` (the op or the layer)."""
     if weight.ndim != 2:
-        raise ValueError(f"{where}: expected a 2-D weight (num_embeddings, embedding_dim), got shape "
-                         f"{tuple(weight.shape)}")
+        raise ValueError(
+            f"{where}: expected a 2-D weight (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}"
+        )
     ids = _token_ids(where, input, weight.shape[0])
     padding_idx = _padding_index(where, padding_idx, weight.shape[0])
     if max_norm is not None:
@@ -79,8 +82,7 @@ def lookup(where, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 # --------------------------------------------------------------------------- public API
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """weight[input]: the rows of weight (num_embeddings, embedding_dim) at the token ids in input.
 
     padding_idx: that row gets no gradient. max_norm: the looked-up rows longer than max_norm

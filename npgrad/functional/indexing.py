@@ -1,4 +1,5 @@
 """Writing into part of a tensor inside the graph: x[index] = values, out of place."""
+
 import numpy as np
 
 from ..autograd import Function
@@ -23,8 +24,7 @@ class IndexPut(Function):
         if self.needs_input_grad[1]:  # dL/dv = dL/dy[index], summed over v's broadcasting
             selected = np.asarray(grad[self.index])
             missing = len(self.values_shape) - selected.ndim  # NumPy drops v's leading 1s
-            grad_values = unbroadcast(selected.reshape((1,) * max(missing, 0) + selected.shape),
-                                      self.values_shape)
+            grad_values = unbroadcast(selected.reshape((1,) * max(missing, 0) + selected.shape), self.values_shape)
         return grad_x, grad_values
 
 

@@ -1,4 +1,5 @@
 """Matrix products: matmul (1-D, 2-D, batched, broadcast), bmm, einsum and the fused linear layer."""
+
 import builtins
 import math
 import string
@@ -73,7 +74,7 @@ class Linear(Function):
         grad_x = (grad2d @ self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None  # dL/dx = delta W
         grad_w = grad2d.T @ x2d if self.needs_input_grad[1] else None  # dL/dW = delta^T x
         grad_b = grad2d.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
-        return (grad_x, grad_w, grad_b)[:len(self.needs_input_grad)]
+        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]
 
 
 def _check_matmul(a, b):
@@ -82,8 +83,10 @@ def _check_matmul(a, b):
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
-                         f"({k_a} columns in the first, {k_b} rows in the second)")
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+            f"({k_a} columns in the first, {k_b} rows in the second)"
+        )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
@@ -93,6 +96,7 @@ def _check_matmul(a, b):
 def matmul(a, b):
     """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
     from ._util import tensor_pair
+
     a, b = tensor_pair(a, b)
     _check_matmul(a, b)
     return MatMul.apply(a, b)
@@ -101,8 +105,10 @@ def matmul(a, b):
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; weight has shape (out_features, in_features)."""
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
-                         f"{tuple(weight.shape)}: expected the last dim to be {weight.shape[-1]}")
+        raise ValueError(
+            f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
+            f"{tuple(weight.shape)}: expected the last dim to be {weight.shape[-1]}"
+        )
     check_input_dtype("linear", input, weight)
     if bias is None:
         return Linear.apply(input, weight)
@@ -114,8 +120,9 @@ def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
         raise ValueError(f"bmm: expected two 3-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
-        raise ValueError(f"bmm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} do not fit: expected "
-                         "(b, n, m) and (b, m, p)")
+        raise ValueError(
+            f"bmm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} do not fit: expected (b, n, m) and (b, m, p)"
+        )
     if input.dtype != mat2.dtype:
         raise TypeError(f"bmm: both tensors must have the same dtype, got {input.dtype} and {mat2.dtype}")
     return MatMul.apply(input, mat2)
@@ -134,9 +141,10 @@ def _parse_einsum(equation, operands):
         raise ValueError(f"einsum: subscripts must be letters a-z, A-Z and '...', got {equation!r}")
     spare = [c for c in string.ascii_letters if c not in named]
     ranks = [x.ndim - len(term.replace("...", "")) if "..." in term else 0 for term, x in zip(inputs, operands)]
-    broadcast = "".join(spare[:builtins.max(ranks, default=0)])
-    inputs = [term.replace("...", broadcast[len(broadcast) - rank:] if rank > 0 else "")
-              for term, rank in zip(inputs, ranks)]
+    broadcast = "".join(spare[: builtins.max(ranks, default=0)])
+    inputs = [
+        term.replace("...", broadcast[len(broadcast) - rank :] if rank > 0 else "") for term, rank in zip(inputs, ranks)
+    ]
     letters = "".join(inputs)
     if arrow:
         output = output.replace("...", broadcast)
@@ -144,11 +152,14 @@ def _parse_einsum(equation, operands):
         output = broadcast + "".join(sorted(c for c in set(letters) - set(broadcast) if letters.count(c) == 1))
     for subscripts, x in zip(inputs + [output], operands + (None,)):
         if len(set(subscripts)) != len(subscripts):
-            raise ValueError(f"einsum: an index repeated within one operand ({subscripts!r}: traces and "
-                             "diagonals) is not supported")
+            raise ValueError(
+                f"einsum: an index repeated within one operand ({subscripts!r}: traces and diagonals) is not supported"
+            )
         if x is not None and len(subscripts) != x.ndim:
-            raise ValueError(f"einsum: subscripts {subscripts!r} name {len(subscripts)} dims, the tensor has "
-                             f"{x.ndim} (shape {tuple(x.shape)})")
+            raise ValueError(
+                f"einsum: subscripts {subscripts!r} name {len(subscripts)} dims, the tensor has "
+                f"{x.ndim} (shape {tuple(x.shape)})"
+            )
     if set(output) - set(letters):
         raise ValueError(f"einsum: output index in {output!r} appears in no input of {equation!r}")
     return inputs, output

@@ -5,6 +5,7 @@ reduction='none' keeps one loss per element (or per row of class scores), 'sum' 
 'mean' divides that sum by their number -- except that nll_loss and cross_entropy with class
 indices divide by the total weight of the targets that are not ignored, as PyTorch does.
 """
+
 import numpy as np
 
 from ..autograd import Function
@@ -281,8 +282,10 @@ def _as_target(name, input, target):
     """target as a tensor of input's shape and floating type (a gradient still flows to it)."""
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
     if target.shape != input.shape:
-        raise ValueError(f"{name}: input has shape {tuple(input.shape)} but target has shape "
-                         f"{tuple(target.shape)}; they must be the same")
+        raise ValueError(
+            f"{name}: input has shape {tuple(input.shape)} but target has shape "
+            f"{tuple(target.shape)}; they must be the same"
+        )
     return cast(target, input.dtype)
 
 
@@ -325,8 +328,10 @@ def _check_labels(name, input, labels, n_classes, ignore_index):
     if labels.shape != expected:
         if labels.ndim and expected and labels.shape[0] != expected[0]:
             raise ValueError(f"{name}: input has {expected[0]} rows but target has {labels.shape[0]}")
-        raise ValueError(f"{name}: target has shape {labels.shape}, expected {expected} for input of shape "
-                         f"{tuple(input.shape)} (the input's shape without the class dim 1)")
+        raise ValueError(
+            f"{name}: target has shape {labels.shape}, expected {expected} for input of shape "
+            f"{tuple(input.shape)} (the input's shape without the class dim 1)"
+        )
     wrong = labels[(labels != ignore_index) & ((labels < 0) | (labels >= n_classes))]
     if wrong.size:
         raise ValueError(f"{name}: target class {wrong[0]} is out of range for {n_classes} classes")
@@ -354,8 +359,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     _check_floating("smooth_l1_loss", input)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    return SmoothL1Loss.apply(input, _as_target("smooth_l1_loss", input, target), reduction=reduction,
-                              beta=float(beta))
+    return SmoothL1Loss.apply(input, _as_target("smooth_l1_loss", input, target), reduction=reduction, beta=float(beta))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -372,11 +376,22 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     weight = _class_weight("cross_entropy", weight, n_classes, input.dtype)
     labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     if labels.dtype.kind == "f":
-        return CrossEntropyWithProbabilities.apply(input, _as_target("cross_entropy", input, target), weight=weight,
-                                                   reduction=reduction, label_smoothing=float(label_smoothing))
+        return CrossEntropyWithProbabilities.apply(
+            input,
+            _as_target("cross_entropy", input, target),
+            weight=weight,
+            reduction=reduction,
+            label_smoothing=float(label_smoothing),
+        )
     _check_labels("cross_entropy", input, labels, n_classes, ignore_index)
-    return CrossEntropy.apply(input, labels, weight=weight, ignore_index=ignore_index,
-                              reduction=reduction, label_smoothing=float(label_smoothing))
+    return CrossEntropy.apply(
+        input,
+        labels,
+        weight=weight,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=float(label_smoothing),
+    )
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -384,16 +399,23 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     n_classes = _check_class_input("nll_loss", input, reduction)
     labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     _check_labels("nll_loss", input, labels, n_classes, ignore_index)
-    return NLLLoss.apply(input, labels, weight=_class_weight("nll_loss", weight, n_classes, input.dtype),
-                         ignore_index=ignore_index, reduction=reduction)
+    return NLLLoss.apply(
+        input,
+        labels,
+        weight=_class_weight("nll_loss", weight, n_classes, input.dtype),
+        ignore_index=ignore_index,
+        reduction=reduction,
+    )
 
 
 def _check_probabilities(name, what, values, advice=""):
     """PyTorch's check: every element in [0, 1] (NaN is not)."""
     values = values._data
     if values.size and not (values.min() >= 0 and values.max() <= 1):  # min/max propagate NaN
-        raise ValueError(f"{name}: {what} must hold probabilities in [0, 1], got values from "
-                         f"{values.min()} to {values.max()}{advice}")
+        raise ValueError(
+            f"{name}: {what} must hold probabilities in [0, 1], got values from "
+            f"{values.min()} to {values.max()}{advice}"
+        )
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -404,8 +426,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     target = _as_target(name, input, target)
     _check_probabilities(name, "input", input, " (for raw scores use binary_cross_entropy_with_logits)")
     _check_probabilities(name, "target", target)
-    return BinaryCrossEntropy.apply(input, target, reduction=reduction,
-                                    weight=_broadcast_weight(name, "weight", weight, input))
+    return BinaryCrossEntropy.apply(
+        input, target, reduction=reduction, weight=_broadcast_weight(name, "weight", weight, input)
+    )
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -415,9 +438,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction(name, reduction)
     _check_floating(name, input)
     return BinaryCrossEntropyWithLogits.apply(
-        input, _as_target(name, input, target), reduction=reduction,
+        input,
+        _as_target(name, input, target),
+        reduction=reduction,
         weight=_broadcast_weight(name, "weight", weight, input),
-        pos_weight=_broadcast_weight(name, "pos_weight", pos_weight, input))
+        pos_weight=_broadcast_weight(name, "pos_weight", pos_weight, input),
+    )
 
 
 def kl_div(input, target, reduction="mean", log_target=False):

@@ -7,6 +7,7 @@ for every sample over its last dims (the features), with weight and bias per fea
 norm does it for every sample over each group of channels (and the spatial dims), with weight
 and bias per channel.
 """
+
 import numpy as np
 
 from ..autograd import Function
@@ -52,7 +53,7 @@ class BatchNorm(Function):
 
     def backward(self, grad):
         x_hat, axes, grad = self.x_hat, _channel_axes(grad), in_layout_of(grad, self.x_hat)
-        sum_grad = grad.sum(axis=axes)                  # dL/dbias = sum of dL/dy
+        sum_grad = grad.sum(axis=axes)  # dL/dbias = sum of dL/dy
         sum_grad_x_hat = (grad * x_hat).sum(axis=axes)  # dL/dweight = sum of dL/dy * x_hat
         grad_x = None
         if self.needs_input_grad[0]:
@@ -72,36 +73,48 @@ def _update(running, batch_value, momentum):
     running += momentum * batch_value
 
 
-def batch_normalization(where, input, running_mean, running_var, weight=None, bias=None, training=False,
-                        momentum=0.1, eps=1e-5):
+def batch_normalization(
+    where, input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """batch_norm; errors name `where` (the op or the layer)."""
     if input.ndim < 2 or input.dtype.kind != "f":
-        raise ValueError(f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
-                         f"{input.dtype} input of shape {tuple(input.shape)}")
+        raise ValueError(
+            f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
+            f"{input.dtype} input of shape {tuple(input.shape)}"
+        )
     channels = input.shape[1]
     stats = [s._data if isinstance(s, Tensor) else s for s in (running_mean, running_var)]
     named = (("running_mean", stats[0]), ("running_var", stats[1]), ("weight", weight), ("bias", bias))
     for name, value in named:
         if value is not None and tuple(value.shape) != (channels,):
-            raise ValueError(f"{where}: expected {name} of shape ({channels},) for input of shape "
-                             f"{tuple(input.shape)}, got {tuple(value.shape)}")
+            raise ValueError(
+                f"{where}: expected {name} of shape ({channels},) for input of shape "
+                f"{tuple(input.shape)}, got {tuple(value.shape)}"
+            )
     if not training and (stats[0] is None or stats[1] is None):
         raise ValueError(f"{where}: running_mean and running_var are needed when training=False")
     if training and input.numel() // channels <= 1:
-        raise ValueError(f"{where}: expected more than 1 value per channel when training, got input "
-                         f"of shape {tuple(input.shape)}")
-    return BatchNorm.apply(input, weight, bias, running_mean=stats[0], running_var=stats[1],
-                           training=bool(training), momentum=float(momentum), eps=float(eps))
+        raise ValueError(
+            f"{where}: expected more than 1 value per channel when training, got input of shape {tuple(input.shape)}"
+        )
+    return BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean=stats[0],
+        running_var=stats[1],
+        training=bool(training),
+        momentum=float(momentum),
+        eps=float(eps),
+    )
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) of (N, C), (N, C, L) or (N, C, H, W) input over every other
     dim: with the batch's mean and biased variance when training (and then update running_mean
     and running_var in place, if given, with momentum and the unbiased variance), or with
     running_mean and running_var otherwise. weight and bias (C,) scale and shift the result."""
-    return batch_normalization("batch_norm", input, running_mean, running_var, weight, bias, training,
-                               momentum, eps)
+    return batch_normalization("batch_norm", input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def _standardize(x, axes, eps):
@@ -138,7 +151,7 @@ class LayerNorm(Function):
         x_hat, axes = self.x_hat, self.axes
         leading = tuple(range(grad.ndim - len(axes)))
         grad_weight = (grad * x_hat).sum(axis=leading) if self.needs_input_grad[1] else None  # sum dy x_hat
-        grad_bias = grad.sum(axis=leading) if self.needs_input_grad[2] else None             # sum dy
+        grad_bias = grad.sum(axis=leading) if self.needs_input_grad[2] else None  # sum dy
         grad_x = None
         if self.needs_input_grad[0]:
             g = grad * self.weight if self.weight is not None else grad  # dL/dx_hat = dL/dy * weight
@@ -149,9 +162,11 @@ class LayerNorm(Function):
 def layer_normalization(where, input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """layer_norm; errors name `where` (the op or the layer)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if input.dtype.kind != "f" or tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
-        raise ValueError(f"{where}: expected a floating input whose last dims are {shape}, got "
-                         f"{input.dtype} input of shape {tuple(input.shape)}")
+    if input.dtype.kind != "f" or tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
+        raise ValueError(
+            f"{where}: expected a floating input whose last dims are {shape}, got "
+            f"{input.dtype} input of shape {tuple(input.shape)}"
+        )
     for name, value in (("weight", weight), ("bias", bias)):
         if value is not None and tuple(value.shape) != shape:
             raise ValueError(f"{where}: expected {name} of shape {shape}, got {tuple(value.shape)}")
@@ -181,7 +196,7 @@ class GroupNorm(Function):
     def backward(self, grad):
         axes, x_hat = _channel_axes(grad), self.x_hat
         grad_weight = (grad * x_hat).sum(axis=axes) if self.needs_input_grad[1] else None  # sum dy x_hat
-        grad_bias = grad.sum(axis=axes) if self.needs_input_grad[2] else None              # sum dy
+        grad_bias = grad.sum(axis=axes) if self.needs_input_grad[2] else None  # sum dy
         grad_x = None
         if self.needs_input_grad[0]:
             g = grad * _per_channel(self.weight, grad) if self.weight is not None else grad
@@ -194,12 +209,16 @@ class GroupNorm(Function):
 def group_normalization(where, input, num_groups, weight=None, bias=None, eps=1e-5):
     """group_norm; errors name `where` (the op or the layer)."""
     if input.ndim < 2 or input.dtype.kind != "f":
-        raise ValueError(f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
-                         f"{input.dtype} input of shape {tuple(input.shape)}")
+        raise ValueError(
+            f"{where}: expected a floating input (N, C, ...) with at least 2 dims, got "
+            f"{input.dtype} input of shape {tuple(input.shape)}"
+        )
     channels = input.shape[1]
     if num_groups <= 0 or channels % num_groups:
-        raise ValueError(f"{where}: expected the {channels} channels of input {tuple(input.shape)} to split "
-                         f"into num_groups={num_groups} equal groups")
+        raise ValueError(
+            f"{where}: expected the {channels} channels of input {tuple(input.shape)} to split "
+            f"into num_groups={num_groups} equal groups"
+        )
     for name, value in (("weight", weight), ("bias", bias)):
         if value is not None and tuple(value.shape) != (channels,):
             raise ValueError(f"{where}: expected {name} of shape ({channels},), got {tuple(value.shape)}")

@@ -5,12 +5,21 @@ Windowed pooling loops over the kh*kw kernel offsets, never over pixels: the pix
 max pool is three np.maximum calls over whole arrays. Results keep the input's memory layout.
 1-D pooling is 2-D pooling on planes of height 1. Inputs may be unbatched, as in PyTorch.
 """
+
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._windows import (as_planes, check_positive, expand, from_planes, in_layout_of, make_window, pad_planes,
-                       window_count)
+from ._windows import (
+    as_planes,
+    check_positive,
+    expand,
+    from_planes,
+    in_layout_of,
+    make_window,
+    pad_planes,
+    window_count,
+)
 
 
 def _window_max(padded, window):
@@ -116,8 +125,9 @@ def _pool_window(where, dims, input, kernel_size, stride, padding, dilation, cei
     pad, dilation = expand(padding, dims, "padding", where), expand(dilation, dims, "dilation", where)
     check_positive(where, kernel_size=kernel, stride=stride, dilation=dilation)
     if any(p > k // 2 or p < 0 for p, k in zip(pad, kernel)):
-        raise ValueError(f"{where}: padding must be between 0 and half of kernel_size, got "
-                         f"padding={pad} for kernel_size={kernel}")
+        raise ValueError(
+            f"{where}: padding must be between 0 and half of kernel_size, got padding={pad} for kernel_size={kernel}"
+        )
     out, pad_after = [], []
     for n, k, s, p, d in zip(input.shape[-dims:], kernel, stride, pad, dilation):
         count = window_count(n, d * (k - 1) + 1, s, 2 * p, ceil_mode)
@@ -125,8 +135,17 @@ def _pool_window(where, dims, input, kernel_size, stride, padding, dilation, cei
             count -= 1
         out.append(count)
         pad_after.append(max(p, (count - 1) * s + d * (k - 1) + 1 - n - p))  # room for ceil_mode's last
-    return make_window(where, dims, input.shape, kernel, stride, dilation, pad, tuple(pad_after),
-                       out=tuple(out) if min(out) > 0 else None)
+    return make_window(
+        where,
+        dims,
+        input.shape,
+        kernel,
+        stride,
+        dilation,
+        pad,
+        tuple(pad_after),
+        out=tuple(out) if min(out) > 0 else None,
+    )
 
 
 def _window_sizes(n, kernel, stride, pad, out, count_include_pad):
@@ -154,8 +173,9 @@ def _average_matrix(size, out, dtype):
 
 
 # --------------------------------------------------------------------------- public API
-def max_pool(where, dims, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-             return_indices=False):
+def max_pool(
+    where, dims, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """max_pool1d (dims=1) and max_pool2d (dims=2); errors name `where` (the op or the layer)."""
     x, batch = as_planes(where, input, dims)
     window = _pool_window(where, dims, input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -174,8 +194,17 @@ def _flat_indices(winner, window):
     return (row * window.size[1] + col).astype(np.int64)
 
 
-def avg_pool(where, dims, input, kernel_size, stride=None, padding=0, ceil_mode=False,
-             count_include_pad=True, divisor_override=None):
+def avg_pool(
+    where,
+    dims,
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """avg_pool1d and avg_pool2d; errors name `where` (the op or the layer)."""
     x, batch = as_planes(where, input, dims)
     window = _pool_window(where, dims, input, kernel_size, stride, padding, 1, ceil_mode)
@@ -184,8 +213,10 @@ def avg_pool(where, dims, input, kernel_size, stride=None, padding=0, ceil_mode=
             raise ValueError(f"{where}: divisor_override must not be zero")
         divisor = np.full(window.out, divisor_override, x.dtype)
     else:
-        sizes = [_window_sizes(n, k, s, p, o, count_include_pad) for n, k, s, p, o in
-                 zip(window.size, window.kernel, window.stride, window.pad_before, window.out)]
+        sizes = [
+            _window_sizes(n, k, s, p, o, count_include_pad)
+            for n, k, s, p, o in zip(window.size, window.kernel, window.stride, window.pad_before, window.out)
+        ]
         divisor = np.outer(*sizes).astype(x.dtype)
     return from_planes(AvgPool.apply(x, window=window, divisor=divisor), batch, dims)
 
@@ -208,12 +239,14 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """Mean over windows of (N, C, H, W). Zero padding counts in the mean when
     count_include_pad; the part of a ceil_mode window beyond the padding never does."""
-    return avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                    divisor_override)
+    return avg_pool(
+        "avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
 
 
 def _adaptive_planes(where, input, output_size):
@@ -222,8 +255,9 @@ def _adaptive_planes(where, input, output_size):
     sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     out = tuple(n if o is None else o for n, o in zip(x.shape[2:], sizes))
     if len(sizes) != 2 or not all(isinstance(o, (int, np.integer)) and o > 0 for o in out):
-        raise ValueError(f"{where}: output_size must be a positive int or a pair of "
-                         f"positive ints (or None), got {output_size!r}")
+        raise ValueError(
+            f"{where}: output_size must be a positive int or a pair of positive ints (or None), got {output_size!r}"
+        )
     if input.dtype.kind != "f":
         raise TypeError(f"{where}: expected a floating input, got {input.dtype}")
     return x, batch, out

@@ -15,6 +15,7 @@ Variable lengths: with `lengths` (one per batch element), a sequence's state sto
 after its last step and its outputs there are 0; run in reverse, a sequence starts from the
 initial state at its own last step. This is what PyTorch computes on a packed sequence.
 """
+
 import functools
 
 import numpy as np
@@ -47,7 +48,7 @@ def _lstm_gate_affine(size, dtype):
 def _blocks(gates, n):
     """The n gate blocks of a (B, n*H) array, as views."""
     size = gates.shape[-1] // n
-    return [gates[:, k * size:(k + 1) * size] for k in range(n)]
+    return [gates[:, k * size : (k + 1) * size] for k in range(n)]
 
 
 # ------------------------------------------------------------------ one step of each cell
@@ -60,6 +61,7 @@ def _blocks(gates, n):
 #   whose r multiplies W_hn h + b_hn).
 class RNNTanhStep:
     """h' = tanh(gates_x + gates_h). Textbook twin: npgrad.textbook.RNNStep."""
+
     n_gates, n_states, hidden_grads_differ = 1, 1, False
 
     def forward(self, gates_x, gates_h, state):
@@ -95,6 +97,7 @@ class RNNReLUStep(RNNTanhStep):
 class LSTMStep:
     """Gates i, f, g, o (in that order): i, f, o = sigmoid, g = tanh of gates_x + gates_h;
     c' = f c + i g, h' = o tanh(c'). Textbook twin: npgrad.textbook.LSTMStep."""
+
     n_gates, n_states, hidden_grads_differ = 4, 2, False
 
     def forward(self, gates_x, gates_h, state):
@@ -123,7 +126,7 @@ class LSTMStep:
         np.multiply(grad_c, i, out=grad_g)
         np.multiply(grad_h_new, tanh_c, out=grad_o)
         derivative = gates * (1 - gates)  # sigmoid' = s (1 - s) for i, f, o
-        derivative[:, 2 * c.shape[1]:3 * c.shape[1]] = 1 - g * g  # tanh' = 1 - tanh^2 for g
+        derivative[:, 2 * c.shape[1] : 3 * c.shape[1]] = 1 - g * g  # tanh' = 1 - tanh^2 for g
         grad_x *= derivative
         return (None, grad_c * f)
 
@@ -132,17 +135,18 @@ class GRUStep:
     """Gates r, z, n (in that order): r, z = sigmoid(gates_x + gates_h),
     n = tanh(gates_x_n + r * gates_h_n), h' = (1 - z) n + z h.
     Textbook twin: npgrad.textbook.GRUStep."""
+
     n_gates, n_states, hidden_grads_differ = 3, 1, True
 
     def forward(self, gates_x, gates_h, state):
         (h,) = state
         size = h.shape[1]
-        rz = gates_x[:, :2 * size]
-        rz += gates_h[:, :2 * size]
+        rz = gates_x[:, : 2 * size]
+        rz += gates_h[:, : 2 * size]
         r, z = _blocks(_sigmoid_(rz), 2)
-        hidden_n = gates_h[:, 2 * size:].copy()  # W_hn h + b_hn
+        hidden_n = gates_h[:, 2 * size :].copy()  # W_hn h + b_hn
         n = r * hidden_n
-        n += gates_x[:, 2 * size:]
+        n += gates_x[:, 2 * size :]
         np.tanh(n, out=n)
         h_new = h - n
         h_new *= z
@@ -153,11 +157,11 @@ class GRUStep:
         r, z, n, hidden_n, h = saved
         (grad_h_new,) = grad_state
         grad_r, grad_z, grad_n = _blocks(grad_x, 3)
-        np.multiply(grad_h_new * (1 - z), 1 - n * n, out=grad_n)     # through n = tanh(...)
-        np.multiply(grad_n * hidden_n, r * (1 - r), out=grad_r)      # dn/dr = tanh' (W_hn h + b_hn)
-        np.multiply(grad_h_new * (h - n), z * (1 - z), out=grad_z)   # dh'/dz = h - n
+        np.multiply(grad_h_new * (1 - z), 1 - n * n, out=grad_n)  # through n = tanh(...)
+        np.multiply(grad_n * hidden_n, r * (1 - r), out=grad_r)  # dn/dr = tanh' (W_hn h + b_hn)
+        np.multiply(grad_h_new * (h - n), z * (1 - z), out=grad_z)  # dh'/dz = h - n
         grad_h[...] = grad_x
-        grad_h[:, 2 * h.shape[1]:] *= r                              # d(r * gates_h_n)/d gates_h_n = r
+        grad_h[:, 2 * h.shape[1] :] *= r  # d(r * gates_h_n)/d gates_h_n = r
         return (grad_h_new * z,)
 
 

@@ -1,5 +1,6 @@
 """Reductions over dims: sum, mean, max/min, var/std, logsumexp, argmax/argmin; along a dim:
 sort, argsort, topk, cumsum."""
+
 import builtins
 import math
 from collections import namedtuple
@@ -199,12 +200,15 @@ def mean(x, dim=None, keepdim=False):
 def _check_reducible(where, x, axis):
     """PyTorch's errors for a max or min over nothing, instead of NumPy's; `where` names the call."""
     if axis is None and x.numel() == 0:
-        raise ValueError(f"{where}: cannot reduce an empty tensor of shape {tuple(x.shape)} over all "
-                         "its elements; give a dim whose size is not zero")
-    for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
+        raise ValueError(
+            f"{where}: cannot reduce an empty tensor of shape {tuple(x.shape)} over all "
+            "its elements; give a dim whose size is not zero"
+        )
+    for a in axis if isinstance(axis, tuple) else () if axis is None else (axis,):
         if x.shape[a] == 0:
-            raise IndexError(f"{where}: expected reduction dim {a} to have non-zero size, got a "
-                             f"tensor of shape {tuple(x.shape)}")
+            raise IndexError(
+                f"{where}: expected reduction dim {a} to have non-zero size, got a tensor of shape {tuple(x.shape)}"
+            )
 
 
 def _extremum(name, x, dim, keepdim, pick, arg):
@@ -221,6 +225,7 @@ def max(x, dim=None, keepdim=False):
     """max(x) is the largest element; max(x, dim) gives (values, indices) along dim."""
     if not isinstance(dim, (int, type(None))):  # max(a, b) is the element-wise maximum
         from .elementwise import maximum
+
         return maximum(x, dim)
     return _extremum("max", x, dim, keepdim, np.max, np.argmax)
 
@@ -228,6 +233,7 @@ def max(x, dim=None, keepdim=False):
 def min(x, dim=None, keepdim=False):
     if not isinstance(dim, (int, type(None))):
         from .elementwise import minimum
+
         return minimum(x, dim)
     return _extremum("min", x, dim, keepdim, np.min, np.argmin)
 
@@ -290,6 +296,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """x / max(||x||_p, eps) along dim: unit vectors, a zero vector staying zero."""
     from .elementwise import clamp
+
     return input / clamp(vector_norm(input, p, dim, keepdim=True), min=eps)
 
 

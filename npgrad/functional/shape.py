@@ -1,5 +1,6 @@
 """Shape and indexing: reshape, permute, expand, repeat, indexing, index_select, cat/stack/split,
 pad, gather, scatter/scatter_add, tril/triu."""
+
 import numpy as np
 
 from ..autograd import Function
@@ -173,8 +174,9 @@ def reshape(x, *shape):
     try:
         return Reshape.apply(x, shape=shape)
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
-                         f"({x._data.size} elements) into {shape}") from None
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x._data.size} elements) into {shape}"
+        ) from None
 
 
 view = reshape
@@ -184,7 +186,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return reshape(x, 1)
     start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
-    return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
+    return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
 
 def squeeze(x, dim=None):
@@ -241,7 +243,9 @@ def cat(tensors, dim=0):
         raise ValueError("cat: expected a non-empty list of tensors")
     axis = normalize_dim(dim, tensors[0].ndim)
     for t in tensors[1:]:
-        if t.ndim != tensors[0].ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis):
+        if t.ndim != tensors[0].ndim or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis
+        ):
             raise ValueError(f"cat: shapes {tensors[0].shape} and {t.shape} differ outside dim {dim}")
     dtype = promote_types(*(t.dtype for t in tensors))
     return Cat.apply(*(as_dtype(t, dtype) for t in tensors), axis=axis)
@@ -356,8 +360,7 @@ def one_hot(x, num_classes=-1):
     if num_classes < 0:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
-                         f"{labels.min()}..{labels.max()}")
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got {labels.min()}..{labels.max()}")
     return Tensor((labels[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
@@ -386,8 +389,10 @@ def repeat(x, *sizes):
     if any(not isinstance(r, (int, np.integer)) or r < 0 for r in sizes):
         raise ValueError(f"repeat: repeats must be non-negative ints, got {sizes}")
     if len(sizes) < x.ndim:
-        raise ValueError(f"repeat: got {len(sizes)} repeats for a tensor with {x.ndim} dims; "
-                         "give one per dim (or more, to add leading dims)")
+        raise ValueError(
+            f"repeat: got {len(sizes)} repeats for a tensor with {x.ndim} dims; "
+            "give one per dim (or more, to add leading dims)"
+        )
     return Repeat.apply(x, repeats=tuple(int(r) for r in sizes))
 
 
@@ -402,12 +407,17 @@ def _scatter(where, x, dim, index, src, value, add):
     if src.dtype != x.dtype:
         raise TypeError(f"{where}: src has dtype {src.dtype}, input has {x.dtype}; they must match")
     if not index.ndim == x.ndim == src.ndim:
-        raise ValueError(f"{where}: index ({index.ndim}-D), input ({x.ndim}-D) and src ({src.ndim}-D) "
-                         "must have the same number of dims")
+        raise ValueError(
+            f"{where}: index ({index.ndim}-D), input ({x.ndim}-D) and src ({src.ndim}-D) "
+            "must have the same number of dims"
+        )
     if any(i > s for i, s in zip(index.shape, src.shape)) or any(
-            i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis):
-        raise ValueError(f"{where}: index shape {index.shape} must be no larger than src shape "
-                         f"{tuple(src.shape)}, nor than input shape {tuple(x.shape)} outside dim {dim}")
+        i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis
+    ):
+        raise ValueError(
+            f"{where}: index shape {index.shape} must be no larger than src shape "
+            f"{tuple(src.shape)}, nor than input shape {tuple(x.shape)} outside dim {dim}"
+        )
     if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
         raise IndexError(f"{where}: index out of range for dim {dim} of size {x.shape[axis]}")
     return Scatter.apply(x, src, index, axis=axis, add=add)

@@ -1,5 +1,6 @@
 """Ops on feature maps beside conv and pooling: channel dropout (dropout1d, dropout2d) and
 nearest-neighbour resizing (interpolate)."""
+
 import math
 import warnings
 
@@ -18,14 +19,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if not 0 <= p <= 1:
         raise ValueError(f"dropout2d: p must be a probability in [0, 1], got {p}")
     if input.ndim < 2:
-        raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) or a 3-D one (N, C, L), got "
-                         f"input of shape {tuple(input.shape)}")
+        raise ValueError(
+            f"dropout2d: expected a 4-D input (N, C, H, W) or a 3-D one (N, C, L), got "
+            f"input of shape {tuple(input.shape)}"
+        )
     if input.ndim not in (3, 4):  # PyTorch's warning; it then drops each (sample, channel) entry
-        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior and "
-                      "silence this warning, please use dropout instead. Note that dropout2d exists to "
-                      "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
-                      "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=3)
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+            "and will result in an error in a future release. To retain the behavior and "
+            "silence this warning, please use dropout instead. Note that dropout2d exists to "
+            "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
+            "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=3,
+        )
     return _drop_channels(input, p, training, input.shape[:2] + (1,) * (input.ndim - 2))
 
 
@@ -45,8 +51,10 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     if not 0 <= p <= 1:
         raise ValueError(f"dropout1d: p must be a probability in [0, 1], got {p}")
     if input.ndim not in (2, 3):
-        raise ValueError(f"dropout1d: expected a 3-D input (N, C, L) or a 2-D unbatched one (C, L), got "
-                         f"input of shape {tuple(input.shape)}")
+        raise ValueError(
+            f"dropout1d: expected a 3-D input (N, C, L) or a 2-D unbatched one (C, L), got "
+            f"input of shape {tuple(input.shape)}"
+        )
     return _drop_channels(input, p, training, input.shape[:-1] + (1,))
 
 
@@ -73,7 +81,7 @@ def _sum_copies(grad, source, axis, size):
     sums = np.add.reduceat(grad, run_starts, axis=axis)
     if len(run_starts) == size:  # every input was copied (upsampling)
         return sums
-    out = np.zeros(grad.shape[:axis] + (size,) + grad.shape[axis + 1:], grad.dtype)
+    out = np.zeros(grad.shape[:axis] + (size,) + grad.shape[axis + 1 :], grad.dtype)
     out[(slice(None),) * axis + (source[run_starts],)] = sums
     return out
 
@@ -86,15 +94,15 @@ def _nearest_sources(in_size, out_size, scale_factor):
     return np.minimum(source, in_size - 1)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
     """Resize the spatial dims of (N, C, L) or (N, C, H, W) input to `size`, or by `scale_factor`
     (output size floor(in * factor)). Only mode='nearest' is implemented."""
     if mode != "nearest":
         raise ValueError(f"interpolate: only mode='nearest' is implemented, got {mode!r}")
     if input.ndim not in (3, 4):
-        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got input of "
-                         f"shape {tuple(input.shape)}")
+        raise ValueError(
+            f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got input of shape {tuple(input.shape)}"
+        )
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     spatial = tuple(input.shape[2:])

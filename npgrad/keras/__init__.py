@@ -11,8 +11,20 @@ fit / evaluate run on npgrad.train.Trainer. Images are channels-last (N, H, W, C
 Softmax or sigmoid outputs are fused into the cross-entropy during training (see
 Model.compile). Weights keep npgrad's layouts (a Dense weight is (units, inputs)).
 """
-from . import activations, callbacks, initializers, layers, losses, models, optimizers, utils  # noqa: F401
-from .layers import (  # noqa: F401
-    Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten, Input, InputLayer, Layer,
-    MaxPooling2D)
-from .models import Model, Sequential  # noqa: F401
+
+from . import activations, callbacks, initializers, layers, losses, models, optimizers, utils
+from .layers import (
+    Activation,
+    Add,
+    BatchNormalization,
+    Concatenate,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Input,
+    InputLayer,
+    Layer,
+    MaxPooling2D,
+)
+from .models import Model, Sequential

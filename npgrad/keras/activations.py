@@ -1,4 +1,5 @@
 """Keras activation names, as the npgrad activation modules that compute them."""
+
 from .. import nn
 
 _MODULES = {
@@ -24,5 +25,7 @@ def get(activation):
         return type(activation).__name__.lower(), lambda: activation
     if activation in _MODULES:
         return activation, _MODULES[activation]
-    raise ValueError(f"unknown activation {activation!r}; choose one of "
-                     f"{', '.join(map(repr, ['linear', *_MODULES]))} or pass an npgrad Module")
+    raise ValueError(
+        f"unknown activation {activation!r}; choose one of "
+        f"{', '.join(map(repr, ['linear', *_MODULES]))} or pass an npgrad Module"
+    )

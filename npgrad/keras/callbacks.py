@@ -8,9 +8,15 @@ A Keras-style callback has hooks on_epoch_end(self, epoch, logs=None) and so on,
 the model as self.model; setting self.model.stop_training = True stops training, as in Keras.
 fit also accepts npgrad callbacks (hooks that receive the Trainer).
 """
+
 from ..train import callbacks as npgrad_callbacks
 from ..train.callbacks import (  # noqa: F401  (Keras's names, npgrad's implementations)
-    EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressBar, TerminateOnNaN)
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    TerminateOnNaN,
+)
 
 
 class CSVLogger(npgrad_callbacks.CSVLogger):
@@ -80,5 +86,4 @@ class _FromKeras(npgrad_callbacks.Callback):
 
 def for_trainer(callbacks, model):
     """The callbacks given to fit, as npgrad Trainer callbacks."""
-    return [_FromKeras(callback, model) if isinstance(callback, Callback) else callback
-            for callback in callbacks or ()]
+    return [_FromKeras(callback, model) if isinstance(callback, Callback) else callback for callback in callbacks or ()]

@@ -8,6 +8,7 @@ runs it (building it first from the tensor's shape if needed).
 
 Shapes are Keras's: a tuple whose first entry, the batch size, is None, e.g. (None, 784).
 """
+
 import itertools
 import re
 from collections import defaultdict
@@ -110,8 +111,9 @@ class Layer(Module):
             self.build(input_shape)
             self.built_input_shape = input_shape
         elif not _compatible(self.built_input_shape, input_shape):
-            raise ValueError(f"{self.describe()}: expected input of shape {_text(self.built_input_shape)}, "
-                             f"got {_text(input_shape)}")
+            raise ValueError(
+                f"{self.describe()}: expected input of shape {_text(self.built_input_shape)}, got {_text(input_shape)}"
+            )
 
     def build(self, input_shape):
         """Create the npgrad modules for inputs of `input_shape` (nothing for layers without weights)."""
@@ -154,8 +156,12 @@ def set_weights(module, weights, owner):
 def _compatible(built, given):
     """Shapes agree where both are known (None matches anything)."""
     if isinstance(built, list) or isinstance(given, list):
-        return (isinstance(built, list) and isinstance(given, list) and len(built) == len(given)
-                and all(map(_compatible, built, given)))
+        return (
+            isinstance(built, list)
+            and isinstance(given, list)
+            and len(built) == len(given)
+            and all(map(_compatible, built, given))
+        )
     return len(built) == len(given) and all(a is None or b is None or a == b for a, b in zip(built, given))
 
 

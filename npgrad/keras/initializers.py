@@ -5,6 +5,7 @@ of fan_in and fan_out, either uniformly in [-sqrt(3 var), sqrt(3 var)] or from a
 truncated at two standard deviations (its std raised so that the truncated draw still has
 variance var), as Keras documents for VarianceScaling.
 """
+
 import math
 
 from ..nn import init
@@ -21,6 +22,7 @@ def _variance_scaling(scale, mode, distribution):
             return init.uniform_(tensor, -bound, bound)
         std = math.sqrt(variance) / _TRUNCATED_STD
         return init.trunc_normal_(tensor, 0.0, std, -2 * std, 2 * std)
+
     return initialize
 
 
@@ -44,5 +46,7 @@ def get(initializer):
         return initializer
     if initializer in _INITIALIZERS:
         return _INITIALIZERS[initializer]
-    raise ValueError(f"unknown initializer {initializer!r}; choose one of "
-                     f"{', '.join(map(repr, _INITIALIZERS))} or pass a function of the parameter")
+    raise ValueError(
+        f"unknown initializer {initializer!r}; choose one of "
+        f"{', '.join(map(repr, _INITIALIZERS))} or pass a function of the parameter"
+    )

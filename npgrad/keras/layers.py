@@ -17,6 +17,7 @@ Kernels start 'glorot_uniform' and biases 'zeros', Keras's defaults (npgrad's ow
 PyTorch's). nn.Conv2d, nn.MaxPool2d and nn.BatchNorm1d/2d come with the CNN lessons: a layer
 that needs one which npgrad.nn lacks raises NotImplementedError when it is built.
 """
+
 import math
 
 from .. import nn
@@ -76,15 +77,24 @@ class _KernelLayer(_Activated):
 class Dense(_KernelLayer):
     """units outputs computed from the last axis: activation(x W^T + b)."""
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
         self.units = int(units)
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
-            raise ValueError(f"{self.describe()}: expected input of shape (batch, ..., features) with a known "
-                             f"number of features, got {input_shape}")
+            raise ValueError(
+                f"{self.describe()}: expected input of shape (batch, ..., features) with a known "
+                f"number of features, got {input_shape}"
+            )
         self.linear = nn.Linear(input_shape[-1], self.units, bias=self.use_bias)
         self._initialize(self.linear)
         self._add_activation()
@@ -120,8 +130,10 @@ def _check_padding(layer, padding):
 def _image_size(layer, input_shape):
     """(height, width) of channels-last image batches (None, H, W, C)."""
     if len(input_shape) != 4 or None in input_shape[1:]:
-        raise ValueError(f"{layer.describe()}: expected channels-last images of shape (batch, height, width, "
-                         f"channels), got {input_shape}")
+        raise ValueError(
+            f"{layer.describe()}: expected channels-last images of shape (batch, height, width, "
+            f"channels), got {input_shape}"
+        )
     return input_shape[1:3]
 
 
@@ -150,16 +162,20 @@ class _Windowed(Layer):
         self.padding = _check_padding(self, padding)
 
     def compute_output_shape(self, input_shape):
-        sizes = [_window_output_size(self, size, k, s, self.padding)
-                 for size, k, s in zip(_image_size(self, input_shape), self.kernel_size, self.strides)]
+        sizes = [
+            _window_output_size(self, size, k, s, self.padding)
+            for size, k, s in zip(_image_size(self, input_shape), self.kernel_size, self.strides)
+        ]
         return (None, *sizes, self._output_channels(input_shape))
 
     def _paddings(self, input_shape):
         """((top, bottom), (left, right)) padding of the image."""
         if self.padding == "valid":
             return (0, 0), (0, 0)
-        return tuple(_same_padding(size, k, s)
-                     for size, k, s in zip(_image_size(self, input_shape), self.kernel_size, self.strides))
+        return tuple(
+            _same_padding(size, k, s)
+            for size, k, s in zip(_image_size(self, input_shape), self.kernel_size, self.strides)
+        )
 
 
 class Conv2D(_KernelLayer, _Windowed):
@@ -170,8 +186,18 @@ class Conv2D(_KernelLayer, _Windowed):
     or right before the convolution, as TensorFlow places it.
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(activation, use_bias, kernel_initializer, bias_initializer, **kwargs)
         self.filters = int(filters)
         self._set_window(kernel_size, strides, padding)
@@ -183,8 +209,14 @@ class Conv2D(_KernelLayer, _Windowed):
         self.compute_output_shape(input_shape)  # checks the shape
         (top, bottom), (left, right) = self._paddings(input_shape)
         self.extra_padding = (0, right - left, 0, bottom - top)  # pad's order: last axis first
-        self.conv = _npgrad_module("Conv2d", "Conv2D")(input_shape[-1], self.filters, self.kernel_size,
-                                                      stride=self.strides, padding=(top, left), bias=self.use_bias)
+        self.conv = _npgrad_module("Conv2d", "Conv2D")(
+            input_shape[-1],
+            self.filters,
+            self.kernel_size,
+            stride=self.strides,
+            padding=(top, left),
+            bias=self.use_bias,
+        )
         self._initialize(self.conv)
         self._add_activation()
 
@@ -232,12 +264,15 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape):
         if len(input_shape) not in (2, 3, 4) or input_shape[-1] is None:
-            raise ValueError(f"{self.describe()}: expected input (batch, features), (batch, steps, channels) "
-                             f"or (batch, height, width, channels), got {input_shape}")
+            raise ValueError(
+                f"{self.describe()}: expected input (batch, features), (batch, steps, channels) "
+                f"or (batch, height, width, channels), got {input_shape}"
+            )
         class_name = "BatchNorm2d" if len(input_shape) == 4 else "BatchNorm1d"
         torch_momentum = round(1 - self.momentum, 10)  # rounded: 1 - 0.99 is 0.010000000000000009
-        self.norm = _npgrad_module(class_name, "BatchNormalization")(input_shape[-1], eps=self.epsilon,
-                                                                      momentum=torch_momentum)
+        self.norm = _npgrad_module(class_name, "BatchNormalization")(
+            input_shape[-1], eps=self.epsilon, momentum=torch_momentum
+        )
 
     def forward(self, x):
         if x.ndim == 2:
@@ -301,11 +336,12 @@ class Concatenate(_Merge):
     def compute_output_shape(self, input_shape):
         self._check_list(input_shape)
         axis = self.axis % len(input_shape[0])
-        others = {shape[:axis] + shape[axis + 1:] for shape in input_shape}
+        others = {shape[:axis] + shape[axis + 1 :] for shape in input_shape}
         if axis == 0 or len(others) > 1 or len({len(shape) for shape in input_shape}) > 1:
-            raise ValueError(f"{self.describe()}: inputs must match on every axis but {self.axis} "
-                             f"(not the batch), got {input_shape}")
-        return (*input_shape[0][:axis], sum(shape[axis] for shape in input_shape), *input_shape[0][axis + 1:])
+            raise ValueError(
+                f"{self.describe()}: inputs must match on every axis but {self.axis} (not the batch), got {input_shape}"
+            )
+        return (*input_shape[0][:axis], sum(shape[axis] for shape in input_shape), *input_shape[0][axis + 1 :])
 
     def forward(self, inputs):
         return cat(inputs, dim=self.axis)

@@ -8,10 +8,17 @@ cross-entropies, sigmoid for the binary one), Model.compile fuses them: during t
 model hands over its logits and the loss runs npgrad's fused, stable cross_entropy or
 binary_cross_entropy_with_logits on them. predict() still applies the activation.
 """
+
 import numpy as np
 
-from ..functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
-                               mse_loss, nll_loss)
+from ..functional.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 from ..tensor import Tensor
 
 EPSILON = 1e-7  # Keras's clipping of probabilities
@@ -45,8 +52,10 @@ class Loss:
         """Targets as floats of the output's shape (an (N,) target fits an (N, 1) output)."""
         target = _array(target)
         if target.size != output._data.size:
-            raise ValueError(f"{self.name}: targets of shape {target.shape} do not fit the model's output of "
-                             f"shape {tuple(output.shape)}{self.hint}")
+            raise ValueError(
+                f"{self.name}: targets of shape {target.shape} do not fit the model's output of "
+                f"shape {tuple(output.shape)}{self.hint}"
+            )
         return Tensor(target.astype(output.dtype, copy=False).reshape(output.shape))
 
     def correct(self, output, target, logits):
@@ -64,8 +73,10 @@ class CategoricalCrossentropy(_CrossEntropy):
 
     name = "categorical_crossentropy"
     fused_activation = "softmax"
-    hint = ("; categorical_crossentropy takes one-hot targets (N, C): for integer labels use "
-            "'sparse_categorical_crossentropy' or keras.utils.to_categorical")
+    hint = (
+        "; categorical_crossentropy takes one-hot targets (N, C): for integer labels use "
+        "'sparse_categorical_crossentropy' or keras.utils.to_categorical"
+    )
 
     def on_logits(self, output, target):
         return cross_entropy(output, target)
@@ -86,8 +97,10 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
     def prepare_target(self, target, output):
         labels = _array(target)
         if labels.size != output.shape[0]:
-            raise ValueError(f"{self.name}: takes one integer label per sample, shape ({output.shape[0]},), got "
-                             f"targets of shape {labels.shape}; for one-hot targets use 'categorical_crossentropy'")
+            raise ValueError(
+                f"{self.name}: takes one integer label per sample, shape ({output.shape[0]},), got "
+                f"targets of shape {labels.shape}; for one-hot targets use 'categorical_crossentropy'"
+            )
         return labels.reshape(-1).astype(np.int64)
 
     def on_logits(self, output, target):
@@ -148,5 +161,6 @@ def get(loss):
         return loss
     if isinstance(loss, str) and loss in _BY_NAME:
         return _BY_NAME[loss]()
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, _BY_NAME))} "
-                     "or pass a keras.losses object")
+    raise ValueError(
+        f"unknown loss {loss!r}; choose one of {', '.join(map(repr, _BY_NAME))} or pass a keras.losses object"
+    )

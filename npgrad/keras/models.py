@@ -11,6 +11,7 @@ evaluate / predict / summary, trained by npgrad.train.Trainer.
 The model's layers are its submodules, under their Keras names (model.dense_1.linear.weight),
 so state_dict, parameters() and npgrad.summary work as for any npgrad Module.
 """
+
 import contextlib
 
 import numpy as np
@@ -49,8 +50,9 @@ class Model(Module):
         self._modules.clear()
         for layer in _unique(tensor.layer for tensor in self._nodes):
             if layer.name in self._modules:
-                raise ValueError(f"model '{self.name}': two layers are named '{layer.name}'; "
-                                 "layer names must be unique")
+                raise ValueError(
+                    f"model '{self.name}': two layers are named '{layer.name}'; layer names must be unique"
+                )
             self.add_module(layer.name, layer)
 
     @property
@@ -69,8 +71,10 @@ class Model(Module):
     def forward(self, *inputs):
         """Run the layers in order on real tensors: model(x), or model(x1, x2) for several inputs."""
         if len(inputs) != len(self._inputs) or any(isinstance(x, KerasTensor) for x in inputs):
-            raise ValueError(f"model '{self.name}': expected {len(self._inputs)} input tensor(s) or array(s), "
-                             f"got {len(inputs)} argument(s) (calling a Model on KerasTensors is not supported)")
+            raise ValueError(
+                f"model '{self.name}': expected {len(self._inputs)} input tensor(s) or array(s), "
+                f"got {len(inputs)} argument(s) (calling a Model on KerasTensors is not supported)"
+            )
         values = {id(tensor): tensor.layer(x) for tensor, x in zip(self._inputs, inputs)}
         for tensor in self._nodes:
             if tensor.inputs is not None:
@@ -92,8 +96,10 @@ class Model(Module):
         """Before fit, evaluate or predict feed it x: a Sequential model builds itself from the
         first data it sees; a functional model checks that it takes one input, as they feed one."""
         if len(self._inputs) > 1:
-            raise NotImplementedError(f"model '{self.name}' has {len(self._inputs)} inputs; npgrad.keras fits, "
-                                      "evaluates and predicts models with one (call the model on tensors instead)")
+            raise NotImplementedError(
+                f"model '{self.name}' has {len(self._inputs)} inputs; npgrad.keras fits, "
+                "evaluates and predicts models with one (call the model on tensors instead)"
+            )
 
     # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
@@ -108,8 +114,10 @@ class Model(Module):
         if loss is None:
             raise ValueError("compile: give a loss, e.g. loss='categorical_crossentropy'")
         if self.built and len(self._outputs) > 1:
-            raise NotImplementedError(f"compile: model '{self.name}' has {len(self._outputs)} outputs; "
-                                      "npgrad.keras trains models with one output")
+            raise NotImplementedError(
+                f"compile: model '{self.name}' has {len(self._outputs)} outputs; "
+                "npgrad.keras trains models with one output"
+            )
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self.metrics_names = ["loss", *(_metric_name(m) for m in metrics or ())]
@@ -128,6 +136,7 @@ class Model(Module):
     def _accuracy(self, name):
         def accuracy(outputs, targets):
             return float(np.mean(self.loss.correct(outputs, targets, self._loss_takes_logits)))
+
         accuracy.__name__ = name  # the Trainer logs a metric function under its name
         return accuracy
 
@@ -143,16 +152,29 @@ class Model(Module):
 
     def _trainer(self, callbacks=()):
         if not self.compiled:
-            raise RuntimeError(f"model '{self.name}' must be compiled first: call model.compile(loss=..., "
-                               "optimizer=..., metrics=[...])")
+            raise RuntimeError(
+                f"model '{self.name}' must be compiled first: call model.compile(loss=..., "
+                "optimizer=..., metrics=[...])"
+            )
         if self._npgrad_optimizer is None:
             self._npgrad_optimizer = self.optimizer.build(self.parameters())
-        return Trainer(self, self._npgrad_optimizer, self._compute_loss, metrics=self._metric_functions(),
-                       callbacks=callbacks)
+        return Trainer(
+            self, self._npgrad_optimizer, self._compute_loss, metrics=self._metric_functions(), callbacks=callbacks
+        )
 
     # -- fit, evaluate, predict ----------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+    ):
         """Train on arrays (or Tensors) x, y for `epochs` epochs and return the History, whose
         .history holds 'loss', the metrics as named in compile, and 'val_...' for them when
         there is validation data: validation_data=(x_val, y_val), or validation_split, the
@@ -198,8 +220,10 @@ class Model(Module):
         """Print Keras's table of layers (name (type), output shape, parameters) with each
         layer's multiply-accumulates, and the totals; see npgrad.analysis.summary."""
         if not self.built:
-            raise ValueError(f"model '{self.name}' has not been built yet, so its shapes are unknown: start it with "
-                             "Input(shape=...), give its first layer input_shape=..., or call fit() first")
+            raise ValueError(
+                f"model '{self.name}' has not been built yet, so its shapes are unknown: start it with "
+                "Input(shape=...), give its first layer input_shape=..., or call fit() first"
+            )
         result = trace_summary(self, [tensor.shape[1:] for tensor in self._inputs], print_table=False)
         print_fn(f'Model: "{self.name}"')
         print_fn(result.table(max_depth=1, shape_label=_keras_shape))
@@ -269,8 +293,9 @@ def _keras_tensors(what, tensors):
     tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     for tensor in tensors:
         if not isinstance(tensor, KerasTensor):
-            raise TypeError(f"Model: {what} must be KerasTensors (from Input(...) and layer calls), "
-                            f"got {type(tensor).__name__}")
+            raise TypeError(
+                f"Model: {what} must be KerasTensors (from Input(...) and layer calls), got {type(tensor).__name__}"
+            )
     return tensors
 
 
@@ -289,8 +314,9 @@ def _graph_order(inputs, outputs):
         visit(output)
     for tensor in order:
         if tensor.inputs is None and not any(tensor is given for given in inputs):
-            raise ValueError(f"Model: the outputs depend on Input '{tensor.layer.name}', which is not among "
-                             "the model's inputs")
+            raise ValueError(
+                f"Model: the outputs depend on Input '{tensor.layer.name}', which is not among the model's inputs"
+            )
     return order
 
 
@@ -331,8 +357,10 @@ def _split_validation(x, y, validation_split, validation_data):
         raise ValueError(f"validation_split must be between 0 and 1, got {validation_split}")
     split_at = int(len(x) * (1 - validation_split))  # the last samples validate, as in Keras
     if split_at == 0 or split_at == len(x):
-        raise ValueError(f"validation_split={validation_split} of {len(x)} samples leaves no "
-                         f"{'training' if split_at == 0 else 'validation'} samples")
+        raise ValueError(
+            f"validation_split={validation_split} of {len(x)} samples leaves no "
+            f"{'training' if split_at == 0 else 'validation'} samples"
+        )
     return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
 
 

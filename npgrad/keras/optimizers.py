@@ -5,6 +5,7 @@ the model's parameters (build) and gets the npgrad optimizer that does the updat
 rules are the same as Keras's, except that npgrad's Adam adds epsilon to sqrt(v-hat) where
 Keras adds it to sqrt(v), a difference that only shows while v is tiny.
 """
+
 from .. import optim
 
 
@@ -33,8 +34,9 @@ class Adam(Optimizer):
         self.epsilon, self.amsgrad = epsilon, amsgrad
 
     def build(self, params):
-        return optim.Adam(params, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon,
-                          amsgrad=self.amsgrad)
+        return optim.Adam(
+            params, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon, amsgrad=self.amsgrad
+        )
 
 
 class RMSprop(Optimizer):
@@ -43,8 +45,14 @@ class RMSprop(Optimizer):
         self.epsilon, self.centered = epsilon, centered
 
     def build(self, params):
-        return optim.RMSprop(params, lr=self.learning_rate, alpha=self.rho, eps=self.epsilon,
-                             momentum=self.momentum, centered=self.centered)
+        return optim.RMSprop(
+            params,
+            lr=self.learning_rate,
+            alpha=self.rho,
+            eps=self.epsilon,
+            momentum=self.momentum,
+            centered=self.centered,
+        )
 
 
 class Adagrad(Optimizer):
@@ -53,8 +61,9 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = initial_accumulator_value
 
     def build(self, params):
-        return optim.Adagrad(params, lr=self.learning_rate, eps=self.epsilon,
-                             initial_accumulator_value=self.initial_accumulator_value)
+        return optim.Adagrad(
+            params, lr=self.learning_rate, eps=self.epsilon, initial_accumulator_value=self.initial_accumulator_value
+        )
 
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
@@ -66,5 +75,7 @@ def get(optimizer):
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in _BY_NAME:
         return _BY_NAME[optimizer.lower()]()
-    raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(map(repr, _BY_NAME))} "
-                     "or pass a keras.optimizers object such as optimizers.Adam(learning_rate=0.001)")
+    raise ValueError(
+        f"unknown optimizer {optimizer!r}; choose one of {', '.join(map(repr, _BY_NAME))} "
+        "or pass a keras.optimizers object such as optimizers.Adam(learning_rate=0.001)"
+    )

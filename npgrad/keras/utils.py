@@ -1,4 +1,5 @@
 """Keras utilities: to_categorical, and clear_session (restart the numbering of layer names)."""
+
 import numpy as np
 
 from .engine import clear_session  # noqa: F401
@@ -15,6 +16,5 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     labels = labels.astype(np.int64)
     num_classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
     if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"to_categorical: labels must be in 0..{num_classes - 1}, "
-                         f"got {labels.min()}..{labels.max()}")
+        raise ValueError(f"to_categorical: labels must be in 0..{num_classes - 1}, got {labels.min()}..{labels.max()}")
     return np.eye(num_classes, dtype=dtype)[labels]

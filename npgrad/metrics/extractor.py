@@ -10,6 +10,7 @@ and the command that trained them), so FID works offline:
 FID from these features is comparable only with FID from the same extractor, never with
 InceptionV3 FID figures from papers.
 """
+
 import os
 
 import numpy as np
@@ -32,9 +33,17 @@ class FeatureCNN(nn.Module):
 
     def __init__(self, num_classes=10):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                  nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                                  nn.Linear(32 * 7 * 7, FEATURES), nn.ReLU())
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(32 * 7 * 7, FEATURES),
+            nn.ReLU(),
+        )
         self.classifier = nn.Linear(FEATURES, num_classes)
 
     def features(self, x):
@@ -70,8 +79,10 @@ class FeatureExtractor:
     def __call__(self, images, batch_size=1000):
         images = as_image_batch(images, "FeatureExtractor")
         with eval_mode(self.model), no_grad():
-            parts = [self.model.features(tensor(images[start:start + batch_size])).numpy()
-                     for start in range(0, len(images), batch_size)]
+            parts = [
+                self.model.features(tensor(images[start : start + batch_size])).numpy()
+                for start in range(0, len(images), batch_size)
+            ]
         return np.concatenate(parts).astype(np.float64)
 
 
@@ -87,6 +98,8 @@ def fid_between(source_a, source_b, extractor="mnist"):
     """FID between two image sets on disk (see images.load_image_set): `npgrad fid A B`."""
     images_a, images_b = load_image_set(source_a), load_image_set(source_b)
     value = fid_images(images_a, images_b, extractor)
-    print(f"FID {value:.3f}  ({source_a}: {len(images_a)} images, {source_b}: {len(images_b)} images; "
-          f"{extractor} feature extractor, {FEATURES} features)")
+    print(
+        f"FID {value:.3f}  ({source_a}: {len(images_a)} images, {source_b}: {len(images_b)} images; "
+        f"{extractor} feature extractor, {FEATURES} features)"
+    )
     return value

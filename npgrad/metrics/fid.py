@@ -9,6 +9,7 @@ the product is singular. The features can come from any extractor: npgrad.metric
 MNIST and Fashion-MNIST classifiers (see extractor.py); InceptionV3 features from elsewhere
 work the same way.
 """
+
 import warnings
 
 import numpy as np
@@ -28,11 +29,16 @@ def _check_statistics(mu1, sigma1, mu2, sigma2):
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     d = mu1.shape[0]
-    for name, array, shape in (("mu1", mu1, (d,)), ("mu2", mu2, (d,)), ("sigma1", sigma1, (d, d)),
-                               ("sigma2", sigma2, (d, d))):
+    for name, array, shape in (
+        ("mu1", mu1, (d,)),
+        ("mu2", mu2, (d,)),
+        ("sigma1", sigma1, (d, d)),
+        ("sigma2", sigma2, (d, d)),
+    ):
         if array.shape != shape:
-            raise ValueError(f"frechet_distance: expected {name} of shape {shape} (mu1 has {d} "
-                             f"dimensions), got {array.shape}")
+            raise ValueError(
+                f"frechet_distance: expected {name} of shape {shape} (mu1 has {d} dimensions), got {array.shape}"
+            )
     return mu1, sigma1, mu2, sigma2
 
 
@@ -43,16 +49,21 @@ def _trace_sqrt_product(sigma1, sigma2, eps):
         warnings.simplefilter("ignore")  # scipy warns on singular products; the check below decides
         covmean = sqrtm(sigma1 @ sigma2)
     if not np.isfinite(covmean).all():
-        warnings.warn(f"frechet_distance: the covariance product is singular; adding {eps} to "
-                      "the diagonals", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"frechet_distance: the covariance product is singular; adding {eps} to the diagonals",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         offset = eps * np.eye(sigma1.shape[0])
         covmean = sqrtm((sigma1 + offset) @ (sigma2 + offset))
     if np.iscomplexobj(covmean):
         largest = np.abs(np.diagonal(covmean).imag).max()
         if largest > IMAGINARY_TOLERANCE:
-            raise ValueError(f"frechet_distance: the matrix square root has an imaginary part of "
-                             f"{largest:.3g} on its diagonal (more than rounding): are the "
-                             "covariances symmetric positive semi-definite?")
+            raise ValueError(
+                f"frechet_distance: the matrix square root has an imaginary part of "
+                f"{largest:.3g} on its diagonal (more than rounding): are the "
+                "covariances symmetric positive semi-definite?"
+            )
         covmean = covmean.real
     return np.trace(covmean)
 
@@ -61,8 +72,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
     """The Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2), a float."""
     mu1, sigma1, mu2, sigma2 = _check_statistics(mu1, sigma1, mu2, sigma2)
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2)
-                 - 2 * _trace_sqrt_product(sigma1, sigma2, eps))
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * _trace_sqrt_product(sigma1, sigma2, eps))
 
 
 def feature_statistics(features, name="features"):
@@ -75,9 +85,13 @@ def feature_statistics(features, name="features"):
     if n < 2:
         raise ValueError(f"fid: {name} has {n} sample(s); a covariance needs at least 2")
     if n <= d:
-        warnings.warn(f"fid: {name} has {n} samples for {d} feature dimensions, so its covariance "
-                      f"is singular; use at least {d + 1} samples (FID is usually computed on "
-                      f"thousands, at least 10 x {d})", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"fid: {name} has {n} samples for {d} feature dimensions, so its covariance "
+            f"is singular; use at least {d + 1} samples (FID is usually computed on "
+            f"thousands, at least 10 x {d})",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     features = features.astype(np.float64)
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
@@ -87,6 +101,8 @@ def fid(features_a, features_b, eps=1e-6):
     mu_a, sigma_a = feature_statistics(features_a, "features_a")
     mu_b, sigma_b = feature_statistics(features_b, "features_b")
     if mu_a.shape != mu_b.shape:
-        raise ValueError(f"fid: the feature sets have {mu_a.shape[0]} and {mu_b.shape[0]} "
-                         "dimensions; they must come from the same extractor")
+        raise ValueError(
+            f"fid: the feature sets have {mu_a.shape[0]} and {mu_b.shape[0]} "
+            "dimensions; they must come from the same extractor"
+        )
     return frechet_distance(mu_a, sigma_a, mu_b, sigma_b, eps)

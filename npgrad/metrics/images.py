@@ -1,6 +1,7 @@
 """Images as arrays and files: grids of samples as PNG, and image sets read for FID from a
 folder of PNGs, an .npz file or a run folder's samples.npz. Arrays are float32 (N, 1, H, W)
 in [0, 1] (generators' [-1, 1] output is mapped with to_unit_range)."""
+
 import os
 
 import numpy as np
@@ -31,7 +32,7 @@ def image_grid(images, columns=8, padding=2):
     grid = np.ones((rows * (height + padding) + padding, columns * (width + padding) + padding), np.float32)
     for index, image in enumerate(images):
         top, left = padding + (index // columns) * (height + padding), padding + (index % columns) * (width + padding)
-        grid[top:top + height, left:left + width] = image
+        grid[top : top + height, left : left + width] = image
     return grid
 
 
@@ -65,6 +66,7 @@ def as_image_batch(images, source):
 def read_png_folder(folder):
     """Every .png in folder (sorted by name), as grayscale float32 (N, 1, H, W) in [0, 1]."""
     import matplotlib.image
+
     names = sorted(name for name in os.listdir(folder) if name.lower().endswith(".png"))
     if not names:
         raise ValueError(f"{folder}: no .png images in this folder")
@@ -94,8 +96,9 @@ def load_image_set(source):
         return read_npz(samples) if os.path.exists(samples) else read_png_folder(source)
     if source.endswith(".npz") and os.path.exists(source):
         return read_npz(source)
-    raise FileNotFoundError(f"{source}: expected a folder of .png images, a run folder with "
-                            f"{SAMPLES_FILE}, or an .npz file")
+    raise FileNotFoundError(
+        f"{source}: expected a folder of .png images, a run folder with {SAMPLES_FILE}, or an .npz file"
+    )
 
 
 class SampleGrids(Callback):

@@ -7,6 +7,7 @@ the same machine gives the same weights):
 FeatureCNN, Adam 1e-3, batch 128, 8 epochs on the 60,000 training images in [0, 1] (no
 augmentation), seed 0; prints and stores the test accuracy beside the weights.
 """
+
 import argparse
 import os
 
@@ -26,13 +27,24 @@ def train_extractor(dataset="mnist", epochs=8, seed=0, out=None, train_limit=Non
     manual_seed(seed)
     (x, y), (x_test, y_test) = (DATASETS[dataset](train=split).arrays() for split in (True, False))
     model = FeatureCNN()
-    trainer = Trainer(model, optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(), metrics=["accuracy"],
-                      callbacks=[ProgressBar()] if progress else [])
+    trainer = Trainer(
+        model,
+        optim.Adam(model.parameters(), lr=1e-3),
+        nn.CrossEntropyLoss(),
+        metrics=["accuracy"],
+        callbacks=[ProgressBar()] if progress else [],
+    )
     train = DataLoader(TensorDataset(x[:train_limit], y[:train_limit]), batch_size=128, shuffle=True, generator=seed)
     trainer.fit(train, epochs=epochs)
     accuracy = trainer.evaluate(DataLoader(TensorDataset(x_test, y_test), batch_size=1000))["accuracy"]
-    info = {"dataset": dataset, "epochs": epochs, "seed": seed, "train_images": len(train.dataset),
-            "test_accuracy": accuracy, "command": f"python -m npgrad.metrics.train_extractor --dataset {dataset}"}
+    info = {
+        "dataset": dataset,
+        "epochs": epochs,
+        "seed": seed,
+        "train_images": len(train.dataset),
+        "test_accuracy": accuracy,
+        "command": f"python -m npgrad.metrics.train_extractor --dataset {dataset}",
+    }
     out = out or weights_path(dataset)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     save({"model": model.state_dict(), "info": info}, out)

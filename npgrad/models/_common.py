@@ -4,6 +4,7 @@ Every image model takes `num_classes`, `in_channels` and `in_shape=(C, H, W)` (t
 code passes in_shape). The ImageNet models are size-agnostic, so they use in_shape only for its
 channels and, when `small_input` is left at None, to decide whether the image is small.
 """
+
 from .. import nn
 
 SMALL_IMAGE = 64  # images at most this many pixels high and wide get the small-input variant

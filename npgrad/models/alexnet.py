@@ -7,15 +7,21 @@ GPU training were its new ideas. As in torchvision, the channel widths are those
 single-GPU version ("One weird trick for parallelizing convolutional neural networks",
 Krizhevsky 2014: 64, 192, 384, 256, 256), and an adaptive pool to 6x6 lets any image size in.
 """
+
 from .. import nn
 from ._common import input_channels, is_small_input
 
 
 # what the small-input variant changes (see alexnet()); the layer list stays the same
-STANDARD = dict(first_conv=dict(kernel_size=11, stride=4, padding=2), pool=dict(kernel_size=3, stride=2),
-                pooled_side=6, hidden=4096)
-SMALL = dict(first_conv=dict(kernel_size=3, stride=1, padding=1), pool=dict(kernel_size=2, ceil_mode=True),
-             pooled_side=1, hidden=512)
+STANDARD = dict(
+    first_conv=dict(kernel_size=11, stride=4, padding=2), pool=dict(kernel_size=3, stride=2), pooled_side=6, hidden=4096
+)
+SMALL = dict(
+    first_conv=dict(kernel_size=3, stride=1, padding=1),
+    pool=dict(kernel_size=2, ceil_mode=True),
+    pooled_side=1,
+    hidden=512,
+)
 
 
 class AlexNet(nn.Module):
@@ -30,16 +36,30 @@ class AlexNet(nn.Module):
             return nn.MaxPool2d(**sizes["pool"])
 
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 64, **sizes["first_conv"]), nn.ReLU(), pool(),
-            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(), pool(),
-            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(),
-            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
-            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(), pool())
+            nn.Conv2d(in_channels, 64, **sizes["first_conv"]),
+            nn.ReLU(),
+            pool(),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2),
+            nn.ReLU(),
+            pool(),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1),
+            nn.ReLU(),
+            pool(),
+        )
         self.avgpool = nn.AdaptiveAvgPool2d((side, side))
         self.classifier = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(256 * side * side, hidden), nn.ReLU(),
-            nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(),
-            nn.Linear(hidden, num_classes))
+            nn.Dropout(dropout),
+            nn.Linear(256 * side * side, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, num_classes),
+        )
 
     def forward(self, x):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))

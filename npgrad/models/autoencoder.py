@@ -7,6 +7,7 @@ inpainting autoencoder out of either (train on corrupt(x) -> x).
 The corruption is a batch_transform: the DataLoader applies it to the inputs only, so the
 targets stay clean.
 """
+
 import math
 
 import numpy as np
@@ -24,16 +25,23 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.in_shape, self.bottleneck = tuple(in_shape), bottleneck
         pixels, down, up = math.prod(in_shape), list(hidden), list(hidden)[::-1]
-        self.encoder = nn.Sequential(nn.Flatten(), *mlp_layers([pixels, *down]),
-                                     nn.Linear(([pixels] + down)[-1], bottleneck))
-        self.decoder = nn.Sequential(*mlp_layers([bottleneck, *up]), nn.Linear(([bottleneck] + up)[-1], pixels),
-                                     nn.Sigmoid(), nn.Unflatten(1, self.in_shape))
+        self.encoder = nn.Sequential(
+            nn.Flatten(), *mlp_layers([pixels, *down]), nn.Linear(([pixels] + down)[-1], bottleneck)
+        )
+        self.decoder = nn.Sequential(
+            *mlp_layers([bottleneck, *up]),
+            nn.Linear(([bottleneck] + up)[-1], pixels),
+            nn.Sigmoid(),
+            nn.Unflatten(1, self.in_shape),
+        )
 
     def encode(self, x):
         """The bottleneck code, (N, bottleneck)."""
         if x.ndim != 4 or tuple(x.shape[1:]) != self.in_shape:
-            raise ValueError(f"{type(self).__name__}: expected images of shape (N, {', '.join(map(str, self.in_shape))}), "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}: expected images of shape (N, {', '.join(map(str, self.in_shape))}), "
+                f"got {tuple(x.shape)}"
+            )
         return self.encoder(x)
 
     def decode(self, code):
@@ -59,12 +67,23 @@ class ConvAutoencoder(Autoencoder):
     def __init__(self, bottleneck=32, channels=1):
         nn.Module.__init__(self)
         self.in_shape, self.bottleneck = (channels, 28, 28), bottleneck
-        self.encoder = nn.Sequential(nn.Conv2d(channels, 32, 4, 2, 1), nn.ReLU(),
-                                     nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Flatten(),
-                                     nn.Linear(64 * 7 * 7, bottleneck))
-        self.decoder = nn.Sequential(nn.Linear(bottleneck, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
-                                     nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
-                                     nn.ConvTranspose2d(32, channels, 4, 2, 1), nn.Sigmoid())
+        self.encoder = nn.Sequential(
+            nn.Conv2d(channels, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 4, 2, 1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(64 * 7 * 7, bottleneck),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(bottleneck, 64 * 7 * 7),
+            nn.ReLU(),
+            nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, channels, 4, 2, 1),
+            nn.Sigmoid(),
+        )
 
 
 class GaussianNoise(ImageTransform):

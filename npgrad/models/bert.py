@@ -15,6 +15,7 @@ position embeddings, pretrained by masked-LM and next-sentence prediction, then 
 The configuration uses the field names of transformers' BertConfig; from_huggingface_bert
 loads the weights of transformers' BertModel, BertForPreTraining and BertForSequenceClassification.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from ..tensor import Tensor
 class BertConfig:
     """BERT's sizes and regularisation, with transformers' BertConfig names and defaults
     (BERT-base: 12 layers, 768 features, 12 heads, 3072 in the feed-forward block)."""
+
     vocab_size: int = 30522
     hidden_size: int = 768
     num_hidden_layers: int = 12
@@ -47,13 +49,22 @@ class BertConfig:
 
     def __post_init__(self):
         if self.hidden_size % self.num_attention_heads:
-            raise ValueError(f"BertConfig: hidden_size must be a multiple of num_attention_heads, got "
-                             f"hidden_size={self.hidden_size} and num_attention_heads={self.num_attention_heads}")
+            raise ValueError(
+                f"BertConfig: hidden_size must be a multiple of num_attention_heads, got "
+                f"hidden_size={self.hidden_size} and num_attention_heads={self.num_attention_heads}"
+            )
 
 
 def _config(layers, width, heads, options):
-    return BertConfig(**{"num_hidden_layers": layers, "hidden_size": width, "num_attention_heads": heads,
-                         "intermediate_size": 4 * width, **options})
+    return BertConfig(
+        **{
+            "num_hidden_layers": layers,
+            "hidden_size": width,
+            "num_attention_heads": heads,
+            "intermediate_size": 4 * width,
+            **options,
+        }
+    )
 
 
 def bert_tiny(**options):
@@ -90,8 +101,11 @@ class BertEmbeddings(nn.Module):
 
     def forward(self, input_ids, token_type_ids):
         positions = Tensor(np.arange(input_ids.shape[1]))
-        x = self.word_embeddings(input_ids) + self.position_embeddings(positions) + \
-            self.token_type_embeddings(token_type_ids)
+        x = (
+            self.word_embeddings(input_ids)
+            + self.position_embeddings(positions)
+            + self.token_type_embeddings(token_type_ids)
+        )
         return self.dropout(self.norm(x))
 
 
@@ -99,8 +113,9 @@ def _check_ids(ids, name, size, shape=None):
     """ids as an int64 Tensor, or a ValueError naming the table size they overflow."""
     array = np.asarray(ids._data if isinstance(ids, Tensor) else ids)
     if array.ndim != 2 or array.dtype.kind not in "iu" or (shape is not None and array.shape != shape):
-        raise ValueError(f"BERT: expected {name} as integers of shape {shape or '(N, T)'}, got {array.dtype} "
-                         f"{array.shape}")
+        raise ValueError(
+            f"BERT: expected {name} as integers of shape {shape or '(N, T)'}, got {array.dtype} {array.shape}"
+        )
     if array.size and (array.min() < 0 or array.max() >= size):
         raise ValueError(f"BERT: {name} must be in [0, {size}), got values in [{array.min()}, {array.max()}]")
     return Tensor(array.astype(np.int64, copy=False))
@@ -119,9 +134,15 @@ class BERT(nn.Module):
         super().__init__()
         self.config = config
         self.embeddings = BertEmbeddings(config)
-        layer = nn.TransformerEncoderLayer(config.hidden_size, config.num_attention_heads, config.intermediate_size,
-                                           config.hidden_dropout_prob, "gelu", config.layer_norm_eps,
-                                           batch_first=True)
+        layer = nn.TransformerEncoderLayer(
+            config.hidden_size,
+            config.num_attention_heads,
+            config.intermediate_size,
+            config.hidden_dropout_prob,
+            "gelu",
+            config.layer_norm_eps,
+            batch_first=True,
+        )
         layer.self_attn.dropout = config.attention_probs_dropout_prob
         layer.dropout = nn.Dropout(0.0)  # BERT has no dropout between the two feed-forward Linears
         self.encoder = nn.TransformerEncoder(layer, config.num_hidden_layers, enable_nested_tensor=False)
@@ -131,21 +152,27 @@ class BERT(nn.Module):
     def check_vocabulary(self, tokenizer):
         """A ValueError unless the tokenizer's vocabulary has the model's vocab_size."""
         if len(tokenizer) != self.config.vocab_size:
-            raise ValueError(f"BERT: the tokenizer has {len(tokenizer)} tokens but the model's vocab_size is "
-                             f"{self.config.vocab_size}; use the vocab.txt the model was trained with")
+            raise ValueError(
+                f"BERT: the tokenizer has {len(tokenizer)} tokens but the model's vocab_size is "
+                f"{self.config.vocab_size}; use the vocab.txt the model was trained with"
+            )
 
     def forward(self, input_ids, token_type_ids=None, attention_mask=None):
         config = self.config
         input_ids = _check_ids(input_ids, "input_ids", config.vocab_size)
         shape = tuple(input_ids.shape)
         if shape[1] > config.max_position_embeddings:
-            raise ValueError(f"BERT: sequences of {shape[1]} tokens are longer than max_position_embeddings = "
-                             f"{config.max_position_embeddings}")
+            raise ValueError(
+                f"BERT: sequences of {shape[1]} tokens are longer than max_position_embeddings = "
+                f"{config.max_position_embeddings}"
+            )
         token_type_ids = np.zeros(shape, np.int64) if token_type_ids is None else token_type_ids
         token_type_ids = _check_ids(token_type_ids, "token_type_ids", config.type_vocab_size, shape)
         padding = None if attention_mask is None else _check_ids(attention_mask, "attention_mask", 2, shape)._data == 0
-        hidden = self.encoder(self.embeddings(input_ids, token_type_ids),
-                              src_key_padding_mask=None if padding is None else Tensor(padding))
+        hidden = self.encoder(
+            self.embeddings(input_ids, token_type_ids),
+            src_key_padding_mask=None if padding is None else Tensor(padding),
+        )
         pooled = tanh(self.pooler(hidden[:, 0])) if self.pooler is not None else None
         return hidden, pooled
 
@@ -260,14 +287,15 @@ def huggingface_bert_state_dict(state_dict):
             continue
         match = _QKV.search(name)
         if match:
-            qkv.setdefault((name[:match.start()], match.group(1), match.group(3)), {})[match.group(2)] = array
+            qkv.setdefault((name[: match.start()], match.group(1), match.group(3)), {})[match.group(2)] = array
             continue
         for pattern, replacement in _HUGGINGFACE_NAMES:
             name = re.sub(pattern, replacement, name)
         arrays[name] = array
     for (prefix, layer, kind), parts in qkv.items():
         arrays[f"{prefix}encoder.layers.{layer}.self_attn.in_proj_{kind}"] = np.concatenate(
-            [parts["query"], parts["key"], parts["value"]])
+            [parts["query"], parts["key"], parts["value"]]
+        )
     return arrays
 
 
@@ -280,11 +308,15 @@ def from_huggingface_bert(state_dict, num_attention_heads, **options):
     prefix = "bert." if any(name.startswith("bert.") for name in arrays) else ""
     vocab_size, hidden_size = arrays[f"{prefix}embeddings.word_embeddings.weight"].shape
     layers = {int(m.group(1)) for m in (re.match(rf"{prefix}encoder\.layers\.(\d+)\.", n) for n in arrays) if m}
-    sizes = dict(vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=len(layers),
-                 num_attention_heads=num_attention_heads,
-                 intermediate_size=arrays[f"{prefix}encoder.layers.0.linear1.weight"].shape[0],
-                 max_position_embeddings=arrays[f"{prefix}embeddings.position_embeddings.weight"].shape[0],
-                 type_vocab_size=arrays[f"{prefix}embeddings.token_type_embeddings.weight"].shape[0])
+    sizes = dict(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        num_hidden_layers=len(layers),
+        num_attention_heads=num_attention_heads,
+        intermediate_size=arrays[f"{prefix}encoder.layers.0.linear1.weight"].shape[0],
+        max_position_embeddings=arrays[f"{prefix}embeddings.position_embeddings.weight"].shape[0],
+        type_vocab_size=arrays[f"{prefix}embeddings.token_type_embeddings.weight"].shape[0],
+    )
     if "classifier.weight" in arrays:
         sizes["num_labels"] = arrays["classifier.weight"].shape[0]
     config = BertConfig(**{**sizes, **options})

@@ -8,6 +8,7 @@ Discriminator: conv channels->64, 4x4 stride 2 (LeakyReLU 0.2) -> conv 64->128, 
 The conditional pair sees the class too: the generator gets a label embedding beside z, the
 discriminator a label embedding spread over one more 28x28 input channel.
 """
+
 import numpy as np
 
 from .. import cat, full, nn, ones, randn, sigmoid, tanh, tensor, zeros
@@ -27,15 +28,18 @@ def check_latent(layer, z, latent_dim):
 def check_images(layer, x, channels):
     expected = (channels, IMAGE_SIZE, IMAGE_SIZE)
     if x.ndim != 4 or tuple(x.shape[1:]) != expected:
-        raise ValueError(f"{layer}: expected images of shape (N, {channels}, {IMAGE_SIZE}, {IMAGE_SIZE}), "
-                         f"got {tuple(x.shape)}")
+        raise ValueError(
+            f"{layer}: expected images of shape (N, {channels}, {IMAGE_SIZE}, {IMAGE_SIZE}), got {tuple(x.shape)}"
+        )
 
 
 def check_labels(layer, labels, batch, num_classes):
     if labels.ndim != 1 or labels.shape[0] != batch:
         raise ValueError(f"{layer}: expected {batch} class labels of shape ({batch},), got {tuple(labels.shape)}")
     if labels.shape[0] and (labels.min().item() < 0 or labels.max().item() >= num_classes):
-        raise ValueError(f"{layer}: labels must be in [0, {num_classes}), got {labels.min().item()}..{labels.max().item()}")
+        raise ValueError(
+            f"{layer}: labels must be in [0, {num_classes}), got {labels.min().item()}..{labels.max().item()}"
+        )
 
 
 class DCGANGenerator(nn.Module):
@@ -152,8 +156,13 @@ class GANTrainer(Trainer):
     Logs per batch: loss_d, loss_g and D's mean probability of "real" on real and fake images."""
 
     def __init__(self, generator, discriminator, optimizer_g, optimizer_d, label_smoothing=0.0, **trainer_options):
-        super().__init__(GAN(generator, discriminator), GANOptimizers(optimizer_d, optimizer_g),
-                         F.binary_cross_entropy_with_logits, metrics=None, **trainer_options)
+        super().__init__(
+            GAN(generator, discriminator),
+            GANOptimizers(optimizer_d, optimizer_g),
+            F.binary_cross_entropy_with_logits,
+            metrics=None,
+            **trainer_options,
+        )
         self.conditional = isinstance(generator, ConditionalGenerator)
         self.real_target = 1.0 - label_smoothing
 
@@ -204,6 +213,6 @@ def generate(generator, z, labels=None, batch_size=500):
     parts = []
     with eval_mode(generator), no_grad():
         for start in range(0, len(z), batch_size):
-            conditions = () if labels is None else (tensor(labels[start:start + batch_size]),)
-            parts.append(generator(tensor(z[start:start + batch_size]), *conditions).numpy())
+            conditions = () if labels is None else (tensor(labels[start : start + batch_size]),)
+            parts.append(generator(tensor(z[start : start + batch_size]), *conditions).numpy())
     return np.concatenate(parts)

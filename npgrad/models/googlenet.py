@@ -11,6 +11,7 @@ BatchNorm is torchvision's addition to the paper), and the "5x5" branch uses a 3
 torchvision's does (a known quirk kept for its weights), which is what makes the parameter
 count 6,624,904.
 """
+
 from collections import namedtuple
 
 from .. import cat, nn
@@ -52,12 +53,18 @@ class Inception(nn.Module):
     def __init__(self, in_channels, ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj):
         super().__init__()
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
-        self.branch2 = nn.Sequential(BasicConv2d(in_channels, ch3x3_reduce, kernel_size=1),
-                                     BasicConv2d(ch3x3_reduce, ch3x3, kernel_size=3, padding=1))
-        self.branch3 = nn.Sequential(BasicConv2d(in_channels, ch5x5_reduce, kernel_size=1),
-                                     BasicConv2d(ch5x5_reduce, ch5x5, kernel_size=3, padding=1))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
-                                     BasicConv2d(in_channels, pool_proj, kernel_size=1))
+        self.branch2 = nn.Sequential(
+            BasicConv2d(in_channels, ch3x3_reduce, kernel_size=1),
+            BasicConv2d(ch3x3_reduce, ch3x3, kernel_size=3, padding=1),
+        )
+        self.branch3 = nn.Sequential(
+            BasicConv2d(in_channels, ch5x5_reduce, kernel_size=1),
+            BasicConv2d(ch5x5_reduce, ch5x5, kernel_size=3, padding=1),
+        )
+        self.branch4 = nn.Sequential(
+            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
+            BasicConv2d(in_channels, pool_proj, kernel_size=1),
+        )
 
     def forward(self, x):
         return cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
@@ -90,8 +97,9 @@ class GoogLeNet(nn.Module):
     (as torchvision does; combine the losses yourself); eval mode returns the logits only.
     """
 
-    def __init__(self, num_classes=1000, in_channels=3, aux_logits=False, small_input=False, dropout=0.2,
-                 dropout_aux=0.7):
+    def __init__(
+        self, num_classes=1000, in_channels=3, aux_logits=False, small_input=False, dropout=0.2, dropout_aux=0.7
+    ):
         super().__init__()
         if small_input:
             self.conv1 = BasicConv2d(in_channels, 64, kernel_size=3, padding=1)
@@ -130,8 +138,16 @@ class GoogLeNet(nn.Module):
         return GoogLeNetOutputs(logits, aux2, aux1) if aux1 is not None else logits
 
 
-def googlenet(num_classes=1000, in_channels=None, *, in_shape=None, small_input=None, aux_logits=False,
-              dropout=0.2, dropout_aux=0.7):
+def googlenet(
+    num_classes=1000,
+    in_channels=None,
+    *,
+    in_shape=None,
+    small_input=None,
+    aux_logits=False,
+    dropout=0.2,
+    dropout_aux=0.7,
+):
     """GoogLeNet as in torchvision: 6,624,904 parameters for 1000 classes without the auxiliary
     classifiers (the default here, since they only help training), 13,004,888 with them
     (aux_logits=True, torchvision's default). Initialised as torchvision does: convolution and

@@ -14,6 +14,7 @@ nanoGPT lays it out, so that its configuration, parameter names and initialisati
 gpt2_small() is GPT-2's 124M model; from_huggingface_gpt2 loads weights saved by Hugging Face
 transformers' GPT2LMHeadModel.
 """
+
 import math
 import re
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class GPTConfig:
     """nanoGPT's configuration. bias: biases in the Linears and LayerNorms; tie_weights: one
     matrix for the token embedding and the output layer; gelu_approximate: 'none' (nanoGPT's
     exact GELU) or 'tanh' (GPT-2's own, for its published weights)."""
+
     block_size: int = 1024
     vocab_size: int = 50304
     n_layer: int = 12
@@ -48,8 +50,9 @@ class GPTConfig:
 
     def __post_init__(self):
         if self.n_embd % self.n_head:
-            raise ValueError(f"GPTConfig: n_embd must be a multiple of n_head, got n_embd={self.n_embd} and "
-                             f"n_head={self.n_head}")
+            raise ValueError(
+                f"GPTConfig: n_embd must be a multiple of n_head, got n_embd={self.n_embd} and n_head={self.n_head}"
+            )
 
 
 class CausalSelfAttention(nn.Module):
@@ -72,8 +75,10 @@ class CausalSelfAttention(nn.Module):
         if cache is not None:
             if "k" in cache:
                 past = cache["k"].shape[2]
-                k, v = (Tensor(np.concatenate([cache[name], t.detach().numpy()], axis=2)) for name, t in
-                        (("k", k), ("v", v)))
+                k, v = (
+                    Tensor(np.concatenate([cache[name], t.detach().numpy()], axis=2))
+                    for name, t in (("k", k), ("v", v))
+                )
             cache["k"], cache["v"] = k.detach().numpy(), v.detach().numpy()
         mask = causal_mask(length, past + length, x.dtype, past)
         y = attention("CausalSelfAttention", q, k, v, mask, self.dropout if self.training else 0.0)
@@ -116,12 +121,15 @@ class GPT(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(config.vocab_size, config.n_embd),
-            wpe=nn.Embedding(config.block_size, config.n_embd),
-            drop=nn.Dropout(config.dropout),
-            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
-            ln_f=nn.LayerNorm(config.n_embd, bias=config.bias)))
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(config.vocab_size, config.n_embd),
+                wpe=nn.Embedding(config.block_size, config.n_embd),
+                drop=nn.Dropout(config.dropout),
+                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+                ln_f=nn.LayerNorm(config.n_embd, bias=config.bias),
+            )
+        )
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         if config.tie_weights:
             self.lm_head.weight = self.transformer.wte.weight
@@ -148,8 +156,10 @@ class GPT(nn.Module):
         keys and values of the positions before idx (see generate); idx then continues them."""
         past = caches[0]["k"].shape[2] if caches and "k" in caches[0] else 0
         if idx.ndim != 2 or past + idx.shape[1] > self.config.block_size:
-            raise ValueError(f"GPT: expected token ids (B, T) with T <= block_size = {self.config.block_size}, got "
-                             f"shape {tuple(idx.shape)}" + (f" after {past} cached positions" if past else ""))
+            raise ValueError(
+                f"GPT: expected token ids (B, T) with T <= block_size = {self.config.block_size}, got "
+                f"shape {tuple(idx.shape)}" + (f" after {past} cached positions" if past else "")
+            )
         positions = Tensor(np.arange(past, past + idx.shape[1]))
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(positions))
         for i, block in enumerate(self.transformer.h):
@@ -183,8 +193,18 @@ class GPT(nn.Module):
 def gpt2_small(vocab_size=50257, block_size=1024, dropout=0.0):
     """GPT-2 small (124M): 12 layers, 12 heads, 768 features, 1024 positions, GPT-2's 50,257
     tokens, tanh GELU; 124,439,808 parameters with the tied output layer."""
-    return GPT(GPTConfig(n_layer=12, n_head=12, n_embd=768, block_size=block_size, vocab_size=vocab_size,
-                         dropout=dropout, bias=True, gelu_approximate="tanh"))
+    return GPT(
+        GPTConfig(
+            n_layer=12,
+            n_head=12,
+            n_embd=768,
+            block_size=block_size,
+            vocab_size=vocab_size,
+            dropout=dropout,
+            bias=True,
+            gelu_approximate="tanh",
+        )
+    )
 
 
 _CONV1D = re.compile(r"\.(c_attn|c_proj|c_fc)\.weight$")  # GPT-2's Conv1D: weight (in, out)
@@ -206,9 +226,16 @@ def from_huggingface_gpt2(state_dict, n_head, dropout=0.0):
         arrays[name] = np.ascontiguousarray(array.T) if _CONV1D.search(name) else array
     vocab_size, n_embd = arrays["transformer.wte.weight"].shape
     n_layer = len({name.split(".")[2] for name in arrays if name.startswith("transformer.h.")})
-    config = GPTConfig(block_size=arrays["transformer.wpe.weight"].shape[0], vocab_size=vocab_size, n_layer=n_layer,
-                       n_head=n_head, n_embd=n_embd, dropout=dropout, bias="transformer.ln_f.bias" in arrays,
-                       gelu_approximate="tanh")
+    config = GPTConfig(
+        block_size=arrays["transformer.wpe.weight"].shape[0],
+        vocab_size=vocab_size,
+        n_layer=n_layer,
+        n_head=n_head,
+        n_embd=n_embd,
+        dropout=dropout,
+        bias="transformer.ln_f.bias" in arrays,
+        gelu_approximate="tanh",
+    )
     arrays.setdefault("lm_head.weight", arrays["transformer.wte.weight"])
     model = GPT(config)
     model.load_state_dict(arrays)

@@ -4,6 +4,7 @@ Both models build `features` (convolutions and pooling) and `classifier` (flatte
 layers) as Sequentials, and size the first Linear layer from in_shape with the output-size
 rule of a convolution or pooling: out = (in + 2 padding - kernel) // stride + 1.
 """
+
 from .. import nn
 from ._common import image_shape
 
@@ -52,12 +53,11 @@ def lenet5(num_classes=10, in_channels=None, *, in_shape=None, activation="relu"
     padding = max(0, (32 - min(height, width)) // 2)
     sides = [conv_output_side(conv_output_side(side, 5, padding) // 2, 5) // 2 for side in (height, width)]
     features = nn.Sequential(
-        nn.Conv2d(channels, 6, 5, padding=padding), act(), pooling(2),
-        nn.Conv2d(6, 16, 5), act(), pooling(2))
+        nn.Conv2d(channels, 6, 5, padding=padding), act(), pooling(2), nn.Conv2d(6, 16, 5), act(), pooling(2)
+    )
     classifier = nn.Sequential(
-        nn.Linear(16 * sides[0] * sides[1], 120), act(),
-        nn.Linear(120, 84), act(),
-        nn.Linear(84, num_classes))
+        nn.Linear(16 * sides[0] * sides[1], 120), act(), nn.Linear(120, 84), act(), nn.Linear(84, num_classes)
+    )
     return SmallCNN(features, classifier)
 
 
@@ -81,6 +81,6 @@ def mnist_cnn(num_classes=10, in_channels=None, *, in_shape=None, batch_norm=Tru
         layers.append(nn.MaxPool2d(2))
         sides = [side // 2 for side in sides]
     classifier = nn.Sequential(
-        nn.Linear(channels * sides[0] * sides[1], 128), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(128, num_classes))
+        nn.Linear(channels * sides[0] * sides[1], 128), nn.ReLU(), nn.Dropout(dropout), nn.Linear(128, num_classes)
+    )
     return SmallCNN(nn.Sequential(*layers), classifier)

@@ -1,4 +1,5 @@
 """Multilayer perceptrons for images: flatten, then Linear-ReLU(-Dropout) blocks."""
+
 import math
 
 from .. import nn

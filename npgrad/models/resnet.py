@@ -8,6 +8,7 @@ Layer names, shapes and initialisation are torchvision's, so a torchvision state
 conv1 bn1 layer1..layer4 (blocks with conv1 bn1 conv2 bn2 [conv3 bn3] [downsample.0/.1]) fc.
 The Bottleneck strides in its 3x3 convolution, not its first 1x1 (torchvision's "ResNet v1.5").
 """
+
 from .. import nn
 from ._common import init_like_torchvision, input_channels, is_small_input, kaiming_normal_fan_out
 
@@ -31,6 +32,7 @@ class ResidualBlock(nn.Module):
 
 class BasicBlock(ResidualBlock):
     """Two 3x3 convolutions (ResNet-18/34): residual(x) = bn(conv(relu(bn(conv(x)))))."""
+
     expansion = 1  # the block's output channels are planes * expansion
 
     def __init__(self, in_channels, planes, stride=1, downsample=None):
@@ -47,6 +49,7 @@ class BasicBlock(ResidualBlock):
 class Bottleneck(ResidualBlock):
     """1x1 (reduce to `planes`) -> 3x3 (stride here) -> 1x1 (expand to 4 planes), for ResNet-50
     and deeper: the 3x3 convolution works on 4x fewer channels, so depth stays affordable."""
+
     expansion = 4
 
     def __init__(self, in_channels, planes, stride=1, downsample=None):

@@ -7,6 +7,7 @@ Both are thin wrappers round nn.RNN / nn.LSTM / nn.GRU, chosen by `cell`:
 
 Every tensor is batch first: (B, T) token ids, (B, T, features) signals.
 """
+
 from .. import nn
 from ..nn.module import eval_mode
 from ..text import decoding
@@ -59,7 +60,7 @@ class CharRNN(nn.Module):
         carried = {"state": None, "seen": 0}  # the state after the first `seen` tokens
 
         def next_logits(ids):
-            logits, carried["state"] = self(ids[:, carried["seen"]:], carried["state"])
+            logits, carried["state"] = self(ids[:, carried["seen"] :], carried["state"])
             carried["seen"] = ids.shape[1]
             return logits[:, -1]
 
@@ -80,16 +81,27 @@ class SequenceClassifier(nn.Module):
     and with readout='all' the steps past it read as zeros.
     """
 
-    def __init__(self, input_size, hidden_size, num_classes, cell="gru", num_layers=1, bidirectional=False,
-                 readout="last", seq_len=None, dropout=0.0):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_classes,
+        cell="gru",
+        num_layers=1,
+        bidirectional=False,
+        readout="last",
+        seq_len=None,
+        dropout=0.0,
+    ):
         super().__init__()
         if readout not in READOUTS:
             raise ValueError(f"SequenceClassifier: readout must be one of {READOUTS}, got {readout!r}")
         if readout == "all" and not (isinstance(seq_len, int) and seq_len > 0):
             raise ValueError(f"SequenceClassifier: readout='all' needs seq_len, the number of steps, got {seq_len!r}")
         self.readout, self.seq_len = readout, seq_len
-        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers=num_layers, dropout=dropout,
-                                   bidirectional=bidirectional)
+        self.rnn = make_recurrent(
+            cell, input_size, hidden_size, num_layers=num_layers, dropout=dropout, bidirectional=bidirectional
+        )
         features = hidden_size * self.rnn.num_directions
         self.head = nn.Linear(features * seq_len if readout == "all" else features, num_classes)
 
@@ -109,8 +121,8 @@ class SequenceClassifier(nn.Module):
         has only max(lengths) steps, so it is padded with zeros back to seq_len."""
         if output.shape[1] != self.seq_len:
             if output.shape[1] > self.seq_len:
-                raise ValueError(f"SequenceClassifier: expected at most seq_len={self.seq_len} steps, "
-                                 f"got {output.shape[1]}")
+                raise ValueError(
+                    f"SequenceClassifier: expected at most seq_len={self.seq_len} steps, got {output.shape[1]}"
+                )
             output = nn.functional.pad(output, (0, 0, 0, self.seq_len - output.shape[1]))
         return output.reshape(output.shape[0], -1)
-

@@ -19,6 +19,7 @@ directly, and the weights a_s, drawn as a heat map, show where the model looked.
 Shapes are batch first: src (B, S) and tgt (B, T) token ids, int64, padded with pad_id;
 src_lengths (B,) the true lengths of the sources.
 """
+
 from typing import NamedTuple
 
 import numpy as np
@@ -74,13 +75,17 @@ class Attention(Module):
         if query.ndim != 2 or query.shape[1] != self.query_size:
             raise ValueError(f"{name}: expected a query (batch, {self.query_size}), got shape {tuple(query.shape)}")
         if keys.ndim != 3 or keys.shape[0] != query.shape[0] or keys.shape[2] != self.key_size:
-            raise ValueError(f"{name}: expected keys ({query.shape[0]}, src_len, {self.key_size}) for a query "
-                             f"of batch {query.shape[0]}, got shape {tuple(keys.shape)}")
+            raise ValueError(
+                f"{name}: expected keys ({query.shape[0]}, src_len, {self.key_size}) for a query "
+                f"of batch {query.shape[0]}, got shape {tuple(keys.shape)}"
+            )
         if key_padding_mask is not None:
             mask = np.asarray(key_padding_mask)
             if mask.dtype != np.bool_ or mask.shape != tuple(keys.shape[:2]):
-                raise ValueError(f"{name}: expected a bool key_padding_mask {tuple(keys.shape[:2])} (True at "
-                                 f"padding), got {mask.dtype} {mask.shape}")
+                raise ValueError(
+                    f"{name}: expected a bool key_padding_mask {tuple(keys.shape[:2])} (True at "
+                    f"padding), got {mask.dtype} {mask.shape}"
+                )
 
     def extra_repr(self):
         return f"query_size={self.query_size}, key_size={self.key_size}"
@@ -117,8 +122,10 @@ class LuongAttention(Attention):
         if method not in self.methods:
             raise ValueError(f"LuongAttention: method must be one of {self.methods}, got {method!r}")
         if method == "dot" and query_size != key_size:
-            raise ValueError(f"LuongAttention: the dot score needs query_size == key_size, got {query_size} "
-                             f"and {key_size}; use method='general'")
+            raise ValueError(
+                f"LuongAttention: the dot score needs query_size == key_size, got {query_size} "
+                f"and {key_size}; use method='general'"
+            )
         self.method = method
         self.key_proj = nn.Linear(key_size, query_size, bias=False) if method == "general" else nn.Identity()
 
@@ -186,8 +193,11 @@ class Decoder(Module):
         encoder outputs), their projection, computed once, and the padding mask."""
         if self.attention is None:
             return None
-        return {"keys": encoder_outputs, "projected_keys": self.attention.project_keys(encoder_outputs),
-                "key_padding_mask": key_padding_mask}
+        return {
+            "keys": encoder_outputs,
+            "projected_keys": self.attention.project_keys(encoder_outputs),
+            "key_padding_mask": key_padding_mask,
+        }
 
     def forward(self, tgt_in, hidden, memory=None):
         """Teacher forcing: tgt_in (B, T), <bos> and the target but its last token; hidden (B, H)
@@ -212,8 +222,7 @@ class Decoder(Module):
         """s_t from x_t's embedding (B, E) and s_{t-1} (B, H); and the attention weights."""
         if memory is None:
             return self.gru(embedded, hidden), None
-        context, weights = self.attention(hidden, memory["keys"], memory["key_padding_mask"],
-                                          memory["projected_keys"])
+        context, weights = self.attention(hidden, memory["keys"], memory["key_padding_mask"], memory["projected_keys"])
         return self.gru(cat([embedded, context], dim=-1), hidden), weights  # x_t = [y_{t-1}; c_t]
 
 
@@ -222,6 +231,7 @@ class Translation(NamedTuple):
     """A decoded sentence: tokens (int64, ending in <eos> unless max_len cut it) and attention
     (len(tokens), source length) float32, row i the weights on the source words while writing
     tokens[i]; None for a model without attention."""
+
     tokens: np.ndarray
     attention: np.ndarray | None
 
@@ -245,8 +255,19 @@ class Seq2Seq(Module):
         model.translate(src, src_lengths, beam_size=5) # a Translation per sentence
     """
 
-    def __init__(self, src_vocab_size, tgt_vocab_size, embedding_dim=256, hidden_size=256, attention="bahdanau",
-                 bidirectional=False, dropout=0.0, pad_id=0, bos_id=1, eos_id=2):
+    def __init__(
+        self,
+        src_vocab_size,
+        tgt_vocab_size,
+        embedding_dim=256,
+        hidden_size=256,
+        attention="bahdanau",
+        bidirectional=False,
+        dropout=0.0,
+        pad_id=0,
+        bos_id=1,
+        eos_id=2,
+    ):
         super().__init__()
         self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
         self.encoder = Encoder(src_vocab_size, embedding_dim, hidden_size, bidirectional, dropout, pad_id)
@@ -277,12 +298,16 @@ class Seq2Seq(Module):
         the attention weights come from feeding the chosen tokens back in (teacher forcing),
         which repeats exactly the steps that chose them."""
         src = _token_ids("Seq2Seq.translate", "src", src, 2)
-        src, src_lengths = self._checked_source(src, np.full(len(src), src.shape[1]) if src_lengths is None
-                                                else src_lengths)
+        src, src_lengths = self._checked_source(
+            src, np.full(len(src), src.shape[1]) if src_lengths is None else src_lengths
+        )
         with eval_mode(self), no_grad():
             hidden, memory = self.encode(src, src_lengths)
-            rows = (greedy_search(self._step_function(memory), hidden, self.bos_id, self.eos_id, max_len, len(src))
-                    if beam_size is None else self._beam(src, src_lengths, max_len, beam_size))
+            rows = (
+                greedy_search(self._step_function(memory), hidden, self.bos_id, self.eos_id, max_len, len(src))
+                if beam_size is None
+                else self._beam(src, src_lengths, max_len, beam_size)
+            )
             maps = self._attention_maps(hidden, memory, src_lengths, rows)
         return [Translation(row, weights) for row, weights in zip(rows, maps)]
 
@@ -290,17 +315,20 @@ class Seq2Seq(Module):
         rows = []
         for sentence, length in zip(src, src_lengths):
             hidden, memory = self.encode(sentence[None, :length], length[None])
-            hypotheses = beam_search(self._step_function(memory, one_sentence=True), hidden, self.bos_id,
-                                     self.eos_id, beam_size, max_len)
+            hypotheses = beam_search(
+                self._step_function(memory, one_sentence=True), hidden, self.bos_id, self.eos_id, beam_size, max_len
+            )
             rows.append(hypotheses[0].tokens)
         return rows
 
     def _step_function(self, memory, one_sentence=False):
         """The step_fn of npgrad.text's searches: (previous ids (k,), state (k, H)) -> (log-probs, state).
         one_sentence: memory holds one sentence, read by all k beams."""
+
         def step(previous, hidden):
             rows = reorder_state(memory, np.zeros(len(previous), np.int64)) if one_sentence else memory
             return self.decoder.step(previous, hidden, rows)[:2]
+
         return step
 
     def _attention_maps(self, hidden, memory, src_lengths, rows):
@@ -310,7 +338,7 @@ class Seq2Seq(Module):
             return [None] * len(rows)
         tgt_in, _ = pad_batch([np.concatenate([[self.bos_id], row[:-1]]) for row in rows], self.pad_id)
         weights = self.decoder(tgt_in, hidden, memory)[1].numpy()
-        return [weights[i, :len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
+        return [weights[i, : len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
 
     def _checked_source(self, src, src_lengths):
         src = _token_ids("Seq2Seq", "src", src, 2)
@@ -318,6 +346,8 @@ class Seq2Seq(Module):
         if len(src_lengths) != len(src):
             raise ValueError(f"Seq2Seq: src has {len(src)} sentences but src_lengths has {len(src_lengths)} lengths")
         if len(src) and (src_lengths.min() < 1 or src_lengths.max() > src.shape[1]):
-            raise ValueError(f"Seq2Seq: src_lengths must be between 1 and the padded length {src.shape[1]}, got "
-                             f"{src_lengths.min()}..{src_lengths.max()}")
+            raise ValueError(
+                f"Seq2Seq: src_lengths must be between 1 and the padded length {src.shape[1]}, got "
+                f"{src_lengths.min()}..{src_lengths.max()}"
+            )
         return src, src_lengths

@@ -10,6 +10,7 @@ scaled by sqrt(d_model) and the original sinusoidal position encoding is added.
 Shapes are batch first: src (B, S) and tgt (B, T) token ids, int64, padded with pad_id;
 src_lengths (B,) the true lengths of the sources.
 """
+
 import math
 
 import numpy as np
@@ -33,16 +34,37 @@ class TransformerSeq2Seq(nn.Module):
         model.translate(src, src_lengths, beam_size=5)  # a Translation per sentence
     """
 
-    def __init__(self, src_vocab_size, tgt_vocab_size, d_model=256, nhead=4, num_encoder_layers=3,
-                 num_decoder_layers=3, dim_feedforward=512, dropout=0.1, max_len=256, norm_first=False, pad_id=0,
-                 bos_id=1, eos_id=2):
+    def __init__(
+        self,
+        src_vocab_size,
+        tgt_vocab_size,
+        d_model=256,
+        nhead=4,
+        num_encoder_layers=3,
+        num_decoder_layers=3,
+        dim_feedforward=512,
+        dropout=0.1,
+        max_len=256,
+        norm_first=False,
+        pad_id=0,
+        bos_id=1,
+        eos_id=2,
+    ):
         super().__init__()
         self.pad_id, self.bos_id, self.eos_id, self.d_model = pad_id, bos_id, eos_id, d_model
         self.src_embedding = nn.Embedding(src_vocab_size, d_model, padding_idx=pad_id)
         self.tgt_embedding = nn.Embedding(tgt_vocab_size, d_model, padding_idx=pad_id)
         self.positions = nn.SinusoidalPositionalEncoding(d_model, max_len, dropout, batch_first=True)
-        self.transformer = nn.Transformer(d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward,
-                                          dropout, batch_first=True, norm_first=norm_first)
+        self.transformer = nn.Transformer(
+            d_model,
+            nhead,
+            num_encoder_layers,
+            num_decoder_layers,
+            dim_feedforward,
+            dropout,
+            batch_first=True,
+            norm_first=norm_first,
+        )
         self.generator = nn.Linear(d_model, tgt_vocab_size)
 
     def forward(self, src, src_lengths, tgt_in):
@@ -64,8 +86,13 @@ class TransformerSeq2Seq(nn.Module):
     def decode(self, tgt_in, memory, memory_mask):
         """Logits (B, T, tgt_vocab_size) of the next token at every position of tgt_in (B, T)."""
         causal = nn.Transformer.generate_square_subsequent_mask(tgt_in.shape[1])
-        hidden = self.transformer.decoder(self._embed(self.tgt_embedding, tgt_in), memory, tgt_mask=causal,
-                                          memory_key_padding_mask=memory_mask, tgt_is_causal=True)
+        hidden = self.transformer.decoder(
+            self._embed(self.tgt_embedding, tgt_in),
+            memory,
+            tgt_mask=causal,
+            memory_key_padding_mask=memory_mask,
+            tgt_is_causal=True,
+        )
         return self.generator(hidden)
 
     def translate(self, src, src_lengths=None, max_len=30, beam_size=None):
@@ -75,33 +102,50 @@ class TransformerSeq2Seq(nn.Module):
         prefix so far (no cache). Runs in eval mode, without gradients. The attention maps are
         the last decoder layer's cross-attention weights, averaged over its heads."""
         src = _token_ids("TransformerSeq2Seq.translate", "src", src, 2)
-        src, src_lengths = self._checked_source(src, np.full(len(src), src.shape[1]) if src_lengths is None
-                                                else src_lengths)
+        src, src_lengths = self._checked_source(
+            src, np.full(len(src), src.shape[1]) if src_lengths is None else src_lengths
+        )
         with eval_mode(self), no_grad():
             if beam_size is None:
                 memory, mask = self.encode(src, src_lengths)
-                rows = greedy_search(self._step_function(memory, mask), np.zeros((len(src), 0), np.int64),
-                                     self.bos_id, self.eos_id, max_len, len(src))
+                rows = greedy_search(
+                    self._step_function(memory, mask),
+                    np.zeros((len(src), 0), np.int64),
+                    self.bos_id,
+                    self.eos_id,
+                    max_len,
+                    len(src),
+                )
             else:
-                rows = [self._beam(sentence[None, :length], length, max_len, beam_size)
-                        for sentence, length in zip(src, src_lengths)]
+                rows = [
+                    self._beam(sentence[None, :length], length, max_len, beam_size)
+                    for sentence, length in zip(src, src_lengths)
+                ]
             maps = self._attention_maps(src, src_lengths, rows)
         return [Translation(row, weights) for row, weights in zip(rows, maps)]
 
     def _beam(self, sentence, length, max_len, beam_size):
         memory, mask = self.encode(sentence, length[None])
-        hypotheses = beam_search(self._step_function(memory, mask, one_sentence=True), np.zeros((1, 0), np.int64),
-                                 self.bos_id, self.eos_id, beam_size, max_len)
+        hypotheses = beam_search(
+            self._step_function(memory, mask, one_sentence=True),
+            np.zeros((1, 0), np.int64),
+            self.bos_id,
+            self.eos_id,
+            beam_size,
+            max_len,
+        )
         return hypotheses[0].tokens
 
     def _step_function(self, memory, mask, one_sentence=False):
         """The step_fn of npgrad.text's searches: the state is what the decoder has read so far,
         <bos> and the tokens after it, (k, t); each step appends the previous token and rereads
         it all. one_sentence: memory holds one sentence, read by all k beams."""
+
         def step(previous, fed):
             fed = np.concatenate([fed, previous[:, None]], axis=1)
             keys = reorder_state((memory, mask), np.zeros(len(fed), np.int64)) if one_sentence else (memory, mask)
             return log_softmax(self.decode(fed, *keys)[:, -1], dim=-1), fed
+
         return step
 
     def _attention_maps(self, src, src_lengths, rows):
@@ -118,12 +162,14 @@ class TransformerSeq2Seq(nn.Module):
             handle.remove()
         query, key, value = seen[-1]
         weights = cross(query, key, value, key_padding_mask=mask, need_weights=True)[1].numpy()
-        return [weights[i, :len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
+        return [weights[i, : len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
 
     def _checked_source(self, src, src_lengths):
         src = _token_ids("TransformerSeq2Seq", "src", src, 2)
         src_lengths = _token_ids("TransformerSeq2Seq", "src_lengths", src_lengths, 1)
         if len(src_lengths) != len(src) or (len(src) and (src_lengths.min() < 1 or src_lengths.max() > src.shape[1])):
-            raise ValueError(f"TransformerSeq2Seq: expected one length between 1 and {src.shape[1]} per sentence of "
-                             f"src {src.shape}, got src_lengths {src_lengths.tolist()}")
+            raise ValueError(
+                f"TransformerSeq2Seq: expected one length between 1 and {src.shape[1]} per sentence of "
+                f"src {src.shape}, got src_lengths {src_lengths.tolist()}"
+            )
         return src, src_lengths

@@ -6,6 +6,7 @@ eps ~ N(0, I) drawn from npgrad's seeded generator (the reparameterization trick
 differentiable function of mu and logvar); the decoder returns logits of p(x|z). vae_loss is
 the negative ELBO: reconstruction (-log p(x|z)) + KL(q(z|x) || N(0, I)), in nats.
 """
+
 import math
 from collections import namedtuple
 
@@ -70,12 +71,18 @@ class ConvVAE(VAE):
     def __init__(self, latent_dim=16, channels=1):
         nn.Module.__init__(self)
         self.input_dim, self.latent_dim, self.channels = channels * 28 * 28, latent_dim, channels
-        self.encoder = nn.Sequential(nn.Conv2d(channels, 32, 4, 2, 1), nn.ReLU(),
-                                     nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Flatten())
+        self.encoder = nn.Sequential(
+            nn.Conv2d(channels, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Flatten()
+        )
         self.fc_mu, self.fc_logvar = nn.Linear(64 * 7 * 7, latent_dim), nn.Linear(64 * 7 * 7, latent_dim)
-        self.decoder = nn.Sequential(nn.Linear(latent_dim, 64 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
-                                     nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
-                                     nn.ConvTranspose2d(32, channels, 4, 2, 1))
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 64 * 7 * 7),
+            nn.ReLU(),
+            nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, channels, 4, 2, 1),
+        )
 
     def encode(self, x):
         if x.ndim != 4 or tuple(x.shape[1:]) != (self.channels, 28, 28):
@@ -96,7 +103,7 @@ def reconstruction_nll(logits, x, likelihood="bernoulli", sigma=0.1):
     if likelihood == "gaussian":
         # -log N(x; m, s^2) = (x - m)^2 / (2 s^2) + log(s sqrt(2 pi))
         constant = x.shape[0] * x.shape[1] * math.log(sigma * math.sqrt(2 * math.pi))
-        return F.mse_loss(sigmoid(logits), x, reduction="sum") / (2 * sigma ** 2) + constant
+        return F.mse_loss(sigmoid(logits), x, reduction="sum") / (2 * sigma**2) + constant
     raise ValueError(f"vae_loss: likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
 
 

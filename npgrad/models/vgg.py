@@ -9,6 +9,7 @@ A, B, D, E of the paper); the _bn variants put a BatchNorm2d after every convolu
 
 Layer names, order and initialisation are torchvision's, so a torchvision state_dict loads.
 """
+
 from .. import nn
 from ._common import init_like_torchvision, input_channels, is_small_input, kaiming_normal_fan_out
 
@@ -24,9 +25,14 @@ class VGG(nn.Module):
         self.features = features
         self.avgpool = nn.AdaptiveAvgPool2d((pooled_side, pooled_side))
         self.classifier = nn.Sequential(
-            nn.Linear(STAGE_WIDTHS[-1] * pooled_side * pooled_side, hidden), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, num_classes))
+            nn.Linear(STAGE_WIDTHS[-1] * pooled_side * pooled_side, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes),
+        )
 
     def forward(self, x):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
@@ -44,8 +50,17 @@ def make_features(depth, in_channels, batch_norm, ceil_mode=False):
     return nn.Sequential(*layers)
 
 
-def vgg(depth, batch_norm=False, num_classes=1000, in_channels=None, *, in_shape=None, small_input=None,
-        dropout=0.5, init_weights=True):
+def vgg(
+    depth,
+    batch_norm=False,
+    num_classes=1000,
+    in_channels=None,
+    *,
+    in_shape=None,
+    small_input=None,
+    dropout=0.5,
+    init_weights=True,
+):
     """VGG-`depth` (11, 13, 16 or 19), with BatchNorm when batch_norm.
 
     in_channels: default 3, or in_shape[0]. Any image size works (adaptive pooling).
@@ -61,8 +76,7 @@ def vgg(depth, batch_norm=False, num_classes=1000, in_channels=None, *, in_shape
     channels = input_channels(f"vgg{depth}", in_shape, in_channels, default=3)
     small = is_small_input(in_shape, small_input)
     features = make_features(depth, channels, batch_norm, ceil_mode=small)
-    model = VGG(features, num_classes, pooled_side=1 if small else 7, hidden=512 if small else 4096,
-                dropout=dropout)
+    model = VGG(features, num_classes, pooled_side=1 if small else 7, hidden=512 if small else 4096, dropout=dropout)
     if init_weights:
         init_like_torchvision(model, kaiming_normal_fan_out, lambda weight: nn.init.normal_(weight, 0, 0.01))
     return model

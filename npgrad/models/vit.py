@@ -8,6 +8,7 @@ mixes the tokens, and the head classifies the class token's final vector. Nothin
 that neighbouring pixels belong together beyond the patch: what a CNN has built in, a ViT must
 learn from data.
 """
+
 import numpy as np
 
 from .. import dtypes, nn
@@ -24,8 +25,18 @@ class ViT(nn.Module):
     code), pos_embedding (1, patches + 1, dim) from N(0, 0.02^2), encoder (nn.TransformerEncoder
     of norm_first layers with a final LayerNorm), head (Linear)."""
 
-    def __init__(self, image_size=28, patch_size=7, in_channels=1, num_classes=10, dim=64, depth=6, heads=4,
-                 mlp_dim=128, dropout=0.0):
+    def __init__(
+        self,
+        image_size=28,
+        patch_size=7,
+        in_channels=1,
+        num_classes=10,
+        dim=64,
+        depth=6,
+        heads=4,
+        mlp_dim=128,
+        dropout=0.0,
+    ):
         super().__init__()
         if image_size % patch_size:
             raise ValueError(f"ViT: image_size must be a multiple of patch_size, got {image_size} and {patch_size}")
@@ -37,8 +48,9 @@ class ViT(nn.Module):
         self.pos_embedding = nn.Parameter(np.empty((1, patches + 1, dim), dtype))
         init.normal_(self.pos_embedding, std=0.02)
         self.dropout = nn.Dropout(dropout)
-        layer = nn.TransformerEncoderLayer(dim, heads, mlp_dim, dropout, activation="gelu", batch_first=True,
-                                           norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            dim, heads, mlp_dim, dropout, activation="gelu", batch_first=True, norm_first=True
+        )
         self.encoder = nn.TransformerEncoder(layer, depth, norm=nn.LayerNorm(dim))
         self.head = nn.Linear(dim, num_classes)
 
@@ -52,8 +64,9 @@ class ViT(nn.Module):
         return self.head(encoded[:, 0])
 
 
-def vit(num_classes=10, in_channels=None, *, in_shape=None, patch_size=7, dim=64, depth=6, heads=4, mlp_dim=128,
-        dropout=0.0):
+def vit(
+    num_classes=10, in_channels=None, *, in_shape=None, patch_size=7, dim=64, depth=6, heads=4, mlp_dim=128, dropout=0.0
+):
     """A small ViT for square images of in_shape (default (1, 28, 28)), as the zoo builds it."""
     channels, height, width = image_shape("vit", in_shape, in_channels, (1, 28, 28))
     if height != width:

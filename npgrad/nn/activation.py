@@ -3,6 +3,7 @@
 `inplace=True` is accepted for compatibility and shown in the repr, but npgrad always
 computes a new tensor (the values are the same).
 """
+
 import numpy as np
 
 from .. import dtypes

@@ -4,6 +4,7 @@ The queries, keys and values are projected by one (3E, E) matrix, in_proj_weight
 q, k, v), and in_proj_bias; each of num_heads heads attends with its E / num_heads columns
 (scaled dot-product attention, one fused op); out_proj mixes the heads' concatenated outputs.
 """
+
 import numpy as np
 
 from .. import dtypes
@@ -28,15 +29,29 @@ class MultiheadAttention(Module):
     kdim/vdim other than embed_dim, add_bias_kv and add_zero_attn are not supported.
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
-                 kdim=None, vdim=None, batch_first=False, dtype=None):
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        dtype=None,
+    ):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim must be a positive multiple of num_heads, got "
-                             f"embed_dim={embed_dim} and num_heads={num_heads}")
+            raise ValueError(
+                f"MultiheadAttention: embed_dim must be a positive multiple of num_heads, got "
+                f"embed_dim={embed_dim} and num_heads={num_heads}"
+            )
         if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
-            raise ValueError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than embed_dim "
-                             "are not supported")
+            raise ValueError(
+                "MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than embed_dim are not supported"
+            )
         self.embed_dim, self.kdim, self.vdim, self._qkv_same_embed_dim = embed_dim, embed_dim, embed_dim, True
         self.num_heads, self.dropout, self.batch_first = num_heads, dropout, batch_first
         self.head_dim = embed_dim // num_heads
@@ -58,11 +73,22 @@ class MultiheadAttention(Module):
     def _name(self):
         return f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
         if is_causal and attn_mask is None:
-            raise ValueError(f"{self._name()}: is_causal is a hint that attn_mask is the causal mask; pass "
-                             f"attn_mask too (Transformer.generate_square_subsequent_mask makes one)")
+            raise ValueError(
+                f"{self._name()}: is_causal is a hint that attn_mask is the causal mask; pass "
+                f"attn_mask too (Transformer.generate_square_subsequent_mask makes one)"
+            )
         batched = self._check_inputs(query, key, value)
         q, k, v = (self._batch_first(t, batched) for t in (query, key, value))
         batch, length, source_length = q.shape[0], q.shape[1], k.shape[1]
@@ -83,12 +109,18 @@ class MultiheadAttention(Module):
         shapes = tuple(tuple(t.shape) for t in (query, key, value))
         ok = query.ndim in (2, 3) and all(len(s) == query.ndim and s[-1] == self.embed_dim for s in shapes)
         batch_dim = 0 if self.batch_first else 1
-        ok = ok and shapes[1][:-1] == shapes[2][:-1] and (query.ndim == 2 or shapes[0][batch_dim] == shapes[1][batch_dim])
+        ok = (
+            ok
+            and shapes[1][:-1] == shapes[2][:-1]
+            and (query.ndim == 2 or shapes[0][batch_dim] == shapes[1][batch_dim])
+        )
         if not ok:
             layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
-            raise ValueError(f"{self._name()}: expected query, key and value {layout} or unbatched (L, E) with "
-                             f"E = {self.embed_dim}, one batch size and as many keys as values, got shapes "
-                             f"{shapes[0]}, {shapes[1]} and {shapes[2]}")
+            raise ValueError(
+                f"{self._name()}: expected query, key and value {layout} or unbatched (L, E) with "
+                f"E = {self.embed_dim}, one batch size and as many keys as values, got shapes "
+                f"{shapes[0]}, {shapes[1]} and {shapes[2]}"
+            )
         return query.ndim == 3
 
     def _batch_first(self, t, batched):
@@ -101,9 +133,13 @@ class MultiheadAttention(Module):
         weight, bias, e = self.in_proj_weight, self.in_proj_bias, self.embed_dim
         if self_attention:  # one GEMM for all three
             qkv = linear(query, weight, bias)
-            return tuple(self._split_heads(qkv[..., i * e:(i + 1) * e]) for i in range(3))
-        return tuple(self._split_heads(linear(x, weight[i * e:(i + 1) * e], None if bias is None else bias[i * e:(i + 1) * e]))
-                     for i, x in enumerate((query, key, value)))
+            return tuple(self._split_heads(qkv[..., i * e : (i + 1) * e]) for i in range(3))
+        return tuple(
+            self._split_heads(
+                linear(x, weight[i * e : (i + 1) * e], None if bias is None else bias[i * e : (i + 1) * e])
+            )
+            for i, x in enumerate((query, key, value))
+        )
 
     def _split_heads(self, x):
         return x.reshape(x.shape[0], x.shape[1], self.num_heads, self.head_dim).transpose(1, 2)
@@ -112,19 +148,24 @@ class MultiheadAttention(Module):
         """attn_mask and key_padding_mask as one additive float mask for (N, heads, L, S) scores."""
         mask = None
         if attn_mask is not None:
-            heads_shape = (batch * self.num_heads, length, source_length) if batched else (
-                self.num_heads, length, source_length)
+            heads_shape = (
+                (batch * self.num_heads, length, source_length) if batched else (self.num_heads, length, source_length)
+            )
             if tuple(attn_mask.shape) not in ((length, source_length), heads_shape):
-                raise ValueError(f"{self._name()}: expected attn_mask of shape {(length, source_length)} or "
-                                 f"{heads_shape}, got {tuple(attn_mask.shape)}")
+                raise ValueError(
+                    f"{self._name()}: expected attn_mask of shape {(length, source_length)} or "
+                    f"{heads_shape}, got {tuple(attn_mask.shape)}"
+                )
             mask = _allowed_to_additive(self._name(), "attn_mask", attn_mask, dtype)
             if mask.ndim == 3:
                 mask = mask.reshape(batch, self.num_heads, length, source_length)
         if key_padding_mask is not None:
             expected = (batch, source_length) if batched else (source_length,)
             if tuple(key_padding_mask.shape) != expected:
-                raise ValueError(f"{self._name()}: expected key_padding_mask of shape {expected}, got "
-                                 f"{tuple(key_padding_mask.shape)}")
+                raise ValueError(
+                    f"{self._name()}: expected key_padding_mask of shape {expected}, got "
+                    f"{tuple(key_padding_mask.shape)}"
+                )
             padding = _allowed_to_additive(self._name(), "key_padding_mask", key_padding_mask, dtype)
             padding = padding.reshape(batch, 1, 1, source_length)
             mask = padding if mask is None else mask + padding

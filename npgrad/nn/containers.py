@@ -1,4 +1,5 @@
 """Containers: Sequential, ModuleList and ModuleDict."""
+
 import itertools
 import operator
 from collections import OrderedDict

@@ -5,6 +5,7 @@ Parameters, initialisation, attributes and repr are PyTorch's: the weight is (ou
 kaiming_uniform_(a=sqrt(5)) and a bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in being
 computed from the weight's shape as for any weight (dim 1 times the kernel size).
 """
+
 import math
 
 import numpy as np
@@ -20,19 +21,30 @@ from .parameter import Parameter
 class _ConvNd(Module):
     """What every convolution layer shares: arguments, parameters, initialisation and repr."""
 
-    dims = None        # 1 or 2, set by each subclass
+    dims = None  # 1 or 2, set by each subclass
     transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", output_padding=0, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        output_padding=0,
+        dtype=None,
+    ):
         super().__init__()
         name, dims = type(self).__name__, self.dims
         if not isinstance(groups, int) or groups < 1:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
         for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups:
-                raise ValueError(f"{name}: {what} must be divisible by groups, got {what}={channels}, "
-                                 f"groups={groups}")
+                raise ValueError(f"{name}: {what} must be divisible by groups, got {what}={channels}, groups={groups}")
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -86,60 +98,117 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype=dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype=dtype
+        )
 
     def forward(self, input):
-        return convolution(self, self.dims, input, self.weight, self.bias, self.stride, self.padding,
-                           self.dilation, self.groups)
+        return convolution(
+            self, self.dims, input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class _ConvTranspose(_ConvNd):
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, output_padding, dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            dtype,
+        )
 
     def forward(self, input, output_size=None):
         """output_size (the spatial sizes, optionally with N and C in front) picks among the
         sizes a strided transposed conv can give: it sets output_padding for this call."""
         output_padding = self.output_padding if output_size is None else self._output_padding(input, output_size)
-        return transposed_convolution(self, self.dims, input, self.weight, self.bias, self.stride,
-                                      self.padding, output_padding, self.groups, self.dilation)
+        return transposed_convolution(
+            self,
+            self.dims,
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
 
     def _output_padding(self, input, output_size):
-        wanted = tuple(output_size)[-self.dims:]
-        smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-            input.shape[-self.dims:], self.stride, self.padding, self.dilation, self.kernel_size))
+        wanted = tuple(output_size)[-self.dims :]
+        smallest = tuple(
+            (n - 1) * s - 2 * p + d * (k - 1) + 1
+            for n, s, p, d, k in zip(
+                input.shape[-self.dims :], self.stride, self.padding, self.dilation, self.kernel_size
+            )
+        )
         if len(output_size) not in (self.dims, input.ndim) or any(
-                not 0 <= w - m < s for w, m, s in zip(wanted, smallest, self.stride)):
+            not 0 <= w - m < s for w, m, s in zip(wanted, smallest, self.stride)
+        ):
             largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
-            raise ValueError(f"{self!r}: requested an output size of {tuple(output_size)}, but valid sizes "
-                             f"range from {smallest} to {largest} (for an input of shape {tuple(input.shape)})")
+            raise ValueError(
+                f"{self!r}: requested an output size of {tuple(output_size)}, but valid sizes "
+                f"range from {smallest} to {largest} (for an input of shape {tuple(input.shape)})"
+            )
         return tuple(w - m for w, m in zip(wanted, smallest))
 
 
 class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) -> (N, C_out, L_out); weight (out, in/groups, k)."""
+
     dims = 1
 
 
 class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out); weight (out, in/groups, kh, kw).
     H_out = floor((H + 2 padding - dilation (k - 1) - 1) / stride) + 1."""
+
     dims = 2
 
 
 class ConvTranspose1d(_ConvTranspose):
     """1-D transposed convolution; weight (in, out/groups, k)."""
+
     dims = 1
 
 
 class ConvTranspose2d(_ConvTranspose):
     """2-D transposed convolution (the input gradient of a Conv2d); weight (in, out/groups, kh, kw).
     H_out = (H - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1."""
+
     dims = 2

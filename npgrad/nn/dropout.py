@@ -1,4 +1,5 @@
 """Dropout: in training, zero each element with probability p and scale the rest by 1/(1-p)."""
+
 from . import functional as F
 from .module import Module
 

@@ -2,19 +2,44 @@
 
 The ops themselves live in npgrad.functional, one file a family; this module only gathers them.
 """
+
 from ..functional.activation import (  # noqa: F401
-    elu, gelu, leaky_relu, log_softmax, prelu, relu, sigmoid, silu, softmax, softplus, tanh)
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    prelu,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from ..functional.dropout import dropout  # noqa: F401
 from ..functional.linalg import linear  # noqa: F401
 from ..functional.loss import (  # noqa: F401
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, kl_div, l1_loss, mse_loss,
-    nll_loss, smooth_l1_loss)
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from ..functional.shape import one_hot, pad  # noqa: F401
 from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from ..functional.normalization import batch_norm, group_norm, layer_norm  # noqa: F401
 from ..functional.attention import scaled_dot_product_attention  # noqa: F401
 from ..functional.pooling import (  # noqa: F401
-    adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from ..functional.spatial import dropout1d, dropout2d, interpolate  # noqa: F401
 from ..functional.embedding import embedding  # noqa: F401
 from ..functional.reduction import normalize  # noqa: F401

@@ -20,6 +20,7 @@ been differentiated, so it receives the complete grad_input, calls the hooks and
 their replacement. When no argument requires grad, the hooks run from the output tap with
 grad_input all None.
 """
+
 import itertools
 
 import numpy as np
@@ -120,8 +121,10 @@ class BackwardHookCall:
                 continue
             result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
             if len(result) != len(grad_input):
-                raise ValueError(f"backward hook of {type(self.module).__name__} returned "
-                                 f"{len(result)} gradients, expected {len(grad_input)}")
+                raise ValueError(
+                    f"backward hook of {type(self.module).__name__} returned "
+                    f"{len(result)} gradients, expected {len(grad_input)}"
+                )
             grad_input = result
         return grad_input
 

@@ -5,6 +5,7 @@ keeps the tensor's dtype and returns the tensor. Random ones draw from npgrad's 
 generator, so `npgrad.manual_seed(s)` makes them repeat exactly, or from `generator` (a
 numpy.random.Generator) when one is given.
 """
+
 import math
 import warnings
 
@@ -12,8 +13,16 @@ import numpy as np
 
 from ..random import default_generator
 
-_GAIN_ONE = {"linear", "sigmoid", "conv1d", "conv2d", "conv3d",
-             "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
+_GAIN_ONE = {
+    "linear",
+    "sigmoid",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+}
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -45,8 +54,10 @@ def _calculate_fan_in_and_fan_out(tensor):
     """fan_in = in_features * receptive field, fan_out = out_features * receptive field, for a
     weight of shape (out, in, *kernel) such as Linear's (out, in) or Conv2d's (out, in, kh, kw)."""
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out can not be computed for a tensor with fewer than "
-                         f"2 dimensions, got shape {tuple(tensor.shape)}")
+        raise ValueError(
+            f"fan in and fan out can not be computed for a tensor with fewer than "
+            f"2 dimensions, got shape {tuple(tensor.shape)}"
+        )
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
@@ -146,7 +157,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 def _is_empty(tensor):
     if tensor._data.size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op")
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
     return tensor._data.size == 0
 
 

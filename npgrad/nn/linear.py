@@ -1,4 +1,5 @@
 """Linear layers and shape helpers: Identity, Linear, Flatten, Unflatten."""
+
 import math
 
 import numpy as np
@@ -47,8 +48,9 @@ class Linear(Module):
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(f"{self!r}: expected input with last dimension {self.in_features}, "
-                             f"got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{self!r}: expected input with last dimension {self.in_features}, got shape {tuple(input.shape)}"
+            )
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self):
@@ -79,10 +81,12 @@ class Unflatten(Module):
     def forward(self, input):
         dim = self.dim % input.ndim
         try:
-            return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1:])
+            return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1 :])
         except ValueError:
-            raise ValueError(f"{self!r}: cannot unflatten dim {self.dim} of an input of shape "
-                             f"{tuple(input.shape)} into {self.unflattened_size}") from None
+            raise ValueError(
+                f"{self!r}: cannot unflatten dim {self.dim} of an input of shape "
+                f"{tuple(input.shape)} into {self.unflattened_size}"
+            ) from None
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

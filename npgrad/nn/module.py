@@ -6,6 +6,7 @@ attribute assignment (`self.fc = Linear(2, 3)`) in the order the attributes are 
 Names, iteration order, repr and state_dict keys follow PyTorch exactly, so a PyTorch
 state_dict converted to NumPy arrays loads as is.
 """
+
 import contextlib
 from collections import OrderedDict, namedtuple
 
@@ -126,8 +127,10 @@ class Module:
 
     def _require_init(self, what):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}: cannot assign {what} before Module.__init__() "
-                                 "is called; call super().__init__() first")
+            raise AttributeError(
+                f"{type(self).__name__}: cannot assign {what} before Module.__init__() "
+                "is called; call super().__init__() first"
+            )
 
     def _unregister(self, name, keep):
         """Forget `name` everywhere but in registry `keep` (where replacing it keeps its place)."""
@@ -143,11 +146,14 @@ class Module:
         if value is None or (registry == "_buffers" and isinstance(value, Tensor)):
             self.__dict__[registry][name] = value
             return
-        kind, expected = {"_parameters": ("parameter", "an nn.Parameter or None"),
-                          "_buffers": ("buffer", "a Tensor or None"),
-                          "_modules": ("submodule", "an nn.Module or None")}[registry]
-        raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to "
-                        f"{kind} '{name}' (expected {expected})")
+        kind, expected = {
+            "_parameters": ("parameter", "an nn.Parameter or None"),
+            "_buffers": ("buffer", "a Tensor or None"),
+            "_modules": ("submodule", "an nn.Module or None"),
+        }[registry]
+        raise TypeError(
+            f"{type(self).__name__}: cannot assign a {type(value).__name__} to {kind} '{name}' (expected {expected})"
+        )
 
     def _check_new_name(self, name, registry, kind):
         self._require_init(kind + "s")
@@ -161,16 +167,20 @@ class Module:
     def register_parameter(self, name, param):
         self._check_new_name(name, "_parameters", "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"{type(self).__name__}: cannot register a {type(param).__name__} as "
-                            f"parameter '{name}' (expected an nn.Parameter or None)")
+            raise TypeError(
+                f"{type(self).__name__}: cannot register a {type(param).__name__} as "
+                f"parameter '{name}' (expected an nn.Parameter or None)"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """A tensor that is module state but not learned; persistent buffers go into state_dict."""
         self._check_new_name(name, "_buffers", "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"{type(self).__name__}: cannot register a {type(tensor).__name__} as "
-                            f"buffer '{name}' (expected a Tensor or None)")
+            raise TypeError(
+                f"{type(self).__name__}: cannot register a {type(tensor).__name__} as "
+                f"buffer '{name}' (expected a Tensor or None)"
+            )
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -325,8 +335,9 @@ class Module:
     def state_dict(self, *, prefix="", keep_vars=False):
         """OrderedDict key -> NumPy array (a copy; dtype kept). keep_vars=True gives the
         tensors themselves instead."""
-        return OrderedDict((key, tensor if keep_vars else tensor._data.copy())
-                           for key, tensor in self._state_tensors(prefix))
+        return OrderedDict(
+            (key, tensor if keep_vars else tensor._data.copy()) for key, tensor in self._state_tensors(prefix)
+        )
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values (NumPy arrays or Tensors) into the parameters and buffers in place,
@@ -337,8 +348,11 @@ class Module:
         given = {key: _as_array(value) for key, value in state_dict.items()}
         missing = [key for key in own if key not in given]
         unexpected = [key for key in given if key not in own]
-        mismatched = [(key, given[key].shape, own[key].shape)
-                      for key in own if key in given and given[key].shape != own[key].shape]
+        mismatched = [
+            (key, given[key].shape, own[key].shape)
+            for key in own
+            if key in given and given[key].shape != own[key].shape
+        ]
         if mismatched or (strict and (missing or unexpected)):
             raise RuntimeError(self._load_error(missing if strict else [], unexpected if strict else [], mismatched))
         for key, tensor in own.items():
@@ -353,8 +367,10 @@ class Module:
         if unexpected:
             lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         for key, given_shape, own_shape in mismatched:
-            lines.append(f"size mismatch for {key}: copying a param with shape {given_shape} from "
-                         f"checkpoint, the shape in current model is {own_shape}.")
+            lines.append(
+                f"size mismatch for {key}: copying a param with shape {given_shape} from "
+                f"checkpoint, the shape in current model is {own_shape}."
+            )
         return "\n\t".join(lines)
 
     # -- repr ----------------------------------------------------------------------------
@@ -391,8 +407,11 @@ def eval_mode(module):
 def options_repr(module, text, **defaults):
     """text, then ", name=value" for every option of module that differs from its default: the
     extra_repr of layers that, like PyTorch's, print only the options a user changed."""
-    changed = (f", {name}={getattr(module, name)}" for name, default in defaults.items()
-               if getattr(module, name, default) != default)
+    changed = (
+        f", {name}={getattr(module, name)}"
+        for name, default in defaults.items()
+        if getattr(module, name, default) != default
+    )
     return text + "".join(changed)
 
 

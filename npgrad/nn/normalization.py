@@ -8,6 +8,7 @@ evaluation normalises with the running statistics, or with the batch's when they
 LayerNorm normalises every sample over its last dims, and GroupNorm every sample over each
 group of channels, the same way in training and evaluation.
 """
+
 import numpy as np
 
 from .. import dtypes
@@ -22,8 +23,9 @@ from .parameter import Parameter
 class _BatchNorm(Module):
     expected_dims = ()  # the input ranks a subclass accepts
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 dtype=None, *, bias=True):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *, bias=True
+    ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -36,9 +38,11 @@ class _BatchNorm(Module):
             self.bias = Parameter(np.zeros(num_features, dtype))
         else:
             self.register_parameter("bias", None)
-        for name, value in (("running_mean", np.zeros(num_features, dtype)),
-                            ("running_var", np.ones(num_features, dtype)),
-                            ("num_batches_tracked", np.array(0, np.int64))):
+        for name, value in (
+            ("running_mean", np.zeros(num_features, dtype)),
+            ("running_var", np.ones(num_features, dtype)),
+            ("num_batches_tracked", np.array(0, np.int64)),
+        ):
             self.register_buffer(name, Tensor(value) if track_running_stats else None)
 
     def reset_running_stats(self):
@@ -59,8 +63,9 @@ class _BatchNorm(Module):
             wanted = " or ".join(f"{d}-D" for d in self.expected_dims)
             raise ValueError(f"{self!r}: expected a {wanted} input, got input of shape {tuple(input.shape)}")
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input with {self.num_features} channels, got input of "
-                             f"shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{self!r}: expected input with {self.num_features} channels, got input of shape {tuple(input.shape)}"
+            )
         check_input_dtype(repr(self), input, self.weight, self.running_mean)
 
     def forward(self, input):
@@ -71,21 +76,34 @@ class _BatchNorm(Module):
             if self.momentum is None:  # the cumulative average of every batch so far
                 factor = 1.0 / int(self.num_batches_tracked._data)
         use_batch_stats = self.training or not self.track_running_stats
-        return batch_normalization(self, input, self.running_mean, self.running_var, self.weight, self.bias,
-                                   use_batch_stats, factor or 0.0, self.eps)
+        return batch_normalization(
+            self,
+            input,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor or 0.0,
+            self.eps,
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
     """Batch norm over (N, C) or (N, C, L) input, per channel C."""
+
     expected_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) input, per channel C."""
+
     expected_dims = (4,)
 
 
@@ -119,8 +137,10 @@ class LayerNorm(_AffineNorm):
         return layer_normalization(self, input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class GroupNorm(_AffineNorm):
@@ -137,11 +157,14 @@ class GroupNorm(_AffineNorm):
 
     def forward(self, input):
         if input.ndim >= 2 and input.shape[1] != self.num_channels:
-            raise ValueError(f"{self!r}: expected input with {self.num_channels} channels, got input of "
-                             f"shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{self!r}: expected input with {self.num_channels} channels, got input of shape {tuple(input.shape)}"
+            )
         check_input_dtype(repr(self), input, self.weight)
         return group_normalization(self, input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )

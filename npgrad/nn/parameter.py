@@ -1,4 +1,5 @@
 """Parameter: a tensor that a Module registers as one of its learnable weights."""
+
 import numpy as np
 
 from .. import dtypes

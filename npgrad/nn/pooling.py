@@ -3,6 +3,7 @@
 Arguments are stored as given (MaxPool2d(2).kernel_size == 2, stride defaults to kernel_size),
 except that AvgPool1d keeps 1-tuples, all as in PyTorch, so the reprs match.
 """
+
 from ..functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool, max_pool
 from .module import Module
 
@@ -21,21 +22,34 @@ class _MaxPoolNd(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
-        return max_pool(self, self.dims, input, self.kernel_size, self.stride, self.padding, self.dilation,
-                        self.ceil_mode, self.return_indices)
+        return max_pool(
+            self,
+            self.dims,
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class MaxPool1d(_MaxPoolNd):
     """The largest value of each window of (N, C, L)."""
+
     dims = 1
 
 
 class MaxPool2d(_MaxPoolNd):
     """The largest value of each kh x kw window of (N, C, H, W)."""
+
     dims = 2
 
 
@@ -50,8 +64,9 @@ class AvgPool1d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, input):
-        return avg_pool(self, 1, input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                        self.count_include_pad)
+        return avg_pool(
+            self, 1, input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -60,16 +75,26 @@ class AvgPool1d(Module):
 class AvgPool2d(Module):
     """The mean of each kh x kw window of (N, C, H, W); see F.avg_pool2d for the padding rules."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+    ):
         super().__init__()
         self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
-        return avg_pool(self, 2, input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                        self.count_include_pad, self.divisor_override)
+        return avg_pool(
+            self,
+            2,
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -11,6 +11,7 @@ pad_packed_sequence(lstm(pack_padded_sequence(padded, lengths, enforce_sorted=Fa
 are 0 past each sequence's length, the output has max(lengths) steps, h_n (and c_n) are taken at
 each sequence's last step, and the reverse direction starts at each sequence's own last step.
 """
+
 import math
 import warnings
 
@@ -66,11 +67,15 @@ def _check_input(module, input, dims, dtype):
     weights' dtype; True when it is batched."""
     batched, unbatched = dims
     if input.ndim not in (len(batched), len(unbatched)):
-        raise ValueError(f"{module!r}: expected a {len(batched)}-D input {batched} or an unbatched "
-                         f"{len(unbatched)}-D input {unbatched}, got shape {tuple(input.shape)}")
+        raise ValueError(
+            f"{module!r}: expected a {len(batched)}-D input {batched} or an unbatched "
+            f"{len(unbatched)}-D input {unbatched}, got shape {tuple(input.shape)}"
+        )
     if input.shape[-1] != module.input_size:
-        raise ValueError(f"{module!r}: expected input with input_size={module.input_size} features in its "
-                         f"last dim, got shape {tuple(input.shape)}")
+        raise ValueError(
+            f"{module!r}: expected input with input_size={module.input_size} features in its "
+            f"last dim, got shape {tuple(input.shape)}"
+        )
     if input.dtype != dtype:
         raise TypeError(f"{module!r}: expected a {dtype} input like the weights, got {input.dtype}")
     return input.ndim == len(batched)
@@ -78,7 +83,7 @@ def _check_input(module, input, dims, dtype):
 
 def _initial_state(module, hx, shape, dtype):
     """hx as a tuple of module.n_states states of `shape` and the weights' dtype (zeros when hx is None)."""
-    names = ("h0", "c0")[:module.n_states]
+    names = ("h0", "c0")[: module.n_states]
     if hx is None:
         return tuple(np.zeros(shape, dtype) for _ in names)
     wants_pair, is_sequence = module.n_states == 2, isinstance(hx, (tuple, list))
@@ -102,8 +107,18 @@ def _as_returned(module, state):
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: mode is 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         _check_sizes(name, input_size, hidden_size)
@@ -112,8 +127,11 @@ class RNNBase(Module):
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
         if dropout > 0 and num_layers == 1:
-            warnings.warn(f"{name}: dropout is applied to the outputs of every layer but the last, so "
-                          f"dropout={dropout} has no effect with num_layers=1", stacklevel=3)
+            warnings.warn(
+                f"{name}: dropout is applied to the outputs of every layer but the last, so "
+                f"dropout={dropout} has no effect with num_layers=1",
+                stacklevel=3,
+            )
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, float(dropout), bidirectional
         self.n_states = STEPS[mode].n_states
@@ -129,7 +147,7 @@ class RNNBase(Module):
         return 2 if self.bidirectional else 1
 
     def _suffixes(self, layer):
-        return [f"_l{layer}", f"_l{layer}_reverse"][:self.num_directions]
+        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
 
     def reset_parameters(self):
         _init_uniform(self)
@@ -147,7 +165,7 @@ class RNNBase(Module):
             x = x.transpose(0, 1)  # the layers work time-major: (T, B, features)
         lengths = self._check_lengths(lengths, x.shape[:2], batched)
         if lengths is not None and lengths.max() < len(x):
-            x = x[:int(lengths.max())]  # the steps pad_packed_sequence gives back
+            x = x[: int(lengths.max())]  # the steps pad_packed_sequence gives back
         output, final = self._run_layers(x, self._initial_state(hx, x.shape[1], batched, x.dtype), lengths)
         if not batched:
             return output.squeeze(1), _as_returned(self, tuple(s.squeeze(1) for s in final))
@@ -168,8 +186,14 @@ class RNNBase(Module):
             outputs = []
             for direction, suffix in enumerate(self._suffixes(layer)):
                 k = layer * self.num_directions + direction
-                output, final = recurrent_layer(self.mode, x, tuple(s[k] for s in state), *_weights(self, suffix),
-                                                lengths=lengths, reverse=direction == 1)
+                output, final = recurrent_layer(
+                    self.mode,
+                    x,
+                    tuple(s[k] for s in state),
+                    *_weights(self, suffix),
+                    lengths=lengths,
+                    reverse=direction == 1,
+                )
                 outputs.append(output)
                 finals.append(final)
             x = cat(outputs, dim=2) if self.bidirectional else outputs[0]
@@ -184,28 +208,58 @@ class RNNBase(Module):
         lengths = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
         steps, batch = steps_batch
         if lengths.dtype.kind not in "iu" or lengths.shape != (batch,):
-            raise ValueError(f"{self!r}: expected lengths to be {batch} ints, one per sequence of the batch, "
-                             f"got {lengths.dtype} of shape {lengths.shape}")
+            raise ValueError(
+                f"{self!r}: expected lengths to be {batch} ints, one per sequence of the batch, "
+                f"got {lengths.dtype} of shape {lengths.shape}"
+            )
         if lengths.min() < 1 or lengths.max() > steps:
-            raise ValueError(f"{self!r}: lengths must be between 1 and the sequence length {steps}, got "
-                             f"{lengths.min()}..{lengths.max()}")
+            raise ValueError(
+                f"{self!r}: lengths must be between 1 and the sequence length {steps}, got "
+                f"{lengths.min()}..{lengths.max()}"
+            )
         return lengths
 
     def flatten_parameters(self):
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; NumPy needs no packing."""
 
     def extra_repr(self):
-        return options_repr(self, f"{self.input_size}, {self.hidden_size}", num_layers=1, bias=True,
-                             batch_first=False, dropout=0, bidirectional=False)
+        return options_repr(
+            self,
+            f"{self.input_size}, {self.hidden_size}",
+            num_layers=1,
+            bias=True,
+            batch_first=False,
+            dropout=0,
+            bidirectional=False,
+        )
 
 
 class RNN(RNNBase):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
-        super().__init__(_elman_mode("RNN", nonlinearity), input_size, hidden_size, num_layers, bias,
-                         batch_first, dropout, bidirectional, dtype)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        dtype=None,
+    ):
+        super().__init__(
+            _elman_mode("RNN", nonlinearity),
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype,
+        )
         self.nonlinearity = nonlinearity
 
 
@@ -213,20 +267,36 @@ class LSTM(RNNBase):
     """i, f, o = sigmoid, g = tanh (of x W_i*^T + h W_h*^T + biases); c_t = f c_{t-1} + i g,
     h_t = o tanh(c_t). forward returns (output, (h_n, c_n))."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        dtype=None,
+    ):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
 
 
 class GRU(RNNBase):
     """r, z = sigmoid(x W_i*^T + b_i* + h W_h*^T + b_h*), n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)),
     h_t = (1 - z) n + z h_{t-1}."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, dtype=None):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        dtype=None,
+    ):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
 
 
 # ------------------------------------------------------------------ single steps
@@ -238,8 +308,9 @@ class RNNCellBase(Module):
         _check_sizes(type(self).__name__, input_size, hidden_size)
         self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
         self.n_states = STEPS[mode].n_states
-        _add_weights(self, mode, input_size, hidden_size, bias,
-                     dtypes.get_default_dtype() if dtype is None else np.dtype(dtype))
+        _add_weights(
+            self, mode, input_size, hidden_size, bias, dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        )
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -258,8 +329,7 @@ class RNNCellBase(Module):
         return _as_returned(self, new_state)
 
     def extra_repr(self):
-        return options_repr(self, f"{self.input_size}, {self.hidden_size}", bias=True,
-                             nonlinearity="tanh")
+        return options_repr(self, f"{self.input_size}, {self.hidden_size}", bias=True, nonlinearity="tanh")
 
 
 class RNNCell(RNNCellBase):

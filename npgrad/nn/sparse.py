@@ -1,4 +1,5 @@
 """Embedding: a lookup table of num_embeddings vectors of size embedding_dim, indexed by token id."""
+
 import numpy as np
 
 from .. import dtypes
@@ -18,8 +19,19 @@ class Embedding(Module):
     gradient is divided by how often its id occurs in the batch. Sparse gradients are not supported.
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
-                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, dtype=None):
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        padding_idx=None,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        sparse=False,
+        _weight=None,
+        _freeze=False,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         if sparse:
@@ -34,8 +46,10 @@ class Embedding(Module):
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"{name}: expected a weight of shape ({num_embeddings}, {embedding_dim}), "
-                                 f"got {tuple(_weight.shape)}")
+                raise ValueError(
+                    f"{name}: expected a weight of shape ({num_embeddings}, {embedding_dim}), "
+                    f"got {tuple(_weight.shape)}"
+                )
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
@@ -44,19 +58,44 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):
-        return lookup(self, input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
-                      self.scale_grad_by_freq)
+        return lookup(
+            self, input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq
+        )
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
-                        scale_grad_by_freq=False, sparse=False):
+    def from_pretrained(
+        cls,
+        embeddings,
+        freeze=True,
+        padding_idx=None,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        sparse=False,
+    ):
         """An Embedding whose weight is `embeddings` (2-D, shared, not copied), frozen unless freeze=False."""
         if embeddings.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: expected 2-D embeddings (num_embeddings, "
-                             f"embedding_dim), got shape {tuple(embeddings.shape)}")
-        return cls(*embeddings.shape, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
-                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings, _freeze=freeze)
+            raise ValueError(
+                f"Embedding.from_pretrained: expected 2-D embeddings (num_embeddings, "
+                f"embedding_dim), got shape {tuple(embeddings.shape)}"
+            )
+        return cls(
+            *embeddings.shape,
+            padding_idx=padding_idx,
+            max_norm=max_norm,
+            norm_type=norm_type,
+            scale_grad_by_freq=scale_grad_by_freq,
+            sparse=sparse,
+            _weight=embeddings,
+            _freeze=freeze,
+        )
 
     def extra_repr(self):
-        return options_repr(self, f"{self.num_embeddings}, {self.embedding_dim}", padding_idx=None, max_norm=None,
-                            norm_type=2, scale_grad_by_freq=False)
+        return options_repr(
+            self,
+            f"{self.num_embeddings}, {self.embedding_dim}",
+            padding_idx=None,
+            max_norm=None,
+            norm_type=2,
+            scale_grad_by_freq=False,
+        )

@@ -1,5 +1,6 @@
 """Layers on feature maps beside conv and pooling: Dropout1d and Dropout2d (drop whole channels),
 ConstantPad2d and ZeroPad2d, and Upsample."""
+
 from ..functional.shape import pad
 from ..functional.spatial import dropout1d, dropout2d, interpolate
 from .dropout import Dropout
@@ -52,8 +53,7 @@ class ZeroPad2d(ConstantPad2d):
 class Upsample(Module):
     """Resize (N, C, L) or (N, C, H, W) maps to `size` or by `scale_factor` (mode 'nearest')."""
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                 recompute_scale_factor=None):
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
         super().__init__()
         self.size = size
         if isinstance(scale_factor, tuple):
@@ -64,8 +64,9 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
-        return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
-                           self.recompute_scale_factor)
+        return interpolate(
+            input, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
+        )
 
     def extra_repr(self):
         if self.scale_factor is not None:

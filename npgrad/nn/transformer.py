@@ -7,6 +7,7 @@ A layer is attention then a position-wise feed-forward network (linear1, activat
 linear2), each inside a residual connection with layer norm: after the sum (post-norm, the
 original Transformer's and PyTorch's default) or before the sublayer (norm_first=True, as GPT).
 """
+
 import copy
 import math
 
@@ -38,8 +39,9 @@ def _activation(name, activation):
 class _FeedForwardLayer(Module):
     """What the encoder and decoder layers share: the feed-forward block and the residual wiring."""
 
-    def _feed_forward_parts(self, d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first,
-                            bias, norms, dtype):
+    def _feed_forward_parts(
+        self, d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first, bias, norms, dtype
+    ):
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
@@ -64,18 +66,39 @@ class TransformerEncoderLayer(_FeedForwardLayer):
     """Self-attention (self_attn) and the feed-forward block, each with its residual and norm
     (norm1, norm2). Input (S, N, E), or (N, S, E) with batch_first, or unbatched (S, E)."""
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, dtype=None):
+    def __init__(
+        self,
+        d_model,
+        nhead,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        dtype=None,
+    ):
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
-        self._feed_forward_parts(d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first, bias,
-                                 2, dtype)
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
+        )
+        self._feed_forward_parts(
+            d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first, bias, 2, dtype
+        )
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         def self_attention(x):
-            return self.self_attn(x, x, x, attn_mask=src_mask, key_padding_mask=src_key_padding_mask,
-                                  need_weights=False, is_causal=is_causal)[0]
+            return self.self_attn(
+                x,
+                x,
+                x,
+                attn_mask=src_mask,
+                key_padding_mask=src_key_padding_mask,
+                need_weights=False,
+                is_causal=is_causal,
+            )[0]
+
         x = self._residual(src, self.norm1, self_attention, self.dropout1)
         return self._residual(x, self.norm2, self._ff_block, self.dropout2)
 
@@ -84,26 +107,63 @@ class TransformerDecoderLayer(_FeedForwardLayer):
     """Masked self-attention (self_attn), attention to the encoder's output (multihead_attn)
     and the feed-forward block, each with its residual and norm (norm1, norm2, norm3)."""
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, dtype=None):
+    def __init__(
+        self,
+        d_model,
+        nhead,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        dtype=None,
+    ):
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
-        self._feed_forward_parts(d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first, bias,
-                                 3, dtype)
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
+        )
+        self.multihead_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
+        )
+        self._feed_forward_parts(
+            d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first, bias, 3, dtype
+        )
 
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+    def forward(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=False,
+        memory_is_causal=False,
+    ):
         def self_attention(x):
-            return self.self_attn(x, x, x, attn_mask=tgt_mask, key_padding_mask=tgt_key_padding_mask,
-                                  need_weights=False, is_causal=tgt_is_causal)[0]
+            return self.self_attn(
+                x,
+                x,
+                x,
+                attn_mask=tgt_mask,
+                key_padding_mask=tgt_key_padding_mask,
+                need_weights=False,
+                is_causal=tgt_is_causal,
+            )[0]
 
         def cross_attention(x):
-            return self.multihead_attn(x, memory, memory, attn_mask=memory_mask,
-                                       key_padding_mask=memory_key_padding_mask, need_weights=False,
-                                       is_causal=memory_is_causal)[0]
+            return self.multihead_attn(
+                x,
+                memory,
+                memory,
+                attn_mask=memory_mask,
+                key_padding_mask=memory_key_padding_mask,
+                need_weights=False,
+                is_causal=memory_is_causal,
+            )[0]
+
         x = self._residual(tgt, self.norm1, self_attention, self.dropout1)
         x = self._residual(x, self.norm2, cross_attention, self.dropout2)
         return self._residual(x, self.norm3, self._ff_block, self.dropout3)
@@ -139,13 +199,29 @@ class TransformerDecoder(Module):
         self.layers = _clones(decoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
 
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-                memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
+    def forward(
+        self,
+        tgt,
+        memory,
+        tgt_mask=None,
+        memory_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+    ):
         x = tgt
         for layer in self.layers:
-            x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask, tgt_key_padding_mask=tgt_key_padding_mask,
-                      memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=bool(tgt_is_causal),
-                      memory_is_causal=memory_is_causal)
+            x = layer(
+                x,
+                memory,
+                tgt_mask=tgt_mask,
+                memory_mask=memory_mask,
+                tgt_key_padding_mask=tgt_key_padding_mask,
+                memory_key_padding_mask=memory_key_padding_mask,
+                tgt_is_causal=bool(tgt_is_causal),
+                memory_is_causal=memory_is_causal,
+            )
         return self.norm(x) if self.norm is not None else x
 
 
@@ -155,37 +231,85 @@ class Transformer(Module):
     forward(src, tgt, ...) -> (T, N, E) (or (N, T, E) with batch_first); embedding the tokens
     and adding positions is left to the model around it."""
 
-    def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
-                 dropout=0.1, activation="relu", custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, dtype=None):
+    def __init__(
+        self,
+        d_model=512,
+        nhead=8,
+        num_encoder_layers=6,
+        num_decoder_layers=6,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        custom_encoder=None,
+        custom_decoder=None,
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        dtype=None,
+    ):
         super().__init__()
-        options = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
-                       layer_norm_eps=layer_norm_eps, batch_first=batch_first, norm_first=norm_first, bias=bias,
-                       dtype=dtype)
+        options = dict(
+            dim_feedforward=dim_feedforward,
+            dropout=dropout,
+            activation=activation,
+            layer_norm_eps=layer_norm_eps,
+            batch_first=batch_first,
+            norm_first=norm_first,
+            bias=bias,
+            dtype=dtype,
+        )
         self.encoder = custom_encoder or TransformerEncoder(
-            TransformerEncoderLayer(d_model, nhead, **options), num_encoder_layers,
-            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+            TransformerEncoderLayer(d_model, nhead, **options),
+            num_encoder_layers,
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype),
+        )
         self.decoder = custom_decoder or TransformerDecoder(
-            TransformerDecoderLayer(d_model, nhead, **options), num_decoder_layers,
-            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+            TransformerDecoderLayer(d_model, nhead, **options),
+            num_decoder_layers,
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype),
+        )
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
         for p in self.parameters():
             if p.ndim > 1:
                 init.xavier_uniform_(p)
 
-    def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
-                tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
-                memory_is_causal=False):
+    def forward(
+        self,
+        src,
+        tgt,
+        src_mask=None,
+        tgt_mask=None,
+        memory_mask=None,
+        src_key_padding_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        src_is_causal=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+    ):
         batch_dim = 0 if self.batch_first else 1
-        if src.ndim != tgt.ndim or (src.ndim == 3 and src.shape[batch_dim] != tgt.shape[batch_dim]) \
-                or src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
-            raise ValueError(f"Transformer: expected src and tgt with one batch size and d_model = {self.d_model} "
-                             f"features, got shapes {tuple(src.shape)} and {tuple(tgt.shape)}")
+        if (
+            src.ndim != tgt.ndim
+            or (src.ndim == 3 and src.shape[batch_dim] != tgt.shape[batch_dim])
+            or src.shape[-1] != self.d_model
+            or tgt.shape[-1] != self.d_model
+        ):
+            raise ValueError(
+                f"Transformer: expected src and tgt with one batch size and d_model = {self.d_model} "
+                f"features, got shapes {tuple(src.shape)} and {tuple(tgt.shape)}"
+            )
         memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal)
-        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
-                            tgt_key_padding_mask=tgt_key_padding_mask,
-                            memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
-                            memory_is_causal=memory_is_causal)
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask=tgt_mask,
+            memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+            tgt_is_causal=tgt_is_causal,
+            memory_is_causal=memory_is_causal,
+        )
 
     @staticmethod
     def generate_square_subsequent_mask(sz, dtype=None):
@@ -201,13 +325,15 @@ class _PositionalTable(Module):
         length = x.shape[1 if self.batch_first else 0] if x.ndim == 3 else x.shape[0]
         if x.ndim not in (2, 3) or x.shape[-1] != self.d_model or offset + length > self.max_len:
             layout = "(N, L, d_model)" if self.batch_first else "(L, N, d_model)"
-            raise ValueError(f"{type(self).__name__}: expected input {layout} or (L, d_model) with d_model = "
-                             f"{self.d_model} and offset + L <= max_len = {self.max_len}, got shape "
-                             f"{tuple(x.shape)} at offset {offset}")
+            raise ValueError(
+                f"{type(self).__name__}: expected input {layout} or (L, d_model) with d_model = "
+                f"{self.d_model} and offset + L <= max_len = {self.max_len}, got shape "
+                f"{tuple(x.shape)} at offset {offset}"
+            )
         return length
 
     def _add(self, x, table, offset):
-        rows = table[offset:offset + self._check(x, offset)]
+        rows = table[offset : offset + self._check(x, offset)]
         if x.ndim == 3 and not self.batch_first:
             rows = rows.unsqueeze(1)  # (L, 1, d_model) against (L, N, d_model)
         return self.dropout(x + rows)
@@ -227,7 +353,7 @@ class SinusoidalPositionalEncoding(_PositionalTable):
         frequency = np.exp(np.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
         table = np.zeros((max_len, d_model))
         table[:, 0::2] = np.sin(position * frequency)
-        table[:, 1::2] = np.cos(position * frequency[:d_model // 2])
+        table[:, 1::2] = np.cos(position * frequency[: d_model // 2])
         self.register_buffer("pe", Tensor(table.astype(dtype)), persistent=False)
 
     def forward(self, x, offset=0):

@@ -30,8 +30,9 @@ def export(model, example_input, path, input_names=None, output_names=None, opse
         of another size. False fixes every dim to the example's.
     """
     try:
-        import onnx  # noqa: F401
+        import onnx
     except ImportError:
         raise ImportError("npgrad.onnx.export needs the onnx package: pip install 'npgrad[onnx]'") from None
     from ._export import export as export_model
+
     return export_model(model, example_input, path, input_names, output_names, opset_version, dynamic_batch)

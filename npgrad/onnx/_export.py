@@ -8,6 +8,7 @@ silently bake into the file: a different sequence of operations, or an option or
 that changed with the input (computed outside the recorded ops, e.g. through .numpy()). Each
 is reported with the op and the module it came from.
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -31,8 +32,10 @@ Run = namedtuple("Run", ["inputs", "outputs", "calls"])
 def export(model, example_input, path, input_names=None, output_names=None, opset_version=17, dynamic_batch=True):
     """See npgrad.onnx.export."""
     if not MIN_OPSET <= opset_version <= onnx.defs.onnx_opset_version():
-        raise ValueError(f"npgrad.onnx.export: opset_version must be between {MIN_OPSET} and "
-                         f"{onnx.defs.onnx_opset_version()}, got {opset_version}")
+        raise ValueError(
+            f"npgrad.onnx.export: opset_version must be between {MIN_OPSET} and "
+            f"{onnx.defs.onnx_opset_version()}, got {opset_version}"
+        )
     examples = _examples(example_input, dynamic_batch)
     input_names = _names("input_names", input_names, "input", len(examples))
     with eval_mode(model):
@@ -40,9 +43,11 @@ def export(model, example_input, path, input_names=None, output_names=None, opse
         second = _run(model, [_second_input(x, dynamic_batch) for x in examples])
     output_names = _names("output_names", output_names, "output", len(first.outputs))
     if [c.name for c in first.calls] != [c.name for c in second.calls] or len(first.outputs) != len(second.outputs):
-        raise NotImplementedError("npgrad.onnx.export: the model ran other operations for a second input (another "
-                                  "batch size and order); only a forward pass that does not branch on its input "
-                                  "can be exported")
+        raise NotImplementedError(
+            "npgrad.onnx.export: the model ran other operations for a second input (another "
+            "batch size and order); only a forward pass that does not branch on its input "
+            "can be exported"
+        )
     symbols = (Symbols(), Symbols())
     for table, run in zip(symbols, (first, second)):
         for name, x in zip(input_names, run.inputs):
@@ -53,12 +58,17 @@ def export(model, example_input, path, input_names=None, output_names=None, opse
     graph.scope = ""
     for name, output, partner in zip(output_names, first.outputs, second.outputs):
         if not _same_entry(symbols[0].resolve(output), symbols[1].resolve(partner)):
-            raise NotImplementedError(f"npgrad.onnx.export: output {name!r} changes with the model's input but was "
-                                      f"not computed by recorded operations (argmax, a comparison, .numpy()?)")
+            raise NotImplementedError(
+                f"npgrad.onnx.export: output {name!r} changes with the model's input but was "
+                f"not computed by recorded operations (argmax, a comparison, .numpy()?)"
+            )
         graph.node("Identity", [graph.input(output)], output_names=[name])
-    proto = _model(type(model).__name__, graph,
-                   [_value_info(*io) for io in zip(input_names, first.inputs, second.inputs)],
-                   [_value_info(*io) for io in zip(output_names, first.outputs, second.outputs)])
+    proto = _model(
+        type(model).__name__,
+        graph,
+        [_value_info(*io) for io in zip(input_names, first.inputs, second.inputs)],
+        [_value_info(*io) for io in zip(output_names, first.outputs, second.outputs)],
+    )
     onnx.checker.check_model(proto, full_check=True)
     onnx.save(proto, path)
     return proto
@@ -72,8 +82,9 @@ def _examples(example_input, dynamic_batch):
             raise TypeError(f"npgrad.onnx.export: example inputs must be tensors, got {type(item).__name__}")
         array = item._data if isinstance(item, Tensor) else item
         if dynamic_batch and array.ndim == 0:
-            raise ValueError("npgrad.onnx.export: dynamic_batch=True needs inputs with a batch dim (dim 0), "
-                             "got a 0-d input")
+            raise ValueError(
+                "npgrad.onnx.export: dynamic_batch=True needs inputs with a batch dim (dim 0), got a 0-d input"
+            )
         arrays.append(array)
     return arrays
 
@@ -88,8 +99,7 @@ def _names(what, names, prefix, count):
         return [prefix] if count == 1 else [f"{prefix}_{i}" for i in range(count)]
     names = list(names)
     if len(names) != count or len(set(names)) != count:
-        raise ValueError(f"npgrad.onnx.export: expected {count} distinct {what} (one per model {prefix}), "
-                         f"got {names}")
+        raise ValueError(f"npgrad.onnx.export: expected {count} distinct {what} (one per model {prefix}), got {names}")
     return names
 
 
@@ -121,8 +131,9 @@ def _convert(graph, symbols, call, partner):
         entries = [[("const", array) for array in c.outputs] for c in (call, partner)]
     else:
         if converter is None:
-            raise NotImplementedError(f"npgrad.onnx.export: no ONNX export for {call.where()} "
-                                      f"({_qualified_name(call.op)})")
+            raise NotImplementedError(
+                f"npgrad.onnx.export: no ONNX export for {call.where()} ({_qualified_name(call.op)})"
+            )
         graph.scope = call.scope
         names = converter(graph, call)
         names = [names] if isinstance(names, str) else names
@@ -140,19 +151,25 @@ def _qualified_name(op):
 def _check_partner(symbols, call, batch_dependent):
     partner = call.partner
     if [t.ndim for t in call.outputs] != [t.ndim for t in partner.outputs] or len(call.inputs) != len(partner.inputs):
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} gives outputs of other ranks for another "
-                                  f"batch size (a squeeze of a batch of 1?); use an example batch of 2 or more")
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} gives outputs of other ranks for another "
+            f"batch size (a squeeze of a batch of 1?); use an example batch of 2 or more"
+        )
     for i, (a, b) in enumerate(zip(call.inputs, partner.inputs)):
-        if (a is None) != (b is None) or (a is not None and not _same_entry(symbols[0].resolve(a),
-                                                                            symbols[1].resolve(b))):
+        if (a is None) != (b is None) or (
+            a is not None and not _same_entry(symbols[0].resolve(a), symbols[1].resolve(b))
+        ):
             raise NotImplementedError(
                 f"npgrad.onnx.export: input {i} of {call.where()} changes with the model's input (its values or "
                 f"its batch size) but was not computed by recorded operations (through .numpy(), a comparison, "
-                f"an op without gradient, zeros of the batch size?), so it cannot be exported")
+                f"an op without gradient, zeros of the batch size?), so it cannot be exported"
+            )
     for key, value in call.options.items():
         if key not in batch_dependent and not _same(value, partner.options.get(key)):
-            raise NotImplementedError(f"npgrad.onnx.export: option {key!r} of {call.where()} depends on the "
-                                      f"batch size or on the input's values, so it cannot be exported")
+            raise NotImplementedError(
+                f"npgrad.onnx.export: option {key!r} of {call.where()} depends on the "
+                f"batch size or on the input's values, so it cannot be exported"
+            )
 
 
 def _same_entry(a, b):
@@ -162,8 +179,12 @@ def _same_entry(a, b):
 def _same(a, b):
     """Equal options or constants: arrays by shape and value, containers item by item."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f"))
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and np.array_equal(a, b, equal_nan=a.dtype.kind == "f" and b.dtype.kind == "f")
+        )
     if isinstance(a, (tuple, list)):
         return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return bool(a == b)
@@ -178,5 +199,10 @@ def _value_info(name, first, second):
 def _model(name, graph, inputs, outputs):
     opsets = [helper.make_opsetid("", graph.opset)]
     onnx_graph = helper.make_graph(graph.nodes, name, inputs, outputs, graph.initializers)
-    return helper.make_model(onnx_graph, opset_imports=opsets, producer_name="npgrad", producer_version=__version__,
-                             ir_version=helper.find_min_ir_version_for(opsets))
+    return helper.make_model(
+        onnx_graph,
+        opset_imports=opsets,
+        producer_name="npgrad",
+        producer_version=__version__,
+        ir_version=helper.find_min_ir_version_for(opsets),
+    )

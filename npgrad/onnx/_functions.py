@@ -4,6 +4,7 @@ A converter takes the graph and the recorded Call and returns the value name of 
 call's outputs (one name, or a list). Its options are the ones the Function was applied with:
 the geometry of a convolution is its Window, a reshape's target its output shape, and so on.
 """
+
 import math
 
 import numpy as np
@@ -21,11 +22,13 @@ INT64_MAX = np.iinfo(np.int64).max
 def converts(*functions, batch_dependent=()):
     """Register a converter for these Function classes. batch_dependent: options whose values
     may change with the batch size (the converter reads the output shapes of both passes)."""
+
     def register(converter):
         converter.batch_dependent = frozenset(batch_dependent)
         for function in functions:
             CONVERTERS[function] = converter
         return converter
+
     return register
 
 
@@ -41,16 +44,33 @@ def _scalar(graph, value, like):
 
 def _same_op(onnx_op, **attributes):
     """A converter for an elementwise Function that is the ONNX op `onnx_op` on its inputs."""
+
     def convert(graph, call):
         options = {name: call.options[option] for name, option in attributes.items()}
         return graph.node(onnx_op, [graph.input(x) for x in call.inputs], **options)
+
     return convert
 
 
 ONE_NODE = {  # Functions that are a single ONNX op on the same inputs
-    ew.Add: "Add", ew.Sub: "Sub", ew.Mul: "Mul", ew.Div: "Div", ew.Pow: "Pow", ew.Neg: "Neg", ew.Exp: "Exp",
-    ew.Log: "Log", ew.Sqrt: "Sqrt", ew.Abs: "Abs", ew.Sin: "Sin", ew.Cos: "Cos", ew.Maximum: "Max",
-    ew.Minimum: "Min", ew.Where: "Where", act.ReLU: "Relu", act.Sigmoid: "Sigmoid", act.Tanh: "Tanh",
+    ew.Add: "Add",
+    ew.Sub: "Sub",
+    ew.Mul: "Mul",
+    ew.Div: "Div",
+    ew.Pow: "Pow",
+    ew.Neg: "Neg",
+    ew.Exp: "Exp",
+    ew.Log: "Log",
+    ew.Sqrt: "Sqrt",
+    ew.Abs: "Abs",
+    ew.Sin: "Sin",
+    ew.Cos: "Cos",
+    ew.Maximum: "Max",
+    ew.Minimum: "Min",
+    ew.Where: "Where",
+    act.ReLU: "Relu",
+    act.Sigmoid: "Sigmoid",
+    act.Tanh: "Tanh",
     linalg.MatMul: "MatMul",
 }
 for _function, _onnx_op in ONE_NODE.items():
@@ -71,8 +91,9 @@ def _pow_scalar(graph, call):
 @converts(ew.Clamp)
 def _clamp(graph, call):
     bounds = [call.options[b] for b in ("min", "max")]
-    return graph.node("Clip", [_input(graph, call)] + ["" if b is None else _scalar(graph, b, call.outputs[0])
-                                                  for b in bounds])
+    return graph.node(
+        "Clip", [_input(graph, call)] + ["" if b is None else _scalar(graph, b, call.outputs[0]) for b in bounds]
+    )
 
 
 @converts(ew.Cast)
@@ -133,8 +154,9 @@ def _linear(graph, call):
 
 
 def _window_attributes(window, dilation=True):
-    attributes = dict(kernel_shape=list(window.kernel), strides=list(window.stride),
-                      pads=list(window.pad_before + window.pad_after))
+    attributes = dict(
+        kernel_shape=list(window.kernel), strides=list(window.stride), pads=list(window.pad_before + window.pad_after)
+    )
     if dilation:
         attributes["dilations"] = list(window.dilation)
     return attributes
@@ -142,19 +164,31 @@ def _window_attributes(window, dilation=True):
 
 @converts(conv.Convolution)
 def _convolution(graph, call):
-    return graph.node("Conv", [graph.input(x) for x in call.inputs], group=call.options["groups"],
-                      **_window_attributes(call.options["window"]))
+    return graph.node(
+        "Conv",
+        [graph.input(x) for x in call.inputs],
+        group=call.options["groups"],
+        **_window_attributes(call.options["window"]),
+    )
 
 
 @converts(conv.TransposedConvolution)
 def _transposed_convolution(graph, call):
     window = call.options["window"]  # that of the convolution it is the adjoint of, on the output plane
     # output size = (n - 1) s - pad_before - pad_after + d (k - 1) + 1 + output_padding
-    output_padding = [size - ((n - 1) * s - b - a + d * (k - 1) + 1) for size, n, s, b, a, d, k in
-                      zip(window.size, window.out, window.stride, window.pad_before, window.pad_after,
-                          window.dilation, window.kernel)]
-    return graph.node("ConvTranspose", [graph.input(x) for x in call.inputs], group=call.options["groups"],
-                      output_padding=output_padding, **_window_attributes(window))
+    output_padding = [
+        size - ((n - 1) * s - b - a + d * (k - 1) + 1)
+        for size, n, s, b, a, d, k in zip(
+            window.size, window.out, window.stride, window.pad_before, window.pad_after, window.dilation, window.kernel
+        )
+    ]
+    return graph.node(
+        "ConvTranspose",
+        [graph.input(x) for x in call.inputs],
+        group=call.options["groups"],
+        output_padding=output_padding,
+        **_window_attributes(window),
+    )
 
 
 @converts(pooling.MaxPool)
@@ -167,8 +201,9 @@ def _avg_pool(graph, call):
     # AveragePool counting the padding divides every window sum by kh*kw; then rescale by
     # kh*kw / divisor where npgrad's divisor (window sizes, count_include_pad) differs
     window, divisor = call.options["window"], call.options["divisor"]
-    y = graph.node("AveragePool", [_input(graph, call)], count_include_pad=1,
-                   **_window_attributes(window, dilation=False))
+    y = graph.node(
+        "AveragePool", [_input(graph, call)], count_include_pad=1, **_window_attributes(window, dilation=False)
+    )
     area = math.prod(window.kernel)
     if np.all(divisor == area):
         return y
@@ -178,30 +213,44 @@ def _avg_pool(graph, call):
 @converts(pooling.AdaptiveAvgPool)
 def _adaptive_avg_pool(graph, call):
     rows = graph.node("MatMul", [graph.const(call.options["rows"]), _input(graph, call)])  # R x
-    return graph.node("MatMul", [rows, graph.const(call.options["cols"].T)])       # (R x) C^T
+    return graph.node("MatMul", [rows, graph.const(call.options["cols"].T)])  # (R x) C^T
 
 
 @converts(normalization.BatchNorm)
 def _batch_norm(graph, call):
     if call.options["training"]:
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} normalises with batch statistics "
-                                  f"(training=True); only evaluation-mode batch norm can be exported")
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} normalises with batch statistics "
+            f"(training=True); only evaluation-mode batch norm can be exported"
+        )
     x, weight, bias = call.inputs
     channels = x.shape[1]
     scale = graph.input(weight) if weight is not None else graph.const(np.ones(channels, x.dtype))
     shift = graph.input(bias) if bias is not None else graph.const(np.zeros(channels, x.dtype))
-    return graph.node("BatchNormalization", [graph.input(x), scale, shift, graph.const(call.options["running_mean"]),
-                                             graph.const(call.options["running_var"])],
-                      epsilon=call.options["eps"])
+    return graph.node(
+        "BatchNormalization",
+        [
+            graph.input(x),
+            scale,
+            shift,
+            graph.const(call.options["running_mean"]),
+            graph.const(call.options["running_var"]),
+        ],
+        epsilon=call.options["eps"],
+    )
 
 
 @converts(normalization.LayerNorm)
 def _layer_norm(graph, call):
     x, weight, bias = call.inputs
-    normalized = x.shape[x.ndim - call.options["dims"]:]
+    normalized = x.shape[x.ndim - call.options["dims"] :]
     scale = graph.input(weight) if weight is not None else graph.const(np.ones(normalized, x.dtype))
-    return graph.node("LayerNormalization", [graph.input(x), scale, graph.input(bias)],
-                      axis=-call.options["dims"], epsilon=call.options["eps"])
+    return graph.node(
+        "LayerNormalization",
+        [graph.input(x), scale, graph.input(bias)],
+        axis=-call.options["dims"],
+        epsilon=call.options["eps"],
+    )
 
 
 @converts(attention.ScaledDotProductAttention)
@@ -209,11 +258,14 @@ def _attention(graph, call):
     # probabilities P = softmax(q k^T * scale + mask); out = P v
     q, k, v, mask = (call.inputs + [None])[:4]
     if call.options["dropout_p"] > 0:
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} drops attention weights (dropout_p > 0); "
-                                  f"only evaluation-mode attention can be exported")
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} drops attention weights (dropout_p > 0); "
+            f"only evaluation-mode attention can be exported"
+        )
     key_rows = graph.node("Transpose", [graph.input(k)], perm=list(range(k.ndim - 2)) + [k.ndim - 1, k.ndim - 2])
-    scores = graph.node("Mul", [graph.node("MatMul", [graph.input(q), key_rows]),
-                                _scalar(graph, call.options["scale"], q)])
+    scores = graph.node(
+        "Mul", [graph.node("MatMul", [graph.input(q), key_rows]), _scalar(graph, call.options["scale"], q)]
+    )
     if mask is not None:
         scores = graph.node("Add", [scores, graph.input(mask)])
     probs = graph.node("Softmax", [scores], axis=-1)
@@ -250,8 +302,10 @@ def _embedding(graph, call):
 def _reshape(graph, call):
     target = [-1 if varies else n for n, varies in zip(call.outputs[0].shape, graph.varying(call))]
     if target.count(-1) > 1:
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} reshapes to {call.outputs[0].shape}, "
-                                  f"where more than one dim depends on the batch size")
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} reshapes to {call.outputs[0].shape}, "
+            f"where more than one dim depends on the batch size"
+        )
     return graph.node("Reshape", [_input(graph, call), graph.ints(target)])
 
 
@@ -281,15 +335,17 @@ def _cat(graph, call):
 @converts(shape.Stack)
 def _stack(graph, call):
     axis = graph.ints([call.options["axis"]])
-    return graph.node("Concat", [graph.node("Unsqueeze", [graph.input(x), axis]) for x in call.inputs],
-                      axis=call.options["axis"])
+    return graph.node(
+        "Concat", [graph.node("Unsqueeze", [graph.input(x), axis]) for x in call.inputs], axis=call.options["axis"]
+    )
 
 
 @converts(shape.Pad)
 def _pad(graph, call):
     before, after = zip(*call.options["widths"])
-    return graph.node("Pad", [_input(graph, call), graph.ints(before + after),
-                              _scalar(graph, call.options["value"], call.outputs[0])])
+    return graph.node(
+        "Pad", [_input(graph, call), graph.ints(before + after), _scalar(graph, call.options["value"], call.outputs[0])]
+    )
 
 
 @converts(shape.MaskedFill)
@@ -309,13 +365,16 @@ def _index(graph, call):
     x, index = call.inputs[0], call.options["index"]
     items = list(index) if isinstance(index, tuple) else [index]
     if sum(isinstance(item, np.ndarray) for item in items) > 1 or any(
-            isinstance(item, np.ndarray) and item.dtype.kind not in "iu" for item in items):
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} indexes with a boolean mask or "
-                                  f"several integer arrays, which has no ONNX export here")
+        isinstance(item, np.ndarray) and item.dtype.kind not in "iu" for item in items
+    ):
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} indexes with a boolean mask or "
+            f"several integer arrays, which has no ONNX export here"
+        )
     if any(item is Ellipsis for item in items):
         at = next(i for i, item in enumerate(items) if item is Ellipsis)
         taken = sum(item is not None and item is not Ellipsis for item in items)
-        items[at:at + 1] = [slice(None)] * (x.ndim - taken)
+        items[at : at + 1] = [slice(None)] * (x.ndim - taken)
     value, axis = graph.input(x), 0
     for item in items:
         value, axis = _index_item(graph, value, item, axis)
@@ -332,8 +391,9 @@ def _index_item(graph, value, item, axis):
         step = 1 if item.step is None else item.step
         start = item.start if item.start is not None else (0 if step > 0 else INT64_MAX)
         stop = item.stop if item.stop is not None else (INT64_MAX if step > 0 else -INT64_MAX)
-        return graph.node("Slice", [value, graph.ints([start]), graph.ints([stop]), graph.ints([axis]),
-                                    graph.ints([step])]), axis + 1
+        return graph.node(
+            "Slice", [value, graph.ints([start]), graph.ints([stop]), graph.ints([axis]), graph.ints([step])]
+        ), axis + 1
     if isinstance(item, np.ndarray):
         return graph.node("Gather", [value, graph.const(item.astype(np.int64))], axis=axis), axis + item.ndim
     return graph.node("Gather", [value, graph.const(np.int64(item))], axis=axis), axis  # an int drops the axis

@@ -4,6 +4,7 @@ Converters (see _functions.py and _modules.py) build nodes with `graph.node(op_t
 **attributes)`, get an input's value name with `graph.input(x)` (a constant becomes an
 initializer the first time it is used) and make constants with `graph.const(array)`.
 """
+
 import itertools
 
 import numpy as np

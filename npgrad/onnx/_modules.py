@@ -6,6 +6,7 @@ r, z, n). linear_before_reset=1 is PyTorch's GRU, which applies r to (W_hn h + b
 W (directions, gates*H, input), R (directions, gates*H, H), B (directions, 2*gates*H) = the
 input biases then the hidden ones; output Y (T, directions, B, H), Y_h and Y_c (directions, B, H).
 """
+
 import numpy as np
 
 from ..nn.rnn import RNNBase, RNNCellBase, _weights
@@ -21,7 +22,7 @@ RECURRENT = {
 
 def _gates_reordered(array, order):
     """The gate blocks of a PyTorch weight or bias (along dim 0) in ONNX's order."""
-    return np.concatenate([array[k * len(array) // len(order):(k + 1) * len(array) // len(order)] for k in order])
+    return np.concatenate([array[k * len(array) // len(order) : (k + 1) * len(array) // len(order)] for k in order])
 
 
 def _stacked_weights(per_direction, order):
@@ -29,8 +30,10 @@ def _stacked_weights(per_direction, order):
     w, r = ([_gates_reordered(p[i]._data, order) for p in per_direction] for i in (0, 1))
     if per_direction[0][2] is None:
         return np.stack(w), np.stack(r), None
-    b = [np.concatenate([_gates_reordered(p[2]._data, order), _gates_reordered(p[3]._data, order)])
-         for p in per_direction]
+    b = [
+        np.concatenate([_gates_reordered(p[2]._data, order), _gates_reordered(p[3]._data, order)])
+        for p in per_direction
+    ]
     return np.stack(w), np.stack(r), np.stack(b)
 
 
@@ -44,8 +47,14 @@ def _recurrent_node(graph, module, x, per_direction, states):
         inputs += [""] + states  # "": no sequence_lens
     if "activations" in attributes:
         attributes = {"activations": attributes["activations"] * len(per_direction)}
-    y, *final = graph.node(op_type, inputs, n_outputs=1 + module.n_states, hidden_size=module.hidden_size,
-                           direction="bidirectional" if len(per_direction) == 2 else "forward", **attributes)
+    y, *final = graph.node(
+        op_type,
+        inputs,
+        n_outputs=1 + module.n_states,
+        hidden_size=module.hidden_size,
+        direction="bidirectional" if len(per_direction) == 2 else "forward",
+        **attributes,
+    )
     return y, final
 
 
@@ -57,16 +66,20 @@ def _layer_states(graph, states, layer, directions):
 
 def _refuse_unbatched(call, input, dims):
     if input.ndim != dims:
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} has an unbatched input of shape "
-                                  f"{tuple(input.shape)}; export it with a batch dim")
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} has an unbatched input of shape "
+            f"{tuple(input.shape)}; export it with a batch dim"
+        )
 
 
 def _recurrent(graph, call):
     """nn.RNN, nn.LSTM, nn.GRU: one node per layer; returns output, h_n (and c_n)."""
     module = call.op
     if call.arguments.get("lengths") is not None:
-        raise NotImplementedError(f"npgrad.onnx.export: {call.where()} is called with lengths; variable-length "
-                                  f"batches have no export yet (pad the sequences and run without lengths)")
+        raise NotImplementedError(
+            f"npgrad.onnx.export: {call.where()} is called with lengths; variable-length "
+            f"batches have no export yet (pad the sequences and run without lengths)"
+        )
     input, states = call.inputs[0], call.inputs[1:]  # the input, then h0 (and c0) when given
     _refuse_unbatched(call, input, 3)
     x = graph.input(input)
@@ -82,8 +95,10 @@ def _recurrent(graph, call):
         finals.append(final)
     output = graph.node("Transpose", [x], perm=[1, 0, 2]) if module.batch_first else x
     # h_n (and c_n): every layer's final states, (layers * directions, B, H)
-    states = [graph.node("Concat", list(layer_states), axis=0) if len(finals) > 1 else layer_states[0]
-              for layer_states in zip(*finals)]
+    states = [
+        graph.node("Concat", list(layer_states), axis=0) if len(finals) > 1 else layer_states[0]
+        for layer_states in zip(*finals)
+    ]
     return [output] + states
 
 

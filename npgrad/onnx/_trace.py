@@ -6,6 +6,7 @@ adds a Call (the op, its inputs and options, its output tensors and the name of 
 it ran in) to the list. Inside a leaf module nothing more is recorded: its converter exports
 it from its parameters. The wrappers are removed when the block ends, even on an error.
 """
+
 import contextlib
 import inspect
 

@@ -1,10 +1,11 @@
 """Optimizers and learning-rate schedulers, with PyTorch's names, options and update rules."""
-from . import lr_scheduler  # noqa: F401
-from .adadelta import Adadelta  # noqa: F401
-from .adagrad import Adagrad  # noqa: F401
-from .adam import Adam  # noqa: F401
-from .adamw import AdamW  # noqa: F401
-from .lbfgs import LBFGS  # noqa: F401
-from .optimizer import Optimizer  # noqa: F401
-from .rmsprop import RMSprop  # noqa: F401
-from .sgd import SGD  # noqa: F401
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .lbfgs import LBFGS
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD

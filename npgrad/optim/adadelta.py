@@ -1,4 +1,5 @@
 """Adadelta: steps scaled by the ratio of running RMS of past steps to that of gradients."""
+
 import numpy as np
 
 from .optimizer import Optimizer, add_scaled_
@@ -28,15 +29,15 @@ class Adadelta(Optimizer):
         state["step"] += 1
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         delta, work = self._work_like(param, "delta"), self._work_like(param)
-        _decay_and_add_square(square_avg, rho, grad, work)           # v <- ρ v + (1 - ρ) g²
-        np.add(acc_delta, eps, out=delta)                            # Δ = √(u + ε) / √(v + ε) · g
+        _decay_and_add_square(square_avg, rho, grad, work)  # v <- ρ v + (1 - ρ) g²
+        np.add(acc_delta, eps, out=delta)  # Δ = √(u + ε) / √(v + ε) · g
         np.sqrt(delta, out=delta)
         np.add(square_avg, eps, out=work)
         np.sqrt(work, out=work)
         np.divide(delta, work, out=delta)
         delta *= grad
-        _decay_and_add_square(acc_delta, rho, delta, work)           # u <- ρ u + (1 - ρ) Δ²
-        add_scaled_(param, -group["lr"], delta, delta)               # θ <- θ - lr Δ
+        _decay_and_add_square(acc_delta, rho, delta, work)  # u <- ρ u + (1 - ρ) Δ²
+        add_scaled_(param, -group["lr"], delta, delta)  # θ <- θ - lr Δ
 
 
 def _decay_and_add_square(average, rho, x, work):

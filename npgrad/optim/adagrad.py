@@ -1,4 +1,5 @@
 """Adagrad: each coordinate's step shrinks with the sum of its squared gradients."""
+
 import numpy as np
 
 from .optimizer import Optimizer, add_scaled_
@@ -15,26 +16,34 @@ class Adagrad(Optimizer):
 
     non_negative = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, maximize=maximize))
+    def __init__(
+        self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+                maximize=maximize,
+            ),
+        )
 
     def add_param_group(self, param_group):
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for p in group["params"]:
-            self.state[p] = {"step": 0,
-                             "sum": np.full_like(p._data, group["initial_accumulator_value"])}
+            self.state[p] = {"step": 0, "sum": np.full_like(p._data, group["initial_accumulator_value"])}
 
     def _update(self, param, grad, state, group):
         state["step"] += 1
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         squares, work = state["sum"], self._work_like(param)
-        np.multiply(grad, grad, out=work)           # s <- s + g²
+        np.multiply(grad, grad, out=work)  # s <- s + g²
         squares += work
-        np.sqrt(squares, out=work)                  # θ <- θ - lr_t g / (√s + ε)
+        np.sqrt(squares, out=work)  # θ <- θ - lr_t g / (√s + ε)
         work += group["eps"]
         np.divide(grad, work, out=work)
         add_scaled_(param, -lr, work, work)

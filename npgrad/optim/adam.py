@@ -1,4 +1,5 @@
 """Adam: steps from bias-corrected running averages of the gradient and its square."""
+
 import math
 
 import numpy as np
@@ -21,11 +22,30 @@ class Adam(Optimizer):
     non_negative = ("lr", "eps", "weight_decay")
     fractions = (("betas", 0), ("betas", 1))
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize,
-                                      decoupled_weight_decay=decoupled_weight_decay))
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        decoupled_weight_decay=False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+                decoupled_weight_decay=decoupled_weight_decay,
+            ),
+        )
 
     def _update(self, param, grad, state, group):
         lr, (beta1, beta2) = group["lr"], group["betas"]
@@ -37,10 +57,10 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
         if group["decoupled_weight_decay"] and group["weight_decay"]:
-            param *= 1.0 - lr * group["weight_decay"]                 # θ <- θ (1 - lr λ)
+            param *= 1.0 - lr * group["weight_decay"]  # θ <- θ (1 - lr λ)
         m, v, work = state["exp_avg"], state["exp_avg_sq"], self._work_like(param)
-        moving_average_(m, grad, beta1, work)                         # m <- β1 m + (1 - β1) g
-        np.multiply(grad, grad, out=work)                             # v <- β2 v + (1 - β2) g²
+        moving_average_(m, grad, beta1, work)  # m <- β1 m + (1 - β1) g
+        np.multiply(grad, grad, out=work)  # v <- β2 v + (1 - β2) g²
         moving_average_(v, work, beta2, work)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max <- max(v_max, v)

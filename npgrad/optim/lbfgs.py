@@ -5,6 +5,7 @@ through a closure (several times per step), and takes the same iterates: the two
 recursion for the direction, a first step of min(1, 1/|g|_1) · lr, and optionally the strong
 Wolfe line search (bracketing, then zooming with cubic interpolation).
 """
+
 import copy
 
 import numpy as np
@@ -28,15 +29,33 @@ class LBFGS(Optimizer):
 
     non_negative = ("lr",)
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    def __init__(
+        self,
+        params,
+        lr=1,
+        max_iter=20,
+        max_eval=None,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-9,
+        history_size=100,
+        line_search_fn=None,
+    ):
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                                      tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                                      history_size=history_size, line_search_fn=line_search_fn))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                max_iter=max_iter,
+                max_eval=max_eval,
+                tolerance_grad=tolerance_grad,
+                tolerance_change=tolerance_change,
+                history_size=history_size,
+                line_search_fn=line_search_fn,
+            ),
+        )
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
@@ -53,14 +72,18 @@ class LBFGS(Optimizer):
 
     # -- the parameters as one flat vector ---------------------------------------------------
     def _flat_grad(self):
-        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
-                               else p.grad._data.reshape(-1) for p in self._params])
+        return np.concatenate(
+            [
+                np.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
+                for p in self._params
+            ]
+        )
 
     def _add_to_params(self, step_size, direction):
         """θ <- θ + step_size · direction, parameter by parameter."""
         offset = 0
         for p in self._params:
-            p._data += step_size * direction[offset:offset + p._data.size].reshape(p._data.shape)
+            p._data += step_size * direction[offset : offset + p._data.size].reshape(p._data.shape)
             p._bump_version()
             offset += p._data.size
 
@@ -113,14 +136,26 @@ class LBFGS(Optimizer):
             if slope > -group["tolerance_change"]:
                 break
             loss, flat_grad, step_size, used, converged = self._move(
-                closure, group, loss, flat_grad, direction, step_size, slope,
-                last=iteration == group["max_iter"], budget=group["max_eval"] - evaluations)
+                closure,
+                group,
+                loss,
+                flat_grad,
+                direction,
+                step_size,
+                slope,
+                last=iteration == group["max_iter"],
+                budget=group["max_eval"] - evaluations,
+            )
             state["t"] = step_size
             evaluations += used
             state["func_evals"] += used
-            if (iteration == group["max_iter"] or evaluations >= group["max_eval"] or converged
-                    or np.abs(direction * step_size).max() <= group["tolerance_change"]
-                    or abs(loss - state["prev_loss"]) < group["tolerance_change"]):
+            if (
+                iteration == group["max_iter"]
+                or evaluations >= group["max_eval"]
+                or converged
+                or np.abs(direction * step_size).max() <= group["tolerance_change"]
+                or abs(loss - state["prev_loss"]) < group["tolerance_change"]
+            ):
                 break
         return first_loss
 
@@ -141,8 +176,7 @@ class LBFGS(Optimizer):
             state["ro"].append(1.0 / ys)
             state["H_diag"] = ys / y.dot(y)  # H0 = (s·y / y·y) I
         state.setdefault("al", [None] * history_size)
-        return _two_loop(flat_grad, state["old_dirs"], state["old_stps"], state["ro"],
-                         state["H_diag"], state["al"])
+        return _two_loop(flat_grad, state["old_dirs"], state["old_stps"], state["ro"], state["H_diag"], state["al"])
 
     def _move(self, closure, group, loss, flat_grad, direction, step_size, slope, last, budget):
         """Take the step θ <- θ + t d: (loss, gradient, t, evaluations used, converged)."""
@@ -150,7 +184,13 @@ class LBFGS(Optimizer):
             start = [p._data.copy() for p in self._params]
             loss, flat_grad, step_size, used = strong_wolfe(
                 lambda t: self._evaluate_along(closure, start, t, direction),
-                direction, step_size, loss, flat_grad, slope, max_ls=budget)
+                direction,
+                step_size,
+                loss,
+                flat_grad,
+                slope,
+                max_ls=budget,
+            )
             self._add_to_params(step_size, direction)
         else:
             self._add_to_params(step_size, direction)
@@ -179,7 +219,7 @@ def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
     `bounds` (default: between x1 and x2); their midpoint when the cubic has no minimum."""
     low, high = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1 ** 2 - g1 * g2
+    d2_square = d1**2 - g1 * g2
     if d2_square < 0:
         return (low + high) / 2.0
     d2 = np.sqrt(d2_square)
@@ -209,8 +249,9 @@ def strong_wolfe(evaluate, direction, t, f, g, slope, c1=1e-4, c2=0.9, tolerance
     if tries == max_ls:
         bracket = [start, bracket[-1]]
     if not done and tries < max_ls:
-        bracket, evaluations = _zoom(evaluate, direction, start, bracket, c1, c2, tolerance_change,
-                                     max_ls - tries, evaluations)
+        bracket, evaluations = _zoom(
+            evaluate, direction, start, bracket, c1, c2, tolerance_change, max_ls - tries, evaluations
+        )
     best = bracket[0] if len(bracket) == 1 else min(bracket, key=lambda p: p.f)
     return best.f, best.g, best.t, evaluations
 
@@ -231,8 +272,15 @@ def _bracket(evaluate, direction, start, new, c1, c2, max_ls):
             return [new], True, tries
         if new.slope >= 0:
             return [previous, new], False, tries
-        t = cubic_minimum(previous.t, previous.f, previous.slope, new.t, new.f, new.slope,
-                          bounds=(new.t + 0.01 * (new.t - previous.t), new.t * 10))
+        t = cubic_minimum(
+            previous.t,
+            previous.f,
+            previous.slope,
+            new.t,
+            new.f,
+            new.slope,
+            bounds=(new.t + 0.01 * (new.t - previous.t), new.t * 10),
+        )
         previous, new = new, _Point(t, *_with_slope(evaluate(t), direction))
         tries += 1
     return [previous, new], False, tries

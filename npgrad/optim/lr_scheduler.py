@@ -10,6 +10,7 @@ rounding, unless something else changes the lr in between.
 Also here: `linear_scaling_lr` and `warmup_scheduler`, the linear scaling rule with
 gradual warmup of Goyal et al. (2017) for training with large batches.
 """
+
 import math
 from bisect import bisect_right
 from collections import namedtuple
@@ -34,9 +35,11 @@ class LRScheduler:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
-                raise KeyError(f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr', so "
-                               f"the schedule cannot resume at last_epoch={last_epoch}; "
-                               "load the optimizer's state_dict first")
+                raise KeyError(
+                    f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr', so "
+                    f"the schedule cannot resume at last_epoch={last_epoch}; "
+                    "load the optimizer's state_dict first"
+                )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self._go_to(last_epoch + 1)
 
@@ -76,8 +79,9 @@ class LambdaLR(LRScheduler):
         groups = len(optimizer.param_groups)
         self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
         if len(self.lr_lambdas) != groups:
-            raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per param group), "
-                             f"got {len(self.lr_lambdas)}")
+            raise ValueError(
+                f"LambdaLR: expected {groups} lr_lambdas (one per param group), got {len(self.lr_lambdas)}"
+            )
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -104,7 +108,7 @@ class MultiStepLR(LRScheduler):
 
     def get_lr(self):
         passed = bisect_right(self.milestones, self.last_epoch)
-        return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+        return [base_lr * self.gamma**passed for base_lr in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -115,7 +119,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -161,14 +165,19 @@ class SequentialLR(LRScheduler):
             raise ValueError("SequentialLR: expected at least one scheduler")
         for i, scheduler in enumerate(schedulers):
             if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"SequentialLR: scheduler {i} is a ReduceLROnPlateau, which needs "
-                                 "a metric in step() and cannot be sequenced")
+                raise ValueError(
+                    f"SequentialLR: scheduler {i} is a ReduceLROnPlateau, which needs "
+                    "a metric in step() and cannot be sequenced"
+                )
             if getattr(scheduler, "optimizer", None) is not optimizer:
-                raise ValueError(f"SequentialLR: scheduler {i} ({type(scheduler).__name__}) drives "
-                                 "a different optimizer")
+                raise ValueError(
+                    f"SequentialLR: scheduler {i} ({type(scheduler).__name__}) drives a different optimizer"
+                )
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones for "
-                             f"{len(schedulers)} schedulers, got {len(milestones)}")
+            raise ValueError(
+                f"SequentialLR: expected {len(schedulers) - 1} milestones for "
+                f"{len(schedulers)} schedulers, got {len(milestones)}"
+            )
         self.optimizer, self._schedulers, self._milestones = optimizer, list(schedulers), list(milestones)
         self.last_epoch = last_epoch + 1
         for group in optimizer.param_groups:  # undo what building the schedulers did to the lrs
@@ -214,10 +223,23 @@ class OneCycleLR(LRScheduler):
     max_momentum and base_momentum in every param group.
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
         if not 0 <= pct_start <= 1:
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
@@ -228,16 +250,20 @@ class OneCycleLR(LRScheduler):
         self._phases = self._make_phases(pct_start, three_phase)
         groups = optimizer.param_groups
         if cycle_momentum and "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-            raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
-                             f"{type(optimizer).__name__} has neither")
+            raise ValueError(
+                f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
+                f"{type(optimizer).__name__} has neither"
+            )
         self.use_beta1 = "betas" in optimizer.defaults
         if last_epoch == -1:
             for group, peak in zip(groups, _per_group("max_lr", max_lr, groups)):
-                group.update(initial_lr=peak / div_factor, max_lr=peak,
-                             min_lr=peak / div_factor / final_div_factor)
+                group.update(initial_lr=peak / div_factor, max_lr=peak, min_lr=peak / div_factor / final_div_factor)
             if cycle_momentum:
-                for group, high, low in zip(groups, _per_group("max_momentum", max_momentum, groups),
-                                            _per_group("base_momentum", base_momentum, groups)):
+                for group, high, low in zip(
+                    groups,
+                    _per_group("max_momentum", max_momentum, groups),
+                    _per_group("base_momentum", base_momentum, groups),
+                ):
                     group.update(max_momentum=high, base_momentum=low)
         super().__init__(optimizer, last_epoch)
 
@@ -245,11 +271,15 @@ class OneCycleLR(LRScheduler):
         rise_end = float(pct_start * self.total_steps) - 1
         last = self.total_steps - 1
         if three_phase:
-            return [_Phase(rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                    _Phase(2 * rise_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
-                    _Phase(last, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
-        return [_Phase(rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                _Phase(last, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+            return [
+                _Phase(rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                _Phase(2 * rise_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                _Phase(last, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        return [
+            _Phase(rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            _Phase(last, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+        ]
 
     def _phase(self):
         """The phase that step last_epoch falls in, and the fraction of it done (0 to 1)."""
@@ -262,15 +292,17 @@ class OneCycleLR(LRScheduler):
     def _anneal(self, start, end, fraction):
         if self.anneal_strategy == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)  # cosine from start to end
-        return start + (end - start) * fraction                                  # straight line
+        return start + (end - start) * fraction  # straight line
 
     def get_lr(self):
         if self.last_epoch > self.total_steps:
-            raise ValueError(f"OneCycleLR: tried to step {self.last_epoch} times, but total_steps "
-                             f"is {self.total_steps}")
+            raise ValueError(
+                f"OneCycleLR: tried to step {self.last_epoch} times, but total_steps is {self.total_steps}"
+            )
         phase, fraction = self._phase()
-        return [self._anneal(group[phase.start_lr], group[phase.end_lr], fraction)
-                for group in self.optimizer.param_groups]
+        return [
+            self._anneal(group[phase.start_lr], group[phase.end_lr], fraction) for group in self.optimizer.param_groups
+        ]
 
     def _go_to(self, epoch):
         super()._go_to(epoch)
@@ -317,8 +349,18 @@ class ReduceLROnPlateau(LRScheduler):
     below min_lr (a number or one per group), and changes smaller than eps are skipped.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
         if factor >= 1.0:
@@ -378,8 +420,10 @@ def linear_scaling_lr(base_lr, batch_size, base_batch_size=256):
     weights change fast, so the large lr is reached gradually.
     """
     if not (batch_size > 0 and base_batch_size > 0):
-        raise ValueError(f"linear_scaling_lr: batch sizes must be positive, got batch_size={batch_size}, "
-                         f"base_batch_size={base_batch_size}")
+        raise ValueError(
+            f"linear_scaling_lr: batch sizes must be positive, got batch_size={batch_size}, "
+            f"base_batch_size={base_batch_size}"
+        )
     return base_lr * batch_size / base_batch_size
 
 

@@ -10,6 +10,7 @@ ndarray. The base class walks the groups, skips parameters without a gradient, a
 Every update works in place on `param.data` through NumPy's `out=` arguments and a few
 reusable work arrays, so a step allocates nothing and float32 stays float32.
 """
+
 import warnings
 from collections import defaultdict
 
@@ -51,12 +52,14 @@ class Optimizer:
     """
 
     non_negative = ()  # the options that must be >= 0, e.g. ("lr", "weight_decay")
-    fractions = ()     # (option, index) pairs of tuple options that must lie in [0, 1)
+    fractions = ()  # (option, index) pairs of tuple options that must lie in [0, 1)
 
     def __init__(self, params, defaults):
         if _is_single_tensor(params):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or of "
-                            f"dicts, got a single {type(params).__name__}; wrap it in a list")
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of tensors or of "
+                f"dicts, got a single {type(params).__name__}; wrap it in a list"
+            )
         self._check(defaults)
         self.defaults = defaults
         self.state = defaultdict(dict)
@@ -84,22 +87,28 @@ class Optimizer:
     def add_param_group(self, param_group):
         """Add a group of parameters with its own options, e.g. a new layer during fine-tuning."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"{type(self).__name__}: a param group must be a dict, "
-                            f"got {type(param_group).__name__}")
+            raise TypeError(f"{type(self).__name__}: a param group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
         if isinstance(params, (set, frozenset)):
-            raise TypeError(f"{type(self).__name__}: params must be an ordered collection "
-                            "(a list), not a set whose order changes between runs")
+            raise TypeError(
+                f"{type(self).__name__}: params must be an ordered collection "
+                "(a list), not a set whose order changes between runs"
+            )
         params = [params] if _is_single_tensor(params) else list(params)
         for p in params:
             if not (hasattr(p, "data") and hasattr(p, "grad")):
                 raise TypeError(f"{type(self).__name__}: can only optimize tensors, got {type(p).__name__}")
             if not getattr(p, "is_leaf", True):
-                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf tensor "
-                                 "(one computed from others); optimize the tensors it came from")
+                raise ValueError(
+                    f"{type(self).__name__}: can't optimize a non-leaf tensor "
+                    "(one computed from others); optimize the tensors it came from"
+                )
         if len({id(p) for p in params}) != len(params):
-            warnings.warn(f"{type(self).__name__}: a parameter group holds the same parameter "
-                          "twice; it will be updated twice per step", stacklevel=2)
+            warnings.warn(
+                f"{type(self).__name__}: a parameter group holds the same parameter "
+                "twice; it will be updated twice per step",
+                stacklevel=2,
+            )
         group = {**self.defaults, **param_group, "params": params}
         self._check(group)
         existing = {id(p) for g in self.param_groups for p in g["params"]}
@@ -142,15 +151,17 @@ class Optimizer:
 
         Decoupled weight decay (AdamW) shrinks θ itself, so it is left to the optimizer."""
         if p.grad._data.shape != p._data.shape:
-            raise ValueError(f"{type(self).__name__}: gradient of shape {p.grad.shape} does not "
-                             f"match its parameter of shape {p._data.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: gradient of shape {p.grad.shape} does not "
+                f"match its parameter of shape {p._data.shape}"
+            )
         decay = 0.0 if group.get("decoupled_weight_decay") else group.get("weight_decay", 0.0)
         maximize = group.get("maximize", False)
         if not decay and not maximize:
             return p.grad._data
         g = self._work_like(p._data, "gradient")
-        np.multiply(p._data, decay, out=g)                          # λθ
-        (np.subtract if maximize else np.add)(g, p.grad._data, out=g)    # g = λθ ∓ ∇f
+        np.multiply(p._data, decay, out=g)  # λθ
+        (np.subtract if maximize else np.add)(g, p.grad._data, out=g)  # g = λθ ∓ ∇f
         return g
 
     def _work_like(self, array, name="work"):
@@ -160,7 +171,7 @@ class Optimizer:
         buffer = self._work_arrays.get(key)
         if buffer is None or buffer.size < array.size:
             buffer = self._work_arrays[key] = np.empty(array.size, array.dtype)
-        return buffer[:array.size].reshape(array.shape)
+        return buffer[: array.size].reshape(array.shape)
 
     # -- saving and restoring --------------------------------------------------------------
     def state_dict(self):
@@ -173,8 +184,7 @@ class Optimizer:
             packed = {key: value for key, value in group.items() if key != "params"}
             packed["params"] = [index_of.setdefault(id(p), len(index_of)) for p in group["params"]]
             groups.append(packed)
-        state = {index_of[id(p)]: dict(values) for p, values in self.state.items()
-                 if values and id(p) in index_of}
+        state = {index_of[id(p)]: dict(values) for p, values in self.state.items() if values and id(p) in index_of}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -182,20 +192,28 @@ class Optimizer:
         Arrays are copied and cast to their parameter's dtype; "step" counts stay numbers."""
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}: loaded state dict has {len(saved_groups)} "
-                             f"parameter groups, this optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"{type(self).__name__}: loaded state dict has {len(saved_groups)} "
+                f"parameter groups, this optimizer has {len(self.param_groups)}"
+            )
         for saved, group in zip(saved_groups, self.param_groups):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{type(self).__name__}: a loaded parameter group has "
-                                 f"{len(saved['params'])} parameters, this optimizer's has {len(group['params'])}")
-        param_of = {index: p for saved, group in zip(saved_groups, self.param_groups)
-                    for index, p in zip(saved["params"], group["params"])}
+                raise ValueError(
+                    f"{type(self).__name__}: a loaded parameter group has "
+                    f"{len(saved['params'])} parameters, this optimizer's has {len(group['params'])}"
+                )
+        param_of = {
+            index: p
+            for saved, group in zip(saved_groups, self.param_groups)
+            for index, p in zip(saved["params"], group["params"])
+        }
         self.state = defaultdict(dict)
         for index, values in state_dict["state"].items():
             p = param_of[int(index)]
             self.state[p] = {name: _restore(name, value, p._data.dtype) for name, value in values.items()}
-        self.param_groups = [{**group, **saved, "params": group["params"]}
-                             for saved, group in zip(saved_groups, self.param_groups)]
+        self.param_groups = [
+            {**group, **saved, "params": group["params"]} for saved, group in zip(saved_groups, self.param_groups)
+        ]
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -213,4 +231,3 @@ def _restore(name, value, dtype):
     if value is None or isinstance(value, (int, float)):
         return value
     return np.array(value, dtype=dtype)
-

@@ -1,4 +1,5 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+
 import numpy as np
 
 from .optimizer import Optimizer, add_scaled_, moving_average_
@@ -17,10 +18,21 @@ class RMSprop(Optimizer):
 
     non_negative = ("lr", "eps", "momentum", "weight_decay", "alpha")
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+    def __init__(
+        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def _update(self, param, grad, state, group):
         alpha, momentum = group["alpha"], group["momentum"]
@@ -33,19 +45,19 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
         work = self._work_like(param)
-        np.multiply(grad, grad, out=work)                       # v <- α v + (1 - α) g²
+        np.multiply(grad, grad, out=work)  # v <- α v + (1 - α) g²
         moving_average_(state["square_avg"], work, alpha, work)
         if group["centered"]:
             moving_average_(state["grad_avg"], grad, alpha, work)  # ḡ <- α ḡ + (1 - α) g
             np.multiply(state["grad_avg"], state["grad_avg"], out=work)
-            np.subtract(state["square_avg"], work, out=work)    # v - ḡ²
+            np.subtract(state["square_avg"], work, out=work)  # v - ḡ²
             np.sqrt(work, out=work)
         else:
             np.sqrt(state["square_avg"], out=work)
-        work += group["eps"]                                    # √v + ε
+        work += group["eps"]  # √v + ε
         step = np.divide(grad, work, out=work)
         if momentum > 0:
-            step = state["momentum_buffer"]                     # b <- μ b + g / (√v + ε)
+            step = state["momentum_buffer"]  # b <- μ b + g / (√v + ε)
             step *= momentum
             step += work
-        add_scaled_(param, -group["lr"], step, work)            # θ <- θ - lr · step
+        add_scaled_(param, -group["lr"], step, work)  # θ <- θ - lr · step

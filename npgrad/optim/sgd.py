@@ -1,4 +1,5 @@
 """SGD: stochastic gradient descent, with momentum (heavy ball or Nesterov)."""
+
 import numpy as np
 
 from .optimizer import Optimizer, add_scaled_
@@ -15,10 +16,18 @@ class SGD(Optimizer):
 
     non_negative = ("lr", "momentum", "weight_decay")
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 *, maximize=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def _check(self, options):
         super()._check(options)
@@ -33,11 +42,11 @@ class SGD(Optimizer):
             if buffer is None:
                 buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)  # b = g
             else:
-                buffer *= momentum                                   # b <- μ b + (1 - τ) g
+                buffer *= momentum  # b <- μ b + (1 - τ) g
                 add_scaled_(buffer, 1.0 - group["dampening"], grad, work)
             direction = buffer
             if group["nesterov"]:
-                np.multiply(buffer, momentum, out=work)              # g <- g + μ b
+                np.multiply(buffer, momentum, out=work)  # g <- g + μ b
                 work += grad
                 direction = work
-        add_scaled_(param, -group["lr"], direction, work)            # θ <- θ - lr g
+        add_scaled_(param, -group["lr"], direction, work)  # θ <- θ - lr g

@@ -4,16 +4,39 @@ A recipe is a function `run(out_dir, quick=False) -> dict` that prints its table
 figures into out_dir and returns its results. `npgrad list` shows them and
 `npgrad run NAME` runs one; `quick=True` is the small version used by the smoke tests.
 """
+
 import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 RECIPES = {}
-_MODULES = ["perceptron", "init_activations", "vanishing_gradients", "classifier", "optimizers",
-            "overfitting", "batch_size_lr", "mnist1d_baselines", "sign_language_mlp", "conv_arithmetic",
-            "feature_maps", "transfer_learning", "resnet_vs_plain", "architectures", "char_rnn",
-            "seq2seq_attention", "rnn_modes", "long_dependencies", "gpt_shakespeare", "vae", "gan", "fid_sanity", "autoencoder", "inpainting",
-            "data_parallel"]
+_MODULES = [
+    "perceptron",
+    "init_activations",
+    "vanishing_gradients",
+    "classifier",
+    "optimizers",
+    "overfitting",
+    "batch_size_lr",
+    "mnist1d_baselines",
+    "sign_language_mlp",
+    "conv_arithmetic",
+    "feature_maps",
+    "transfer_learning",
+    "resnet_vs_plain",
+    "architectures",
+    "char_rnn",
+    "seq2seq_attention",
+    "rnn_modes",
+    "long_dependencies",
+    "gpt_shakespeare",
+    "vae",
+    "gan",
+    "fid_sanity",
+    "autoencoder",
+    "inpainting",
+    "data_parallel",
+]
 
 
 @dataclass
@@ -25,9 +48,11 @@ class Recipe:
 
 def recipe(name, summary):
     """Register the decorated function as the lesson `name`."""
+
     def register(run):
         RECIPES[name] = Recipe(name, summary, run)
         return run
+
     return register
 
 

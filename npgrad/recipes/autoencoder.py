@@ -11,6 +11,7 @@ same network trained to rebuild the clean digit from a noisy one (noise as the D
 batch_transform, so only the inputs are corrupted): it learns to remove the noise, where an
 autoencoder trained on clean digits copies much of the noise through.
 """
+
 import os
 
 import numpy as np
@@ -23,8 +24,18 @@ from ..train import Trainer
 from . import recipe
 from .vae import image_arrays
 
-CONFIG = {"bottlenecks": [2, 8, 32], "hidden": [512, 256], "epochs": 5, "denoising_epochs": 5, "noise_std": 0.5,
-          "batch_size": 128, "lr": 1e-3, "seed": 0, "train_limit": None, "test_limit": 2000}
+CONFIG = {
+    "bottlenecks": [2, 8, 32],
+    "hidden": [512, 256],
+    "epochs": 5,
+    "denoising_epochs": 5,
+    "noise_std": 0.5,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "seed": 0,
+    "train_limit": None,
+    "test_limit": 2000,
+}
 QUICK = {"epochs": 4, "denoising_epochs": 3, "train_limit": 2000, "test_limit": 300, "lr": 3e-3, "hidden": [128]}
 
 
@@ -32,8 +43,16 @@ def train_autoencoder(model, train_images, config, epochs, corruption=None):
     """Fit model(corruption(x)) to x by binary cross-entropy per pixel (corruption: a
     batch_transform of the inputs)."""
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=config["lr"]), nn.BCELoss(), metrics=None)
-    trainer.fit(DataLoader(TensorDataset(train_images, train_images), batch_size=config["batch_size"], shuffle=True,
-                           generator=config["seed"], batch_transform=corruption), epochs=epochs)
+    trainer.fit(
+        DataLoader(
+            TensorDataset(train_images, train_images),
+            batch_size=config["batch_size"],
+            shuffle=True,
+            generator=config["seed"],
+            batch_transform=corruption,
+        ),
+        epochs=epochs,
+    )
     return trainer
 
 
@@ -67,8 +86,10 @@ def denoising(config, train, test):
     test digits (fixed noise): MSE to the clean digits."""
     noisy_test = GaussianNoise(config["noise_std"], generator=config["seed"] + 1)(test[0])
     results, outputs = {"noisy input itself": mse(noisy_test, test[0])}, {}
-    for name, corruption in (("trained on clean digits", None),
-                             ("denoising: trained on noisy digits", GaussianNoise(config["noise_std"], generator=config["seed"]))):
+    for name, corruption in (
+        ("trained on clean digits", None),
+        ("denoising: trained on noisy digits", GaussianNoise(config["noise_std"], generator=config["seed"])),
+    ):
         manual_seed(config["seed"])
         model = ConvAutoencoder(bottleneck=32)
         train_autoencoder(model, train[0], config, config["denoising_epochs"], corruption)

@@ -6,6 +6,7 @@ they take 32x fewer steps of the same size. The linear scaling rule (Goyal et al
 multiplies the learning rate by batch / 32, and a linear warmup over the first epoch lets the
 large rates start safely (npgrad.optim.lr_scheduler.linear_scaling_lr and warmup_scheduler).
 """
+
 import os
 
 from .. import manual_seed, models, optim
@@ -25,12 +26,16 @@ def train_one(data, classes, batch_size, scaled, epochs):
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     steps_per_epoch = -(-len(train[0]) // batch_size)
     scheduler = warmup_scheduler(optimizer, steps_per_epoch, start_factor=BASE_BATCH / batch_size) if scaled else None
-    trainer = fit(model, optimizer, train, val, epochs, batch_size, seed=0,
-                  scheduler=scheduler, scheduler_step="batch")
+    trainer = fit(model, optimizer, train, val, epochs, batch_size, seed=0, scheduler=scheduler, scheduler_step="batch")
     history = trainer.history.history
-    return {"batch_size": batch_size, "rule": "scaled + warmup" if scaled else "fixed lr", "lr": lr,
-            "steps": steps_per_epoch * epochs, "val_accuracy": history["val_accuracy"][-1],
-            "train_loss": history["loss"][-1]}
+    return {
+        "batch_size": batch_size,
+        "rule": "scaled + warmup" if scaled else "fixed lr",
+        "lr": lr,
+        "steps": steps_per_epoch * epochs,
+        "val_accuracy": history["val_accuracy"][-1],
+        "train_loss": history["loss"][-1],
+    }
 
 
 @recipe("batch-size-lr", "batch sizes 32..1024 with a fixed lr vs the linear scaling rule + warmup")
@@ -40,7 +45,9 @@ def run(out_dir, quick=False):
     rows = [train_one(data, classes, b, scaled, epochs) for b in batch_sizes for scaled in (False, True)]
     print(f"{'batch':>6} {'rule':<16} {'lr':>7} {'steps':>6} {'train loss':>10} {'val accuracy':>12}")
     for r in rows:
-        print(f"{r['batch_size']:>6} {r['rule']:<16} {r['lr']:>7.3g} {r['steps']:>6} {r['train_loss']:>10.4f} {r['val_accuracy']:>12.2%}")
+        print(
+            f"{r['batch_size']:>6} {r['rule']:<16} {r['lr']:>7.3g} {r['steps']:>6} {r['train_loss']:>10.4f} {r['val_accuracy']:>12.2%}"
+        )
     figures = write_figure(out_dir, rows)
     return {"epochs": epochs, "base_batch": BASE_BATCH, "base_lr": BASE_LR, "rows": rows, "figures": figures}
 

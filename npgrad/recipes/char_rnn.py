@@ -14,6 +14,7 @@ temperatures 0.5 (safe, repetitive), 0.8 and 1.0 (the model's own distribution).
 benchmarks/char_rnn_torch.py trains PyTorch's LSTM from the same initial weights on the same
 windows with the same evaluation, through `train_and_validate` below.
 """
+
 import math
 import os
 import time
@@ -27,10 +28,28 @@ from ..models import CharRNN
 from ..text import perplexity, random_windows, windows_at
 from . import recipe
 
-CONFIG = {"embedding_dim": 64, "hidden_size": 256, "block_size": 64, "batch_size": 32, "lr": 1e-3,
-          "steps": 2500, "eval_every": 100, "seed": 0, "validation_characters": None, "sample_length": 300}
-QUICK_CONFIG = {**CONFIG, "hidden_size": 64, "block_size": 32, "lr": 5e-3, "steps": 100, "eval_every": 50,
-                "validation_characters": 10_000, "sample_length": 60}
+CONFIG = {
+    "embedding_dim": 64,
+    "hidden_size": 256,
+    "block_size": 64,
+    "batch_size": 32,
+    "lr": 1e-3,
+    "steps": 2500,
+    "eval_every": 100,
+    "seed": 0,
+    "validation_characters": None,
+    "sample_length": 300,
+}
+QUICK_CONFIG = {
+    **CONFIG,
+    "hidden_size": 64,
+    "block_size": 32,
+    "lr": 5e-3,
+    "steps": 100,
+    "eval_every": 50,
+    "validation_characters": 10_000,
+    "sample_length": 60,
+}
 TEMPERATURES = (0.5, 0.8, 1.0)
 PROMPT = "ROMEO:\n"
 EVAL_BATCH = 256  # validation windows per forward pass
@@ -44,7 +63,7 @@ def load_text(config):
     """(training ids, validation ids, the dataset that decodes them): the first 90 % of the
     text and the rest (its first `validation_characters` when set)."""
     train, validation = TinyShakespeare(train=True), TinyShakespeare(train=False)
-    return train.data, validation.data[:config["validation_characters"]], train
+    return train.data, validation.data[: config["validation_characters"]], train
 
 
 def validation_windows(ids, block_size):
@@ -58,8 +77,9 @@ def validation_loss(summed_nll, windows):
     """Mean cross-entropy per character over all the windows; summed_nll(inputs, targets) gives
     a batch's total negative log-likelihood."""
     inputs, targets = windows
-    total = sum(summed_nll(inputs[i:i + EVAL_BATCH], targets[i:i + EVAL_BATCH])
-                for i in range(0, len(inputs), EVAL_BATCH))
+    total = sum(
+        summed_nll(inputs[i : i + EVAL_BATCH], targets[i : i + EVAL_BATCH]) for i in range(0, len(inputs), EVAL_BATCH)
+    )
     return total / targets.size
 
 
@@ -80,9 +100,12 @@ def train_and_validate(train_step, summed_nll, train_ids, windows, config, name=
         step_seconds.append(time.perf_counter() - started)
         if step % config["eval_every"] == 0 or step == config["steps"]:
             curve.append((step, validation_loss(summed_nll, windows)))
-            recent = np.mean(losses[-config["eval_every"]:])
-            print(f"{name}: step {step}, training loss {recent:.3f}, validation loss {curve[-1][1]:.3f}, "
-                  f"{1000 * np.median(step_seconds):.1f} ms/step", flush=True)
+            recent = np.mean(losses[-config["eval_every"] :])
+            print(
+                f"{name}: step {step}, training loss {recent:.3f}, validation loss {curve[-1][1]:.3f}, "
+                f"{1000 * np.median(step_seconds):.1f} ms/step",
+                flush=True,
+            )
     return {"train_losses": losses, "val_curve": curve, "ms_per_step": 1000 * float(np.median(step_seconds))}
 
 
@@ -99,8 +122,9 @@ def npgrad_steps(model, lr):
 
     def loss(inputs, targets, reduction="mean"):
         logits, _ = model(inputs)
-        return nn.functional.cross_entropy(logits.reshape(-1, vocab_size), tensor(targets.reshape(-1)),
-                                           reduction=reduction)
+        return nn.functional.cross_entropy(
+            logits.reshape(-1, vocab_size), tensor(targets.reshape(-1)), reduction=reduction
+        )
 
     def train_step(inputs, targets):
         optimizer.zero_grad()
@@ -156,12 +180,23 @@ def run(out_dir, quick=False):
     model = build_model(config, text.vocab_size)
     result = train_and_validate(*npgrad_steps(model, config["lr"]), train_ids, windows, config)
     final = result["val_curve"][-1][1]
-    print(f"\nafter {config['steps']} steps: validation loss {final:.4f} nats/character, perplexity "
-          f"{perplexity(final):.2f} (uniform: {text.vocab_size}); {result['ms_per_step']:.1f} ms/step\n")
+    print(
+        f"\nafter {config['steps']} steps: validation loss {final:.4f} nats/character, perplexity "
+        f"{perplexity(final):.2f} (uniform: {text.vocab_size}); {result['ms_per_step']:.1f} ms/step\n"
+    )
     samples = write_samples(model, text, config["sample_length"], config["seed"], os.path.join(out_dir, "samples.txt"))
-    figure = plot_validation({"npgrad LSTM": result["val_curve"]}, os.path.join(out_dir, "validation_loss.png"),
-                             f"char-rnn on Tiny Shakespeare: validation loss {final:.3f} after {config['steps']} steps")
-    return {"config": config, "final_val_loss": final, "final_val_perplexity": perplexity(final),
-            "first_train_loss": result["train_losses"][0], "val_curve": result["val_curve"],
-            "ms_per_step": result["ms_per_step"], "samples": {str(t): s for t, s in samples.items()},
-            "figures": [figure]}
+    figure = plot_validation(
+        {"npgrad LSTM": result["val_curve"]},
+        os.path.join(out_dir, "validation_loss.png"),
+        f"char-rnn on Tiny Shakespeare: validation loss {final:.3f} after {config['steps']} steps",
+    )
+    return {
+        "config": config,
+        "final_val_loss": final,
+        "final_val_perplexity": perplexity(final),
+        "first_train_loss": result["train_losses"][0],
+        "val_curve": result["val_curve"],
+        "ms_per_step": result["ms_per_step"],
+        "samples": {str(t): s for t, s in samples.items()},
+        "figures": [figure],
+    }

@@ -5,6 +5,7 @@ shuffle), standardised with the training mean and std; the test set is touched o
 end, by the weights that did best on validation. Writes into out_dir: config.json,
 best.safetensors and last.safetensors (checkpoints), metrics.csv, curves.png, result.json.
 """
+
 import json
 import os
 
@@ -27,8 +28,16 @@ OPTIMIZERS = {
     "rmsprop": lambda params, lr: optim.RMSprop(params, lr=lr),
     "adagrad": lambda params, lr: optim.Adagrad(params, lr=lr),
 }
-DEFAULTS = {"dataset": "mnist", "model": "mnist_cnn", "epochs": 3, "batch_size": 128, "lr": 1e-3,
-            "optimizer": "adam", "seed": 0, "val_size": 5000}
+DEFAULTS = {
+    "dataset": "mnist",
+    "model": "mnist_cnn",
+    "epochs": 3,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "optimizer": "adam",
+    "seed": 0,
+    "val_size": 5000,
+}
 
 
 def load_data(dataset, seed, val_size, train_limit=None, test_limit=None):
@@ -69,8 +78,9 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
     if quick:
         config.update(epochs=min(config["epochs"], 2), train_limit=2000, val_size=1000, test_limit=2000)
     manual_seed(config["seed"])
-    (train, val, test), classes = load_data(config["dataset"], config["seed"], config["val_size"],
-                                            config.get("train_limit"), config.get("test_limit"))
+    (train, val, test), classes = load_data(
+        config["dataset"], config["seed"], config["val_size"], config.get("train_limit"), config.get("test_limit")
+    )
     model = build_model(config, train[0].shape[1:], len(classes))
     optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), config["lr"])
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config["epochs"])
@@ -79,16 +89,29 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
         with open(os.path.join(out_dir, "config.json"), "w") as f:
             json.dump({**config, "in_shape": list(train[0].shape[1:]), "classes": classes}, f, indent=2)
     best = os.path.join(out_dir, "best.safetensors")
-    callbacks = [ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
-                 ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
-                 CSVLogger(os.path.join(out_dir, "metrics.csv"))] + ([ProgressBar()] if progress else [])
-    trainer = fit(model, optimizer, train, val, config["epochs"], config["batch_size"], config["seed"],
-                  scheduler=scheduler, callbacks=callbacks)
+    callbacks = [
+        ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
+        ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
+        CSVLogger(os.path.join(out_dir, "metrics.csv")),
+    ] + ([ProgressBar()] if progress else [])
+    trainer = fit(
+        model,
+        optimizer,
+        train,
+        val,
+        config["epochs"],
+        config["batch_size"],
+        config["seed"],
+        scheduler=scheduler,
+        callbacks=callbacks,
+    )
     load_weights(best, model)
     tested = trainer.evaluate(loader(test, 1000))
     result = summarise(config, trainer.history.history, tested, out_dir)
-    print(f"\ntest accuracy {tested['accuracy']:.2%} (the epoch {result['best_epoch']} weights, "
-          f"best on validation) - {config['dataset']}, {config['model']}")
+    print(
+        f"\ntest accuracy {tested['accuracy']:.2%} (the epoch {result['best_epoch']} weights, "
+        f"best on validation) - {config['dataset']}, {config['model']}"
+    )
     return result
 
 
@@ -96,28 +119,42 @@ def summarise(config, history, tested, out_dir):
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
     figures = []
     if pyplot_or_none() is not None and is_main_process():
-        figures.append(plot_history(history, os.path.join(out_dir, "curves.png"),
-                                    title=f"{config['model']} on {config['dataset']}"))
-    return {"config": config, "test_accuracy": tested["accuracy"], "test_loss": tested["loss"],
-            "best_epoch": best_epoch, "best_val_accuracy": history["val_accuracy"][best_epoch - 1],
-            "history": history, "figures": figures}
+        figures.append(
+            plot_history(
+                history, os.path.join(out_dir, "curves.png"), title=f"{config['model']} on {config['dataset']}"
+            )
+        )
+    return {
+        "config": config,
+        "test_accuracy": tested["accuracy"],
+        "test_loss": tested["loss"],
+        "best_epoch": best_epoch,
+        "best_val_accuracy": history["val_accuracy"][best_epoch - 1],
+        "history": history,
+        "figures": figures,
+    }
 
 
 def evaluate_checkpoint(path):
     """Rebuild the model from the run's config.json, load the checkpoint and test it."""
     config_path = os.path.join(os.path.dirname(os.path.abspath(path)), "config.json")
     if not os.path.exists(config_path):
-        raise FileNotFoundError(f"{config_path} not found: `npgrad eval` needs the config.json "
-                                f"that `npgrad train` writes beside its checkpoints")
+        raise FileNotFoundError(
+            f"{config_path} not found: `npgrad eval` needs the config.json "
+            f"that `npgrad train` writes beside its checkpoints"
+        )
     with open(config_path) as f:
         config = json.load(f)
-    (_, _, test), classes = load_data(config["dataset"], config["seed"], config["val_size"],
-                                      config.get("train_limit"), config.get("test_limit"))
+    (_, _, test), classes = load_data(
+        config["dataset"], config["seed"], config["val_size"], config.get("train_limit"), config.get("test_limit")
+    )
     model = build_model(config, tuple(config["in_shape"]), len(classes))
     checkpoint = load_weights(path, model)
     tested = Trainer(model, None, nn.CrossEntropyLoss()).evaluate(loader(test, 1000))
-    print(f"{path}: epoch {checkpoint['epoch']}, test accuracy {tested['accuracy']:.2%}, "
-          f"test loss {tested['loss']:.4f} ({config['dataset']}, {config['model']})")
+    print(
+        f"{path}: epoch {checkpoint['epoch']}, test accuracy {tested['accuracy']:.2%}, "
+        f"test loss {tested['loss']:.4f} ({config['dataset']}, {config['model']})"
+    )
     return tested
 
 

@@ -10,6 +10,7 @@
    gives a sparse (out_h*out_w, h*w) matrix T with conv2d(x) = T @ x.flatten(). Its transpose
    T^T is exactly the transposed convolution: conv_transpose2d(y) = T^T @ y.flatten().
 """
+
 import os
 
 import numpy as np
@@ -20,10 +21,18 @@ from ..nn import functional as F
 from . import recipe
 
 SIZE_CASES = [  # (input n, kernel k, stride s, padding p, dilation d)
-    (28, 3, 1, 0, 1), (28, 3, 1, 1, 1), (28, 5, 1, 2, 1), (28, 3, 2, 1, 1), (28, 2, 2, 0, 1),
-    (32, 7, 2, 3, 1), (224, 11, 4, 2, 1), (10, 3, 1, 0, 2), (9, 4, 3, 0, 1), (7, 3, 5, 1, 1),
+    (28, 3, 1, 0, 1),
+    (28, 3, 1, 1, 1),
+    (28, 5, 1, 2, 1),
+    (28, 3, 2, 1, 1),
+    (28, 2, 2, 0, 1),
+    (32, 7, 2, 3, 1),
+    (224, 11, 4, 2, 1),
+    (10, 3, 1, 0, 2),
+    (9, 4, 3, 0, 1),
+    (7, 3, 5, 1, 1),
 ]
-IMAGE = np.array([[0, 0, 9, 9, 9]] * 5, dtype=np.float32)            # a vertical edge
+IMAGE = np.array([[0, 0, 9, 9, 9]] * 5, dtype=np.float32)  # a vertical edge
 KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float32)
 
 
@@ -77,9 +86,15 @@ def run(out_dir, quick=False):
     print(f"\nunrolled kernel T: {matrix.shape}, {np.count_nonzero(matrix)} of {matrix.size} entries non-zero")
     print(f"max |T x - conv2d(x)| = {conv_error:.2e};  max |T^T y - conv_transpose2d(y)| = {transpose_error:.2e}")
     figures = write_figure(out_dir, matrix)
-    return {"sizes": sizes, "hand_output": output.tolist(), "hand_value_0_1": by_hand,
-            "matrix_shape": list(matrix.shape), "conv_as_matrix_error": conv_error,
-            "transpose_as_matrix_error": transpose_error, "figures": figures}
+    return {
+        "sizes": sizes,
+        "hand_output": output.tolist(),
+        "hand_value_0_1": by_hand,
+        "matrix_shape": list(matrix.shape),
+        "conv_as_matrix_error": conv_error,
+        "transpose_as_matrix_error": transpose_error,
+        "figures": figures,
+    }
 
 
 def write_figure(out_dir, matrix):

@@ -5,6 +5,7 @@ briefly on MNIST. Its first-layer filters become stroke and edge detectors; appl
 digit, each filter gives a feature map that lights up where its pattern occurs. The second
 layer's maps, at half the resolution, combine those strokes into larger parts.
 """
+
 import os
 
 import numpy as np
@@ -19,9 +20,15 @@ from .classifier import fit, load_data
 
 def small_cnn(num_classes=10):
     return nn.Sequential(
-        nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 7 * 7, num_classes))
+        nn.Conv2d(1, 8, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 7 * 7, num_classes),
+    )
 
 
 @no_grad()
@@ -48,13 +55,18 @@ def run(out_dir, quick=False):
     maps = feature_maps(model, image)
     filters = model[0].weight._data[:, 0]
     print(f"small CNN after {epochs} epoch(s) on {limit:,} digits: validation accuracy {accuracy:.2%}")
-    print(f"first-layer filters {filters.shape}; feature maps {maps[0].shape} and {maps[1].shape} "
-          f"for a test digit labelled {int(test[1][0])}")
-    print("share of each conv1 map that is active (> 0): "
-          + ", ".join(f"{float(np.mean(m > 0)):.0%}" for m in maps[0]))
+    print(
+        f"first-layer filters {filters.shape}; feature maps {maps[0].shape} and {maps[1].shape} "
+        f"for a test digit labelled {int(test[1][0])}"
+    )
+    print("share of each conv1 map that is active (> 0): " + ", ".join(f"{float(np.mean(m > 0)):.0%}" for m in maps[0]))
     figures = write_figures(out_dir, filters, image[0], maps)
-    return {"val_accuracy": accuracy, "filters_shape": list(filters.shape),
-            "map_shapes": [list(m.shape) for m in maps], "figures": figures}
+    return {
+        "val_accuracy": accuracy,
+        "filters_shape": list(filters.shape),
+        "map_shapes": [list(m.shape) for m in maps],
+        "figures": figures,
+    }
 
 
 def _grid(plt, images, columns, title, path, cmap="gray"):
@@ -74,10 +86,26 @@ def write_figures(out_dir, filters, digit, maps):
     if plt is None:
         return []
     return [
-        _grid(plt, [(f"filter {i}", f) for i, f in enumerate(filters)], 8, "conv1: the 8 learned 5x5 filters",
-              os.path.join(out_dir, "filters.png"), cmap="bwr"),
-        _grid(plt, [("input", digit)] + [(f"conv1 map {i}", m) for i, m in enumerate(maps[0])], 9,
-              "one test digit and its 8 first-layer feature maps", os.path.join(out_dir, "feature_maps_conv1.png")),
-        _grid(plt, [(f"conv2 map {i}", m) for i, m in enumerate(maps[1])], 8,
-              "its 16 second-layer feature maps (14x14)", os.path.join(out_dir, "feature_maps_conv2.png")),
+        _grid(
+            plt,
+            [(f"filter {i}", f) for i, f in enumerate(filters)],
+            8,
+            "conv1: the 8 learned 5x5 filters",
+            os.path.join(out_dir, "filters.png"),
+            cmap="bwr",
+        ),
+        _grid(
+            plt,
+            [("input", digit)] + [(f"conv1 map {i}", m) for i, m in enumerate(maps[0])],
+            9,
+            "one test digit and its 8 first-layer feature maps",
+            os.path.join(out_dir, "feature_maps_conv1.png"),
+        ),
+        _grid(
+            plt,
+            [(f"conv2 map {i}", m) for i, m in enumerate(maps[1])],
+            8,
+            "its 16 second-layer feature maps (14x14)",
+            os.path.join(out_dir, "feature_maps_conv2.png"),
+        ),
     ]

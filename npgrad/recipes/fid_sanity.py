@@ -9,6 +9,7 @@ the same data set. Reference: the test images. Compared with it: training images
 noise, Gaussian blur, a growing share of pixels shuffled (the same shuffle for every image),
 and images of fewer classes (mode dropping: each image is perfect, the variety is not).
 """
+
 import numpy as np
 
 from ..analysis.plots import pyplot_or_none, save_figure
@@ -31,6 +32,7 @@ def add_noise(images, std, rng):
 
 def blur(images, sigma, rng):
     from scipy.ndimage import gaussian_filter
+
     return gaussian_filter(images, sigma=(0, 0, sigma, sigma)).astype(np.float32)
 
 
@@ -42,8 +44,11 @@ def shuffle_pixels(images, share, rng):
     return flat.reshape(images.shape)
 
 
-CORRUPT = {"gaussian noise (std)": add_noise, "gaussian blur (sigma, pixels)": blur,
-           "pixels shuffled (share)": shuffle_pixels}
+CORRUPT = {
+    "gaussian noise (std)": add_noise,
+    "gaussian blur (sigma, pixels)": blur,
+    "pixels shuffled (share)": shuffle_pixels,
+}
 
 
 def fewer_classes(images, labels, classes, n, rng):
@@ -60,11 +65,15 @@ def fid_table(extractor, train, test, n, seed):
 
     def score(images):
         return frechet_distance(*feature_statistics(extractor(images)), *reference)
+
     floor = score(real)
-    table = {name: [(level, score(corrupt(real, level, rng))) for level in CORRUPTIONS[name]]
-             for name, corrupt in CORRUPT.items()}
-    table["classes kept (of 10)"] = [(level, score(fewer_classes(*train, level, n, rng)))
-                                     for level in CORRUPTIONS["classes kept (of 10)"]]
+    table = {
+        name: [(level, score(corrupt(real, level, rng))) for level in CORRUPTIONS[name]]
+        for name, corrupt in CORRUPT.items()
+    }
+    table["classes kept (of 10)"] = [
+        (level, score(fewer_classes(*train, level, n, rng))) for level in CORRUPTIONS["classes kept (of 10)"]
+    ]
     return floor, table
 
 
@@ -94,5 +103,9 @@ def run(out_dir, quick=False, dataset="mnist"):
     figure = None
     if pyplot_or_none() is not None:
         figure = plot_table(floor, table, f"{out_dir}/fid_sanity.png")
-    return {"samples": n, "real_data_floor": floor, "table": {k: [list(r) for r in v] for k, v in table.items()},
-            "figure": figure}
+    return {
+        "samples": n,
+        "real_data_floor": floor,
+        "table": {k: [list(r) for r in v] for k, v in table.items()},
+        "figure": figure,
+    }

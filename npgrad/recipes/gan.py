@@ -18,6 +18,7 @@ scores it with the same extractor.
 Run folders like `npgrad train`'s: config.json, metrics.csv (losses, D's outputs, FID),
 last.safetensors, samples/epoch_NNN.png, samples.npz (the last epoch's images, for `npgrad fid`).
 """
+
 import os
 
 import numpy as np
@@ -27,13 +28,31 @@ from ..analysis.plots import pyplot_or_none, save_figure
 from ..data import DataLoader, TensorDataset
 from ..metrics import FeatureExtractor, feature_statistics, frechet_distance
 from ..metrics.images import SAMPLES_FILE, SampleGrids, save_image_grid, to_unit_range
-from ..models import ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator, GANTrainer, generate
+from ..models import (
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    GANTrainer,
+    generate,
+)
 from ..train import Callback
 from . import recipe
 from .vae import image_arrays, run_callbacks, write_config
 
-CONFIG = {"dataset": "mnist", "latent_dim": 100, "lr": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "epochs": 3,
-          "label_smoothing": 0.0, "seed": 0, "fid_samples": 10_000, "train_limit": None, "conditional_epochs": 2}
+CONFIG = {
+    "dataset": "mnist",
+    "latent_dim": 100,
+    "lr": 2e-4,
+    "betas": (0.5, 0.999),
+    "batch_size": 64,
+    "epochs": 3,
+    "label_smoothing": 0.0,
+    "seed": 0,
+    "fid_samples": 10_000,
+    "train_limit": None,
+    "conditional_epochs": 2,
+}
 QUICK = {"epochs": 2, "conditional_epochs": 1, "train_limit": 384, "fid_samples": 300}
 
 
@@ -58,8 +77,10 @@ def real_data_floor(extractor, train_images, reference, n, seed):
 
 
 def adam_pair(generator, discriminator, config):
-    return (optim.Adam(generator.parameters(), lr=config["lr"], betas=config["betas"]),
-            optim.Adam(discriminator.parameters(), lr=config["lr"], betas=config["betas"]))
+    return (
+        optim.Adam(generator.parameters(), lr=config["lr"], betas=config["betas"]),
+        optim.Adam(discriminator.parameters(), lr=config["lr"], betas=config["betas"]),
+    )
 
 
 def train_gan(config, train, out_dir, callbacks=(), conditional=False):
@@ -69,11 +90,21 @@ def train_gan(config, train, out_dir, callbacks=(), conditional=False):
         generator, discriminator = ConditionalGenerator(latent_dim=config["latent_dim"]), ConditionalDiscriminator()
     else:
         generator, discriminator = DCGANGenerator(config["latent_dim"]), DCGANDiscriminator()
-    trainer = GANTrainer(generator, discriminator, *adam_pair(generator, discriminator, config),
-                         label_smoothing=config["label_smoothing"], callbacks=[*callbacks, *run_callbacks(out_dir)])
+    trainer = GANTrainer(
+        generator,
+        discriminator,
+        *adam_pair(generator, discriminator, config),
+        label_smoothing=config["label_smoothing"],
+        callbacks=[*callbacks, *run_callbacks(out_dir)],
+    )
     images, labels = train
-    loader = DataLoader(TensorDataset(images * 2 - 1, labels), batch_size=config["batch_size"], shuffle=True,
-                        generator=config["seed"], drop_last=True)
+    loader = DataLoader(
+        TensorDataset(images * 2 - 1, labels),
+        batch_size=config["batch_size"],
+        shuffle=True,
+        generator=config["seed"],
+        drop_last=True,
+    )
     trainer.fit(loader, epochs=config["epochs"])
     return trainer
 
@@ -86,7 +117,7 @@ def dcgan_run(config, train, test, out_dir):
     """The unconditional DCGAN with FID per epoch; returns its results."""
     write_config(out_dir, config)
     extractor = FeatureExtractor.load(config["dataset"])
-    reference = feature_statistics(extractor(test[0][:config["fid_samples"]]))
+    reference = feature_statistics(extractor(test[0][: config["fid_samples"]]))
     floor = real_data_floor(extractor, train[0], reference, config["fid_samples"], config["seed"])
     print(f"real-data floor: FID(train, test) = {floor:.2f} with {config['fid_samples']} images each")
     z = fixed_noise(config, config["fid_samples"])
@@ -98,8 +129,12 @@ def dcgan_run(config, train, test, out_dir):
     history = trainer.history.history
     if pyplot_or_none() is not None:
         plot_gan_curves(history, fid_callback.values, floor, os.path.join(out_dir, "curves.png"), config["dataset"])
-    return {"fid_per_epoch": fid_callback.values, "real_data_floor": floor, "history": history,
-            "sample_grids": grids.paths}
+    return {
+        "fid_per_epoch": fid_callback.values,
+        "real_data_floor": floor,
+        "history": history,
+        "sample_grids": grids.paths,
+    }
 
 
 def conditional_run(config, train, out_dir):
@@ -109,8 +144,9 @@ def conditional_run(config, train, out_dir):
     trainer = train_gan(config, train, out_dir, conditional=True)
     z, labels = np.tile(fixed_noise(config, 10), (10, 1)), np.repeat(np.arange(10), 10)  # row = class, column = z
     images = to_unit_range(generate(trainer.model.generator, z, labels))
-    path = save_image_grid(images, os.path.join(out_dir, "samples_per_class.png"), columns=10,
-                           title="one row per class, one column per z")
+    path = save_image_grid(
+        images, os.path.join(out_dir, "samples_per_class.png"), columns=10, title="one row per class, one column per z"
+    )
     return {"history": trainer.history.history, "figure": path}
 
 
@@ -140,12 +176,16 @@ def run_gan_lesson(out_dir, quick, dataset, conditional):
     if conditional:
         results["conditional"] = conditional_run(config, train, os.path.join(out_dir, "conditional"))
     fids = results["dcgan"]["fid_per_epoch"]
-    print(f"\n{dataset}: FID per epoch {', '.join(f'{value:.2f}' for value in fids)}; "
-          f"real-data floor {results['dcgan']['real_data_floor']:.2f}")
+    print(
+        f"\n{dataset}: FID per epoch {', '.join(f'{value:.2f}' for value in fids)}; "
+        f"real-data floor {results['dcgan']['real_data_floor']:.2f}"
+    )
     return results
 
 
-@recipe("gan", "DCGAN on MNIST: samples over epochs, D/G losses, FID per epoch vs the real-data floor; a conditional GAN")
+@recipe(
+    "gan", "DCGAN on MNIST: samples over epochs, D/G losses, FID per epoch vs the real-data floor; a conditional GAN"
+)
 def run(out_dir, quick=False):
     return run_gan_lesson(out_dir, quick, "mnist", conditional=True)
 

@@ -13,6 +13,7 @@ trains, the last 10 % validates), in eval mode. Then the model writes, from a ne
 benchmarks/gpt_shakespeare_torch.py trains a PyTorch GPT from the same initial weights on the
 same batches through `train_and_evaluate` below, to compare the curves and the wall times.
 """
+
 import math
 import os
 import time
@@ -28,13 +29,45 @@ from ..text import random_windows
 from . import recipe
 from .char_rnn import load_text
 
-CONFIG = {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "batch_size": 12, "dropout": 0.0,
-          "bias": False, "max_iters": 2000, "lr_decay_iters": 2000, "learning_rate": 1e-3, "min_lr": 1e-4,
-          "warmup_iters": 100, "betas": (0.9, 0.99), "weight_decay": 0.1, "grad_clip": 1.0, "eval_interval": 250,
-          "eval_iters": 20, "seed": 1337, "validation_characters": None, "sample_length": 500, "temperature": 0.8}
-QUICK_CONFIG = {**CONFIG, "n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 32, "batch_size": 8,
-                "max_iters": 60, "lr_decay_iters": 60, "learning_rate": 1e-2, "warmup_iters": 5, "eval_interval": 30,
-                "eval_iters": 4, "validation_characters": 20_000, "sample_length": 60}
+CONFIG = {
+    "n_layer": 4,
+    "n_head": 4,
+    "n_embd": 128,
+    "block_size": 64,
+    "batch_size": 12,
+    "dropout": 0.0,
+    "bias": False,
+    "max_iters": 2000,
+    "lr_decay_iters": 2000,
+    "learning_rate": 1e-3,
+    "min_lr": 1e-4,
+    "warmup_iters": 100,
+    "betas": (0.9, 0.99),
+    "weight_decay": 0.1,
+    "grad_clip": 1.0,
+    "eval_interval": 250,
+    "eval_iters": 20,
+    "seed": 1337,
+    "validation_characters": None,
+    "sample_length": 500,
+    "temperature": 0.8,
+}
+QUICK_CONFIG = {
+    **CONFIG,
+    "n_layer": 1,
+    "n_head": 2,
+    "n_embd": 32,
+    "block_size": 32,
+    "batch_size": 8,
+    "max_iters": 60,
+    "lr_decay_iters": 60,
+    "learning_rate": 1e-2,
+    "warmup_iters": 5,
+    "eval_interval": 30,
+    "eval_iters": 4,
+    "validation_characters": 20_000,
+    "sample_length": 60,
+}
 
 
 def config_for(quick):
@@ -57,16 +90,26 @@ def decay_groups(named_parameters, weight_decay):
     """nanoGPT's two AdamW groups: weight decay on the matrices (2-D and up), none on the
     vectors (biases, layer norm weights)."""
     params = list(named_parameters)
-    return [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": weight_decay},
-            {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0}]
+    return [
+        {"params": [p for _, p in params if p.ndim >= 2], "weight_decay": weight_decay},
+        {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
 
 
 def build_model(config, vocab_size):
     """The lesson's GPT, initialised from config["seed"] (nanoGPT's initialisation)."""
     manual_seed(config["seed"])
-    return GPT(GPTConfig(n_layer=config["n_layer"], n_head=config["n_head"], n_embd=config["n_embd"],
-                         block_size=config["block_size"], vocab_size=vocab_size, dropout=config["dropout"],
-                         bias=config["bias"]))
+    return GPT(
+        GPTConfig(
+            n_layer=config["n_layer"],
+            n_head=config["n_head"],
+            n_embd=config["n_embd"],
+            block_size=config["block_size"],
+            vocab_size=vocab_size,
+            dropout=config["dropout"],
+            bias=config["bias"],
+        )
+    )
 
 
 def take_step(optimizer, lr, loss, clip_grad_norm, parameters, max_norm):
@@ -83,8 +126,11 @@ def take_step(optimizer, lr, loss, clip_grad_norm, parameters, max_norm):
 
 def npgrad_steps(model, config):
     """(train_step(inputs, targets, lr) -> loss, eval_loss(inputs, targets) -> loss) for npgrad."""
-    optimizer = optim.AdamW(decay_groups(model.named_parameters(), config["weight_decay"]),
-                            lr=config["learning_rate"], betas=config["betas"])
+    optimizer = optim.AdamW(
+        decay_groups(model.named_parameters(), config["weight_decay"]),
+        lr=config["learning_rate"],
+        betas=config["betas"],
+    )
 
     def train_step(inputs, targets, lr):
         _, loss = model(tensor(inputs), tensor(targets))
@@ -107,7 +153,9 @@ def train_and_evaluate(train_step, eval_loss, train_ids, val_ids, config, name="
     size = (config["batch_size"], config["block_size"])
 
     def estimate(ids):
-        return float(np.mean([eval_loss(*random_windows(ids, *size, eval_batches)) for _ in range(config["eval_iters"])]))
+        return float(
+            np.mean([eval_loss(*random_windows(ids, *size, eval_batches)) for _ in range(config["eval_iters"])])
+        )
 
     losses, step_seconds, curve = [], [], []
     tqdm = _tqdm_or_none()
@@ -116,8 +164,9 @@ def train_and_evaluate(train_step, eval_loss, train_ids, val_ids, config, name="
     for iteration in range(config["max_iters"] + 1):
         if iteration % config["eval_interval"] == 0 or iteration == config["max_iters"]:
             curve.append((iteration, estimate(train_ids), estimate(val_ids)))
-            print(f"{name}: iteration {iteration}: train loss {curve[-1][1]:.4f}, val loss {curve[-1][2]:.4f}",
-                  flush=True)
+            print(
+                f"{name}: iteration {iteration}: train loss {curve[-1][1]:.4f}, val loss {curve[-1][2]:.4f}", flush=True
+            )
         if iteration == config["max_iters"]:
             break
         inputs, targets = random_windows(train_ids, *size, batches)
@@ -129,8 +178,12 @@ def train_and_evaluate(train_step, eval_loss, train_ids, val_ids, config, name="
             bar.update(1)
     if bar is not None:
         bar.close()
-    return {"train_losses": losses, "eval_curve": curve, "ms_per_step": 1000 * float(np.median(step_seconds)),
-            "wall_seconds": time.perf_counter() - started}
+    return {
+        "train_losses": losses,
+        "eval_curve": curve,
+        "ms_per_step": 1000 * float(np.median(step_seconds)),
+        "wall_seconds": time.perf_counter() - started,
+    }
 
 
 def plot_curves(runs, path, title):
@@ -141,8 +194,14 @@ def plot_curves(runs, path, title):
         return None
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for style, (label, result) in zip(("-", "--"), runs.items()):
-        line, = ax.plot(np.arange(len(result["train_losses"])), result["train_losses"], style, lw=0.6, alpha=0.6,
-                        label=f"{label}: training batch loss")
+        (line,) = ax.plot(
+            np.arange(len(result["train_losses"])),
+            result["train_losses"],
+            style,
+            lw=0.6,
+            alpha=0.6,
+            label=f"{label}: training batch loss",
+        )
         steps, _, val = zip(*result["eval_curve"])
         ax.plot(steps, val, style, marker="o", ms=3, color=line.get_color(), label=f"{label}: validation loss")
     ax.axhline(1.88, color="gray", ls=":", label="nanoGPT README: about 1.88")
@@ -157,8 +216,12 @@ def plot_curves(runs, path, title):
 def write_sample(model, text, config, path):
     """config["sample_length"] characters after a newline (nanoGPT's sample.py start) at
     config["temperature"], printed, saved and returned."""
-    ids = model.generate(tensor(text.encode("\n")[None]), config["sample_length"],
-                         temperature=config["temperature"], generator=config["seed"]).numpy()[0]
+    ids = model.generate(
+        tensor(text.encode("\n")[None]),
+        config["sample_length"],
+        temperature=config["temperature"],
+        generator=config["seed"],
+    ).numpy()[0]
     sample = text.decode(ids)
     with open(path, "w", encoding="utf-8") as f:
         f.write(sample)
@@ -171,15 +234,28 @@ def run(out_dir, quick=False):
     config = config_for(quick)
     train_ids, val_ids, text = load_text(config)
     model = build_model(config, text.vocab_size)
-    print(f"GPT: {model.num_parameters() / 1e6:.2f}M parameters ({model.num_parameters(non_embedding=True):,} "
-          f"without the position embedding, as nanoGPT counts)")
+    print(
+        f"GPT: {model.num_parameters() / 1e6:.2f}M parameters ({model.num_parameters(non_embedding=True):,} "
+        f"without the position embedding, as nanoGPT counts)"
+    )
     result = train_and_evaluate(*npgrad_steps(model, config), train_ids, val_ids, config)
     iteration, train_loss, val_loss = result["eval_curve"][-1]
-    print(f"\nafter {iteration} iterations: train loss {train_loss:.4f}, val loss {val_loss:.4f} "
-          f"(nanoGPT's README: about 1.88); {result['ms_per_step']:.1f} ms/iteration, "
-          f"{result['wall_seconds']:.0f} s in all\n")
+    print(
+        f"\nafter {iteration} iterations: train loss {train_loss:.4f}, val loss {val_loss:.4f} "
+        f"(nanoGPT's README: about 1.88); {result['ms_per_step']:.1f} ms/iteration, "
+        f"{result['wall_seconds']:.0f} s in all\n"
+    )
     sample = write_sample(model, text, config, os.path.join(out_dir, "sample.txt"))
-    figure = plot_curves({"npgrad": result}, os.path.join(out_dir, "loss_curves.png"),
-                         f"GPT on Tiny Shakespeare (nanoGPT CPU config): val loss {val_loss:.3f}")
-    return {"config": config, "final_train_loss": train_loss, "final_val_loss": val_loss, **result,
-            "sample": sample, "figures": [figure]}
+    figure = plot_curves(
+        {"npgrad": result},
+        os.path.join(out_dir, "loss_curves.png"),
+        f"GPT on Tiny Shakespeare (nanoGPT CPU config): val loss {val_loss:.3f}",
+    )
+    return {
+        "config": config,
+        "final_train_loss": train_loss,
+        "final_val_loss": val_loss,
+        **result,
+        "sample": sample,
+        "figures": [figure],
+    }

@@ -7,6 +7,7 @@ layer. With std 0.01 they shrink towards zero instead. Xavier (std = sqrt(2 / (f
 fan_out))) keeps the variance of tanh layers steady; He (std = sqrt(2 / fan_in)) does the same
 for ReLU, whose output keeps only half the variance.
 """
+
 import os
 
 import numpy as np
@@ -72,9 +73,14 @@ def run(out_dir, quick=False):
         for init in INITS:
             acts = layer_activations(activation, init, inputs, depth)
             histograms[activation, init] = acts
-            rows.append({"activation": activation, "init": init,
-                         "std_per_layer": [float(a.std()) for a in acts],
-                         "saturated_last_layer": saturation(activation, acts[-1])})
+            rows.append(
+                {
+                    "activation": activation,
+                    "init": init,
+                    "std_per_layer": [float(a.std()) for a in acts],
+                    "saturated_last_layer": saturation(activation, acts[-1]),
+                }
+            )
     print_table(rows, depth)
     figures = write_figures(out_dir, histograms, depth)
     return {"depth": depth, "inputs": count, "rows": rows, "figures": figures}

@@ -8,6 +8,7 @@ its input. On test digits with fixed masks the error inside the square (where th
 to invent) is compared with the error outside (where it only copies), for the masked input
 itself, for an autoencoder trained on whole digits, and for the inpainting one.
 """
+
 import os
 
 import numpy as np
@@ -20,8 +21,16 @@ from . import recipe
 from .autoencoder import plot_rows, reconstruct, train_autoencoder
 from .vae import image_arrays
 
-CONFIG = {"mask_size": 12, "bottleneck": 64, "epochs": 5, "batch_size": 128, "lr": 1e-3, "seed": 0,
-          "train_limit": None, "test_limit": 2000}
+CONFIG = {
+    "mask_size": 12,
+    "bottleneck": 64,
+    "epochs": 5,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "seed": 0,
+    "train_limit": None,
+    "test_limit": 2000,
+}
 QUICK = {"epochs": 3, "train_limit": 2000, "test_limit": 300, "lr": 3e-3}
 
 
@@ -38,8 +47,10 @@ def run(out_dir, quick=False):
     masks = square_masks(test[0].shape, config["mask_size"], np.random.default_rng(config["seed"] + 1))
     masked_test = np.where(masks, np.float32(0), test[0])
     outputs, rows = {"masked input itself": masked_test}, {}
-    for name, corruption in (("trained on whole digits", None),
-                             ("inpainting: trained on masked digits", MaskSquare(config["mask_size"], generator=config["seed"]))):
+    for name, corruption in (
+        ("trained on whole digits", None),
+        ("inpainting: trained on masked digits", MaskSquare(config["mask_size"], generator=config["seed"])),
+    ):
         manual_seed(config["seed"])
         model = ConvAutoencoder(bottleneck=config["bottleneck"])
         train_autoencoder(model, train[0], config, config["epochs"], corruption)

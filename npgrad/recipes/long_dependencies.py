@@ -20,6 +20,7 @@ it also meets short sequences, where the first step is close, and is tested at l
 The gradient of the loss with respect to each step's input, ||dL/dx_t||, at the longest
 length, before and after training, shows where the gradient goes.
 """
+
 import os
 
 import numpy as np
@@ -98,8 +99,13 @@ def measure(name, length, steps, seed, test):
     model = SequenceClassifier(1 + SYMBOLS, HIDDEN, SYMBOLS, cell=CELLS[name])
     before = input_gradient_norms(model, test)
     losses = train(model, length, steps, np.random.default_rng(seed))
-    return {"accuracy": accuracy(model, test), "grad_before": before, "grad_after": input_gradient_norms(model, test),
-            "first_loss": losses[0], "final_loss": float(np.mean(losses[-20:]))}
+    return {
+        "accuracy": accuracy(model, test),
+        "grad_before": before,
+        "grad_after": input_gradient_norms(model, test),
+        "first_loss": losses[0],
+        "final_loss": float(np.mean(losses[-20:])),
+    }
 
 
 def first_to_last(norms):
@@ -112,29 +118,42 @@ def run(out_dir, quick=False):
     settings = QUICK if quick else FULL
     lengths, steps = settings["lengths"], settings["steps"]
     tests = {length: first_symbol_task(np.random.default_rng(10_000 + length), TEST_SIZE, length) for length in lengths}
-    runs = {name: {length: measure(name, length, steps, seed, tests[length]) for length in lengths}
-            for seed, name in enumerate(CELLS)}
+    runs = {
+        name: {length: measure(name, length, steps, seed, tests[length]) for length in lengths}
+        for seed, name in enumerate(CELLS)
+    }
     print(f"test accuracy after {steps} steps (chance {1 / SYMBOLS:.0%}), by sequence length")
     print(f"{'model':<22}" + "".join(f"{'T=' + str(length):>8}" for length in lengths))
     for name, by_length in runs.items():
         print(f"{name:<22}" + "".join(f"{by_length[length]['accuracy']:>8.1%}" for length in lengths))
     longest = lengths[-1]
-    ratios = {name: {when: first_to_last(runs[name][longest]["grad_" + when]) for when in ("before", "after")}
-              for name in CELLS}
+    ratios = {
+        name: {when: first_to_last(runs[name][longest]["grad_" + when]) for when in ("before", "after")}
+        for name in CELLS
+    }
     print(f"\n||dL/dx_1|| / ||dL/dx_{longest}|| at T={longest}: how much gradient reaches the first step")
     for name, ratio in ratios.items():
         print(f"{name:<22} untrained {ratio['before']:.1e}   trained {ratio['after']:.1e}")
-    figures = [plot_accuracy(runs, lengths, os.path.join(out_dir, "accuracy_by_length.png")),
-               plot_gradients(runs, longest, os.path.join(out_dir, "input_gradients.png"))]
+    figures = [
+        plot_accuracy(runs, lengths, os.path.join(out_dir, "accuracy_by_length.png")),
+        plot_gradients(runs, longest, os.path.join(out_dir, "input_gradients.png")),
+    ]
+
     def by_length(key):
         return {name: {str(t): r[t][key] for t in lengths} for name, r in runs.items()}
 
-    return {"steps": steps, "lengths": list(lengths), "accuracy": by_length("accuracy"),
-            "final_loss": by_length("final_loss"), "first_loss": by_length("first_loss"),
-            "grad_first_to_last": ratios,
-            "input_grad_norms": {name: {when: runs[name][longest]["grad_" + when].tolist()
-                                        for when in ("before", "after")} for name in CELLS},
-            "figures": figures}
+    return {
+        "steps": steps,
+        "lengths": list(lengths),
+        "accuracy": by_length("accuracy"),
+        "final_loss": by_length("final_loss"),
+        "first_loss": by_length("first_loss"),
+        "grad_first_to_last": ratios,
+        "input_grad_norms": {
+            name: {when: runs[name][longest]["grad_" + when].tolist() for when in ("before", "after")} for name in CELLS
+        },
+        "figures": figures,
+    }
 
 
 def plot_accuracy(runs, lengths, path):
@@ -164,8 +183,9 @@ def plot_gradients(runs, length, path):
         for name in runs:
             ax.semilogy(steps, runs[name][length]["grad_" + when], label=name)
         ax.set_xlabel(f"step t of {length} (the answer is at t = 1)")
-        ax.set_title(f"{'untrained' if when == 'before' else 'trained'}: gradient reaching each step's input",
-                     fontsize=10)
+        ax.set_title(
+            f"{'untrained' if when == 'before' else 'trained'}: gradient reaching each step's input", fontsize=10
+        )
     axes[0].set_ylabel("||dL/dx_t||")
     axes[1].legend(fontsize=8)
     return save_figure(fig, path, dpi=100)

@@ -12,6 +12,7 @@ flattened 25 x 5 features. The GRU reads the signal as a sequence
 of 40 single values, both ways (bidirectional, 6 units each), and a linear layer reads all
 its 40 x 2 x 6 outputs: 5,134 parameters.
 """
+
 import numpy as np
 
 from .. import manual_seed, nn, optim
@@ -44,18 +45,25 @@ class ResidualMLP(nn.Module):
 
 def cnn(channels=25):
     """The paper's ConvBase: length 40 -> 19 -> 10 -> 5 with `channels` channels, then linear."""
-    return nn.Sequential(nn.Unflatten(1, (1, 40)),
-                         nn.Conv1d(1, channels, 5, stride=2, padding=1), nn.ReLU(),
-                         nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.ReLU(),
-                         nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.ReLU(),
-                         nn.Flatten(), nn.Linear(channels * 5, 10))
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 40)),
+        nn.Conv1d(1, channels, 5, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(channels, channels, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(channels, channels, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(channels * 5, 10),
+    )
 
 
 def gru(hidden_size=6):
     """The paper's GRUBase: the 40 values as a sequence, a bidirectional GRU, all outputs -> linear."""
-    return nn.Sequential(nn.Unflatten(1, (40, 1)),
-                         SequenceClassifier(1, hidden_size, 10, cell="gru", bidirectional=True, readout="all",
-                                            seq_len=40))
+    return nn.Sequential(
+        nn.Unflatten(1, (40, 1)),
+        SequenceClassifier(1, hidden_size, 10, cell="gru", bidirectional=True, readout="all", seq_len=40),
+    )
 
 
 MODELS = {
@@ -81,13 +89,20 @@ def compare(names, quick):
     epochs, seeds = (10, [0]) if quick else (200, SEEDS)
     train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
     measured = {name: [train_one(name, train, test, epochs, seed) for seed in seeds] for name in names}
-    print(f"{'model':<20} {'npgrad test accuracy, mean (min-max) of ' + str(len(seeds)) + ' seeds':>46} {'published':>10}")
+    print(
+        f"{'model':<20} {'npgrad test accuracy, mean (min-max) of ' + str(len(seeds)) + ' seeds':>46} {'published':>10}"
+    )
     for name, accuracies in measured.items():
         spread = f"{np.mean(accuracies):.1%} ({min(accuracies):.1%}-{max(accuracies):.1%})"
         print(f"{name:<20} {spread:>46} {PUBLISHED[name]:>10.0%}")
-    return {"epochs": epochs, "steps": epochs * int(np.ceil(len(train[0]) / 100)), "seeds": seeds,
-            "test_accuracy": {name: float(np.mean(a)) for name, a in measured.items()},
-            "test_accuracy_by_seed": measured, "published": {name: PUBLISHED[name] for name in names}}
+    return {
+        "epochs": epochs,
+        "steps": epochs * int(np.ceil(len(train[0]) / 100)),
+        "seeds": seeds,
+        "test_accuracy": {name: float(np.mean(a)) for name, a in measured.items()},
+        "test_accuracy_by_seed": measured,
+        "published": {name: PUBLISHED[name] for name in names},
+    }
 
 
 @recipe("mnist1d-baselines", "logistic regression and an MLP on MNIST-1D vs the published 32 % / 68 %")

@@ -4,6 +4,7 @@ Each starts from the same initial weights (same seed) and sees the same batches 
 order; only the update rule differs. The learning rates are each method's usual default
 (momentum 0.9 for Momentum), not tuned per method.
 """
+
 import os
 
 import numpy as np
@@ -41,13 +42,26 @@ def run(out_dir, quick=False):
         trainer = fit(model, make(model.parameters()), train, val, epochs, 64, seed=0, callbacks=[recorder])
         curves[name] = smooth(recorder.losses)
         history = trainer.history.history
-        rows.append({"optimizer": name, "first_loss": recorder.losses[0], "final_train_loss": history["loss"][-1],
-                     "val_accuracy": history["val_accuracy"][-1]})
+        rows.append(
+            {
+                "optimizer": name,
+                "first_loss": recorder.losses[0],
+                "final_train_loss": history["loss"][-1],
+                "val_accuracy": history["val_accuracy"][-1],
+            }
+        )
     print(f"{'optimizer':<26} {'train loss, last epoch':>23} {'validation accuracy':>20}")
     for r in rows:
         print(f"{r['optimizer']:<26} {r['final_train_loss']:>23.4f} {r['val_accuracy']:>20.2%}")
     figures = []
     if pyplot_or_none() is not None:
-        figures.append(plot_curves(curves, os.path.join(out_dir, "optimizers.png"), ylabel="training loss (moving average)",
-                                   title=f"MLP on {train_limit:,} MNIST digits, batch 64", logy=True))
+        figures.append(
+            plot_curves(
+                curves,
+                os.path.join(out_dir, "optimizers.png"),
+                ylabel="training loss (moving average)",
+                title=f"MLP on {train_limit:,} MNIST digits, batch 64",
+                logy=True,
+            )
+        )
     return {"train_images": train_limit, "epochs": epochs, "rows": rows, "figures": figures}

@@ -9,6 +9,7 @@ Three models per gate, each trained full-batch on the four rows of the truth tab
 A single unit draws one straight line, and no line puts (0,1), (1,0) on one side and (0,0),
 (1,1) on the other, so it gets at most 3 of the 4 XOR rows right: 75 %.
 """
+
 import os
 
 import numpy as np
@@ -34,7 +35,7 @@ def train_perceptron_rule(inputs, targets, steps, lr=0.1):
     with no_grad():
         for _ in range(steps):
             fired = (unit(inputs).reshape(-1) > 0).float()
-            error = targets - fired                                    # +1, 0 or -1 per row
+            error = targets - fired  # +1, 0 or -1 per row
             unit.weight.add_((error @ inputs).reshape(1, 2), alpha=lr)  # w += lr X^T (y - y_hat)
             unit.bias.add_(error.sum().reshape(1), alpha=lr)
             accuracies.append(accuracy(step_output(unit, inputs.numpy()), targets))
@@ -109,9 +110,15 @@ def run(out_dir, quick=False):
         for kind in MODELS:
             runs = [train(kind, gate, seed, steps) for seed in range(restarts)]
             predict, accuracies, losses = runs[0]
-            rows.append({"gate": gate, "model": kind, "accuracy": accuracies[-1],
-                         "steps": steps_to_solve(accuracies),
-                         "best_of_restarts": max(max(r[1]) for r in runs)})
+            rows.append(
+                {
+                    "gate": gate,
+                    "model": kind,
+                    "accuracy": accuracies[-1],
+                    "steps": steps_to_solve(accuracies),
+                    "best_of_restarts": max(max(r[1]) for r in runs),
+                }
+            )
             inputs, targets = truth_table(gate)
             panels.append((f"{gate} - {kind}: {accuracies[-1]:.0%}", predict, inputs.numpy(), targets.numpy()))
             if gate == "XOR" and losses is not None:
@@ -120,8 +127,13 @@ def run(out_dir, quick=False):
     print_table(rows, restarts, steps)
     print(f"\nEvery one of {grid_size:,} lines on a weight grid: best XOR accuracy {grid_best:.0%}.")
     figures = write_figures(out_dir, panels, curves)
-    return {"rows": rows, "restarts": restarts, "steps": steps,
-            "best_linear_xor_accuracy_on_grid": grid_best, "figures": figures}
+    return {
+        "rows": rows,
+        "restarts": restarts,
+        "steps": steps,
+        "best_linear_xor_accuracy_on_grid": grid_best,
+        "figures": figures,
+    }
 
 
 def print_table(rows, restarts, steps):
@@ -135,6 +147,11 @@ def write_figures(out_dir, panels, curves):
     if pyplot_or_none() is None:
         return []
     boundaries = plot_decision_boundaries(panels, os.path.join(out_dir, "decision_boundaries.png"), columns=len(MODELS))
-    losses = plot_curves(curves, os.path.join(out_dir, "xor_loss.png"), ylabel="binary cross-entropy",
-                         title="XOR: a single unit stalls at log(2), the MLP goes to 0", logy=True)
+    losses = plot_curves(
+        curves,
+        os.path.join(out_dir, "xor_loss.png"),
+        ylabel="binary cross-entropy",
+        title="XOR: a single unit stalls at log(2), the MLP goes to 0",
+        logy=True,
+    )
     return [boundaries, losses]

@@ -9,6 +9,7 @@ batch normalisation and starts from He initialisation, so signals keep their sca
 depth; the deeper plain network still trains worse. Four CNNs, plain and residual at two
 depths, the same SGD on the same MNIST batches.
 """
+
 import os
 
 import numpy as np
@@ -45,8 +46,14 @@ def network(depth, residual, channels=16, num_classes=10):
     """depth weight layers: a stride-2 stem conv, (depth - 2) / 2 blocks, a linear classifier;
     convolutions He-initialised (torchvision's kaiming_normal_, fan_out)."""
     blocks = [Block(channels, residual) for _ in range((depth - 2) // 2)]
-    model = nn.Sequential(*conv_bn(1, channels, stride=2), nn.ReLU(), *blocks,
-                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes))
+    model = nn.Sequential(
+        *conv_bn(1, channels, stride=2),
+        nn.ReLU(),
+        *blocks,
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(channels, num_classes),
+    )
     init_like_torchvision(model, kaiming_normal_fan_out)
     return model
 
@@ -56,22 +63,40 @@ def train_one(depth, residual, train, val, epochs):
     manual_seed(0)
     model = network(depth, residual)
     recorder = StepLosses()
-    trainer = fit(model, optim.SGD(model.parameters(), lr=0.05, momentum=0.9), train, val, epochs, 64,
-                  seed=0, callbacks=[recorder])
+    trainer = fit(
+        model,
+        optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+        train,
+        val,
+        epochs,
+        64,
+        seed=0,
+        callbacks=[recorder],
+    )
     history = trainer.history.history
-    row = {"model": f"{'residual' if residual else 'plain'}, {depth} layers", "depth": depth, "residual": residual,
-           "parameters": sum(p._data.size for p in model.parameters()), "first_loss": recorder.losses[0],
-           "last_100_steps_loss": float(np.mean(recorder.losses[-100:])),
-           "final_train_loss": history["loss"][-1], "val_accuracy": history["val_accuracy"][-1]}
+    row = {
+        "model": f"{'residual' if residual else 'plain'}, {depth} layers",
+        "depth": depth,
+        "residual": residual,
+        "parameters": sum(p._data.size for p in model.parameters()),
+        "first_loss": recorder.losses[0],
+        "last_100_steps_loss": float(np.mean(recorder.losses[-100:])),
+        "final_train_loss": history["loss"][-1],
+        "val_accuracy": history["val_accuracy"][-1],
+    }
     return row, smooth(recorder.losses)
 
 
 def print_table(rows):
-    print(f"{'model':<22} {'parameters':>10} {'train loss, last epoch':>23} {'last 100 steps':>15} "
-          f"{'validation accuracy':>20}")
+    print(
+        f"{'model':<22} {'parameters':>10} {'train loss, last epoch':>23} {'last 100 steps':>15} "
+        f"{'validation accuracy':>20}"
+    )
     for r in rows:
-        print(f"{r['model']:<22} {r['parameters']:>10,} {r['final_train_loss']:>23.4f} "
-              f"{r['last_100_steps_loss']:>15.4f} {r['val_accuracy']:>20.2%}")
+        print(
+            f"{r['model']:<22} {r['parameters']:>10,} {r['final_train_loss']:>23.4f} "
+            f"{r['last_100_steps_loss']:>15.4f} {r['val_accuracy']:>20.2%}"
+        )
 
 
 @recipe("resnet-vs-plain", "deep plain CNN vs the same depth with skip connections: the degradation problem")
@@ -84,7 +109,13 @@ def run(out_dir, quick=False):
     figures = []
     if pyplot_or_none() is not None:
         curves = {row["model"]: curve for row, curve in runs}
-        figures.append(plot_curves(curves, os.path.join(out_dir, "resnet_vs_plain.png"),
-                                   ylabel="training loss (moving average)", logy=True,
-                                   title=f"MNIST ({limit:,} digits): plain vs residual CNNs, batch norm, He init"))
+        figures.append(
+            plot_curves(
+                curves,
+                os.path.join(out_dir, "resnet_vs_plain.png"),
+                ylabel="training loss (moving average)",
+                logy=True,
+                title=f"MNIST ({limit:,} digits): plain vs residual CNNs, batch norm, He init",
+            )
+        )
     return {"train_images": limit, "epochs": epochs, "rows": rows, "figures": figures}

@@ -12,6 +12,7 @@
 Each model trains briefly (Adam, lr 0.01) on fresh random batches; the table shows the score
 of the untrained and the trained model on a held-out set, the figure one panel per mode.
 """
+
 import os
 
 import numpy as np
@@ -153,8 +154,15 @@ def one_to_one(steps, rng, test):
     grid = np.linspace(-2, 2, 201, dtype=np.float32)
     with no_grad():
         probability = F.softmax(predict(grid[:, None, None]), dim=1)._data[:, 1]
-    row = {"mode": "one to one", "task": "|x| > 1 ?", "shapes": "(B, 1, 1) -> (B, 2)", "metric": "accuracy",
-           "before": before, "after": accuracy(predict, *test), "max_abs_grad_weight_hh": recurrent_grad}
+    row = {
+        "mode": "one to one",
+        "task": "|x| > 1 ?",
+        "shapes": "(B, 1, 1) -> (B, 2)",
+        "metric": "accuracy",
+        "before": before,
+        "after": accuracy(predict, *test),
+        "max_abs_grad_weight_hh": recurrent_grad,
+    }
     return row, losses, {"x": grid, "probability": probability}
 
 
@@ -166,9 +174,15 @@ def one_to_many(steps, rng, test):
     written = model.generate(phase, WAVE_STEPS)
     with no_grad():
         forced = mse(model(phase, previous), waves).item()
-    row = {"mode": "one to many", "task": "sine wave from its phase", "shapes": "(B, 2) -> (B, 40)",
-           "metric": "MSE, generated", "before": before, "after": float(np.mean((written - waves) ** 2)),
-           "teacher_forced_mse": forced}
+    row = {
+        "mode": "one to many",
+        "task": "sine wave from its phase",
+        "shapes": "(B, 2) -> (B, 40)",
+        "metric": "MSE, generated",
+        "before": before,
+        "after": float(np.mean((written - waves) ** 2)),
+        "teacher_forced_mse": forced,
+    }
     return row, losses, {"true": waves[:3], "written": written[:3]}
 
 
@@ -180,8 +194,14 @@ def many_to_one(steps, rng, test):
     (x, lengths), _ = test
     with no_grad():
         probability = F.softmax(predict(x, lengths), dim=1)._data[:, 1]
-    row = {"mode": "many to one", "task": "sum of 5-20 values > 0 ?", "shapes": "(B, <=20, 1) -> (B, 2)",
-           "metric": "accuracy", "before": before, "after": accuracy(predict, *test)}
+    row = {
+        "mode": "many to one",
+        "task": "sum of 5-20 values > 0 ?",
+        "shapes": "(B, <=20, 1) -> (B, 2)",
+        "metric": "accuracy",
+        "before": before,
+        "after": accuracy(predict, *test),
+    }
     return row, losses, {"sum": x.sum((1, 2)), "probability": probability}
 
 
@@ -192,13 +212,23 @@ def many_to_many(steps, rng, test):
     (x,), labels = test
     with no_grad():
         probability = F.softmax(model(x[:1]), dim=2)._data[0, :, 1]
-    row = {"mode": "many to many", "task": "running sum > 0 ? (every step)", "shapes": "(B, 20, 1) -> (B, 20, 2)",
-           "metric": "accuracy per step", "before": before, "after": accuracy(model, *test)}
+    row = {
+        "mode": "many to many",
+        "task": "running sum > 0 ? (every step)",
+        "shapes": "(B, 20, 1) -> (B, 20, 2)",
+        "metric": "accuracy per step",
+        "before": before,
+        "after": accuracy(model, *test),
+    }
     return row, losses, {"running_sum": np.cumsum(x[0, :, 0]), "probability": probability}
 
 
-MODES = [(one_to_one, absolute_above_one), (one_to_many, sine_waves), (many_to_one, noisy_sums),
-         (many_to_many, running_sums)]
+MODES = [
+    (one_to_one, absolute_above_one),
+    (one_to_many, sine_waves),
+    (many_to_one, noisy_sums),
+    (many_to_many, running_sums),
+]
 
 
 @recipe("rnn-modes", "one-to-one, one-to-many, many-to-one, many-to-many RNNs on small generated tasks")
@@ -214,13 +244,22 @@ def run(out_dir, quick=False):
         panels.append(panel)
     print(f"{'mode':<13} {'task':<32} {'shapes':<26} {'metric':<18} {'untrained':>10} {'trained':>10}")
     for row in rows:
-        print(f"{row['mode']:<13} {row['task']:<32} {row['shapes']:<26} {row['metric']:<18} "
-              f"{row['before']:>10.3g} {row['after']:>10.3g}")
-    print(f"\none to one: largest |dL/dW_hh| = {rows[0]['max_abs_grad_weight_hh']} (h0 = 0, so W_hh h0 = 0); "
-          f"one to many: MSE {rows[1]['teacher_forced_mse']:.2g} when fed the true previous values")
+        print(
+            f"{row['mode']:<13} {row['task']:<32} {row['shapes']:<26} {row['metric']:<18} "
+            f"{row['before']:>10.3g} {row['after']:>10.3g}"
+        )
+    print(
+        f"\none to one: largest |dL/dW_hh| = {rows[0]['max_abs_grad_weight_hh']} (h0 = 0, so W_hh h0 = 0); "
+        f"one to many: MSE {rows[1]['teacher_forced_mse']:.2g} when fed the true previous values"
+    )
     figure = plot_modes(rows, panels, os.path.join(out_dir, "rnn_modes.png"))
-    return {"steps": steps, "rows": rows, "first_losses": {m: c[:5] for m, c in losses.items()},
-            "last_losses": {m: float(np.mean(c[-10:])) for m, c in losses.items()}, "figures": [figure]}
+    return {
+        "steps": steps,
+        "rows": rows,
+        "first_losses": {m: c[:5] for m, c in losses.items()},
+        "last_losses": {m: float(np.mean(c[-10:])) for m, c in losses.items()},
+        "figures": [figure],
+    }
 
 
 def plot_modes(rows, panels, path):
@@ -236,7 +275,7 @@ def plot_modes(rows, panels, path):
     ax.set_xlabel("x")
     ax = axes[0, 1]
     for k in range(len(wave["true"])):
-        line, = ax.plot(wave["true"][k], ":")
+        (line,) = ax.plot(wave["true"][k], ":")
         ax.plot(wave["written"][k], color=line.get_color())
     ax.set_xlabel("step (dotted: true wave, solid: written by the GRU)")
     ax = axes[1, 0]

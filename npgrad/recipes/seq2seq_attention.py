@@ -20,6 +20,7 @@ filter is used (both sides under 10 words: 3,269 pairs). Words are split at spac
 Korean "word" is a whole eojeol (a stem and its particles), and many test words were never
 seen in training.
 """
+
 import logging
 import os
 import time
@@ -44,14 +45,19 @@ MODELS = {"no attention": None, "attention": "bahdanau"}
 class Task:
     """A translation direction: the Tatoeba language (translated into English), its filter and
     the source-length buckets, (shortest, longest) tokens, None for no upper end."""
+
     name: str
     language: str
     filters: dict
     buckets: tuple
 
 
-FRENCH = Task("fr-en", "fr", {"max_length": TUTORIAL_MAX_LENGTH, "english_prefixes": TUTORIAL_PREFIXES},
-              ((1, 4), (5, 6), (7, 8), (9, None)))
+FRENCH = Task(
+    "fr-en",
+    "fr",
+    {"max_length": TUTORIAL_MAX_LENGTH, "english_prefixes": TUTORIAL_PREFIXES},
+    ((1, 4), (5, 6), (7, 8), (9, None)),
+)
 KOREAN = Task("ko-en", "ko", {"max_length": TUTORIAL_MAX_LENGTH}, ((1, 3), (4, 5), (6, None)))
 
 
@@ -71,8 +77,10 @@ class Settings:
 
 
 FULL = ((FRENCH, Settings()), (KOREAN, Settings(epochs=30)))
-QUICK = tuple((task, replace(settings, embedding_dim=32, hidden_size=64, epochs=3, train_limit=300, test_limit=40))
-              for task, settings in FULL)
+QUICK = tuple(
+    (task, replace(settings, embedding_dim=32, hidden_size=64, epochs=3, train_limit=300, test_limit=40))
+    for task, settings in FULL
+)
 
 
 # ------------------------------------------------------------------ data
@@ -84,8 +92,10 @@ def load_split(task, split, limit=None):
 
 def encode(pairs, source_vocab, target_vocab):
     """Token pairs as id pairs: the source as is, the target between <bos> and <eos>."""
-    return [(source_vocab.encode(source), target_vocab.encode(target, add_bos=True, add_eos=True))
-            for source, target in pairs]
+    return [
+        (source_vocab.encode(source), target_vocab.encode(target, add_bos=True, add_eos=True))
+        for source, target in pairs
+    ]
 
 
 class PairBatches:
@@ -96,8 +106,9 @@ class PairBatches:
 
     def __init__(self, pairs, batch_size, pad_id, shuffle=True, seed=0):
         self.pairs, self.pad_id = pairs, pad_id
-        self.sampler = BucketBatchSampler([len(source) for source, _ in pairs], batch_size, shuffle=shuffle,
-                                          generator=seed)
+        self.sampler = BucketBatchSampler(
+            [len(source) for source, _ in pairs], batch_size, shuffle=shuffle, generator=seed
+        )
 
     def __len__(self):
         return len(self.sampler)
@@ -111,8 +122,10 @@ class PairBatches:
 
 def token_loss(pad_id):
     """Mean cross-entropy per target token, padding left out."""
+
     def loss(logits, tgt_out):
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=pad_id)
+
     return loss
 
 
@@ -122,14 +135,31 @@ def train(attention, vocabs, train_pairs, val_pairs, settings):
     per-epoch history and the training time in seconds."""
     source_vocab, target_vocab = vocabs
     manual_seed(settings.seed)
-    model = Seq2Seq(len(source_vocab), len(target_vocab), settings.embedding_dim, settings.hidden_size,
-                    attention=attention, dropout=settings.dropout, pad_id=target_vocab.pad_id,
-                    bos_id=target_vocab.bos_id, eos_id=target_vocab.eos_id)
-    trainer = Trainer(model, optim.Adam(model.parameters(), lr=settings.lr), token_loss(target_vocab.pad_id),
-                      metrics=None, callbacks=[ProgressBar()], grad_clip_norm=settings.grad_clip_norm)
+    model = Seq2Seq(
+        len(source_vocab),
+        len(target_vocab),
+        settings.embedding_dim,
+        settings.hidden_size,
+        attention=attention,
+        dropout=settings.dropout,
+        pad_id=target_vocab.pad_id,
+        bos_id=target_vocab.bos_id,
+        eos_id=target_vocab.eos_id,
+    )
+    trainer = Trainer(
+        model,
+        optim.Adam(model.parameters(), lr=settings.lr),
+        token_loss(target_vocab.pad_id),
+        metrics=None,
+        callbacks=[ProgressBar()],
+        grad_clip_norm=settings.grad_clip_norm,
+    )
     started = time.perf_counter()
-    trainer.fit(PairBatches(train_pairs, settings.batch_size, target_vocab.pad_id, seed=settings.seed),
-                PairBatches(val_pairs, 256, target_vocab.pad_id, shuffle=False), settings.epochs)
+    trainer.fit(
+        PairBatches(train_pairs, settings.batch_size, target_vocab.pad_id, seed=settings.seed),
+        PairBatches(val_pairs, 256, target_vocab.pad_id, shuffle=False),
+        settings.epochs,
+    )
     return model, trainer.history.history, time.perf_counter() - started
 
 
@@ -137,7 +167,7 @@ def translate_all(model, sources, beam_size=None, batch_size=256):
     """model.translate for every source (a list of id arrays), batch_size at a time."""
     translations = []
     for start in range(0, len(sources), batch_size):
-        src, src_lengths = pad_batch(sources[start:start + batch_size], model.pad_id)
+        src, src_lengths = pad_batch(sources[start : start + batch_size], model.pad_id)
         translations += model.translate(src, src_lengths, max_len=2 * TUTORIAL_MAX_LENGTH, beam_size=beam_size)
     return translations
 
@@ -172,8 +202,14 @@ def in_bucket(length, bucket):
 def prepare(task, settings):
     """The train, val and test token pairs, the (source, English) vocabularies of the training
     words (other words become <unk>), and the three splits encoded as ids."""
-    splits = [load_split(task, split, limit) for split, limit in
-              (("train", settings.train_limit), ("val", settings.test_limit), ("test", settings.test_limit))]
+    splits = [
+        load_split(task, split, limit)
+        for split, limit in (
+            ("train", settings.train_limit),
+            ("val", settings.test_limit),
+            ("test", settings.test_limit),
+        )
+    ]
     vocabs = tuple(Vocab.build(side) for side in zip(*splits[0]))
     return splits, vocabs, [encode(pairs, *vocabs) for pairs in splits]
 
@@ -182,37 +218,62 @@ def run_task(task, settings):
     """Both models on one task: the summary of their training and test BLEU, and the attention
     model's heat maps for a few long test sentences: (source tokens, output tokens, weights)."""
     (train_pairs, val_pairs, test_pairs), vocabs, encoded = prepare(task, settings)
-    print(f"\n{task.name}: {len(train_pairs):,} / {len(val_pairs):,} / {len(test_pairs):,} train / val / test "
-          f"pairs; vocabularies of {len(vocabs[0]):,} source and {len(vocabs[1]):,} English words")
+    print(
+        f"\n{task.name}: {len(train_pairs):,} / {len(val_pairs):,} / {len(test_pairs):,} train / val / test "
+        f"pairs; vocabularies of {len(vocabs[0]):,} source and {len(vocabs[1]):,} English words"
+    )
     results, hypotheses = {}, {}
     for name, attention in MODELS.items():
         print(f"training {name} ...", flush=True)
         model, history, seconds = train(attention, vocabs, encoded[0], encoded[1], settings)
         scores, hypotheses[name], translations = test_bleu(model, test_pairs, encoded[2], vocabs[1], task.buckets)
-        results[name] = {"parameters": sum(p.numel() for p in model.parameters()), "history": history,
-                         "train_seconds": seconds, "bleu": scores}
+        results[name] = {
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "history": history,
+            "train_seconds": seconds,
+            "bleu": scores,
+        }
         if attention is not None:
             started = time.perf_counter()
-            results[name]["beam_bleu"] = test_bleu(model, test_pairs, encoded[2], vocabs[1], task.buckets,
-                                                   settings.beam_size)[0]
+            results[name]["beam_bleu"] = test_bleu(
+                model, test_pairs, encoded[2], vocabs[1], task.buckets, settings.beam_size
+            )[0]
             results[name]["beam_seconds"] = time.perf_counter() - started
-            maps = [(source, vocabs[1].decode_tokens(translations[i].tokens, strip_special=False),
-                     translations[i].attention) for i, (source, _) in enumerate(test_pairs) if len(source) >= 7][:6]
-    counts = {bucket_label(*bucket): sum(in_bucket(len(source), bucket) for source, _ in test_pairs)
-              for bucket in task.buckets}
+            maps = [
+                (
+                    source,
+                    vocabs[1].decode_tokens(translations[i].tokens, strip_special=False),
+                    translations[i].attention,
+                )
+                for i, (source, _) in enumerate(test_pairs)
+                if len(source) >= 7
+            ][:6]
+    counts = {
+        bucket_label(*bucket): sum(in_bucket(len(source), bucket) for source, _ in test_pairs)
+        for bucket in task.buckets
+    }
     print_tables(task, results, counts, settings)
-    examples = [{"source": " ".join(source), "reference": " ".join(target),
-                 **{name: hypotheses[name][i] for name in MODELS}} for i, (source, target) in enumerate(test_pairs[:5])]
+    examples = [
+        {"source": " ".join(source), "reference": " ".join(target), **{name: hypotheses[name][i] for name in MODELS}}
+        for i, (source, target) in enumerate(test_pairs[:5])
+    ]
     print_examples(examples)
-    return {"pairs": [len(train_pairs), len(val_pairs), len(test_pairs)], "vocab_sizes": [len(v) for v in vocabs],
-            "test_sentences_per_bucket": counts, "models": results, "examples": examples}, maps
+    return {
+        "pairs": [len(train_pairs), len(val_pairs), len(test_pairs)],
+        "vocab_sizes": [len(v) for v in vocabs],
+        "test_sentences_per_bucket": counts,
+        "models": results,
+        "examples": examples,
+    }, maps
 
 
 # ------------------------------------------------------------------ tables
 def print_tables(task, results, counts, settings):
     columns = ["all", *counts]
-    print(f"\n{task.name} test BLEU by source length in tokens ({settings.epochs} epochs, batch "
-          f"{settings.batch_size}, Adam {settings.lr:g})")
+    print(
+        f"\n{task.name} test BLEU by source length in tokens ({settings.epochs} epochs, batch "
+        f"{settings.batch_size}, Adam {settings.lr:g})"
+    )
     print(f"{'model':<26}" + "".join(f"{c:>8}" for c in columns))
     print(f"{'(test sentences)':<26}" + "".join(f"{n:>8}" for n in [sum(counts.values()), *counts.values()]))
     rows = [(f"{name}, greedy", r["bleu"]) for name, r in results.items()]
@@ -221,8 +282,10 @@ def print_tables(task, results, counts, settings):
         print(f"{label:<26}" + "".join(f"{scores[c]:>8.1f}" for c in columns))
     for name, r in results.items():
         loss, val_loss = r["history"]["loss"], r["history"]["val_loss"]
-        print(f"{name}: {r['parameters']:,} parameters; train loss {loss[0]:.3f} -> {loss[-1]:.3f}, val loss "
-              f"{val_loss[-1]:.3f}; {r['train_seconds'] / settings.epochs:.1f} s per epoch")
+        print(
+            f"{name}: {r['parameters']:,} parameters; train loss {loss[0]:.3f} -> {loss[-1]:.3f}, val loss "
+            f"{val_loss[-1]:.3f}; {r['train_seconds'] / settings.epochs:.1f} s per epoch"
+        )
 
 
 def print_examples(examples):
@@ -253,7 +316,7 @@ def plot_attention_maps(plt, maps, path, columns=3):
     """One heat map per (source tokens, output tokens, weights (outputs, sources))."""
     rows = -(-len(maps) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.3 * rows), squeeze=False)
-    for ax in axes.ravel()[len(maps):]:
+    for ax in axes.ravel()[len(maps) :]:
         ax.axis("off")
     for ax, (source, output, weights) in zip(axes.ravel(), maps):
         ax.imshow(weights, cmap="Greys", vmin=0, vmax=1)
@@ -274,6 +337,8 @@ def run(out_dir, quick=False):
     figures = []
     plt = pyplot_or_none()
     if plt is not None:
-        figures = [plot_bleu_by_length(plt, summaries, os.path.join(out_dir, "bleu_by_length.png")),
-                   plot_attention_maps(plt, maps[FRENCH.name], os.path.join(out_dir, "attention_maps.png"))]
+        figures = [
+            plot_bleu_by_length(plt, summaries, os.path.join(out_dir, "bleu_by_length.png")),
+            plot_attention_maps(plt, maps[FRENCH.name], os.path.join(out_dir, "attention_maps.png")),
+        ]
     return {"settings": {task.name: asdict(s) for task, s in settings}, "tasks": summaries, "figures": figures}

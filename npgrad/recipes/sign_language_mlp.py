@@ -5,6 +5,7 @@ categorical cross-entropy on one-hot labels, Adam, metrics=['acc']); only the im
 says npgrad instead of tensorflow. 24 letters of the American Sign Language alphabet, 28x28
 grey photos: 27,455 for training and 7,172 for testing.
 """
+
 from .. import manual_seed
 from ..datasets import SignLanguageMNIST
 from ..keras import Dense, Input, Model, optimizers
@@ -32,9 +33,20 @@ def run(out_dir, quick=False):
     x_train, y_train = x_train[:limit], y_train[:limit]
     model = keras_model()
     model.summary()
-    history = model.fit(x_train, to_categorical(y_train, 24), batch_size=128, epochs=epochs,
-                        validation_data=(x_test, to_categorical(y_test, 24)))
+    history = model.fit(
+        x_train,
+        to_categorical(y_train, 24),
+        batch_size=128,
+        epochs=epochs,
+        validation_data=(x_test, to_categorical(y_test, 24)),
+    )
     test_loss, test_acc = model.evaluate(x_test, to_categorical(y_test, 24), batch_size=1000)
     print(f"\nSign Language MNIST test accuracy {test_acc:.2%} after {epochs} epochs (test loss {test_loss:.4f})")
-    return {"epochs": epochs, "train_images": len(x_train), "test_accuracy": test_acc, "test_loss": test_loss,
-            "parameters": sum(p.numel() for p in model.parameters()), "history": history.history}
+    return {
+        "epochs": epochs,
+        "train_images": len(x_train),
+        "test_accuracy": test_acc,
+        "test_loss": test_loss,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "history": history.history,
+    }

@@ -8,6 +8,7 @@ with only a few hundred labelled images. Three ways to learn it, same architectu
   from scratch     the same network from a random start
 Strokes, loops and edges are shared by all digits, so the pretrained features carry over.
 """
+
 import numpy as np
 
 from .. import manual_seed, nn, optim
@@ -17,9 +18,16 @@ from .classifier import fit, load_data, loader
 
 def feature_extractor():
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU())
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 128),
+        nn.ReLU(),
+    )
 
 
 def classifier(features, classes=5):
@@ -49,22 +57,33 @@ def run(out_dir, quick=False):
     source, target = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
     manual_seed(0)
     pretrained = feature_extractor()
-    fit(classifier(pretrained), optim.Adam(pretrained.parameters(), lr=1e-3),
-        digits(train, source, pretrain_limit), digits(val, source, 500), 1 if quick else 2, 64, seed=0)
+    fit(
+        classifier(pretrained),
+        optim.Adam(pretrained.parameters(), lr=1e-3),
+        digits(train, source, pretrain_limit),
+        digits(val, source, 500),
+        1 if quick else 2,
+        64,
+        seed=0,
+    )
     state = pretrained.state_dict()
     target_data = (digits(train, target, labels), digits(val, target, 500), digits(test, target))
     rows = []
-    for method, pretrained_start, freeze, lr in (("frozen features + new head", True, True, 1e-3),
-                                                  ("fine-tuning", True, False, 3e-4),
-                                                  ("from scratch", False, False, 1e-3)):
+    for method, pretrained_start, freeze, lr in (
+        ("frozen features + new head", True, True, 1e-3),
+        ("fine-tuning", True, False, 3e-4),
+        ("from scratch", False, False, 1e-3),
+    ):
         manual_seed(1)
         features = feature_extractor()
         if pretrained_start:
             features.load_state_dict(state)
         trainable, accuracy = learn_target(features, *target_data, epochs, lr, freeze)
         rows.append({"method": method, "trainable_parameters": trainable, "test_accuracy": accuracy})
-    print(f"digits 5-9 from {labels} labelled images ({epochs} epochs); test on all "
-          f"{len(target_data[2][0]):,} test images of 5-9")
+    print(
+        f"digits 5-9 from {labels} labelled images ({epochs} epochs); test on all "
+        f"{len(target_data[2][0]):,} test images of 5-9"
+    )
     print(f"{'method':<28} {'trainable params':>16} {'test accuracy':>14}")
     for r in rows:
         print(f"{r['method']:<28} {r['trainable_parameters']:>16,} {r['test_accuracy']:>14.2%}")

@@ -15,6 +15,7 @@ same configuration for the reference figure.
 Also the run folder that `npgrad train` writes: config.json, metrics.csv, curves.png,
 last.safetensors (checkpoint), samples/epoch_NNN.png.
 """
+
 import json
 import os
 from statistics import NormalDist
@@ -30,8 +31,18 @@ from ..models import VAE, VAETrainer
 from ..train import CSVLogger, ModelCheckpoint, ProgressBar
 from . import recipe
 
-CONFIG = {"dataset": "mnist", "hidden_dim": 400, "latent_dim": 20, "lr": 1e-3, "batch_size": 128, "epochs": 10,
-          "seed": 0, "train_limit": None, "test_limit": None, "manifold_epochs": 10}
+CONFIG = {
+    "dataset": "mnist",
+    "hidden_dim": 400,
+    "latent_dim": 20,
+    "lr": 1e-3,
+    "batch_size": 128,
+    "epochs": 10,
+    "seed": 0,
+    "train_limit": None,
+    "test_limit": None,
+    "manifold_epochs": 10,
+}
 QUICK = {"epochs": 2, "train_limit": 2000, "test_limit": 500, "manifold_epochs": 1}
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
 
@@ -44,8 +55,10 @@ def image_arrays(dataset="mnist", train_limit=None, test_limit=None):
 
 def run_callbacks(out_dir, progress=True):
     """What `npgrad train` writes for every run: metrics.csv and the last checkpoint."""
-    return [CSVLogger(os.path.join(out_dir, "metrics.csv")),
-            ModelCheckpoint(os.path.join(out_dir, "last.safetensors"))] + ([ProgressBar()] if progress else [])
+    return [
+        CSVLogger(os.path.join(out_dir, "metrics.csv")),
+        ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
+    ] + ([ProgressBar()] if progress else [])
 
 
 def write_config(out_dir, config):
@@ -58,12 +71,15 @@ def train_vae(config, train, test, out_dir, latent_dim, samples=True):
     """Train the MLP VAE; returns (model, history dict). Seeded: weights, shuffling and every z."""
     manual_seed(config["seed"])
     model = VAE(784, config["hidden_dim"], latent_dim)
-    trainer = VAETrainer(model, optim.Adam(model.parameters(), lr=config["lr"]),
-                         callbacks=run_callbacks(out_dir) if samples else [])
+    trainer = VAETrainer(
+        model, optim.Adam(model.parameters(), lr=config["lr"]), callbacks=run_callbacks(out_dir) if samples else []
+    )
     if samples:
         z = np.random.default_rng(config["seed"]).standard_normal((100, latent_dim)).astype(np.float32)
         trainer.callbacks.append(SampleGrids(os.path.join(out_dir, "samples"), lambda vae: vae.sample(z=z)))
-    loader = DataLoader(TensorDataset(train[0]), batch_size=config["batch_size"], shuffle=True, generator=config["seed"])
+    loader = DataLoader(
+        TensorDataset(train[0]), batch_size=config["batch_size"], shuffle=True, generator=config["seed"]
+    )
     trainer.fit(loader, DataLoader(TensorDataset(test[0]), batch_size=1000), epochs=config["epochs"])
     return model, trainer.history.history
 
@@ -85,16 +101,25 @@ def manifold(model, size=15):
 
 
 def save_figures(out_dir, history, model, model_2d, test):
-    plot_curves({"training -ELBO": history["loss"], "test -ELBO": history["val_loss"]},
-                os.path.join(out_dir, "curves.png"), xlabel="epoch", ylabel="nats per image",
-                title="VAE 784-400-20: negative ELBO per image")
+    plot_curves(
+        {"training -ELBO": history["loss"], "test -ELBO": history["val_loss"]},
+        os.path.join(out_dir, "curves.png"),
+        xlabel="epoch",
+        ylabel="nats per image",
+        title="VAE 784-400-20: negative ELBO per image",
+    )
     save_image_grid(model.sample(100), os.path.join(out_dir, "samples.png"), columns=10, title="z ~ N(0, I)")
     images, labels = test
     first, second = images[np.argmax(labels == 1)], images[np.argmax(labels == 7)]
-    save_image_grid(interpolation(model, first, second), os.path.join(out_dir, "interpolation.png"), columns=10,
-                    title="from a 1 to a 7 in latent space")
-    save_image_grid(manifold(model_2d), os.path.join(out_dir, "manifold_2d.png"), columns=15,
-                    title="2-D latent space, decoded")
+    save_image_grid(
+        interpolation(model, first, second),
+        os.path.join(out_dir, "interpolation.png"),
+        columns=10,
+        title="from a 1 to a 7 in latent space",
+    )
+    save_image_grid(
+        manifold(model_2d), os.path.join(out_dir, "manifold_2d.png"), columns=15, title="2-D latent space, decoded"
+    )
 
 
 @recipe("vae", "a VAE (784-400-20, Adam, 10 epochs) on MNIST: samples, interpolation, 2-D manifold, ELBO in nats")
@@ -104,14 +129,20 @@ def run(out_dir, quick=False):
     train, test = image_arrays(config["dataset"], config["train_limit"], config["test_limit"])
     model, history = train_vae(config, train, test, out_dir, config["latent_dim"])
     print("epoch  train -ELBO  test -ELBO  test reconstruction  test KL  (nats per image)")
-    for epoch, row in enumerate(zip(history["loss"], history["val_loss"], history["val_reconstruction"],
-                                    history["val_kl"]), 1):
+    for epoch, row in enumerate(
+        zip(history["loss"], history["val_loss"], history["val_reconstruction"], history["val_kl"]), 1
+    ):
         print(f"{epoch:5d}  {row[0]:11.2f}  {row[1]:10.2f}  {row[2]:19.2f}  {row[3]:7.2f}")
     config_2d = {**config, "epochs": config["manifold_epochs"]}
     model_2d, history_2d = train_vae(config_2d, train, test, os.path.join(out_dir, "latent_2d"), 2, samples=False)
     print(f"2-D latent space: test -ELBO {history_2d['val_loss'][-1]:.2f} nats per image")
     if pyplot_or_none() is not None:
         save_figures(out_dir, history, model, model_2d, test)
-    return {"config": config, "test_loss_per_image": history["val_loss"][-1],
-            "test_reconstruction": history["val_reconstruction"][-1], "test_kl": history["val_kl"][-1],
-            "history": history, "test_loss_2d": history_2d["val_loss"][-1]}
+    return {
+        "config": config,
+        "test_loss_per_image": history["val_loss"][-1],
+        "test_reconstruction": history["val_reconstruction"][-1],
+        "test_kl": history["val_kl"][-1],
+        "history": history,
+        "test_loss_2d": history_2d["val_loss"][-1],
+    }

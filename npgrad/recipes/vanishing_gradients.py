@@ -8,6 +8,7 @@ Both 10-layer MLPs (128 units; each with the initialisation made for its activat
 for sigmoid, He for ReLU) train on the same MNIST batches with the same SGD;
 npgrad.analysis.grad_norms(model) measures the gradient at every layer.
 """
+
 import os
 
 import numpy as np
@@ -37,7 +38,7 @@ def deep_mlp(activation, depth, width=128):
 def batches(x, y, batch_size, steps, seed=0):
     order = np.random.default_rng(seed).permutation(len(x))
     for step in range(steps):
-        index = order[(step * batch_size) % len(x):][:batch_size]
+        index = order[(step * batch_size) % len(x) :][:batch_size]
         yield tensor(x[index]), tensor(y[index])
 
 
@@ -68,13 +69,18 @@ def run(out_dir, quick=False):
     for layer in range(depth + 1):
         print(f"{layer + 1:<6} " + " ".join(f"{norms[a][layer]:>18.3e}" for a in ACTIVATIONS))
     shrink = {a: norms[a][0] / norms[a][-1] for a in ACTIVATIONS}
-    print("\nfirst-layer / last-layer gradient norm: "
-          + ", ".join(f"{a} {shrink[a]:.2e}" for a in ACTIVATIONS))
+    print("\nfirst-layer / last-layer gradient norm: " + ", ".join(f"{a} {shrink[a]:.2e}" for a in ACTIVATIONS))
     final = {a: float(np.mean(results[a][1][-20:])) for a in ACTIVATIONS}
     print(f"training loss after {steps} steps: " + ", ".join(f"{a} {final[a]:.3f}" for a in ACTIVATIONS))
     figures = write_figures(out_dir, norms, {a: results[a][1] for a in ACTIVATIONS})
-    return {"depth": depth, "steps": steps, "grad_norms_at_init": norms,
-            "first_to_last_ratio": shrink, "final_train_loss": final, "figures": figures}
+    return {
+        "depth": depth,
+        "steps": steps,
+        "grad_norms_at_init": norms,
+        "first_to_last_ratio": shrink,
+        "final_train_loss": final,
+        "figures": figures,
+    }
 
 
 def write_figures(out_dir, norms, losses):
@@ -89,6 +95,10 @@ def write_figures(out_dir, norms, losses):
     ax.set_title("Gradient reaching each layer, first step")
     ax.legend()
     norms_path = save_figure(fig, os.path.join(out_dir, "grad_norms.png"))
-    loss_path = plot_curves(losses, os.path.join(out_dir, "loss.png"), ylabel="training cross-entropy",
-                            title="Deep MLP on MNIST: sigmoid vs ReLU")
+    loss_path = plot_curves(
+        losses,
+        os.path.join(out_dir, "loss.png"),
+        ylabel="training cross-entropy",
+        title="Deep MLP on MNIST: sigmoid vs ReLU",
+    )
     return [norms_path, loss_path]

@@ -3,13 +3,28 @@ token ids, sampling and beam search, perplexity and BLEU. NumPy only; BLEU needs
 (pip install "npgrad[text]"). BERT's WordPiece tokenizer and pretraining data (masked-LM,
 next-sentence pairs); training a WordPiece vocabulary needs tokenizers (pip install
 "npgrad[bert]"). The translation data sets are in npgrad.datasets."""
-from .batching import BucketBatchSampler, batchify, bptt_batches, pad_batch, random_windows, windows_at  # noqa: F401
-from .decoding import (  # noqa: F401
-    Hypothesis, beam_search, generate, greedy_search, keep_top_k, keep_top_p, reorder_state, sample_logits,
-    softmax)
-from .metrics import bleu, perplexity, sentence_bleu  # noqa: F401
-from .mlm import (  # noqa: F401
-    IGNORE_INDEX, MaskedLMCollator, next_sentence_pairs, pretraining_batch, split_sentences, wikitext_documents)
-from .tokenize import basic_english, normalize  # noqa: F401
-from .vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab  # noqa: F401
-from .wordpiece import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize, truncate_longest_first  # noqa: F401
+
+from .batching import BucketBatchSampler, batchify, bptt_batches, pad_batch, random_windows, windows_at
+from .decoding import (
+    Hypothesis,
+    beam_search,
+    generate,
+    greedy_search,
+    keep_top_k,
+    keep_top_p,
+    reorder_state,
+    sample_logits,
+    softmax,
+)
+from .metrics import bleu, perplexity, sentence_bleu
+from .mlm import (
+    IGNORE_INDEX,
+    MaskedLMCollator,
+    next_sentence_pairs,
+    pretraining_batch,
+    split_sentences,
+    wikitext_documents,
+)
+from .tokenize import basic_english, normalize
+from .vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab
+from .wordpiece import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize, truncate_longest_first

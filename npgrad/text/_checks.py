@@ -1,4 +1,5 @@
 """Argument checks shared by the text tools, so each error names the function and the value."""
+
 import numpy as np
 
 

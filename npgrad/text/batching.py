@@ -3,6 +3,7 @@ for sequence-to-sequence models, sentences padded to a common length, grouped by
 
 Every array here is int64, batch first: (B, T), B sequences of T tokens.
 """
+
 import numpy as np
 
 from ._checks import positive_int, token_stream
@@ -19,7 +20,7 @@ def batchify(ids, batch_size):
     n = len(ids) // batch_size
     if n < 2:
         raise ValueError(f"batchify: {len(ids)} tokens are too few for {batch_size} rows of at least 2")
-    return ids[:n * batch_size].reshape(batch_size, n)
+    return ids[: n * batch_size].reshape(batch_size, n)
 
 
 def bptt_batches(batched, bptt):
@@ -30,13 +31,12 @@ def bptt_batches(batched, bptt):
     the windows are views, not copies."""
     batched = np.asarray(batched)
     if batched.ndim != 2 or batched.dtype != np.int64:
-        raise ValueError(f"bptt_batches: expected batchify()'s int64 (B, n) array, "
-                         f"got {batched.dtype} {batched.shape}")
+        raise ValueError(f"bptt_batches: expected batchify()'s int64 (B, n) array, got {batched.dtype} {batched.shape}")
     bptt = positive_int(bptt, "bptt", "bptt_batches")
     n = batched.shape[1]
     for start in range(0, n - 1, bptt):
         stop = min(start + bptt, n - 1)
-        yield batched[:, start:stop], batched[:, start + 1:stop + 1]
+        yield batched[:, start:stop], batched[:, start + 1 : stop + 1]
 
 
 def random_windows(ids, batch_size, block_size, generator=None):
@@ -104,9 +104,9 @@ class BucketBatchSampler:
         order = rng.permutation(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
         batches = []
         for start in range(0, len(order), self.pool_size):
-            pool = order[start:start + self.pool_size]
+            pool = order[start : start + self.pool_size]
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
-            batches += [pool[i:i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
+            batches += [pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)]
         if self.shuffle:
             batches = [batches[i] for i in rng.permutation(len(batches))]
         return batches

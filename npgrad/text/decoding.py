@@ -6,6 +6,7 @@ model, an encoder-decoder. Every function runs it under npgrad.no_grad(). Random
 from `generator`: a numpy Generator, an int seed, or None for npgrad's global generator
 (which npgrad.manual_seed resets), so the same inputs and seed give the same text.
 """
+
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -22,8 +23,7 @@ def _scores(values, caller):
     """Logits or log-probabilities (B, V) as float32, from an array or a Tensor."""
     values = np.asarray(values._data if isinstance(values, Tensor) else values)
     if values.ndim != 2 or values.dtype.kind != "f":
-        raise ValueError(f"{caller}: expected float scores (batch, vocabulary), "
-                         f"got {values.dtype} {values.shape}")
+        raise ValueError(f"{caller}: expected float scores (batch, vocabulary), got {values.dtype} {values.shape}")
     return values.astype(np.float32, copy=False)
 
 
@@ -87,8 +87,7 @@ def generate(step_fn, start_ids, max_new_tokens, temperature=1.0, top_k=None, to
     """
     ids = np.asarray(start_ids, dtype=np.int64)
     if ids.ndim not in (1, 2) or ids.shape[-1] == 0:
-        raise ValueError(f"generate: start_ids must be a non-empty (T,) or (B, T) array of ids, "
-                         f"got shape {ids.shape}")
+        raise ValueError(f"generate: start_ids must be a non-empty (T,) or (B, T) array of ids, got shape {ids.shape}")
     generator = _rng.seeded(generator)  # an int seed becomes one Generator for all the steps
     sequences = ids[None] if ids.ndim == 1 else ids
     with no_grad():
@@ -112,14 +111,16 @@ def reorder_state(state, indices, axis=0):
         return {key: reorder_state(value, indices, axis) for key, value in state.items()}
     if isinstance(state, (tuple, list)):
         return type(state)(reorder_state(value, indices, axis) for value in state)
-    raise TypeError(f"reorder_state: cannot index a {type(state).__name__}; a decoder state holds "
-                    "arrays, Tensors or None, in tuples, lists or dicts")
+    raise TypeError(
+        f"reorder_state: cannot index a {type(state).__name__}; a decoder state holds "
+        "arrays, Tensors or None, in tuples, lists or dicts"
+    )
 
 
 def _ending_at_eos(row, eos_id):
     """`row` up to and including its first eos_id (all of it when there is none)."""
     ends = np.flatnonzero(row == eos_id)
-    return row[:ends[0] + 1] if len(ends) else row
+    return row[: ends[0] + 1] if len(ends) else row
 
 
 def greedy_search(step_fn, init_state, bos_id, eos_id, max_len, batch_size=1):
@@ -146,13 +147,13 @@ class Hypothesis(NamedTuple):
     """A decoded sequence: tokens (int64, without <bos>, ending in <eos> if it was reached),
     log_prob its total log-probability, score what beams are ranked by at the end:
     log_prob / len(tokens) ** length_penalty."""
+
     tokens: np.ndarray
     score: float
     log_prob: float
 
 
-def beam_search(step_fn, init_state, bos_id, eos_id, beam_size=5, max_len=50, length_penalty=1.0,
-                beam_axis=0):
+def beam_search(step_fn, init_state, bos_id, eos_id, beam_size=5, max_len=50, length_penalty=1.0, beam_axis=0):
     """The best sequences for one input: a list of at most beam_size Hypothesis, best first.
 
     The contract with the decoder:
@@ -184,7 +185,7 @@ def beam_search(step_fn, init_state, bos_id, eos_id, beam_size=5, max_len=50, le
             log_probs, state = step_fn(prefixes[:, -1], state)
             log_probs = _scores(log_probs, "beam_search")
             candidates = (totals[:, None] + log_probs).ravel()
-            best = np.argsort(-candidates, kind="stable")[:beam_size - len(finished)]
+            best = np.argsort(-candidates, kind="stable")[: beam_size - len(finished)]
             beams, tokens = np.divmod(best, log_probs.shape[1])
             prefixes = np.concatenate([prefixes[beams], tokens[:, None]], axis=1)
             totals = candidates[best]
@@ -195,6 +196,7 @@ def beam_search(step_fn, init_state, bos_id, eos_id, beam_size=5, max_len=50, le
                 break
             state = reorder_state(state, beams[~ended], beam_axis)
     finished += [(prefix[1:], total) for prefix, total in zip(prefixes, totals)]
-    hypotheses = [Hypothesis(tokens, float(total) / len(tokens) ** length_penalty, float(total))
-                  for tokens, total in finished]
+    hypotheses = [
+        Hypothesis(tokens, float(total) / len(tokens) ** length_penalty, float(total)) for tokens, total in finished
+    ]
     return sorted(hypotheses, key=lambda h: -h.score)

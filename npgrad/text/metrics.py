@@ -1,4 +1,5 @@
 """How good a language or translation model is: perplexity, and BLEU (through sacrebleu)."""
+
 import math
 
 import numpy as np
@@ -29,8 +30,9 @@ def _sacrebleu():
     try:
         import sacrebleu
     except ImportError:
-        raise ImportError('BLEU is computed by the sacrebleu package: pip install "npgrad[text]" '
-                          "(or pip install sacrebleu)") from None
+        raise ImportError(
+            'BLEU is computed by the sacrebleu package: pip install "npgrad[text]" (or pip install sacrebleu)'
+        ) from None
     return sacrebleu
 
 

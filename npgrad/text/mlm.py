@@ -9,6 +9,7 @@ Labels follow Hugging Face's BertForPreTraining: an MLM label is the original id
 selected position and -100 elsewhere (cross_entropy's default ignore_index skips it); a
 next-sentence label is 0 when B is the sentence after A, 1 when B is a random sentence.
 """
+
 import re
 
 import numpy as np
@@ -34,13 +35,18 @@ class MaskedLMCollator:
     Generator; the same seed gives the same masks."""
 
     def __init__(self, tokenizer, mlm_probability=0.15, mask_fraction=0.8, random_fraction=0.1, seed=None):
-        for name, value in (("mlm_probability", mlm_probability), ("mask_fraction", mask_fraction),
-                            ("random_fraction", random_fraction)):
+        for name, value in (
+            ("mlm_probability", mlm_probability),
+            ("mask_fraction", mask_fraction),
+            ("random_fraction", random_fraction),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"MaskedLMCollator: {name} must be in [0, 1], got {value}")
         if mask_fraction + random_fraction > 1.0:
-            raise ValueError(f"MaskedLMCollator: mask_fraction + random_fraction must be at most 1, got "
-                             f"{mask_fraction} + {random_fraction}")
+            raise ValueError(
+                f"MaskedLMCollator: mask_fraction + random_fraction must be at most 1, got "
+                f"{mask_fraction} + {random_fraction}"
+            )
         self.mask_id, self.vocab_size = tokenizer.mask_id, len(tokenizer)
         self.special_ids = np.array(sorted(tokenizer.special_ids), dtype=np.int64)
         self.ordinary_ids = np.setdiff1d(np.arange(self.vocab_size), self.special_ids)
@@ -50,8 +56,10 @@ class MaskedLMCollator:
     def __call__(self, input_ids):
         ids = np.asarray(input_ids)
         if ids.dtype.kind not in "iu" or (ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size)):
-            raise ValueError(f"MaskedLMCollator: expected token ids in [0, {self.vocab_size}), got {ids.dtype} "
-                             f"ids" + (f" in [{ids.min()}, {ids.max()}]" if ids.size else ""))
+            raise ValueError(
+                f"MaskedLMCollator: expected token ids in [0, {self.vocab_size}), got {ids.dtype} "
+                f"ids" + (f" in [{ids.min()}, {ids.max()}]" if ids.size else "")
+            )
         ids = ids.astype(np.int64)
         selected = (self.rng.random(ids.shape) < self.mlm_probability) & ~np.isin(ids, self.special_ids)
         labels = np.where(selected, ids, IGNORE_INDEX)
@@ -86,8 +94,10 @@ def next_sentence_pairs(documents, seed=None):
     1/2 B is A's next sentence (label 0), otherwise a random sentence of another document
     (label 1). documents: a list of lists of sentences, at least two documents."""
     if len(documents) < 2:
-        raise ValueError(f"next_sentence_pairs: random sentences come from other documents, so at least 2 "
-                         f"documents are needed, got {len(documents)}")
+        raise ValueError(
+            f"next_sentence_pairs: random sentences come from other documents, so at least 2 "
+            f"documents are needed, got {len(documents)}"
+        )
     if not all(documents):
         raise ValueError("next_sentence_pairs: every document needs at least one sentence, got an empty one")
     rng = _generator(seed)

@@ -1,5 +1,6 @@
 """Text to tokens: a plain word splitter, and the sentence normaliser of PyTorch's
 sequence-to-sequence translation tutorial, made aware of the language it cleans."""
+
 import re
 import unicodedata
 
@@ -30,8 +31,7 @@ def normalize(text, language="en"):
     those and Hangul for "ko", whose syllables are kept intact.
     """
     if language not in _WORDS_AND_MARKS:
-        raise ValueError(f"normalize: unknown language {language!r}; "
-                         f"expected one of {sorted(_WORDS_AND_MARKS)}")
+        raise ValueError(f"normalize: unknown language {language!r}; expected one of {sorted(_WORDS_AND_MARKS)}")
     text = text.casefold().replace("œ", "oe").replace("æ", "ae")  # ligatures NFD would leave whole
     return " ".join(_WORDS_AND_MARKS[language].findall(_drop_accents(text)))
 

@@ -1,4 +1,5 @@
 """Vocab: the table between tokens (words or characters) and the integer ids a model embeds."""
+
 from collections import Counter
 
 import numpy as np
@@ -44,8 +45,7 @@ class Vocab:
         self.separator = separator
 
     @classmethod
-    def build(cls, token_lists, min_freq=1, max_size=None, specials=SPECIALS, order="frequency",
-              separator=" "):
+    def build(cls, token_lists, min_freq=1, max_size=None, specials=SPECIALS, order="frequency", separator=" "):
         """A vocabulary of the tokens in `token_lists` (an iterable of lists of tokens) seen
         at least `min_freq` times, keeping at most `max_size` entries in all (specials
         included) — the most frequent ones.
@@ -57,8 +57,7 @@ class Vocab:
         if order not in _ORDERS:
             raise ValueError(f"Vocab.build: order must be one of {_ORDERS}, got {order!r}")
         if max_size is not None and max_size < len(specials):
-            raise ValueError(f"Vocab.build: max_size {max_size} leaves no room "
-                             f"for the {len(specials)} specials")
+            raise ValueError(f"Vocab.build: max_size {max_size} leaves no room for the {len(specials)} specials")
         counts = Counter()
         for tokens in token_lists:
             counts.update(tokens)
@@ -67,7 +66,7 @@ class Vocab:
         # most_common sorts stably: equally frequent tokens stay in the order first seen
         ranked = [token for token, n in counts.most_common() if n >= min_freq]
         if max_size is not None:
-            ranked = ranked[:max_size - len(specials)]
+            ranked = ranked[: max_size - len(specials)]
         return cls(sorted(ranked) if order == "sorted" else ranked, specials, separator)
 
     @classmethod
@@ -122,7 +121,7 @@ class Vocab:
         if not strip_special:
             return tokens
         if EOS in tokens:
-            tokens = tokens[:tokens.index(EOS)]
+            tokens = tokens[: tokens.index(EOS)]
         return [token for token in tokens if token not in (PAD, BOS)]
 
     def decode(self, ids, strip_special=True):
@@ -137,10 +136,11 @@ class Vocab:
     def from_state_dict(cls, state):
         specials = list(state["specials"])
         itos = list(state["itos"])
-        if itos[:len(specials)] != specials:
-            raise ValueError(f"Vocab.from_state_dict: itos must start with the specials {specials}, "
-                             f"got {itos[:len(specials)]}")
-        return cls(itos[len(specials):], specials, state["separator"])
+        if itos[: len(specials)] != specials:
+            raise ValueError(
+                f"Vocab.from_state_dict: itos must start with the specials {specials}, got {itos[: len(specials)]}"
+            )
+        return cls(itos[len(specials) :], specials, state["separator"])
 
     def __eq__(self, other):
         return isinstance(other, Vocab) and self.state_dict() == other.state_dict()

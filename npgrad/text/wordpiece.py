@@ -12,6 +12,7 @@ transformers' BertTokenizer for the same vocabulary.
     batch = tokenizer.batch(["a first sentence"], ["its pair"], max_length=64)
     batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]   # (N, T) int64
 """
+
 import os
 import unicodedata
 
@@ -34,15 +35,27 @@ def _is_control(char):
 def _is_punctuation(char):
     """ASCII symbols ($, +, ^, ...) count as punctuation, as BERT has it, besides Unicode's P*."""
     code = ord(char)
-    return 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126 or \
-        unicodedata.category(char).startswith("P")
+    return (
+        33 <= code <= 47
+        or 58 <= code <= 64
+        or 91 <= code <= 96
+        or 123 <= code <= 126
+        or unicodedata.category(char).startswith("P")
+    )
 
 
 def _is_cjk(char):
     code = ord(char)
-    return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2A6DF or
-            0x2A700 <= code <= 0x2B73F or 0x2B740 <= code <= 0x2B81F or 0x2B820 <= code <= 0x2CEAF or
-            0xF900 <= code <= 0xFAFF or 0x2F800 <= code <= 0x2FA1F)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x20000 <= code <= 0x2A6DF
+        or 0x2A700 <= code <= 0x2B73F
+        or 0x2B740 <= code <= 0x2B81F
+        or 0x2B820 <= code <= 0x2CEAF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x2F800 <= code <= 0x2FA1F
+    )
 
 
 def _clean(text):
@@ -90,9 +103,9 @@ def truncate_longest_first(a, b, max_tokens):
         return list(a), list(b)
     if len(a) <= len(b):
         kept_a = min(len(a), max_tokens // 2)
-        return list(a[:kept_a]), list(b[:max_tokens - kept_a])
+        return list(a[:kept_a]), list(b[: max_tokens - kept_a])
     kept_b = min(len(b), max_tokens // 2)
-    return list(a[:max_tokens - kept_b]), list(b[:kept_b])
+    return list(a[: max_tokens - kept_b]), list(b[:kept_b])
 
 
 class WordPieceTokenizer:
@@ -103,8 +116,10 @@ class WordPieceTokenizer:
         self.tokens = list(vocab)
         self.ids = {token: i for i, token in enumerate(self.tokens)}
         if len(self.ids) != len(self.tokens):
-            raise ValueError(f"WordPieceTokenizer: the vocabulary repeats tokens ({len(self.tokens)} lines, "
-                             f"{len(self.ids)} distinct)")
+            raise ValueError(
+                f"WordPieceTokenizer: the vocabulary repeats tokens ({len(self.tokens)} lines, "
+                f"{len(self.ids)} distinct)"
+            )
         missing = [token for token in SPECIAL_TOKENS if token not in self.ids]
         if missing:
             raise ValueError(f"WordPieceTokenizer: the vocabulary lacks the special tokens {missing}")
@@ -136,12 +151,18 @@ class WordPieceTokenizer:
         try:
             from tokenizers import BertWordPieceTokenizer
         except ImportError as error:
-            raise ImportError('WordPieceTokenizer.train needs Hugging Face tokenizers: pip install "npgrad[bert]"') \
-                from error
+            raise ImportError(
+                'WordPieceTokenizer.train needs Hugging Face tokenizers: pip install "npgrad[bert]"'
+            ) from error
         trainer = BertWordPieceTokenizer(lowercase=lowercase)
-        trainer.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=min_frequency,
-                                    limit_alphabet=limit_alphabet, special_tokens=list(SPECIAL_TOKENS),
-                                    show_progress=False)
+        trainer.train_from_iterator(
+            texts,
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            limit_alphabet=limit_alphabet,
+            special_tokens=list(SPECIAL_TOKENS),
+            show_progress=False,
+        )
         vocab = trainer.get_vocab()
         return cls(sorted(vocab, key=vocab.get), lowercase)
 
@@ -166,8 +187,9 @@ class WordPieceTokenizer:
 
     def tokenize(self, text):
         """`text` as WordPiece tokens (strings), without [CLS] and [SEP]."""
-        return [piece for word in basic_tokenize(text, self.lowercase, self.strip_accents)
-                for piece in self.wordpiece(word)]
+        return [
+            piece for word in basic_tokenize(text, self.lowercase, self.strip_accents) for piece in self.wordpiece(word)
+        ]
 
     def convert_tokens_to_ids(self, tokens):
         return [self.ids.get(token, self.unk_id) for token in tokens]
@@ -189,10 +211,11 @@ class WordPieceTokenizer:
         specials = 2 if b is None else 3
         if max_length is not None:
             if max_length < specials:
-                raise ValueError(f"WordPieceTokenizer: max_length must leave room for {specials} special tokens, "
-                                 f"got {max_length}")
+                raise ValueError(
+                    f"WordPieceTokenizer: max_length must leave room for {specials} special tokens, got {max_length}"
+                )
             if b is None:
-                a = a[:max_length - specials]
+                a = a[: max_length - specials]
             else:
                 a, b = truncate_longest_first(a, b, max_length - specials)
         ids = [self.cls_id, *a, self.sep_id]
@@ -217,5 +240,9 @@ class WordPieceTokenizer:
         token_type_ids = np.zeros((len(encoded), length), dtype=np.int64)
         attention_mask = np.zeros((len(encoded), length), dtype=np.int64)
         for row, (ids, segments) in enumerate(encoded):
-            input_ids[row, :len(ids)], token_type_ids[row, :len(ids)], attention_mask[row, :len(ids)] = ids, segments, 1
+            input_ids[row, : len(ids)], token_type_ids[row, : len(ids)], attention_mask[row, : len(ids)] = (
+                ids,
+                segments,
+                1,
+            )
         return {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask}

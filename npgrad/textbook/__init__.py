@@ -10,6 +10,7 @@ then the fast ones in npgrad.functional and npgrad.optim.
     from npgrad import textbook
     y = textbook.Linear.apply(x, W, b)
 """
+
 from . import optim
 from .activation import ReLU, Sigmoid, Tanh
 from .attention import Attention
@@ -21,6 +22,23 @@ from .normalization import BatchNorm, LayerNorm
 from .pooling import MaxPool2d
 from .recurrent import GRUStep, LSTMStep, RNNStep
 
-__all__ = ["Attention", "BatchNorm", "Conv2dIm2col", "Conv2dLoops", "Dropout", "GRUStep", "LSTMStep",
-           "LayerNorm", "Linear", "MaxPool2d", "ReLU", "RNNStep", "Sigmoid", "SoftmaxCrossEntropy", "Tanh",
-           "col2im", "im2col", "optim"]
+__all__ = [
+    "Attention",
+    "BatchNorm",
+    "Conv2dIm2col",
+    "Conv2dLoops",
+    "Dropout",
+    "GRUStep",
+    "LSTMStep",
+    "LayerNorm",
+    "Linear",
+    "MaxPool2d",
+    "ReLU",
+    "RNNStep",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Tanh",
+    "col2im",
+    "im2col",
+    "optim",
+]

@@ -1,6 +1,7 @@
 """Activations h = f(q), applied element by element. Their backward multiplies the arriving
 error by f'(q), element by element: that is delta = diag(f'(q)) W^T delta_1 once Linear has
 given W^T delta_1."""
+
 import numpy as np
 
 from ..autograd import Function
@@ -45,4 +46,4 @@ class Tanh(Function):
         return self.h
 
     def backward(self, grad):
-        return grad * (1 - self.h ** 2)  # diag(f'(q)) grad
+        return grad * (1 - self.h**2)  # diag(f'(q)) grad

@@ -1,4 +1,5 @@
 """Scaled dot-product attention, as the lecture writes it."""
+
 import math
 
 import numpy as np

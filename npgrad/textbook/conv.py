@@ -2,6 +2,7 @@
 by direct loops over the kernel window, and as im2col followed by one matrix product.
 Stride 1, no padding: y[n, o, r, s] = sum_{c, i, j} W[o, c, i, j] x[n, c, r + i, s + j] + b[o].
 """
+
 import numpy as np
 
 from ..autograd import Function
@@ -10,7 +11,7 @@ from ..autograd import Function
 def _window(x, i, j, OH, OW):
     """x[n, c, r + i, s + j] for every output position (r, s): the pixels that kernel offset
     (i, j) meets, for every window at once."""
-    return x[:, :, i:i + OH, j:j + OW]
+    return x[:, :, i : i + OH, j : j + OW]
 
 
 class Conv2dLoops(Function):

@@ -1,4 +1,5 @@
 """(Inverted) dropout during training, as the lecture writes it."""
+
 from ..autograd import Function
 from ..random import default_generator
 

@@ -1,4 +1,5 @@
 """The linear (fully connected) layer, as the lecture writes it."""
+
 from ..autograd import Function
 
 
@@ -23,7 +24,7 @@ class Linear(Function):
         return X @ W.T + b  # row n: W x_n + b
 
     def backward(self, delta_1):
-        dX = delta_1 @ self.W        # row n: W^T delta_1
-        dW = delta_1.T @ self.X      # sum over n of delta_1 x_n^T
-        db = delta_1.sum(axis=0)     # sum over n of delta_1
+        dX = delta_1 @ self.W  # row n: W^T delta_1
+        dW = delta_1.T @ self.X  # sum over n of delta_1 x_n^T
+        db = delta_1.sum(axis=0)  # sum over n of delta_1
         return dX, dW, db

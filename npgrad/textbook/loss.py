@@ -1,4 +1,5 @@
 """Softmax followed by the cross-entropy loss, as the lecture writes it."""
+
 import numpy as np
 
 from ..autograd import Function

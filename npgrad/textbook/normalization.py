@@ -1,6 +1,7 @@
 """Batch normalisation and layer normalisation of (N, D) activations, as the lecture writes them.
 Both compute x_hat = (x - mu) / sqrt(var + eps) and y = gamma x_hat + beta; they differ only in
 which axis mu and var are taken over: the batch (axis 0) or the features (axis 1)."""
+
 import numpy as np
 
 from ..autograd import Function
@@ -22,8 +23,11 @@ def _normalize_backward(fn, dy):
     x_hat, axis = fn.x_hat, fn.axis
     m = x_hat.shape[axis]
     dx_hat = fn.gamma * dy
-    dx = fn.inv_std / m * (m * dx_hat - dx_hat.sum(axis=axis, keepdims=True)
-                           - x_hat * (dx_hat * x_hat).sum(axis=axis, keepdims=True))
+    dx = (
+        fn.inv_std
+        / m
+        * (m * dx_hat - dx_hat.sum(axis=axis, keepdims=True) - x_hat * (dx_hat * x_hat).sum(axis=axis, keepdims=True))
+    )
     return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)  # dL/dgamma = sum dy x_hat, dL/dbeta = sum dy
 
 

@@ -6,6 +6,7 @@ The fast optimizers (npgrad.optim) compute the same updates in place with NumPy'
 arguments and reused scratch arrays (no allocation per step), and add parameter groups,
 weight decay, maximize, Nesterov momentum, AMSGrad, centered RMSprop and state_dicts.
 """
+
 import numpy as np
 
 from ..autograd import no_grad
@@ -66,14 +67,14 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Momentum on the gradient (m) and RMSprop's scaling (v), both corrected for starting at 0:
 
-        m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g * g
-        m_hat = m / (1 - beta1^t),      v_hat = v / (1 - beta2^t)
-        theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
+    m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g * g
+    m_hat = m / (1 - beta1^t),      v_hat = v / (1 - beta2^t)
+    theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
     """
 
     def update(self, theta, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         t = state["t"] = state.get("t", 0) + 1
         m = state["m"] = beta1 * state.get("m", 0) + (1 - beta1) * g
         v = state["v"] = beta2 * state.get("v", 0) + (1 - beta2) * g * g
-        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
         return theta - lr * m_hat / (np.sqrt(v_hat) + eps)

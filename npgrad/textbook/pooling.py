@@ -1,4 +1,5 @@
 """Max pooling, as the lecture writes it."""
+
 import numpy as np
 
 from ..autograd import Function
@@ -17,7 +18,7 @@ class MaxPool2d(Function):
 
     def forward(self, x, *, k):
         OH, OW = x.shape[2] // k, x.shape[3] // k
-        self.views = [np.s_[:, :, i:OH * k:k, j:OW * k:k] for i in range(k) for j in range(k)]
+        self.views = [np.s_[:, :, i : OH * k : k, j : OW * k : k] for i in range(k) for j in range(k)]
         candidates = np.stack([x[view] for view in self.views])  # (k*k, N, C, OH, OW)
         self.argmax, self.x_shape = candidates.argmax(axis=0), x.shape
         return candidates.max(axis=0)

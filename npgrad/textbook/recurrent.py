@@ -10,6 +10,7 @@ one GEMM a step, add b_hh to b_ih once when only their sum matters, and overwrit
 preallocated arrays in place; the LSTM gets its three sigmoids and one tanh from a single
 tanh call (sigmoid(a) = (1 + tanh(a / 2)) / 2).
 """
+
 import numpy as np
 
 from ..autograd import Function
@@ -40,7 +41,7 @@ class RNNStep(Function):
         return self.h_new
 
     def backward(self, dh_new):
-        da = dh_new * (1 - self.h_new ** 2)  # tanh' = 1 - tanh^2
+        da = dh_new * (1 - self.h_new**2)  # tanh' = 1 - tanh^2
         return _through_products(*self.saved, da, da)
 
 
@@ -74,9 +75,16 @@ class LSTMStep(Function):
 
     def backward(self, dh_new, dc_new):
         (i, f, g, o), c, tanh_c = self.gates, self.c, self.tanh_c
-        dc_new = dc_new + dh_new * o * (1 - tanh_c ** 2)  # h' = o tanh(c')
-        da = np.concatenate([dc_new * g * i * (1 - i), dc_new * c * f * (1 - f),
-                             dc_new * i * (1 - g ** 2), dh_new * tanh_c * o * (1 - o)], axis=1)
+        dc_new = dc_new + dh_new * o * (1 - tanh_c**2)  # h' = o tanh(c')
+        da = np.concatenate(
+            [
+                dc_new * g * i * (1 - i),
+                dc_new * c * f * (1 - f),
+                dc_new * i * (1 - g**2),
+                dh_new * tanh_c * o * (1 - o),
+            ],
+            axis=1,
+        )
         dx, dh, dW_ih, dW_hh, db_ih, db_hh = _through_products(*self.saved, da, da)
         return dx, dh, dc_new * f, dW_ih, dW_hh, db_ih, db_hh
 
@@ -108,7 +116,7 @@ class GRUStep(Function):
 
     def backward(self, dh_new):
         r, z, n, hn, h = self.values
-        da_n = dh_new * (1 - z) * (1 - n ** 2)
+        da_n = dh_new * (1 - z) * (1 - n**2)
         da_r = da_n * hn * r * (1 - r)
         da_z = dh_new * (h - n) * z * (1 - z)
         da_x = np.concatenate([da_r, da_z, da_n], axis=1)

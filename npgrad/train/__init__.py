@@ -1,10 +1,19 @@
 """Training: the Trainer (fit / evaluate / predict / resume), callbacks and metrics.
 
-    from npgrad.train import Trainer, ProgressBar, EarlyStopping, ModelCheckpoint
+from npgrad.train import Trainer, ProgressBar, EarlyStopping, ModelCheckpoint
 """
-from . import callbacks, metrics  # noqa: F401
-from .callbacks import (  # noqa: F401
-    Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, ProgressBar,
-    StepLosses, TerminateOnNaN)
-from .metrics import accuracy, confusion_matrix, get_metric, register_metric, top_k_accuracy  # noqa: F401
-from .trainer import Trainer  # noqa: F401
+
+from . import callbacks, metrics
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    StepLosses,
+    TerminateOnNaN,
+)
+from .metrics import accuracy, confusion_matrix, get_metric, register_metric, top_k_accuracy
+from .trainer import Trainer

@@ -9,6 +9,7 @@ A callback stops training by setting trainer.stop_training = True: in on_epoch_e
 epoch; in on_batch_end, at once, abandoning the unfinished epoch (it is not validated, logged
 or checkpointed).
 """
+
 import csv
 import math
 import os
@@ -111,8 +112,14 @@ class ProgressBar(Callback):
             stream = self.file or sys.stderr
             interactive = hasattr(stream, "isatty") and stream.isatty()
             refresh = {} if interactive else {"mininterval": 30, "maxinterval": 30}
-            self.bar = self.tqdm(total=trainer.steps_per_epoch, desc=f"epoch {epoch + 1}/{trainer.epochs}",
-                                 unit="step", file=stream, dynamic_ncols=True, **refresh)
+            self.bar = self.tqdm(
+                total=trainer.steps_per_epoch,
+                desc=f"epoch {epoch + 1}/{trainer.epochs}",
+                unit="step",
+                file=stream,
+                dynamic_ncols=True,
+                **refresh,
+            )
 
     def on_batch_end(self, trainer, step, logs):
         self.steps = step + 1
@@ -127,8 +134,12 @@ class ProgressBar(Callback):
             return
         rate = self.steps / max(time.perf_counter() - self.started, 1e-9)
         total = trainer.steps_per_epoch or self.steps
-        fields = [f"epoch {epoch + 1}/{trainer.epochs}", f"step {self.steps}/{total}",
-                  *(f"{name} {value}" for name, value in _rounded(logs).items()), f"{rate:.1f} it/s"]
+        fields = [
+            f"epoch {epoch + 1}/{trainer.epochs}",
+            f"step {self.steps}/{total}",
+            *(f"{name} {value}" for name, value in _rounded(logs).items()),
+            f"{rate:.1f} it/s",
+        ]
         print(" - ".join(fields), file=self.file or sys.stdout, flush=True)
 
     def on_train_end(self, trainer, logs):
@@ -161,15 +172,16 @@ class _BestTracker:
 
     def value(self, logs):
         if self.monitor not in logs:
-            raise ValueError(f"{self.owner}: monitor {self.monitor!r} is not in the logs, which have "
-                             f"{sorted(logs)}; pass val_loader to fit() for 'val_' entries, or "
-                             "monitor another one")
+            raise ValueError(
+                f"{self.owner}: monitor {self.monitor!r} is not in the logs, which have "
+                f"{sorted(logs)}; pass val_loader to fit() for 'val_' entries, or "
+                "monitor another one"
+            )
         return logs[self.monitor]
 
     def improves(self, value):
         """True (and `value` becomes the best) if `value` beats the best."""
-        better = (value < self.best - self.min_delta if self.mode == "min"
-                  else value > self.best + self.min_delta)
+        better = value < self.best - self.min_delta if self.mode == "min" else value > self.best + self.min_delta
         if better:
             self.best = value
         return better
@@ -181,8 +193,7 @@ class EarlyStopping(Callback):
     best epoch (Keras does this only when it stopped early). After it ran, `best_epoch` and
     `stopped_epoch` (None if it never stopped) tell what happened."""
 
-    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
-                 restore_best_weights=False):
+    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto", restore_best_weights=False):
         self.tracker = _BestTracker("EarlyStopping", monitor, mode, min_delta)
         self.patience, self.restore_best_weights = patience, restore_best_weights
 
@@ -270,8 +281,10 @@ class TerminateOnNaN(Callback):
     def on_batch_end(self, trainer, step, logs):
         loss = logs.get("loss")
         if loss is not None and not np.isfinite(loss):
-            print(f"TerminateOnNaN: the loss is {loss} at step {step} of epoch {trainer.epoch + 1}; "
-                  "stopping training", file=sys.stderr)
+            print(
+                f"TerminateOnNaN: the loss is {loss} at step {step} of epoch {trainer.epoch + 1}; stopping training",
+                file=sys.stderr,
+            )
             trainer.stop_training = True
 
 

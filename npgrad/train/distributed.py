@@ -9,6 +9,7 @@ initialized with a world size above 1); with one process every function here is 
 - epoch metrics are sums over every rank's samples, BatchNorm buffers are rank 0's after each
   epoch, and only rank 0 runs the callbacks that print or write files.
 """
+
 import math
 
 import numpy as np
@@ -29,6 +30,7 @@ def is_main_process():
 
 def wrap_model(model):
     from ..nn.parallel import DistributedDataParallel
+
     if world_size() == 1 or isinstance(model, DistributedDataParallel):
         return model
     return DistributedDataParallel(model)
@@ -37,6 +39,7 @@ def wrap_model(model):
 def unwrap(model):
     """The module inside a DistributedDataParallel wrapper (what checkpoints hold)."""
     from ..nn.parallel import DistributedDataParallel
+
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
@@ -46,12 +49,20 @@ def shard_loader(loader, training=False):
     if n == 1 or not isinstance(loader, DataLoader) or isinstance(loader.sampler, DistributedSampler):
         return loader
     if training and loader.batch_size % n:
-        raise ValueError(f"Trainer: the training batch size {loader.batch_size} does not split over "
-                         f"{n} processes; use a multiple of {n}")
-    shard = GlobalBatchShardSampler(loader.sampler, loader.batch_size, n, dist.get_rank(),
-                                    drop_last=loader.drop_last, drop_small_last=training)
-    return DataLoader(loader.dataset, math.ceil(loader.batch_size / n), sampler=shard,
-                      collate_fn=loader.collate_fn, batch_transform=loader.batch_transform)
+        raise ValueError(
+            f"Trainer: the training batch size {loader.batch_size} does not split over "
+            f"{n} processes; use a multiple of {n}"
+        )
+    shard = GlobalBatchShardSampler(
+        loader.sampler, loader.batch_size, n, dist.get_rank(), drop_last=loader.drop_last, drop_small_last=training
+    )
+    return DataLoader(
+        loader.dataset,
+        math.ceil(loader.batch_size / n),
+        sampler=shard,
+        collate_fn=loader.collate_fn,
+        batch_transform=loader.batch_transform,
+    )
 
 
 def reduce_means_(means):

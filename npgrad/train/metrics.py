@@ -9,6 +9,7 @@ outputs: scores (N, C), one row per sample (logits or probabilities), or one pro
     sample (N,) or (N, 1) for a binary problem.
 targets: class indices (N,), or one-hot / probability rows (N, C).
 """
+
 import re
 
 import numpy as np
@@ -70,13 +71,16 @@ def confusion_matrix(outputs, targets, num_classes=None):
     _check_lengths("confusion_matrix", predictions, labels)
     if num_classes is None:
         num_classes = int(max(predictions.max(initial=-1), labels.max(initial=-1))) + 1
-    if len(labels) and (min(predictions.min(), labels.min()) < 0
-                        or max(predictions.max(), labels.max()) >= num_classes):
-        raise ValueError(f"confusion_matrix: class indices must lie in [0, {num_classes}), got "
-                         f"predictions in [{predictions.min()}, {predictions.max()}] and targets in "
-                         f"[{labels.min()}, {labels.max()}]")
+    if len(labels) and (
+        min(predictions.min(), labels.min()) < 0 or max(predictions.max(), labels.max()) >= num_classes
+    ):
+        raise ValueError(
+            f"confusion_matrix: class indices must lie in [0, {num_classes}), got "
+            f"predictions in [{predictions.min()}, {predictions.max()}] and targets in "
+            f"[{labels.min()}, {labels.max()}]"
+        )
     pairs = labels * num_classes + predictions  # each (true, predicted) pair as one flat index
-    return np.bincount(pairs, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+    return np.bincount(pairs, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
 # -- naming metrics ----------------------------------------------------------------------------
@@ -104,8 +108,10 @@ def get_metric(metric):
     if top_k:
         k = int(top_k.group(1))
         return metric, lambda outputs, targets: top_k_accuracy(outputs, targets, k)
-    raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(_REGISTRY)}, 'topK' "
-                     "(e.g. 'top5'), or a function(outputs, targets) -> float")
+    raise ValueError(
+        f"unknown metric {metric!r}; expected one of {sorted(_REGISTRY)}, 'topK' "
+        "(e.g. 'top5'), or a function(outputs, targets) -> float"
+    )
 
 
 class WeightedMeans:

@@ -27,9 +27,11 @@ def split_batch(batch):
     """(inputs tuple, targets) of a batch (inputs..., targets)."""
     if isinstance(batch, (tuple, list)) and len(batch) >= 2:
         return tuple(batch[:-1]), batch[-1]
-    raise TypeError(f"Trainer: expected batches (inputs..., targets), got a {type(batch).__name__}"
-                    f"{f' of {len(batch)}' if isinstance(batch, (tuple, list)) else ''}; for other "
-                    "batches override train_step and eval_step")
+    raise TypeError(
+        f"Trainer: expected batches (inputs..., targets), got a {type(batch).__name__}"
+        f"{f' of {len(batch)}' if isinstance(batch, (tuple, list)) else ''}; for other "
+        "batches override train_step and eval_step"
+    )
 
 
 def batch_inputs(batch):
@@ -60,13 +62,25 @@ class Trainer:
     stops), steps_per_epoch, stop_training (set it to stop).
     """
 
-    def __init__(self, model, optimizer, loss_fn, metrics=("accuracy",), scheduler=None,
-                 scheduler_step="epoch", callbacks=(), grad_clip_norm=None, grad_clip_value=None):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        loss_fn,
+        metrics=("accuracy",),
+        scheduler=None,
+        scheduler_step="epoch",
+        callbacks=(),
+        grad_clip_norm=None,
+        grad_clip_value=None,
+    ):
         if scheduler_step not in ("epoch", "batch"):
             raise ValueError(f"Trainer: scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
         if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
-            raise ValueError("Trainer: ReduceLROnPlateau reacts to a validation metric, so it steps "
-                             "per epoch; use scheduler_step='epoch'")
+            raise ValueError(
+                "Trainer: ReduceLROnPlateau reacts to a validation metric, so it steps "
+                "per epoch; use scheduler_step='epoch'"
+            )
         if not callable(loss_fn):
             raise TypeError(f"Trainer: loss_fn must be a function(outputs, targets), got {type(loss_fn).__name__}")
         if metrics is None:
@@ -95,8 +109,12 @@ class Trainer:
         and a checkpoint resumes with any number of processes."""
         module, self.model = self.model, distributed.wrap_model(self.model)
         try:
-            history = self._fit(distributed.shard_loader(train_loader, training=True),
-                                distributed.shard_loader(val_loader), epochs, resume)
+            history = self._fit(
+                distributed.shard_loader(train_loader, training=True),
+                distributed.shard_loader(val_loader),
+                epochs,
+                resume,
+            )
         finally:
             self.model = module
         distributed.barrier()  # no rank goes on before rank 0 has written its files
@@ -142,8 +160,9 @@ class Trainer:
         distributed.reduce_means_(means)
         distributed.sync_buffers(self.model)
         if not means.count:
-            raise ValueError("Trainer.fit: train_loader yielded no batches (drop_last=True with "
-                             "fewer samples than batch_size?)")
+            raise ValueError(
+                "Trainer.fit: train_loader yielded no batches (drop_last=True with fewer samples than batch_size?)"
+            )
         return means.means()
 
     def _validate(self):
@@ -225,14 +244,22 @@ class Trainer:
         only rank 0 writes, the model without its DistributedDataParallel wrapper."""
         if not distributed.is_main_process():
             return
-        io.save_checkpoint(path, distributed.unwrap(self.model), self.optimizer, self.scheduler, epoch=self.epoch,
-                           global_step=self.global_step, loaders=self._loaders(),
-                           extra={"history": self.history.state_dict()})
+        io.save_checkpoint(
+            path,
+            distributed.unwrap(self.model),
+            self.optimizer,
+            self.scheduler,
+            epoch=self.epoch,
+            global_step=self.global_step,
+            loaders=self._loaders(),
+            extra={"history": self.history.state_dict()},
+        )
 
     def load_checkpoint(self, path):
         """Restore what save_checkpoint saved; fit(resume=path) calls it."""
-        checkpoint = io.load_checkpoint(path, distributed.unwrap(self.model), self.optimizer, self.scheduler,
-                                        loaders=self._loaders())
+        checkpoint = io.load_checkpoint(
+            path, distributed.unwrap(self.model), self.optimizer, self.scheduler, loaders=self._loaders()
+        )
         self.epoch, self.global_step = checkpoint["epoch"], checkpoint["global_step"]
         history = (checkpoint["extra"] or {}).get("history")
         if history is not None:

@@ -1,4 +1,5 @@
 """make_grid and save_image with torchvision.utils' arguments and layout."""
+
 import math
 
 import numpy as np
@@ -6,8 +7,7 @@ import numpy as np
 from ..tensor import Tensor
 
 
-def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False,
-              pad_value=0.0):
+def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0):
     """A batch of images (B, C, H, W), or a list of (C, H, W) images, laid out in rows of
     `nrow` with `padding` pixels of `pad_value` around each: a (3 or C, rows * (H + padding) +
     padding, nrow' * (W + padding) + padding) Tensor, nrow' = min(nrow, B). One-channel images
@@ -22,25 +22,33 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
     columns = min(nrow, count)
     rows = math.ceil(count / columns)
     cell_height, cell_width = height + padding, width + padding
-    grid = np.full((channels, rows * cell_height + padding, columns * cell_width + padding),
-                   pad_value, dtype=batch.dtype)
+    grid = np.full(
+        (channels, rows * cell_height + padding, columns * cell_width + padding), pad_value, dtype=batch.dtype
+    )
     for k, image in enumerate(batch):
         top, left = (k // columns) * cell_height + padding, (k % columns) * cell_width + padding
-        grid[:, top:top + height, left:left + width] = image
+        grid[:, top : top + height, left : left + width] = image
     return Tensor(grid)
 
 
-def save_image(tensor, fp, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False,
-               pad_value=0.0, format=None):
+def save_image(
+    tensor, fp, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0, format=None
+):
     """Write make_grid(tensor, ...) as an 8-bit image (PNG unless fp or `format` says
     otherwise), pixel = clamp(round(255 · value), 0, 255), as torchvision does."""
     try:
         from PIL import Image
     except ImportError:
-        raise ImportError("save_image needs Pillow (it comes with matplotlib): "
-                          "pip install 'npgrad[plot]'") from None
-    grid = make_grid(tensor, nrow=nrow, padding=padding, normalize=normalize, value_range=value_range,
-                     scale_each=scale_each, pad_value=pad_value)._data
+        raise ImportError("save_image needs Pillow (it comes with matplotlib): pip install 'npgrad[plot]'") from None
+    grid = make_grid(
+        tensor,
+        nrow=nrow,
+        padding=padding,
+        normalize=normalize,
+        value_range=value_range,
+        scale_each=scale_each,
+        pad_value=pad_value,
+    )._data
     pixels = np.clip(grid * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
     Image.fromarray(pixels).save(fp, format=format)
 

@@ -1,4 +1,5 @@
 """Run as `mpiexec -n 2 python collectives.py`: checks every collective; prints 'ok <rank>'."""
+
 import numpy as np
 
 import npgrad

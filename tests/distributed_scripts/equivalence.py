@@ -4,6 +4,7 @@ share, DistributedDataParallel averaging the gradients).
     mpiexec -n 2 python equivalence.py OUT_DIR   # writes OUT_DIR/rank<r>.npz
     train(name, ...) in one process is the reference (tests/test_distributed.py imports it).
 """
+
 import contextlib
 import sys
 
@@ -88,6 +89,9 @@ def state_arrays(model):
 if __name__ == "__main__":
     dist.init_process_group(backend="mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
-    arrays = {f"{name}/{key}": value for name, options in RUNS.items()
-              for key, value in state_arrays(train(name, world, rank, **options)).items()}
+    arrays = {
+        f"{name}/{key}": value
+        for name, options in RUNS.items()
+        for key, value in state_arrays(train(name, world, rank, **options)).items()
+    }
     np.savez(f"{sys.argv[1]}/rank{rank}.npz", **arrays)

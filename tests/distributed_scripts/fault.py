@@ -1,5 +1,6 @@
 """Run as `mpiexec -n 2 python fault.py`: rank 1 raises while rank 0 waits in an all-reduce;
 every process must end (with the error reported) instead of hanging."""
+
 import npgrad
 import npgrad.distributed as dist
 

@@ -4,6 +4,7 @@
 writes OUT_DIR/last.safetensors and metrics.csv (rank 0), prints progress lines (rank 0), and
 OUT_DIR/final_rank<r>.npz, every rank's final weights. run() is the one-process version.
 """
+
 import json
 import sys
 
@@ -23,8 +24,11 @@ def run(out_dir, epochs, resume=None):
     y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1)
     model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 3))
     optimizer = npgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    callbacks = [ModelCheckpoint(f"{out_dir}/last.safetensors"), CSVLogger(f"{out_dir}/metrics.csv", append=resume is not None),
-                 ProgressBar(use_tqdm=False)]
+    callbacks = [
+        ModelCheckpoint(f"{out_dir}/last.safetensors"),
+        CSVLogger(f"{out_dir}/metrics.csv", append=resume is not None),
+        ProgressBar(use_tqdm=False),
+    ]
     trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], callbacks=callbacks)
     train = DataLoader(TensorDataset(x[:64], y[:64]), batch_size=16, shuffle=True, generator=5)
     val = DataLoader(TensorDataset(x[64:], y[64:]), batch_size=10)

@@ -5,6 +5,7 @@ runs every registered case three ways: a float64 gradcheck, and forward + backwa
 with PyTorch in float32 (outputs, input gradients and dtypes). test_ops.py also fails when a
 Function subclass in npgrad is not exercised by any registered op.
 """
+
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -16,11 +17,12 @@ import numpy as np
 @dataclass(frozen=True)
 class Arg:
     """How to make one input: a float tensor (with grad) of `shape`, or another kind."""
+
     shape: tuple
-    kind: str = "float"      # float | positive | unit (in (0.05, 0.95)) | int | bool | value
-    high: int = 0            # exclusive upper bound for kind="int"
-    grad: bool = True        # whether a float input requires grad
-    value: object = None     # for kind="value": passed through unchanged
+    kind: str = "float"  # float | positive | unit (in (0.05, 0.95)) | int | bool | value
+    high: int = 0  # exclusive upper bound for kind="int"
+    grad: bool = True  # whether a float input requires grad
+    value: object = None  # for kind="value": passed through unchanged
 
     def make(self, rng):
         if self.kind == "value":
@@ -70,6 +72,7 @@ def value(v):
 class OpSpec:
     """fn(lib, F, *inputs) runs the op with lib = npgrad or torch and F = its nn.functional;
     torch_fn replaces fn on the torch side where the two APIs differ."""
+
     name: str
     fn: Callable
     cases: list

@@ -4,6 +4,7 @@
 stable formulas must neither overflow nor lose the gradient there (gelu uses 6, which reaches
 the tails of its erf approximation rather than the region where gelu is exactly 0 or x).
 """
+
 from . import f, register, value
 
 
@@ -12,26 +13,46 @@ def big(x, scale=30):
 
 
 register("relu", lambda lib, F, x: F.relu(x), [f(3, 4), f(2, 3, 5)])
-register("leaky_relu", lambda lib, F, x, slope: F.leaky_relu(x, slope), [(f(3, 4), value(0.01)), (f(2, 3, 4), value(0.2))])
-register("prelu", lambda lib, F, x, w: F.prelu(x, w), [(f(3, 4), f(1)), (f(2, 3, 4), f(3)), (f(2, 3, 2, 2), f(1)), (f(5), f(1))])
+register(
+    "leaky_relu", lambda lib, F, x, slope: F.leaky_relu(x, slope), [(f(3, 4), value(0.01)), (f(2, 3, 4), value(0.2))]
+)
+register(
+    "prelu",
+    lambda lib, F, x, w: F.prelu(x, w),
+    [(f(3, 4), f(1)), (f(2, 3, 4), f(3)), (f(2, 3, 2, 2), f(1)), (f(5), f(1))],
+)
 register("elu", lambda lib, F, x, alpha: F.elu(x, alpha), [(f(3, 4), value(1.0)), (f(2, 3, 4), value(0.5))])
 register("sigmoid", lambda lib, F, x: F.sigmoid(x), [f(3, 4)])
 register("sigmoid_large", lambda lib, F, x: F.sigmoid(big(x)), [f(4, 5)])
 register("tanh", lambda lib, F, x: F.tanh(x), [f(3, 4)])
 register("tanh_large", lambda lib, F, x: F.tanh(big(x)), [f(4, 5)])
-register("gelu", lambda lib, F, x, mode: F.gelu(x, approximate=mode),
-         [(f(3, 4), value("none")), (f(2, 3, 4), value("tanh"))])
-register("gelu_large", lambda lib, F, x, mode: F.gelu(big(x, 6), approximate=mode),
-         [(f(4, 5), value("none")), (f(4, 5), value("tanh"))])
+register(
+    "gelu", lambda lib, F, x, mode: F.gelu(x, approximate=mode), [(f(3, 4), value("none")), (f(2, 3, 4), value("tanh"))]
+)
+register(
+    "gelu_large",
+    lambda lib, F, x, mode: F.gelu(big(x, 6), approximate=mode),
+    [(f(4, 5), value("none")), (f(4, 5), value("tanh"))],
+)
 register("silu", lambda lib, F, x: F.silu(x), [f(3, 4), f(2, 3, 4)])
 register("silu_large", lambda lib, F, x: F.silu(big(x)), [f(4, 5)])
-register("softplus", lambda lib, F, x, beta, threshold: F.softplus(x, beta, threshold),
-         [(f(3, 4), value(1.0), value(20.0)), (f(3, 4), value(2.0), value(1.0)), (f(2, 3, 4), value(0.5), value(20.0))])
-register("softplus_large", lambda lib, F, x, beta: F.softplus(big(x), beta),
-         [(f(4, 5), value(1.0)), (f(4, 5), value(3.0))])
-register("softmax", lambda lib, F, x, dim: F.softmax(x, dim),
-         [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1))])
+register(
+    "softplus",
+    lambda lib, F, x, beta, threshold: F.softplus(x, beta, threshold),
+    [(f(3, 4), value(1.0), value(20.0)), (f(3, 4), value(2.0), value(1.0)), (f(2, 3, 4), value(0.5), value(20.0))],
+)
+register(
+    "softplus_large", lambda lib, F, x, beta: F.softplus(big(x), beta), [(f(4, 5), value(1.0)), (f(4, 5), value(3.0))]
+)
+register(
+    "softmax",
+    lambda lib, F, x, dim: F.softmax(x, dim),
+    [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1))],
+)
 register("softmax_large", lambda lib, F, x: F.softmax(big(x), -1), [f(3, 5)])
-register("log_softmax", lambda lib, F, x, dim: F.log_softmax(x, dim),
-         [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1))])
+register(
+    "log_softmax",
+    lambda lib, F, x, dim: F.log_softmax(x, dim),
+    [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1))],
+)
 register("log_softmax_large", lambda lib, F, x: F.log_softmax(big(x), -1), [f(3, 5)])

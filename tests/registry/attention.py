@@ -2,6 +2,7 @@
 (S != L, Ev != E), boolean masks (True = may attend, with a query that may attend to nothing),
 float masks added to the scores (with and without a gradient), is_causal (square and L != S), and an explicit scale.
 Dropout draws a different mask than PyTorch's: tests/test_transformer.py checks it."""
+
 import numpy as np
 
 from . import f, register, value
@@ -28,17 +29,21 @@ NONE, DEFAULT = value(None), options()
 NOBODY = np.ones((3, 3), bool)
 NOBODY[1] = False  # query 1 may attend to no key: its output is 0
 
-register("scaled_dot_product_attention", sdpa, [
-    (f(2, 3, 4), f(2, 3, 4), f(2, 3, 4), NONE, DEFAULT),
-    (f(3, 4), f(5, 4), f(5, 2), NONE, DEFAULT),
-    (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 6), NONE, options(scale=0.3)),
-    (f(2, 2, 3, 4), f(1, 2, 5, 4), f(2, 1, 5, 4), NONE, DEFAULT),
-    (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), bool_mask(3, 5), DEFAULT),
-    (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), bool_mask(2, 1, 3, 5, seed=1), DEFAULT),
-    (f(2, 3, 4), f(2, 3, 4), f(2, 3, 4), value(NOBODY), DEFAULT),
-    (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), f(2, 1, 3, 5, grad=False), DEFAULT),
-    (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), f(2, 1, 3, 5), options(scale=0.7)),
-    (f(3, 4), f(5, 4), f(5, 4), f(5), DEFAULT),
-    (f(2, 2, 4, 3), f(2, 2, 4, 3), f(2, 2, 4, 3), NONE, options(is_causal=True)),
-    (f(2, 3, 4), f(2, 5, 4), f(2, 5, 4), NONE, options(is_causal=True, scale=0.5)),
-])
+register(
+    "scaled_dot_product_attention",
+    sdpa,
+    [
+        (f(2, 3, 4), f(2, 3, 4), f(2, 3, 4), NONE, DEFAULT),
+        (f(3, 4), f(5, 4), f(5, 2), NONE, DEFAULT),
+        (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 6), NONE, options(scale=0.3)),
+        (f(2, 2, 3, 4), f(1, 2, 5, 4), f(2, 1, 5, 4), NONE, DEFAULT),
+        (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), bool_mask(3, 5), DEFAULT),
+        (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), bool_mask(2, 1, 3, 5, seed=1), DEFAULT),
+        (f(2, 3, 4), f(2, 3, 4), f(2, 3, 4), value(NOBODY), DEFAULT),
+        (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), f(2, 1, 3, 5, grad=False), DEFAULT),
+        (f(2, 2, 3, 4), f(2, 2, 5, 4), f(2, 2, 5, 4), f(2, 1, 3, 5), options(scale=0.7)),
+        (f(3, 4), f(5, 4), f(5, 4), f(5), DEFAULT),
+        (f(2, 2, 4, 3), f(2, 2, 4, 3), f(2, 2, 4, 3), NONE, options(is_causal=True)),
+        (f(2, 3, 4), f(2, 5, 4), f(2, 5, 4), NONE, options(is_causal=True, scale=0.5)),
+    ],
+)

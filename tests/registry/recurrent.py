@@ -6,6 +6,7 @@ The cells (rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell) are checked agains
 checked against a hand-written loop over PyTorch's cells, forwards and in reverse, with and
 without variable lengths (a finished sequence keeps its state and outputs 0).
 """
+
 import numpy as np
 
 import npgrad.functional.recurrent as R
@@ -34,13 +35,18 @@ def register_cell(mode):
     states = (f(B, H), f(B, H)) if mode == "LSTM" else (f(B, H),)
 
     def run(cells, x, *rest):
-        state, params = rest[:len(states)], rest[len(states):]
+        state, params = rest[: len(states)], rest[len(states) :]
         return getattr(cells, name)(x, pack_state(mode, *state), *params)
 
-    register(name, lambda lib, F, *inputs: run(R, *inputs), [
-        (f(B, I), *states, *weights(mode)),
-        (f(2, 3), *((f(2, H),) * len(states)), *weights(mode, bias=False, input_size=3)),
-    ], torch_fn=lambda lib, F, *inputs: run(lib, *inputs))
+    register(
+        name,
+        lambda lib, F, *inputs: run(R, *inputs),
+        [
+            (f(B, I), *states, *weights(mode)),
+            (f(2, 3), *((f(2, H),) * len(states)), *weights(mode, bias=False, input_size=3)),
+        ],
+        torch_fn=lambda lib, F, *inputs: run(lib, *inputs),
+    )
 
 
 for cell_mode in GATES:
@@ -52,7 +58,7 @@ def torch_layer(torch, mode, x, state, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
     state stays and the output is 0."""
     cell = getattr(torch, TORCH_CELL[mode])
     outputs = [None] * len(x)
-    for t in (reversed(range(len(x))) if reverse else range(len(x))):
+    for t in reversed(range(len(x))) if reverse else range(len(x)):
         new = cell(x[t], pack_state(mode, *state), w_ih, w_hh, b_ih, b_hh)
         new = tuple(new) if mode == "LSTM" else (new,)
         if lengths is not None:
@@ -80,12 +86,17 @@ def register_layer(mode):
         return torch_layer(lib, mode, x, state, *params, lengths, reverse)
 
     states = (f(B, H),) * n_states
-    register(f"recurrent_layer_{mode.lower()}", ours, [
-        (f(T, B, I), *states, *weights(mode), NONE, value(False)),
-        (f(T, B, I), *states, *weights(mode), NONE, value(True)),
-        (f(T, B, I), *states, *weights(mode), lengths, value(False)),
-        (f(T, B, I), *states, *weights(mode, bias=False), lengths, value(True)),
-    ], torch_fn=theirs)
+    register(
+        f"recurrent_layer_{mode.lower()}",
+        ours,
+        [
+            (f(T, B, I), *states, *weights(mode), NONE, value(False)),
+            (f(T, B, I), *states, *weights(mode), NONE, value(True)),
+            (f(T, B, I), *states, *weights(mode), lengths, value(False)),
+            (f(T, B, I), *states, *weights(mode, bias=False), lengths, value(True)),
+        ],
+        torch_fn=theirs,
+    )
 
 
 for layer_mode in GATES:
@@ -97,15 +108,24 @@ def options(**kwargs):
 
 
 # 12 ids drawn from 7 rows: most rows are looked up more than once
-register("embedding", lambda lib, F, ids, w, o: F.embedding(ids, w, **o), [
-    (ints(7, 3, 4), f(7, 5), options()),
-    (ints(7, 0), f(7, 5), options()),  # no tokens: a zero gradient
-])
+register(
+    "embedding",
+    lambda lib, F, ids, w, o: F.embedding(ids, w, **o),
+    [
+        (ints(7, 3, 4), f(7, 5), options()),
+        (ints(7, 0), f(7, 5), options()),  # no tokens: a zero gradient
+    ],
+)
 
 # padding_idx withholds its row's gradient and scale_grad_by_freq rescales the gradients on
 # purpose: not derivatives that finite differences can check, so only PyTorch parity
-register("embedding_padding_idx_or_scaled", lambda lib, F, ids, w, o: F.embedding(ids, w, **o), [
-    (ints(7, 12), f(7, 5), options(padding_idx=2)),
-    (ints(7, 2, 2, 3), f(7, 5), options(scale_grad_by_freq=True)),
-    (ints(7, 2, 6), f(7, 5), options(padding_idx=-1, scale_grad_by_freq=True)),
-], gradcheck=False)
+register(
+    "embedding_padding_idx_or_scaled",
+    lambda lib, F, ids, w, o: F.embedding(ids, w, **o),
+    [
+        (ints(7, 12), f(7, 5), options(padding_idx=2)),
+        (ints(7, 2, 2, 3), f(7, 5), options(scale_grad_by_freq=True)),
+        (ints(7, 2, 6), f(7, 5), options(padding_idx=-1, scale_grad_by_freq=True)),
+    ],
+    gradcheck=False,
+)

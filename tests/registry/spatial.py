@@ -1,6 +1,7 @@
 """interpolate (nearest: integer and fractional factors, explicit sizes, down-sampling) and the
 deterministic cases of dropout2d (evaluation and p = 0; tests/test_nn_conv.py checks the
 random ones)."""
+
 from . import f, register, value
 
 
@@ -9,15 +10,23 @@ def options(**kwargs):
     return value(kwargs)
 
 
-register("interpolate", lambda lib, F, x, o: F.interpolate(x, **o), [
-    (f(2, 3, 3, 4), options(scale_factor=2)),
-    (f(1, 2, 4, 3), options(scale_factor=(1.5, 2.5))),
-    (f(1, 2, 5, 7), options(size=(3, 4))),  # smaller: some pixels are never copied
-    (f(1, 2, 3, 5), options(size=(7, 6))),
-    (f(2, 3, 5), options(scale_factor=1.7)),  # (N, C, L)
-])
+register(
+    "interpolate",
+    lambda lib, F, x, o: F.interpolate(x, **o),
+    [
+        (f(2, 3, 3, 4), options(scale_factor=2)),
+        (f(1, 2, 4, 3), options(scale_factor=(1.5, 2.5))),
+        (f(1, 2, 5, 7), options(size=(3, 4))),  # smaller: some pixels are never copied
+        (f(1, 2, 3, 5), options(size=(7, 6))),
+        (f(2, 3, 5), options(scale_factor=1.7)),  # (N, C, L)
+    ],
+)
 
-register("dropout2d", lambda lib, F, x, p, training: F.dropout2d(x, p, training), [
-    (f(2, 3, 4, 4), value(0.5), value(False)),
-    (f(2, 3, 4), value(0.0), value(True)),
-])
+register(
+    "dropout2d",
+    lambda lib, F, x, p, training: F.dropout2d(x, p, training),
+    [
+        (f(2, 3, 4, 4), value(0.5), value(False)),
+        (f(2, 3, 4), value(0.0), value(True)),
+    ],
+)

@@ -1,2 +1,3 @@
 """torch.nn.modules.batchnorm's names."""
-from ..normalization import BatchNorm1d, BatchNorm2d, _BatchNorm  # noqa: F401
+
+from ..normalization import BatchNorm1d, BatchNorm2d, _BatchNorm

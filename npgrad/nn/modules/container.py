@@ -1,2 +1,3 @@
 """torch.nn.modules.container's names."""
-from ..containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+
+from ..containers import ModuleDict, ModuleList, Sequential

@@ -1,2 +1,3 @@
 """torch.nn.modules.conv's names."""
-from ..conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, _ConvNd  # noqa: F401
+
+from ..conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, _ConvNd

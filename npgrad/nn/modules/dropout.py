@@ -1,3 +1,4 @@
 """torch.nn.modules.dropout's names."""
-from ..dropout import Dropout  # noqa: F401
-from ..spatial import Dropout2d  # noqa: F401
+
+from ..dropout import Dropout
+from ..spatial import Dropout2d

@@ -1,2 +1,3 @@
 """torch.nn.modules.flatten's names."""
-from ..linear import Flatten, Unflatten  # noqa: F401
+
+from ..linear import Flatten, Unflatten

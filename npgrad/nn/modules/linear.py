@@ -1,2 +1,3 @@
 """torch.nn.modules.linear's names."""
-from ..linear import Identity, Linear  # noqa: F401
+
+from ..linear import Identity, Linear

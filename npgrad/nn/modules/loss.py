@@ -1,3 +1,13 @@
 """torch.nn.modules.loss's names."""
-from ..loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss,  # noqa: F401
-                    NLLLoss, _Loss, _WeightedLoss)
+
+from ..loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    _Loss,
+    _WeightedLoss,
+)

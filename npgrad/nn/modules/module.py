@@ -1,2 +1,3 @@
 """torch.nn.modules.module's names."""
-from ..module import Module  # noqa: F401
+
+from ..module import Module

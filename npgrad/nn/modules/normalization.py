@@ -1,2 +1,3 @@
 """torch.nn.modules.normalization's names."""
-from ..normalization import LayerNorm  # noqa: F401
+
+from ..normalization import LayerNorm

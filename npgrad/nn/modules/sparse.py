@@ -1,2 +1,3 @@
 """torch.nn.modules.sparse's names."""
-from ..sparse import Embedding  # noqa: F401
+
+from ..sparse import Embedding

@@ -1,3 +1,9 @@
 """torch.nn.modules.transformer's names."""
-from ..transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,  # noqa: F401
-                           TransformerEncoderLayer)
+
+from ..transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

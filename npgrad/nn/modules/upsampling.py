@@ -1,2 +1,3 @@
 """torch.nn.modules.upsampling's names."""
-from ..spatial import Upsample  # noqa: F401
+
+from ..spatial import Upsample

@@ -1,2 +1,3 @@
 """Data parallelism: `DistributedDataParallel(module)` (torch.nn.parallel's name)."""
-from .distributed import DistributedDataParallel  # noqa: F401
+
+from .distributed import DistributedDataParallel

@@ -20,6 +20,7 @@ PyTorch's DDP does without SyncBatchNorm), and the running statistics are rank 0
 before every training forward (broadcast_buffers=True). A run on N processes therefore equals one
 process only if it also normalizes each 1/N of the batch separately.
 """
+
 import contextlib
 
 import numpy as np
@@ -82,23 +83,35 @@ class DistributedDataParallel(Module):
     have no effect on the CPU.
     """
 
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
-                 process_group=None, bucket_cap_mb=25, find_unused_parameters=False, **torch_options):
+    def __init__(
+        self,
+        module,
+        device_ids=None,
+        output_device=None,
+        dim=0,
+        broadcast_buffers=True,
+        process_group=None,
+        bucket_cap_mb=25,
+        find_unused_parameters=False,
+        **torch_options,
+    ):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected an nn.Module, got {type(module).__name__}")
         if not dist.is_initialized():
             raise RuntimeError("DistributedDataParallel: call npgrad.distributed.init_process_group() first")
         if find_unused_parameters:
-            raise ValueError("DistributedDataParallel: find_unused_parameters=True is not supported; "
-                             "every parameter that requires grad must be used in the loss")
+            raise ValueError(
+                "DistributedDataParallel: find_unused_parameters=True is not supported; "
+                "every parameter that requires grad must be used in the loss"
+            )
         self.module = module
         self.broadcast_buffers = broadcast_buffers
         self.require_backward_grad_sync = True
         self._world_size = dist.get_world_size()
         self._broadcast_from_rank0(list(module.parameters()) + list(module.buffers()))
         params = [p for p in module.parameters() if p.requires_grad]
-        self._buckets = _make_buckets(reversed(params), bucket_cap_mb * 2 ** 20)
+        self._buckets = _make_buckets(reversed(params), bucket_cap_mb * 2**20)
         self._bucket_of = {id(p): b for b in self._buckets for p in b.params}
         self._names = {id(p): name for name, p in module.named_parameters()}
         self._armed, self._in_flight = False, []
@@ -135,8 +148,10 @@ class DistributedDataParallel(Module):
         partial = [b for b in self._buckets if b.ready]
         if partial:
             missing = [self._names[id(p)] for b in partial for p in b.params if id(p) not in b.ready]
-            raise RuntimeError(f"DistributedDataParallel: the previous backward gave no gradient to "
-                               f"{missing}; every parameter that requires grad must be used in the loss")
+            raise RuntimeError(
+                f"DistributedDataParallel: the previous backward gave no gradient to "
+                f"{missing}; every parameter that requires grad must be used in the loss"
+            )
         self._armed, self._in_flight = True, []
 
     def _grad_ready(self, param):

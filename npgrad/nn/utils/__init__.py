@@ -1,10 +1,11 @@
 """Gradient clipping and parameter <-> vector conversion (torch.nn.utils); utils.rnn pads sequences."""
+
 import math
 
 import numpy as np
 
 from ...tensor import Tensor
-from . import rnn  # noqa: F401
+from . import rnn
 
 
 def _as_list(parameters):
@@ -18,7 +19,7 @@ def _norm(array, norm_type):
         return magnitudes.max(initial=0)
     if norm_type == 2:
         return np.sqrt(np.dot(magnitudes, magnitudes))
-    return np.sum(magnitudes ** norm_type) ** (1 / norm_type)
+    return np.sum(magnitudes**norm_type) ** (1 / norm_type)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -34,9 +35,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     dtype = np.result_type(*grads)
     total = _norm(np.array([_norm(g, norm_type) for g in grads], dtype), norm_type).astype(dtype)
     if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
-                           "non-finite, so it cannot be clipped; pass error_if_nonfinite=False to "
-                           "scale the gradients by it anyway")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+            "non-finite, so it cannot be clipped; pass error_if_nonfinite=False to "
+            "scale the gradients by it anyway"
+        )
     scale = np.minimum(max_norm / (total + dtype.type(1e-6)), 1).astype(dtype)
     for g in grads:
         g *= scale
@@ -64,5 +67,5 @@ def vector_to_parameters(vec, parameters):
         raise ValueError(f"vector_to_parameters: expected a vector of {needed} elements, got shape {values.shape}")
     start = 0
     for p in parameters:
-        p._data[...] = values[start:start + p._data.size].reshape(p.shape)
+        p._data[...] = values[start : start + p._data.size].reshape(p.shape)
         start += p._data.size

@@ -4,6 +4,7 @@ npgrad has no PackedSequence: pad the batch with pad_sequence and pass the lengt
 recurrent layer, `output, h_n = lstm(padded, lengths=lengths)`, which gives what PyTorch's
 pack_padded_sequence(padded, lengths, enforce_sorted=False) -> lstm -> pad_packed_sequence does.
 """
+
 from ...functional.shape import pad, stack
 
 
@@ -18,8 +19,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
     trailing = {tuple(s.shape[1:]) for s in sequences}
     if len(trailing) > 1 or sequences[0].ndim == 0:
-        raise ValueError(f"pad_sequence: every sequence must be (length, *) with the same trailing dims, got "
-                         f"shapes {[tuple(s.shape) for s in sequences]}")
+        raise ValueError(
+            f"pad_sequence: every sequence must be (length, *) with the same trailing dims, got "
+            f"shapes {[tuple(s.shape) for s in sequences]}"
+        )
     longest = max(len(s) for s in sequences)
     padded = []
     for s in sequences:
