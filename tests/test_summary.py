@@ -170,3 +170,33 @@ def test_real_conv_and_pool_layers():
     assert result.total_params == 6 * 25 + 6 + 6 * 14 * 14 * 10 + 10
     assert result.total_macs == 6 * 28 * 28 * 25 + 6 * 14 * 14 * 10
     assert [r.output_shape for r in result.rows][2] == (1, 6, 14, 14)
+
+
+# -- attention -------------------------------------------------------------------------------
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_counts_projections_scores_and_weighted_sum(batch_first):
+    n, length, source, embed = 2, 5, 7, 8
+    mha = nn.MultiheadAttention(embed, 2, batch_first=batch_first)
+    shape = (lambda steps: (n, steps, embed)) if batch_first else (lambda steps: (steps, n, embed))
+    query, key = npgrad.randn(*shape(length)), npgrad.randn(*shape(source))
+    result = summary(mha, input_data=(query, key, key), print_table=False)
+    projections = n * length * embed * embed + 2 * n * source * embed * embed
+    attention = 2 * n * length * source * embed  # q k^T and weights @ v
+    out_proj = n * length * embed * embed
+    assert result.total_macs == projections + attention + out_proj
+
+
+def test_gpt2_small_prints_its_parameters_and_macs(monkeypatch, capsys):
+    from npgrad.models import gpt2_small
+
+    for name in ("normal_", "zeros_"):  # no 124M random draws: zero weights trace the same shapes
+        monkeypatch.setattr(nn.init, name, lambda tensor, *args, **kwargs: tensor._data.fill(0) or tensor)
+    tokens, layers, embed, vocab = 16, 12, 768, 50257
+    result = summary(gpt2_small(), (tokens,), dtype=npgrad.int64)
+    linears = tokens * (layers * 12 * embed * embed + embed * vocab)  # qkv 3E^2, proj E^2, MLP 8E^2; the head
+    attention = layers * 2 * tokens * tokens * embed
+    assert result.total_params == 124_439_808
+    assert result.total_macs == linears + attention
+    table = capsys.readouterr().out
+    assert "Total params: 124,439,808" in table and f"Total MACs: {linears + attention:,}" in table
+    assert "attn (CausalSelfAttention)" in table

@@ -11,6 +11,12 @@ Conventions, the same as torchinfo's and as the published "FLOPs" of ResNet or V
     Conv1d/2d/3d             output elements * (in_channels / groups) * prod(kernel_size)
     ConvTranspose1d/2d/3d    input elements * (out_channels / groups) * prod(kernel_size)
     RNN / GRU / LSTM         gates * (input + hidden) * hidden per step, per layer and direction
+    MultiheadAttention       its input projections (query, key and value elements * embed_dim)
+                             + 2 * N * L * S * embed_dim for the scores q k^T and for weights @ v
+                             (its out_proj is a Linear and counts as one)
+    CausalSelfAttention      (GPT's) 2 * B * T * S * n_embd for q k^T and weights @ v, S the
+                             keys seen (T, or more with a key/value cache); its projections are
+                             Linears. The masked half of a causal score matrix is computed, so counted
   Bias additions, activations, normalisation (BatchNorm, LayerNorm), pooling, dropout and
   embedding look-ups count 0. A module of any other class counts 0 for its own work (its
   submodules still count); add a rule to MAC_RULES to count it.
@@ -233,21 +239,22 @@ def _count_parameters(model):
 
 # -- multiply-accumulates ------------------------------------------------------------------
 def count_macs(module, args, output):
-    """The MACs of this module's own work in one call (0 when no rule names its class)."""
+    """The MACs of this module's own work in one call (0 when no rule names its class); a rule
+    takes (module, its positional arguments, its output)."""
     rule = MAC_RULES.get(type(module).__name__)
-    return int(rule(module, args[0] if args else None, output)) if rule else 0
+    return int(rule(module, args, output)) if rule else 0
 
 
-def _linear_macs(module, input, output):
+def _linear_macs(module, args, output):
     return output._data.size * module.in_features
 
 
-def _conv_macs(module, input, output):
+def _conv_macs(module, args, output):
     return output._data.size * module.in_channels // module.groups * math.prod(_kernel(module))
 
 
-def _conv_transpose_macs(module, input, output):
-    return input._data.size * module.out_channels // module.groups * math.prod(_kernel(module))
+def _conv_transpose_macs(module, args, output):
+    return args[0]._data.size * module.out_channels // module.groups * math.prod(_kernel(module))
 
 
 def _kernel(module):
@@ -256,14 +263,31 @@ def _kernel(module):
 
 
 def _recurrent_macs(gates):
-    def rule(module, input, output):
+    def rule(module, args, output):
         directions = 2 if module.bidirectional else 1
-        steps_times_batch = input._data.size // module.input_size
+        steps_times_batch = args[0]._data.size // module.input_size
         layer_inputs = [module.input_size] + [module.hidden_size * directions] * (module.num_layers - 1)
         per_step = sum(gates * (n_in + module.hidden_size) * module.hidden_size for n_in in layer_inputs)
         return steps_times_batch * per_step * directions
 
     return rule
+
+
+def _multihead_attention_macs(module, args, output):
+    """Input projections, then scores and weighted sum over (N, L, S): query (L, N, E), (N, L, E)
+    with batch_first, or unbatched (L, E); key likewise."""
+    query, key = args[0], args[1]
+    embed = module.embed_dim
+    source_length = key.shape[1 if module.batch_first and key.ndim == 3 else 0]
+    projections = (query._data.size + 2 * key._data.size) * embed
+    return projections + 2 * query._data.size * source_length
+
+
+def _causal_self_attention_macs(module, args, output):
+    x, cache = args[0], args[1] if len(args) > 1 else None
+    batch, length, channels = x.shape
+    keys = cache["k"].shape[2] if cache else length  # the cache already holds this call's keys
+    return 2 * batch * length * keys * channels
 
 
 MAC_RULES = {
@@ -273,6 +297,8 @@ MAC_RULES = {
     "RNN": _recurrent_macs(1),
     "GRU": _recurrent_macs(3),
     "LSTM": _recurrent_macs(4),
+    "MultiheadAttention": _multihead_attention_macs,
+    "CausalSelfAttention": _causal_self_attention_macs,
 }
 
 
