@@ -60,9 +60,16 @@ def test_collectives_on_two_processes():
 
 @needs_mpi
 def test_a_failing_rank_ends_every_rank_with_its_error():
-    result = run_mpi("fault.py", timeout=60)  # a hang would raise TimeoutExpired
+    result = run_mpi("fault.py", "raise", timeout=60)  # a hang would raise TimeoutExpired
     assert result.returncode != 0
     assert "ValueError: rank 1 failed on purpose" in result.stderr
+    assert "never stopped" not in result.stdout
+
+
+@needs_mpi
+def test_a_rank_that_exits_with_an_error_code_ends_every_rank():
+    result = run_mpi("fault.py", "exit", timeout=60)  # a hang would raise TimeoutExpired
+    assert result.returncode != 0
     assert "never stopped" not in result.stdout
 
 

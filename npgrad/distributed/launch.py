@@ -16,10 +16,14 @@ def find_mpiexec():
 
 
 def mpiexec_command(nproc, python_args):
-    """The command that runs `python <python_args>` as `nproc` MPI processes."""
+    """The command that runs `python <python_args>` as `nproc` MPI processes.
+
+    The program runs under `python -m mpi4py`, which turns a rank's unhandled exception or
+    `sys.exit(nonzero)` into MPI_Abort: the other ranks end too instead of waiting forever in
+    their next collective (a bare `python` would finalize MPI on that rank and leave them)."""
     if not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"nproc must be a positive integer, got {nproc!r}")
-    return [find_mpiexec(), "-n", str(nproc), sys.executable, *python_args]
+    return [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "mpi4py", *python_args]
 
 
 def launch(nproc, python_args, timeout=None):
