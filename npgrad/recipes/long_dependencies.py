@@ -1,4 +1,5 @@
-"""Lesson: remembering the first step of a long sequence: a plain RNN against the LSTM and the GRU.
+"""Lesson: remembering the first step of a long sequence: a plain RNN against the LSTM, the GRU
+and a Transformer.
 
 The task: the first step of a sequence shows one of 4 symbols (one-hot, with a marker that
 says "first step"); every later step is Gaussian noise in the same 4 channels. After the last
@@ -14,7 +15,14 @@ initialisation starts f at about sigmoid(0) = 0.5, which halves the gradient at 
 so at first the LSTM's gradient vanishes as fast as the RNN's; training opens the gate. The
 GRU's h_s = (1 - z_s) n_s + z_s h_{s-1} is the same idea with one gate.
 
-Every model (hidden size 32, Adam lr 0.01, gradients clipped to norm 1) trained for length
+The Transformer has no chain at all: its last position attends to every step directly, so
+the path from step 1 to the answer is one attention hop long (path length 1, whatever T is),
+and the gradient reaches step 1 as easily as step T. It reads the answer from the last
+position, as the recurrent models read their final state (2 pre-norm encoder layers, width
+32, 4 heads, sinusoidal positions; Adam lr 0.001, the rate a Transformer of this size trains
+at, where the recurrent models use 0.01).
+
+Every model (hidden size 32, gradients clipped to norm 1) trained for length
 T sees batches of random lengths between 5 and T (log-uniform, one length a batch), so that
 it also meets short sequences, where the first step is close, and is tested at length T.
 The gradient of the loss with respect to each step's input, ||dL/dx_t||, at the longest
@@ -30,6 +38,7 @@ from ..analysis.plots import pyplot_or_none, save_figure
 from ..models import SequenceClassifier
 from ..nn import functional as F
 from ..train import metrics
+from ..train.callbacks import _tqdm_or_none
 from . import recipe
 
 SYMBOLS = 4
@@ -38,7 +47,7 @@ HIDDEN = 32
 BATCH = 64
 TEST_SIZE = 1000
 SHORTEST = 5
-LR = 0.01
+LR = {"recurrent": 0.01, "transformer": 0.001}
 FULL = {"lengths": (5, 10, 20, 50, 100), "steps": 1500}
 QUICK = {"lengths": (5, 20), "steps": 150}
 
@@ -54,7 +63,33 @@ def first_symbol_task(rng, n, length):
     return x, labels
 
 
-CELLS = {"RNN (tanh)": "rnn", "LSTM": "lstm", "GRU": "gru"}
+class LastPositionTransformer(nn.Module):
+    """x (B, T, input_size) -> logits (B, num_classes): a Linear embeds each step, sinusoidal
+    positions are added, a pre-norm Transformer encoder mixes the steps, and a Linear reads the
+    last position after a final LayerNorm."""
+
+    def __init__(self, input_size, width, num_classes, layers=2, heads=4, max_len=1000):
+        super().__init__()
+        self.embed = nn.Linear(input_size, width)
+        self.positions = nn.SinusoidalPositionalEncoding(width, max_len, batch_first=True)
+        layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.0, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(width))
+        self.head = nn.Linear(width, num_classes)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.positions(self.embed(x)))[:, -1])
+
+
+def recurrent(cell):
+    return lambda: SequenceClassifier(1 + SYMBOLS, HIDDEN, SYMBOLS, cell=cell)
+
+
+MODELS = {
+    "RNN (tanh)": (recurrent("rnn"), "recurrent"),
+    "LSTM": (recurrent("lstm"), "recurrent"),
+    "GRU": (recurrent("gru"), "recurrent"),
+    "Transformer": (lambda: LastPositionTransformer(1 + SYMBOLS, HIDDEN, SYMBOLS), "transformer"),
+}
 
 
 def random_length(rng, longest):
@@ -62,9 +97,9 @@ def random_length(rng, longest):
     return int(np.exp(rng.uniform(np.log(SHORTEST), np.log(longest + 1))))
 
 
-def train(model, longest, steps, rng):
+def train(model, lr, longest, steps, rng, bar=None):
     """Adam on cross-entropy over batches of random lengths up to `longest`; the losses."""
-    optimizer = optim.Adam(model.parameters(), lr=LR)
+    optimizer = optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
         x, labels = first_symbol_task(rng, BATCH, random_length(rng, longest))
@@ -74,6 +109,8 @@ def train(model, longest, steps, rng):
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         losses.append(loss.item())
+        if bar is not None:
+            bar.update(1)
     return losses
 
 
@@ -92,13 +129,14 @@ def input_gradient_norms(model, test):
     return np.linalg.norm(inputs.grad._data.astype(np.float64), axis=2).mean(0)
 
 
-def measure(name, length, steps, seed, test):
-    """Train the model with cell CELLS[name] for `length`: its test accuracy, its first and
-    final training losses and its input gradient norms before and after training."""
+def measure(name, length, steps, seed, test, bar=None):
+    """Train the model MODELS[name] for `length`: its test accuracy, its first and final
+    training losses and its input gradient norms before and after training."""
+    build, kind = MODELS[name]
     manual_seed(seed)
-    model = SequenceClassifier(1 + SYMBOLS, HIDDEN, SYMBOLS, cell=CELLS[name])
+    model = build()
     before = input_gradient_norms(model, test)
-    losses = train(model, length, steps, np.random.default_rng(seed))
+    losses = train(model, LR[kind], length, steps, np.random.default_rng(seed), bar)
     return {
         "accuracy": accuracy(model, test),
         "grad_before": before,
@@ -113,15 +151,22 @@ def first_to_last(norms):
     return float(norms[0] / norms[-1])
 
 
-@recipe("long-dependencies", "remembering the first token: RNN vs LSTM vs GRU by length, and the vanishing gradient")
+@recipe(
+    "long-dependencies",
+    "remembering the first token: RNN vs LSTM vs GRU vs Transformer by length, and the vanishing gradient",
+)
 def run(out_dir, quick=False):
     settings = QUICK if quick else FULL
     lengths, steps = settings["lengths"], settings["steps"]
     tests = {length: first_symbol_task(np.random.default_rng(10_000 + length), TEST_SIZE, length) for length in lengths}
+    tqdm = _tqdm_or_none()
+    bar = None if quick or tqdm is None else tqdm(total=len(MODELS) * len(lengths) * steps, unit="step", mininterval=10)
     runs = {
-        name: {length: measure(name, length, steps, seed, tests[length]) for length in lengths}
-        for seed, name in enumerate(CELLS)
+        name: {length: measure(name, length, steps, seed, tests[length], bar) for length in lengths}
+        for seed, name in enumerate(MODELS)
     }
+    if bar is not None:
+        bar.close()
     print(f"test accuracy after {steps} steps (chance {1 / SYMBOLS:.0%}), by sequence length")
     print(f"{'model':<22}" + "".join(f"{'T=' + str(length):>8}" for length in lengths))
     for name, by_length in runs.items():
@@ -129,7 +174,7 @@ def run(out_dir, quick=False):
     longest = lengths[-1]
     ratios = {
         name: {when: first_to_last(runs[name][longest]["grad_" + when]) for when in ("before", "after")}
-        for name in CELLS
+        for name in MODELS
     }
     print(f"\n||dL/dx_1|| / ||dL/dx_{longest}|| at T={longest}: how much gradient reaches the first step")
     for name, ratio in ratios.items():
@@ -150,7 +195,8 @@ def run(out_dir, quick=False):
         "first_loss": by_length("first_loss"),
         "grad_first_to_last": ratios,
         "input_grad_norms": {
-            name: {when: runs[name][longest]["grad_" + when].tolist() for when in ("before", "after")} for name in CELLS
+            name: {when: runs[name][longest]["grad_" + when].tolist() for when in ("before", "after")}
+            for name in MODELS
         },
         "figures": figures,
     }
@@ -161,7 +207,7 @@ def plot_accuracy(runs, lengths, path):
     if plt is None:
         return None
     fig, ax = plt.subplots(figsize=(6, 4))
-    for (style, marker), (name, by_length) in zip((("-", "o"), ("--", "s"), ("-.", "^")), runs.items()):
+    for (style, marker), (name, by_length) in zip((("-", "o"), ("--", "s"), ("-.", "^"), (":", "D")), runs.items()):
         ax.plot(lengths, [by_length[t]["accuracy"] for t in lengths], style, marker=marker, label=name)
     ax.axhline(1 / SYMBOLS, color="gray", ls=":", label="chance")
     ax.set_xscale("log")
