@@ -1,14 +1,17 @@
 """Factories: zeros, ones, full, arange, eye, rand, randn, ... (PyTorch's names and defaults)."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from . import dtypes
-from .random import default_generator, generator_or_default
 from .devices import check_device
+from .random import default_generator, generator_or_default
 from .tensor import Tensor
+from .types import Number, _device, _dtype, _size
 
 
-def _size(size):
+def _shape(size):
     """Accept zeros(2, 3) as well as zeros((2, 3)) and zeros([2, 3])."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
@@ -24,33 +27,58 @@ def _new(array, requires_grad, device=None):
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _new(np.zeros(_size(size), _float_dtype(dtype)), requires_grad, device)
+def zeros(
+    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
+    return _new(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _new(np.ones(_size(size), _float_dtype(dtype)), requires_grad, device)
+def ones(
+    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
+    return _new(np.ones(_shape(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _new(np.empty(_size(size), _float_dtype(dtype)), requires_grad, device)
+def empty(
+    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
+    return _new(np.empty(_shape(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(
+    size: int | _size,
+    fill_value: Number,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
+) -> Tensor:
     if dtype is None:
         dtype = (
             np.bool_
             if isinstance(fill_value, bool)
             else (np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
         )
-    return _new(np.full(_size((size,)), fill_value, np.dtype(dtype)), requires_grad, device)
+    return _new(np.full(_shape((size,)), fill_value, np.dtype(dtype)), requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def eye(
+    n: int,
+    m: int | None = None,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
+) -> Tensor:
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(
+    start: Number,
+    end: Number | None = None,
+    step: Number = 1,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
+) -> Tensor:
     """Integers give int64, any float argument gives the default float type (as in PyTorch)."""
     if end is None:
         start, end = 0, start
@@ -60,33 +88,58 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     return _new(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+def linspace(
+    start: Number,
+    end: Number,
+    steps: int,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
+) -> Tensor:
     return _new(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, dtype=None, requires_grad=False, device=None):
+def rand(
+    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     """Uniform on [0, 1)."""
     dtype = _float_dtype(dtype)
-    return _new(default_generator().random(_size(size), dtype=dtype), requires_grad, device)
+    return _new(default_generator().random(_shape(size), dtype=dtype), requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False, device=None):
+def randn(
+    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     """Standard normal."""
     dtype = _float_dtype(dtype)
-    return _new(default_generator().standard_normal(_size(size), dtype=dtype), requires_grad, device)
+    return _new(default_generator().standard_normal(_shape(size), dtype=dtype), requires_grad, device)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
+def randint(
+    low: int,
+    high: int | _size | None = None,
+    size: int | _size = (),
+    dtype: _dtype | None = None,
+    device: _device | None = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
     """Integers in [low, high); randint(high, size) starts at 0."""
     if isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
     dtype = np.int64 if dtype is None else dtype
-    return _new(generator_or_default(generator).integers(low, high, _size((size,))).astype(dtype), False, device)
+    return _new(generator_or_default(generator).integers(low, high, _shape((size,))).astype(dtype), False, device)
 
 
-def randint_like(other, low=0, high=None, dtype=None, requires_grad=False, device=None):
+def randint_like(
+    other: Tensor,
+    low: int = 0,
+    high: int | None = None,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
+) -> Tensor:
     """Integers in [low, high) of other's shape and (by default) dtype; randint_like(x, high)."""
     if high is None:
         low, high = 0, low
@@ -94,7 +147,9 @@ def randint_like(other, low=0, high=None, dtype=None, requires_grad=False, devic
     return _new(values.astype(other.dtype if dtype is None else dtype), requires_grad, device)
 
 
-def randperm(n, dtype=None, device=None, generator=None):
+def randperm(
+    n: int, dtype: _dtype | None = None, device: _device | None = None, generator: np.random.Generator | None = None
+) -> Tensor:
     return _new(generator_or_default(generator).permutation(n).astype(dtype or np.int64), False, device)
 
 
@@ -103,27 +158,43 @@ def _like(fill, other, dtype, requires_grad, device=None):
     return _new(fill(np.shape(other._data), dtype), requires_grad, device)
 
 
-def zeros_like(other, dtype=None, requires_grad=False, device=None):
+def zeros_like(
+    other: Tensor, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     return _like(np.zeros, other, dtype, requires_grad, device)
 
 
-def ones_like(other, dtype=None, requires_grad=False, device=None):
+def ones_like(
+    other: Tensor, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     return _like(np.ones, other, dtype, requires_grad, device)
 
 
-def empty_like(other, dtype=None, requires_grad=False, device=None):
+def empty_like(
+    other: Tensor, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     return _like(np.empty, other, dtype, requires_grad, device)
 
 
-def full_like(other, fill_value, dtype=None, requires_grad=False, device=None):
+def full_like(
+    other: Tensor,
+    fill_value: Number,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
+) -> Tensor:
     return _like(lambda shape, d: np.full(shape, fill_value, d), other, dtype, requires_grad, device)
 
 
-def rand_like(other, dtype=None, requires_grad=False, device=None):
+def rand_like(
+    other: Tensor, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     return rand(*other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device)
 
 
-def randn_like(other, dtype=None, requires_grad=False, device=None):
+def randn_like(
+    other: Tensor, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+) -> Tensor:
     return randn(
         *other.shape, dtype=other.dtype if dtype is None else dtype, requires_grad=requires_grad, device=device
     )

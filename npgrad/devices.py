@@ -2,11 +2,15 @@
 accepted everywhere PyTorch takes a device, and any other device is refused with a clear error
 the moment a tensor or module would move there."""
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class device:
     """A device name: `device("cpu")`, `device("cuda", 0)` or `device("cuda:0")`."""
 
-    def __init__(self, type, index=None):
+    def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
         type = str(type)
@@ -15,17 +19,17 @@ class device:
             index = int(number)
         self.type, self.index = type, index
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         other = device(other) if isinstance(other, str) else other
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.type, self.index))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         index = "" if self.index is None else f", index={self.index}"
         return f"device(type='{self.type}'{index})"
 
@@ -33,7 +37,7 @@ class device:
 CPU = device("cpu")
 
 
-def check_device(where, what="tensor"):
+def check_device(where: device | str | None, what: str = "tensor") -> device:
     """`where` (None, a string or a device) as the CPU device, or a clear error."""
     if where is None:
         return CPU
@@ -48,7 +52,7 @@ def check_device(where, what="tensor"):
     return CPU
 
 
-def dtype_of_to_call(args, dtype, device, what="tensor"):
+def dtype_of_to_call(args: tuple[Any, ...], dtype: Any, device: device | str | None, what: str = "tensor") -> Any:
     """The dtype asked of .to(*args, dtype=, device=) in PyTorch's forms (to(dtype),
     to(device), to(device, dtype), to(other_tensor)), None if none; the device must be the CPU."""
     for arg in args:
@@ -62,7 +66,7 @@ def dtype_of_to_call(args, dtype, device, what="tensor"):
     return dtype
 
 
-def is_device(value):
+def is_device(value: object) -> bool:
     """True when `value` names a device rather than a dtype (for Tensor.to / Module.to)."""
     if isinstance(value, device):
         return True

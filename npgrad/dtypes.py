@@ -1,6 +1,13 @@
 """Data types (NumPy's) under PyTorch's names, and the default floating type."""
 
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
 import numpy as np
+
+from .types import _dtype
 
 float16 = half = np.float16
 float32 = float = np.float32
@@ -15,12 +22,12 @@ bool = np.bool_
 _default_dtype = np.dtype(np.float32)
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype:
     """The floating type used when none is given (float32 unless changed)."""
     return _default_dtype
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype: _dtype) -> None:
     """Set the floating type of new tensors and parameters: float32 or float64."""
     global _default_dtype
     dtype = np.dtype(dtype)
@@ -29,16 +36,16 @@ def set_default_dtype(dtype):
     _default_dtype = dtype
 
 
-def category(dtype):
+def category(dtype: _dtype) -> builtins.int:
     """0 for bool, 1 for integers, 2 for floating types: PyTorch's promotion categories."""
     return {"b": 0, "u": 1, "i": 1, "f": 2}[np.dtype(dtype).kind]
 
 
-def is_floating(dtype):
+def is_floating(dtype: _dtype) -> builtins.bool:
     return np.dtype(dtype).kind == "f"
 
 
-def to_array(data, dtype=None):
+def to_array(data: Any, dtype: _dtype | None = None) -> np.ndarray:
     """Copy `data` into a new ndarray. Without a dtype, NumPy arrays and scalars and tensors
     keep theirs; Python floats take the default floating type (float32), as in PyTorch."""
     keeps_dtype = isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "_data")

@@ -24,18 +24,26 @@ Files are written atomically: to `path + ".tmp"`, flushed to disk, then renamed 
 so a crash while saving never destroys the previous file.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
 import math
 import os
 import zlib
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import IO, Any, Union
 
 import numpy as np
 
 from . import random
+from .nn.module import Module
+from .optim.lr_scheduler import LRScheduler
+from .optim.optimizer import Optimizer
 from .tensor import Tensor
+
+FileLike = Union[str, os.PathLike, IO[bytes]]  # a path, or a binary file object
 
 _DTYPES = {
     "F16": "<f2",
@@ -64,7 +72,7 @@ class CorruptCheckpointError(ValueError):
 
 
 # -- save / load -----------------------------------------------------------------------------
-def save(obj, f):
+def save(obj: Any, f: FileLike) -> None:
     """Save `obj` to `f` (a path, or a binary file object) as safetensors: what torch.save
     usually receives, without pickle. `obj` is a Tensor or array, or a dict / list / tuple
     nesting them with numbers, strings, bools and None (a state_dict, or a checkpoint such as
@@ -85,7 +93,7 @@ def save(obj, f):
         _write_atomically(f, lambda file: _write_safetensors(file, tensors, metadata))
 
 
-def load(f, map_location=None, *, weights_only=None, mmap=None):
+def load(f: FileLike, map_location: Any = None, *, weights_only: bool | None = None, mmap: bool | None = None) -> Any:
     """What save() wrote to `f` (a path or a binary file object; any safetensors file): a dict
     of NumPy arrays in file order for a plain state_dict, or the saved object. PyTorch's
     map_location, weights_only and mmap are accepted and ignored: everything loads to the CPU,
@@ -358,7 +366,7 @@ def _write_atomically(path, write):
 _RANDOM_PARTS = ("sampler", "batch_transform", "dataset", "datasets", "transform", "transforms", "generator")
 
 
-def random_generators(*loaders):
+def random_generators(*loaders: Any) -> list[np.random.Generator]:
     """The numpy Generators that data loaders draw from (their samplers', transforms' and
     datasets' own generators), each once, in a fixed order. A part built with generator=None
     draws from npgrad's global generator instead, which checkpoints save separately."""
@@ -379,7 +387,17 @@ def random_generators(*loaders):
     return list(found.values())
 
 
-def save_checkpoint(path, model, optimizer=None, scheduler=None, *, epoch=0, global_step=0, loaders=(), extra=None):
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: Module,
+    optimizer: Optimizer | None = None,
+    scheduler: LRScheduler | None = None,
+    *,
+    epoch: int = 0,
+    global_step: int = 0,
+    loaders: Sequence[Any] = (),
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Save everything needed to continue training exactly: the model's, optimizer's and
     scheduler's state, the epoch and step counters, npgrad's global random state and the state
     of every random generator the `loaders` draw from, plus `extra` (any JSON-like dict).
@@ -399,7 +417,14 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, *, epoch=0, glo
     )
 
 
-def load_checkpoint(path, model, optimizer=None, scheduler=None, *, loaders=()):
+def load_checkpoint(
+    path: str | os.PathLike,
+    model: Module,
+    optimizer: Optimizer | None = None,
+    scheduler: LRScheduler | None = None,
+    *,
+    loaders: Sequence[Any] = (),
+) -> dict[str, Any]:
     """Restore what save_checkpoint wrote into the given objects, and npgrad's global random
     state and the loaders' generators. Returns the checkpoint dict (epoch, global_step, extra...)."""
     checkpoint = load(path)
@@ -428,7 +453,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, *, loaders=()):
     return checkpoint
 
 
-def load_weights(path, model):
+def load_weights(path: str | os.PathLike, model: Module) -> Any:
     """Load only the model's weights from a checkpoint (or from a plain state_dict file),
     leaving random state and everything else alone; returns what the file holds."""
     saved = load(path)

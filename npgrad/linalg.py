@@ -1,9 +1,13 @@
 """npgrad.linalg: PyTorch's torch.linalg norms (the differentiable op is in functional/reduction.py)."""
 
+from __future__ import annotations
+
 import math
 
 from .functional._util import normalize_dim
 from .functional.reduction import amax, amin, vector_norm
+from .tensor import Tensor
+from .types import _dtype, _int_or_size
 
 __all__ = ["matrix_norm", "norm", "vector_norm"]
 
@@ -11,7 +15,14 @@ __all__ = ["matrix_norm", "norm", "vector_norm"]
 _INDUCED = {1: (0, amax), -1: (0, amin), math.inf: (1, amax), -math.inf: (1, amin)}
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+def matrix_norm(
+    A: Tensor,
+    ord: str | float = "fro",
+    dim: tuple[int, int] = (-2, -1),
+    keepdim: bool = False,
+    *,
+    dtype: _dtype | None = None,
+) -> Tensor:
     """'fro' (the 2-norm of all entries), 1 / -1 (max / min column sum of |A|) or inf / -inf
     (max / min row sum) over the two dims `dim` of A."""
     if not (isinstance(dim, (tuple, list)) and len(dim) == 2):
@@ -33,7 +44,14 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     return result.reshape(tuple(n for i, n in enumerate(result.shape) if i not in (rows, cols)))
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+def norm(
+    A: Tensor,
+    ord: str | float | None = None,
+    dim: _int_or_size | None = None,
+    keepdim: bool = False,
+    *,
+    dtype: _dtype | None = None,
+) -> Tensor:
     """torch.linalg.norm: a vector norm over an int dim (or over all of A when ord and dim are
     None), a matrix norm over a pair of dims (or over a 2-D A when ord is given)."""
     if dim is None and ord is None:

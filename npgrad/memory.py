@@ -13,6 +13,8 @@ npgrad applies it when imported. Set NPGRAD_KEEP_FREED_MEMORY=0 in the environme
 glibc's defaults; elsewhere than glibc (macOS, Windows, musl) it does nothing.
 """
 
+from __future__ import annotations
+
 import ctypes
 import os
 
@@ -21,14 +23,14 @@ MMAP_THRESHOLD = 32 * 2**20  # the largest value glibc documents for 64-bit mach
 TRIM_THRESHOLD = 1 * 2**30
 
 
-def _is_glibc():
+def _is_glibc() -> bool:
     try:
         return os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
     except (AttributeError, ValueError, OSError):  # no confstr, or no such name: not glibc
         return False
 
 
-def keep_freed_memory(mmap_threshold=MMAP_THRESHOLD, trim_threshold=TRIM_THRESHOLD):
+def keep_freed_memory(mmap_threshold: int = MMAP_THRESHOLD, trim_threshold: int = TRIM_THRESHOLD) -> bool:
     """Serve arrays under mmap_threshold bytes from the heap and give freed heap memory back to
     the system only above trim_threshold bytes. True if glibc took both settings."""
     if not _is_glibc():
@@ -38,7 +40,7 @@ def keep_freed_memory(mmap_threshold=MMAP_THRESHOLD, trim_threshold=TRIM_THRESHO
     return bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold))
 
 
-def keep_freed_memory_unless_disabled():
+def keep_freed_memory_unless_disabled() -> None:
     """keep_freed_memory(), unless the environment says NPGRAD_KEEP_FREED_MEMORY=0."""
     if os.environ.get("NPGRAD_KEEP_FREED_MEMORY", "1") != "0":
         keep_freed_memory()

@@ -1,5 +1,9 @@
 """How tensors print: torch.set_printoptions' options, applied by Tensor.__repr__."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 _PRINT_PROFILES = {
@@ -10,7 +14,14 @@ _PRINT_PROFILES = {
 _print_options = dict(_PRINT_PROFILES["default"], sci_mode=None)
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+def set_printoptions(
+    precision: int | None = None,
+    threshold: float | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
     """How Tensor reprs print, as torch.set_printoptions: digits after the point, the element
     count above which the middle is summarized, items kept at each edge, the line width, a
     profile ("default", "short", "full") to start from, and sci_mode (None: NumPy chooses)."""
@@ -23,7 +34,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     _print_options["sci_mode"] = sci_mode
 
 
-def array2string_options():
+def array2string_options() -> dict[str, Any]:
     """Tensor.__repr__'s keyword arguments for np.array2string under the current options."""
     options = {k: _print_options[k] for k in ("precision", "edgeitems")}
     options["max_line_width"] = _print_options["linewidth"]

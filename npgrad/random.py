@@ -1,6 +1,12 @@
 """The global random number generator behind rand/randn, initialisation, dropout and shuffling."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+
+from .types import ArrayLike
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed: runs are repeatable without manual_seed
 
@@ -8,7 +14,7 @@ _generator = np.random.default_rng(DEFAULT_SEED)
 _seed = DEFAULT_SEED
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator so that everything random afterwards repeats exactly."""
     global _generator, _seed
     _seed = int(seed)
@@ -16,35 +22,35 @@ def manual_seed(seed):
     return _generator
 
 
-def initial_seed():
+def initial_seed() -> int:
     return _seed
 
 
-def default_generator():
+def default_generator() -> np.random.Generator:
     return _generator
 
 
-def generator_or_default(generator):
+def generator_or_default(generator: np.random.Generator | None) -> np.random.Generator:
     """A NumPy Generator given as `generator=`, else the global one (npgrad.manual_seed)."""
     return _generator if generator is None else generator
 
 
-def get_rng_state():
+def get_rng_state() -> dict[str, Any]:
     """The generator's state, a dict that set_rng_state() accepts (for checkpoints)."""
     return _generator.bit_generator.state
 
 
-def set_rng_state(state):
+def set_rng_state(state: dict[str, Any]) -> None:
     _generator.bit_generator.state = state
 
 
-def multinomial(input, num_samples, replacement=False, generator=None):
+def multinomial(
+    input: Tensor | ArrayLike, num_samples: int, replacement: bool = False, generator: np.random.Generator | None = None
+) -> Tensor:
     """Category indices drawn with probabilities proportional to the rows of `input` (weights
     >= 0, not necessarily summing to 1): int64 (num_samples,) for a 1-D input, (rows,
     num_samples) for a 2-D one. Without replacement a category is drawn at most once per row.
     `generator`: a numpy Generator, or None for the global one (npgrad.manual_seed)."""
-    from .tensor import Tensor  # here, not at the top: tensor.py's ops import this module
-
     weights = np.asarray(input._data if isinstance(input, Tensor) else input, dtype=np.float64)
     _check_distribution(weights, num_samples, replacement)
     rows = np.atleast_2d(weights)
@@ -84,3 +90,7 @@ def _without_replacement(rows, num_samples, rng):
     with np.errstate(divide="ignore"):
         finish = rng.standard_exponential(rows.shape) / rows  # weight 0: never (inf)
     return np.argsort(finish, axis=-1, kind="stable")[:, :num_samples].astype(np.int64)
+
+
+# Last, as tensor.py does with ops: tensor.py's ops import this module (multinomial).
+from .tensor import Tensor  # noqa: E402

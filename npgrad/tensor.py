@@ -1,9 +1,16 @@
 """Tensor: an ndarray plus its gradient and the Function that produced it."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import numpy as np
 
 from . import autograd, dtypes, printing
-from . import devices as _device
+from . import devices as _devices
+from .devices import device as _device_type
+from .types import ArrayLike, Number, _device, _dtype, _size
 
 
 class Tensor:
@@ -28,7 +35,7 @@ class Tensor:
     )
     __array_priority__ = 1000  # ndarray <op> Tensor calls the Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad=False):
+    def __init__(self, data: ArrayLike, dtype: _dtype | None = None, requires_grad: bool = False) -> None:
         self._data = data if isinstance(data, np.ndarray) and dtype is None else dtypes.to_array(data, dtype)
         self._grad = None
         self._versions = [0]
@@ -39,7 +46,7 @@ class Tensor:
         self.requires_grad = requires_grad
 
     @classmethod
-    def _from_op(cls, array, ctx, index):
+    def _from_op(cls, array: np.ndarray, ctx: autograd.Function | None, index: int) -> Tensor:
         t = object.__new__(cls)
         t._data = array if type(array) is np.ndarray else np.asarray(array)
         t._grad, t._ctx, t._out_index, t._hooks, t._post_hooks, t._versions = None, ctx, index, None, None, [0]
@@ -47,7 +54,7 @@ class Tensor:
         return t
 
     @property
-    def data(self):
+    def data(self) -> Tensor:
         """This tensor's values as a tensor outside the graph, sharing memory (and the version
         counter: in-place changes through it are seen by backward)."""
         t = Tensor._from_op(self._data, None, 0)
@@ -55,7 +62,7 @@ class Tensor:
         return t
 
     @data.setter
-    def data(self, value):
+    def data(self, value: Tensor | ArrayLike) -> None:
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array.shape != self._data.shape and self._ctx is not None:
             raise RuntimeError(
@@ -65,12 +72,12 @@ class Tensor:
         self._bump_version()
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         """The gradient accumulated by backward(): a Tensor of this tensor's shape, or None."""
         return self._grad
 
     @grad.setter
-    def grad(self, value):
+    def grad(self, value: Tensor | ArrayLike | None) -> None:
         if value is None:
             self._grad = None
             return
@@ -83,7 +90,7 @@ class Tensor:
         self._grad = grad
 
     @property
-    def _version(self):
+    def _version(self) -> int:
         """How many times this tensor's memory was changed in place (as torch's x._version)."""
         return self._versions[0]
 
@@ -92,11 +99,11 @@ class Tensor:
 
     # -- autograd state ------------------------------------------------------------------
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
         if self._ctx is not None:
             raise RuntimeError(
@@ -106,29 +113,29 @@ class Tensor:
             raise TypeError(f"only floating-point tensors can require gradients, got {self._data.dtype}")
         self._requires_grad = flag
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return self._ctx is None
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> autograd.Function | None:
         return self._ctx
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's .grad (self must be a scalar unless
         `gradient`, the vector in the vector-Jacobian product, is given)."""
         autograd.backward(self, gradient, retain_graph)
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (leaves always keep theirs)."""
         if self._ctx is not None:
             self._ctx._retain(self._out_index, self)
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
         """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
@@ -137,7 +144,7 @@ class Tensor:
         else:
             self._hooks = (self._hooks or []) + [hook]
 
-    def register_post_accumulate_grad_hook(self, hook):
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> autograd.HookHandle:
         """Call hook(self) once backward has added this pass's whole gradient into this leaf's
         .grad. Such a leaf is accumulated as soon as its last contribution is computed, so the
         hook can start work (e.g. communication) while backward goes on."""
@@ -146,53 +153,53 @@ class Tensor:
         self._post_hooks = (self._post_hooks or []) + [hook]
         return autograd.HookHandle(self, "_post_hooks", hook)
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version counter), cut from the graph."""
         return self.data
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         self._ctx, self._requires_grad = None, False
         return self
 
     # -- array protocol and conversions --------------------------------------------------
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self._data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return self._data.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self._data.dtype
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
         return self.transpose(-2, -1)
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         return self._data.shape if dim is None else self._data.shape[dim]
 
-    def dim(self):
+    def dim(self) -> int:
         return self._data.ndim
 
-    def numel(self):
+    def numel(self) -> int:
         return self._data.size
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: _dtype | None = None, copy: bool | None = None) -> np.ndarray:
         # NumPy functions on a tensor that requires grad would silently leave the graph
         if self._requires_grad and autograd.is_grad_enabled():
             raise RuntimeError(
@@ -202,44 +209,44 @@ class Tensor:
             )
         return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self._data.item(), spec)
         return format(str(self), spec)
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad; use .detach().numpy()")
         return self._data
 
-    def item(self):
+    def item(self) -> Number:
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors convert to Python scalars, got shape {self.shape}")
         return self._data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.item())
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is ambiguous")
         return bool(self._data.item())
 
-    def __index__(self):
+    def __index__(self) -> int:
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self._data.item())
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(", **printing.array2string_options())
         extras = []
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
@@ -251,83 +258,117 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     # -- dtype conversions ---------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+    def to(
+        self,
+        *args: Any,
+        dtype: _dtype | None = None,
+        device: _device | None = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> Tensor:
         """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(other_tensor).
         Casts are differentiable between floating types; the only device is the CPU."""
-        dtype = _device.dtype_of_to_call(args, dtype, device)
+        dtype = _devices.dtype_of_to_call(args, dtype, device)
         return ops.cast(self, self._data.dtype if dtype is None else dtype, copy=copy)
 
-    def type(self, dtype=None):
+    def type(self, dtype: _dtype | None = None) -> str | Tensor:
         """The dtype's name without an argument, else a cast (as torch.Tensor.type)."""
         if dtype is None:
             return f"npgrad.{self._data.dtype}"
         return ops.cast(self, dtype)
 
-    def type_as(self, other):
+    def type_as(self, other: Tensor) -> Tensor:
         return ops.cast(self, other.dtype)
 
     @property
-    def device(self):
-        return _device.CPU
+    def device(self) -> _device_type:
+        return _devices.CPU
 
     is_cuda = False
 
-    def cuda(self, device=None, non_blocking=False):
-        _device.check_device("cuda")
+    def cuda(self, device: _device | int | None = None, non_blocking: bool = False) -> Tensor:
+        _devices.check_device("cuda")
 
-    def float(self):
+    def float(self) -> Tensor:
         return ops.cast(self, np.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         return ops.cast(self, np.float64)
 
-    def long(self):
+    def long(self) -> Tensor:
         return ops.cast(self, np.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         return ops.cast(self, np.int32)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         return ops.cast(self, np.bool_)
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         return self
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def element_size(self):
+    def element_size(self) -> int:
         return self._data.itemsize
 
-    def t(self):
+    def t(self) -> Tensor:
         """The transpose of a tensor of at most 2 dimensions (as torch.Tensor.t)."""
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
         return self.transpose(0, 1) if self._data.ndim == 2 else self
 
     # -- new tensors like this one (same dtype unless given) ----------------------------
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        _device.check_device(device)
+    def new_tensor(
+        self, data: ArrayLike, dtype: _dtype | None = None, device: _device | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        _devices.check_device(device)
         return tensor(data, dtype=dtype or self._data.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_zeros(
+        self,
+        *size: int | _size,
+        dtype: _dtype | None = None,
+        device: _device | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
         return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_ones(
+        self,
+        *size: int | _size,
+        dtype: _dtype | None = None,
+        device: _device | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
         return self.new_full(_size_arg(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_empty(
+        self,
+        *size: int | _size,
+        dtype: _dtype | None = None,
+        device: _device | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
         return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        _device.check_device(device)
+    def new_full(
+        self,
+        size: int | _size,
+        fill_value: Number,
+        dtype: _dtype | None = None,
+        device: _device | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        _devices.check_device(device)
         array = np.full(_size_arg((size,)), fill_value, dtype=dtype or self._data.dtype)
         return Tensor(array, requires_grad=requires_grad)
 
-    def contiguous(self):
+    def contiguous(self) -> Tensor:
         return self
 
-    def clone(self):
+    def clone(self) -> Tensor:
         return ops.cast(self, self._data.dtype, copy=True)
 
     # -- in-place updates ------------------------------------------------------------------
@@ -378,36 +419,44 @@ class Tensor:
         alias._requires_grad, alias._versions = self._requires_grad, self._versions
         return alias
 
-    def add_(self, other, alpha=1):
+    def add_(self, other: Tensor | Number, alpha: Number = 1) -> Tensor:
         return self._inplace(lambda x, y: ops.add(x, y, alpha=alpha), other)
 
-    def sub_(self, other, alpha=1):
+    def sub_(self, other: Tensor | Number, alpha: Number = 1) -> Tensor:
         return self.add_(other, -alpha)
 
-    def mul_(self, other):
+    def mul_(self, other: Tensor | Number) -> Tensor:
         return self._inplace(ops.mul, other)
 
-    def div_(self, other):
+    def div_(self, other: Tensor | Number) -> Tensor:
         return self._inplace(ops.div, other)
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min: Number | None = None, max: Number | None = None) -> Tensor:
         return self._inplace(lambda x: ops.clamp(x, min, max))
 
-    def relu_(self):
+    def relu_(self) -> Tensor:
         return self._inplace(ops.relu)
 
-    def masked_fill_(self, mask, value):
+    def masked_fill_(self, mask: Tensor, value: Number | Tensor) -> Tensor:
         return self._inplace(lambda x: ops.masked_fill(x, mask, value))
 
-    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+    def scatter_(
+        self,
+        dim: int,
+        index: Tensor,
+        src: Tensor | Number | None = None,
+        value: Number | None = None,
+        *,
+        reduce: str | None = None,
+    ) -> Tensor:
         if isinstance(src, Tensor):
             return self._inplace(lambda x, s: ops.scatter(x, dim, index, s, reduce=reduce), src)
         return self._inplace(lambda x: ops.scatter(x, dim, index, src, value, reduce=reduce))
 
-    def scatter_add_(self, dim, index, src):
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         return self._inplace(lambda x, s: ops.scatter_add(x, dim, index, s), src)
 
-    def index_fill_(self, dim, index, value):
+    def index_fill_(self, dim: int, index: Tensor | ArrayLike, value: Number | Tensor) -> Tensor:
         """self[..., index, ...] = value along dim (index: a 1-D int64 tensor)."""
         index = index._data if isinstance(index, Tensor) else np.asarray(index)
         if index.ndim > 1 or index.dtype.kind not in "iu":
@@ -420,27 +469,27 @@ class Tensor:
         self[(slice(None),) * axis + (index.reshape(-1),)] = value
         return self
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         return self.fill_(0)
 
-    def fill_(self, value):
+    def fill_(self, value: Number | Tensor) -> Tensor:
         if not self._in_graph(value):
             return self._write(getattr(value, "_data", value))
         return self._inplace(lambda x, v: ops.where(True, v, x), _as_operand(value, self))
 
-    def copy_(self, source):
+    def copy_(self, source: Tensor | ArrayLike) -> Tensor:
         source = source if isinstance(source, Tensor) else Tensor(np.asarray(source))
         return self._inplace(
             lambda x, v: ops.where(True, ops.cast(v, x.dtype), x),
             source.expand(*self.shape) if source.shape != self.shape else source,
         )
 
-    def uniform_(self, a=0.0, b=1.0):
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         from .random import default_generator
 
         return self._initialize(default_generator().uniform(a, b, self.shape))
 
-    def normal_(self, mean=0.0, std=1.0):
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         from .random import default_generator
 
         return self._initialize(default_generator().normal(mean, std, self.shape))
@@ -453,93 +502,93 @@ class Tensor:
             )
         return self._write(values)
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: Any, value: Tensor | ArrayLike) -> None:
         index = _plain_index(index)
         self._inplace(lambda x, v: ops.index_put(x, index, v), _as_operand(value, self))
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: Tensor | Number) -> Tensor:
         return self.add_(other)
 
-    def __isub__(self, other):
+    def __isub__(self, other: Tensor | Number) -> Tensor:
         return self.sub_(other)
 
-    def __imul__(self, other):
+    def __imul__(self, other: Tensor | Number) -> Tensor:
         return self.mul_(other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: Tensor | Number) -> Tensor:
         return self.div_(other)
 
     # -- operators -----------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: Tensor | Number) -> Tensor:
         return ops.add(self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: Tensor | Number) -> Tensor:
         return ops.add(other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Tensor | Number) -> Tensor:
         return ops.sub(self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Tensor | Number) -> Tensor:
         return ops.sub(other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Tensor | Number) -> Tensor:
         return ops.mul(self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Tensor | Number) -> Tensor:
         return ops.mul(other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Tensor | Number) -> Tensor:
         return ops.div(self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Tensor | Number) -> Tensor:
         return ops.div(other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Tensor | Number) -> Tensor:
         return ops.pow(self, other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Tensor | Number) -> Tensor:
         return ops.pow(other, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return ops.neg(self)
 
-    def __abs__(self):
+    def __abs__(self) -> Tensor:
         return ops.abs(self)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: Tensor | ArrayLike) -> Tensor:
         return ops.matmul(other, self)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Tensor:
         return ops.index(self, index)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return ops.eq(self, other)
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return ops.ne(self, other)
 
-    def __lt__(self, other):
+    def __lt__(self, other: Tensor | Number) -> Tensor:
         return ops.lt(self, other)
 
-    def __le__(self, other):
+    def __le__(self, other: Tensor | Number) -> Tensor:
         return ops.le(self, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Tensor | Number) -> Tensor:
         return ops.gt(self, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Tensor | Number) -> Tensor:
         return ops.ge(self, other)
 
-    def __invert__(self):
+    def __invert__(self) -> Tensor:
         return ops.logical_not(self)
 
-    def __and__(self, other):
+    def __and__(self, other: Tensor | Number) -> Tensor:
         return ops.logical_and(self, other)
 
-    def __or__(self, other):
+    def __or__(self, other: Tensor | Number) -> Tensor:
         return ops.logical_or(self, other)
 
 
@@ -564,25 +613,25 @@ def _plain_index(index):
     return index._data if isinstance(index, Tensor) else index
 
 
-def is_tensor(obj):
+def is_tensor(obj: object) -> bool:
     """True when obj is an npgrad Tensor (a Parameter included)."""
     return isinstance(obj, Tensor)
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data: ArrayLike, dtype: _dtype | None = None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of `data` (floating data becomes float32 unless
     `dtype` says otherwise)."""
     return Tensor(dtypes.to_array(data, dtype), requires_grad=requires_grad)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data: Tensor | ArrayLike, dtype: _dtype | None = None) -> Tensor:
     """`data` as a tensor, without copying when it already is one of the right type."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
     return tensor(data, dtype)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array`, keeping its dtype."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects an ndarray, got {type(array).__name__}")

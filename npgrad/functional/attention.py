@@ -6,6 +6,8 @@ boolean mask, True = may attend, becomes that), or any float scores to add. Only
 probabilities (and the dropout mask) are kept for the backward, besides the inputs.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from ..autograd import Function
 from ..random import default_generator
 from ..tensor import Tensor
+from ..types import ArrayLike, _dtype
 from ._util import unbroadcast
 
 
@@ -77,7 +80,7 @@ class ScaledDotProductAttention(Function):
         return grad_q, grad_k, grad_v, grad_mask
 
 
-def additive_mask(where, mask, dtype):
+def additive_mask(where: str, mask: Tensor | ArrayLike, dtype: np.dtype) -> Tensor | np.ndarray:
     """A boolean (True = may attend) or float mask as a float array to add to the scores; a
     float tensor of the queries' dtype stays a tensor (it may require grad)."""
     if isinstance(mask, Tensor) and mask.dtype.kind == "f":
@@ -94,7 +97,7 @@ def additive_mask(where, mask, dtype):
     return mask.astype(dtype, copy=False)
 
 
-def causal_mask(length, source_length, dtype, past=0):
+def causal_mask(length: int, source_length: int, dtype: _dtype, past: int = 0) -> np.ndarray:
     """0 on and below the diagonal, -inf above: query i may attend to keys 0..past + i (past:
     how many keys come before the first query, as when earlier keys are cached)."""
     return np.triu(np.full((length, source_length), -np.inf, dtype), past + 1)
@@ -121,7 +124,16 @@ def _check_inputs(where, query, key, value):
         ) from None
 
 
-def attention(where, query, key, value, mask=None, dropout_p=0.0, scale=None, need_weights=False):
+def attention(
+    where: str,
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    mask: Tensor | np.ndarray | None = None,
+    dropout_p: float = 0.0,
+    scale: float | None = None,
+    need_weights: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """The fused op on an additive float mask (an array, a tensor or None): the output, or
     (output, probabilities) when need_weights. Errors name `where`."""
     batch = _check_inputs(where, query, key, value)
@@ -143,7 +155,15 @@ def attention(where, query, key, value, mask=None, dropout_p=0.0, scale=None, ne
     )
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
     """softmax(query key^T * scale + mask) value for query (..., L, E), key (..., S, E) and
     value (..., S, Ev): (..., L, Ev). attn_mask broadcasts to (..., L, S): bool (True = may
     attend) or float (added to the scores). is_causal lets query i attend to keys 0..i only.

@@ -1,9 +1,12 @@
 """Dropout: during training, zero random elements and rescale the others (inverted dropout)."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
 from ..random import default_generator
+from ..tensor import Tensor
 
 
 class Dropout(Function):
@@ -20,7 +23,7 @@ class Dropout(Function):
         return grad * self.mask
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """While training, zero each element with probability p and scale the survivors by
     1 / (1 - p), so that the expected output equals the input; the identity otherwise.
     The mask comes from npgrad's global generator (npgrad.manual_seed makes it repeatable).

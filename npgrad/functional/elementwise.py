@@ -1,9 +1,14 @@
 """Element-wise arithmetic and math, with broadcasting."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from ..types import ArrayLike, Number, _dtype
 from ._util import tensor_pair, unbroadcast
 
 
@@ -215,63 +220,63 @@ class Cast(Function):
 
 
 # --------------------------------------------------------------------------- public API
-def add(a, b, alpha=1):
+def add(a: Tensor | Number, b: Tensor | Number, alpha: Number = 1) -> Tensor:
     a, b = tensor_pair(a, b)
     return Add.apply(a, b if alpha == 1 else mul(b, alpha))
 
 
-def sub(a, b, alpha=1):
+def sub(a: Tensor | Number, b: Tensor | Number, alpha: Number = 1) -> Tensor:
     a, b = tensor_pair(a, b)
     return Sub.apply(a, b if alpha == 1 else mul(b, alpha))
 
 
-def mul(a, b):
+def mul(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     return Mul.apply(*tensor_pair(a, b))
 
 
-def div(a, b):
+def div(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     return Div.apply(*tensor_pair(a, b))
 
 
-def pow(a, b):
+def pow(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
         return PowScalar.apply(a, exponent=b)
     return Pow.apply(*tensor_pair(a, b))
 
 
-def neg(x):
+def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
 
 
-def exp(x):
+def exp(x: Tensor) -> Tensor:
     return Exp.apply(x)
 
 
-def log(x):
+def log(x: Tensor) -> Tensor:
     return Log.apply(x)
 
 
-def sqrt(x):
+def sqrt(x: Tensor) -> Tensor:
     return Sqrt.apply(x)
 
 
-def abs(x):
+def abs(x: Tensor) -> Tensor:
     return Abs.apply(x)
 
 
-def sin(x):
+def sin(x: Tensor) -> Tensor:
     return Sin.apply(x)
 
 
-def cos(x):
+def cos(x: Tensor) -> Tensor:
     return Cos.apply(x)
 
 
-def square(x):
+def square(x: Tensor) -> Tensor:
     return PowScalar.apply(x, exponent=2)
 
 
-def clamp(x, min=None, max=None):
+def clamp(x: Tensor, min: Number | None = None, max: Number | None = None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(x, min=min, max=max)
@@ -280,15 +285,15 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
-def maximum(a, b):
+def maximum(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     return Maximum.apply(*tensor_pair(a, b))
 
 
-def minimum(a, b):
+def minimum(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     return Minimum.apply(*tensor_pair(a, b))
 
 
-def where(condition, a, b):
+def where(condition: Tensor | ArrayLike, a: Tensor | Number, b: Tensor | Number) -> Tensor:
     """Elements of a where condition is true, of b elsewhere."""
     condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -297,7 +302,7 @@ def where(condition, a, b):
     return Where.apply(condition.astype(bool, copy=False), a, b)
 
 
-def cast(x, dtype, copy=False):
+def cast(x: Tensor, dtype: _dtype, copy: bool = False) -> Tensor:
     """x converted to dtype; gradients flow back between floating types."""
     dtype = np.dtype(dtype)
     if dtype == x.dtype and not copy:
@@ -308,8 +313,8 @@ def cast(x, dtype, copy=False):
 
 
 # comparisons and logic give boolean tensors and no gradient
-def _compare(ufunc):
-    def compare(a, b):
+def _compare(ufunc: np.ufunc) -> Callable[[Tensor | Number, Tensor | Number], Tensor]:
+    def compare(a: Tensor | Number, b: Tensor | Number) -> Tensor:
         a, b = tensor_pair(a, b)
         return Tensor(ufunc(a._data, b._data))
 
@@ -323,21 +328,21 @@ eq, ne, lt, le, gt, ge = (
 logical_and, logical_or, logical_xor = (_compare(u) for u in (np.logical_and, np.logical_or, np.logical_xor))
 
 
-def logical_not(x):
+def logical_not(x: Tensor) -> Tensor:
     return Tensor(np.logical_not(x._data) if x.dtype == np.bool_ else np.invert(x._data))
 
 
-def sign(x):
+def sign(x: Tensor) -> Tensor:
     return Tensor(np.sign(x._data))
 
 
-def isnan(x):
+def isnan(x: Tensor) -> Tensor:
     return Tensor(np.isnan(x._data))
 
 
-def isfinite(x):
+def isfinite(x: Tensor) -> Tensor:
     return Tensor(np.isfinite(x._data))
 
 
-def allclose(a, b, rtol=1e-5, atol=1e-8):
+def allclose(a: Tensor | ArrayLike, b: Tensor | ArrayLike, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))

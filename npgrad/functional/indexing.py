@@ -1,8 +1,13 @@
 """Writing into part of a tensor inside the graph: x[index] = values, out of place."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
 from ._util import unbroadcast
 
 
@@ -28,7 +33,7 @@ class IndexPut(Function):
         return grad_x, grad_values
 
 
-def index_put(x, index, values):
+def index_put(x: Tensor, index: Any, values: Tensor) -> Tensor:
     """x with x[index] replaced by `values`, differentiable in both (what `x[index] = values`
     records when either requires grad)."""
     return IndexPut.apply(x, values, index=index)

@@ -1,6 +1,8 @@
 """Reductions over dims: sum, mean, max/min, var/std, logsumexp, argmax/argmin; along a dim:
 sort, argsort, topk, cumsum."""
 
+from __future__ import annotations
+
 import builtins
 import math
 from collections import namedtuple
@@ -9,6 +11,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from ..types import _dtype, _int_or_size
 from ._util import axes, normalize_dim
 from .shape import Gather
 
@@ -184,14 +187,14 @@ class VectorNorm(Function):
 
 
 # --------------------------------------------------------------------------- public API
-def sum(x, dim=None, keepdim=False, dtype=None):
+def sum(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False, dtype: _dtype | None = None) -> Tensor:
     if x.dtype.kind in "iub" and dtype is None:
         return Tensor(np.sum(x._data, axis=axes(dim, x.ndim), keepdims=keepdim, dtype=np.int64))
     x = x if dtype is None else x.to(dtype)
     return Sum.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
 
-def mean(x, dim=None, keepdim=False):
+def mean(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False) -> Tensor:
     if x.dtype.kind != "f":
         raise TypeError(f"mean: expected a floating tensor, got {x.dtype}; convert it with .float()")
     return Mean.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
@@ -221,7 +224,7 @@ def _extremum(name, x, dim, keepdim, pick, arg):
     return ValuesIndices(values, argmax(x, dim, keepdim) if arg is np.argmax else argmin(x, dim, keepdim))
 
 
-def max(x, dim=None, keepdim=False):
+def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
     """max(x) is the largest element; max(x, dim) gives (values, indices) along dim."""
     if not isinstance(dim, (int, type(None))):  # max(a, b) is the element-wise maximum
         from .elementwise import maximum
@@ -230,7 +233,7 @@ def max(x, dim=None, keepdim=False):
     return _extremum("max", x, dim, keepdim, np.max, np.argmax)
 
 
-def min(x, dim=None, keepdim=False):
+def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
     if not isinstance(dim, (int, type(None))):
         from .elementwise import minimum
 
@@ -244,12 +247,12 @@ def _shared_extremum(name, x, dim, keepdim, pick):
     return Extremum.apply(x, axis=axis, keepdim=keepdim, pick=pick)
 
 
-def amax(x, dim=None, keepdim=False):
+def amax(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False) -> Tensor:
     """The largest values over dim (an int, a tuple, or None for all); ties share the gradient."""
     return _shared_extremum("amax", x, dim, keepdim, np.max)
 
 
-def amin(x, dim=None, keepdim=False):
+def amin(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False) -> Tensor:
     return _shared_extremum("amin", x, dim, keepdim, np.min)
 
 
@@ -259,17 +262,33 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(
+    x: Tensor,
+    dim: _int_or_size | None = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+) -> Tensor:
     """Variance with Bessel's correction by default (divide by N - 1)."""
     return Var.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(
+    x: Tensor,
+    dim: _int_or_size | None = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+) -> Tensor:
     """sqrt(var); its gradient is 0 where the spread is 0, as in PyTorch."""
     return Std.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+def vector_norm(
+    x: Tensor, ord: float = 2, dim: _int_or_size | None = None, keepdim: bool = False, *, dtype: _dtype | None = None
+) -> Tensor:
     """The p-norm (sum |x|^ord)^(1/ord) over dim (an int, a tuple, or None for all elements);
     ord may be inf (max |x|), -inf (min |x|) or 0 (the number of non-zero elements)."""
     if isinstance(ord, (str, bool)):
@@ -283,7 +302,13 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return VectorNorm.apply(x, ord=float(ord), axis=axis, keepdim=keepdim)
 
 
-def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+def norm(
+    x: Tensor,
+    p: float | str | None = "fro",
+    dim: _int_or_size | None = None,
+    keepdim: bool = False,
+    dtype: _dtype | None = None,
+) -> Tensor:
     """torch.norm / Tensor.norm: the vector p-norm over dim (all elements by default);
     p='fro' is the 2-norm."""
     if p == "fro":
@@ -293,35 +318,35 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12):
+def normalize(input: Tensor, p: float = 2.0, dim: _int_or_size = 1, eps: float = 1e-12) -> Tensor:
     """x / max(||x||_p, eps) along dim: unit vectors, a zero vector staying zero."""
     from .elementwise import clamp
 
     return input / clamp(vector_norm(input, p, dim, keepdim=True), min=eps)
 
 
-def logsumexp(x, dim, keepdim=False):
+def logsumexp(x: Tensor, dim: _int_or_size, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), computed without overflow."""
     return LogSumExp.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return Tensor(np.asarray(np.argmax(x._data), dtype=np.int64))
     return Tensor(np.argmax(x._data, axis=axes(dim, x.ndim), keepdims=keepdim).astype(np.int64))
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return Tensor(np.asarray(np.argmin(x._data), dtype=np.int64))
     return Tensor(np.argmin(x._data, axis=axes(dim, x.ndim), keepdims=keepdim).astype(np.int64))
 
 
-def all(x, dim=None):
+def all(x: Tensor, dim: _int_or_size | None = None) -> Tensor:
     return Tensor(np.all(x._data, axis=axes(dim, x.ndim)))
 
 
-def any(x, dim=None):
+def any(x: Tensor, dim: _int_or_size | None = None) -> Tensor:
     return Tensor(np.any(x._data, axis=axes(dim, x.ndim)))
 
 
@@ -335,7 +360,7 @@ class CumSum(Function):
         return np.flip(np.cumsum(flipped, axis=self.axis), self.axis)
 
 
-def cumsum(x, dim, *, dtype=None):
+def cumsum(x: Tensor, dim: int, *, dtype: _dtype | None = None) -> Tensor:
     """y_i = x_0 + ... + x_i along dim; integers and booleans sum as int64, as in PyTorch."""
     if dtype is None and x.dtype.kind in "biu":
         dtype = np.int64
@@ -360,20 +385,20 @@ def _argsort(array, axis, descending):
     return (n - 1 - np.flip(order, axis)).astype(np.int64)
 
 
-def argsort(x, dim=-1, descending=False, *, stable=False):
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices (int64) that sort x along dim; npgrad's sort is always stable."""
     axis = _sorting_axis("argsort", x, dim)
     return Tensor(_argsort(x._data, axis, descending).astype(np.int64))
 
 
-def sort(x, dim=-1, descending=False, *, stable=False):
+def sort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> ValuesIndices:
     """(values, indices) of x sorted along dim; the gradient goes back to where each came from."""
     axis = _sorting_axis("sort", x, dim)
     indices = _argsort(x._data, axis, descending).astype(np.int64)
     return ValuesIndices(Gather.apply(x, indices, axis=axis), Tensor(indices))
 
 
-def topk(x, k, dim=-1, largest=True, sorted=True):
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """(values, indices) of the k largest (or smallest) elements along dim, largest first
     (smallest first with largest=False); the result is always sorted."""
     axis = _sorting_axis("topk", x, dim)

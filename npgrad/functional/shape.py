@@ -1,10 +1,16 @@
 """Shape and indexing: reshape, permute, expand, repeat, indexing, index_select, cat/stack/split,
 pad, gather, scatter/scatter_add, tril/triu."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor, _plain_index
+from ..types import ArrayLike, Number, _int_or_size, _size
 from ._util import as_dtype, normalize_dim, promote_types, unbroadcast
 
 
@@ -169,7 +175,7 @@ def _shape_arg(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
 
-def reshape(x, *shape):
+def reshape(x: Tensor, *shape: int | _size) -> Tensor:
     shape = _shape_arg(shape)
     try:
         return Reshape.apply(x, shape=shape)
@@ -182,40 +188,40 @@ def reshape(x, *shape):
 view = reshape
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return reshape(x, 1)
     start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
 
-def squeeze(x, dim=None):
+def squeeze(x: Tensor, dim: _int_or_size | None = None) -> Tensor:
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     dims = {normalize_dim(d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
 
 
-def unsqueeze(x, dim):
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
     dim = normalize_dim(dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
-def permute(x, *dims):
+def permute(x: Tensor, *dims: int | _size) -> Tensor:
     dims = tuple(normalize_dim(d, x.ndim) for d in _shape_arg(dims))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of shape {x.shape}")
     return Permute.apply(x, dims=dims)
 
 
-def transpose(x, dim0, dim1):
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
     a, b = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
     dims[a], dims[b] = dims[b], dims[a]
     return Permute.apply(x, dims=tuple(dims))
 
 
-def expand(x, *sizes):
+def expand(x: Tensor, *sizes: int | _size) -> Tensor:
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -227,17 +233,17 @@ def expand(x, *sizes):
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
 
 
-def expand_as(x, other):
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return expand(x, *other.shape)
 
 
-def index(x, index):
+def index(x: Tensor, index: Any) -> Tensor:
     """x[index] with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
     index = _plain_index(index)
     return Index.apply(x, index=index)
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
@@ -254,7 +260,7 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
@@ -264,12 +270,12 @@ def stack(tensors, dim=0):
     return Stack.apply(*tensors, axis=normalize_dim(dim, tensors[0].ndim + 1))
 
 
-def narrow(x, dim, start, length):
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     dim = normalize_dim(dim, x.ndim)
     return index(x, (slice(None),) * dim + (slice(start, start + length),))
 
 
-def split(x, split_size_or_sections, dim=0):
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of split_size along dim (the last may be smaller), or pieces of the given sizes."""
     dim = normalize_dim(dim, x.ndim)
     n = x.shape[dim]
@@ -283,17 +289,17 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(narrow(x, dim, int(s), size) for s, size in zip(starts, sizes))
 
 
-def chunk(x, chunks, dim=0):
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     n = x.shape[normalize_dim(dim, x.ndim)]
     return split(x, -(-n // chunks), dim)
 
 
-def unbind(x, dim=0):
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     dim = normalize_dim(dim, x.ndim)
     return tuple(index(x, (slice(None),) * dim + (i,)) for i in range(x.shape[dim]))
 
 
-def pad(x, pad, mode="constant", value=0.0):
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
     """Pad the last len(pad)//2 dims: pad = (last_left, last_right, 2nd_last_left, ...)."""
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
@@ -307,12 +313,12 @@ def pad(x, pad, mode="constant", value=0.0):
     return Pad.apply(x, widths=tuple(widths), value=value)
 
 
-def tril(x, diagonal=0):
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dims: entries with column - row <= diagonal, others 0."""
     return _triangle(x, diagonal, upper=False)
 
 
-def triu(x, diagonal=0):
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims: entries with column - row >= diagonal, others 0."""
     return _triangle(x, diagonal, upper=True)
 
@@ -323,7 +329,7 @@ def _triangle(x, diagonal, upper):
     return Triangle.apply(x, diagonal=int(diagonal), upper=upper)
 
 
-def masked_fill(x, mask, value):
+def masked_fill(x: Tensor, mask: Tensor | ArrayLike, value: Number | Tensor) -> Tensor:
     """x with `value` where mask is true (mask broadcasts against x)."""
     mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != np.bool_:
@@ -331,7 +337,7 @@ def masked_fill(x, mask, value):
     return MaskedFill.apply(x, mask, value=float(value))
 
 
-def gather(x, dim, index):
+def gather(x: Tensor, dim: int, index: Tensor | ArrayLike) -> Tensor:
     """out[i][j] = x[index[i][j]][j] for dim=0 (and so on): picks along dim."""
     index = index._data if isinstance(index, Tensor) else np.asarray(index)
     axis = normalize_dim(dim, x.ndim)
@@ -345,14 +351,14 @@ def gather(x, dim, index):
     return Gather.apply(x, index.astype(np.int64, copy=False), axis=axis)
 
 
-def narrow_to(x, shape, skip_axis):
+def narrow_to(x: Tensor, shape: _size, skip_axis: int) -> Tensor:
     """x cut down to `shape` in every dim except skip_axis."""
     if all(a == b for d, (a, b) in enumerate(zip(x.shape, shape)) if d != skip_axis):
         return x
     return index(x, tuple(slice(None) if d == skip_axis else slice(0, n) for d, n in enumerate(shape)))
 
 
-def one_hot(x, num_classes=-1):
+def one_hot(x: Tensor | ArrayLike, num_classes: int = -1) -> Tensor:
     """Class indices (int64) to one-hot rows (int64), as torch.nn.functional.one_hot."""
     labels = x._data if isinstance(x, Tensor) else np.asarray(x)
     if labels.dtype.kind not in "iu":
@@ -371,7 +377,7 @@ def _index_array(where, index):
     return index.astype(np.int64, copy=False)
 
 
-def index_select(x, dim, index):
+def index_select(x: Tensor, dim: int, index: Tensor | ArrayLike) -> Tensor:
     """The entries of x at positions `index` (a 1-D int64 tensor) along dim."""
     index = _index_array("index_select", index)
     axis = normalize_dim(dim, x.ndim)
@@ -383,7 +389,7 @@ def index_select(x, dim, index):
     return Index.apply(x, index=(slice(None),) * axis + (index.reshape(-1),))
 
 
-def repeat(x, *sizes):
+def repeat(x: Tensor, *sizes: int | _size) -> Tensor:
     """Tensor.repeat: x tiled sizes[d] times along dim d, e.g. (2, 3).repeat(2, 1, 2) is (2, 2, 6)."""
     sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
     if any(not isinstance(r, (int, np.integer)) or r < 0 for r in sizes):
@@ -423,7 +429,15 @@ def _scatter(where, x, dim, index, src, value, add):
     return Scatter.apply(x, src, index, axis=axis, add=add)
 
 
-def scatter(x, dim, index, src=None, value=None, *, reduce=None):
+def scatter(
+    x: Tensor,
+    dim: int,
+    index: Tensor | ArrayLike,
+    src: Tensor | Number | None = None,
+    value: Number | None = None,
+    *,
+    reduce: str | None = None,
+) -> Tensor:
     """A copy of x with src (a tensor, or a number) written at index along dim:
     out[i][index[i][j]] = src[i][j] for dim=1. Where an index repeats, one of the writes wins."""
     if reduce is not None:
@@ -431,7 +445,7 @@ def scatter(x, dim, index, src=None, value=None, *, reduce=None):
     return _scatter("scatter", x, dim, index, src, value, add=False)
 
 
-def scatter_add(x, dim, index, src):
+def scatter_add(x: Tensor, dim: int, index: Tensor | ArrayLike, src: Tensor) -> Tensor:
     """A copy of x with src added at index along dim: out[i][index[i][j]] += src[i][j] for dim=1."""
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")

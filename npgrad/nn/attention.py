@@ -5,11 +5,15 @@ q, k, v), and in_proj_bias; each of num_heads heads attends with its E / num_hea
 (scaled dot-product attention, one fused op); out_proj mixes the heads' concatenated outputs.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import dtypes
 from ..functional.attention import additive_mask, attention
 from ..functional.linalg import linear
+from ..tensor import Tensor
+from ..types import _dtype
 from . import init
 from .linear import Linear
 from .module import Module
@@ -31,17 +35,17 @@ class MultiheadAttention(Module):
 
     def __init__(
         self,
-        embed_dim,
-        num_heads,
-        dropout=0.0,
-        bias=True,
-        add_bias_kv=False,
-        add_zero_attn=False,
-        kdim=None,
-        vdim=None,
-        batch_first=False,
-        dtype=None,
-    ):
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(
@@ -64,7 +68,7 @@ class MultiheadAttention(Module):
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         init.xavier_uniform_(self.in_proj_weight)
         for b in (self.in_proj_bias, self.out_proj.bias):
             if b is not None:
@@ -75,15 +79,15 @@ class MultiheadAttention(Module):
 
     def forward(
         self,
-        query,
-        key,
-        value,
-        key_padding_mask=None,
-        need_weights=True,
-        attn_mask=None,
-        average_attn_weights=True,
-        is_causal=False,
-    ):
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: Tensor | None = None,
+        need_weights: bool = True,
+        attn_mask: Tensor | None = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
         if is_causal and attn_mask is None:
             raise ValueError(
                 f"{self._name()}: is_causal is a hint that attn_mask is the causal mask; pass "

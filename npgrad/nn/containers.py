@@ -1,69 +1,75 @@
 """Containers: Sequential, ModuleList and ModuleDict."""
 
+from __future__ import annotations
+
 import itertools
 import operator
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from typing import Any, TypeVar
 
 from .module import Module, _indent
+
+
+S = TypeVar("S", bound="_ModuleSequence")
 
 
 class _ModuleSequence(Module):
     """Modules kept under the keys '0', '1', ...: indexing, slicing, len, iteration, editing."""
 
-    def _position(self, index):
+    def _position(self, index: int) -> int:
         n = len(self._modules)
         index = operator.index(index)
         if not -n <= index < n:
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for {n} modules")
         return index % n
 
-    def _sliced(self, items):
+    def _sliced(self, items: list[tuple[str, Module]]) -> Module:
         raise NotImplementedError
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Module:
         items = list(self._modules.items())
         if isinstance(index, slice):
             return self._sliced(items[index])
         return items[self._position(index)][1]
 
-    def __setitem__(self, index, module):
+    def __setitem__(self, index: int, module: Module) -> None:
         key = list(self._modules)[self._position(index)]
         setattr(self, key, module)
 
-    def __delitem__(self, index):
+    def __delitem__(self, index: int | slice) -> None:
         keys = list(self._modules)
         for key in keys[index] if isinstance(index, slice) else [keys[self._position(index)]]:
             del self._modules[key]
         self._renumber(list(self._modules.values()))
 
-    def _renumber(self, modules):
+    def _renumber(self, modules: list[Module]) -> None:
         """Store `modules` under the keys '0', '1', ... in order."""
         self._modules.clear()
         for i, module in enumerate(modules):
             self.add_module(str(i), module)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def append(self, module):
+    def append(self: S, module: Module) -> S:
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules):
+    def extend(self: S, modules: Iterable[Module]) -> S:
         for module in modules:
             self.append(module)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._renumber(modules)
 
-    def pop(self, index=-1):
+    def pop(self, index: int = -1) -> Module:
         module = self[index]
         del self[index]
         return module
@@ -73,7 +79,7 @@ class Sequential(_ModuleSequence):
     """Modules applied one after another: Sequential(Linear(2, 3), ReLU()) or
     Sequential(OrderedDict([('fc', Linear(2, 3)), ('act', ReLU())])) for named layers."""
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, module in modules[0].items():
@@ -81,10 +87,10 @@ class Sequential(_ModuleSequence):
         else:
             self.extend(modules)
 
-    def _sliced(self, items):
+    def _sliced(self, items: list[tuple[str, Module]]) -> Module:
         return Sequential(OrderedDict(items))  # a slice keeps the layers' names
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Any:
         for module in self._modules.values():
             input = module(input)
         return input
@@ -93,18 +99,18 @@ class Sequential(_ModuleSequence):
 class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the owner registers (a plain list would hide them)."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def _sliced(self, items):
+    def _sliced(self, items: list[tuple[str, Module]]) -> Module:
         return ModuleList(module for _, module in items)
 
-    def __iadd__(self, modules):
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """Runs of identical modules collapse to one line, '(0-2): 3 x Linear(...)', as in PyTorch."""
         if not self._modules:
             return self._get_name() + "()"
@@ -120,47 +126,47 @@ class ModuleList(_ModuleSequence):
 class ModuleDict(Module):
     """A dict of modules (insertion ordered) whose parameters the owner registers."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Module:
         return self._modules[key]
 
-    def __setitem__(self, key, module):
+    def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         del self._modules[key]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._modules
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         return self._modules.keys()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Module]:
         return self._modules.items()
 
-    def values(self):
+    def values(self) -> ValuesView[Module]:
         return self._modules.values()
 
-    def clear(self):
+    def clear(self) -> None:
         self._modules.clear()
 
-    def pop(self, key):
+    def pop(self, key: str) -> Module:
         module = self[key]
         del self[key]
         return module
 
-    def update(self, modules):
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         """Add (key, module) pairs from a mapping or an iterable of pairs."""
         pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
         for key, module in pairs:

@@ -6,12 +6,15 @@ generator, so `npgrad.manual_seed(s)` makes them repeat exactly, or from `genera
 numpy.random.Generator) when one is given.
 """
 
+from __future__ import annotations
+
 import math
 import warnings
 
 import numpy as np
 
 from ..random import default_generator
+from ..tensor import Tensor
 
 _GAIN_ONE = {
     "linear",
@@ -25,7 +28,7 @@ _GAIN_ONE = {
 }
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The std factor that keeps activations' scale through `nonlinearity` (PyTorch's values):
     1 for linear/conv/sigmoid, 5/3 for tanh, sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for
     leaky_relu (slope = param, default 0.01), 3/4 for selu."""
@@ -80,17 +83,26 @@ def _fill(tensor, values):
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
     """Values from U(a, b)."""
     return _fill(tensor, _generator(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
+def normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
     """Values from N(mean, std^2)."""
     return _fill(tensor, _generator(generator).normal(mean, std, tensor.shape))
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
     """Values from N(mean, std^2) restricted to [a, b]: draws outside are drawn again."""
     # the probability that one draw lands in [a, b]: Phi((b - mean) / std) - Phi((a - mean) / std)
     inside = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2))))
@@ -105,32 +117,32 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     return _fill(tensor, values)
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, val)
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1)
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 0)
 
 
-def eye_(tensor):
+def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (ones on the diagonal) in a 2-D tensor."""
     if tensor.ndim != 2:
         raise ValueError(f"eye_: expected a 2-D tensor, got shape {tuple(tensor.shape)}")
     return _fill(tensor, np.eye(*tensor.shape))
 
 
-def xavier_uniform_(tensor, gain=1.0, generator=None):
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
     """Glorot: U(-bound, bound) with bound = gain * sqrt(6 / (fan_in + fan_out))."""
     bound = math.sqrt(3.0) * _xavier_std(tensor, gain)  # U(-b, b) has std b / sqrt(3)
     return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0, generator=None):
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     return normal_(tensor, 0.0, _xavier_std(tensor, gain), generator)
 
@@ -140,7 +152,13 @@ def _xavier_std(tensor, gain):
     return gain * math.sqrt(2.0 / (fan_in + fan_out))
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Tensor:
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan); `a` is leaky_relu's slope."""
     if _is_empty(tensor):
         return tensor
@@ -148,7 +166,13 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan); `a` is leaky_relu's slope."""
     if _is_empty(tensor):
         return tensor

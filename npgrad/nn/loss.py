@@ -5,23 +5,26 @@ which sit between them positionally, do not exist here). Class weights are buffe
 PyTorch, so they appear in state_dict.
 """
 
+from __future__ import annotations
+
 from ..tensor import Tensor, tensor
+from ..types import ArrayLike
 from . import functional as F
 from .module import Module
 
 
-def _optional_tensor(value):
+def _optional_tensor(value: Tensor | ArrayLike | None) -> Tensor | None:
     return value if value is None or isinstance(value, Tensor) else tensor(value)
 
 
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction="mean"):
+    def __init__(self, weight: Tensor | ArrayLike | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", _optional_tensor(weight))
 
@@ -29,31 +32,31 @@ class _WeightedLoss(_Loss):
 class MSELoss(_Loss):
     """mean((input - target)^2)."""
 
-    def __init__(self, *, reduction="mean"):
+    def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__(reduction)
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """mean(|input - target|)."""
 
-    def __init__(self, *, reduction="mean"):
+    def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__(reduction)
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
     """mean of 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
 
-    def __init__(self, *, reduction="mean", beta=1.0):
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
         self.beta = beta
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -61,11 +64,18 @@ class CrossEntropyLoss(_WeightedLoss):
     """-log softmax(input)[target] on logits (N, C) or (N, C, d1, ...), with class indices or
     class probabilities as target."""
 
-    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def __init__(
+        self,
+        weight: Tensor | ArrayLike | None = None,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(weight, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(
             input,
             target,
@@ -79,21 +89,23 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """-input[target] on log-probabilities."""
 
-    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
+    def __init__(
+        self, weight: Tensor | ArrayLike | None = None, *, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class BCELoss(_WeightedLoss):
     """-(t log p + (1 - t) log(1 - p)) on probabilities p."""
 
-    def __init__(self, weight=None, *, reduction="mean"):
+    def __init__(self, weight: Tensor | ArrayLike | None = None, *, reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
@@ -101,12 +113,18 @@ class BCEWithLogitsLoss(_Loss):
     """BCELoss on sigmoid(input), computed stably from the logits; pos_weight scales the
     positive term of each class."""
 
-    def __init__(self, weight=None, *, reduction="mean", pos_weight=None):
+    def __init__(
+        self,
+        weight: Tensor | ArrayLike | None = None,
+        *,
+        reduction: str = "mean",
+        pos_weight: Tensor | ArrayLike | None = None,
+    ) -> None:
         super().__init__(reduction)
         self.register_buffer("weight", _optional_tensor(weight))
         self.register_buffer("pos_weight", _optional_tensor(pos_weight))
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(
             input, target, weight=self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
@@ -116,9 +134,9 @@ class KLDivLoss(_Loss):
     """target * (log target - input), input being log-probabilities (and target too when
     log_target=True)."""
 
-    def __init__(self, *, reduction="mean", log_target=False):
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__(reduction)
         self.log_target = log_target
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -7,17 +7,23 @@ Names, iteration order, repr and state_dict keys follow PyTorch exactly, so a Py
 state_dict converted to NumPy arrays loads as is.
 """
 
+from __future__ import annotations
+
 import contextlib
 from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..devices import check_device, dtype_of_to_call
 from ..tensor import Tensor
+from ..types import _device, _dtype
 from .hooks import BackwardHookCall, RemovableHandle
 from .parameter import Parameter
 
+T = TypeVar("T", bound="Module")  # a method that returns self returns the caller's own class
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
@@ -28,7 +34,7 @@ class Module:
     attributes, and implement `forward`. Call the module (`model(x)`), not forward, so
     that hooks run."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         set_attribute = object.__setattr__
         set_attribute(self, "training", True)
         set_attribute(self, "_parameters", {})
@@ -39,11 +45,11 @@ class Module:
         set_attribute(self, "_forward_hooks", {})
         set_attribute(self, "_backward_hooks", {})
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # -- calling -------------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
@@ -64,27 +70,29 @@ class Module:
                 output = result
         return backward_hooks.wrap_outputs(output) if backward_hooks else output
 
-    def register_forward_pre_hook(self, hook):
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple[Any, ...]], Any]) -> RemovableHandle:
         """hook(module, args) runs before forward; it may return replacement args."""
         return self._add_hook(self._forward_pre_hooks, hook)
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]) -> RemovableHandle:
         """hook(module, args, output) runs after forward; it may return a replacement output."""
         return self._add_hook(self._forward_hooks, hook)
 
-    def register_full_backward_hook(self, hook):
+    def register_full_backward_hook(
+        self, hook: Callable[[Module, tuple[Tensor | None, ...], tuple[Tensor | None, ...]], Any]
+    ) -> RemovableHandle:
         """hook(module, grad_input, grad_output) runs during backward; see npgrad.nn.hooks
         for exactly what grad_input and grad_output hold. It may return a new grad_input."""
         return self._add_hook(self._backward_hooks, hook)
 
     @staticmethod
-    def _add_hook(hooks, hook):
+    def _add_hook(hooks: dict[int, Callable[..., Any]], hook: Callable[..., Any]) -> RemovableHandle:
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle
 
     # -- registration --------------------------------------------------------------------
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Parameter):
             self._require_init("parameters")
             self._unregister(name, keep="_parameters")
@@ -100,7 +108,7 @@ class Module:
             else:
                 self._replace_member(registry, name, value)
 
-    def __getattr__(self, name):  # only called when normal lookup fails
+    def __getattr__(self, name: str) -> Tensor | Module:  # only called when normal lookup fails
         members = self.__dict__
         for registry in _REGISTRIES:
             if name in members.get(registry, ()):
@@ -108,7 +116,7 @@ class Module:
         hint = "" if "_parameters" in members else " (did its __init__ call super().__init__()?)"
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'{hint}")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         registry = self._registry_holding(name)
         if registry is None:
             object.__delattr__(self, name)
@@ -116,7 +124,7 @@ class Module:
             del self.__dict__[registry][name]
             self._non_persistent_buffers_set.discard(name)
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()).union(*(self.__dict__.get(r, ()) for r in _REGISTRIES)))
 
     def _registry_holding(self, name):
@@ -164,7 +172,7 @@ class Module:
         if hasattr(self, name) and name not in self.__dict__[registry]:
             raise KeyError(f"{type(self).__name__}: attribute '{name}' already exists")
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         self._check_new_name(name, "_parameters", "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
@@ -173,7 +181,7 @@ class Module:
             )
         self._parameters[name] = param
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is module state but not learned; persistent buffers go into state_dict."""
         self._check_new_name(name, "_buffers", "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
@@ -187,7 +195,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         self._check_new_name(name, "_modules", "submodule")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: {type(module).__name__} is not a Module subclass")
@@ -195,7 +203,7 @@ class Module:
 
     register_module = add_module
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         """The submodule at a dotted path such as 'encoder.layers.0'; '' is the module itself."""
         module = self
         for name in target.split(".") if target else ():
@@ -205,7 +213,9 @@ class Module:
         return module
 
     # -- iteration -----------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """(name, module) for this module and every descendant, depth first."""
         if memo is None:
             memo = set()
@@ -218,18 +228,18 @@ class Module:
             if module is not None:
                 yield from module.named_modules(memo, _join(prefix, name), remove_duplicate)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         seen = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
                 seen.add(id(module))
                 yield name, module
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
@@ -243,23 +253,27 @@ class Module:
                 seen.add(id(member))
                 yield _join(module_prefix, name), member
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """(name, parameter) pairs, a parameter shared by several modules only once."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
     # -- modes and bulk changes ----------------------------------------------------------
-    def train(self, mode=True):
+    def train(self: T, mode: bool = True) -> T:
         """Set training mode (Dropout drops, BatchNorm uses batch statistics) here and below."""
         if not isinstance(mode, bool):
             raise ValueError(f"{type(self).__name__}.train: mode must be a bool, got {mode!r}")
@@ -268,30 +282,32 @@ class Module:
             module.train(mode)
         return self
 
-    def eval(self):
+    def eval(self: T) -> T:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: T, requires_grad: bool = True) -> T:
         """Freeze (False) or unfreeze every parameter."""
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
                 param.grad._data.fill(0)
 
-    def apply(self, fn):
+    def apply(self: T, fn: Callable[[Module], None]) -> T:
         """Call fn on every submodule (children first) and then on self, e.g. to initialise weights."""
         for module in self.children():
             module.apply(fn)
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False):
+    def to(
+        self: T, *args: Any, dtype: _dtype | None = None, device: _device | None = None, non_blocking: bool = False
+    ) -> T:
         """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(tensor). Casts floating
         parameters and buffers (and grads) in place; the Parameter objects stay the same, so an
         optimizer built earlier still holds them. The only device is the CPU."""
@@ -306,16 +322,16 @@ class Module:
                     tensor._grad._data = tensor._grad._data.astype(dtype, copy=False)
         return self
 
-    def float(self):
+    def float(self: T) -> T:
         return self.to(np.float32)
 
-    def double(self):
+    def double(self: T) -> T:
         return self.to(np.float64)
 
-    def cpu(self):
+    def cpu(self: T) -> T:
         return self
 
-    def cuda(self, device=None):
+    def cuda(self: T, device: _device | int | None = None) -> T:
         check_device("cuda", "module")
 
     # -- state_dict ----------------------------------------------------------------------
@@ -332,14 +348,14 @@ class Module:
             if module is not None:
                 yield from module._state_tensors(prefix + name + ".")
 
-    def state_dict(self, *, prefix="", keep_vars=False):
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Any]:
         """OrderedDict key -> NumPy array (a copy; dtype kept). keep_vars=True gives the
         tensors themselves instead."""
         return OrderedDict(
             (key, tensor if keep_vars else tensor._data.copy()) for key, tensor in self._state_tensors(prefix)
         )
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values (NumPy arrays or Tensors) into the parameters and buffers in place,
         cast to their dtype. A shape mismatch is always an error; missing and unexpected keys
         are errors when strict. Nothing is copied unless everything checks out.
@@ -374,14 +390,14 @@ class Module:
         return "\n\t".join(lines)
 
     # -- repr ----------------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The text inside the parentheses of this module's repr line, e.g. 'in_features=2, ...'."""
         return ""
 
-    def _get_name(self):
+    def _get_name(self) -> str:
         return type(self).__name__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
         child_lines = [_indent(f"({name}): {module!r}") for name, module in self._modules.items()]
@@ -394,7 +410,7 @@ class Module:
 
 
 @contextlib.contextmanager
-def eval_mode(module):
+def eval_mode(module: Module) -> Iterator[None]:
     """with eval_mode(module): the module in eval mode, and afterwards in the mode it was in."""
     was_training = module.training
     module.eval()
@@ -404,7 +420,7 @@ def eval_mode(module):
         module.train(was_training)
 
 
-def options_repr(module, text, **defaults):
+def options_repr(module: Module, text: str, **defaults: Any) -> str:
     """text, then ", name=value" for every option of module that differs from its default: the
     extra_repr of layers that, like PyTorch's, print only the options a user changed."""
     changed = (

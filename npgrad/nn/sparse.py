@@ -1,9 +1,13 @@
 """Embedding: a lookup table of num_embeddings vectors of size embedding_dim, indexed by token id."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import dtypes
 from ..functional.embedding import _padding_index, lookup
+from ..tensor import Tensor
+from ..types import _dtype
 from . import init
 from .module import Module, options_repr
 from .parameter import Parameter
@@ -21,17 +25,17 @@ class Embedding(Module):
 
     def __init__(
         self,
-        num_embeddings,
-        embedding_dim,
-        padding_idx=None,
-        max_norm=None,
-        norm_type=2.0,
-        scale_grad_by_freq=False,
-        sparse=False,
-        _weight=None,
-        _freeze=False,
-        dtype=None,
-    ):
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        _freeze: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
         if sparse:
@@ -52,12 +56,12 @@ class Embedding(Module):
                 )
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return lookup(
             self, input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq
         )
@@ -65,14 +69,14 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(
         cls,
-        embeddings,
-        freeze=True,
-        padding_idx=None,
-        max_norm=None,
-        norm_type=2.0,
-        scale_grad_by_freq=False,
-        sparse=False,
-    ):
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
         """An Embedding whose weight is `embeddings` (2-D, shared, not copied), frozen unless freeze=False."""
         if embeddings.ndim != 2:
             raise ValueError(
@@ -90,7 +94,7 @@ class Embedding(Module):
             _freeze=freeze,
         )
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return options_repr(
             self,
             f"{self.num_embeddings}, {self.embedding_dim}",

@@ -8,14 +8,18 @@ linear2), each inside a residual connection with layer norm: after the sum (post
 original Transformer's and PyTorch's default) or before the sublayer (norm_first=True, as GPT).
 """
 
+from __future__ import annotations
+
 import copy
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from .. import dtypes
 from ..functional.activation import gelu, relu
 from ..tensor import Tensor
+from ..types import _dtype
 from . import init
 from .attention import MultiheadAttention
 from .containers import ModuleList
@@ -28,7 +32,7 @@ from .parameter import Parameter
 _ACTIVATIONS = {"relu": relu, "gelu": gelu}
 
 
-def _activation(name, activation):
+def _activation(name: str, activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     if callable(activation):
         return activation
     if activation not in _ACTIVATIONS:
@@ -68,17 +72,17 @@ class TransformerEncoderLayer(_FeedForwardLayer):
 
     def __init__(
         self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        dtype=None,
-    ):
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         self.self_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
@@ -87,7 +91,13 @@ class TransformerEncoderLayer(_FeedForwardLayer):
             d_model, dim_feedforward, dropout, activation, layer_norm_eps, norm_first, bias, 2, dtype
         )
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(
+        self,
+        src: Tensor,
+        src_mask: Tensor | None = None,
+        src_key_padding_mask: Tensor | None = None,
+        is_causal: bool = False,
+    ) -> Tensor:
         def self_attention(x):
             return self.self_attn(
                 x,
@@ -109,17 +119,17 @@ class TransformerDecoderLayer(_FeedForwardLayer):
 
     def __init__(
         self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        dtype=None,
-    ):
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         self.self_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
@@ -133,15 +143,15 @@ class TransformerDecoderLayer(_FeedForwardLayer):
 
     def forward(
         self,
-        tgt,
-        memory,
-        tgt_mask=None,
-        memory_mask=None,
-        tgt_key_padding_mask=None,
-        memory_key_padding_mask=None,
-        tgt_is_causal=False,
-        memory_is_causal=False,
-    ):
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
         def self_attention(x):
             return self.self_attn(
                 x,
@@ -169,7 +179,7 @@ class TransformerDecoderLayer(_FeedForwardLayer):
         return self._residual(x, self.norm3, self._ff_block, self.dropout3)
 
 
-def _clones(layer, num_layers):
+def _clones(layer: Module, num_layers: int) -> ModuleList:
     """num_layers deep copies of layer (as PyTorch: they start with the same weights)."""
     return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
 
@@ -179,12 +189,25 @@ class TransformerEncoder(Module):
     enable_nested_tensor and mask_check are accepted for compatibility; padded positions keep
     their computed values (PyTorch's nested-tensor fast path sets them to 0 in evaluation)."""
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    def __init__(
+        self,
+        encoder_layer: TransformerEncoderLayer,
+        num_layers: int,
+        norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
+    ) -> None:
         super().__init__()
         self.layers = _clones(encoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+    def forward(
+        self,
+        src: Tensor,
+        mask: Tensor | None = None,
+        src_key_padding_mask: Tensor | None = None,
+        is_causal: bool | None = None,
+    ) -> Tensor:
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
@@ -194,22 +217,22 @@ class TransformerEncoder(Module):
 class TransformerDecoder(Module):
     """num_layers copies of decoder_layer (layers.0, layers.1, ...), then `norm` if given."""
 
-    def __init__(self, decoder_layer, num_layers, norm=None):
+    def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm: Module | None = None) -> None:
         super().__init__()
         self.layers = _clones(decoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
 
     def forward(
         self,
-        tgt,
-        memory,
-        tgt_mask=None,
-        memory_mask=None,
-        tgt_key_padding_mask=None,
-        memory_key_padding_mask=None,
-        tgt_is_causal=None,
-        memory_is_causal=False,
-    ):
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
         x = tgt
         for layer in self.layers:
             x = layer(
@@ -233,21 +256,21 @@ class Transformer(Module):
 
     def __init__(
         self,
-        d_model=512,
-        nhead=8,
-        num_encoder_layers=6,
-        num_decoder_layers=6,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        custom_encoder=None,
-        custom_decoder=None,
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        dtype=None,
-    ):
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = "relu",
+        custom_encoder: Module | None = None,
+        custom_decoder: Module | None = None,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         options = dict(
             dim_feedforward=dim_feedforward,
@@ -276,18 +299,18 @@ class Transformer(Module):
 
     def forward(
         self,
-        src,
-        tgt,
-        src_mask=None,
-        tgt_mask=None,
-        memory_mask=None,
-        src_key_padding_mask=None,
-        tgt_key_padding_mask=None,
-        memory_key_padding_mask=None,
-        src_is_causal=None,
-        tgt_is_causal=None,
-        memory_is_causal=False,
-    ):
+        src: Tensor,
+        tgt: Tensor,
+        src_mask: Tensor | None = None,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        src_key_padding_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        src_is_causal: bool | None = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
         batch_dim = 0 if self.batch_first else 1
         if (
             src.ndim != tgt.ndim
@@ -312,7 +335,7 @@ class Transformer(Module):
         )
 
     @staticmethod
-    def generate_square_subsequent_mask(sz, dtype=None):
+    def generate_square_subsequent_mask(sz: int, dtype: _dtype | None = None) -> Tensor:
         """(sz, sz) float mask: 0 on and below the diagonal, -inf above (position i sees 0..i)."""
         dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
         return Tensor(np.triu(np.full((sz, sz), -np.inf, dtype), 1))
@@ -344,7 +367,14 @@ class SinusoidalPositionalEncoding(_PositionalTable):
     PE[pos, 2i+1] = cos(same); forward(x, offset=0) = dropout(x + PE[offset:offset+L]).
     The table is a non-persistent buffer `pe` (max_len, d_model): nothing to save or load."""
 
-    def __init__(self, d_model, max_len=5000, dropout=0.0, batch_first=False, dtype=None):
+    def __init__(
+        self,
+        d_model: int,
+        max_len: int = 5000,
+        dropout: float = 0.0,
+        batch_first: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         self.d_model, self.max_len, self.batch_first = d_model, max_len, batch_first
         self.dropout = Dropout(dropout)
@@ -356,10 +386,10 @@ class SinusoidalPositionalEncoding(_PositionalTable):
         table[:, 1::2] = np.cos(position * frequency[: d_model // 2])
         self.register_buffer("pe", Tensor(table.astype(dtype)), persistent=False)
 
-    def forward(self, x, offset=0):
+    def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         return self._add(x, self.pe, offset)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.d_model}, max_len={self.max_len}"
 
 
@@ -367,7 +397,9 @@ class LearnedPositionalEmbedding(_PositionalTable):
     """A trained vector per position (as GPT's and BERT's position embeddings): `weight`
     (max_len, d_model) from N(0, 0.02^2); forward(x, offset=0) = dropout(x + weight[offset:offset+L])."""
 
-    def __init__(self, max_len, d_model, dropout=0.0, batch_first=False, dtype=None):
+    def __init__(
+        self, max_len: int, d_model: int, dropout: float = 0.0, batch_first: bool = False, dtype: _dtype | None = None
+    ) -> None:
         super().__init__()
         self.d_model, self.max_len, self.batch_first = d_model, max_len, batch_first
         self.dropout = Dropout(dropout)
@@ -375,8 +407,8 @@ class LearnedPositionalEmbedding(_PositionalTable):
         self.weight = Parameter(np.empty((max_len, d_model), dtype))
         init.normal_(self.weight, std=0.02)
 
-    def forward(self, x, offset=0):
+    def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         return self._add(x, self.weight, offset)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.max_len}, {self.d_model}"

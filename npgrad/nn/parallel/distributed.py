@@ -21,7 +21,11 @@ before every training forward (broadcast_buffers=True). A run on N processes the
 process only if it also normalizes each 1/N of the batch separately.
 """
 
+from __future__ import annotations
+
 import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -34,14 +38,14 @@ from ..module import Module
 class _Bucket:
     """Parameters whose gradients are averaged by one all-reduce of a flat buffer."""
 
-    def __init__(self, params):
+    def __init__(self, params: list[Tensor]) -> None:
         self.params = params
         sizes = [p._data.size for p in params]
         self.slices = [slice(start, start + size) for start, size in zip(np.cumsum([0] + sizes), sizes)]
         self.flat = Tensor(np.zeros(sum(sizes), params[0]._data.dtype))
         self.ready, self.work = set(), None
 
-    def mark_ready(self, param, world_size):
+    def mark_ready(self, param: Tensor, world_size: int) -> None:
         """Count `param` ready; start the all-reduce when the bucket is complete."""
         self.ready.add(id(param))
         if len(self.ready) == len(self.params):
@@ -50,7 +54,7 @@ class _Bucket:
             self.flat._data /= world_size  # the sum over ranks of g / N is the average
             self.work = dist.all_reduce(self.flat, async_op=True)
 
-    def finish(self):
+    def finish(self) -> None:
         """Wait for the all-reduce and put the averaged gradients back into .grad."""
         self.work.wait()
         for p, part in zip(self.params, self.slices):
@@ -59,7 +63,7 @@ class _Bucket:
         self.ready, self.work = set(), None
 
 
-def _make_buckets(params, cap_bytes):
+def _make_buckets(params: list[Tensor], cap_bytes: int) -> list[_Bucket]:
     buckets, current, size = [], [], 0
     for p in params:
         if current and (size + p._data.nbytes > cap_bytes or p._data.dtype != current[0]._data.dtype):
@@ -85,16 +89,16 @@ class DistributedDataParallel(Module):
 
     def __init__(
         self,
-        module,
-        device_ids=None,
-        output_device=None,
-        dim=0,
-        broadcast_buffers=True,
-        process_group=None,
-        bucket_cap_mb=25,
-        find_unused_parameters=False,
-        **torch_options,
-    ):
+        module: Module,
+        device_ids: list[int] | None = None,
+        output_device: int | None = None,
+        dim: int = 0,
+        broadcast_buffers: bool = True,
+        process_group: Any = None,
+        bucket_cap_mb: float = 25,
+        find_unused_parameters: bool = False,
+        **torch_options: Any,
+    ) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected an nn.Module, got {type(module).__name__}")
@@ -123,7 +127,7 @@ class DistributedDataParallel(Module):
         for work in [dist.broadcast(t, src=0, async_op=True) for t in tensors]:
             work.wait()
 
-    def forward(self, *inputs, **kwargs):
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         """The module's forward; a training forward (grad enabled, outside no_sync) first
         takes rank 0's buffers and prepares the averaging of the coming backward. Forwards
         without grad (evaluation) communicate nothing, so ranks may run different numbers."""
@@ -134,7 +138,7 @@ class DistributedDataParallel(Module):
         return self.module(*inputs, **kwargs)
 
     @contextlib.contextmanager
-    def no_sync(self):
+    def no_sync(self) -> Iterator[None]:
         """Backward passes of forwards run inside accumulate local gradients without
         communication; the first synchronized backward after averages the accumulated sum."""
         previous, self.require_backward_grad_sync = self.require_backward_grad_sync, False

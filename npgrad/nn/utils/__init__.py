@@ -1,14 +1,18 @@
 """Gradient clipping and parameter <-> vector conversion (torch.nn.utils); utils.rnn pads sequences."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
 from ...tensor import Tensor
+from ...types import ArrayLike
 from . import rnn
 
 
-def _as_list(parameters):
+def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
@@ -22,7 +26,9 @@ def _norm(array, norm_type):
     return np.sum(magnitudes**norm_type) ** (1 / norm_type)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> Tensor:
     """Scale all gradients in place so that their joint p-norm is at most max_norm.
 
     total = ||(||g_1||_p, ..., ||g_k||_p)||_p, the norm of all gradients as one vector; every
@@ -46,19 +52,19 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor(total)
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
     for p in _as_list(parameters):
         if p.grad is not None:
             np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
-def parameters_to_vector(parameters):
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one 1-D tensor (a copy)."""
     return Tensor(np.concatenate([p._data.ravel() for p in parameters]))
 
 
-def vector_to_parameters(vec, parameters):
+def vector_to_parameters(vec: Tensor | ArrayLike, parameters: Iterable[Tensor]) -> None:
     """Copy consecutive slices of the 1-D `vec` into the parameters, in place."""
     values = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     parameters = list(parameters)

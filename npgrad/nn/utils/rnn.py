@@ -5,10 +5,17 @@ recurrent layer, `output, h_n = lstm(padded, lengths=lengths)`, which gives what
 pack_padded_sequence(padded, lengths, enforce_sorted=False) -> lstm -> pad_packed_sequence does.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 from ...functional.shape import pad, stack
+from ...tensor import Tensor
 
 
-def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
+def pad_sequence(
+    sequences: Sequence[Tensor], batch_first: bool = False, padding_value: float = 0.0, padding_side: str = "right"
+) -> Tensor:
     """Stack sequences of shapes (L_i, *) into one (max L_i, B, *) tensor ((B, max L_i, *) with
     batch_first), filling the missing steps with padding_value after (or, with
     padding_side='left', before) each sequence. Gradients flow back to every sequence."""
