@@ -19,6 +19,7 @@ __all__ = [
     "Number",
     "_device",
     "_dtype",
+    "_generator",
     "_int_or_size",
     "_size",
     "_size_1_t",
@@ -34,3 +35,4 @@ _size_1_t = Union[int, tuple[int]]
 _size_2_t = Union[int, tuple[int, int]]
 _dtype = Union[np.dtype, type, str]  # npgrad.float32, np.float64, "int64": anything np.dtype() takes
 _device = Union[device, str]  # device("cpu") or "cpu" (the only device npgrad computes on)
+_generator = Union[np.random.Generator, int]  # a numpy Generator, or an int seed for a new one

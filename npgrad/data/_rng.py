@@ -1,11 +1,14 @@
 """Which NumPy Generator a data loader, sampler or transform draws its random numbers from."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import random
+from ..types import _generator
 
 
-def seeded(generator):
+def seeded(generator: _generator | None) -> np.random.Generator | None:
     """Done once, at construction: an int seed becomes its own Generator, so that every epoch
     draws fresh numbers and the whole run still repeats. None and Generators are kept."""
     if generator is None or isinstance(generator, np.random.Generator):
@@ -17,7 +20,7 @@ def seeded(generator):
     )
 
 
-def current(generator):
+def current(generator: np.random.Generator | None) -> np.random.Generator:
     """The Generator to draw from now: `generator`, or npgrad's global one (which
     npgrad.manual_seed replaces) when it is None."""
     return random.default_generator() if generator is None else generator

@@ -1,15 +1,19 @@
 """Turning a list of samples into one batch: stack the arrays, then wrap them as Tensors."""
 
+from __future__ import annotations
+
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor, from_numpy
+from ..types import ArrayLike
 
 
-def standard_dtype(array):
+def standard_dtype(array: ArrayLike) -> np.ndarray:
     """`array` in the dtype a model expects: floats in the default float type (float32),
     integers as int64 (PyTorch's long, what losses take as class labels). uint8 (image bytes)
     and bool stay as they are. No copy when the dtype is already right."""
@@ -21,7 +25,7 @@ def standard_dtype(array):
     return array
 
 
-def stack_samples(samples):
+def stack_samples(samples: Sequence[Any]) -> Any:
     """Stack a list of samples field by field: arrays, Tensors and numbers become one array
     with a new leading batch axis; tuples, lists and dicts are stacked recursively; strings
     are kept as a list."""
@@ -48,7 +52,7 @@ def stack_samples(samples):
     )
 
 
-def _stack_arrays(arrays):
+def _stack_arrays(arrays: list[np.ndarray]) -> np.ndarray:
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
         raise ValueError(
@@ -58,7 +62,7 @@ def _stack_arrays(arrays):
     return np.stack(arrays)
 
 
-def to_tensors(batch):
+def to_tensors(batch: Any) -> Any:
     """Every array in a (possibly nested) batch as a Tensor in its standard dtype."""
     if isinstance(batch, np.ndarray):
         return from_numpy(standard_dtype(batch))
@@ -71,7 +75,7 @@ def to_tensors(batch):
     return batch
 
 
-def default_collate(samples):
+def default_collate(samples: Sequence[Any]) -> Any:
     """The DataLoader's default: a list of samples -> one batch of Tensors (see stack_samples
     for the structure and standard_dtype for the dtypes)."""
     return to_tensors(stack_samples(samples))

@@ -1,10 +1,16 @@
 """DataLoader: iterate over a dataset in (shuffled) batches of Tensors."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
 import numpy as np
 
+from ..types import _generator
 from .collate import to_tensors
-from .dataset import fetch_batch
-from .sampler import RandomSampler, SequentialSampler
+from .dataset import Dataset, fetch_batch
+from .sampler import RandomSampler, Sampler, SequentialSampler
 
 
 class DataLoader:
@@ -30,22 +36,22 @@ class DataLoader:
 
     def __init__(
         self,
-        dataset,
-        batch_size=1,
-        shuffle=False,
-        sampler=None,
-        collate_fn=None,
-        drop_last=False,
-        generator=None,
+        dataset: Dataset | Sequence[Any],
+        batch_size: int = 1,
+        shuffle: bool = False,
+        sampler: Sampler | Iterable[int] | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        drop_last: bool = False,
+        generator: _generator | None = None,
         *,
-        num_workers=0,
-        pin_memory=False,
-        timeout=0,
-        worker_init_fn=None,
-        prefetch_factor=None,
-        persistent_workers=False,
-        batch_transform=None,
-    ):
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        batch_transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
         if not isinstance(num_workers, (int, np.integer)) or isinstance(num_workers, bool) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
@@ -68,17 +74,17 @@ class DataLoader:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         self.sampler = sampler
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         order = _epoch_indices(self.sampler)
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
             yield self._batch(order[start : start + self.batch_size])
 
-    def _batch(self, indices):
+    def _batch(self, indices: np.ndarray) -> Any:
         if self.collate_fn is not None:
             return self.collate_fn([self.dataset[int(i)] for i in indices])
         batch = fetch_batch(self.dataset, indices)
@@ -87,13 +93,13 @@ class DataLoader:
         return to_tensors(batch)
 
 
-def _epoch_indices(sampler):
+def _epoch_indices(sampler: Sampler | Iterable[int]) -> np.ndarray:
     if hasattr(sampler, "indices"):
         return np.asarray(sampler.indices(), dtype=np.int64)
     return np.fromiter(sampler, dtype=np.int64)
 
 
-def _map_inputs(function, batch):
+def _map_inputs(function: Callable[[Any], Any], batch: Any) -> Any:
     if isinstance(batch, (tuple, list)):
         return type(batch)([function(batch[0]), *batch[1:]])
     return function(batch)

@@ -1,6 +1,9 @@
 """DistributedSampler: each of `num_replicas` processes visits its own share of the dataset."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence, Sized
 
 import numpy as np
 
@@ -8,7 +11,7 @@ from .dataloader import _epoch_indices
 from .sampler import Sampler
 
 
-def _default(value, getter, name):
+def _default(value: int | None, getter: Callable[[], int], name: str) -> int:
     if value is not None:
         return value
     from .. import distributed as dist
@@ -25,7 +28,15 @@ class DistributedSampler(Sampler):
     indices so that every rank gets the same number, or, with drop_last, cut to a multiple of
     num_replicas. Every rank must use the same seed."""
 
-    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+    def __init__(
+        self,
+        dataset: Sized,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
         from .. import distributed as dist
 
         num_replicas = _default(num_replicas, dist.get_world_size, "num_replicas")
@@ -45,14 +56,14 @@ class DistributedSampler(Sampler):
             self.num_samples = math.ceil(n / num_replicas)
         self.total_size = self.num_samples * num_replicas
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """Shuffle differently in each epoch (the same way on every rank)."""
         self.epoch = epoch
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         n = len(self.dataset)
         if self.shuffle:
             order = np.random.default_rng(self.seed + self.epoch).permutation(n).astype(np.int64)
@@ -71,7 +82,15 @@ class GlobalBatchShardSampler(Sampler):
     drop_last the last, smaller batch is left out; with drop_small_last it is left out only when
     it has fewer samples than there are ranks (so that no rank is left without a batch)."""
 
-    def __init__(self, sampler, global_batch_size, num_replicas, rank, drop_last=False, drop_small_last=False):
+    def __init__(
+        self,
+        sampler: Sampler | Sequence[int],
+        global_batch_size: int,
+        num_replicas: int,
+        rank: int,
+        drop_last: bool = False,
+        drop_small_last: bool = False,
+    ) -> None:
         if not 0 <= rank < num_replicas:
             raise ValueError(
                 f"GlobalBatchShardSampler: Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
@@ -80,7 +99,7 @@ class GlobalBatchShardSampler(Sampler):
         self.num_replicas, self.rank = num_replicas, rank
         self.drop_last, self.drop_small_last = drop_last, drop_small_last
 
-    def _global_batches(self, n):
+    def _global_batches(self, n: int) -> list[tuple[int, int]]:
         """(start, stop) of every global batch of an epoch of n indices that is kept."""
         starts = range(0, n, self.global_batch_size)
         spans = [(start, min(start + self.global_batch_size, n)) for start in starts]
@@ -90,18 +109,18 @@ class GlobalBatchShardSampler(Sampler):
                 spans.pop()
         return spans
 
-    def __len__(self):
+    def __len__(self) -> int:
         return sum(
             len(range(start, stop)[self._part(stop - start)]) for start, stop in self._global_batches(len(self.sampler))
         )
 
-    def _part(self, size):
+    def _part(self, size: int) -> slice:
         """This rank's slice of a global batch of `size`: the parts differ by at most one."""
         base, extra = divmod(size, self.num_replicas)
         start = self.rank * base + min(self.rank, extra)
         return slice(start, start + base + (self.rank < extra))
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         order = _epoch_indices(self.sampler)
         parts = [order[start:stop][self._part(stop - start)] for start, stop in self._global_batches(len(order))]
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)

@@ -1,7 +1,12 @@
 """Samplers: the order in which a DataLoader visits the indices of its dataset."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence, Sized
+
 import numpy as np
 
+from ..types import _generator
 from . import _rng
 
 
@@ -9,23 +14,23 @@ class Sampler:
     """Iterating a sampler yields dataset indices; len() is how many it yields per epoch.
     Subclasses define indices(), which returns one epoch's indices as an int64 array."""
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define indices()")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.indices().tolist())
 
 
 class SequentialSampler(Sampler):
     """0, 1, ..., len(data_source) - 1, in order."""
 
-    def __init__(self, data_source):
+    def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data_source)
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         return np.arange(len(self.data_source), dtype=np.int64)
 
 
@@ -33,7 +38,13 @@ class RandomSampler(Sampler):
     """A fresh random permutation every epoch; with replacement=True, `num_samples` indices
     drawn independently (useful to sample random windows of a long text)."""
 
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+    def __init__(
+        self,
+        data_source: Sized,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator: _generator | None = None,
+    ) -> None:
         if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
             raise ValueError(f"RandomSampler: num_samples must be a positive int, got {num_samples!r}")
         if num_samples is not None and not replacement:
@@ -43,10 +54,10 @@ class RandomSampler(Sampler):
         self.num_samples = num_samples
         self.generator = _rng.seeded(generator)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples if self.num_samples is not None else len(self.data_source)
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         rng = _rng.current(self.generator)
         n = len(self.data_source)
         if self.replacement:
@@ -57,12 +68,12 @@ class RandomSampler(Sampler):
 class SubsetRandomSampler(Sampler):
     """The given indices in a fresh random order every epoch."""
 
-    def __init__(self, indices, generator=None):
+    def __init__(self, indices: Sequence[int] | np.ndarray, generator: _generator | None = None) -> None:
         self.subset = np.asarray(indices, dtype=np.int64).reshape(-1)
         self.generator = _rng.seeded(generator)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.subset)
 
-    def indices(self):
+    def indices(self) -> np.ndarray:
         return _rng.current(self.generator).permutation(self.subset)

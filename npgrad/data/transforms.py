@@ -16,44 +16,50 @@ Use them per sample through a dataset's `transform`, or per batch through
 DataLoader(..., batch_transform=Compose([...])).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..tensor import Tensor
+from ..types import ArrayLike, _generator, _size_2_t
 from . import _rng
 
 
 class Compose:
     """Apply the transforms one after the other."""
 
-    def __init__(self, transforms):
+    def __init__(self, transforms: Iterable[Callable[[Any], Any]]) -> None:
         self.transforms = list(transforms)
 
-    def __call__(self, images):
+    def __call__(self, images: Any) -> Any:
         for transform in self.transforms:
             images = transform(images)
         return images
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Compose({self.transforms})"
 
 
 class Lambda:
     """A function of one sample as a transform, e.g. Lambda(lambda x: x.view(-1))."""
 
-    def __init__(self, lambd):
+    def __init__(self, lambd: Callable[[Any], Any]) -> None:
         if not callable(lambd):
             raise TypeError(f"Lambda: argument lambd should be callable, got {type(lambd).__name__}")
         self.lambd = lambd
 
-    def __call__(self, sample):
+    def __call__(self, sample: Any) -> Any:
         return self.lambd(sample)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Lambda()"
 
 
-def handles_batches(transform):
+def handles_batches(transform: Callable[[Any], Any]) -> bool:
     """Whether `transform` may be given a whole batch at once: ToTensor and the image
     transforms here (and Compose of them) can; a Lambda or a user's function gets one sample."""
     if isinstance(transform, Compose):
@@ -66,14 +72,14 @@ class ToTensor:
     batch (N, H, W, C) -> (N, C, H, W). uint8 values are scaled from 0..255 to [0, 1]; float
     values are kept (as float32). As torchvision's ToTensor."""
 
-    def __call__(self, images):
+    def __call__(self, images: ArrayLike) -> Tensor:
         return Tensor(_scaled_channels_first(np.asarray(images)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "ToTensor()"
 
 
-def _scaled_channels_first(images):
+def _scaled_channels_first(images: np.ndarray) -> np.ndarray:
     """uint8 (H, W), (H, W, C) or (N, H, W, C) -> float32 (C, H, W) or (N, C, H, W) in [0, 1]."""
     if images.ndim == 2:
         images = images[:, :, None]
@@ -97,7 +103,7 @@ class ImageTransform:
 
     on_stored_images = False
 
-    def __call__(self, images):
+    def __call__(self, images: Tensor | ArrayLike) -> Tensor | np.ndarray:
         if isinstance(images, Tensor):
             return Tensor(self(images._data))
         images = np.asarray(images)
@@ -117,10 +123,10 @@ class ImageTransform:
             return self.transform_batch(batch[None])[0]
         return self.transform_batch(batch)
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _on_stored(self, images):
+    def _on_stored(self, images: np.ndarray) -> np.ndarray:
         """uint8 channels last -> float channels first -> transform -> rounded uint8 channels last."""
         channels_first = np.moveaxis(images, -1, -3).astype(np.float32)
         out = self(channels_first)
@@ -131,7 +137,7 @@ class Normalize(ImageTransform):
     """(x - mean) / std per channel. `inplace` is accepted for torchvision compatibility; the
     result is always new."""
 
-    def __init__(self, mean, std, inplace=False):
+    def __init__(self, mean: Sequence[float] | float, std: Sequence[float] | float, inplace: bool = False) -> None:
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1)
         if len(self.mean) != len(self.std):
@@ -139,13 +145,13 @@ class Normalize(ImageTransform):
         if np.any(self.std == 0):
             raise ValueError(f"Normalize: std must not be zero, got {self.std.tolist()}")
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         channels = batch.shape[1]
         if len(self.mean) not in (1, channels):
             raise ValueError(f"Normalize: mean/std are for {len(self.mean)} channels, the images have {channels}")
         return (batch - self.mean[:, None, None]) / self.std[:, None, None]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
 
 
@@ -157,13 +163,15 @@ class RandomCrop(ImageTransform):
     padding: an int for every side, (left/right, top/bottom), or (left, top, right, bottom).
     """
 
-    def __init__(self, size, padding=0, fill=0.0, generator=None):
+    def __init__(
+        self, size: _size_2_t, padding: int | Sequence[int] = 0, fill: float = 0.0, generator: _generator | None = None
+    ) -> None:
         self.size = None if size is None else _pair(size, "RandomCrop size")
         self.padding = _padding(padding)
         self.fill = fill
         self.generator = _rng.seeded(generator)
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         padded = _pad(batch, self.padding, self.fill)
         height, width = self.size or batch.shape[2:]
         free_rows, free_cols = padded.shape[2] - height, padded.shape[3] - width
@@ -176,7 +184,7 @@ class RandomCrop(ImageTransform):
         left = rng.integers(0, free_cols + 1, size=len(batch))
         return crop(padded, top, left, height, width)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
@@ -184,25 +192,25 @@ class RandomShift(RandomCrop):
     """Move each image by a random whole number of pixels, up to `max_shift` in each
     direction; the uncovered border is filled with `fill`."""
 
-    def __init__(self, max_shift, fill=0.0, generator=None):
+    def __init__(self, max_shift: int, fill: float = 0.0, generator: _generator | None = None) -> None:
         super().__init__(None, padding=max_shift, fill=fill, generator=generator)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RandomShift(max_shift={self.padding[0]})"
 
 
 class RandomHorizontalFlip(ImageTransform):
     """Mirror each image left-right with probability p."""
 
-    def __init__(self, p=0.5, generator=None):
+    def __init__(self, p: float = 0.5, generator: _generator | None = None) -> None:
         self.p = p
         self.generator = _rng.seeded(generator)
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         flip = _rng.current(self.generator).random(len(batch)) < self.p
         return np.where(flip[:, None, None, None], batch[..., ::-1], batch)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
 
 
@@ -217,14 +225,21 @@ class RandomAffine(ImageTransform):
     scale: (min, max): zoom factor uniform in that range.
     """
 
-    def __init__(self, degrees=0.0, translate=None, scale=None, fill=0.0, generator=None):
+    def __init__(
+        self,
+        degrees: float | tuple[float, float] = 0.0,
+        translate: tuple[float, float] | None = None,
+        scale: tuple[float, float] | None = None,
+        fill: float = 0.0,
+        generator: _generator | None = None,
+    ) -> None:
         self.degrees = (-degrees, degrees) if np.isscalar(degrees) else tuple(degrees)
         self.translate = translate
         self.scale = scale
         self.fill = fill
         self.generator = _rng.seeded(generator)
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         n, _, height, width = batch.shape
         rng = _rng.current(self.generator)
         angle = np.deg2rad(rng.uniform(*self.degrees, size=n))
@@ -236,7 +251,7 @@ class RandomAffine(ImageTransform):
         source_y, source_x = _inverse_affine(height, width, angle, shift_x, shift_y, zoom)
         return bilinear_sample(batch, source_y, source_x, self.fill)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale})"
 
 
@@ -246,10 +261,10 @@ class CenterCrop(ImageTransform):
 
     on_stored_images = True
 
-    def __init__(self, size):
+    def __init__(self, size: _size_2_t) -> None:
         self.size = _pair(size, "CenterCrop size")
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         (height, width), (rows, cols) = self.size, batch.shape[2:]
         pad_rows, pad_cols = max(height - rows, 0), max(width - cols, 0)
         padded = _pad(batch, (pad_cols // 2, pad_rows // 2, (pad_cols + 1) // 2, (pad_rows + 1) // 2), 0.0)
@@ -257,7 +272,7 @@ class CenterCrop(ImageTransform):
         left = int(round((padded.shape[3] - width) / 2.0))
         return padded[:, :, top : top + height, left : left + width]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CenterCrop(size={self.size})"
 
 
@@ -268,30 +283,30 @@ class Resize(ImageTransform):
 
     on_stored_images = True
 
-    def __init__(self, size, antialias=True):
+    def __init__(self, size: _size_2_t, antialias: bool = True) -> None:
         if isinstance(size, (tuple, list)) and len(size) == 1:
             size = size[0]
         self.size = size if np.isscalar(size) else _pair(size, "Resize size")
         self.antialias = antialias
 
-    def output_size(self, rows, cols):
+    def output_size(self, rows: int, cols: int) -> tuple[int, int]:
         if not np.isscalar(self.size):
             return self.size
         short, long = sorted((rows, cols))
         other = int(self.size * long / short)
         return (self.size, other) if rows <= cols else (other, self.size)
 
-    def transform_batch(self, batch):
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
         height, width = self.output_size(*batch.shape[2:])
         rows = _resize_weights(batch.shape[2], height, self.antialias)  # (height, H)
         cols = _resize_weights(batch.shape[3], width, self.antialias)  # (width, W)
         return np.einsum("ih,nchw,jw->ncij", rows, batch, cols, optimize=True).astype(np.float32)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Resize(size={self.size}, antialias={self.antialias})"
 
 
-def _resize_weights(size_in, size_out, antialias):
+def _resize_weights(size_in: int, size_out: int, antialias: bool) -> np.ndarray:
     """(size_out, size_in) weights of 1-D bilinear resampling, pixel centres aligned
     (align_corners=False). Shrinking by s with antialias widens the triangle filter to s
     input pixels on each side (PIL's and PyTorch's antialiased bilinear)."""
@@ -310,14 +325,14 @@ def _resize_weights(size_in, size_out, antialias):
     return weights / weights.sum(axis=1, keepdims=True)
 
 
-def crop(batch, top, left, height, width):
+def crop(batch: np.ndarray, top: np.ndarray, left: np.ndarray, height: int, width: int) -> np.ndarray:
     """Each image's height x width window at (top[i], left[i]), gathered with one fancy index
     into a strided view of all windows."""
     windows = sliding_window_view(batch, (height, width), axis=(2, 3))  # (N, C, rows, cols, h, w)
     return windows[np.arange(len(batch)), :, top, left]
 
 
-def bilinear_sample(batch, y, x, fill):
+def bilinear_sample(batch: np.ndarray, y: np.ndarray, x: np.ndarray, fill: float) -> np.ndarray:
     """out[n, c, i, j] = batch[n, c] interpolated at (y[n, i, j], x[n, i, j]); outside -> fill."""
     padded = _pad(batch, (1, 1, 1, 1), fill)  # a border of `fill`: outside points land on it
     height, width = batch.shape[2:]
@@ -325,7 +340,7 @@ def bilinear_sample(batch, y, x, fill):
     wy, wx = (y - y0).astype(np.float32), (x - x0).astype(np.float32)
     images = np.arange(len(batch))[:, None, None]
 
-    def pixels(rows, cols):  # (N, H, W, C), indices shifted by the 1-pixel border
+    def pixels(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:  # (N, H, W, C), indices shifted by the 1-pixel border
         rows = np.clip(rows, -1, height).astype(np.int64) + 1
         cols = np.clip(cols, -1, width).astype(np.int64) + 1
         return padded[images, :, rows, cols]
@@ -336,7 +351,9 @@ def bilinear_sample(batch, y, x, fill):
     return np.ascontiguousarray(np.moveaxis(out, -1, 1))
 
 
-def _inverse_affine(height, width, angle, shift_x, shift_y, zoom):
+def _inverse_affine(
+    height: int, width: int, angle: np.ndarray, shift_x: np.ndarray, shift_y: np.ndarray, zoom: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """For every output pixel of every image, where to read it from: the output is the input
     rotated by `angle` and zoomed about the centre, then shifted; so undo those in reverse."""
     cy, cx = (height - 1) / 2, (width - 1) / 2
@@ -347,21 +364,21 @@ def _inverse_affine(height, width, angle, shift_x, shift_y, zoom):
     return sin * dx + cos * dy + cy, cos * dx - sin * dy + cx
 
 
-def _pad(batch, padding, fill):
+def _pad(batch: np.ndarray, padding: tuple[int, int, int, int], fill: float) -> np.ndarray:
     left, top, right, bottom = padding
     if not any(padding):
         return batch
     return np.pad(batch, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
 
 
-def _pair(value, name):
+def _pair(value: _size_2_t, name: str) -> tuple[int, int]:
     pair = (value, value) if np.isscalar(value) else tuple(value)
     if len(pair) != 2 or any(int(v) != v or v <= 0 for v in pair):
         raise ValueError(f"{name}: expected a positive int or (height, width), got {value!r}")
     return tuple(int(v) for v in pair)
 
 
-def _padding(padding):
+def _padding(padding: int | Sequence[int]) -> tuple[int, int, int, int]:
     """int | (left/right, top/bottom) | (left, top, right, bottom) -> (left, top, right, bottom)."""
     values = (padding,) * 4 if np.isscalar(padding) else tuple(padding)
     if len(values) == 2:

@@ -11,10 +11,15 @@ Also here: `linear_scaling_lr` and `warmup_scheduler`, the linear scaling rule w
 gradual warmup of Goyal et al. (2017) for training with large batches.
 """
 
+from __future__ import annotations
+
 import math
 from bisect import bisect_right
 from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -27,7 +32,7 @@ class LRScheduler:
 
     _not_saved = ("optimizer",)  # attributes that state_dict() leaves out
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
@@ -43,29 +48,29 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self._go_to(last_epoch + 1)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         """The lr of each param group at step `self.last_epoch`."""
         raise NotImplementedError
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The lrs the last step set, one per param group."""
         return self._last_lr
 
-    def step(self):
+    def step(self) -> None:
         """Advance the schedule by one step and set the optimizer's lrs."""
         self._go_to(self.last_epoch + 1)
 
-    def _go_to(self, epoch):
+    def _go_to(self, epoch: int) -> None:
         self.last_epoch = epoch
         self._last_lr = list(self.get_lr())
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
             group["lr"] = lr
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The scheduler's attributes (but not the optimizer), to save with a checkpoint."""
         return {key: value for key, value in self.__dict__.items() if key not in self._not_saved}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
 
 
@@ -75,7 +80,12 @@ class LambdaLR(LRScheduler):
 
     _not_saved = ("optimizer", "lr_lambdas")
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
         groups = len(optimizer.param_groups)
         self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
         if len(self.lr_lambdas) != groups:
@@ -84,29 +94,31 @@ class LambdaLR(LRScheduler):
             )
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base_lr * factor(self.last_epoch) for factor, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class StepLR(LRScheduler):
     """lr = initial_lr · gamma^⌊last_epoch / step_size⌋: decay by gamma every step_size steps."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
     """lr = initial_lr · gamma^(number of milestones <= last_epoch); a repeated milestone counts twice."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.milestones, self.gamma = sorted(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         passed = bisect_right(self.milestones, self.last_epoch)
         return [base_lr * self.gamma**passed for base_lr in self.base_lrs]
 
@@ -114,11 +126,11 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr = initial_lr · gamma^last_epoch."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
@@ -127,11 +139,11 @@ class CosineAnnealingLR(LRScheduler):
     (Loshchilov & Hutter, 2017, without restarts): half a cosine from initial_lr down to eta_min
     in T_max steps; past T_max it climbs back along the same cosine, as in PyTorch."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
 
@@ -140,7 +152,14 @@ class LinearLR(LRScheduler):
     """lr = initial_lr · (start_factor + (end_factor - start_factor) · min(last_epoch, total_iters) / total_iters):
     a straight line from start_factor to end_factor times the lr over total_iters steps."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         if not 0 < start_factor <= 1:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
         if not 0 <= end_factor <= 1:
@@ -148,7 +167,7 @@ class LinearLR(LRScheduler):
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         progress = min(self.last_epoch, self.total_iters) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base_lr * factor for base_lr in self.base_lrs]
@@ -160,7 +179,9 @@ class SequentialLR(LRScheduler):
 
     _not_saved = ("optimizer", "_schedulers")
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int], last_epoch: int = -1
+    ) -> None:
         if not schedulers:
             raise ValueError("SequentialLR: expected at least one scheduler")
         for i, scheduler in enumerate(schedulers):
@@ -187,10 +208,10 @@ class SequentialLR(LRScheduler):
         self._current()._go_to(0)
         self._last_lr = self._current().get_last_lr()
 
-    def _current(self):
+    def _current(self) -> LRScheduler:
         return self._schedulers[bisect_right(self._milestones, self.last_epoch)]
 
-    def step(self):
+    def step(self) -> None:
         self.last_epoch += 1
         scheduler = self._current()
         if self.last_epoch in self._milestones:
@@ -199,10 +220,10 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "_schedulers": [s.state_dict() for s in self._schedulers]}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state_dict = dict(state_dict)
         for scheduler, saved in zip(self._schedulers, state_dict.pop("_schedulers")):
             scheduler.load_state_dict(saved)
@@ -225,21 +246,21 @@ class OneCycleLR(LRScheduler):
 
     def __init__(
         self,
-        optimizer,
-        max_lr,
-        total_steps=None,
-        epochs=None,
-        steps_per_epoch=None,
-        pct_start=0.3,
-        anneal_strategy="cos",
-        cycle_momentum=True,
-        base_momentum=0.85,
-        max_momentum=0.95,
-        div_factor=25.0,
-        final_div_factor=1e4,
-        three_phase=False,
-        last_epoch=-1,
-    ):
+        optimizer: Optimizer,
+        max_lr: float | Sequence[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.85,
+        max_momentum: float | Sequence[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
         if not 0 <= pct_start <= 1:
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
@@ -294,7 +315,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)  # cosine from start to end
         return start + (end - start) * fraction  # straight line
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch > self.total_steps:
             raise ValueError(
                 f"OneCycleLR: tried to step {self.last_epoch} times, but total_steps is {self.total_steps}"
@@ -317,7 +338,7 @@ class OneCycleLR(LRScheduler):
                 group["momentum"] = momentum
 
 
-def _total_steps(total_steps, epochs, steps_per_epoch):
+def _total_steps(total_steps: int | None, epochs: int | None, steps_per_epoch: int | None) -> int:
     if total_steps is not None:
         if not (isinstance(total_steps, int) and total_steps > 0):
             raise ValueError(f"OneCycleLR: total_steps must be a positive integer, got {total_steps}")
@@ -330,7 +351,7 @@ def _total_steps(total_steps, epochs, steps_per_epoch):
     return epochs * steps_per_epoch
 
 
-def _per_group(name, value, groups):
+def _per_group(name: str, value: Any, groups: list[dict[str, Any]]) -> list[Any]:
     """`value` for every param group: a list/tuple gives one per group, a number is shared."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(groups):
@@ -351,16 +372,16 @@ class ReduceLROnPlateau(LRScheduler):
 
     def __init__(
         self,
-        optimizer,
-        mode="min",
-        factor=0.1,
-        patience=10,
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_lr=0,
-        eps=1e-8,
-    ):
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
         if factor >= 1.0:
@@ -380,7 +401,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.last_epoch = 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def step(self, metrics):
+    def step(self, metrics: float | Tensor) -> None:
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current):
@@ -409,7 +430,7 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new_lr
 
 
-def linear_scaling_lr(base_lr, batch_size, base_batch_size=256):
+def linear_scaling_lr(base_lr: float, batch_size: int, base_batch_size: int = 256) -> float:
     """The linear scaling rule (Goyal et al., 2017, "Accurate, Large Minibatch SGD"):
     when the minibatch is k times larger, multiply the learning rate by k,
 
@@ -427,7 +448,9 @@ def linear_scaling_lr(base_lr, batch_size, base_batch_size=256):
     return base_lr * batch_size / base_batch_size
 
 
-def warmup_scheduler(optimizer, warmup_steps, start_factor=0.1, after=None):
+def warmup_scheduler(
+    optimizer: Optimizer, warmup_steps: int, start_factor: float = 0.1, after: LRScheduler | None = None
+) -> LinearLR | SequentialLR:
     """Gradual warmup (Goyal et al., 2017): over the first `warmup_steps` steps the lr rises in
     a straight line from start_factor · lr to the optimizer's lr,
 

@@ -10,11 +10,15 @@ epoch; in on_batch_end, at once, abandoning the unfinished epoch (it is not vali
 or checkpointed).
 """
 
+from __future__ import annotations
+
 import csv
 import math
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -25,22 +29,22 @@ class Callback:
 
     main_process_only = False
 
-    def on_train_begin(self, trainer, logs):
+    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
         pass
 
-    def on_epoch_begin(self, trainer, epoch, logs):
+    def on_epoch_begin(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         pass
 
-    def on_batch_begin(self, trainer, step, logs):
+    def on_batch_begin(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         pass
 
-    def on_batch_end(self, trainer, step, logs):
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         pass
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         pass
 
-    def on_train_end(self, trainer, logs):
+    def on_train_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         pass
 
 
@@ -48,19 +52,19 @@ class History(Callback):
     """Records the logs of every epoch: history["loss"] = [epoch 0's, epoch 1's, ...]; `epoch`
     lists the epoch numbers. Trainer.fit makes a new one for each run and returns it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.epoch = []
         self.history = {}
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         self.epoch.append(epoch)
         for name, value in logs.items():
             self.history.setdefault(name, []).append(value)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {"epoch": list(self.epoch), "history": {name: list(values) for name, values in self.history.items()}}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epoch = list(state["epoch"])
         self.history = {name: list(values) for name, values in state["history"].items()}
 
@@ -68,18 +72,18 @@ class History(Callback):
 class StepLosses(Callback):
     """Keeps every training step's own loss (not the epoch's running mean) in .losses."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.losses = []
 
-    def on_batch_end(self, trainer, step, logs):
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         self.losses.append(trainer.step_logs["loss"])
 
 
-def _rounded(logs):
+def _rounded(logs: dict[str, float]) -> dict[str, str]:
     return {name: f"{value:.4g}" for name, value in logs.items()}
 
 
-def _tqdm_or_none():
+def _tqdm_or_none() -> Any:
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -99,14 +103,14 @@ class ProgressBar(Callback):
 
     main_process_only = True
 
-    def __init__(self, use_tqdm=None, file=None):
+    def __init__(self, use_tqdm: bool | None = None, file: TextIO | None = None) -> None:
         self.tqdm = _tqdm_or_none() if use_tqdm in (None, True) else None
         if use_tqdm and self.tqdm is None:
             raise ImportError("ProgressBar(use_tqdm=True) needs tqdm: pip install npgrad[progress]")
         self.file = file
         self.bar = None
 
-    def on_epoch_begin(self, trainer, epoch, logs):
+    def on_epoch_begin(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         self.started, self.steps = time.perf_counter(), 0
         if self.tqdm is not None:
             stream = self.file or sys.stderr
@@ -121,13 +125,13 @@ class ProgressBar(Callback):
                 **refresh,
             )
 
-    def on_batch_end(self, trainer, step, logs):
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         self.steps = step + 1
         if self.bar is not None:
             self.bar.set_postfix(_rounded(logs), refresh=False)
             self.bar.update(1)
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.bar is not None:
             self.bar.set_postfix(_rounded(logs))
             self._close_bar()
@@ -142,10 +146,10 @@ class ProgressBar(Callback):
         ]
         print(" - ".join(fields), file=self.file or sys.stdout, flush=True)
 
-    def on_train_end(self, trainer, logs):
+    def on_train_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         self._close_bar()  # still open if training stopped in the middle of an epoch
 
-    def _close_bar(self):
+    def _close_bar(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -156,7 +160,7 @@ class _BestTracker:
     in "max", and "auto" picks "max" for accuracies ("acc", "top5" ...) and "min" otherwise.
     A value improves on the best only if it beats it by more than min_delta."""
 
-    def __init__(self, owner, monitor, mode, min_delta):
+    def __init__(self, owner: str, monitor: str, mode: str, min_delta: float) -> None:
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if mode == "auto":
@@ -164,13 +168,13 @@ class _BestTracker:
         self.owner, self.monitor, self.mode, self.min_delta = owner, monitor, mode, abs(min_delta)
         self.reset()
 
-    def reset(self, previous=()):
+    def reset(self, previous: Iterable[float] = ()) -> None:
         """Forget the best, or start from the best of `previous` values (of a resumed run)."""
         self.best = math.inf if self.mode == "min" else -math.inf
         for value in previous:
             self.improves(value)
 
-    def value(self, logs):
+    def value(self, logs: dict[str, float]) -> float:
         if self.monitor not in logs:
             raise ValueError(
                 f"{self.owner}: monitor {self.monitor!r} is not in the logs, which have "
@@ -179,7 +183,7 @@ class _BestTracker:
             )
         return logs[self.monitor]
 
-    def improves(self, value):
+    def improves(self, value: float) -> bool:
         """True (and `value` becomes the best) if `value` beats the best."""
         better = value < self.best - self.min_delta if self.mode == "min" else value > self.best + self.min_delta
         if better:
@@ -193,15 +197,22 @@ class EarlyStopping(Callback):
     best epoch (Keras does this only when it stopped early). After it ran, `best_epoch` and
     `stopped_epoch` (None if it never stopped) tell what happened."""
 
-    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto", restore_best_weights=False):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
         self.tracker = _BestTracker("EarlyStopping", monitor, mode, min_delta)
         self.patience, self.restore_best_weights = patience, restore_best_weights
 
-    def on_train_begin(self, trainer, logs):
+    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
         self.tracker.reset()
         self.wait, self.best_epoch, self.stopped_epoch, self.best_weights = 0, None, None, None
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.tracker.improves(self.tracker.value(logs)):
             self.wait, self.best_epoch = 0, epoch
             if self.restore_best_weights:
@@ -211,12 +222,12 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             trainer.stop_training, self.stopped_epoch = True, epoch
 
-    def on_train_end(self, trainer, logs):
+    def on_train_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             trainer.model.load_state_dict(self.best_weights)
 
 
-def _make_parent_folder(path):
+def _make_parent_folder(path: str | os.PathLike) -> None:
     folder = os.path.dirname(os.fspath(path))
     if folder:
         os.makedirs(folder, exist_ok=True)
@@ -232,15 +243,17 @@ class ModelCheckpoint(Callback):
 
     main_process_only = True
 
-    def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
+    def __init__(
+        self, path: str | os.PathLike, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"
+    ) -> None:
         self.path, self.save_best_only = path, save_best_only
         self.tracker = _BestTracker("ModelCheckpoint", monitor, mode, 0.0)
 
-    def on_train_begin(self, trainer, logs):
+    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
         # a resumed run's History already holds the earlier epochs: their best still counts
         self.tracker.reset(trainer.history.history.get(self.tracker.monitor, ()))
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.save_best_only and not self.tracker.improves(self.tracker.value(logs)):
             return
         path = os.fspath(self.path).format(epoch=epoch + 1, **logs)
@@ -257,15 +270,15 @@ class CSVLogger(Callback):
     first_epoch = 1
     main_process_only = True
 
-    def __init__(self, path, separator=",", append=False):
+    def __init__(self, path: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         self.path, self.separator, self.append = os.fspath(path), separator, append
 
-    def on_train_begin(self, trainer, logs):
+    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
         _make_parent_folder(self.path)
         if not self.append and os.path.exists(self.path):
             os.remove(self.path)
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         new_file = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         names = sorted(logs)
         with open(self.path, "a", newline="") as file:  # opened per row: a crash loses nothing written
@@ -278,7 +291,7 @@ class CSVLogger(Callback):
 class TerminateOnNaN(Callback):
     """Stop training at once when the loss becomes NaN or infinite."""
 
-    def on_batch_end(self, trainer, step, logs):
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         loss = logs.get("loss")
         if loss is not None and not np.isfinite(loss):
             print(
@@ -292,12 +305,16 @@ class LearningRateScheduler(Callback):
     """At the start of every epoch set the learning rate of all parameter groups to
     schedule(epoch, lr), where lr is the current one (of the first group)."""
 
-    def __init__(self, schedule):
+    def __init__(self, schedule: Callable[[int, float], float]) -> None:
         if not callable(schedule):
             raise TypeError(f"LearningRateScheduler: expected a function(epoch, lr), got {type(schedule).__name__}")
         self.schedule = schedule
 
-    def on_epoch_begin(self, trainer, epoch, logs):
+    def on_epoch_begin(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         lr = float(self.schedule(epoch, trainer.optimizer.param_groups[0]["lr"]))
         for group in trainer.optimizer.param_groups:
             group["lr"] = lr
+
+
+# Last: the trainer imports this module (History), and the hooks' hints name the Trainer.
+from .trainer import Trainer  # noqa: E402

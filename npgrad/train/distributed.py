@@ -10,25 +10,31 @@ initialized with a world size above 1); with one process every function here is 
   epoch, and only rank 0 runs the callbacks that print or write files.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from .. import distributed as dist
 from ..data import DataLoader, DistributedSampler
 from ..data.distributed import GlobalBatchShardSampler
+from ..nn.module import Module
 from ..tensor import Tensor
+from .metrics import WeightedMeans
 
 
-def world_size():
+def world_size() -> int:
     return dist.get_world_size() if dist.is_initialized() else 1
 
 
-def is_main_process():
+def is_main_process() -> bool:
     return not dist.is_initialized() or dist.get_rank() == 0
 
 
-def wrap_model(model):
+def wrap_model(model: Module) -> Module:
     from ..nn.parallel import DistributedDataParallel
 
     if world_size() == 1 or isinstance(model, DistributedDataParallel):
@@ -36,14 +42,14 @@ def wrap_model(model):
     return DistributedDataParallel(model)
 
 
-def unwrap(model):
+def unwrap(model: Module) -> Module:
     """The module inside a DistributedDataParallel wrapper (what checkpoints hold)."""
     from ..nn.parallel import DistributedDataParallel
 
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
-def shard_loader(loader, training=False):
+def shard_loader(loader: Iterable[Any] | None, training: bool = False) -> Iterable[Any] | None:
     """This rank's share of `loader`'s global batches (see the module docstring)."""
     n = world_size()
     if n == 1 or not isinstance(loader, DataLoader) or isinstance(loader.sampler, DistributedSampler):
@@ -65,7 +71,7 @@ def shard_loader(loader, training=False):
     )
 
 
-def reduce_means_(means):
+def reduce_means_(means: WeightedMeans) -> None:
     """Sum a WeightedMeans' sums and sample count over all ranks, in place."""
     if world_size() == 1:
         return
@@ -80,13 +86,13 @@ def reduce_means_(means):
     means.count = int(totals._data[-1])
 
 
-def sync_buffers(model):
+def sync_buffers(model: Module) -> None:
     """Every rank takes rank 0's buffers (BatchNorm running statistics)."""
     if world_size() > 1:
         for buffer in unwrap(model).buffers():
             dist.broadcast(buffer, src=0)
 
 
-def barrier():
+def barrier() -> None:
     if world_size() > 1:
         dist.barrier()

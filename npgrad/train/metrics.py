@@ -10,18 +10,26 @@ outputs: scores (N, C), one row per sample (logits or probabilities), or one pro
 targets: class indices (N,), or one-hot / probability rows (N, C).
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Callable
+from typing import Any, Union
 
 import numpy as np
 
 from ..tensor import Tensor
+from ..types import ArrayLike
+
+MetricFunction = Callable[[Any, Any], float]  # metric(outputs, targets) -> the batch's mean
+Metric = Union[str, MetricFunction]  # a registered name ("accuracy", "top5") or the function
 
 
-def _array(values):
+def _array(values: Tensor | ArrayLike) -> np.ndarray:
     return np.asarray(values._data if isinstance(values, Tensor) else values)
 
 
-def target_classes(targets):
+def target_classes(targets: Tensor | ArrayLike) -> np.ndarray:
     """Class indices (N,) from indices, or from one-hot or probability rows (their argmax)."""
     targets = _array(targets)
     if targets.ndim == 2 and targets.shape[1] > 1:
@@ -29,7 +37,7 @@ def target_classes(targets):
     return targets.reshape(-1).round().astype(np.int64)  # binary float targets 0./1. included
 
 
-def predicted_classes(outputs, threshold=0.5):
+def predicted_classes(outputs: Tensor | ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """Class indices (N,): the argmax of score rows; for one probability per sample, 1 where it
     exceeds `threshold` (use threshold=0 for logits). Integer outputs are taken as classes."""
     outputs = _array(outputs)
@@ -41,19 +49,19 @@ def predicted_classes(outputs, threshold=0.5):
     return (outputs > threshold).astype(np.int64)
 
 
-def _check_lengths(name, predictions, targets):
+def _check_lengths(name: str, predictions: np.ndarray, targets: np.ndarray) -> None:
     if len(predictions) != len(targets):
         raise ValueError(f"{name}: outputs are for {len(predictions)} samples, targets for {len(targets)}")
 
 
-def accuracy(outputs, targets, threshold=0.5):
+def accuracy(outputs: Tensor | ArrayLike, targets: Tensor | ArrayLike, threshold: float = 0.5) -> float:
     """The fraction of samples whose predicted class is the target class."""
     predictions, labels = predicted_classes(outputs, threshold), target_classes(targets)
     _check_lengths("accuracy", predictions, labels)
     return float(np.mean(predictions == labels))
 
 
-def top_k_accuracy(outputs, targets, k=5):
+def top_k_accuracy(outputs: Tensor | ArrayLike, targets: Tensor | ArrayLike, k: int = 5) -> float:
     """The fraction of samples whose target class is among the k highest scores."""
     scores, labels = _array(outputs), target_classes(targets)
     if scores.ndim != 2 or scores.shape[1] < k:
@@ -63,7 +71,9 @@ def top_k_accuracy(outputs, targets, k=5):
     return float(np.mean(np.any(top_k == labels[:, None], axis=1)))
 
 
-def confusion_matrix(outputs, targets, num_classes=None):
+def confusion_matrix(
+    outputs: Tensor | ArrayLike, targets: Tensor | ArrayLike, num_classes: int | None = None
+) -> np.ndarray:
     """counts[i, j] = how many samples of true class i were predicted as class j (int64).
     `outputs` may be scores or predicted class indices. Sum the matrices of several batches
     for a whole data set."""
@@ -88,14 +98,14 @@ _REGISTRY = {"accuracy": accuracy, "acc": accuracy}
 _TOP_K = re.compile(r"top_?(\d+)(_accuracy)?")
 
 
-def register_metric(name, function):
+def register_metric(name: str, function: MetricFunction) -> None:
     """Make function(outputs, targets) -> float available as metrics=[name]."""
     if not callable(function):
         raise TypeError(f"register_metric: expected a function, got {type(function).__name__}")
     _REGISTRY[name] = function
 
 
-def get_metric(metric):
+def get_metric(metric: Metric) -> tuple[str, MetricFunction]:
     """(name, function) for a metric given by name ("accuracy", "acc", "top5", "top_3_accuracy",
     a registered name) or as a function (named by its __name__)."""
     if callable(metric):
@@ -118,13 +128,13 @@ class WeightedMeans:
     """Running means of named values, each batch weighted by its number of samples:
     mean = sum(value_b * n_b) / sum(n_b), the exact mean over all samples for per-batch means."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sums, self.count = {}, 0
 
-    def add(self, values, n):
+    def add(self, values: dict[str, float], n: int) -> None:
         for name, value in values.items():
             self.sums[name] = self.sums.get(name, 0.0) + float(value) * n
         self.count += n
 
-    def means(self):
+    def means(self) -> dict[str, float]:
         return {name: total / self.count for name, total in self.sums.items()}

@@ -9,21 +9,28 @@ A batch is a tuple (inputs..., targets), as a DataLoader over a TensorDataset(x,
 For other set-ups (GANs, VAEs, several losses) subclass and override train_step / eval_step.
 """
 
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import numpy as np
 
 from .. import io
 from ..autograd import no_grad
 from ..data import DataLoader, TensorDataset
-from ..nn.module import eval_mode
+from ..nn.module import Module, eval_mode
 from ..nn.utils import clip_grad_norm_, clip_grad_value_
-from ..optim.lr_scheduler import ReduceLROnPlateau
+from ..optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import distributed
-from .callbacks import History
-from .metrics import WeightedMeans, get_metric
+from .callbacks import Callback, History
+from .metrics import Metric, WeightedMeans, get_metric
 
 
-def split_batch(batch):
+def split_batch(batch: Any) -> tuple[tuple[Any, ...], Any]:
     """(inputs tuple, targets) of a batch (inputs..., targets)."""
     if isinstance(batch, (tuple, list)) and len(batch) >= 2:
         return tuple(batch[:-1]), batch[-1]
@@ -34,14 +41,14 @@ def split_batch(batch):
     )
 
 
-def batch_inputs(batch):
+def batch_inputs(batch: Any) -> tuple[Any, ...]:
     """The model inputs of a batch: all but the targets, or the whole batch if it has one part."""
     if isinstance(batch, (tuple, list)):
         return tuple(batch) if len(batch) == 1 else tuple(batch[:-1])
     return (batch,)
 
 
-def samples_in(batch):
+def samples_in(batch: Any) -> int:
     return batch_inputs(batch)[0].shape[0]
 
 
@@ -64,16 +71,16 @@ class Trainer:
 
     def __init__(
         self,
-        model,
-        optimizer,
-        loss_fn,
-        metrics=("accuracy",),
-        scheduler=None,
-        scheduler_step="epoch",
-        callbacks=(),
-        grad_clip_norm=None,
-        grad_clip_value=None,
-    ):
+        model: Module,
+        optimizer: Optimizer,
+        loss_fn: Callable[[Any, Any], Tensor],
+        metrics: Iterable[Metric] = ("accuracy",),
+        scheduler: LRScheduler | None = None,
+        scheduler_step: str = "epoch",
+        callbacks: Iterable[Callback] = (),
+        grad_clip_norm: float | None = None,
+        grad_clip_value: float | None = None,
+    ) -> None:
         if scheduler_step not in ("epoch", "batch"):
             raise ValueError(f"Trainer: scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
         if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
@@ -100,7 +107,13 @@ class Trainer:
         self.step_logs = {}
 
     # -- the loop --------------------------------------------------------------------------
-    def fit(self, train_loader, val_loader=None, epochs=1, resume=None):
+    def fit(
+        self,
+        train_loader: Iterable[Any],
+        val_loader: Iterable[Any] | None = None,
+        epochs: int = 1,
+        resume: str | os.PathLike | None = None,
+    ) -> History:
         """Train until `epochs` epochs are done, validating on val_loader after each, and return
         the History. resume: a checkpoint path (from ModelCheckpoint or save_checkpoint) to
         continue from, with its weights, optimizer, scheduler, counters, history and random
@@ -120,7 +133,13 @@ class Trainer:
         distributed.barrier()  # no rank goes on before rank 0 has written its files
         return history
 
-    def _fit(self, train_loader, val_loader, epochs, resume):
+    def _fit(
+        self,
+        train_loader: Iterable[Any],
+        val_loader: Iterable[Any] | None,
+        epochs: int,
+        resume: str | os.PathLike | None,
+    ) -> History:
         self.train_loader, self.val_loader = train_loader, val_loader
         self.steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
         self.history, self.epoch, self.epochs, self.stop_training = History(), 0, epochs, False
@@ -144,7 +163,7 @@ class Trainer:
         self._notify(callbacks, "on_train_end", logs)
         return self.history
 
-    def _train_epoch(self, callbacks):
+    def _train_epoch(self, callbacks: list[Callback]) -> dict[str, float]:
         self.model.train()
         means = WeightedMeans()
         for step, batch in enumerate(self.train_loader):
@@ -165,12 +184,12 @@ class Trainer:
             )
         return means.means()
 
-    def _validate(self):
+    def _validate(self) -> dict[str, float]:
         if self.val_loader is None:
             return {}
         return {"val_" + name: value for name, value in self.evaluate(self.val_loader).items()}
 
-    def _step_scheduler_after_epoch(self, logs):
+    def _step_scheduler_after_epoch(self, logs: dict[str, float]) -> None:
         if self.scheduler is None or self.scheduler_step != "epoch":
             return
         if isinstance(self.scheduler, ReduceLROnPlateau):
@@ -178,14 +197,14 @@ class Trainer:
         else:
             self.scheduler.step()
 
-    def _notify(self, callbacks, hook, *args):
+    def _notify(self, callbacks: list[Callback], hook: str, *args: Any) -> None:
         main = distributed.is_main_process()
         for callback in callbacks:
             if main or not callback.main_process_only:
                 getattr(callback, hook)(self, *args)
 
     # -- one batch ---------------------------------------------------------------------------
-    def train_step(self, batch):
+    def train_step(self, batch: Any) -> dict[str, float]:
         """One optimisation step on `batch`; returns {"loss": ..., metric: ...} as floats."""
         inputs, targets = split_batch(batch)
         outputs = self.model(*inputs)
@@ -196,16 +215,16 @@ class Trainer:
         self.optimizer.step()
         return self.batch_logs(loss, outputs, targets)
 
-    def eval_step(self, batch):
+    def eval_step(self, batch: Any) -> dict[str, float]:
         """Loss and metrics on `batch` (run in eval mode, without gradients, by evaluate)."""
         inputs, targets = split_batch(batch)
         outputs = self.model(*inputs)
         return self.batch_logs(self.loss_fn(outputs, targets), outputs, targets)
 
-    def batch_logs(self, loss, outputs, targets):
+    def batch_logs(self, loss: Tensor, outputs: Any, targets: Any) -> dict[str, float]:
         return {"loss": float(loss.item()), **{name: float(metric(outputs, targets)) for name, metric in self.metrics}}
 
-    def clip_gradients(self):
+    def clip_gradients(self) -> None:
         """Apply grad_clip_norm / grad_clip_value to the model's gradients (call it between
         backward and optimizer.step when overriding train_step)."""
         if self.grad_clip_norm is not None:
@@ -214,7 +233,7 @@ class Trainer:
             clip_grad_value_(self.model.parameters(), self.grad_clip_value)
 
     # -- evaluation and prediction -------------------------------------------------------------
-    def evaluate(self, loader):
+    def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
         """The loss and metrics over `loader`, averaged by batch size, in eval mode and without
         gradients: e.g. {"loss": 0.31, "accuracy": 0.91}."""
         means = WeightedMeans()
@@ -226,7 +245,7 @@ class Trainer:
             raise ValueError("Trainer.evaluate: the loader yielded no batches")
         return means.means()
 
-    def predict(self, loader_or_array, batch_size=256):
+    def predict(self, loader_or_array: Iterable[Any] | Tensor | np.ndarray, batch_size: int = 256) -> np.ndarray:
         """The model's outputs, as one NumPy array, for a loader (its batches' inputs; targets,
         if present, are ignored) or for an array / Tensor of inputs cut into batches of
         batch_size. Runs in eval mode without gradients."""
@@ -238,7 +257,7 @@ class Trainer:
         return np.concatenate(outputs)
 
     # -- checkpoints ---------------------------------------------------------------------------
-    def save_checkpoint(self, path):
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Save the model, optimizer, scheduler, epoch and step counters, History and all
         random state (npgrad's and the loaders' generators), atomically; as one of N processes,
         only rank 0 writes, the model without its DistributedDataParallel wrapper."""
@@ -255,7 +274,7 @@ class Trainer:
             extra={"history": self.history.state_dict()},
         )
 
-    def load_checkpoint(self, path):
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
         """Restore what save_checkpoint saved; fit(resume=path) calls it."""
         checkpoint = io.load_checkpoint(
             path, distributed.unwrap(self.model), self.optimizer, self.scheduler, loaders=self._loaders()
@@ -266,5 +285,5 @@ class Trainer:
             self.history.load_state_dict(history)
         return checkpoint
 
-    def _loaders(self):
+    def _loaders(self) -> list[Iterable[Any]]:
         return [loader for loader in (self.train_loader, self.val_loader) if loader is not None]
