@@ -1,6 +1,13 @@
 """Keras activation names, as the npgrad activation modules that compute them."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Union
+
 from .. import nn
+
+ActivationLike = Union[str, nn.Module, None]  # "relu", an npgrad Module, or None / "linear" for none
 
 _MODULES = {
     "relu": nn.ReLU,
@@ -16,7 +23,7 @@ _MODULES = {
 }
 
 
-def get(activation):
+def get(activation: ActivationLike) -> tuple[str, Callable[[], nn.Module] | None]:
     """(name, make_module) for an activation given as a name, None or 'linear' (make_module is
     None: nothing to apply), or an npgrad Module."""
     if activation is None or activation == "linear":

@@ -6,15 +6,22 @@ truncated at two standard deviations (its std raised so that the truncated draw 
 variance var), as Keras documents for VarianceScaling.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
+from typing import Any, Union
 
 from ..nn import init
+from ..tensor import Tensor
+
+Initializer = Union[str, Callable[[Tensor], Any]]  # "glorot_uniform", or a function filling the parameter in place
 
 _TRUNCATED_STD = 0.87962566103423978  # std of a standard normal truncated to [-2, 2]
 
 
-def _variance_scaling(scale, mode, distribution):
-    def initialize(tensor):
+def _variance_scaling(scale: float, mode: str, distribution: str) -> Callable[[Tensor], Tensor]:
+    def initialize(tensor: Tensor) -> Tensor:
         fan_in, fan_out = init._calculate_fan_in_and_fan_out(tensor)
         variance = scale / (fan_in if mode == "fan_in" else (fan_in + fan_out) / 2)
         if distribution == "uniform":
@@ -40,7 +47,7 @@ _INITIALIZERS = {
 }
 
 
-def get(initializer):
+def get(initializer: Initializer) -> Callable[[Tensor], Any]:
     """The function that fills a parameter in place, for a Keras name or a callable(tensor)."""
     if callable(initializer):
         return initializer

@@ -9,6 +9,8 @@ model hands over its logits and the loss runs npgrad's fused, stable cross_entro
 binary_cross_entropy_with_logits on them. predict() still applies the activation.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..functional.loss import (
@@ -20,11 +22,12 @@ from ..functional.loss import (
     nll_loss,
 )
 from ..tensor import Tensor
+from ..types import ArrayLike
 
 EPSILON = 1e-7  # Keras's clipping of probabilities
 
 
-def _array(value):
+def _array(value: Tensor | ArrayLike) -> np.ndarray:
     return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
@@ -37,18 +40,18 @@ class Loss:
     from_logits = False
     hint = ""  # added to the error about targets that do not fit
 
-    def __call__(self, y_true, y_pred):
+    def __call__(self, y_true: Tensor | ArrayLike, y_pred: Tensor | ArrayLike) -> Tensor:
         if not isinstance(y_pred, Tensor):
             y_pred = Tensor(np.asarray(y_pred, np.float32))
         return self.compute(y_pred, y_true, logits=self.from_logits)
 
-    def compute(self, output, target, logits):
+    def compute(self, output: Tensor, target: Tensor | ArrayLike, logits: bool) -> Tensor:
         """The mean loss of a batch of outputs against the targets; logits=True when the outputs
         are logits (from_logits, or the model left its last activation to this loss)."""
         target = self.prepare_target(target, output)
         return self.on_logits(output, target) if logits else self.on_outputs(output, target)
 
-    def prepare_target(self, target, output):
+    def prepare_target(self, target: Tensor | ArrayLike, output: Tensor) -> Tensor:
         """Targets as floats of the output's shape (an (N,) target fits an (N, 1) output)."""
         target = _array(target)
         if target.size != output._data.size:
@@ -58,13 +61,13 @@ class Loss:
             )
         return Tensor(target.astype(output.dtype, copy=False).reshape(output.shape))
 
-    def correct(self, output, target, logits):
+    def correct(self, output: Tensor, target: Tensor | ArrayLike, logits: bool) -> np.ndarray:
         """A boolean array of what the model gets right, per sample or per output ('accuracy' is its mean)."""
         return _array(output) == _array(self.prepare_target(target, output))
 
 
 class _CrossEntropy(Loss):
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits: bool = False) -> None:
         self.from_logits = from_logits
 
 
@@ -78,13 +81,13 @@ class CategoricalCrossentropy(_CrossEntropy):
         "'sparse_categorical_crossentropy' or keras.utils.to_categorical"
     )
 
-    def on_logits(self, output, target):
+    def on_logits(self, output: Tensor, target: Tensor) -> Tensor:
         return cross_entropy(output, target)
 
-    def on_outputs(self, output, target):
+    def on_outputs(self, output: Tensor, target: Tensor) -> Tensor:
         return -(target * output.clamp(EPSILON, 1 - EPSILON).log()).sum(-1).mean()
 
-    def correct(self, output, target, logits):
+    def correct(self, output: Tensor, target: Tensor | ArrayLike, logits: bool) -> np.ndarray:
         return _array(output).argmax(-1) == _array(target).argmax(-1)
 
 
@@ -94,7 +97,7 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
     name = "sparse_categorical_crossentropy"
     fused_activation = "softmax"
 
-    def prepare_target(self, target, output):
+    def prepare_target(self, target: Tensor | ArrayLike, output: Tensor) -> Tensor:
         labels = _array(target)
         if labels.size != output.shape[0]:
             raise ValueError(
@@ -103,13 +106,13 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             )
         return labels.reshape(-1).astype(np.int64)
 
-    def on_logits(self, output, target):
+    def on_logits(self, output: Tensor, target: Tensor) -> Tensor:
         return cross_entropy(output, target)
 
-    def on_outputs(self, output, target):
+    def on_outputs(self, output: Tensor, target: Tensor) -> Tensor:
         return nll_loss(output.clamp(EPSILON, 1 - EPSILON).log(), target)
 
-    def correct(self, output, target, logits):
+    def correct(self, output: Tensor, target: Tensor | ArrayLike, logits: bool) -> np.ndarray:
         return _array(output).argmax(-1) == self.prepare_target(target, output)
 
 
@@ -119,13 +122,13 @@ class BinaryCrossentropy(_CrossEntropy):
     name = "binary_crossentropy"
     fused_activation = "sigmoid"
 
-    def on_logits(self, output, target):
+    def on_logits(self, output: Tensor, target: Tensor) -> Tensor:
         return binary_cross_entropy_with_logits(output, target)
 
-    def on_outputs(self, output, target):
+    def on_outputs(self, output: Tensor, target: Tensor) -> Tensor:
         return binary_cross_entropy(output.clamp(EPSILON, 1 - EPSILON), target)
 
-    def correct(self, output, target, logits):
+    def correct(self, output: Tensor, target: Tensor | ArrayLike, logits: bool) -> np.ndarray:
         threshold = 0.0 if logits else 0.5  # sigmoid(z) > 0.5 exactly when z > 0
         return (_array(output) > threshold) == (_array(self.prepare_target(target, output)) > 0.5)
 
@@ -133,14 +136,14 @@ class BinaryCrossentropy(_CrossEntropy):
 class MeanSquaredError(Loss):
     name = "mean_squared_error"
 
-    def on_outputs(self, output, target):
+    def on_outputs(self, output: Tensor, target: Tensor) -> Tensor:
         return mse_loss(output, target)
 
 
 class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
-    def on_outputs(self, output, target):
+    def on_outputs(self, output: Tensor, target: Tensor) -> Tensor:
         return l1_loss(output, target)
 
 
@@ -155,7 +158,7 @@ _BY_NAME = {
 }
 
 
-def get(loss):
+def get(loss: str | Loss) -> Loss:
     """A Loss for a Keras loss name or a Loss object."""
     if isinstance(loss, Loss):
         return loss

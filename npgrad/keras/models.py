@@ -12,7 +12,11 @@ The model's layers are its submodules, under their Keras names (model.dense_1.li
 so state_dict, parameters() and npgrad.summary work as for any npgrad Module.
 """
 
+from __future__ import annotations
+
 import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +25,8 @@ from ..data import DataLoader, TensorDataset
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..train import Trainer
-from ..train.callbacks import ProgressBar
+from ..train.callbacks import History, ProgressBar
+from ..types import ArrayLike
 from . import callbacks as keras_callbacks, losses, optimizers
 from .engine import Input, KerasTensor, Layer, get_weights, set_weights, unique_name
 
@@ -30,11 +35,13 @@ class Model(Module):
     """The layers that lead from `inputs` to `outputs` (KerasTensors, or lists of them), replayed
     on real tensors by forward. Branches that split and join again (Add, Concatenate) are fine."""
 
-    def __init__(self, inputs, outputs, name=None):
+    def __init__(
+        self, inputs: KerasTensor | list[KerasTensor], outputs: KerasTensor | list[KerasTensor], name: str | None = None
+    ) -> None:
         self._start(name or unique_name("functional"))
         self._set_graph(inputs, outputs)
 
-    def _start(self, name):
+    def _start(self, name: str) -> None:
         super().__init__()
         self.name = name
         self.compiled = False
@@ -43,7 +50,7 @@ class Model(Module):
         self._inputs = self._outputs = self._nodes = None
 
     # -- the graph -----------------------------------------------------------------------------
-    def _set_graph(self, inputs, outputs):
+    def _set_graph(self, inputs: KerasTensor | list[KerasTensor], outputs: KerasTensor | list[KerasTensor]) -> None:
         self._single_output = not isinstance(outputs, (list, tuple))
         self._inputs, self._outputs = _keras_tensors("inputs", inputs), _keras_tensors("outputs", outputs)
         self._nodes = _graph_order(self._inputs, self._outputs)
@@ -56,19 +63,19 @@ class Model(Module):
             self.add_module(layer.name, layer)
 
     @property
-    def built(self):
+    def built(self) -> bool:
         return self._nodes is not None
 
     @property
-    def layers(self):
+    def layers(self) -> list[Layer]:
         return list(self._modules.values())
 
-    def get_layer(self, name):
+    def get_layer(self, name: str) -> Layer:
         if name not in self._modules:
             raise ValueError(f"model '{self.name}' has no layer '{name}'; its layers are {list(self._modules)}")
         return self._modules[name]
 
-    def forward(self, *inputs):
+    def forward(self, *inputs: Tensor | ArrayLike) -> Tensor | list[Tensor]:
         """Run the layers in order on real tensors: model(x), or model(x1, x2) for several inputs."""
         if len(inputs) != len(self._inputs) or any(isinstance(x, KerasTensor) for x in inputs):
             raise ValueError(
@@ -82,17 +89,17 @@ class Model(Module):
         outputs = [values[id(tensor)] for tensor in self._outputs]
         return outputs[0] if self._single_output else outputs
 
-    def _run_node(self, tensor, values):
+    def _run_node(self, tensor: KerasTensor, values: dict[int, Tensor]) -> Tensor:
         parents = tensor.inputs
         args = [values[id(p)] for p in parents] if isinstance(parents, list) else values[id(parents)]
         if self._emit_logits and any(tensor is output for output in self._outputs):
             return tensor.layer(args, logits=True)
         return tensor.layer(args)
 
-    def _output_layer(self):
+    def _output_layer(self) -> Layer:
         return self._outputs[0].layer
 
-    def _prepare_for(self, x):
+    def _prepare_for(self, x: np.ndarray) -> None:
         """Before fit, evaluate or predict feed it x: a Sequential model builds itself from the
         first data it sees; a functional model checks that it takes one input, as they feed one."""
         if len(self._inputs) > 1:
@@ -102,7 +109,12 @@ class Model(Module):
             )
 
     # -- compile -------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(
+        self,
+        optimizer: str | optimizers.Optimizer = "rmsprop",
+        loss: str | losses.Loss | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> None:
         """Choose the optimizer ('adam', 'sgd', 'rmsprop', 'adagrad' or an optimizers object), the
         loss (a name or a losses object) and the metrics ('acc' or 'accuracy').
 
@@ -127,21 +139,21 @@ class Model(Module):
         self._npgrad_optimizer = None  # built from the parameters when fit first needs it
         self.compiled = True
 
-    def _compute_loss(self, outputs, targets):
+    def _compute_loss(self, outputs: Tensor, targets: Tensor) -> Tensor:
         return self.loss.compute(outputs, targets, logits=self._loss_takes_logits)
 
-    def _metric_functions(self):
+    def _metric_functions(self) -> list[Callable[[Tensor, Tensor], float]]:
         return [self._accuracy(name) for name in self.metrics_names[1:]]
 
-    def _accuracy(self, name):
-        def accuracy(outputs, targets):
+    def _accuracy(self, name: str) -> Callable[[Tensor, Tensor], float]:
+        def accuracy(outputs: Tensor, targets: Tensor) -> float:
             return float(np.mean(self.loss.correct(outputs, targets, self._loss_takes_logits)))
 
         accuracy.__name__ = name  # the Trainer logs a metric function under its name
         return accuracy
 
     @contextlib.contextmanager
-    def _logits_out(self, logits):
+    def _logits_out(self, logits: bool) -> Iterator[None]:
         """Within the block, forward gives the last layer's logits (when the loss fuses its
         activation, for fit and evaluate) or its activated outputs (logits=False, for predict)."""
         previous, self._emit_logits = self._emit_logits, logits
@@ -150,7 +162,7 @@ class Model(Module):
         finally:
             self._emit_logits = previous
 
-    def _trainer(self, callbacks=()):
+    def _trainer(self, callbacks: Sequence[Any] = ()) -> Trainer:
         if not self.compiled:
             raise RuntimeError(
                 f"model '{self.name}' must be compiled first: call model.compile(loss=..., "
@@ -165,16 +177,16 @@ class Model(Module):
     # -- fit, evaluate, predict ----------------------------------------------------------------
     def fit(
         self,
-        x=None,
-        y=None,
-        batch_size=None,
-        epochs=1,
-        verbose="auto",
-        callbacks=None,
-        validation_split=0.0,
-        validation_data=None,
-        shuffle=True,
-    ):
+        x: Tensor | ArrayLike | None = None,
+        y: Tensor | ArrayLike | None = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: list[Any] | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple[Any, Any] | None = None,
+        shuffle: bool = True,
+    ) -> History:
         """Train on arrays (or Tensors) x, y for `epochs` epochs and return the History, whose
         .history holds 'loss', the metrics as named in compile, and 'val_...' for them when
         there is validation data: validation_data=(x_val, y_val), or validation_split, the
@@ -193,7 +205,14 @@ class Model(Module):
         history.model, history.params = self, {"verbose": verbose, "epochs": epochs, "steps": len(train_loader)}
         return history
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
+    def evaluate(
+        self,
+        x: Tensor | ArrayLike | None = None,
+        y: Tensor | ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        return_dict: bool = False,
+    ) -> float | list[float] | dict[str, float]:
         """The loss, or [loss, metric, ...] in the order of metrics_names, on x, y (or a dict of
         them with return_dict=True). verbose is accepted for compatibility; nothing is printed."""
         x, y = _inputs_and_targets(x, y)
@@ -207,7 +226,7 @@ class Model(Module):
         values = [results[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose="auto"):
+    def predict(self, x: Tensor | ArrayLike, batch_size: int | None = None, verbose: int | str = "auto") -> np.ndarray:
         """The model's outputs for x (with every activation applied), as a NumPy array. verbose is
         accepted for compatibility; nothing is printed."""
         x = _inputs(x)
@@ -216,7 +235,7 @@ class Model(Module):
             return Trainer(self, None, self._compute_loss, metrics=None).predict(x, batch_size=batch_size or 32)
 
     # -- inspection ----------------------------------------------------------------------------
-    def summary(self, print_fn=print):
+    def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print Keras's table of layers (name (type), output shape, parameters) with each
         layer's multiply-accumulates, and the totals; see npgrad.analysis.summary."""
         if not self.built:
@@ -228,13 +247,13 @@ class Model(Module):
         print_fn(f'Model: "{self.name}"')
         print_fn(result.table(max_depth=1, shape_label=_keras_shape))
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         return get_weights(self)
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         set_weights(self, weights, f"model '{self.name}'")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"name={self.name!r}"
 
 
@@ -243,13 +262,13 @@ class Sequential(Model):
     Without an Input (or input_shape=... on the first layer) it is built by the first fit,
     predict or call, from the shape of that data."""
 
-    def __init__(self, layers=None, name=None):
+    def __init__(self, layers: Iterable[Layer | KerasTensor] | None = None, name: str | None = None) -> None:
         self._start(name or unique_name("sequential"))
         self._input, self._stack = None, []
         for layer in layers or ():
             self.add(layer)
 
-    def add(self, layer):
+    def add(self, layer: Layer | KerasTensor) -> None:
         if isinstance(layer, KerasTensor) and layer.inputs is None:
             if self._input is not None or self._stack:
                 raise ValueError(f"model '{self.name}': an Input can only be the first entry")
@@ -263,33 +282,33 @@ class Sequential(Model):
         if self._input is not None:
             self._connect()
 
-    def _connect(self):
+    def _connect(self) -> None:
         output = self._input
         for layer in self._stack:
             output = layer(output)
         self._set_graph(self._input, output)
 
     @property
-    def layers(self):
+    def layers(self) -> list[Layer]:
         return list(self._stack)
 
-    def _output_layer(self):
+    def _output_layer(self) -> Layer:
         if not self._stack:
             raise ValueError(f"model '{self.name}' has no layers yet; add some before compiling")
         return self._stack[-1]
 
-    def _prepare_for(self, x):
+    def _prepare_for(self, x: np.ndarray) -> None:
         if self._input is None:
             self._input = Input(x.shape[1:])
             self._connect()
 
-    def forward(self, x):
+    def forward(self, x: Tensor | ArrayLike) -> Tensor | list[Tensor]:
         self._prepare_for(x)
         return super().forward(x)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _keras_tensors(what, tensors):
+def _keras_tensors(what: str, tensors: KerasTensor | Sequence[KerasTensor]) -> list[KerasTensor]:
     tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     for tensor in tensors:
         if not isinstance(tensor, KerasTensor):
@@ -299,11 +318,11 @@ def _keras_tensors(what, tensors):
     return tensors
 
 
-def _graph_order(inputs, outputs):
+def _graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[KerasTensor]:
     """Every KerasTensor that the outputs are computed from, each after its parents."""
     order, visited = [], set()
 
-    def visit(tensor):
+    def visit(tensor: KerasTensor) -> None:
         if id(tensor) not in visited:
             visited.add(id(tensor))
             for parent in tensor.parents():
@@ -320,34 +339,36 @@ def _graph_order(inputs, outputs):
     return order
 
 
-def _unique(items):
+def _unique(items: Iterable[Layer]) -> list[Layer]:
     return list({id(item): item for item in items}.values())
 
 
-def _metric_name(metric):
+def _metric_name(metric: str) -> str:
     if metric not in ("acc", "accuracy"):
         raise ValueError(f"unknown metric {metric!r}; npgrad.keras knows 'acc' and 'accuracy'")
     return metric
 
 
-def _array(name, data):
+def _array(name: str, data: Tensor | ArrayLike | None) -> np.ndarray:
     if data is None:
         raise ValueError(f"{name} is required (a NumPy array or Tensor)")
     return data._data if isinstance(data, Tensor) else np.asarray(data)
 
 
-def _inputs(x):
+def _inputs(x: Tensor | ArrayLike | None) -> np.ndarray:
     return _array("x", x).astype(np.float32, copy=False)  # Keras feeds models float32
 
 
-def _inputs_and_targets(x, y):
+def _inputs_and_targets(x: Tensor | ArrayLike | None, y: Tensor | ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     x, y = _inputs(x), _array("y", y)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of samples, got {len(x)} and {len(y)}")
     return x, y
 
 
-def _split_validation(x, y, validation_split, validation_data):
+def _split_validation(
+    x: np.ndarray, y: np.ndarray, validation_split: float, validation_data: tuple[Any, Any] | None
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
     """((x, y) to train on, (x_val, y_val) or None)."""
     if validation_data is not None:
         return (x, y), _inputs_and_targets(*validation_data)
@@ -364,13 +385,13 @@ def _split_validation(x, y, validation_split, validation_data):
     return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
 
 
-def _progress(verbose):
+def _progress(verbose: int | str) -> list[ProgressBar]:
     if verbose in (1, "auto"):
         return [ProgressBar()]
     return [ProgressBar(use_tqdm=False)] if verbose == 2 else []
 
 
-def _keras_shape(shape):
+def _keras_shape(shape: tuple[int, ...] | list[Any] | None) -> str:
     """(1, 1024) -> '(None, 1024)': Keras writes the batch size as None."""
     if isinstance(shape, list):
         return ", ".join(map(_keras_shape, shape))

@@ -6,45 +6,64 @@ rules are the same as Keras's, except that npgrad's Adam adds epsilon to sqrt(v-
 Keras adds it to sqrt(v), a difference that only shows while v is tiny.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from .. import optim
+from ..nn.parameter import Parameter
 
 
 class Optimizer:
     """Base class: subclasses keep their settings and define build(params)."""
 
-    def build(self, params):
+    def build(self, params: Iterable[Parameter]) -> optim.Optimizer:
         raise NotImplementedError
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         settings = ", ".join(f"{key}={value!r}" for key, value in vars(self).items())
         return f"{type(self).__name__}({settings})"
 
 
 class SGD(Optimizer):
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         self.learning_rate, self.momentum, self.nesterov = learning_rate, momentum, nesterov
 
-    def build(self, params):
+    def build(self, params: Iterable[Parameter]) -> optim.Optimizer:
         return optim.SGD(params, lr=self.learning_rate, momentum=self.momentum, nesterov=self.nesterov)
 
 
 class Adam(Optimizer):
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ) -> None:
         self.learning_rate, self.beta_1, self.beta_2 = learning_rate, beta_1, beta_2
         self.epsilon, self.amsgrad = epsilon, amsgrad
 
-    def build(self, params):
+    def build(self, params: Iterable[Parameter]) -> optim.Optimizer:
         return optim.Adam(
             params, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon, amsgrad=self.amsgrad
         )
 
 
 class RMSprop(Optimizer):
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ) -> None:
         self.learning_rate, self.rho, self.momentum = learning_rate, rho, momentum
         self.epsilon, self.centered = epsilon, centered
 
-    def build(self, params):
+    def build(self, params: Iterable[Parameter]) -> optim.Optimizer:
         return optim.RMSprop(
             params,
             lr=self.learning_rate,
@@ -56,11 +75,13 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
+    def __init__(
+        self, learning_rate: float = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7
+    ) -> None:
         self.learning_rate, self.epsilon = learning_rate, epsilon
         self.initial_accumulator_value = initial_accumulator_value
 
-    def build(self, params):
+    def build(self, params: Iterable[Parameter]) -> optim.Optimizer:
         return optim.Adagrad(
             params, lr=self.learning_rate, eps=self.epsilon, initial_accumulator_value=self.initial_accumulator_value
         )
@@ -69,7 +90,7 @@ class Adagrad(Optimizer):
 _BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
-def get(optimizer):
+def get(optimizer: str | Optimizer) -> Optimizer:
     """A Keras optimizer for a name ('adam', ...) or a Keras optimizer object."""
     if isinstance(optimizer, Optimizer):
         return optimizer

@@ -1,11 +1,14 @@
 """Keras utilities: to_categorical, and clear_session (restart the numbering of layer names)."""
 
+from __future__ import annotations
+
 import numpy as np
 
+from ..types import ArrayLike, _dtype
 from .engine import clear_session  # noqa: F401
 
 
-def to_categorical(y, num_classes=None, dtype="float32"):
+def to_categorical(y: ArrayLike, num_classes: int | None = None, dtype: _dtype = "float32") -> np.ndarray:
     """One-hot rows from integer class labels: to_categorical([0, 2], 3) -> [[1, 0, 0], [0, 0, 1]].
     num_classes defaults to the largest label + 1; labels of shape (N, 1) count as (N,)."""
     labels = np.asarray(y)
