@@ -146,21 +146,27 @@ def train(attention, vocabs, train_pairs, val_pairs, settings):
         bos_id=target_vocab.bos_id,
         eos_id=target_vocab.eos_id,
     )
+    return (model, *fit_translator(model, settings.lr, target_vocab.pad_id, train_pairs, val_pairs, settings))
+
+
+def fit_translator(model, lr, pad_id, train_pairs, val_pairs, settings):
+    """Adam at lr with teacher forcing on the token loss, gradients clipped, settings.epochs
+    epochs; returns the per-epoch history and the training time in seconds."""
     trainer = Trainer(
         model,
-        optim.Adam(model.parameters(), lr=settings.lr),
-        token_loss(target_vocab.pad_id),
+        optim.Adam(model.parameters(), lr=lr),
+        token_loss(pad_id),
         metrics=None,
         callbacks=[ProgressBar()],
         grad_clip_norm=settings.grad_clip_norm,
     )
     started = time.perf_counter()
     trainer.fit(
-        PairBatches(train_pairs, settings.batch_size, target_vocab.pad_id, seed=settings.seed),
-        PairBatches(val_pairs, 256, target_vocab.pad_id, shuffle=False),
+        PairBatches(train_pairs, settings.batch_size, pad_id, seed=settings.seed),
+        PairBatches(val_pairs, 256, pad_id, shuffle=False),
         settings.epochs,
     )
-    return model, trainer.history.history, time.perf_counter() - started
+    return trainer.history.history, time.perf_counter() - started
 
 
 def translate_all(model, sources, beam_size=None, batch_size=256):
