@@ -1,11 +1,19 @@
 """Gradient flow: how large the gradient is at each layer after a backward pass."""
 
+from __future__ import annotations
+
 from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from ..nn.hooks import RemovableHandle
+from ..nn.module import Module
+from ..tensor import Tensor
 
-def grad_norms(model, norm_type=2.0, weights_only=True):
+
+def grad_norms(model: Module, norm_type: float = 2.0, weights_only: bool = True) -> OrderedDict[str, float]:
     """The norm of each parameter's .grad, in the order of model.named_parameters().
 
     With weights_only=True, biases (and other 1-D parameters) are left out, so the result
@@ -20,7 +28,9 @@ def grad_norms(model, norm_type=2.0, weights_only=True):
     return norms
 
 
-def activation_recorder(modules):
+def activation_recorder(
+    modules: Iterable[tuple[str, Module]],
+) -> tuple[OrderedDict[str, np.ndarray], list[RemovableHandle]]:
     """Forward hooks that keep each module's latest output: returns (outputs dict, handles).
 
     outputs[name] is a NumPy array; remove the hooks with `for h in handles: h.remove()`.
@@ -28,7 +38,7 @@ def activation_recorder(modules):
     outputs, handles = OrderedDict(), []
     for name, module in modules:
 
-        def keep(module, inputs, output, name=name):
+        def keep(module: Module, inputs: tuple[Any, ...], output: Tensor, name: str = name) -> None:
             outputs[name] = output._data
 
         handles.append(module.register_forward_hook(keep))

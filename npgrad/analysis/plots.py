@@ -1,9 +1,17 @@
 """Figures for the lessons (matplotlib, an optional dependency: pip install npgrad[plot])."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
+from ..types import ArrayLike
 
-def pyplot():
+
+def pyplot() -> Any:
     """matplotlib.pyplot with a file-only backend, or an ImportError that says how to get it."""
     try:
         import matplotlib
@@ -15,7 +23,7 @@ def pyplot():
     return plt
 
 
-def save_figure(fig, path, dpi=120):
+def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 120) -> str | os.PathLike:
     """Lay out, write to path and close the figure; returns path."""
     import matplotlib.pyplot as plt
 
@@ -25,7 +33,7 @@ def save_figure(fig, path, dpi=120):
     return path
 
 
-def pyplot_or_none():
+def pyplot_or_none() -> Any:
     """pyplot, or None after saying that figures are skipped because matplotlib is missing."""
     try:
         return pyplot()
@@ -34,7 +42,9 @@ def pyplot_or_none():
         return None
 
 
-def decision_grid(predict, low=-0.5, high=1.5, steps=200):
+def decision_grid(
+    predict: Callable[[np.ndarray], ArrayLike], low: float = -0.5, high: float = 1.5, steps: int = 200
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate predict(points (n, 2) float32 array) -> scores (n,) on a square grid."""
     axis = np.linspace(low, high, steps, dtype=np.float32)
     xx, yy = np.meshgrid(axis, axis)
@@ -42,7 +52,11 @@ def decision_grid(predict, low=-0.5, high=1.5, steps=200):
     return xx, yy, np.asarray(scores).reshape(xx.shape)
 
 
-def plot_decision_boundaries(panels, path, columns):
+def plot_decision_boundaries(
+    panels: Sequence[tuple[str, Callable[[np.ndarray], ArrayLike], np.ndarray, np.ndarray]],
+    path: str | os.PathLike,
+    columns: int,
+) -> str | os.PathLike:
     """One panel per (title, predict, inputs, targets): the predicted class as colour and the
     decision boundary (score 0.5) as a line, with the data points on top."""
     plt = pyplot()
@@ -61,7 +75,14 @@ def plot_decision_boundaries(panels, path, columns):
     return save_figure(fig, path)
 
 
-def plot_curves(curves, path, xlabel="step", ylabel="loss", title=None, logy=False):
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    path: str | os.PathLike,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    title: str | None = None,
+    logy: bool = False,
+) -> str | os.PathLike:
     """Several named curves {label: values} on one axis."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -77,7 +98,9 @@ def plot_curves(curves, path, xlabel="step", ylabel="loss", title=None, logy=Fal
     return save_figure(fig, path)
 
 
-def plot_history(history, path, title=None):
+def plot_history(
+    history: Mapping[str, Sequence[float]], path: str | os.PathLike, title: str | None = None
+) -> str | os.PathLike:
     """Loss and accuracy per epoch, training and validation side by side (a History's dict)."""
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))

@@ -1,12 +1,15 @@
 """Start N processes of a Python program through the MPI launcher on this machine."""
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 
 
-def find_mpiexec():
+def find_mpiexec() -> str:
     """The MPI launcher beside this Python (where the mpich wheel installs it), else on PATH."""
     for directory in (os.path.dirname(sys.executable), None):
         found = shutil.which("mpiexec", path=directory)
@@ -15,7 +18,7 @@ def find_mpiexec():
     raise RuntimeError("no MPI launcher (mpiexec) found; pip install 'npgrad[distributed]'")
 
 
-def mpiexec_command(nproc, python_args):
+def mpiexec_command(nproc: int, python_args: Sequence[str]) -> list[str]:
     """The command that runs `python <python_args>` as `nproc` MPI processes.
 
     The program runs under `python -m mpi4py`, which turns a rank's unhandled exception or
@@ -26,6 +29,6 @@ def mpiexec_command(nproc, python_args):
     return [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "mpi4py", *python_args]
 
 
-def launch(nproc, python_args, timeout=None):
+def launch(nproc: int, python_args: Sequence[str], timeout: float | None = None) -> int:
     """Run `python <python_args>` as `nproc` MPI processes; return the launcher's exit code."""
     return subprocess.run(mpiexec_command(nproc, python_args), timeout=timeout).returncode

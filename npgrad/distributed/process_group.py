@@ -9,11 +9,17 @@ Two backends share one small interface over NumPy arrays:
   identity, so code written for N processes runs unchanged in one.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
+
+from ..tensor import Tensor
 
 # Environment variables that MPI launchers set in every process they start.
 _LAUNCHER_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE")
@@ -31,10 +37,10 @@ class ReduceOp:
 class Work:
     """A started non-blocking collective: `wait()` blocks until its result is in place."""
 
-    def __init__(self, request=None, on_done=None):
+    def __init__(self, request: Any = None, on_done: Callable[[], None] | None = None) -> None:
         self._request, self._on_done = request, on_done
 
-    def wait(self):
+    def wait(self) -> bool:
         if self._request is not None:
             self._request.Wait()
             self._request = None
@@ -42,7 +48,7 @@ class Work:
                 self._on_done()
         return True
 
-    def is_completed(self):
+    def is_completed(self) -> bool:
         return self._request is None or self._request.Test()
 
 
@@ -102,7 +108,7 @@ class _MPIBackend:
 _backend = None
 
 
-def launched_world_size():
+def launched_world_size() -> int:
     """The number of processes an MPI launcher started (1 outside a launcher), read from the
     environment it sets, without initializing MPI."""
     for variable in _LAUNCHER_SIZE_VARIABLES:
@@ -111,7 +117,7 @@ def launched_world_size():
     return 1
 
 
-def _make_backend(backend):
+def _make_backend(backend: str | None) -> _SingleProcessBackend | _MPIBackend:
     if backend not in ("mpi", None):
         raise ValueError(
             f"init_process_group: backend {backend!r} is not available; npgrad "
@@ -151,7 +157,7 @@ _previous_excepthook = None
 
 
 @contextlib.contextmanager
-def abort_on_error():
+def abort_on_error() -> Iterator[None]:
     """An exception inside ends every process of the world (it is printed first), even when
     an outer handler would catch it and leave this rank alone: the others would wait forever."""
     try:
@@ -167,7 +173,13 @@ def abort_on_error():
         _backend.abort(1)
 
 
-def init_process_group(backend="mpi", init_method=None, world_size=-1, rank=-1, **torch_options):
+def init_process_group(
+    backend: str | None = "mpi",
+    init_method: str | None = None,
+    world_size: int = -1,
+    rank: int = -1,
+    **torch_options: Any,
+) -> None:
     """Join the default process group; rank and world size come from the MPI launcher
     (a plain `python script.py` is rank 0 of a world of size 1). init_method and PyTorch's
     other options (timeout, store ...) are accepted for drop-in scripts and have no effect:
@@ -183,7 +195,7 @@ def init_process_group(backend="mpi", init_method=None, world_size=-1, rank=-1, 
     _previous_excepthook = _abort_on_uncaught_exception(chosen)
 
 
-def destroy_process_group(group=None):
+def destroy_process_group(group: Any = None) -> None:
     """Leave the default process group (MPI itself is finalized at interpreter exit)."""
     global _backend
     if _backend is not None:
@@ -191,15 +203,15 @@ def destroy_process_group(group=None):
     _backend = None
 
 
-def is_initialized():
+def is_initialized() -> bool:
     return _backend is not None
 
 
-def is_available():
+def is_available() -> bool:
     return True
 
 
-def is_mpi_available():
+def is_mpi_available() -> bool:
     try:
         import mpi4py  # noqa: F401
     except ImportError:
@@ -213,28 +225,28 @@ def _group():
     return _backend
 
 
-def get_rank(group=None):
+def get_rank(group: Any = None) -> int:
     return _group().rank
 
 
-def get_world_size(group=None):
+def get_world_size(group: Any = None) -> int:
     return _group().size
 
 
-def get_backend(group=None):
+def get_backend(group: Any = None) -> str:
     return _group().name
 
 
-def barrier(group=None):
+def barrier(group: Any = None) -> None:
     _group().barrier()
 
 
-def _in_place(tensor, name, start):
+def _in_place(tensor: Tensor, name: str, start: Callable[[np.ndarray], Work]) -> Work:
     """Run the collective `start(array) -> Work` on tensor's memory, in place."""
     array = tensor._data
     buffer = _contiguous_view(array, name)
 
-    def finish():
+    def finish() -> None:
         if buffer is not array:
             array[...] = buffer
         tensor._bump_version()
@@ -246,7 +258,7 @@ def _in_place(tensor, name, start):
     return work
 
 
-def _finish(work, async_op):
+def _finish(work: Work, async_op: bool) -> Work | None:
     """PyTorch's convention: the Work when async_op, else wait and return None."""
     if async_op:
         return work
@@ -254,7 +266,7 @@ def _finish(work, async_op):
     return None
 
 
-def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+def all_reduce(tensor: Tensor, op: str = ReduceOp.SUM, group: Any = None, async_op: bool = False) -> Work | None:
     """Combine `tensor` across ranks with `op`, in place on every rank."""
     if op not in (ReduceOp.SUM, ReduceOp.PRODUCT, ReduceOp.MIN, ReduceOp.MAX):
         raise ValueError(f"all_reduce: unknown op {op!r}; expected a ReduceOp")
@@ -263,7 +275,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     return _finish(work, async_op)
 
 
-def broadcast(tensor, src=0, group=None, async_op=False):
+def broadcast(tensor: Tensor, src: int = 0, group: Any = None, async_op: bool = False) -> Work | None:
     """Overwrite `tensor` on every rank with rank `src`'s values, in place."""
     backend = _group()
     if not 0 <= src < backend.size:
@@ -272,7 +284,7 @@ def broadcast(tensor, src=0, group=None, async_op=False):
     return _finish(work, async_op)
 
 
-def all_gather(tensor_list, tensor, group=None, async_op=False):
+def all_gather(tensor_list: Sequence[Tensor], tensor: Tensor, group: Any = None, async_op: bool = False) -> Work | None:
     """tensor_list[i] <- rank i's `tensor`, on every rank."""
     backend = _group()
     if len(tensor_list) != backend.size:

@@ -11,7 +11,11 @@ FID from these features is comparable only with FID from the same extractor, nev
 InceptionV3 FID figures from papers.
 """
 
+from __future__ import annotations
+
 import os
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +23,8 @@ from .. import nn, tensor
 from ..autograd import no_grad
 from ..io import load
 from ..nn.module import eval_mode
+from ..tensor import Tensor
+from ..types import ArrayLike
 from .fid import fid
 from .images import as_image_batch, load_image_set
 
@@ -31,7 +37,7 @@ class FeatureCNN(nn.Module):
     """conv 1->16 3x3 (ReLU, max-pool 2) -> conv 16->32 3x3 (ReLU, max-pool 2) -> Linear 1568->64
     (ReLU): the features -> Linear 64->10: the class scores it was trained with."""
 
-    def __init__(self, num_classes=10):
+    def __init__(self, num_classes: int = 10) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1),
@@ -46,16 +52,16 @@ class FeatureCNN(nn.Module):
         )
         self.classifier = nn.Linear(FEATURES, num_classes)
 
-    def features(self, x):
+    def features(self, x: Tensor) -> Tensor:
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"FeatureCNN: expected images of shape (N, 1, 28, 28) in [0, 1], got {tuple(x.shape)}")
         return self.body(x)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.features(x))
 
 
-def weights_path(name):
+def weights_path(name: str) -> str:
     if name not in EXTRACTORS:
         raise ValueError(f"unknown feature extractor {name!r}; choose from {', '.join(EXTRACTORS)}")
     return os.path.join(FILES, f"{name}_features.safetensors")
@@ -66,17 +72,17 @@ class FeatureExtractor:
     [0, 1] or uint8 -> features (N, 64) float64. `info` says how it was trained and its test
     accuracy."""
 
-    def __init__(self, model, info):
+    def __init__(self, model: FeatureCNN, info: dict[str, Any]) -> None:
         self.model, self.info = model, info
 
     @classmethod
-    def load(cls, name="mnist"):
+    def load(cls, name: str = "mnist") -> FeatureExtractor:
         saved = load(weights_path(name))
         model = FeatureCNN()
         model.load_state_dict(saved["model"])
         return cls(model, saved["info"])
 
-    def __call__(self, images, batch_size=1000):
+    def __call__(self, images: ArrayLike, batch_size: int = 1000) -> np.ndarray:
         images = as_image_batch(images, "FeatureExtractor")
         with eval_mode(self.model), no_grad():
             parts = [
@@ -86,7 +92,9 @@ class FeatureExtractor:
         return np.concatenate(parts).astype(np.float64)
 
 
-def fid_images(images_a, images_b, extractor="mnist"):
+def fid_images(
+    images_a: ArrayLike, images_b: ArrayLike, extractor: str | Callable[[np.ndarray], np.ndarray] = "mnist"
+) -> float:
     """FID between two image sets through a feature extractor (a name in EXTRACTORS or any
     function images -> (N, D) features, e.g. an InceptionV3 pool layer of your own)."""
     if isinstance(extractor, str):
@@ -94,7 +102,11 @@ def fid_images(images_a, images_b, extractor="mnist"):
     return fid(extractor(images_a), extractor(images_b))
 
 
-def fid_between(source_a, source_b, extractor="mnist"):
+def fid_between(
+    source_a: str | os.PathLike,
+    source_b: str | os.PathLike,
+    extractor: str | Callable[[np.ndarray], np.ndarray] = "mnist",
+) -> float:
     """FID between two image sets on disk (see images.load_image_set): `npgrad fid A B`."""
     images_a, images_b = load_image_set(source_a), load_image_set(source_b)
     value = fid_images(images_a, images_b, extractor)

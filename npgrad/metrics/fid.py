@@ -10,14 +10,19 @@ MNIST and Fashion-MNIST classifiers (see extractor.py); InceptionV3 features fro
 work the same way.
 """
 
+from __future__ import annotations
+
 import warnings
+from collections.abc import Callable
 
 import numpy as np
+
+from ..types import ArrayLike
 
 IMAGINARY_TOLERANCE = 1e-3
 
 
-def _sqrtm():
+def _sqrtm() -> Callable[[np.ndarray], np.ndarray]:
     try:
         from scipy.linalg import sqrtm
     except ImportError as error:
@@ -25,7 +30,9 @@ def _sqrtm():
     return sqrtm
 
 
-def _check_statistics(mu1, sigma1, mu2, sigma2):
+def _check_statistics(
+    mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     d = mu1.shape[0]
@@ -42,7 +49,7 @@ def _check_statistics(mu1, sigma1, mu2, sigma2):
     return mu1, sigma1, mu2, sigma2
 
 
-def _trace_sqrt_product(sigma1, sigma2, eps):
+def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray, eps: float) -> float:
     """tr((sigma1 sigma2)^(1/2)); retried with eps on the diagonals if the product is singular."""
     sqrtm = _sqrtm()
     with warnings.catch_warnings():
@@ -68,14 +75,14 @@ def _trace_sqrt_product(sigma1, sigma2, eps):
     return np.trace(covmean)
 
 
-def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
+def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike, eps: float = 1e-6) -> float:
     """The Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2), a float."""
     mu1, sigma1, mu2, sigma2 = _check_statistics(mu1, sigma1, mu2, sigma2)
     diff = mu1 - mu2
     return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * _trace_sqrt_product(sigma1, sigma2, eps))
 
 
-def feature_statistics(features, name="features"):
+def feature_statistics(features: ArrayLike, name: str = "features") -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance (float64) of an (N, D) feature array; warns when N <= D (the
     covariance is then singular and the FID unreliable)."""
     features = np.asarray(features)
@@ -96,7 +103,7 @@ def feature_statistics(features, name="features"):
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
 
-def fid(features_a, features_b, eps=1e-6):
+def fid(features_a: ArrayLike, features_b: ArrayLike, eps: float = 1e-6) -> float:
     """FID between two feature sets, (N, D) and (M, D) arrays (e.g. extractor(images))."""
     mu_a, sigma_a = feature_statistics(features_a, "features_a")
     mu_b, sigma_b = feature_statistics(features_b, "features_b")

@@ -2,24 +2,29 @@
 folder of PNGs, an .npz file or a run folder's samples.npz. Arrays are float32 (N, 1, H, W)
 in [0, 1] (generators' [-1, 1] output is mapped with to_unit_range)."""
 
+from __future__ import annotations
+
 import os
+from collections.abc import Callable
 
 import numpy as np
 
 from ..analysis.plots import pyplot
 from ..autograd import no_grad
-from ..nn.module import eval_mode
+from ..nn.module import Module, eval_mode
 from ..train.callbacks import Callback
+from ..train.trainer import Trainer
+from ..types import ArrayLike
 
 SAMPLES_FILE = "samples.npz"
 
 
-def to_unit_range(images):
+def to_unit_range(images: ArrayLike) -> np.ndarray:
     """[-1, 1] (tanh outputs) -> [0, 1]."""
     return (np.asarray(images, dtype=np.float32) + 1) / 2
 
 
-def image_grid(images, columns=8, padding=2):
+def image_grid(images: ArrayLike, columns: int = 8, padding: int = 2) -> np.ndarray:
     """(N, 1, H, W), (N, H, W) or flattened square (N, H*H) images -> one 2-D array, `columns`
     per row, with padding."""
     images = np.asarray(images, dtype=np.float32)
@@ -36,7 +41,9 @@ def image_grid(images, columns=8, padding=2):
     return grid
 
 
-def save_image_grid(images, path, columns=8, title=None):
+def save_image_grid(
+    images: ArrayLike, path: str | os.PathLike, columns: int = 8, title: str | None = None
+) -> str | os.PathLike:
     """Write images in [0, 1] as one PNG grid; returns path."""
     plt = pyplot()
     grid = image_grid(np.clip(images, 0, 1), columns)
@@ -51,7 +58,7 @@ def save_image_grid(images, path, columns=8, title=None):
     return path
 
 
-def as_image_batch(images, source):
+def as_image_batch(images: ArrayLike, source: str | os.PathLike) -> np.ndarray:
     """(N, H, W) or (N, 1, H, W) arrays, uint8 0-255 or float 0-1 -> float32 (N, 1, H, W)."""
     images = np.asarray(images)
     if images.ndim == 3:
@@ -63,7 +70,7 @@ def as_image_batch(images, source):
     return images.astype(np.float32)
 
 
-def read_png_folder(folder):
+def read_png_folder(folder: str | os.PathLike) -> np.ndarray:
     """Every .png in folder (sorted by name), as grayscale float32 (N, 1, H, W) in [0, 1]."""
     import matplotlib.image
 
@@ -78,7 +85,7 @@ def read_png_folder(folder):
     return as_image_batch(np.stack(gray).astype(np.float32), folder)
 
 
-def read_npz(path):
+def read_npz(path: str | os.PathLike) -> np.ndarray:
     """The images in an .npz: its array named 'images', or its only array."""
     with np.load(path) as arrays:
         names = list(arrays.files)
@@ -89,7 +96,7 @@ def read_npz(path):
         return as_image_batch(arrays[names[0]], path)
 
 
-def load_image_set(source):
+def load_image_set(source: str) -> np.ndarray:
     """Images for FID from a folder of PNGs, an .npz file, or a run folder holding samples.npz."""
     if os.path.isdir(source):
         samples = os.path.join(source, SAMPLES_FILE)
@@ -105,11 +112,13 @@ class SampleGrids(Callback):
     """After every epoch, save make_images(trainer.model) (images in [0, 1]) as one PNG grid,
     folder/epoch_001.png, epoch_002.png, ... (the model in eval mode, without gradients)."""
 
-    def __init__(self, folder, make_images, columns=10):
+    def __init__(
+        self, folder: str | os.PathLike, make_images: Callable[[Module], ArrayLike], columns: int = 10
+    ) -> None:
         self.folder, self.make_images, self.columns = folder, make_images, columns
         self.paths = []
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         os.makedirs(self.folder, exist_ok=True)
         with eval_mode(trainer.model), no_grad():
             images = self.make_images(trainer.model)

@@ -8,8 +8,12 @@ FeatureCNN, Adam 1e-3, batch 128, 8 epochs on the 60,000 training images in [0, 
 augmentation), seed 0; prints and stores the test accuracy beside the weights.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
+from collections.abc import Sequence
+from typing import Any
 
 from .. import manual_seed, nn, optim
 from ..data import DataLoader, TensorDataset
@@ -21,7 +25,14 @@ from .extractor import EXTRACTORS, FeatureCNN, weights_path
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
 
 
-def train_extractor(dataset="mnist", epochs=8, seed=0, out=None, train_limit=None, progress=True):
+def train_extractor(
+    dataset: str = "mnist",
+    epochs: int = 8,
+    seed: int = 0,
+    out: str | os.PathLike | None = None,
+    train_limit: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Train a FeatureCNN on `dataset`, save it (weights and info) to `out` (default: the
     shipped file) and return the info dict with its test accuracy."""
     manual_seed(seed)
@@ -52,7 +63,7 @@ def train_extractor(dataset="mnist", epochs=8, seed=0, out=None, train_limit=Non
     return info
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=EXTRACTORS, default="mnist")
     parser.add_argument("--epochs", type=int, default=8)

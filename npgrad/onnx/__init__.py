@@ -7,8 +7,27 @@ Needs the `onnx` package (`pip install "npgrad[onnx]"`, which also installs onnx
 it is imported only when export() runs.
 """
 
+from __future__ import annotations
 
-def export(model, example_input, path, input_names=None, output_names=None, opset_version=17, dynamic_batch=True):
+import os
+from collections.abc import Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from ..nn.module import Module
+from ..tensor import Tensor
+
+
+def export(
+    model: Module,
+    example_input: Tensor | np.ndarray | tuple[Tensor | np.ndarray, ...],
+    path: str | os.PathLike | IO[bytes],
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
+    opset_version: int = 17,
+    dynamic_batch: bool = True,
+) -> Any:  # an onnx.ModelProto (onnx is optional)
     """Write `model` as an ONNX file at `path` (a file name or a writable binary file) and return
     the onnx.ModelProto.
 

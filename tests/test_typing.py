@@ -1,0 +1,144 @@
+"""The public API carries type hints, PyTorch-style, and every hint resolves to a real type.
+
+Walks the modules listed in TYPED (the part of npgrad whose signatures are annotated) and the
+namespaces a user reaches (npgrad, npgrad.nn, npgrad.nn.functional, ...), and checks every
+public function, every public method of a public class, and every public property defined
+there: each parameter but self/cls is annotated, the return is annotated (`-> None` for
+__init__), and typing.get_type_hints resolves the hints in the function's own module (so a
+name imported only under TYPE_CHECKING, or misspelt, fails here). Function subclasses (the
+ops' forward/backward on NumPy arrays) are the engine's inside and are not walked.
+"""
+
+import functools
+import importlib
+import inspect
+import typing
+
+import npgrad
+from npgrad.autograd import Function
+
+TYPED = """
+npgrad.tensor npgrad.creation npgrad.random npgrad.io npgrad.devices npgrad.dtypes npgrad.printing
+npgrad.linalg npgrad.memory npgrad.types
+npgrad.nn.module npgrad.nn.linear npgrad.nn.containers npgrad.nn.activation npgrad.nn.dropout
+npgrad.nn.sparse npgrad.nn.spatial npgrad.nn.loss npgrad.nn.attention npgrad.nn.transformer
+npgrad.nn.init npgrad.nn.parameter npgrad.nn.utils npgrad.nn.utils.rnn
+npgrad.nn.parallel npgrad.nn.parallel.distributed
+npgrad.data npgrad.data.collate npgrad.data.dataloader npgrad.data.dataset npgrad.data.distributed
+npgrad.data.sampler npgrad.data.transforms
+npgrad.train npgrad.train.callbacks npgrad.train.distributed npgrad.train.metrics npgrad.train.trainer
+npgrad.keras npgrad.keras.activations npgrad.keras.callbacks npgrad.keras.engine npgrad.keras.initializers
+npgrad.keras.layers npgrad.keras.losses npgrad.keras.models npgrad.keras.optimizers npgrad.keras.utils
+npgrad.metrics npgrad.metrics.extractor npgrad.metrics.fid npgrad.metrics.images npgrad.metrics.train_extractor
+npgrad.distributed npgrad.distributed.launch npgrad.distributed.process_group
+npgrad.analysis.gradients npgrad.analysis.plots
+npgrad.onnx
+npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
+npgrad.functional.dropout npgrad.functional.attention
+npgrad.optim.lr_scheduler
+""".split()
+
+# Namespaces a user imports from; what they re-export is checked when it is defined in TYPED.
+NAMESPACES = TYPED + ["npgrad", "npgrad.nn", "npgrad.nn.functional", "npgrad.optim", "npgrad.analysis"]
+
+SELF_NAMES = {"self", "cls"}
+
+
+def public_functions(owner):
+    """The functions, methods (__init__ and __call__ included) and property getters that a module
+    or class defines publicly, when they live in a TYPED module."""
+    for name, value in vars(owner).items():
+        if name.startswith("_") and name not in ("__init__", "__call__"):
+            continue
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            value = value.fget
+        if inspect.isfunction(value) and value.__module__ in TYPED:
+            yield value
+
+
+def public_classes(module):
+    """The public classes of module defined in TYPED modules, with their TYPED bases (so what a
+    private base such as _Loss or _ModuleSequence gives them is checked too)."""
+    for name, value in vars(module).items():
+        if not name.startswith("_") and isinstance(value, type) and not issubclass(value, Function):
+            yield from (base for base in value.__mro__ if base.__module__ in TYPED)
+
+
+def tensor_operators():
+    """Tensor's operators (x + y, x[i], x @ w, x += y) are reached through its dunder methods."""
+    for name, value in vars(npgrad.Tensor).items():
+        if name.startswith("__") and inspect.isfunction(value) and value.__module__ in TYPED:
+            yield value
+
+
+@functools.cache
+def signatures():
+    """{function: 'module.qualname'} for every public signature reached from NAMESPACES."""
+    functions = list(tensor_operators())
+    for module in map(importlib.import_module, NAMESPACES):
+        functions += public_functions(module)
+        for cls in public_classes(module):
+            functions += public_functions(cls)
+    return {function: f"{function.__module__}.{function.__qualname__}" for function in functions}
+
+
+def missing_hints(function):
+    """The names of function's unannotated parameters, and 'return' when its return is bare."""
+    parameters = list(inspect.signature(function).parameters.values())
+    if parameters and parameters[0].name in SELF_NAMES and "." in function.__qualname__:
+        parameters = parameters[1:]
+    missing = [p.name for p in parameters if p.annotation is inspect.Parameter.empty]
+    if "return" not in function.__annotations__:
+        missing.append("return")
+    return missing
+
+
+def test_every_public_signature_is_annotated():
+    found = signatures()
+    assert len(found) > 650, f"the walk found only {len(found)} signatures"
+    bare = [f"{label}: {', '.join(names)}" for function, label in found.items() if (names := missing_hints(function))]
+    assert not bare, f"{len(bare)} public signatures lack hints:\n" + "\n".join(sorted(bare))
+
+
+def unresolved(function):
+    """Why typing.get_type_hints fails on function's hints in its own module, or None."""
+    try:
+        typing.get_type_hints(function)
+    except Exception as error:  # NameError for a missing name, TypeError for a non-type
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def test_every_hint_resolves():
+    failures = [f"{label}: {why}" for function, label in signatures().items() if (why := unresolved(function))]
+    assert not failures, "\n".join(sorted(failures))
+
+
+def test_the_checks_catch_a_missing_or_unresolvable_hint():
+    def annotated(x: int, *sizes: int, scale: float = 1.0) -> int:
+        return x
+
+    def bare_parameter(x: int, y) -> int:
+        return x
+
+    def bare_return(x: int):
+        return x
+
+    def imported_only_for_type_checkers(x: "NotImportedHere") -> int:  # noqa: F821
+        return 0
+
+    assert missing_hints(annotated) == []
+    assert missing_hints(bare_parameter) == ["y"]
+    assert missing_hints(bare_return) == ["return"]
+    assert unresolved(annotated) is None
+    assert "NameError" in unresolved(imported_only_for_type_checkers)
+
+
+def test_hints_read_as_pytorch_writes_them():
+    hints = typing.get_type_hints(npgrad.nn.Linear.__init__)
+    assert hints["in_features"] is int and hints["bias"] is bool and hints["return"] is type(None)
+    assert typing.get_type_hints(npgrad.Tensor.__add__)["return"] is npgrad.Tensor
+    assert typing.get_type_hints(npgrad.Tensor.float)["return"] is npgrad.Tensor
+    assert typing.get_type_hints(npgrad.Tensor.is_floating_point)["return"] is bool
