@@ -6,7 +6,8 @@ public function, every public method of a public class, and every public propert
 there: each parameter but self/cls is annotated, the return is annotated (`-> None` for
 __init__), and typing.get_type_hints resolves the hints in the function's own module (so a
 name imported only under TYPE_CHECKING, or misspelt, fails here). Function subclasses (the
-ops' forward/backward on NumPy arrays) are the engine's inside and are not walked.
+ops' forward/backward on NumPy arrays) are the engine's inside and are not walked, except the
+textbook tier's.
 """
 
 import functools
@@ -36,6 +37,9 @@ npgrad.onnx
 npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
 npgrad.functional.dropout npgrad.functional.attention
 npgrad.optim.lr_scheduler
+npgrad.textbook npgrad.textbook.activation npgrad.textbook.attention npgrad.textbook.conv npgrad.textbook.dropout
+npgrad.textbook.linear npgrad.textbook.loss npgrad.textbook.normalization npgrad.textbook.optim npgrad.textbook.pooling
+npgrad.textbook.recurrent
 """.split()
 
 # Namespaces a user imports from; what they re-export is checked when it is defined in TYPED.
@@ -62,8 +66,14 @@ def public_classes(module):
     """The public classes of module defined in TYPED modules, with their TYPED bases (so what a
     private base such as _Loss or _ModuleSequence gives them is checked too)."""
     for name, value in vars(module).items():
-        if not name.startswith("_") and isinstance(value, type) and not issubclass(value, Function):
+        if not name.startswith("_") and isinstance(value, type) and user_facing(value):
             yield from (base for base in value.__mro__ if base.__module__ in TYPED)
+
+
+def user_facing(cls):
+    """Function subclasses are the engine's inside (forward/backward on arrays), except the
+    textbook tier's, which learners read and call."""
+    return not issubclass(cls, Function) or cls.__module__.startswith("npgrad.textbook")
 
 
 def tensor_operators():

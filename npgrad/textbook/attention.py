@@ -1,5 +1,7 @@
 """Scaled dot-product attention, as the lecture writes it."""
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -23,7 +25,7 @@ class Attention(Function):
     that may attend to nothing zeros instead of NaN.
     """
 
-    def forward(self, Q, K, V):
+    def forward(self, Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> np.ndarray:
         self.Q, self.K, self.V = Q, K, V
         self.scale = 1 / math.sqrt(Q.shape[-1])
         S = Q @ K.transpose(0, 2, 1) * self.scale
@@ -31,7 +33,7 @@ class Attention(Function):
         self.P = e / e.sum(axis=-1, keepdims=True)
         return self.P @ V
 
-    def backward(self, dO):
+    def backward(self, dO: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         P = self.P
         dV = P.transpose(0, 2, 1) @ dO
         dP = dO @ self.V.transpose(0, 2, 1)

@@ -3,12 +3,14 @@ by direct loops over the kernel window, and as im2col followed by one matrix pro
 Stride 1, no padding: y[n, o, r, s] = sum_{c, i, j} W[o, c, i, j] x[n, c, r + i, s + j] + b[o].
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
 
 
-def _window(x, i, j, OH, OW):
+def _window(x: np.ndarray, i: int, j: int, OH: int, OW: int) -> np.ndarray:
     """x[n, c, r + i, s + j] for every output position (r, s): the pixels that kernel offset
     (i, j) meets, for every window at once."""
     return x[:, :, i : i + OH, j : j + OW]
@@ -30,7 +32,7 @@ class Conv2dLoops(Function):
     and groups.
     """
 
-    def forward(self, x, W, b):
+    def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.x, self.W = x, W
         OH, OW = x.shape[2] - W.shape[2] + 1, x.shape[3] - W.shape[3] + 1
         y = np.zeros((x.shape[0], W.shape[0], OH, OW), x.dtype) + b[:, None, None]
@@ -39,7 +41,7 @@ class Conv2dLoops(Function):
                 y += np.einsum("nchw,oc->nohw", _window(x, i, j, OH, OW), W[:, :, i, j])
         return y
 
-    def backward(self, dy):
+    def backward(self, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, W = self.x, self.W
         OH, OW = dy.shape[2:]
         dx, dW = np.zeros_like(x), np.zeros_like(W)
@@ -50,7 +52,7 @@ class Conv2dLoops(Function):
         return dx, dW, dy.sum(axis=(0, 2, 3))
 
 
-def im2col(x, kh, kw):
+def im2col(x: np.ndarray, kh: int, kw: int) -> np.ndarray:
     """Every kh x kw window of x (N, C, H, W) as one row of a matrix `(N*OH*OW, C*kh*kw)`."""
     N, C, H, W = x.shape
     OH, OW = H - kh + 1, W - kw + 1
@@ -61,7 +63,7 @@ def im2col(x, kh, kw):
     return cols.transpose(0, 4, 5, 1, 2, 3).reshape(N * OH * OW, C * kh * kw)
 
 
-def col2im(dcols, x_shape, kh, kw):
+def col2im(dcols: np.ndarray, x_shape: tuple[int, int, int, int], kh: int, kw: int) -> np.ndarray:
     """The adjoint of im2col: add every row's numbers back onto the pixels they came from."""
     N, C, H, W = x_shape
     OH, OW = H - kh + 1, W - kw + 1
@@ -86,7 +88,7 @@ class Conv2dIm2col(Function):
     (they are kh x kw times the size of x).
     """
 
-    def forward(self, x, W, b):
+    def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         N, _, H, Wd = x.shape
         O, _, kh, kw = W.shape
         self.x_shape, self.W = x.shape, W
@@ -94,7 +96,7 @@ class Conv2dIm2col(Function):
         Y = self.cols @ W.reshape(O, -1).T + b  # (N*OH*OW, O)
         return Y.reshape(N, H - kh + 1, Wd - kw + 1, O).transpose(0, 3, 1, 2)
 
-    def backward(self, dy):
+    def backward(self, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         O, _, kh, kw = self.W.shape
         dY = dy.transpose(0, 2, 3, 1).reshape(-1, O)
         dW = (dY.T @ self.cols).reshape(self.W.shape)  # dL/dW_col = dY^T cols

@@ -1,5 +1,9 @@
 """(Inverted) dropout during training, as the lecture writes it."""
 
+from __future__ import annotations
+
+import numpy as np
+
 from ..autograd import Function
 from ..random import default_generator
 
@@ -14,10 +18,10 @@ class Dropout(Function):
     mask. The fast op also accepts p = 1 (everything dropped) and is skipped in evaluation.
     """
 
-    def forward(self, x, *, p):
+    def forward(self, x: np.ndarray, *, p: float) -> np.ndarray:
         m = default_generator().random(x.shape, dtype="float32") >= p
         self.mask = m.astype(x.dtype) / (1 - p)
         return x * self.mask
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad * self.mask

@@ -1,5 +1,9 @@
 """The linear (fully connected) layer, as the lecture writes it."""
 
+from __future__ import annotations
+
+import numpy as np
+
 from ..autograd import Function
 
 
@@ -19,11 +23,11 @@ class Linear(Function):
     bias and folds the leading dims into one GEMM; the products are the same.
     """
 
-    def forward(self, X, W, b):
+    def forward(self, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.X, self.W = X, W
         return X @ W.T + b  # row n: W x_n + b
 
-    def backward(self, delta_1):
+    def backward(self, delta_1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         dX = delta_1 @ self.W  # row n: W^T delta_1
         dW = delta_1.T @ self.X  # sum over n of delta_1 x_n^T
         db = delta_1.sum(axis=0)  # sum over n of delta_1

@@ -1,5 +1,7 @@
 """Softmax followed by the cross-entropy loss, as the lecture writes it."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
@@ -18,12 +20,12 @@ class SoftmaxCrossEntropy(Function):
     targets, all folded into one backward expression; it never builds the one-hot matrix.
     """
 
-    def forward(self, z, t):
+    def forward(self, z: np.ndarray, t: np.ndarray) -> np.floating:
         e = np.exp(z - z.max(axis=1, keepdims=True))
         self.p, self.t = e / e.sum(axis=1, keepdims=True), t
         N = len(z)
         return -np.log(self.p[np.arange(N), t]).mean()
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
         onehot = np.eye(self.p.shape[1], dtype=self.p.dtype)[self.t]
         return grad * (self.p - onehot) / len(self.p), None  # dL/dz = (p - onehot(t)) / N

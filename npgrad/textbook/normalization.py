@@ -2,6 +2,8 @@
 Both compute x_hat = (x - mu) / sqrt(var + eps) and y = gamma x_hat + beta; they differ only in
 which axis mu and var are taken over: the batch (axis 0) or the features (axis 1)."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
@@ -9,7 +11,9 @@ from ..autograd import Function
 EPS = 1e-5
 
 
-def _normalize_forward(fn, x, gamma, beta, axis):
+def _normalize_forward(
+    fn: Function, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, axis: int | tuple[int, ...]
+) -> np.ndarray:
     mu = x.mean(axis=axis, keepdims=True)
     var = ((x - mu) ** 2).mean(axis=axis, keepdims=True)  # biased: divide by m, not m - 1
     fn.inv_std = 1 / np.sqrt(var + EPS)
@@ -17,7 +21,7 @@ def _normalize_forward(fn, x, gamma, beta, axis):
     return gamma * fn.x_hat + beta
 
 
-def _normalize_backward(fn, dy):
+def _normalize_backward(fn: Function, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """dL/dx, dL/dgamma, dL/dbeta by the formulas in BatchNorm's docstring, with the sums and
     m along fn.axis; inv_std = 1 / sqrt(var + eps)."""
     x_hat, axis = fn.x_hat, fn.axis
@@ -46,10 +50,10 @@ class BatchNorm(Function):
     evaluation mode, makes weight and bias optional, and reuses the arrays it allocates.
     """
 
-    def forward(self, x, gamma, beta):
+    def forward(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
         return _normalize_forward(self, x, gamma, beta, axis=0)
 
-    def backward(self, dy):
+    def backward(self, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _normalize_backward(self, dy)
 
 
@@ -61,8 +65,8 @@ class LayerNorm(Function):
     trailing dims (normalized_shape), makes weight and bias optional, and reuses its arrays.
     """
 
-    def forward(self, x, gamma, beta):
+    def forward(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
         return _normalize_forward(self, x, gamma, beta, axis=1)
 
-    def backward(self, dy):
+    def backward(self, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _normalize_backward(self, dy)

@@ -1,5 +1,7 @@
 """Max pooling, as the lecture writes it."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
@@ -16,14 +18,14 @@ class MaxPool2d(Function):
     and takes stride, padding, dilation, ceil_mode and overlapping windows.
     """
 
-    def forward(self, x, *, k):
+    def forward(self, x: np.ndarray, *, k: int) -> np.ndarray:
         OH, OW = x.shape[2] // k, x.shape[3] // k
         self.views = [np.s_[:, :, i : OH * k : k, j : OW * k : k] for i in range(k) for j in range(k)]
         candidates = np.stack([x[view] for view in self.views])  # (k*k, N, C, OH, OW)
         self.argmax, self.x_shape = candidates.argmax(axis=0), x.shape
         return candidates.max(axis=0)
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         dx = np.zeros(self.x_shape, grad.dtype)
         for m, view in enumerate(self.views):
             dx[view] = grad * (self.argmax == m)  # only the window's maximum gets dL/dy

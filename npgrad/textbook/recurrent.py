@@ -11,16 +11,20 @@ preallocated arrays in place; the LSTM gets its three sigmoids and one tanh from
 tanh call (sigmoid(a) = (1 + tanh(a / 2)) / 2).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
 
 
-def sigmoid(a):
+def sigmoid(a: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-a))
 
 
-def _through_products(x, h, W_ih, W_hh, da_x, da_h):
+def _through_products(
+    x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray, da_x: np.ndarray, da_h: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """Given the gradients of x W_ih^T + b_ih (da_x) and of h W_hh^T + b_hh (da_h), those of
     x, h, W_ih, W_hh, b_ih, b_hh, as for two Linear layers: W^T da, da x^T, da."""
     return da_x @ W_ih, da_h @ W_hh, da_x.T @ x, da_h.T @ h, da_x.sum(axis=0), da_h.sum(axis=0)
@@ -35,12 +39,14 @@ class RNNStep(Function):
     product shrinks (vanishing gradients) or grows (exploding gradients) geometrically.
     """
 
-    def forward(self, x, h, W_ih, W_hh, b_ih, b_hh):
+    def forward(
+        self, x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
+    ) -> np.ndarray:
         self.saved = x, h, W_ih, W_hh
         self.h_new = np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
         return self.h_new
 
-    def backward(self, dh_new):
+    def backward(self, dh_new: np.ndarray) -> tuple[np.ndarray, ...]:
         da = dh_new * (1 - self.h_new**2)  # tanh' = 1 - tanh^2
         return _through_products(*self.saved, da, da)
 
@@ -60,7 +66,16 @@ class LSTMStep(Function):
     many steps.
     """
 
-    def forward(self, x, h, c, W_ih, W_hh, b_ih, b_hh):
+    def forward(
+        self,
+        x: np.ndarray,
+        h: np.ndarray,
+        c: np.ndarray,
+        W_ih: np.ndarray,
+        W_hh: np.ndarray,
+        b_ih: np.ndarray,
+        b_hh: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         W_ii, W_if, W_ig, W_io = np.split(W_ih, 4)
         W_hi, W_hf, W_hg, W_ho = np.split(W_hh, 4)
         b_ii, b_if, b_ig, b_io = np.split(b_ih, 4)
@@ -73,7 +88,7 @@ class LSTMStep(Function):
         self.saved, self.gates, self.c, self.tanh_c = (x, h, W_ih, W_hh), (i, f, g, o), c, np.tanh(c_new)
         return o * self.tanh_c, c_new
 
-    def backward(self, dh_new, dc_new):
+    def backward(self, dh_new: np.ndarray, dc_new: np.ndarray) -> tuple[np.ndarray, ...]:
         (i, f, g, o), c, tanh_c = self.gates, self.c, self.tanh_c
         dc_new = dc_new + dh_new * o * (1 - tanh_c**2)  # h' = o tanh(c')
         da = np.concatenate(
@@ -102,7 +117,9 @@ class GRUStep(Function):
     multiplied by r, so its gradient there is da_n r.
     """
 
-    def forward(self, x, h, W_ih, W_hh, b_ih, b_hh):
+    def forward(
+        self, x: np.ndarray, h: np.ndarray, W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
+    ) -> np.ndarray:
         W_ir, W_iz, W_in = np.split(W_ih, 3)
         W_hr, W_hz, W_hn = np.split(W_hh, 3)
         b_ir, b_iz, b_in = np.split(b_ih, 3)
@@ -114,7 +131,7 @@ class GRUStep(Function):
         self.saved, self.values = (x, h, W_ih, W_hh), (r, z, n, hn, h)
         return (1 - z) * n + z * h
 
-    def backward(self, dh_new):
+    def backward(self, dh_new: np.ndarray) -> tuple[np.ndarray, ...]:
         r, z, n, hn, h = self.values
         da_n = dh_new * (1 - z) * (1 - n**2)
         da_r = da_n * hn * r * (1 - r)
