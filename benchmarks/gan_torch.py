@@ -12,15 +12,23 @@ one non-saturating G step through the updated D. After every epoch the generator
 mode) draws 10,000 images from the fixed noise, and FID against the test images is computed in
 the features of npgrad's shipped extractor, exactly as the lesson does. PyTorch draws its own
 weights, batches and z, so the two differ by run-to-run spread.
+
+    python benchmarks/gan_torch.py --dataset fashion-mnist --npgrad-start
+
+starts PyTorch instead from the very weights the lesson's npgrad networks draw, and feeds it the
+lesson's batches in the lesson's order and the lesson's z at every step (drawn by npgrad's
+generator, as GANTrainer draws them), so that the two runs differ in nothing but arithmetic.
 """
 
 import argparse
 import json
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+import npgrad
 from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
 from npgrad.recipes.gan import CONFIG, fixed_noise, real_data_floor
 from npgrad.recipes.vae import image_arrays
@@ -57,7 +65,46 @@ def generated_images(generator, z):
     return (images + 1) / 2
 
 
-def train_epoch(generator, discriminator, optimizers, images, config):
+class TorchDraws:
+    """PyTorch's own batch order and noise."""
+
+    def order(self, n):
+        return torch.randperm(n)
+
+    def noise(self, n, latent_dim):
+        return torch.randn(n, latent_dim)
+
+
+class NpgradDraws:
+    """The lesson's batch order (its DataLoader's generator) and z (npgrad's global generator,
+    in the state the networks' initialisation left it), drawn as the lesson draws them."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def order(self, n):
+        return torch.from_numpy(self.rng.permutation(n))
+
+    def noise(self, n, latent_dim):
+        return torch.from_numpy(npgrad.randn(n, latent_dim).numpy())
+
+
+def networks_from_npgrad(config):
+    """The torch networks holding the weights npgrad's lesson starts from (same seed, same order
+    of construction as npgrad.recipes.gan.train_gan)."""
+    from npgrad.models import DCGANDiscriminator, DCGANGenerator
+
+    npgrad.manual_seed(config["seed"])
+    pairs = (
+        (Generator(config["latent_dim"]), DCGANGenerator(config["latent_dim"])),
+        (Discriminator(), DCGANDiscriminator()),
+    )
+    for ours, theirs in pairs:
+        ours.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in theirs.state_dict().items()})
+    return [ours for ours, _ in pairs]
+
+
+def train_epoch(generator, discriminator, optimizers, images, config, draws):
     optimizer_g, optimizer_d = optimizers
     bce, n = F.binary_cross_entropy_with_logits, config["batch_size"]
     real_target, fake_target, ones = (
@@ -65,10 +112,10 @@ def train_epoch(generator, discriminator, optimizers, images, config):
         torch.zeros(n, 1),
         torch.ones(n, 1),
     )
-    order = torch.randperm(len(images))
+    order = draws.order(len(images))
     for start in range(0, len(images) - n + 1, n):
         real = images[order[start : start + n]]
-        fake = generator(torch.randn(n, config["latent_dim"]))
+        fake = generator(draws.noise(n, config["latent_dim"]))
         optimizer_d.zero_grad()
         loss_d = bce(discriminator(real), real_target) + bce(discriminator(fake.detach()), fake_target)
         loss_d.backward()
@@ -84,22 +131,26 @@ def main():
     parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compare", help="the lesson's result.json, to print both FID curves")
+    parser.add_argument("--npgrad-start", action="store_true", help="the lesson's weights, batches and noise")
     args = parser.parse_args()
-    config = {**CONFIG, "dataset": args.dataset}
+    config = {**CONFIG, "dataset": args.dataset, **({"seed": args.seed} if args.npgrad_start else {})}
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     (train, _), (test, _) = image_arrays(args.dataset)
     extractor = FeatureExtractor.load(args.dataset)
     reference = feature_statistics(extractor(test[: config["fid_samples"]]))
     floor = real_data_floor(extractor, train, reference, config["fid_samples"], config["seed"])
-    generator, discriminator = Generator(config["latent_dim"]), Discriminator()
+    if args.npgrad_start:
+        (generator, discriminator), draws = networks_from_npgrad(config), NpgradDraws(config["seed"])
+    else:
+        (generator, discriminator), draws = (Generator(config["latent_dim"]), Discriminator()), TorchDraws()
     optimizers = [
         torch.optim.Adam(module.parameters(), lr=config["lr"], betas=config["betas"])
         for module in (generator, discriminator)
     ]
     z, images, fids = fixed_noise(config, config["fid_samples"]), torch.from_numpy(train * 2 - 1), []
     for epoch in range(1, config["epochs"] + 1):
-        train_epoch(generator, discriminator, optimizers, images, config)
+        train_epoch(generator, discriminator, optimizers, images, config, draws)
         fids.append(frechet_distance(*feature_statistics(extractor(generated_images(generator, z))), *reference))
         print(f"epoch {epoch}: FID {fids[-1]:.2f}", flush=True)
     print(f"PyTorch {args.dataset}: FID per epoch {', '.join(f'{v:.2f}' for v in fids)}; real-data floor {floor:.2f}")

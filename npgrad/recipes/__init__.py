@@ -36,10 +36,17 @@ _MODULES = [
     "in_context_learning",
     "vae",
     "gan",
+    "gan_mode_collapse",
     "fid_sanity",
     "autoencoder",
     "inpainting",
     "data_parallel",
+    "wordpiece",
+    "bert_pretrain",
+    "bert_finetune",
+    "masking_ratio",
+    "ssl_lessons",
+    "self_supervised_comparison",
 ]
 
 
