@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from . import autograd, dtypes, printing
 from . import devices as _devices
 from .devices import device as _device_type
-from .types import ArrayLike, Number, _device, _dtype, _size
+from .types import ArrayLike, Number, _bool, _device, _dtype, _float, _int, _size
 
 
 class Tensor:
@@ -35,7 +35,7 @@ class Tensor:
     )
     __array_priority__ = 1000  # ndarray <op> Tensor calls the Tensor's reflected operator
 
-    def __init__(self, data: ArrayLike, dtype: _dtype | None = None, requires_grad: bool = False) -> None:
+    def __init__(self, data: ArrayLike, dtype: _dtype | None = None, requires_grad: _bool = False) -> None:
         self._data = data if isinstance(data, np.ndarray) and dtype is None else dtypes.to_array(data, dtype)
         self._grad = None
         self._versions = [0]
@@ -46,7 +46,7 @@ class Tensor:
         self.requires_grad = requires_grad
 
     @classmethod
-    def _from_op(cls, array: np.ndarray, ctx: autograd.Function | None, index: int) -> Tensor:
+    def _from_op(cls, array: np.ndarray, ctx: autograd.Function | None, index: _int) -> Tensor:
         t = object.__new__(cls)
         t._data = array if type(array) is np.ndarray else np.asarray(array)
         t._grad, t._ctx, t._out_index, t._hooks, t._post_hooks, t._versions = None, ctx, index, None, None, [0]
@@ -90,7 +90,7 @@ class Tensor:
         self._grad = grad
 
     @property
-    def _version(self) -> int:
+    def _version(self) -> _int:
         """How many times this tensor's memory was changed in place (as torch's x._version)."""
         return self._versions[0]
 
@@ -99,11 +99,11 @@ class Tensor:
 
     # -- autograd state ------------------------------------------------------------------
     @property
-    def requires_grad(self) -> bool:
+    def requires_grad(self) -> _bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag: bool) -> None:
+    def requires_grad(self, flag: _bool) -> None:
         flag = bool(flag)
         if self._ctx is not None:
             raise RuntimeError(
@@ -113,19 +113,19 @@ class Tensor:
             raise TypeError(f"only floating-point tensors can require gradients, got {self._data.dtype}")
         self._requires_grad = flag
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> _bool:
         return self._ctx is None
 
     @property
     def grad_fn(self) -> autograd.Function | None:
         return self._ctx
 
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Tensor | None = None, retain_graph: _bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's .grad (self must be a scalar unless
         `gradient`, the vector in the vector-Jacobian product, is given)."""
         autograd.backward(self, gradient, retain_graph)
@@ -163,11 +163,11 @@ class Tensor:
 
     # -- array protocol and conversions --------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> tuple[_int, ...]:
         return self._data.shape
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> _int:
         return self._data.ndim
 
     @property
@@ -182,16 +182,16 @@ class Tensor:
     def mT(self) -> Tensor:
         return self.transpose(-2, -1)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def size(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         return self._data.shape if dim is None else self._data.shape[dim]
 
-    def dim(self) -> int:
+    def dim(self) -> _int:
         return self._data.ndim
 
-    def numel(self) -> int:
+    def numel(self) -> _int:
         return self._data.size
 
-    def __len__(self) -> int:
+    def __len__(self) -> _int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
@@ -199,7 +199,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
-    def __array__(self, dtype: _dtype | None = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: _dtype | None = None, copy: _bool | None = None) -> np.ndarray:
         # NumPy functions on a tensor that requires grad would silently leave the graph
         if self._requires_grad and autograd.is_grad_enabled():
             raise RuntimeError(
@@ -227,23 +227,23 @@ class Tensor:
     def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __float__(self) -> float:
+    def __float__(self) -> _float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> _int:
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> _bool:
         if self._data.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is ambiguous")
         return bool(self._data.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> _int:
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self._data.item())
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> _int:
         return id(self)
 
     def __repr__(self) -> str:
@@ -263,8 +263,8 @@ class Tensor:
         *args: Any,
         dtype: _dtype | None = None,
         device: _device | None = None,
-        non_blocking: bool = False,
-        copy: bool = False,
+        non_blocking: _bool = False,
+        copy: _bool = False,
     ) -> Tensor:
         """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(other_tensor).
         Casts are differentiable between floating types; the only device is the CPU."""
@@ -286,7 +286,7 @@ class Tensor:
 
     is_cuda = False
 
-    def cuda(self, device: _device | int | None = None, non_blocking: bool = False) -> Tensor:
+    def cuda(self, device: _device | _int | None = None, non_blocking: _bool = False) -> NoReturn:
         _devices.check_device("cuda")
 
     def float(self) -> Tensor:
@@ -307,10 +307,10 @@ class Tensor:
     def cpu(self) -> Tensor:
         return self
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> _bool:
         return self._data.dtype.kind == "f"
 
-    def element_size(self) -> int:
+    def element_size(self) -> _int:
         return self._data.itemsize
 
     def t(self) -> Tensor:
@@ -321,45 +321,45 @@ class Tensor:
 
     # -- new tensors like this one (same dtype unless given) ----------------------------
     def new_tensor(
-        self, data: ArrayLike, dtype: _dtype | None = None, device: _device | None = None, requires_grad: bool = False
+        self, data: ArrayLike, dtype: _dtype | None = None, device: _device | None = None, requires_grad: _bool = False
     ) -> Tensor:
         _devices.check_device(device)
         return tensor(data, dtype=dtype or self._data.dtype, requires_grad=requires_grad)
 
     def new_zeros(
         self,
-        *size: int | _size,
+        *size: _int | _size,
         dtype: _dtype | None = None,
         device: _device | None = None,
-        requires_grad: bool = False,
+        requires_grad: _bool = False,
     ) -> Tensor:
         return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(
         self,
-        *size: int | _size,
+        *size: _int | _size,
         dtype: _dtype | None = None,
         device: _device | None = None,
-        requires_grad: bool = False,
+        requires_grad: _bool = False,
     ) -> Tensor:
         return self.new_full(_size_arg(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_empty(
         self,
-        *size: int | _size,
+        *size: _int | _size,
         dtype: _dtype | None = None,
         device: _device | None = None,
-        requires_grad: bool = False,
+        requires_grad: _bool = False,
     ) -> Tensor:
         return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_full(
         self,
-        size: int | _size,
+        size: _int | _size,
         fill_value: Number,
         dtype: _dtype | None = None,
         device: _device | None = None,
-        requires_grad: bool = False,
+        requires_grad: _bool = False,
     ) -> Tensor:
         _devices.check_device(device)
         array = np.full(_size_arg((size,)), fill_value, dtype=dtype or self._data.dtype)
@@ -442,7 +442,7 @@ class Tensor:
 
     def scatter_(
         self,
-        dim: int,
+        dim: _int,
         index: Tensor,
         src: Tensor | Number | None = None,
         value: Number | None = None,
@@ -453,10 +453,10 @@ class Tensor:
             return self._inplace(lambda x, s: ops.scatter(x, dim, index, s, reduce=reduce), src)
         return self._inplace(lambda x: ops.scatter(x, dim, index, src, value, reduce=reduce))
 
-    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    def scatter_add_(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         return self._inplace(lambda x, s: ops.scatter_add(x, dim, index, s), src)
 
-    def index_fill_(self, dim: int, index: Tensor | ArrayLike, value: Number | Tensor) -> Tensor:
+    def index_fill_(self, dim: _int, index: Tensor | ArrayLike, value: Number | Tensor) -> Tensor:
         """self[..., index, ...] = value along dim (index: a 1-D int64 tensor)."""
         index = index._data if isinstance(index, Tensor) else np.asarray(index)
         if index.ndim > 1 or index.dtype.kind not in "iu":
@@ -484,12 +484,12 @@ class Tensor:
             source.expand(*self.shape) if source.shape != self.shape else source,
         )
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+    def uniform_(self, a: _float = 0.0, b: _float = 1.0) -> Tensor:
         from .random import default_generator
 
         return self._initialize(default_generator().uniform(a, b, self.shape))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    def normal_(self, mean: _float = 0.0, std: _float = 1.0) -> Tensor:
         from .random import default_generator
 
         return self._initialize(default_generator().normal(mean, std, self.shape))

@@ -17,6 +17,9 @@ from .devices import device
 __all__ = [
     "ArrayLike",
     "Number",
+    "_bool",
+    "_float",
+    "_int",
     "_device",
     "_dtype",
     "_generator",
@@ -28,6 +31,11 @@ __all__ = [
 ]
 
 Number = Union[int, float, bool]  # a Python scalar operand (torch.types.Number)
+# The builtins under other names, for hints inside classes that define methods called bool, int
+# and float (Tensor): there a type checker reads a bare `bool` as the method (torch.types does the same).
+_bool = bool
+_int = int
+_float = float
 _size = Sequence[int]  # a shape: zeros((2, 3)), x.reshape([2, 3]); sizes given back are tuples
 _int_or_size = Union[int, Sequence[int]]  # a dim or several: sum(dim=1), sum(dim=(0, 1))
 _size_any_t = Union[int, tuple[int, ...]]  # a kernel, stride or padding of any rank

@@ -13,6 +13,8 @@ textbook tier's.
 import functools
 import importlib
 import inspect
+import re
+import sys
 import typing
 
 import npgrad
@@ -126,6 +128,31 @@ def test_every_hint_resolves():
     assert not failures, "\n".join(sorted(failures))
 
 
+def shadowed(function):
+    """Names in a method's hints that its own class also defines (Tensor.bool, Tensor.float):
+    get_type_hints reads them in the module, but a type checker reads them in the class body,
+    as the method (write _bool, _int, _float from npgrad.types there)."""
+    owner = sys.modules[function.__module__]
+    for part in function.__qualname__.split(".")[:-1]:
+        owner = getattr(owner, part, None)
+    if not isinstance(owner, type):
+        return []
+    names = {
+        name for hint in function.__annotations__.values() for name in re.findall(r"(?<![\w.])[A-Za-z_]\w*", str(hint))
+    }
+    return sorted(names & set(vars(owner)))
+
+
+class Shadowing:
+    def int(self) -> "int":  # a type checker reads this `int` as the method itself
+        return 0
+
+
+def test_no_hint_names_a_member_of_its_class():
+    failures = [f"{label}: {names}" for function, label in signatures().items() if (names := shadowed(function))]
+    assert not failures, "\n".join(sorted(failures))
+
+
 def test_the_checks_catch_a_missing_or_unresolvable_hint():
     def annotated(x: int, *sizes: int, scale: float = 1.0) -> int:
         return x
@@ -144,6 +171,7 @@ def test_the_checks_catch_a_missing_or_unresolvable_hint():
     assert missing_hints(bare_return) == ["return"]
     assert unresolved(annotated) is None
     assert "NameError" in unresolved(imported_only_for_type_checkers)
+    assert shadowed(Shadowing.int) == ["int"]
 
 
 def test_hints_read_as_pytorch_writes_them():

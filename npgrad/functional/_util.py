@@ -1,12 +1,17 @@
 """Helpers shared by the op families."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..dtypes import category
 from ..tensor import Tensor
+from ..types import ArrayLike, Number
 
 
-def unbroadcast(grad, shape):
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape`."""
     if grad.shape == shape:
         return grad
@@ -15,7 +20,7 @@ def unbroadcast(grad, shape):
     return grad.sum(axis=tuple(range(extra)) + stretched).reshape(shape)
 
 
-def operand(value, like):
+def operand(value: Tensor | ArrayLike, like: Tensor) -> Tensor:
     """A Python number or array used beside tensor `like`, as a constant tensor.
 
     Numbers take like's dtype when it is floating (so float32 stays float32); an integer
@@ -39,7 +44,7 @@ def operand(value, like):
     return Tensor(np.asarray(value, dtype=dtype))
 
 
-def tensor_pair(a, b):
+def tensor_pair(a: Tensor | Number, b: Tensor | Number) -> tuple[Tensor, Tensor]:
     """Both operands as tensors (at least one already is) of the dtype PyTorch gives their
     result (result_type); a floating operand that requires grad is cast in the graph."""
     if not isinstance(a, Tensor):
@@ -50,14 +55,14 @@ def tensor_pair(a, b):
     return as_dtype(a, dtype), as_dtype(b, dtype)
 
 
-def promote_types(*types):
+def promote_types(*types: np.dtype) -> np.dtype:
     """PyTorch's promotion among operands of equal standing: the highest category wins (an
     integer meeting float32 gives float32, not NumPy's float64); within it, the wider type."""
     top = max(category(d) for d in types)
     return np.result_type(*[d for d in types if category(d) == top])
 
 
-def result_type(a, b):
+def result_type(a: Tensor, b: Tensor) -> np.dtype:
     """The dtype of a binary op's result, as PyTorch: a 0-d tensor does not widen a
     dimensioned tensor's dtype within its category (float32 * 0-d float64 -> float32,
     int32 * 0-d int64 -> int32); it decides only when its category is higher."""
@@ -71,7 +76,7 @@ def result_type(a, b):
     return dimensioned.dtype
 
 
-def as_dtype(x, dtype):
+def as_dtype(x: Tensor, dtype: np.dtype) -> Tensor:
     """Tensor x as `dtype`, through the differentiable cast when x requires grad."""
     if x.dtype == dtype:
         return x
@@ -82,7 +87,7 @@ def as_dtype(x, dtype):
     return Tensor(x._data.astype(dtype))
 
 
-def check_input_dtype(where, input, *parameters):
+def check_input_dtype(where: str, input: Tensor, *parameters: Tensor | None) -> None:
     """A layer's input must have its parameters' floating dtype (PyTorch refuses a float64 or
     integer input to a float32 layer instead of computing in another type)."""
     expected = next((p.dtype for p in parameters if p is not None), None)
@@ -94,14 +99,14 @@ def check_input_dtype(where, input, *parameters):
         )
 
 
-def normalize_dim(dim, ndim, name="dim"):
+def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
     """A dim (possibly negative) as a non-negative axis, with a clear error when out of range."""
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"{name} {dim} is out of range for a tensor with {ndim} dimensions")
     return dim % max(ndim, 1)
 
 
-def axes(dim, ndim):
+def axes(dim: int | Sequence[int] | None, ndim: int) -> int | tuple[int, ...] | None:
     """PyTorch's dim argument (None, int or tuple) as NumPy's axis argument."""
     if dim is None:
         return None

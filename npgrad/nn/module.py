@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,16 @@ class Module:
     """Subclasses call `super().__init__()` first, assign their layers and parameters as
     attributes, and implement `forward`. Call the module (`model(x)`), not forward, so
     that hooks run."""
+
+    # Declared for type checkers (set in __init__ by object.__setattr__, not as class attributes).
+    training: bool
+    _parameters: dict[str, Parameter | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
+    _modules: dict[str, Module | None]
+    _forward_pre_hooks: dict[int, Callable[..., Any]]
+    _forward_hooks: dict[int, Callable[..., Any]]
+    _backward_hooks: dict[int, Callable[..., Any]]
 
     def __init__(self) -> None:
         set_attribute = object.__setattr__
@@ -331,7 +341,7 @@ class Module:
     def cpu(self: T) -> T:
         return self
 
-    def cuda(self: T, device: _device | int | None = None) -> T:
+    def cuda(self, device: _device | int | None = None) -> NoReturn:
         check_device("cuda", "module")
 
     # -- state_dict ----------------------------------------------------------------------

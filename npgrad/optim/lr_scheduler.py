@@ -30,7 +30,7 @@ class LRScheduler:
     A larger value resumes one, which needs "initial_lr" in every group.
     """
 
-    _not_saved = ("optimizer",)  # attributes that state_dict() leaves out
+    _not_saved: tuple[str, ...] = ("optimizer",)  # attributes that state_dict() leaves out
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -401,7 +401,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.last_epoch = 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def step(self, metrics: float | Tensor) -> None:
+    def step(self, metrics: float | Tensor) -> None:  # type: ignore[override]  # PyTorch's signature
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current):
