@@ -1,0 +1,37 @@
+"""Rotation prediction (Gidaris et al., 2018): every image is shown turned by 0, 90, 180 and
+270 degrees, and a linear head on the encoder's features says which. To tell which way is up
+the encoder has to find the object and its parts."""
+
+import numpy as np
+
+from .. import nn, tensor
+from ..nn import functional as F
+from .method import SelfSupervised, classification_logs, image_array
+
+ANGLES = (0, 90, 180, 270)
+
+
+def rotations(images):
+    """All four rotations of every image, (4N, C, H, W) (each a whole batch turned counter-
+    clockwise by 0, 90, 180, 270 degrees), and their labels 0..3."""
+    if images.shape[2] != images.shape[3]:
+        raise ValueError(f"rotations: expected square images, got {images.shape[2]}x{images.shape[3]}")
+    turned = np.concatenate([np.rot90(images, k, axes=(2, 3)) for k in range(len(ANGLES))])
+    return np.ascontiguousarray(turned), np.repeat(np.arange(len(ANGLES)), len(images))
+
+
+class Rotation(SelfSupervised):
+    """Encoder + Linear(feature_dim, 4): which of the four rotations an image shows."""
+
+    def __init__(self, encoder, generator=None):
+        super().__init__(encoder, generator)
+        self.head = nn.Linear(self.feature_dim, len(ANGLES))
+
+    def pretext_batch(self, images):
+        return rotations(image_array(images))
+
+    def pretext_loss(self, images):
+        inputs, targets = self.pretext_batch(images)
+        logits = self.head(self.encoder(tensor(inputs)))
+        loss = F.cross_entropy(logits, tensor(targets))
+        return loss, classification_logs(loss, logits, targets)

@@ -1,0 +1,284 @@
+"""npgrad.ssl: NT-Xent against its formula, the pretext tasks' data, the augmentations, the
+shared encoder interface, the evaluation, and the lessons' smoke tests."""
+
+import os
+
+import numpy as np
+import pytest
+
+import npgrad
+import npgrad.nn.functional as F
+from npgrad import nn
+from npgrad.ssl import (
+    AutoencoderPretext,
+    ContextEncoder,
+    ContextPrediction,
+    ConvEncoder,
+    Jigsaw,
+    RandomErasing,
+    RandomResizedCrop,
+    Rotation,
+    SimCLR,
+    contrastive_accuracy,
+    evaluate_pretext,
+    grid_patches,
+    labelled_subset,
+    linear_probe,
+    maximal_hamming_permutations,
+    minimum_hamming_distance,
+    rotations,
+)
+
+METHODS = [AutoencoderPretext, ContextEncoder, ContextPrediction, Jigsaw, Rotation, SimCLR]
+
+
+def nt_xent_by_the_formula(z1, z2, t):
+    """The mean over the 2N rows of -log(exp(s_i,pos / t) / sum_{k != i} exp(s_ik / t)), one row at a time."""
+    z = np.concatenate([z1, z2]).astype(np.float64)
+    rows, losses = len(z), []
+    for i in range(rows):
+        similarity = [z[i] @ z[k] / (np.linalg.norm(z[i]) * np.linalg.norm(z[k])) / t for k in range(rows)]
+        others = sum(np.exp(similarity[k]) for k in range(rows) if k != i)
+        losses.append(-np.log(np.exp(similarity[(i + rows // 2) % rows]) / others))
+    return np.mean(losses)
+
+
+@pytest.mark.parametrize("n,d,t", [(4, 3, 0.5), (7, 16, 0.1), (1, 5, 1.0)])
+def test_nt_xent_equals_the_formula(n, d, t):
+    rng = np.random.default_rng(n)
+    z1, z2 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+    loss = F.nt_xent(npgrad.tensor(z1), npgrad.tensor(z2), t)
+    assert loss.dtype == np.float64 and loss.shape == ()
+    np.testing.assert_allclose(loss.item(), nt_xent_by_the_formula(z1, z2, t), rtol=1e-12)
+
+
+def test_nt_xent_is_low_when_the_views_agree():
+    z = npgrad.tensor(np.eye(8, dtype=np.float32) * 3)
+    noise = npgrad.randn(8, 8)
+    assert F.nt_xent(z, z, 0.1).item() < 0.01 < F.nt_xent(z, noise, 0.1).item()
+
+
+@pytest.mark.parametrize(
+    "z1,z2,t,message",
+    [
+        ((4, 3), (4, 2), 0.5, "one shape"),
+        ((4,), (4,), 0.5, r"\(N, D\)"),
+        ((4, 3), (4, 3), 0.0, "temperature"),
+    ],
+)
+def test_nt_xent_errors(z1, z2, t, message):
+    with pytest.raises(ValueError, match=message):
+        F.nt_xent(npgrad.randn(*z1), npgrad.randn(*z2), t)
+
+
+def test_nt_xent_refuses_integer_input():
+    with pytest.raises(TypeError, match="nt_xent"):
+        F.nt_xent(npgrad.tensor([[1, 2]]), npgrad.tensor([[1, 2]]))
+
+
+def test_contrastive_accuracy():
+    z = np.eye(4)
+    assert contrastive_accuracy(z, z) == 1.0
+    assert contrastive_accuracy(z, z[::-1]) == 0.0  # each view's twin is in the other batch, not at its partner's place
+
+
+# --------------------------------------------------------------- pretext data
+def test_maximal_hamming_permutations():
+    chosen = maximal_hamming_permutations(64)
+    assert chosen.shape == (64, 9) and chosen.dtype == np.int64
+    assert (np.sort(chosen, axis=1) == np.arange(9)).all()  # each row a permutation
+    assert len({tuple(row) for row in chosen}) == 64
+    random_set = np.array([np.random.default_rng(s).permutation(9) for s in range(64)])
+    assert minimum_hamming_distance(chosen) >= 7 > minimum_hamming_distance(random_set) + 2
+    np.testing.assert_array_equal(chosen, maximal_hamming_permutations(64))  # seeded
+
+
+def test_maximal_hamming_permutations_errors():
+    with pytest.raises(ValueError, match="only 6 permutations"):
+        maximal_hamming_permutations(7, size=3)
+
+
+@pytest.mark.parametrize("patch,gap,jitter", [(6, 3, 1), (7, 2, 1), (8, 2, 0)])
+def test_grid_patches_are_the_image_at_their_corners(patch, gap, jitter):
+    images = np.random.default_rng(0).random((5, 2, 28, 28), dtype=np.float32)
+    patches, corners = grid_patches(images, patch, gap, jitter, np.random.default_rng(1))
+    assert patches.shape == (5, 9, 2, patch, patch)
+    for n in range(5):
+        for k, (top, left) in enumerate(corners[n]):
+            np.testing.assert_array_equal(patches[n, k], images[n, :, top : top + patch, left : left + patch])
+    grid = corners.reshape(5, 3, 3, 2)
+    steps = np.concatenate([np.diff(grid[..., 0], axis=1).ravel(), np.diff(grid[..., 1], axis=2).ravel()])
+    assert steps.min() >= patch + gap - 2 * jitter and steps.max() <= patch + gap + 2 * jitter
+    assert corners.min() >= 0 and corners.max() <= 28 - patch
+
+
+def test_grid_patches_too_big():
+    with pytest.raises(ValueError, match="need 32 pixels"):
+        grid_patches(np.zeros((1, 1, 28, 28), np.float32), 8, 3, 1, np.random.default_rng(0))
+
+
+def test_rotations_turn_each_image():
+    images = np.random.default_rng(0).random((3, 1, 5, 5), dtype=np.float32)
+    turned, labels = rotations(images)
+    np.testing.assert_array_equal(labels, np.repeat(np.arange(4), 3))
+    for k in range(4):
+        for n in range(3):
+            np.testing.assert_array_equal(turned[3 * k + n, 0], np.rot90(images[n, 0], k))
+
+
+def test_jigsaw_tiles_follow_the_permutation():
+    method = Jigsaw(ConvEncoder(), permutations=8, generator=0)
+    images = np.random.default_rng(0).random((4, 1, 28, 28), dtype=np.float32)
+    tiles, labels = method.pretext_batch(images)
+    in_order, _ = grid_patches(images, 7, 2, 1, np.random.default_rng(0))  # the same draws as the method's
+    for n in range(4):
+        np.testing.assert_array_equal(tiles[n], in_order[n, method.permutations[labels[n]]])
+
+
+# --------------------------------------------------------------- augmentations
+def test_random_resized_crop_of_the_whole_image_is_the_image():
+    images = np.random.default_rng(0).random((4, 2, 12, 12), dtype=np.float32)
+    crop = RandomResizedCrop(12, scale=(1.0, 1.0), ratio=(1.0, 1.0), generator=0)
+    np.testing.assert_allclose(crop(images), images, atol=1e-6)
+
+
+def test_random_resized_crop_zooms_each_image_differently():
+    images = np.tile(np.arange(16, dtype=np.float32), (6, 1, 16, 1))  # every row 0..15
+    out = RandomResizedCrop(8, scale=(0.1, 0.5), generator=0)(images)
+    assert out.shape == (6, 1, 8, 8)
+    widths = out[:, 0, 0, -1] - out[:, 0, 0, 0]  # a crop of w source pixels spans about w - w / 8
+    assert widths.max() < 15 and len(np.unique(np.round(widths, 3))) == 6
+
+
+def test_random_erasing_sets_one_box_per_image():
+    images = np.ones((50, 1, 20, 20), dtype=np.float32)
+    out = RandomErasing(p=1.0, scale=(0.05, 0.2), value=0.0, generator=0)(images)
+    for image in out[:, 0]:
+        rows, cols = np.nonzero(image == 0)
+        assert (image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] == 0).all()  # a full box
+        assert 0.02 * 400 <= len(rows) <= 0.3 * 400
+    np.testing.assert_array_equal(RandomErasing(p=0.0)(images), images)
+
+
+# --------------------------------------------------------------- methods and the encoder interface
+class TinyEncoder(nn.Module):
+    """Any module with a feature_dim fits every method."""
+
+    def __init__(self):
+        super().__init__()
+        self.feature_dim = 8
+        self.net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def forward(self, images):
+        return self.net(images)
+
+
+@pytest.mark.parametrize("method_class", METHODS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("encoder_class", [ConvEncoder, TinyEncoder])
+def test_every_method_trains_any_encoder(method_class, encoder_class):
+    encoder = encoder_class()
+    method = method_class(encoder, generator=0)
+    images = np.random.default_rng(0).random((6, 1, 28, 28), dtype=np.float32)
+    loss, logs = method.pretext_loss(npgrad.tensor(images))
+    assert loss.shape == () and np.isfinite(logs["loss"]) and abs(logs["loss"] - loss.item()) < 1e-6
+    loss.backward()
+    assert all(p.grad is not None and np.abs(np.asarray(p.grad)).sum() > 0 for p in encoder.parameters())
+
+
+def test_a_module_without_feature_dim_is_refused():
+    with pytest.raises(TypeError, match="feature_dim"):
+        Rotation(nn.Linear(4, 4))
+
+
+def test_evaluate_pretext_repeats_and_leaves_the_generator_alone():
+    method = ContextPrediction(ConvEncoder(), generator=0)
+    images = np.random.default_rng(0).random((20, 1, 28, 28), dtype=np.float32)
+    state = method.generator.bit_generator.state
+    assert evaluate_pretext(method, images, batch_size=8) == evaluate_pretext(method, images, batch_size=8)
+    assert method.generator.bit_generator.state == state
+
+
+# --------------------------------------------------------------- evaluation
+def test_labelled_subset_is_balanced_and_seeded():
+    labels = np.repeat(np.arange(10), 100)
+    chosen = labelled_subset(labels, 0.05, seed=3)
+    np.testing.assert_array_equal(np.bincount(labels[chosen]), [5] * 10)
+    np.testing.assert_array_equal(chosen, labelled_subset(labels, 0.05, seed=3))
+    assert len(labelled_subset(labels, 0.001)) == 10  # at least one per class
+
+
+class MeanEncoder(nn.Module):
+    """Features: the mean of each image quarter (no parameters to learn)."""
+
+    feature_dim = 4
+
+    def forward(self, images):
+        return nn.functional.adaptive_avg_pool2d(images, 2).reshape(images.shape[0], 4)
+
+
+def test_linear_probe_reads_informative_features():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 800)
+    images = rng.random((800, 1, 8, 8), dtype=np.float32) * 0.5
+    for label in range(4):  # class k is brighter in quarter k
+        rows, cols = divmod(label, 2)
+        images[labels == label, :, 4 * rows : 4 * rows + 4, 4 * cols : 4 * cols + 4] += 0.5
+    train, test = (images[:600], labels[:600]), (images[600:], labels[600:])
+    accuracy = linear_probe(MeanEncoder(), train, test, fractions=(0.02, 1.0), steps=200)
+    assert accuracy[1.0] > 0.95 and accuracy[0.02] > 0.8
+
+
+# --------------------------------------------------------------- lessons
+def _fashion_mnist_root():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for root in (os.environ.get("NPGRAD_DATA", ""), os.path.join(here, "..", "..", "shared", "data")):
+        if root and os.path.isdir(os.path.join(root, "fashion-mnist")):
+            return root
+    pytest.skip("Fashion-MNIST not found under $NPGRAD_DATA or ../shared/data")
+
+
+@pytest.fixture
+def run_quick(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("NPGRAD_DATA", _fashion_mnist_root())
+
+    def run(name):
+        from npgrad import recipes
+
+        return recipes.get(name).run(str(tmp_path), quick=True)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "lesson,measure,floor",
+    [
+        ("rotation", "accuracy", 0.4),  # chance 0.25
+        ("context-prediction", "accuracy", 0.3),  # chance 0.125
+        ("jigsaw", "accuracy", 0.5),  # chance 1/64
+    ],
+)
+def test_classification_pretext_lessons_learn_their_task(lesson, measure, floor, run_quick, tmp_path):
+    result = run_quick(lesson)
+    assert result["pretext_before"][measure] < floor - 0.1 < floor < result["pretext_after"][measure]
+    assert set(result["probe_pretrained"]) == {"0.1", "1.0"}
+    assert (tmp_path / "pretext_task.png").exists() and (tmp_path / "pretext_curve.png").exists()
+
+
+def test_context_encoder_lesson_learns_to_fill_the_hole(run_quick):
+    result = run_quick("context-encoder")
+    assert result["pretext_after"]["loss"] < 0.6 * result["pretext_before"]["loss"]
+
+
+def test_simclr_lesson_pulls_the_views_together(run_quick):
+    result = run_quick("simclr")
+    assert result["pretext_after"]["loss"] < result["pretext_before"]["loss"] - 0.5
+
+
+def test_self_supervised_comparison_lesson(run_quick, tmp_path):
+    table = run_quick("self-supervised-comparison")["table"]
+    assert set(table) == {"random encoder", "rotation", "supervised"}
+    random, supervised = table["random encoder"]["probe"]["1.0"], table["supervised"]["probe"]["1.0"]
+    assert supervised["mean"] > random["mean"] + 0.03
+    assert table["random encoder"]["pretrain_steps"] == 0 and table["rotation"]["pretrain_steps"] == 40
+    assert (tmp_path / "seed0.json").exists() and (tmp_path / "features_pca_seed0.png").exists()
