@@ -208,3 +208,10 @@ def test_dropout_follows_the_models_mode():
     np.testing.assert_allclose(model(x).detach().numpy(), model[0](x).detach().numpy(), rtol=1e-6)
     model.train()
     assert (model(x).detach().numpy() == 0).mean() > 0.7
+
+
+def test_linear_takes_pytorchs_device_argument_in_its_place():
+    layer = nn.Linear(3, 4, True, "cpu", npgrad.float64)  # (in, out, bias, device, dtype) as torch.nn.Linear
+    assert layer.weight.dtype == npgrad.float64
+    with pytest.raises(RuntimeError, match="Linear on device 'cuda'"):
+        nn.Linear(3, 4, device="cuda")

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..devices import check_device
 from ..functional.linalg import linear
 from ..tensor import Tensor
-from ..types import _dtype
+from ..types import _device, _dtype
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -34,8 +35,16 @@ class Linear(Module):
     and b ~ U(-1/sqrt(in), 1/sqrt(in)).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: _dtype | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: _device | None = None,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
+        check_device(device, "Linear")
         self.in_features, self.out_features = in_features, out_features
         dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
