@@ -3,13 +3,14 @@
 Real data sets look for their files under a data root: the `root` argument, else the
 NPGRAD_DATA environment variable, else ~/.cache/npgrad (see storage.py). MNIST also ships
 inside npgrad; MNIST-1D and the toy sets are generated and need no files. The translation
-pairs (Tatoeba, Multi30k) are in translation.py.
+pairs (Tatoeba, Multi30k) are in translation.py, SST-2's sentiment sentences in sst2.py.
 """
 
 from .mnist import MNIST, FashionMNIST
 from .mnist1d import MNIST1D, make_mnist1d
 from .shakespeare import TinyShakespeare
 from .sign_language import SignLanguageMNIST
+from .sst2 import SST2
 from .storage import CorruptFileError, clear_cache, data_root
 from .toy import and_gate, circles, moons, or_gate, spirals, truth_table, xor_gate
 from .translation import (
