@@ -1,17 +1,24 @@
-"""Time a workload in npgrad and in PyTorch in the same session and print the ratio.
+"""npgrad against PyTorch on every reference workload, in one table.
 
-    python benchmarks/compare.py --workload mlp --threads 2 --rounds 3
+    python benchmarks/compare.py                                   # the whole table
+    python benchmarks/compare.py --workloads cnn gan --threads 2 --kernels unpinned --rounds 5
 
-Each round runs the PyTorch reference and then npgrad, each in a fresh process with the
-thread count pinned; the ratio of the medians over rounds is reported (npgrad / PyTorch,
-lower is better). The PyTorch side needs torch==2.13.0 in the interpreter given by --torch-python.
+For every workload, thread count and OpenBLAS kernel set, each round runs the PyTorch step
+and the npgrad step in fresh processes, one after the other (which goes first alternates);
+ratio = npgrad / PyTorch step time, the median of the rounds' ratios (lower is better), so a
+change in the machine's load between rounds cancels. The ms columns are medians over rounds;
+RSS is the peak resident memory of each process. `load` is the most CPU (in cores) that other
+processes used during any of the timings: above ~0.2 the numbers are contaminated.
 
-The last column names the OpenBLAS kernels NumPy ran (threadpoolctl's `architecture`). Some
-machines pin OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in their environment because older
-OpenBLAS builds misbehave on their CPU; the NumPy that npgrad installs runs slower kernels
-under that pin. To measure without it, unset both for this command alone:
+Kernel sets: some machines pin OpenBLAS to older kernels in their environment
+(OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE), which a user's machine usually does not. `pinned` runs
+the children with the environment as it is, `unpinned` with those two variables removed; the
+column names the kernels NumPy's OpenBLAS ran. Without a pin in the environment the two are
+one and only `unpinned` runs.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare.py --workload lstm
+The PyTorch side is ../shared/bench/torch_ref.py, or our torch_extra.py for the workloads it
+lacks (mnist_cnn); it needs torch==2.13.0 in the interpreter given by --torch-python.
+Set BENCH_QUIET_WAIT=0 not to wait for a quiet machine before each timing.
 """
 
 import argparse
@@ -21,15 +28,30 @@ import statistics
 import subprocess
 import sys
 
+import extra_workloads
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH_DIR = os.environ.get("NPGRAD_BENCH_DIR", os.path.join(HERE, "..", "..", "shared", "bench"))
+WORKLOADS = ["mlp", "cnn", "lstm", "gan", "vae", "gpt"] + extra_workloads.WORKLOADS
+PIN = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
-def run(script, workload, threads, python):
-    out = subprocess.run(
-        [python, script, "--workload", workload, "--threads", str(threads)], check=True, capture_output=True, text=True
-    ).stdout
+def torch_script(workload):
+    if workload in extra_workloads.WORKLOADS:
+        return os.path.join(HERE, "torch_extra.py")
+    return os.path.join(BENCH_DIR, "torch_ref.py")
+
+
+def run(python, script, workload, threads, env, args):
+    command = [python, script, "--workload", workload, "--threads", str(threads)]
+    command += ["--steps", str(args.steps), "--warmup", str(args.warmup)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def kernel_env(kernels):
+    """The children's environment: as it is (pinned) or without the OpenBLAS pin (unpinned)."""
+    return dict(os.environ) if kernels == "pinned" else {k: v for k, v in os.environ.items() if k not in PIN}
 
 
 def openblas_kernels(record):
@@ -38,32 +60,49 @@ def openblas_kernels(record):
     return ", ".join(sorted(n for n in names if n)) or "?"
 
 
+def pairs(args, workload, threads, kernels):
+    """`rounds` (PyTorch, npgrad) records, the first to run alternating between rounds."""
+    env, rounds = kernel_env(kernels), []
+    for i in range(args.rounds):
+        sides = [(args.torch_python, torch_script(workload)), (sys.executable, os.path.join(HERE, "npgrad_ref.py"))]
+        order = sides if i % 2 == 0 else sides[::-1]
+        records = {script: run(python, script, workload, threads, env, args) for python, script in order}
+        rounds.append([records[script] for _, script in sides])
+    return rounds
+
+
+def row(workload, threads, kernels, rounds):
+    torch_ms = statistics.median(t["median_ms"] for t, _ in rounds)
+    npgrad_ms = statistics.median(n["median_ms"] for _, n in rounds)
+    ratio = statistics.median(n["median_ms"] / t["median_ms"] for t, n in rounds)
+    rss_t = max(t["peak_rss_mb"] for t, _ in rounds)
+    rss_n = max(n["peak_rss_mb"] for _, n in rounds)
+    load = max(r["foreign_load_cores"] for pair in rounds for r in pair)
+    return (
+        f"| {workload} | {threads} | {kernels} ({openblas_kernels(rounds[0][1])}) | {torch_ms:.1f} | "
+        f"{npgrad_ms:.1f} | **{ratio:.2f}** | {rss_n:.0f} / {rss_t:.0f} | {rss_n / rss_t:.2f} | {load:.2f} |"
+    )
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workload", default="mlp")
+    p.add_argument("--workloads", nargs="+", default=WORKLOADS, choices=WORKLOADS, metavar="NAME")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--kernels", nargs="+", default=["pinned", "unpinned"], choices=["pinned", "unpinned"])
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=30, help="timed steps per process")
+    p.add_argument("--warmup", type=int, default=5, help="untimed steps before them")
     p.add_argument("--torch-python", default=sys.executable)
     args = p.parse_args()
+    kernel_sets = args.kernels if any(v in os.environ for v in PIN) else ["unpinned"]
     print(
-        "| workload | threads | PyTorch ms | npgrad ms | ratio | npgrad peak RSS MB | PyTorch peak RSS MB | foreign load "
-        "| OpenBLAS kernels |"
+        "| workload | threads | kernels | PyTorch ms | npgrad ms | ratio | peak RSS MB npgrad / PyTorch | RSS ratio | load |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    for threads in args.threads:
-        torch_runs, np_runs = [], []
-        for _ in range(args.rounds):
-            torch_runs.append(run(os.path.join(BENCH_DIR, "torch_ref.py"), args.workload, threads, args.torch_python))
-            np_runs.append(run(os.path.join(HERE, "npgrad_ref.py"), args.workload, threads, sys.executable))
-        t = statistics.median(r["median_ms"] for r in torch_runs)
-        n = statistics.median(r["median_ms"] for r in np_runs)
-        load = max(r["foreign_load_cores"] for r in torch_runs + np_runs)
-        print(
-            f"| {args.workload} | {threads} | {t:.1f} | {n:.1f} | {n / t:.2f} | "
-            f"{max(r['peak_rss_mb'] for r in np_runs):.0f} | {max(r['peak_rss_mb'] for r in torch_runs):.0f} | "
-            f"{load:.2f} | {openblas_kernels(np_runs[0])} |",
-            flush=True,
-        )
+    for workload in args.workloads:
+        for threads in args.threads:
+            for kernels in kernel_sets:
+                print(row(workload, threads, kernels, pairs(args, workload, threads, kernels)), flush=True)
 
 
 if __name__ == "__main__":

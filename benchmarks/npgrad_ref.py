@@ -4,7 +4,9 @@
 
 Prints one JSON line in the same format as the PyTorch reference: median wall ms per full
 training step (forward + backward + optimizer step, loss read back as a float), peak RSS.
-The timing helpers come from the shared bench folder (--bench-dir, default ../shared/bench).
+The timing helpers come from the shared bench folder (NPGRAD_BENCH_DIR, default ../shared/bench);
+mnist_cnn (the main job's model as `npgrad train` builds it, batch 128, Adam lr 1e-3) is ours:
+see extra_workloads.py, and torch_extra.py for its PyTorch twin.
 """
 
 import os
@@ -15,8 +17,9 @@ BENCH_DIR = os.environ.get("NPGRAD_BENCH_DIR", os.path.join(HERE, "..", "..", "s
 sys.path.insert(0, BENCH_DIR)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import common  # noqa: E402
+import extra_workloads  # noqa: E402
 
-WORKLOADS = ["mlp", "cnn", "lstm", "gpt", "gan", "vae"]
+WORKLOADS = ["mlp", "cnn", "lstm", "gpt", "gan", "vae"] + extra_workloads.WORKLOADS
 args = common.parse_args(__doc__, WORKLOADS)
 common.early_setup(args.threads)
 
@@ -25,7 +28,7 @@ import numpy as np  # noqa: E402
 import npgrad  # noqa: E402
 import npgrad.nn as nn  # noqa: E402
 import npgrad.nn.functional as F  # noqa: E402
-from npgrad.models import VAE, DCGANDiscriminator, DCGANGenerator, vae_loss  # noqa: E402
+from npgrad.models import VAE, DCGANDiscriminator, DCGANGenerator, mnist_cnn, vae_loss  # noqa: E402
 
 npgrad.manual_seed(common.SEED)
 rss_after_import = common.current_rss_mb()
@@ -144,10 +147,11 @@ def vae(x, eps):
 
 
 def build(workload):
-    a, b = (npgrad.from_numpy(t) for t in common.rand_batch(np, workload))
+    batches = extra_workloads if workload in extra_workloads.WORKLOADS else common
+    a, b = (npgrad.from_numpy(t) for t in batches.rand_batch(np, workload))
     if workload in ("gan", "vae"):
         return {"gan": gan, "vae": vae}[workload](a, b)
-    model = {"mlp": mlp, "cnn": CNN, "lstm": CharLSTM, "gpt": GPT}[workload]()
+    model = {"mlp": mlp, "cnn": CNN, "lstm": CharLSTM, "gpt": GPT, "mnist_cnn": mnist_cnn}[workload]()
     if workload == "cnn":
         opt = npgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     elif workload == "gpt":

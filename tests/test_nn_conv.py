@@ -91,6 +91,20 @@ def test_layer_matches_torch(name, args, kwargs, shape, training):
     check_against_torch(ng, th, x)
 
 
+CONVS = [layer for layer in LAYERS if "Conv" in layer[0]]
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", CONVS, ids=[f"{c[0]}{i}" for i, c in enumerate(CONVS)])
+def test_conv_made_one_output_row_at_a_time_matches_torch(monkeypatch, name, args, kwargs, shape):
+    """Large convolutions make im2col's columns a few output rows at a time (CHUNK_BYTES); with a
+    budget of 1 byte every row is its own chunk, and the halos of neighbouring rows overlap."""
+    from npgrad.functional import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    th = getattr(torch.nn, name)(*args, **kwargs)
+    check_against_torch(load_from_torch(getattr(nn, name)(*args, **kwargs), th), th, randn(*shape))
+
+
 def test_small_cnn_with_batch_norm_matches_torch():
     """conv -> BN -> ReLU -> max pool -> conv -> BN -> avg pool -> flatten -> linear, from torch's
     weights. Conv outputs are (C, H, W, N) in memory while gradients coming back through Flatten

@@ -69,13 +69,16 @@ class Window:
         """Whether some pixels fall in several windows (stride < extent)."""
         return any(s < e for s, e in zip(self.stride, self.extent))
 
-    def offset_slices(self):
+    def offset_slices(self, out_rows=None):
         """For each kernel offset (i, j), in row-major order: the (rows, cols) slices of the
-        padded plane holding that offset's pixel of every window, an (OH, OW) strided view."""
+        padded plane holding that offset's pixel of every window, an (OH, OW) strided view;
+        of the windows in rows [first, last) of the output only when out_rows = (first, last)."""
         (kh, kw), (dh, dw), (sh, sw), (oh, ow) = self.kernel, self.dilation, self.stride, self.out
+        first, last = out_rows or (0, oh)
         for i in range(kh):
             for j in range(kw):
-                yield (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+                rows = slice(first * sh + i * dh, (last - 1) * sh + i * dh + 1, sh)
+                yield rows, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
 
     def interior(self):
         """The (rows, cols) slices of the padded plane that hold the unpadded plane."""

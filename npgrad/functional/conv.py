@@ -4,9 +4,12 @@ A convolution is a matrix product. im2col copies every window of the (padded) in
 column of `cols`, of shape (C*kh*kw, OH*OW*N); then y = W · cols with W the weight as an
 (O, C*kh*kw) matrix. Backward: dL/dW = dL/dy · cols^T, and dL/dx = col2im(W^T · dL/dy), where
 col2im adds every column back onto the pixels it was copied from (one strided add per kernel
-offset). cols is kh*kw times the size of x, so backward makes it again from x rather than hold
-it from forward to backward: one more copy, but a smaller memory footprint, which measured
-faster (fresh memory costs page faults) and lets W^T · dL/dy be written over it. A transposed convolution is the same linear map run the other way round: its forward
+offset). cols is kh*kw times the size of x, so it is never made whole: it is made a few output
+rows at a time (CHUNK_BYTES, a chunk the caches hold), each chunk consumed by its share of the
+GEMMs before the next overwrites it, so cols never travels to main memory and back (conv2 of
+`mnist_cnn`, forward and backward: 143 ms instead of 213 ms on one core). Backward makes the
+chunks again from x rather than hold cols from forward, and writes W^T · dL/dy over each chunk
+once dL/dW has used it. A transposed convolution is the same linear map run the other way round: its forward
 is the convolution's input gradient (W^T ·, col2im) and its input gradient is a convolution
 (im2col, W ·). With groups, channels and weight rows split into `groups` independent blocks and
 the GEMM is one batched matmul over the blocks.
@@ -47,31 +50,63 @@ def _from_matrix(matrix, height, width, batch):
     return _from_chwn(matrix.reshape(matrix.shape[0], height, width, batch))  # (sizes given: N may be 0)
 
 
-def im2col(x, window):
-    """cols[c, i, j, oh, ow, n] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw], as a
-    (C*kh*kw, OH*OW*N) matrix: one strided copy per kernel offset (i, j)."""
-    n, c = x.shape[:2]
+CHUNK_BYTES = 8 * 2**20  # cols made a few output rows at a time stay in cache for the GEMM that reads them
+
+
+def _padded_chwn(x, window):
+    """x (N, C, H, W) as a (C, Hp, Wp, N) array inside its zero border (x's own memory when it
+    already is (C, H, W, N) in memory and needs no border)."""
     if window.padded == window.size:
-        padded = np.ascontiguousarray(_to_chwn(x))  # free when x is already (C, H, W, N)
-    else:
-        padded = np.zeros((c,) + window.padded + (n,), x.dtype)
-        padded[:, window.interior()[0], window.interior()[1]] = _to_chwn(x)
-    cols = np.empty((c, window.kernel[0] * window.kernel[1]) + window.out + (n,), x.dtype)
-    for k, (rows, columns) in enumerate(window.offset_slices()):
-        cols[:, k] = padded[:, rows, columns]
-    return cols.reshape(c * window.kernel[0] * window.kernel[1], window.out[0] * window.out[1] * n)
+        return np.ascontiguousarray(_to_chwn(x))
+    padded = np.zeros((x.shape[1],) + window.padded + (x.shape[0],), x.dtype)
+    padded[:, window.interior()[0], window.interior()[1]] = _to_chwn(x)
+    return padded
 
 
-def col2im(cols, window, batch):
-    """The adjoint of im2col: add each column's numbers back onto the pixels they came from.
-    (C*kh*kw, OH*OW*N) -> (N, C, H, W) maps (a view of a (C, H, W, N) array)."""
-    offsets = window.kernel[0] * window.kernel[1]
-    cols = cols.reshape((cols.shape[0] // offsets, offsets) + window.out + (batch,))
-    padded = np.zeros((cols.shape[0],) + window.padded + (batch,), cols.dtype)
-    for k, (rows, columns) in enumerate(window.offset_slices()):
-        padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
+def _interior(padded, window):
+    """The unpadded part of a (C, Hp, Wp, N) array as (N, C, H, W) maps (a view)."""
     rows, columns = window.interior()
     return _from_chwn(padded[:, rows, columns])
+
+
+def im2col(padded, window, out_rows, buffer):
+    """cols[c, i, j, oh, ow, n] = padded[c, oh*sh + i*dh, ow*sw + j*dw, n] for the output rows
+    first <= oh < last, out_rows = (first, last), written over the start of the flat `buffer`
+    as a (C*kh*kw, rows*OW*N) matrix: one strided copy per kernel offset (i, j)."""
+    c, offsets = padded.shape[0], window.kernel[0] * window.kernel[1]
+    shape = (c, offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1])
+    cols = buffer[: np.prod(shape)].reshape(shape)
+    for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
+        cols[:, k] = padded[:, rows, columns]
+    return cols.reshape(c * offsets, -1)
+
+
+def col2im(cols, window, out_rows, padded):
+    """The adjoint of im2col: add each column of cols (C*kh*kw, rows*OW*N) onto the pixels of
+    `padded` (C, Hp, Wp, N) it was copied from, for the output rows out_rows = (first, last)."""
+    cols = cols.reshape((padded.shape[0], -1, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1]))
+    for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
+        padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
+
+
+def _chunks(window, channels, batch, dtype, padded=None):
+    """(out_rows, cols) for successive ranges of output rows of about CHUNK_BYTES of cols each:
+    im2col(padded) when padded is given, else scratch to write cols into; one buffer serves all."""
+    height, width = channels * window.kernel[0] * window.kernel[1], window.out[1] * batch  # cols of one output row
+    rows = min(window.out[0], max(1, CHUNK_BYTES // max(height * width * dtype.itemsize, 1)))
+    buffer = np.empty(height * rows * width, dtype)
+    for first in range(0, window.out[0], rows):
+        out_rows = (first, min(first + rows, window.out[0]))
+        if padded is None:
+            yield out_rows, buffer[: height * (out_rows[1] - first) * width].reshape(height, -1)
+        else:
+            yield out_rows, im2col(padded, window, out_rows, buffer)
+
+
+def _columns(matrix, out_rows, window, batch):
+    """The columns of a (R, OH*OW*N) matrix that belong to the output rows out_rows (a view)."""
+    width = window.out[1] * batch
+    return matrix[:, out_rows[0] * width : out_rows[1] * width]
 
 
 # --------------------------------------------------------------------------- the three GEMMs
@@ -84,16 +119,12 @@ def _kernel_matrix(weight, groups):
     return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
-def _apply_kernel(kernel, cols, groups):
-    y = np.matmul(kernel, _by_group(cols, groups))  # y = W · cols
-    return y.reshape(kernel.shape[0] * kernel.shape[1], cols.shape[1])
+def _apply_kernel(kernel, cols, groups, out):
+    np.matmul(kernel, _by_group(cols, groups), out=_by_group(out, groups))  # y = W · cols
 
 
-def _apply_kernel_transposed(kernel, y, groups, out=None):
-    """W^T · y, written into `out` (a (C*kh*kw, M) matrix) when given."""
-    out = None if out is None else _by_group(out, groups)
-    cols = np.matmul(kernel.transpose(0, 2, 1), _by_group(y, groups), out=out)
-    return cols.reshape(kernel.shape[0] * kernel.shape[2], y.shape[1])
+def _apply_kernel_transposed(kernel, y, groups, out):
+    np.matmul(kernel.transpose(0, 2, 1), _by_group(y, groups), out=_by_group(out, groups))  # cols = W^T · y
 
 
 def _kernel_grad(grad_y, cols, groups, shape):
@@ -107,24 +138,30 @@ class Convolution(Function):
 
     def forward(self, x, weight, bias=None, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
-        y = _apply_kernel(_kernel_matrix(weight, groups), im2col(x, window), groups)
+        n, kernel = x.shape[0], _kernel_matrix(weight, groups)
+        y = np.empty((weight.shape[0], window.out[0] * window.out[1] * n), x.dtype)
+        for out_rows, cols in _chunks(window, x.shape[1], n, x.dtype, _padded_chwn(x, window)):
+            _apply_kernel(kernel, cols, groups, out=_columns(y, out_rows, self.window, n))
         if bias is not None:
             y += bias[:, None]
-        return _from_matrix(y, *window.out, x.shape[0])
+        return _from_matrix(y, *window.out, n)
 
     def backward(self, grad):
-        grad_y = _as_matrix(grad)  # (O, OH*OW*N)
-        grad_x = grad_w = grad_b = cols = None
-        if self.needs_input_grad[1]:  # dL/dW = dL/dy · cols^T, cols made again (see the docstring)
-            cols = im2col(self.x, self.window)
-            grad_w = _kernel_grad(grad_y, cols, self.groups, self.weight.shape)
-        if self.needs_input_grad[0]:  # dL/dx = col2im(W^T · dL/dy), written over cols, now unused
-            kernel = _kernel_matrix(self.weight, self.groups)
-            grad_cols = _apply_kernel_transposed(kernel, grad_y, self.groups, out=cols)
-            grad_x = col2im(grad_cols, self.window, self.x.shape[0])
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            grad_b = grad_y.sum(axis=1)  # dL/db = dL/dy summed over every position
-        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]
+        grad_y, n, window = _as_matrix(grad), self.x.shape[0], self.window  # grad_y: (O, OH*OW*N)
+        kernel, (need_x, need_w) = _kernel_matrix(self.weight, self.groups), self.needs_input_grad[:2]
+        grad_w = np.zeros_like(self.weight) if need_w else None
+        grad_padded = np.zeros((self.x.shape[1],) + window.padded + (n,), grad.dtype) if need_x else None
+        padded = _padded_chwn(self.x, window) if need_w else None  # cols made again (see the docstring)
+        for out_rows, cols in _chunks(window, self.x.shape[1], n, grad.dtype, padded):
+            grad_y_part = _columns(grad_y, out_rows, window, n)
+            if need_w:  # dL/dW = dL/dy · cols^T, summed over the chunks
+                grad_w += _kernel_grad(grad_y_part, cols, self.groups, self.weight.shape)
+            if need_x:  # dL/dx = col2im(W^T · dL/dy), written over cols, now unused
+                _apply_kernel_transposed(kernel, grad_y_part, self.groups, out=cols)
+                col2im(cols, window, out_rows, grad_padded)
+        grad_x = _interior(grad_padded, window) if need_x else None
+        grad_b = grad_y.sum(axis=1) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
+        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]  # dL/db: dL/dy summed over positions
 
 
 class TransposedConvolution(Function):
@@ -133,23 +170,31 @@ class TransposedConvolution(Function):
 
     def forward(self, x, weight, bias=None, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
-        cols = _apply_kernel_transposed(_kernel_matrix(weight, groups), _as_matrix(x), groups)
-        y = col2im(cols, window, x.shape[0])
+        n, x_matrix, channels = x.shape[0], _as_matrix(x), weight.shape[1] * groups
+        padded = np.zeros((channels,) + window.padded + (n,), x.dtype)
+        for out_rows, cols in _chunks(window, channels, n, x.dtype):
+            _apply_kernel_transposed(
+                _kernel_matrix(weight, groups), _columns(x_matrix, out_rows, window, n), groups, cols
+            )
+            col2im(cols, window, out_rows, padded)
+        y = _interior(padded, window)
         if bias is not None:
             y += bias[:, None, None]
         return y
 
     def backward(self, grad):
-        cols = im2col(grad, self.window)
-        grad_x = grad_w = grad_b = None
-        if self.needs_input_grad[0]:  # dL/dx = W · im2col(dL/dy): a convolution of the gradient
-            grad_x = _apply_kernel(_kernel_matrix(self.weight, self.groups), cols, self.groups)
-            grad_x = _from_matrix(grad_x, *self.window.out, grad.shape[0])
-        if self.needs_input_grad[1]:  # dL/dW = x · im2col(dL/dy)^T
-            grad_w = _kernel_grad(_as_matrix(self.x), cols, self.groups, self.weight.shape)
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            grad_b = grad.sum(axis=(0, 2, 3))  # dL/db = dL/dy summed over every position
-        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]
+        n, window, (need_x, need_w) = grad.shape[0], self.window, self.needs_input_grad[:2]
+        kernel, x_matrix = _kernel_matrix(self.weight, self.groups), _as_matrix(self.x)
+        grad_x = np.empty_like(x_matrix) if need_x else None
+        grad_w = np.zeros_like(self.weight) if need_w else None
+        for out_rows, cols in _chunks(window, grad.shape[1], n, grad.dtype, _padded_chwn(grad, window)):
+            if need_x:  # dL/dx = W · im2col(dL/dy): a convolution of the gradient
+                _apply_kernel(kernel, cols, self.groups, out=_columns(grad_x, out_rows, window, n))
+            if need_w:  # dL/dW = x · im2col(dL/dy)^T, summed over the chunks
+                grad_w += _kernel_grad(_columns(x_matrix, out_rows, window, n), cols, self.groups, self.weight.shape)
+        grad_x = _from_matrix(grad_x, *window.out, n) if need_x else None
+        grad_b = grad.sum(axis=(0, 2, 3)) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
+        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]  # dL/db: dL/dy summed over positions
 
 
 # --------------------------------------------------------------------------- checks and geometry

@@ -12,7 +12,6 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._windows import in_layout_of
 
 
 def _channel_axes(x):
@@ -24,47 +23,75 @@ def _per_channel(values, x):
     return values.reshape((1, -1) + (1,) * (x.ndim - 2))
 
 
+def _channel_order(x):
+    """The axis order (C, *spatial, N) in which x's memory already runs, if it does (a conv's
+    output is laid out so), else (C, N, *spatial) if that one does, else (C, *spatial, N)."""
+    last = (1,) + tuple(range(2, x.ndim)) + (0,)
+    first = (1, 0) + tuple(range(2, x.ndim))
+    return first if x.transpose(first).flags.c_contiguous and not x.transpose(last).flags.c_contiguous else last
+
+
+def _as_channel_rows(x, order):
+    """x as a (C, everything else) matrix in the axis order `order`: a view when x's memory
+    already runs in that order, else a copy (one pass) that does."""
+    moved = np.ascontiguousarray(x.transpose(order))
+    return moved.reshape(x.shape[1], -1)
+
+
+def _from_channel_rows(rows, shape, order):
+    """Undo _as_channel_rows: a (C, M) matrix as an array of `shape`, a view."""
+    return rows.reshape(tuple(shape[axis] for axis in order)).transpose(np.argsort(order))
+
+
+def _row_sums(rows):
+    return rows @ np.ones(rows.shape[1], rows.dtype)  # a BLAS matrix-vector product: one fast pass
+
+
+def _row_dots(a, b):
+    return np.matmul(a[:, None, :], b[:, :, None]).reshape(-1)  # sum_j a[i, j] b[i, j], BLAS dots
+
+
 class BatchNorm(Function):
     """With batch statistics (training) or with fixed running statistics (evaluation).
     In training, running_mean and running_var (when given) are updated in place:
     r = (1 - momentum) r + momentum * batch value, with the unbiased variance, as PyTorch.
-    Textbook twin: npgrad.textbook.BatchNorm."""
+    Works on x as a (C, M) matrix of rows, one per channel (a view for conv outputs), in as
+    few passes over memory as NumPy allows. Textbook twin: npgrad.textbook.BatchNorm."""
 
     def forward(self, x, weight=None, bias=None, *, running_mean, running_var, training, momentum, eps):
-        axes, count = _channel_axes(x), x.size // x.shape[1]
-        if training:
-            mean = x.mean(axis=axes)
-            centered = x - _per_channel(mean, x)
-            var = np.mean(centered * centered, axis=axes)  # biased: the one that normalises
-            if running_mean is not None:
-                _update(running_mean, mean, momentum)
-                _update(running_var, var * (count / max(count - 1, 1)), momentum)
-        else:
-            centered, var = x - _per_channel(running_mean, x), running_var
-        self.training, self.count, self.weight = training, count, weight
-        self.inv_std = 1 / np.sqrt(var + eps)
-        self.x_hat = centered
-        self.x_hat *= _per_channel(self.inv_std, x)
-        # x_hat is kept for backward, so y never shares its memory
-        y = self.x_hat * _per_channel(weight, x) if weight is not None else self.x_hat.copy()
+        self.order, self.shape = _channel_order(x), x.shape
+        rows = _as_channel_rows(x, self.order)
+        self.training, self.count, self.weight = training, rows.shape[1], weight
+        mean = _row_sums(rows) / self.count if training else running_mean
+        x_hat = rows - mean[:, None]  # centred first: var from it keeps float32's digits
+        var = _row_dots(x_hat, x_hat) / self.count if training else running_var
+        if training and running_mean is not None:
+            _update(running_mean, mean, momentum)
+            _update(running_var, var * (self.count / max(self.count - 1, 1)), momentum)
+        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        x_hat *= self.inv_std[:, None]
+        self.x_hat = x_hat  # kept for backward, so y never shares its memory
+        y = x_hat * weight[:, None] if weight is not None else x_hat.copy()
         if bias is not None:
-            y += _per_channel(bias, x)
-        return y
+            y += bias[:, None]
+        return _from_channel_rows(y, x.shape, self.order)
 
     def backward(self, grad):
-        x_hat, axes, grad = self.x_hat, _channel_axes(grad), in_layout_of(grad, self.x_hat)
-        sum_grad = grad.sum(axis=axes)  # dL/dbias = sum of dL/dy
-        sum_grad_x_hat = (grad * x_hat).sum(axis=axes)  # dL/dweight = sum of dL/dy * x_hat
+        grad_rows, x_hat = _as_channel_rows(grad, self.order), self.x_hat
+        sum_grad = _row_sums(grad_rows)  # dL/dbias = sum of dL/dy
+        sum_grad_x_hat = _row_dots(grad_rows, x_hat)  # dL/dweight = sum of dL/dy * x_hat
         grad_x = None
         if self.needs_input_grad[0]:
             scale = self.inv_std if self.weight is None else self.weight * self.inv_std
             if self.training:  # mean and var depend on x too:
                 # dL/dx = w / std * (dL/dy - mean(dL/dy) - x_hat * mean(dL/dy * x_hat))
-                grad_x = grad - _per_channel(sum_grad / self.count, grad)
-                grad_x -= x_hat * _per_channel(sum_grad_x_hat / self.count, grad)
-                grad_x *= _per_channel(scale, grad)
+                grad_x = x_hat * (-sum_grad_x_hat / self.count)[:, None]
+                grad_x += grad_rows
+                grad_x -= (sum_grad / self.count)[:, None]
+                grad_x *= scale[:, None]
             else:  # dL/dx = w / std * dL/dy
-                grad_x = grad * _per_channel(scale, grad)
+                grad_x = grad_rows * scale[:, None]
+            grad_x = _from_channel_rows(grad_x, self.shape, self.order)
         return grad_x, sum_grad_x_hat, sum_grad
 
 
