@@ -422,6 +422,8 @@ def run(out_dir, quick=False):
         f"masking over {stats['tokens']:,} eligible training tokens: {stats['selected']:.2%} selected; of those "
         f"{stats['mask']:.2%} [MASK], {stats['random']:.2%} random, {stats['kept']:.2%} kept"
     )
+    first, last = np.nanmean(history["loss"][:10]), np.nanmean(history["loss"][-50:])
+    print(f"training loss (MLM + NSP): {first:.3f} over the first 10 steps, {last:.3f} over the last 50")
     print("\n| held-out | untrained | trained |\n|---|---|---|")
     print(
         f"| masked-LM accuracy | {mlm_start:.1%} | {mlm:.1%} |\n| next-sentence accuracy | {nsp_start:.1%} | {nsp:.1%} |"
@@ -440,8 +442,8 @@ def run(out_dir, quick=False):
         "held_out_nsp_accuracy": nsp,
         "untrained_mlm_accuracy": mlm_start,
         "untrained_nsp_accuracy": nsp_start,
-        "training_loss_first_10": float(np.nanmean(history["loss"][:10])),
-        "training_loss_last_50": float(np.nanmean(history["loss"][-50:])),
+        "training_loss_first_10": float(first),
+        "training_loss_last_50": float(last),
         "eval_curve": history["eval"],
         "figures": [figure],
     }
