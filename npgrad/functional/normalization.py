@@ -63,29 +63,28 @@ class BatchNorm(Function):
         rows = _as_channel_rows(x, self.order)
         self.training, self.count, self.weight = training, rows.shape[1], weight
         mean = _row_sums(rows) / self.count if training else running_mean
-        x_hat = rows - mean[:, None]  # centred first: var from it keeps float32's digits
-        var = _row_dots(x_hat, x_hat) / self.count if training else running_var
+        self.centered = rows - mean[:, None]  # x - mean, kept for backward; var from it keeps float32's digits
+        var = _row_dots(self.centered, self.centered) / self.count if training else running_var
         if training and running_mean is not None:
             _update(running_mean, mean, momentum)
             _update(running_var, var * (self.count / max(self.count - 1, 1)), momentum)
         self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        x_hat *= self.inv_std[:, None]
-        self.x_hat = x_hat  # kept for backward, so y never shares its memory
-        y = x_hat * weight[:, None] if weight is not None else x_hat.copy()
+        scale = self.inv_std if weight is None else weight * self.inv_std
+        y = self.centered * scale[:, None]  # y = w x_hat + b, x_hat = (x - mean) / std never made
         if bias is not None:
             y += bias[:, None]
         return _from_channel_rows(y, x.shape, self.order)
 
     def backward(self, grad):
-        grad_rows, x_hat = _as_channel_rows(grad, self.order), self.x_hat
+        grad_rows, centered, inv_std = _as_channel_rows(grad, self.order), self.centered, self.inv_std
         sum_grad = _row_sums(grad_rows)  # dL/dbias = sum of dL/dy
-        sum_grad_x_hat = _row_dots(grad_rows, x_hat)  # dL/dweight = sum of dL/dy * x_hat
+        sum_grad_x_hat = _row_dots(grad_rows, centered) * inv_std  # dL/dweight = sum of dL/dy * x_hat
         grad_x = None
         if self.needs_input_grad[0]:
-            scale = self.inv_std if self.weight is None else self.weight * self.inv_std
+            scale = inv_std if self.weight is None else self.weight * inv_std
             if self.training:  # mean and var depend on x too:
-                # dL/dx = w / std * (dL/dy - mean(dL/dy) - x_hat * mean(dL/dy * x_hat))
-                grad_x = x_hat * (-sum_grad_x_hat / self.count)[:, None]
+                # dL/dx = w / std * (dL/dy - mean(dL/dy) - x_hat * mean(dL/dy * x_hat)), x_hat = centered / std
+                grad_x = centered * (-sum_grad_x_hat * inv_std / self.count)[:, None]
                 grad_x += grad_rows
                 grad_x -= (sum_grad / self.count)[:, None]
                 grad_x *= scale[:, None]
