@@ -132,7 +132,7 @@ def train(model, method, tokenizer, rows, labels, epochs, config, rng, desc):
     steps_per_epoch = -(-len(rows) // config["batch_size"])
     total = epochs * steps_per_epoch
     tqdm = _tqdm_or_none()
-    bar = tqdm(total=total, desc=desc, unit="step", mininterval=10, leave=False) if tqdm and total > 500 else None
+    bar = tqdm(total=total, desc=desc, unit="step", mininterval=10, leave=False) if tqdm else None
     set_training(model, method)
     step = 0
     for _ in range(epochs):

@@ -13,6 +13,7 @@ import os
 from ..analysis.plots import pyplot_or_none, save_figure
 from ..datasets import SST2
 from ..text import WordPieceTokenizer, basic_tokenize
+from ..train.callbacks import _tqdm_or_none
 from . import bert_pretrain, recipe
 
 CONFIG = {"vocab_sizes": [500, 1000, 2000, 4000, 8000, 16000], "rare_words": 8, "corpus": bert_pretrain.CONFIG}
@@ -77,7 +78,8 @@ def run(out_dir, quick=False):
     test = SST2(split="test").sentences
     words = rare_words(texts, test, config["rare_words"])
     stats, pieces, agreements = [], {}, []
-    for size in config["vocab_sizes"]:
+    tqdm = _tqdm_or_none()
+    for size in tqdm(config["vocab_sizes"], desc="vocabularies", leave=False) if tqdm else config["vocab_sizes"]:
         tokenizer = WordPieceTokenizer.train(texts, vocab_size=size)
         path = tokenizer.save(os.path.join(out_dir, f"vocab-{size}.txt"))
         stats.append({"vocab_size": len(tokenizer), **encoding_statistics(tokenizer, test)})
