@@ -35,7 +35,9 @@ def test_sst2_errors_name_the_file_and_the_problem(tmp_path):
         datasets.SST2(DATA, "valid")
     with pytest.raises(FileNotFoundError) as error:
         datasets.SST2(tmp_path, "test")
-    assert "sst2/test.tsv is missing" in str(error.value) and "forest-snow/alps" in str(error.value)
+    message = str(error.value)
+    assert "sst2/test.tsv is missing" in message and "cannot be downloaded automatically" in message
+    assert "forest-snow/alps" in message and str(tmp_path / "sst2") in message
     (tmp_path / "sst2").mkdir()
     changed = (DATA / "sst2" / "test.tsv").read_bytes().replace(b"journey . \t1", b"journey . \t0", 1)
     (tmp_path / "sst2" / "test.tsv").write_bytes(changed)

@@ -38,7 +38,7 @@ class SST2(Dataset):
             raise ValueError(f"SST2: split must be one of {sorted(SPLITS)}, got {split!r}")
         rows, sha256 = SPLITS[split]
         file = storage.DataFile(FOLDER, f"{split}.tsv", sha256, source=SOURCE)
-        sentences, targets = storage.load(storage.locate(file, root, download=False), sha256, _read_tsv)
+        sentences, targets = storage.load(storage.locate(file, root), sha256, _read_tsv)
         if len(targets) != rows:
             raise storage.CorruptFileError(f"SST2: {split}.tsv has {len(targets)} rows, expected {rows}")
         self.split = split
