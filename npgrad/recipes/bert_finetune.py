@@ -272,8 +272,7 @@ def run(out_dir, quick=False):
     config, pretrain_config = config_for(quick), bert_pretrain.config_for(quick)
     pretrained_model, tokenizer, history, _ = bert_pretrain.pretrained(pretrain_config, out_dir)
     data = sst2_data(tokenizer, config, pretrain_config["max_length"])
-    counts = [label_name(c) for c in config["label_counts"]]
-    counts[-1] = f"{len(data['train'][0]):,}" if config["label_counts"][-1] is None else counts[-1]
+    counts = [f"{len(data['train'][0]) if c is None else c:,}" for c in config["label_counts"]]
     results = {method: {} for method in METHODS}
     for count, shown in zip(config["label_counts"], counts):
         for method in METHODS:
