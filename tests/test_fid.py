@@ -127,6 +127,15 @@ def test_shipped_mnist_extractor_classifies_and_gives_64_features(mnist_test):
     np.testing.assert_allclose(extractor(np.round(images[:10, 0] * 255).astype(np.uint8)), features, atol=1e-4)
 
 
+def test_class_shares_follow_the_labels_and_see_a_dropped_class(mnist_test):
+    extractor = FeatureExtractor.load("mnist")
+    images, labels = mnist_test[0][:2000], mnist_test[1][:2000]
+    shares = extractor.class_shares(images, batch_size=300)
+    np.testing.assert_allclose(shares, np.bincount(labels, minlength=10) / 2000, atol=0.01)
+    without_ones = extractor.class_shares(images[labels != 1])
+    assert without_ones[1] < 0.005 and without_ones.sum() == pytest.approx(1.0)
+
+
 def test_fid_of_real_images_is_far_below_fid_of_noise(mnist_test):
     images = mnist_test[0]
     real_vs_real = fid_images(images[:500], images[500:1000])

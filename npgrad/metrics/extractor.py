@@ -83,13 +83,22 @@ class FeatureExtractor:
         return cls(model, saved["info"])
 
     def __call__(self, images: ArrayLike, batch_size: int = 1000) -> np.ndarray:
+        return self._in_batches(self.model.features, images, batch_size).astype(np.float64)
+
+    def class_shares(self, images: ArrayLike, batch_size: int = 1000) -> np.ndarray:
+        """The share of the images the extractor's own classifier puts in each class (sums to 1):
+        a generator that drops modes leaves some classes nearly empty."""
+        predicted = self._in_batches(self.model, images, batch_size).argmax(axis=1)
+        return np.bincount(predicted, minlength=self.model.classifier.out_features) / len(predicted)
+
+    def _in_batches(self, function: Callable[[Tensor], Tensor], images: ArrayLike, batch_size: int) -> np.ndarray:
         images = as_image_batch(images, "FeatureExtractor")
         with eval_mode(self.model), no_grad():
             parts = [
-                self.model.features(tensor(images[start : start + batch_size])).numpy()
+                function(tensor(images[start : start + batch_size])).numpy()
                 for start in range(0, len(images), batch_size)
             ]
-        return np.concatenate(parts).astype(np.float64)
+        return np.concatenate(parts)
 
 
 def fid_images(

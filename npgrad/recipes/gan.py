@@ -126,11 +126,14 @@ def dcgan_run(config, train, test, out_dir):
     trainer = train_gan(config, train, out_dir, [fid_callback, grids])
     images = to_unit_range(generate(trainer.model.generator, z))
     np.savez_compressed(os.path.join(out_dir, SAMPLES_FILE), images=np.round(images * 255).astype(np.uint8))
+    shares = extractor.class_shares(images)  # mode dropping: classes the generator rarely draws
+    print("classes of the generated images (the extractor's classifier): " + ", ".join(f"{s:.1%}" for s in shares))
     history = trainer.history.history
     if pyplot_or_none() is not None:
         plot_gan_curves(history, fid_callback.values, floor, os.path.join(out_dir, "curves.png"), config["dataset"])
     return {
         "fid_per_epoch": fid_callback.values,
+        "class_shares": shares.tolist(),
         "real_data_floor": floor,
         "history": history,
         "sample_grids": grids.paths,
