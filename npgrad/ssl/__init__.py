@@ -5,7 +5,7 @@ on a task made from unlabelled images, and hands it back for a linear probe or f
 
     encoder = ConvEncoder()
     method = Rotation(encoder)            # or ContextEncoder, ContextPrediction, Jigsaw, SimCLR
-    curve = pretrain(method, images, epochs=1)
+    logs = pretrain(method, images, steps=500)
     linear_probe(encoder, (x, y), (x_test, y_test))   # {0.01: ..., 0.1: ..., 1.0: ...}
 """
 
