@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import npgrad
-from npgrad import _blas
 from npgrad import nn
 from npgrad.functional import recurrent
 from npgrad.nn.utils.rnn import pad_sequence
@@ -120,24 +119,6 @@ def test_unbatched_input_and_no_bias_match_torch(mode):
     states = [randn(4, H) for _ in range(2 if mode == "LSTM" else 1)]
     check_layer(ng, th, randn(T, I), states)
     check_layer(ng, th, randn(T, I), [])
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("threads", [1, 3])
-def test_rows_split_across_threads_match_torch(monkeypatch, mode, threads):
-    """The recurrence cut into row chunks run on worker threads (what 2+ BLAS threads and a
-    batch of 16+ give), with lengths and both directions, and its pure-NumPy fallback: one chunk
-    when threadpoolctl cannot report the BLAS's threads."""
-    if threads == 1:
-        monkeypatch.setattr(_blas, "_blas_controller", lambda: None)
-    else:
-        monkeypatch.setattr(recurrent, "blas_threads", lambda: threads)
-    monkeypatch.setattr(recurrent, "MIN_ROWS_PER_THREAD", 1)
-    assert len(recurrent._row_chunks(B)) == threads
-    ng, th = build(mode, input_size=I, hidden_size=H, num_layers=2, bidirectional=True)
-    states = [randn(4, B, H) for _ in range(2 if mode == "LSTM" else 1)]
-    check_layer(ng, th, randn(T, B, I), states, LENGTHS)
-    check_layer(ng, th, randn(T, B, I), states)
 
 
 def test_lengths_equal_to_the_full_sequence_change_nothing():

@@ -20,7 +20,6 @@ import functools
 
 import numpy as np
 
-from .._blas import blas_threads, map_parallel
 from ..autograd import Function
 from .linalg import linear
 
@@ -170,24 +169,6 @@ STEPS = {"RNN_TANH": RNNTanhStep(), "RNN_RELU": RNNReLUStep(), "LSTM": LSTMStep(
 
 
 # ------------------------------------------------------------------ the recurrence
-MIN_ROWS_PER_THREAD = 8  # below this a thread's GEMM is too small to pay for the thread
-
-
-def _row_chunks(batch):
-    """The batch rows as one slice per BLAS thread: sequences are independent, so each thread
-    runs all time steps of its rows with a single-threaded BLAS (see npgrad._blas); with 2
-    threads this runs the gate arithmetic on both cores and spares the small per-step GEMMs
-    the BLAS's thread wake-ups."""
-    n = max(1, min(blas_threads(), batch // MIN_ROWS_PER_THREAD))
-    bounds = [batch * k // n for k in range(n + 1)]
-    return [slice(a, b) for a, b in zip(bounds, bounds[1:])]
-
-
-def _join_rows(parts):
-    """The per-chunk arrays of each state, joined along the batch."""
-    return tuple(p[0] if len(p) == 1 else np.concatenate(p) for p in zip(*parts))
-
-
 class Recurrence(Function):
     """All time steps of one layer in one direction.
 
@@ -198,7 +179,6 @@ class Recurrence(Function):
     gates_x is overwritten: each step turns its row into the gate activations that backward
     needs, which saves a (T, B, n_gates*H) array (recurrent_layer passes a fresh one).
     Time-major rows are contiguous, which keeps every step's memory access a stream.
-    The batch is cut into row chunks run in parallel (_row_chunks).
     """
 
     def forward(self, gates_x, w_hh, b_hh, *state, step, lengths=None, reverse=False):
@@ -208,68 +188,40 @@ class Recurrence(Function):
         self.active = None if lengths is None else (np.arange(n_steps)[:, None] < lengths)[:, :, None]
         output = np.empty(gates_x.shape[:2] + state[0].shape[1:], state[0].dtype)
         self.h_prev = np.empty_like(output)  # h_{t-1} of every step t, for dL/dW_hh
-        self.chunks = _row_chunks(gates_x.shape[1])
-        self.saved = [[None] * n_steps for _ in self.chunks]
-
-        def run(k):
-            rows = self.chunks[k]
-            views = (gates_x[:, rows], output[:, rows], self.h_prev[:, rows])
-            return self._forward_rows(k, *views, b_hh, tuple(s[rows] for s in state))
-
-        final = _join_rows(map_parallel(run, range(len(self.chunks))))
-        return (output, *final)
-
-    def _forward_rows(self, k, gates_x, output, h_prev, b_hh, state):
-        """All steps of the chunk k of rows (gates_x, output, h_prev: its rows); returns its final state."""
-        step, saved = self.step, self.saved[k]
-        active = None if self.active is None else self.active[:, self.chunks[k]]
+        self.saved = [None] * n_steps
         gates_h = np.empty(gates_x.shape[1:], gates_x.dtype)
         for t in self.order:
-            h_prev[t] = state[0]
-            np.matmul(state[0], self.w_hh.T, out=gates_h)
+            self.h_prev[t] = state[0]
+            np.matmul(state[0], w_hh.T, out=gates_h)
             if b_hh is not None:
                 gates_h += b_hh
-            new_state, saved[t] = step.forward(gates_x[t], gates_h, state)
-            if active is None:
+            new_state, self.saved[t] = step.forward(gates_x[t], gates_h, state)
+            if self.active is None:
                 output[t] = new_state[0]
             else:  # finished (or, in reverse, not yet started) sequences keep their state
-                np.multiply(new_state[0], active[t], out=output[t])
-                new_state = tuple(np.where(active[t], new, old) for new, old in zip(new_state, state))
+                np.multiply(new_state[0], self.active[t], out=output[t])
+                new_state = tuple(np.where(self.active[t], new, old) for new, old in zip(new_state, state))
             state = new_state
-        return state
+        return (output, *state)
 
     def backward(self, grad_output, *grad_state):
-        w_hh = self.w_hh
+        step, w_hh = self.step, self.w_hh
         grad_gates_x = np.empty(grad_output.shape[:2] + (w_hh.shape[0],), grad_output.dtype)
-        grad_gates_h = np.empty_like(grad_gates_x) if self.step.hidden_grads_differ else grad_gates_x
-
-        def run(k):
-            rows = self.chunks[k]
-            grads = (grad_gates_x[:, rows], grad_gates_h[:, rows])
-            return self._backward_rows(k, grad_output[:, rows], [g[rows] for g in grad_state], *grads)
-
-        grad_initial = _join_rows(map_parallel(run, range(len(self.chunks))))
+        grad_gates_h = np.empty_like(grad_gates_x) if step.hidden_grads_differ else grad_gates_x
+        for t in reversed(self.order):
+            grad_new = (grad_state[0] + grad_output[t], *grad_state[1:])  # dL/d(state_t from the cell)
+            if self.active is not None:  # only active sequences went through the cell at step t
+                passed = [np.where(self.active[t], 0, g) for g in grad_state]
+                grad_new = [g * self.active[t] for g in grad_new]
+            grad_prev = step.backward(self.saved[t], grad_new, grad_gates_x[t], grad_gates_h[t])
+            through_gates = grad_gates_h[t] @ w_hh  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
+            grad_state = [through_gates if grad_prev[0] is None else grad_prev[0] + through_gates, *grad_prev[1:]]
+            if self.active is not None:
+                grad_state = [g + p for g, p in zip(grad_state, passed)]
         gates_2d = grad_gates_h.reshape(-1, grad_gates_h.shape[-1])
         grad_w_hh = gates_2d.T @ self.h_prev.reshape(-1, w_hh.shape[1]) if self.needs_input_grad[1] else None
         grad_b_hh = gates_2d.sum(axis=0) if self.needs_input_grad[2] else None
-        return (grad_gates_x, grad_w_hh, grad_b_hh, *grad_initial)
-
-    def _backward_rows(self, k, grad_output, grad_state, grad_gates_x, grad_gates_h):
-        """Backpropagation through time over the chunk k of rows: fills its rows of
-        dL/dgates_x and dL/dgates_h and returns the gradient of its initial state."""
-        step, w_hh, saved = self.step, self.w_hh, self.saved[k]
-        active = None if self.active is None else self.active[:, self.chunks[k]]
-        for t in reversed(self.order):
-            grad_new = (grad_state[0] + grad_output[t], *grad_state[1:])  # dL/d(state_t from the cell)
-            if active is not None:  # only active sequences went through the cell at step t
-                passed = [np.where(active[t], 0, g) for g in grad_state]
-                grad_new = [g * active[t] for g in grad_new]
-            grad_prev = step.backward(saved[t], grad_new, grad_gates_x[t], grad_gates_h[t])
-            through_gates = grad_gates_h[t] @ w_hh  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
-            grad_state = [through_gates if grad_prev[0] is None else grad_prev[0] + through_gates, *grad_prev[1:]]
-            if active is not None:
-                grad_state = [g + p for g, p in zip(grad_state, passed)]
-        return grad_state
+        return (grad_gates_x, grad_w_hh, grad_b_hh, *grad_state)
 
 
 # --------------------------------------------------------------------------- public API
