@@ -84,7 +84,8 @@ def im2col(padded, window, out_rows, buffer):
 def col2im(cols, window, out_rows, padded):
     """The adjoint of im2col: add each column of cols (C*kh*kw, rows*OW*N) onto the pixels of
     `padded` (C, Hp, Wp, N) it was copied from, for the output rows out_rows = (first, last)."""
-    cols = cols.reshape((padded.shape[0], -1, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1]))
+    offsets = window.kernel[0] * window.kernel[1]  # spelled out: -1 cannot be inferred when N is 0
+    cols = cols.reshape((padded.shape[0], offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1]))
     for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
         padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
 
