@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -102,6 +103,7 @@ class _MPIBackend:
         self.comm.Barrier()
 
     def abort(self, code):
+        time.sleep(0.5)  # the launcher forwards this rank's last output (the error) before the kill
         self.comm.Abort(code)
 
 
