@@ -318,16 +318,21 @@ def plot_bleu_by_length(plt, summaries, path):
     return save_figure(fig, path, dpi=100)
 
 
+def draw_attention_map(ax, source, output, weights):
+    """weights (outputs, sources) as a heat map, a row per output token and a column per source token."""
+    ax.imshow(weights, cmap="Greys", vmin=0, vmax=1)
+    ax.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(output)), output, fontsize=7)
+
+
 def plot_attention_maps(plt, maps, path, columns=3):
     """One heat map per (source tokens, output tokens, weights (outputs, sources))."""
     rows = -(-len(maps) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.3 * rows), squeeze=False)
     for ax in axes.ravel()[len(maps) :]:
         ax.axis("off")
-    for ax, (source, output, weights) in zip(axes.ravel(), maps):
-        ax.imshow(weights, cmap="Greys", vmin=0, vmax=1)
-        ax.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=7)
-        ax.set_yticks(range(len(output)), output, fontsize=7)
+    for ax, attention_map in zip(axes.ravel(), maps):
+        draw_attention_map(ax, *attention_map)
     fig.suptitle("attention weights: a row per English word written, a column per French word read", fontsize=9)
     return save_figure(fig, path, dpi=100)
 

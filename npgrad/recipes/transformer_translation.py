@@ -32,6 +32,7 @@ from ..models import Seq2Seq, TransformerSeq2Seq
 from ..nn.module import eval_mode
 from . import recipe
 from .seq2seq_attention import (
+    draw_attention_map,
     FRENCH,
     Settings,
     bucket_label,
@@ -204,10 +205,8 @@ def plot_attention(plt, maps, path):
     fig, axes = plt.subplots(2, len(maps["self"]), figsize=(3.4 * len(maps["self"]), 7), squeeze=False)
     for ax_row, (kind, title) in zip(axes, rows):
         ax_row[0].set_title(title, fontsize=8, loc="left")
-        for ax, (source, output, weights) in zip(ax_row, maps[kind]):
-            ax.imshow(weights, cmap="Greys", vmin=0, vmax=1)
-            ax.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=7)
-            ax.set_yticks(range(len(output)), output, fontsize=7)
+        for ax, attention_map in zip(ax_row, maps[kind]):
+            draw_attention_map(ax, *attention_map)
     fig.suptitle("Transformer, last layer, averaged over the heads", fontsize=9)
     return save_figure(fig, path, dpi=100)
 

@@ -26,8 +26,9 @@ class Conv2dLoops(Function):
         dL/dx[n, :, r + i, s + j] += W[:, :, i, j]^T dL/dy[n, :, r, s]
         dL/db = sum_{n, r, s} dL/dy[n, :, r, s]
 
-    The fast op (npgrad.functional.conv.Convolution) does one im2col and one GEMM (see
-    Conv2dIm2col) in a (C, H, W, N) memory layout that keeps every copy contiguous, remakes the
+    The fast op (npgrad.functional.conv.Convolution) is im2col and a GEMM (see Conv2dIm2col),
+    made a few output rows at a time so that each chunk of columns is still in cache when its GEMM
+    reads it, in a (C, H, W, N) memory layout that keeps every copy contiguous; it remakes the
     columns in backward instead of storing them (memory), and takes stride, padding, dilation
     and groups.
     """
