@@ -69,6 +69,12 @@ class Window:
         """Whether some pixels fall in several windows (stride < extent)."""
         return any(s < e for s, e in zip(self.stride, self.extent))
 
+    @property
+    def tiling(self):
+        """Whether the windows cover every pixel of the padded plane exactly once."""
+        fields = zip(self.kernel, self.dilation, self.stride, self.out, self.padded)
+        return all(d == 1 and s == k and o * s == p for k, d, s, o, p in fields)
+
     def offset_slices(self, out_rows=None):
         """For each kernel offset (i, j), in row-major order: the (rows, cols) slices of the
         padded plane holding that offset's pixel of every window, an (OH, OW) strided view;

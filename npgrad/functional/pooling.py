@@ -47,10 +47,8 @@ class MaxPool(Function):
 
     def backward(self, grad):
         grad = in_layout_of(grad, self.winner)
-        tiled = self.window.kernel == self.window.stride and self.window.dilation == (1, 1)
-        tiled = tiled and all(o * s == p for o, s, p in zip(self.window.out, self.window.stride, self.window.padded))
         # in the input's memory layout; windows that tile the plane write every pixel: no zero-filling pass
-        grad_padded = (np.empty_like if tiled else np.zeros_like)(self.padded)
+        grad_padded = (np.empty_like if self.window.tiling else np.zeros_like)(self.padded)
         for k, (rows, cols) in enumerate(self.window.offset_slices()):
             target = grad_padded[..., rows, cols]
             if self.window.overlapping:  # dL/dx = dL/dy where x won, summed over x's windows

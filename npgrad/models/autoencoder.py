@@ -108,9 +108,15 @@ def square_masks(shape, size, generator=None):
         raise ValueError(f"square_masks: a {size}x{size} square does not fit {height}x{width} images")
     rng = _rng.current(generator)
     top, left = rng.integers(0, height - size + 1, n), rng.integers(0, width - size + 1, n)
+    return box_masks(height, width, top, left, size, size)
+
+
+def box_masks(height, width, top, left, box_height, box_width):
+    """Boolean masks (N, 1, H, W), True on image i's box of box_height[i] x box_width[i] pixels
+    whose top-left pixel is (top[i], left[i]) (scalars or arrays of N)."""
     rows, cols = np.arange(height), np.arange(width)
-    inside_rows = (rows >= top[:, None]) & (rows < top[:, None] + size)
-    inside_cols = (cols >= left[:, None]) & (cols < left[:, None] + size)
+    inside_rows = (rows >= top[:, None]) & (rows < (top + box_height)[:, None])
+    inside_cols = (cols >= left[:, None]) & (cols < (left + box_width)[:, None])
     return (inside_rows[:, :, None] & inside_cols[:, None, :])[:, None]
 
 

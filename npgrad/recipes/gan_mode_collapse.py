@@ -62,17 +62,21 @@ def ring_samples(n, config, rng):
     return (centres[chosen] + config["std"] * rng.standard_normal((n, 2))).astype(np.float32)
 
 
+def distances_to_modes(points, config):
+    """(N, modes): each point's distance to each mode's centre."""
+    centres = ring_centres(config["modes"], config["radius"])
+    return np.linalg.norm(points[:, None, :] - centres[None], axis=2)
+
+
 def distance_to_ring(points, config):
     """Mean distance of the points to their nearest mode's centre."""
-    centres = ring_centres(config["modes"], config["radius"])
-    return float(np.linalg.norm(points[:, None, :] - centres[None], axis=2).min(axis=1).mean())
+    return float(distances_to_modes(points, config).min(axis=1).mean())
 
 
 def mode_coverage(points, config):
     """(modes covered, share of high-quality points): a point is high-quality within 3 std of a
     centre; a mode is covered when at least 1 % of the points are high-quality points of it."""
-    centres = ring_centres(config["modes"], config["radius"])
-    distances = np.linalg.norm(points[:, None, :] - centres[None], axis=2)
+    distances = distances_to_modes(points, config)
     nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= 3 * config["std"]
     counts = np.bincount(nearest[close], minlength=config["modes"])
     return int((counts >= 0.01 * len(points)).sum()), float(close.mean())

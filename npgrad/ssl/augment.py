@@ -7,7 +7,7 @@ import numpy as np
 
 from ..data import _rng
 from ..data.transforms import Compose, ImageTransform, RandomAffine, RandomHorizontalFlip, bilinear_sample
-from ..models.autoencoder import GaussianNoise
+from ..models.autoencoder import GaussianNoise, box_masks
 
 
 def _box_sizes(rng, n, height, width, scale, ratio):
@@ -59,10 +59,7 @@ class RandomErasing(ImageTransform):
         top = (rng.random(n) * (height - box_h + 1)).astype(np.int64)
         left = (rng.random(n) * (width - box_w + 1)).astype(np.int64)
         erase = rng.random(n) < self.p
-        rows, cols = np.arange(height), np.arange(width)
-        inside_rows = (rows >= top[:, None]) & (rows < (top + box_h)[:, None]) & erase[:, None]
-        inside_cols = (cols >= left[:, None]) & (cols < (left + box_w)[:, None])
-        boxes = inside_rows[:, None, :, None] & inside_cols[:, None, None, :]
+        boxes = box_masks(height, width, top, left, box_h, box_w) & erase[:, None, None, None]
         return np.where(boxes, np.float32(self.value), batch)
 
     def __repr__(self):
