@@ -344,14 +344,7 @@ class Tensor:
     ) -> Tensor:
         return self.new_full(_size_arg(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
-    def new_empty(
-        self,
-        *size: _int | _size,
-        dtype: _dtype | None = None,
-        device: _device | None = None,
-        requires_grad: _bool = False,
-    ) -> Tensor:
-        return self.new_full(_size_arg(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+    new_empty = new_zeros  # its contents are unspecified; zeros keep runs reproducible
 
     def new_full(
         self,
