@@ -3,7 +3,7 @@
     python benchmarks/char_rnn_torch.py                       # needs torch (pip install -e ".[test]")
     python benchmarks/char_rnn_torch.py --compare runs/char-rnn/result.json --figure char_rnn.png
 
-The lesson's configuration (npgrad.recipes.char_rnn.CONFIG), its initial weights (the npgrad
+The lesson's configuration (npgrad.lessons.char_rnn.CONFIG), its initial weights (the npgrad
 model's state_dict is loaded into torch.nn.LSTM), the same training windows in the same order,
 the same step budget and the same validation windows: the loop is the lesson's own
 `train_and_validate`, only the training step and the loss are PyTorch's. --compare reads the
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from npgrad.recipes import char_rnn
+from npgrad.lessons import char_rnn
 
 
 class CharLSTM(nn.Module):

@@ -7,7 +7,7 @@
 The generator and discriminator of the `gan` speed workload (../shared/bench/torch_ref.py),
 PyTorch's default initialisation, Adam 2e-4 betas (0.5, 0.999), batch 64 (last partial batch
 dropped), the lesson's epochs, label smoothing and fixed evaluation noise
-(npgrad.recipes.gan.CONFIG, fixed_noise); one D step on real and detached fake images, then
+(npgrad.lessons.gan.CONFIG, fixed_noise); one D step on real and detached fake images, then
 one non-saturating G step through the updated D. After every epoch the generator (in eval
 mode) draws 10,000 images from the fixed noise, and FID against the test images is computed in
 the features of npgrad's shipped extractor, exactly as the lesson does. PyTorch draws its own
@@ -30,8 +30,8 @@ from torch.nn import functional as F
 
 import npgrad
 from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
-from npgrad.recipes.gan import CONFIG, fixed_noise, real_data_floor
-from npgrad.recipes.vae import image_arrays
+from npgrad.lessons.gan import CONFIG, fixed_noise, real_data_floor
+from npgrad.lessons.vae import image_arrays
 
 
 class Generator(nn.Module):
@@ -91,7 +91,7 @@ class NpgradDraws:
 
 def networks_from_npgrad(config):
     """The torch networks holding the weights npgrad's lesson starts from (same seed, same order
-    of construction as npgrad.recipes.gan.train_gan)."""
+    of construction as npgrad.lessons.gan.train_gan)."""
     from npgrad.models import DCGANDiscriminator, DCGANGenerator
 
     npgrad.manual_seed(config["seed"])

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from npgrad.recipes import gpt_shakespeare as lesson
+from npgrad.lessons import gpt_shakespeare as lesson
 from npgrad.text import random_windows
 
 

@@ -67,7 +67,7 @@ MODELS = {
 def npgrad_initial_weights(name, seed):
     """The parameters npgrad's lesson starts model `name` from with this seed, in order."""
     from npgrad import manual_seed
-    from npgrad.recipes.mnist1d_baselines import MODELS as NPGRAD_MODELS
+    from npgrad.lessons.mnist1d_baselines import MODELS as NPGRAD_MODELS
 
     manual_seed(seed)
     return [np.array(p.data) for p in NPGRAD_MODELS[name]().parameters()]

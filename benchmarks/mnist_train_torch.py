@@ -2,7 +2,7 @@
 
     python benchmarks/mnist_train_torch.py [--epochs 3] [--threads 2]
 
-The same as `npgrad train` (npgrad/recipes/classifier.py): MNIST from the files npgrad ships,
+The same as `npgrad train` (npgrad/train/classifier.py): MNIST from the files npgrad ships,
 the last 5,000 images of a seeded shuffle held out for validation, standardised with the
 training mean and std; mnist_cnn (conv 32-32-64-64 with batch norm, dropout 0.5) with
 PyTorch's default initialisation; Adam lr 1e-3, cosine annealing over the epochs; batch 128 in

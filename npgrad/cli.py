@@ -8,32 +8,25 @@ import os
 import sys
 
 
-def _run_recipe(name, out, quick):
-    from . import recipes
-
-    try:
-        lesson = recipes.get(name)
-    except KeyError as error:
-        raise UserError(error.args[0]) from None
-    out_dir = _output_folder(out, os.path.join("runs", name))
-    os.makedirs(out_dir, exist_ok=True)
-    results = lesson.run(out_dir, quick=quick)
-    with open(os.path.join(out_dir, "result.json"), "w") as f:
-        json.dump(results, f, indent=2, default=str)
-    print(f"\nresults and figures written to {out_dir}/")
-    return 0
-
-
 def cmd_list(args):
-    from . import recipes
+    from . import lessons
 
-    for name, lesson in sorted(recipes.all_recipes().items()):
-        print(f"  {name:<22} {lesson.summary}")
+    for name, lesson in lessons.all_lessons().items():
+        print(f"  {name:<26} {lesson.summary}")
     return 0
 
 
 def cmd_run(args):
-    return _run_recipe(args.name, args.out, args.quick)
+    from . import lessons
+
+    try:
+        lesson = lessons.get(args.name)
+    except KeyError as error:
+        raise UserError(error.args[0]) from None
+    out_dir = _output_folder(args.out, os.path.join("runs", lesson.name))
+    read_next = getattr(lesson.module, "READ_NEXT", None)
+    lessons.run_and_save(lesson.module.run, lesson.name, out_dir, args.quick, read_next)
+    return 0
 
 
 def cmd_train(args):
@@ -47,7 +40,7 @@ def cmd_train(args):
         return launch(args.nproc, ["-m", "npgrad.cli", *args.argv])
     if launched_world_size() > 1:  # one of the processes of `mpiexec -n N npgrad train ...`
         distributed.init_process_group(backend="mpi")
-    from .recipes.classifier import DEFAULTS, train_classifier
+    from .train.classifier import DEFAULTS, train_classifier
 
     options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
     out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
@@ -63,7 +56,7 @@ def cmd_train(args):
 
 
 def cmd_eval(args):
-    from .recipes.classifier import evaluate_checkpoint
+    from .train.classifier import evaluate_checkpoint
 
     if os.path.isdir(args.checkpoint):
         raise UserError(
@@ -119,7 +112,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_train_options(train):
     from .models import MODELS
-    from .recipes.classifier import DATASETS, DEFAULTS, OPTIMIZERS
+    from .train.classifier import DATASETS, DEFAULTS, OPTIMIZERS
 
     default = " (default: %(default)s)"
     train.add_argument(

@@ -433,7 +433,7 @@ def test_cli_error_inside_a_distributed_run_ends_every_rank(monkeypatch):
 
 @needs_mpi
 def test_data_parallel_lesson_same_curve_on_two_processes(tmp_path):
-    from npgrad.recipes import data_parallel
+    from npgrad.lessons import data_parallel
 
     result = data_parallel.run(str(tmp_path), quick=True)
     assert result["steps"] == 10 and result["curve_gap"] < 1e-5

@@ -5,8 +5,8 @@ import pytest
 
 import npgrad
 import npgrad.nn.functional as F
-from npgrad import recipes
-from npgrad.recipes.gan_mode_collapse import CONFIG, PackedDiscriminator, mode_coverage, ring_centres, ring_samples
+from npgrad import lessons
+from npgrad.lessons.gan_mode_collapse import CONFIG, PackedDiscriminator, mode_coverage, ring_centres, ring_samples
 
 
 def test_real_ring_samples_cover_every_mode_and_are_all_high_quality():
@@ -57,7 +57,7 @@ def test_packed_discriminator_refuses_a_batch_that_does_not_split():
 
 
 def test_quick_lesson_moves_the_generator_onto_the_ring(tmp_path):
-    result = recipes.get("gan-mode-collapse").run(str(tmp_path), quick=True)
+    result = lessons.get("gan-mode-collapse").run(str(tmp_path), quick=True)
     for name in ("GAN", "PacGAN-4"):
         assert len(result[name]["modes"]) == 1 and len(result[name]["modes"][0]) == result["config"]["epochs"]
         distance = result[name]["distance"][0]

@@ -348,9 +348,9 @@ def test_vae_trainer_step_equals_torch_and_reports_parts_per_image():
 
 
 def run_lesson(name, tmp_path):
-    from npgrad import recipes
+    from npgrad import lessons
 
-    return recipes.get(name).run(str(tmp_path), quick=True)
+    return lessons.get(name).run(str(tmp_path), quick=True)
 
 
 def test_vae_lesson_learns_and_writes_a_run_folder(tmp_path):

@@ -120,7 +120,7 @@ def test_errors_name_the_model_and_shapes():
 
 
 def test_learning_rate_schedule_is_nanogpts():
-    from npgrad.recipes.gpt_shakespeare import CONFIG, learning_rate
+    from npgrad.lessons.gpt_shakespeare import CONFIG, learning_rate
 
     assert learning_rate(0, CONFIG) == pytest.approx(1e-3 / 101)
     assert learning_rate(100, CONFIG) == pytest.approx(1e-3)
@@ -132,7 +132,7 @@ def test_learning_rate_schedule_is_nanogpts():
 def test_gpt_shakespeare_lesson_learns(tmp_path):
     if not os.path.exists(os.path.join(os.environ.get("NPGRAD_DATA", ""), "tinyshakespeare", "input.txt")):
         pytest.skip("Tiny Shakespeare not found under $NPGRAD_DATA")
-    from npgrad.recipes import get
+    from npgrad.lessons import get
 
     result = get("gpt-shakespeare").run(str(tmp_path), quick=True)
     (_, first_train, first_val), (last_iteration, last_train, last_val) = (

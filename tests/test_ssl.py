@@ -243,9 +243,9 @@ def run_quick(tmp_path, monkeypatch):
     monkeypatch.setenv("NPGRAD_DATA", _fashion_mnist_root())
 
     def run(name):
-        from npgrad import recipes
+        from npgrad import lessons
 
-        return recipes.get(name).run(str(tmp_path), quick=True)
+        return lessons.get(name).run(str(tmp_path), quick=True)
 
     return run
 

@@ -76,7 +76,7 @@ def test_transformer_translation_lesson(tmp_path):
 def test_encoder_self_attention_rows_are_distributions_over_the_sentence():
     import npgrad
     from npgrad.models import TransformerSeq2Seq
-    from npgrad.recipes.transformer_translation import encoder_self_attention
+    from npgrad.lessons.transformer_translation import encoder_self_attention
 
     npgrad.manual_seed(0)
     model = TransformerSeq2Seq(11, 13, d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=1)

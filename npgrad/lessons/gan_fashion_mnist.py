@@ -1,0 +1,16 @@
+"""The same DCGAN on Fashion-MNIST, FID per epoch vs the real-data floor.
+
+The gan lesson's networks, losses and schedule on clothes instead of digits (no conditional GAN):
+FID is measured in the features of the Fashion-MNIST CNN shipped with npgrad.
+"""
+
+from npgrad.lessons import main
+from npgrad.lessons.gan import run_gan_lesson
+
+
+def run(out_dir, quick=False):
+    return run_gan_lesson(out_dir, quick, "fashion-mnist", conditional=False)
+
+
+if __name__ == "__main__":
+    main(run)

@@ -1,0 +1,157 @@
+"""Training an image classifier end to end: the main job `npgrad train` and the lessons built on it.
+
+Data: the training set less a held-out validation set (the last 5,000 images of a seeded
+shuffle), standardised with the training mean and std; the test set is touched once, at the
+end, by the weights that did best on validation. Writes into out_dir: config.json,
+best.safetensors and last.safetensors (checkpoints), metrics.csv, curves.png, result.json.
+"""
+
+import json
+import os
+
+import numpy as np
+
+from npgrad import manual_seed, models, nn, optim
+from npgrad.analysis.plots import plot_history, pyplot_or_none
+from npgrad.data import DataLoader, TensorDataset
+from npgrad.datasets import MNIST, FashionMNIST, SignLanguageMNIST
+from npgrad.io import load_weights
+from npgrad.train import CSVLogger, ModelCheckpoint, ProgressBar, Trainer
+from npgrad.train.distributed import is_main_process
+
+DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST, "sign-language-mnist": SignLanguageMNIST}
+OPTIMIZERS = {
+    "adam": lambda params, lr: optim.Adam(params, lr=lr),
+    "adamw": lambda params, lr: optim.AdamW(params, lr=lr),
+    "sgd": lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
+    "rmsprop": lambda params, lr: optim.RMSprop(params, lr=lr),
+    "adagrad": lambda params, lr: optim.Adagrad(params, lr=lr),
+}
+DEFAULTS = {
+    "dataset": "mnist",
+    "model": "mnist_cnn",
+    "epochs": 3,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "optimizer": "adam",
+    "seed": 0,
+    "val_size": 5000,
+}
+
+
+def load_data(dataset, seed, val_size, train_limit=None, test_limit=None):
+    """(train, val, test) as (x float32 (N, 1, H, W) standardised, y int64) and the class names.
+    Validation is the last val_size images of a seeded shuffle of the training set; train_limit
+    keeps only that many of the others for training, test_limit the first test images."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(sorted(DATASETS))}")
+    train, test = DATASETS[dataset](train=True), DATASETS[dataset](train=False)
+    x, y = train.arrays()
+    order = np.random.default_rng(seed).permutation(len(x))
+    train_part, val_part = order[:-val_size][:train_limit], order[-val_size:]
+    mean, std = float(x[train_part].mean()), float(x[train_part].std())
+    x_test, y_test = (part[:test_limit] for part in test.arrays())
+    splits = [((x[part] - mean) / std, y[part]) for part in (train_part, val_part)]
+    return splits + [((x_test - mean) / std, y_test)], list(train.classes)
+
+
+def build_model(config, in_shape, num_classes):
+    return models.create(config["model"], in_shape=in_shape, num_classes=num_classes)
+
+
+def loader(split, batch_size, shuffle=False, seed=None):
+    return DataLoader(TensorDataset(*split), batch_size=batch_size, shuffle=shuffle, generator=seed)
+
+
+def fit(model, optimizer, train, val, epochs, batch_size, seed, **trainer_options):
+    """Train model on the (x, y) arrays `train`, validating on `val` after each epoch, with
+    cross-entropy and accuracy; returns the Trainer (its .history holds the curves)."""
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], **trainer_options)
+    trainer.fit(loader(train, batch_size, True, seed), loader(val, 1000), epochs=epochs)
+    return trainer
+
+
+def train_classifier(out_dir, quick=False, progress=True, **options):
+    """Train, keep the best-on-validation weights, test them; returns the result dict."""
+    config = {**DEFAULTS, **options}
+    if quick:
+        config.update(epochs=min(config["epochs"], 2), train_limit=2000, val_size=1000, test_limit=2000)
+    manual_seed(config["seed"])
+    (train, val, test), classes = load_data(
+        config["dataset"], config["seed"], config["val_size"], config.get("train_limit"), config.get("test_limit")
+    )
+    model = build_model(config, train[0].shape[1:], len(classes))
+    optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), config["lr"])
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config["epochs"])
+    os.makedirs(out_dir, exist_ok=True)
+    if is_main_process():  # one writer when trained as N processes
+        with open(os.path.join(out_dir, "config.json"), "w") as f:
+            json.dump({**config, "in_shape": list(train[0].shape[1:]), "classes": classes}, f, indent=2)
+    best = os.path.join(out_dir, "best.safetensors")
+    callbacks = [
+        ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True),
+        ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
+        CSVLogger(os.path.join(out_dir, "metrics.csv")),
+    ] + ([ProgressBar()] if progress else [])
+    trainer = fit(
+        model,
+        optimizer,
+        train,
+        val,
+        config["epochs"],
+        config["batch_size"],
+        config["seed"],
+        scheduler=scheduler,
+        callbacks=callbacks,
+    )
+    load_weights(best, model)
+    tested = trainer.evaluate(loader(test, 1000))
+    result = summarise(config, trainer.history.history, tested, out_dir)
+    print(
+        f"\ntest accuracy {tested['accuracy']:.2%} (the epoch {result['best_epoch']} weights, "
+        f"best on validation) - {config['dataset']}, {config['model']}"
+    )
+    return result
+
+
+def summarise(config, history, tested, out_dir):
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+    figures = []
+    if pyplot_or_none() is not None and is_main_process():
+        figures.append(
+            plot_history(
+                history, os.path.join(out_dir, "curves.png"), title=f"{config['model']} on {config['dataset']}"
+            )
+        )
+    return {
+        "config": config,
+        "test_accuracy": tested["accuracy"],
+        "test_loss": tested["loss"],
+        "best_epoch": best_epoch,
+        "best_val_accuracy": history["val_accuracy"][best_epoch - 1],
+        "history": history,
+        "figures": figures,
+    }
+
+
+def evaluate_checkpoint(path):
+    """Rebuild the model from the run's config.json, load the checkpoint and test it."""
+    config_path = os.path.join(os.path.dirname(os.path.abspath(path)), "config.json")
+    if not os.path.exists(config_path):
+        raise FileNotFoundError(
+            f"{config_path} not found: `npgrad eval` needs the config.json "
+            f"that `npgrad train` writes beside its checkpoints"
+        )
+    with open(config_path) as f:
+        config = json.load(f)
+    (_, _, test), classes = load_data(
+        config["dataset"], config["seed"], config["val_size"], config.get("train_limit"), config.get("test_limit")
+    )
+    model = build_model(config, tuple(config["in_shape"]), len(classes))
+    checkpoint = load_weights(path, model)
+    tested = Trainer(model, None, nn.CrossEntropyLoss()).evaluate(loader(test, 1000))
+    print(
+        f"{path}: epoch {checkpoint['epoch']}, test accuracy {tested['accuracy']:.2%}, "
+        f"test loss {tested['loss']:.4f} ({config['dataset']}, {config['model']})"
+    )
+    return tested
