@@ -1,9 +1,9 @@
 """`npgrad.accelerator`: no accelerator, only the CPU."""
 
 
-def is_available():
+def is_available() -> bool:
     return False
 
 
-def current_accelerator():
+def current_accelerator() -> None:
     return None

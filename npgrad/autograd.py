@@ -7,22 +7,33 @@ gradients are wanted, links the output tensor to the function so that `Tensor.ba
 can walk the graph in reverse topological order.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import threading
 import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+from .types import ArrayLike
+
+if TYPE_CHECKING:  # tensor.py imports this module
+    from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _state = threading.local()  # grad mode is per thread, as in PyTorch
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when operations record the graph needed by backward() (in this thread)."""
     return getattr(_state, "grad_enabled", True)
 
 
-def _set_grad_mode(mode):
+def _set_grad_mode(mode: bool) -> None:
     _state.grad_enabled = mode
 
 
@@ -31,31 +42,31 @@ class set_grad_enabled:
     (`set_grad_enabled(False)` takes effect at once), a context manager that restores the
     previous mode on exit, or a function decorator."""
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._previous = []
+        self._previous: list[bool] = []
         if type(self) is set_grad_enabled:  # PyTorch: the plain call switches immediately
             self._previous.append(is_grad_enabled())
             _set_grad_mode(self.mode)
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         if type(self) is not set_grad_enabled:
             self._previous.append(is_grad_enabled())
             _set_grad_mode(self.mode)
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         _set_grad_mode(self._previous.pop())
 
-    def __call__(self, fn):
+    def __call__(self, fn: F) -> F:
         if type(self) is set_grad_enabled:  # used as a decorator: undo the immediate switch
             _set_grad_mode(self._previous.pop())
 
         @functools.wraps(fn)
-        def run_with_mode(*args, **kwargs):
+        def run_with_mode(*args: Any, **kwargs: Any) -> Any:
             with _scoped_grad_mode(self.mode):
                 return fn(*args, **kwargs)
 
-        return run_with_mode
+        return run_with_mode  # type: ignore[return-value]  # wraps keeps fn's signature
 
 
 class _scoped_grad_mode(set_grad_enabled):
@@ -65,7 +76,7 @@ class _scoped_grad_mode(set_grad_enabled):
 class no_grad(_scoped_grad_mode):
     """Do not record the graph (inference, optimizer updates). `with no_grad():` or `@no_grad()`."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(False)
 
 
@@ -73,32 +84,32 @@ class inference_mode(_scoped_grad_mode):
     """no_grad under PyTorch's inference name: `with inference_mode():`, `@inference_mode()` or
     `@inference_mode`. inference_mode(False) leaves the grad mode as it is."""
 
-    def __new__(cls, mode=True):
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
         if callable(mode):  # used bare as a decorator: @inference_mode
             return cls()(mode)
         return super().__new__(cls)
 
-    def __init__(self, mode=True):
+    def __init__(self, mode: bool = True) -> None:
         super().__init__(False)
         self.enabled = bool(mode)
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._previous.append(is_grad_enabled())
         _set_grad_mode(False if self.enabled else self._previous[-1])
 
-    def __call__(self, fn):
+    def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
-        def run_in_mode(*args, **kwargs):
+        def run_in_mode(*args: Any, **kwargs: Any) -> Any:
             with inference_mode(self.enabled):
                 return fn(*args, **kwargs)
 
-        return run_in_mode
+        return run_in_mode  # type: ignore[return-value]  # wraps keeps fn's signature
 
 
 class enable_grad(_scoped_grad_mode):
     """Record the graph again inside a `no_grad` block."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(True)
 
 
@@ -117,19 +128,25 @@ class Function:
     `ctx.saved_tensors` and `ctx.needs_input_grad`.
     """
 
-    parents = None  # the input tensors; None once the graph has been freed
+    parents: tuple[Any, ...] | None = None  # the input tensors; None once the graph has been freed
     _ctx_style = False
+    # set by apply() on each call:
+    needs_input_grad: tuple[bool, ...]
+    n_outputs: int
+    output_meta: list[tuple[tuple[int, ...], np.dtype]]  # (shape, dtype) of each output, when several
+    saved_versions: list[tuple[list[int], int] | None]  # (counter, version at forward) of inputs and outputs
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
 
     @classmethod
-    def apply(cls, *inputs, **options):
+    def apply(cls, *inputs: Any, **options: Any) -> Any:
         from .tensor import Tensor  # tensor.py imports this module
 
         fn = cls()
-        arrays, needs, versions = [], [], []
+        arrays, needs = [], []
+        versions: list[tuple[list[int], int] | None] = []
         for x in inputs:  # one pass: arrays, which inputs want gradients, their versions now
             if isinstance(x, Tensor):
                 arrays.append(x._data)
@@ -160,21 +177,21 @@ class Function:
             fn.saved_versions = versions
         return results if many else results[0]
 
-    def forward(self, *inputs, **options):
+    def forward(self, *inputs: Any, **options: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
-    def backward(self, *grad_outputs):
+    def backward(self, *grad_outputs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     # -- PyTorch's ctx interface ------------------------------------------------------------
-    def save_for_backward(self, *tensors):
+    def save_for_backward(self, *tensors: Tensor) -> None:
         self.to_save = tensors
 
     @property
-    def saved_tensors(self):
+    def saved_tensors(self) -> tuple[Tensor, ...]:
         return getattr(self, "to_save", ())
 
-    def mark_non_differentiable(self, *tensors):
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
         pass  # outputs of integer type never get gradients here anyway
 
     # -- bookkeeping used by the engine -------------------------------------------------
@@ -311,10 +328,10 @@ def _accumulate_leaf(tensor, grad, handed_out):
 class HookHandle:
     """Returned by a hook registration; remove() takes the hook off again."""
 
-    def __init__(self, owner, attribute, hook):
+    def __init__(self, owner: Any, attribute: str, hook: Callable[..., Any]) -> None:
         self.owner, self.attribute, self.hook = owner, attribute, hook
 
-    def remove(self):
+    def remove(self) -> None:
         hooks = getattr(self.owner, self.attribute) or []
         setattr(self.owner, self.attribute, [h for h in hooks if h is not self.hook] or None)
 
@@ -332,7 +349,7 @@ def _hooked_leaves_by_last_use(order):
     return ready
 
 
-def backward(root, grad=None, retain_graph=False):
+def backward(root: Tensor, grad: Tensor | ArrayLike | None = None, retain_graph: bool = False) -> None:
     """Compute d(root)/d(leaf) for every leaf that requires grad and add it to leaf.grad."""
     if not root.requires_grad:
         raise RuntimeError(
@@ -350,7 +367,8 @@ def backward(root, grad=None, retain_graph=False):
         grad = np.array(getattr(grad, "_data", grad), dtype=root._data.dtype)
         if grad.shape != root._data.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, expected {root._data.shape}")
-    leaf_grads, handed_out = {}, set()
+    leaf_grads: dict[Tensor, np.ndarray] = {}
+    handed_out: set[int] = set()
     if root._ctx is None:
         leaf_grads[root] = grad
     else:
@@ -412,7 +430,15 @@ class GradcheckError(AssertionError):
     pass
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True):
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    raise_exception: bool = True,
+) -> bool:
     """Check fn's hand-written backward against central finite differences.
 
     fn takes the tensors in `inputs` and returns a tensor (or a tuple of tensors). Every

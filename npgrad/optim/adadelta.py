@@ -1,8 +1,10 @@
 """Adadelta: steps scaled by the ratio of running RMS of past steps to that of gradients."""
 
+from __future__ import annotations
+
 import numpy as np
 
-from .optimizer import Optimizer, add_scaled_
+from .optimizer import Optimizer, ParamsT, add_scaled_
 
 
 class Adadelta(Optimizer):
@@ -15,7 +17,16 @@ class Adadelta(Optimizer):
 
     non_negative = ("lr", "eps", "weight_decay")
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        *,
+        maximize: bool = False,
+    ) -> None:
         if not 0 <= rho <= 1:
             raise ValueError(f"Adadelta: invalid rho value {rho!r}, expected 0 <= rho <= 1")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))

@@ -1,8 +1,12 @@
 """Adagrad: each coordinate's step shrinks with the sum of its squared gradients."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
-from .optimizer import Optimizer, add_scaled_
+from .optimizer import Optimizer, ParamsT, add_scaled_
 
 
 class Adagrad(Optimizer):
@@ -17,8 +21,16 @@ class Adagrad(Optimizer):
     non_negative = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def __init__(
-        self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(
@@ -31,7 +43,7 @@ class Adagrad(Optimizer):
             ),
         )
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for p in group["params"]:

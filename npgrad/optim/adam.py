@@ -1,10 +1,12 @@
 """Adam: steps from bias-corrected running averages of the gradient and its square."""
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
-from .optimizer import Optimizer, add_scaled_, moving_average_
+from .optimizer import Optimizer, ParamsT, add_scaled_, moving_average_
 
 
 class Adam(Optimizer):
@@ -24,16 +26,16 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=1e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=0,
-        amsgrad=False,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
         *,
-        maximize=False,
-        decoupled_weight_decay=False,
-    ):
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(

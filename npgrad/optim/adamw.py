@@ -1,6 +1,9 @@
 """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, 2019)."""
 
+from __future__ import annotations
+
 from .adam import Adam
+from .optimizer import ParamsT
 
 
 class AdamW(Adam):
@@ -12,6 +15,14 @@ class AdamW(Adam):
     """
 
     def __init__(
-        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)

@@ -6,12 +6,16 @@ recursion for the direction, a first step of min(1, 1/|g|_1) · lr, and optional
 Wolfe line search (bracketing, then zooming with cubic interpolation).
 """
 
+from __future__ import annotations
+
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamsT, T
 
 
 class LBFGS(Optimizer):
@@ -31,15 +35,15 @@ class LBFGS(Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=1,
-        max_iter=20,
-        max_eval=None,
-        tolerance_grad=1e-7,
-        tolerance_change=1e-9,
-        history_size=100,
-        line_search_fn=None,
-    ):
+        params: ParamsT,
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
         if max_eval is None:
@@ -60,7 +64,7 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state_dict saved from an LBFGS over parameters of the same shapes. The state
         (counters, direction, history lists) is copied as saved: the base class would make
         arrays of the lists."""
@@ -106,7 +110,7 @@ class LBFGS(Optimizer):
         return loss, grad
 
     # -- the step ----------------------------------------------------------------------------
-    def step(self, closure):
+    def step(self, closure: Callable[[], T]) -> T:  # type: ignore[override]  # the closure is required
         """Up to max_iter L-BFGS iterations; returns the loss at the start (the closure's first value)."""
         with no_grad():
             return self._iterate(closure, self.param_groups[0])
@@ -214,7 +218,9 @@ def _two_loop(flat_grad, ys, ss, rhos, h_diag, alphas):
     return r
 
 
-def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
+def cubic_minimum(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: tuple[float, float] | None = None
+) -> float:
     """The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1, g2, clipped to
     `bounds` (default: between x1 and x2); their midpoint when the cubic has no minimum."""
     low, high = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
@@ -237,7 +243,18 @@ class _Point:
         self.t, self.f, self.g, self.slope = t, f, g, slope
 
 
-def strong_wolfe(evaluate, direction, t, f, g, slope, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+def strong_wolfe(
+    evaluate: Callable[[float], tuple[float, np.ndarray]],
+    direction: np.ndarray,
+    t: float,
+    f: float,
+    g: np.ndarray,
+    slope: float,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, np.ndarray, float, int]:
     """A step t along `direction` with sufficient decrease, f(t) <= f + c1 t g·d, and small
     slope, |g(t)·d| <= c2 |g·d|: bracketing, then zooming (Nocedal & Wright, Algorithms 3.5
     and 3.6) with minFunc's cubic interpolation and safeguards, as PyTorch's LBFGS does.

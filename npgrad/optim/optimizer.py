@@ -11,15 +11,24 @@ Every update works in place on `param.data` through NumPy's `out=` arguments and
 reusable work arrays, so a step allocates nothing and float32 stays float32.
 """
 
+from __future__ import annotations
+
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, Union
 
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..tensor import Tensor
+
+# What an optimizer takes (torch.optim.optimizer.ParamsT): tensors, or dicts {"params": [...], option: value}
+ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
+T = TypeVar("T")
 
 
-def moving_average_(average, x, decay, work):
+def moving_average_(average: np.ndarray, x: np.ndarray, decay: float, work: np.ndarray) -> None:
     """average <- decay · average + (1 - decay) · x, in place; `work` (may be x) is overwritten.
 
     Computed as average + (1 - decay) · (x - average): with decay near 1 (Adam's 0.999) this
@@ -30,7 +39,7 @@ def moving_average_(average, x, decay, work):
     average += work
 
 
-def add_scaled_(target, scale, x, work):
+def add_scaled_(target: np.ndarray, scale: float, x: np.ndarray, work: np.ndarray) -> None:
     """target <- target + scale * x, in place; `work` (shaped like x, may be x) holds the product."""
     if scale == 1:
         target += x
@@ -51,10 +60,10 @@ class Optimizer:
     defaults: the options of this optimizer with their values for groups that omit them.
     """
 
-    non_negative = ()  # the options that must be >= 0, e.g. ("lr", "weight_decay")
-    fractions = ()  # (option, index) pairs of tuple options that must lie in [0, 1)
+    non_negative: tuple[str, ...] = ()  # the options that must be >= 0, e.g. ("lr", "weight_decay")
+    fractions: tuple[tuple[str, int], ...] = ()  # (option, index) pairs of tuple options that must lie in [0, 1)
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         if _is_single_tensor(params):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of tensors or of "
@@ -62,10 +71,10 @@ class Optimizer:
             )
         self._check(defaults)
         self.defaults = defaults
-        self.state = defaultdict(dict)
-        self.param_groups = []
-        self._work_arrays = {}
-        groups = list(params)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._work_arrays: dict[tuple[str, np.dtype], np.ndarray] = {}
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -84,7 +93,7 @@ class Optimizer:
             if not 0 <= value < 1:
                 raise ValueError(f"{name}: invalid {key}[{index}] value {value!r}, expected 0 <= value < 1")
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own options, e.g. a new layer during fine-tuning."""
         if not isinstance(param_group, dict):
             raise TypeError(f"{type(self).__name__}: a param group must be a dict, got {type(param_group).__name__}")
@@ -116,7 +125,7 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set them to None (the default), or fill them with zeros."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -127,7 +136,7 @@ class Optimizer:
                 else:
                     p.grad._data.fill(0)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], T] | None = None) -> T | None:
         """Update every parameter that has a gradient. `closure`, if given, re-evaluates the
         model and returns the loss (it runs with gradients enabled); step returns that loss."""
         loss = None
@@ -174,11 +183,11 @@ class Optimizer:
         return buffer[: array.size].reshape(array.shape)
 
     # -- saving and restoring --------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{"state": {index: {name: ndarray or number}}, "param_groups": [{"params": [index, ...],
         option: value, ...}]}, PyTorch's layout: parameters are numbered in group order.
         The arrays are the optimizer's own (not copies), as in PyTorch."""
-        index_of = {}
+        index_of: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {key: value for key, value in group.items() if key != "params"}
@@ -187,7 +196,7 @@ class Optimizer:
         state = {index_of[id(p)]: dict(values) for p, values in self.state.items() if values and id(p) in index_of}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state_dict saved from an optimizer with the same groups of the same sizes.
         Arrays are copied and cast to their parameter's dtype; "step" counts stay numbers."""
         saved_groups = state_dict["param_groups"]
@@ -215,7 +224,7 @@ class Optimizer:
             {**group, **saved, "params": group["params"]} for saved, group in zip(saved_groups, self.param_groups)
         ]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")

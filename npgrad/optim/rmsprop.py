@@ -1,8 +1,10 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 
+from __future__ import annotations
+
 import numpy as np
 
-from .optimizer import Optimizer, add_scaled_, moving_average_
+from .optimizer import Optimizer, ParamsT, add_scaled_, moving_average_
 
 
 class RMSprop(Optimizer):
@@ -19,8 +21,17 @@ class RMSprop(Optimizer):
     non_negative = ("lr", "eps", "momentum", "weight_decay", "alpha")
 
     def __init__(
-        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(

@@ -1,8 +1,10 @@
 """SGD: stochastic gradient descent, with momentum (heavy ball or Nesterov)."""
 
+from __future__ import annotations
+
 import numpy as np
 
-from .optimizer import Optimizer, add_scaled_
+from .optimizer import Optimizer, ParamsT, add_scaled_
 
 
 class SGD(Optimizer):
@@ -16,7 +18,17 @@ class SGD(Optimizer):
 
     non_negative = ("lr", "momentum", "weight_decay")
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(
