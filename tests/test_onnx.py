@@ -392,7 +392,7 @@ class ReturnsArgmax(nn.Module):
 @pytest.mark.parametrize(
     "model, batch, message",
     [
-        (MasksWithNumPy(), 2, "input 1 of Mul in module 'MasksWithNumPy' changes with the model's input"),
+        (MasksWithNumPy(), 2, "input 1 of MulFunction in module 'MasksWithNumPy' changes with the model's input"),
         (ReturnsArgmax(), 2, "output 'output' changes with the model's input"),
         (DropsAlways(), 2, "no ONNX export for Dropout"),
         (SqueezesTheBatch(), 1, "use an example batch of 2 or more"),

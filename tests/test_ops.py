@@ -124,6 +124,17 @@ def _all_function_classes():
     return classes
 
 
+def test_every_function_is_named_as_one():
+    """`LinearFunction`, never `Linear`: a Function can not be mistaken for the Module `nn.Linear`."""
+    stack, misnamed = [Function], []
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("npgrad.") and not sub.__name__.endswith("Function"):
+                misnamed.append(f"{sub.__module__}.{sub.__name__}")
+    assert not misnamed, f"Function subclasses not named <Name>Function: {sorted(misnamed)}"
+
+
 def test_every_function_is_registered():
     """A Function that no registered op exercises has no gradcheck and no parity test."""
     covered = set()

@@ -30,25 +30,29 @@ def seeded(fn, **options):
 
 # name: (textbook op, fast op, inputs: a shape for a float input that requires grad, or an array)
 PAIRS = {
-    "linear": (T.Linear.apply, F.linear, [(N, I), (H, I), (H,)]),
-    "relu": (T.ReLU.apply, F.relu, [(N, I)]),
-    "sigmoid": (T.Sigmoid.apply, F.sigmoid, [(N, I)]),
-    "tanh": (T.Tanh.apply, F.tanh, [(N, I)]),
-    "softmax_cross_entropy": (T.SoftmaxCrossEntropy.apply, F.cross_entropy, [(6, 4), LABELS]),
-    "conv2d_loops": (T.Conv2dLoops.apply, F.conv2d, [(2, 3, 7, 6), (4, 3, 3, 2), (4,)]),
-    "conv2d_im2col": (T.Conv2dIm2col.apply, F.conv2d, [(2, 3, 7, 6), (4, 3, 3, 2), (4,)]),
-    "max_pool2d": (lambda x: T.MaxPool2d.apply(x, k=2), lambda x: F.max_pool2d(x, 2), [(2, 3, 7, 6)]),
+    "linear": (T.LinearFunction.apply, F.linear, [(N, I), (H, I), (H,)]),
+    "relu": (T.ReLUFunction.apply, F.relu, [(N, I)]),
+    "sigmoid": (T.SigmoidFunction.apply, F.sigmoid, [(N, I)]),
+    "tanh": (T.TanhFunction.apply, F.tanh, [(N, I)]),
+    "softmax_cross_entropy": (T.SoftmaxCrossEntropyFunction.apply, F.cross_entropy, [(6, 4), LABELS]),
+    "conv2d_loops": (T.Conv2dLoopsFunction.apply, F.conv2d, [(2, 3, 7, 6), (4, 3, 3, 2), (4,)]),
+    "conv2d_im2col": (T.Conv2dIm2colFunction.apply, F.conv2d, [(2, 3, 7, 6), (4, 3, 3, 2), (4,)]),
+    "max_pool2d": (lambda x: T.MaxPool2dFunction.apply(x, k=2), lambda x: F.max_pool2d(x, 2), [(2, 3, 7, 6)]),
     "batch_norm": (
-        T.BatchNorm.apply,
+        T.BatchNormFunction.apply,
         lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
         [(8, I), (I,), (I,)],
     ),
-    "layer_norm": (T.LayerNorm.apply, lambda x, g, b: F.layer_norm(x, (6,), g, b), [(N, 6), (6,), (6,)]),
-    "dropout": (seeded(T.Dropout.apply, p=0.3), seeded(F.dropout, p=0.3), [(4, 6)]),
-    "rnn_step": (T.RNNStep.apply, R.rnn_tanh_cell, [(N, I), (N, H), (H, I), (H, H), (H,), (H,)]),
-    "lstm_step": (T.LSTMStep.apply, lstm_cell, [(N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,)]),
-    "gru_step": (T.GRUStep.apply, R.gru_cell, [(N, I), (N, H), (3 * H, I), (3 * H, H), (3 * H,), (3 * H,)]),
-    "attention": (T.Attention.apply, F.scaled_dot_product_attention, [(2, 3, 4), (2, 5, 4), (2, 5, 6)]),
+    "layer_norm": (T.LayerNormFunction.apply, lambda x, g, b: F.layer_norm(x, (6,), g, b), [(N, 6), (6,), (6,)]),
+    "dropout": (seeded(T.DropoutFunction.apply, p=0.3), seeded(F.dropout, p=0.3), [(4, 6)]),
+    "rnn_step": (T.RNNStepFunction.apply, R.rnn_tanh_cell, [(N, I), (N, H), (H, I), (H, H), (H,), (H,)]),
+    "lstm_step": (
+        T.LSTMStepFunction.apply,
+        lstm_cell,
+        [(N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,)],
+    ),
+    "gru_step": (T.GRUStepFunction.apply, R.gru_cell, [(N, I), (N, H), (3 * H, I), (3 * H, H), (3 * H,), (3 * H,)]),
+    "attention": (T.AttentionFunction.apply, F.scaled_dot_product_attention, [(2, 3, 4), (2, 5, 4), (2, 5, 6)]),
 }
 
 
@@ -87,7 +91,7 @@ def test_max_pool_gives_a_tied_window_gradient_to_its_first_maximum_as_the_fast_
     x = np.zeros((1, 1, 2, 4))
     x[0, 0, :, 2:] = 1.0  # the second window ties at 1 in all four pixels
     grads = []
-    for op in (lambda t: T.MaxPool2d.apply(t, k=2), lambda t: F.max_pool2d(t, 2)):
+    for op in (lambda t: T.MaxPool2dFunction.apply(t, k=2), lambda t: F.max_pool2d(t, 2)):
         t = npgrad.tensor(x, requires_grad=True)
         op(t).sum().backward()
         grads.append(np.asarray(t.grad))

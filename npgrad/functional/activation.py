@@ -70,8 +70,8 @@ def _softmax_parts(x, axis):
     return shifted, exp, exp.sum(axis=axis, keepdims=True)
 
 
-class ReLU(Function):
-    """max(0, x). Textbook twin: npgrad.textbook.ReLU."""
+class ReLUFunction(Function):
+    """max(0, x). Textbook twin: npgrad.textbook.ReLUFunction."""
 
     def forward(self, x):
         self.out = np.clip(x, 0, np.inf)
@@ -81,7 +81,7 @@ class ReLU(Function):
         return grad * (self.out > 0)  # d relu/dx = 1 where x > 0, else 0
 
 
-class LeakyReLU(Function):
+class LeakyReLUFunction(Function):
     def forward(self, x, *, negative_slope):
         self.gain = (x > 0).astype(x.dtype)  # 1 where x > 0, negative_slope elsewhere
         self.gain *= 1 - negative_slope
@@ -92,7 +92,7 @@ class LeakyReLU(Function):
         return grad * self.gain  # d/dx = 1 for x > 0, negative_slope otherwise
 
 
-class PReLU(Function):
+class PReLUFunction(Function):
     """leaky_relu with a learned slope per channel (dim 1), or one slope for every element."""
 
     def forward(self, x, weight):
@@ -111,7 +111,7 @@ class PReLU(Function):
         return grad_x, grad_weight
 
 
-class ELU(Function):
+class ELUFunction(Function):
     def forward(self, x, *, alpha):
         self.x, self.alpha = x, alpha
         # x for x > 0, alpha (e^x - 1) otherwise: each clip zeroes the other branch
@@ -122,8 +122,8 @@ class ELU(Function):
         return grad * np.where(self.x > 0, 1, self.out + self.alpha)  # d/dx = 1, or alpha e^x = out + alpha
 
 
-class Sigmoid(Function):
-    """1 / (1 + e^-x). Textbook twin: npgrad.textbook.Sigmoid."""
+class SigmoidFunction(Function):
+    """1 / (1 + e^-x). Textbook twin: npgrad.textbook.SigmoidFunction."""
 
     def forward(self, x):
         self.out = _sigmoid(x)
@@ -133,8 +133,8 @@ class Sigmoid(Function):
         return grad * self.out * (1 - self.out)  # d sigma/dx = sigma (1 - sigma)
 
 
-class Tanh(Function):
-    """tanh(x). Textbook twin: npgrad.textbook.Tanh."""
+class TanhFunction(Function):
+    """tanh(x). Textbook twin: npgrad.textbook.TanhFunction."""
 
     def forward(self, x):
         self.out = np.tanh(x)
@@ -144,7 +144,7 @@ class Tanh(Function):
         return grad * (1 - self.out * self.out)  # d tanh/dx = 1 - tanh^2
 
 
-class GELU(Function):
+class GELUFunction(Function):
     """gelu(x) = x Phi(x), Phi the standard normal CDF."""
 
     def forward(self, x):
@@ -157,7 +157,7 @@ class GELU(Function):
         return grad * (self.cdf + x * pdf)  # d/dx x Phi(x) = Phi(x) + x phi(x)
 
 
-class GELUTanh(Function):
+class GELUTanhFunction(Function):
     """gelu(x, approximate='tanh') = x/2 (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3)."""
 
     def forward(self, x):
@@ -172,7 +172,7 @@ class GELUTanh(Function):
         return grad * (0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx)
 
 
-class SiLU(Function):
+class SiLUFunction(Function):
     def forward(self, x):
         self.x, self.sigmoid = x, _sigmoid(x)
         return x * self.sigmoid
@@ -182,7 +182,7 @@ class SiLU(Function):
         return grad * (s * (1 + self.x * (1 - s)))  # d/dx x sigma(x) = sigma (1 + x (1 - sigma))
 
 
-class Softplus(Function):
+class SoftplusFunction(Function):
     """softplus(x) = log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
 
     def forward(self, x, *, beta, threshold):
@@ -194,7 +194,7 @@ class Softplus(Function):
         return grad * np.where(self.linear, 1, _sigmoid(self.scaled))  # d/dx = sigma(beta x), 1 where linear
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     def forward(self, x, *, axis):
         self.axis = axis
         _, exp, total = _softmax_parts(x, axis)
@@ -206,7 +206,7 @@ class Softmax(Function):
         return y * (grad - (grad * y).sum(axis=self.axis, keepdims=True))  # dL/dx = y (g - sum(g y))
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     def forward(self, x, *, axis):
         self.axis = axis
         shifted, _, total = _softmax_parts(x, axis)
@@ -229,13 +229,13 @@ def _check_floating(name, x):
 def relu(input, inplace=False):
     """max(x, 0)."""
     _check_floating("relu", input)
-    return ReLU.apply(input)
+    return ReLUFunction.apply(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
     _check_floating("leaky_relu", input)
-    return LeakyReLU.apply(input, negative_slope=float(negative_slope))
+    return LeakyReLUFunction.apply(input, negative_slope=float(negative_slope))
 
 
 def prelu(input, weight):
@@ -248,46 +248,46 @@ def prelu(input, weight):
             f"prelu: expected weight of shape (1,) or ({channels},) for input of shape "
             f"{tuple(input.shape)}, got {tuple(weight.shape)}"
         )
-    return PReLU.apply(input, weight)
+    return PReLUFunction.apply(input, weight)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha (e^x - 1) otherwise."""
     _check_floating("elu", input)
-    return ELU.apply(input, alpha=float(alpha))
+    return ELUFunction.apply(input, alpha=float(alpha))
 
 
 def sigmoid(input):
     """1 / (1 + e^-x)."""
     _check_floating("sigmoid", input)
-    return Sigmoid.apply(input)
+    return SigmoidFunction.apply(input)
 
 
 def tanh(input):
     _check_floating("tanh", input)
-    return Tanh.apply(input)
+    return TanhFunction.apply(input)
 
 
 def gelu(input, approximate="none"):
     """x Phi(x) (approximate='none', with a float32-accurate erf) or its tanh approximation."""
     _check_floating("gelu", input)
     if approximate == "none":
-        return GELU.apply(input)
+        return GELUFunction.apply(input)
     if approximate == "tanh":
-        return GELUTanh.apply(input)
+        return GELUTanhFunction.apply(input)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(input, inplace=False):
     """x sigma(x), also called swish."""
     _check_floating("silu", input)
-    return SiLU.apply(input)
+    return SiLUFunction.apply(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold."""
     _check_floating("softplus", input)
-    return Softplus.apply(input, beta=float(beta), threshold=float(threshold))
+    return SoftplusFunction.apply(input, beta=float(beta), threshold=float(threshold))
 
 
 def _softmax_axis(name, input, dim, dtype):
@@ -304,10 +304,10 @@ def _softmax_axis(name, input, dim, dtype):
 def softmax(input, dim=None, *, dtype=None):
     """e^x / sum(e^x) along dim (shifted by the max, so it never overflows)."""
     input, axis = _softmax_axis("softmax", input, dim, dtype)
-    return Softmax.apply(input, axis=axis)
+    return SoftmaxFunction.apply(input, axis=axis)
 
 
 def log_softmax(input, dim=None, *, dtype=None):
     """x - log(sum(e^x)) along dim, computed stably."""
     input, axis = _softmax_axis("log_softmax", input, dim, dtype)
-    return LogSoftmax.apply(input, axis=axis)
+    return LogSoftmaxFunction.apply(input, axis=axis)

@@ -35,10 +35,10 @@ def _softmax_last_in_place(scores):
     return scores
 
 
-class ScaledDotProductAttention(Function):
+class ScaledDotProductAttentionFunction(Function):
     """Outputs softmax(q k^T * scale + mask) dropout v, and the (dropped-out) probabilities
     too when return_weights. A float mask given as a tensor that requires grad gets one.
-    Textbook twin: npgrad.textbook.Attention."""
+    Textbook twin: npgrad.textbook.AttentionFunction."""
 
     def forward(self, q, k, v, mask=None, *, scale, dropout_p, return_weights):
         scores = np.matmul(q, np.swapaxes(k, -1, -2))
@@ -150,7 +150,7 @@ def attention(
     if not 0 <= dropout_p <= 1:
         raise ValueError(f"{where}: dropout_p must be a probability in [0, 1], got {dropout_p}")
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttention.apply(
+    return ScaledDotProductAttentionFunction.apply(
         query, key, value, mask, scale=scale, dropout_p=float(dropout_p), return_weights=bool(need_weights)
     )
 

@@ -16,7 +16,7 @@ from ..autograd import Function
 from .activation import _check_floating, _softmax_parts
 
 
-class NTXent(Function):
+class NTXentFunction(Function):
     """Mean NT-Xent loss of the 2N rows of [z1; z2]; keeps the unit vectors, their norms and
     the softmax over each row's similarities for the backward."""
 
@@ -58,4 +58,4 @@ def nt_xent(z1, z2, temperature=0.5, eps=1e-12):
         )
     if not temperature > 0:
         raise ValueError(f"nt_xent: temperature must be positive, got {temperature}")
-    return NTXent.apply(z1, z2, temperature=float(temperature), eps=float(eps))
+    return NTXentFunction.apply(z1, z2, temperature=float(temperature), eps=float(eps))

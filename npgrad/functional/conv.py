@@ -133,9 +133,9 @@ def _kernel_grad(grad_y, cols, groups, shape):
     return np.matmul(_by_group(grad_y, groups), _by_group(cols, groups).transpose(0, 2, 1)).reshape(shape)
 
 
-class Convolution(Function):
+class ConvolutionFunction(Function):
     """y = W · im2col(x) + b on (N, C, H, W) maps; W is (O, C/groups, kh, kw).
-    Textbook twins: npgrad.textbook.Conv2dLoops and npgrad.textbook.Conv2dIm2col."""
+    Textbook twins: npgrad.textbook.Conv2dLoopsFunction and npgrad.textbook.Conv2dIm2colFunction."""
 
     def forward(self, x, weight, bias=None, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
@@ -165,7 +165,7 @@ class Convolution(Function):
         return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]  # dL/db: dL/dy summed over positions
 
 
-class TransposedConvolution(Function):
+class TransposedConvolutionFunction(Function):
     """y = col2im(W^T · x) + b: the adjoint of a Convolution whose weight W (C_in, C_out/groups,
     kh, kw) maps C_out channels to C_in; `window` is that convolution's, on the output plane."""
 
@@ -269,7 +269,7 @@ def convolution(where, dims, input, weight, bias=None, stride=1, padding=0, dila
     pad_before, pad_after = _padding(where, padding, dims, kernel, stride, dilation)
     x, batch = as_planes(where, input, dims)
     window = make_window(where, dims, input.shape, kernel, stride, dilation, pad_before, pad_after)
-    y = _apply(Convolution, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
+    y = _apply(ConvolutionFunction, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
     return from_planes(y, batch, dims)
 
 
@@ -298,7 +298,7 @@ def transposed_convolution(
     if min(size) < 1:
         raise ValueError(f"{where}: input of shape {tuple(input.shape)} gives an empty output {size}")
     window = make_window(where, dims, (1, 1) + size, kernel, stride, dilation, pad, pad, out=input.shape[-dims:])
-    y = _apply(TransposedConvolution, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
+    y = _apply(TransposedConvolutionFunction, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
     return from_planes(y, batch, dims)
 
 

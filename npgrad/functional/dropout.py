@@ -9,9 +9,9 @@ from ..random import default_generator
 from ..tensor import Tensor
 
 
-class Dropout(Function):
+class DropoutFunction(Function):
     """y = x * mask with mask = keep / (1 - p), keep ~ Bernoulli(1 - p); dL/dx = mask * g.
-    Textbook twin: npgrad.textbook.Dropout."""
+    Textbook twin: npgrad.textbook.DropoutFunction."""
 
     def forward(self, x, *, p):
         keep = default_generator().random(x.shape, dtype=np.float32) >= p
@@ -32,4 +32,4 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
         return input
-    return Dropout.apply(input, p=p)
+    return DropoutFunction.apply(input, p=p)

@@ -12,7 +12,7 @@ from ..types import ArrayLike, Number, _dtype
 from ._util import tensor_pair, unbroadcast
 
 
-class Add(Function):
+class AddFunction(Function):
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -21,7 +21,7 @@ class Add(Function):
         return unbroadcast(grad, self.shapes[0]), unbroadcast(grad, self.shapes[1])
 
 
-class Sub(Function):
+class SubFunction(Function):
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -31,7 +31,7 @@ class Sub(Function):
         return unbroadcast(grad, self.shapes[0]), grad_b
 
 
-class Mul(Function):
+class MulFunction(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
@@ -43,7 +43,7 @@ class Mul(Function):
         return grad_a, grad_b
 
 
-class Div(Function):
+class DivFunction(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
@@ -61,7 +61,7 @@ class Div(Function):
 _QUIET = dict(divide="ignore", invalid="ignore")
 
 
-class PowScalar(Function):
+class PowScalarFunction(Function):
     def forward(self, x, *, exponent):
         self.x, self.exponent = x, exponent
         with np.errstate(**_QUIET):
@@ -75,7 +75,7 @@ class PowScalar(Function):
             return grad * (p * self.x ** (p - 1))  # d(x^p)/dx = p x^(p-1)
 
 
-class Pow(Function):
+class PowFunction(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         with np.errstate(**_QUIET):
@@ -94,7 +94,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class Neg(Function):
+class NegFunction(Function):
     def forward(self, x):
         return -x
 
@@ -102,7 +102,7 @@ class Neg(Function):
         return -grad
 
 
-class Exp(Function):
+class ExpFunction(Function):
     def forward(self, x):
         self.out = np.exp(x)
         return self.out
@@ -111,7 +111,7 @@ class Exp(Function):
         return grad * self.out
 
 
-class Log(Function):
+class LogFunction(Function):
     def forward(self, x):
         self.x = x
         return np.log(x)
@@ -120,7 +120,7 @@ class Log(Function):
         return grad / self.x
 
 
-class Sqrt(Function):
+class SqrtFunction(Function):
     def forward(self, x):
         with np.errstate(invalid="ignore"):
             self.out = np.sqrt(x)
@@ -131,7 +131,7 @@ class Sqrt(Function):
             return grad / (2 * self.out)  # d sqrt(x)/dx = 1 / (2 sqrt(x)): inf at 0, as PyTorch
 
 
-class Abs(Function):
+class AbsFunction(Function):
     def forward(self, x):
         self.x = x
         return np.abs(x)
@@ -140,7 +140,7 @@ class Abs(Function):
         return grad * np.sign(self.x)
 
 
-class Sin(Function):
+class SinFunction(Function):
     def forward(self, x):
         self.x = x
         return np.sin(x)
@@ -149,7 +149,7 @@ class Sin(Function):
         return grad * np.cos(self.x)
 
 
-class Cos(Function):
+class CosFunction(Function):
     def forward(self, x):
         self.x = x
         return np.cos(x)
@@ -158,7 +158,7 @@ class Cos(Function):
         return -grad * np.sin(self.x)
 
 
-class Clamp(Function):
+class ClampFunction(Function):
     def forward(self, x, *, min, max):
         self.inside = np.ones(x.shape, bool)
         if min is not None:
@@ -171,7 +171,7 @@ class Clamp(Function):
         return grad * self.inside  # the gradient passes where min <= x <= max
 
 
-class _Extremum(Function):
+class _ExtremumFunction(Function):
     """maximum/minimum: the gradient goes to the chosen input, split in half on ties."""
 
     pick = None
@@ -190,15 +190,15 @@ class _Extremum(Function):
         return grad_a, grad_b
 
 
-class Maximum(_Extremum):
+class MaximumFunction(_ExtremumFunction):
     pick = staticmethod(np.maximum)
 
 
-class Minimum(_Extremum):
+class MinimumFunction(_ExtremumFunction):
     pick = staticmethod(np.minimum)
 
 
-class Where(Function):
+class WhereFunction(Function):
     def forward(self, condition, a, b):
         self.condition, self.shapes = condition, (a.shape, b.shape)
         return np.where(condition, a, b)
@@ -210,7 +210,7 @@ class Where(Function):
         return None, grad_a, grad_b
 
 
-class Cast(Function):
+class CastFunction(Function):
     def forward(self, x, *, dtype, copy):
         self.source = x.dtype
         return x.astype(dtype, copy=copy)
@@ -222,75 +222,75 @@ class Cast(Function):
 # --------------------------------------------------------------------------- public API
 def add(a: Tensor | Number, b: Tensor | Number, alpha: Number = 1) -> Tensor:
     a, b = tensor_pair(a, b)
-    return Add.apply(a, b if alpha == 1 else mul(b, alpha))
+    return AddFunction.apply(a, b if alpha == 1 else mul(b, alpha))
 
 
 def sub(a: Tensor | Number, b: Tensor | Number, alpha: Number = 1) -> Tensor:
     a, b = tensor_pair(a, b)
-    return Sub.apply(a, b if alpha == 1 else mul(b, alpha))
+    return SubFunction.apply(a, b if alpha == 1 else mul(b, alpha))
 
 
 def mul(a: Tensor | Number, b: Tensor | Number) -> Tensor:
-    return Mul.apply(*tensor_pair(a, b))
+    return MulFunction.apply(*tensor_pair(a, b))
 
 
 def div(a: Tensor | Number, b: Tensor | Number) -> Tensor:
-    return Div.apply(*tensor_pair(a, b))
+    return DivFunction.apply(*tensor_pair(a, b))
 
 
 def pow(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        return PowScalar.apply(a, exponent=b)
-    return Pow.apply(*tensor_pair(a, b))
+        return PowScalarFunction.apply(a, exponent=b)
+    return PowFunction.apply(*tensor_pair(a, b))
 
 
 def neg(x: Tensor) -> Tensor:
-    return Neg.apply(x)
+    return NegFunction.apply(x)
 
 
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(x)
+    return ExpFunction.apply(x)
 
 
 def log(x: Tensor) -> Tensor:
-    return Log.apply(x)
+    return LogFunction.apply(x)
 
 
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(x)
+    return SqrtFunction.apply(x)
 
 
 def abs(x: Tensor) -> Tensor:
-    return Abs.apply(x)
+    return AbsFunction.apply(x)
 
 
 def sin(x: Tensor) -> Tensor:
-    return Sin.apply(x)
+    return SinFunction.apply(x)
 
 
 def cos(x: Tensor) -> Tensor:
-    return Cos.apply(x)
+    return CosFunction.apply(x)
 
 
 def square(x: Tensor) -> Tensor:
-    return PowScalar.apply(x, exponent=2)
+    return PowScalarFunction.apply(x, exponent=2)
 
 
 def clamp(x: Tensor, min: Number | None = None, max: Number | None = None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, min=min, max=max)
+    return ClampFunction.apply(x, min=min, max=max)
 
 
 clip = clamp
 
 
 def maximum(a: Tensor | Number, b: Tensor | Number) -> Tensor:
-    return Maximum.apply(*tensor_pair(a, b))
+    return MaximumFunction.apply(*tensor_pair(a, b))
 
 
 def minimum(a: Tensor | Number, b: Tensor | Number) -> Tensor:
-    return Minimum.apply(*tensor_pair(a, b))
+    return MinimumFunction.apply(*tensor_pair(a, b))
 
 
 def where(condition: Tensor | ArrayLike, a: Tensor | Number, b: Tensor | Number) -> Tensor:
@@ -299,7 +299,7 @@ def where(condition: Tensor | ArrayLike, a: Tensor | Number, b: Tensor | Number)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(np.asarray(a))
     a, b = tensor_pair(a, b)
-    return Where.apply(condition.astype(bool, copy=False), a, b)
+    return WhereFunction.apply(condition.astype(bool, copy=False), a, b)
 
 
 def cast(x: Tensor, dtype: _dtype, copy: bool = False) -> Tensor:
@@ -309,7 +309,7 @@ def cast(x: Tensor, dtype: _dtype, copy: bool = False) -> Tensor:
         return x
     if dtype.kind != "f" or x.dtype.kind != "f":
         return Tensor(x._data.astype(dtype, copy=copy))
-    return Cast.apply(x, dtype=dtype, copy=copy)
+    return CastFunction.apply(x, dtype=dtype, copy=copy)
 
 
 # comparisons and logic give boolean tensors and no gradient

@@ -14,7 +14,7 @@ from ..autograd import Function
 from ..tensor import Tensor
 
 
-class Embedding(Function):
+class EmbeddingFunction(Function):
     """out[...] = weight[ids[...]]; dL/dweight[v] = the sum of the gradients of the outputs whose
     id is v (divided by their number with scale_grad_by_freq), 0 for v = padding_idx."""
 
@@ -78,7 +78,7 @@ def lookup(where, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     padding_idx = _padding_index(where, padding_idx, weight.shape[0])
     if max_norm is not None:
         renorm_rows_(weight._data, ids, float(max_norm), float(norm_type))
-    return Embedding.apply(weight, ids, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+    return EmbeddingFunction.apply(weight, ids, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
 
 
 # --------------------------------------------------------------------------- public API

@@ -11,7 +11,7 @@ from ..tensor import Tensor
 from ._util import unbroadcast
 
 
-class IndexPut(Function):
+class IndexPutFunction(Function):
     """y = x with y[index] = v (v broadcast to the indexed shape)."""
 
     def forward(self, x, values, *, index):
@@ -36,4 +36,4 @@ class IndexPut(Function):
 def index_put(x: Tensor, index: Any, values: Tensor) -> Tensor:
     """x with x[index] replaced by `values`, differentiable in both (what `x[index] = values`
     records when either requires grad)."""
-    return IndexPut.apply(x, values, index=index)
+    return IndexPutFunction.apply(x, values, index=index)

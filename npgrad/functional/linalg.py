@@ -10,7 +10,7 @@ from ..autograd import Function
 from ._util import check_input_dtype, unbroadcast
 
 
-class MatMul(Function):
+class MatMulFunction(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return np.matmul(a, b)
@@ -28,7 +28,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-class Einsum(Function):
+class EinsumFunction(Function):
     """y = einsum(inputs -> output, *arrays), with no index repeated within one operand."""
 
     def forward(self, *arrays, inputs, output):
@@ -55,12 +55,12 @@ def _rows(x):
     return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """y = x W^T + b for x of shape (..., in); W is (out, in) as in PyTorch.
 
     The leading dimensions are folded into one before the product: a single 2-D GEMM is
     3-4x faster than np.matmul's loop of small products over a 3-D x.
-    Textbook twin: npgrad.textbook.Linear."""
+    Textbook twin: npgrad.textbook.LinearFunction."""
 
     def forward(self, x, weight, bias=None):
         self.x, self.weight = x, weight
@@ -99,7 +99,7 @@ def matmul(a, b):
 
     a, b = tensor_pair(a, b)
     _check_matmul(a, b)
-    return MatMul.apply(a, b)
+    return MatMulFunction.apply(a, b)
 
 
 def linear(input, weight, bias=None):
@@ -111,8 +111,8 @@ def linear(input, weight, bias=None):
         )
     check_input_dtype("linear", input, weight)
     if bias is None:
-        return Linear.apply(input, weight)
-    return Linear.apply(input, weight, bias)
+        return LinearFunction.apply(input, weight)
+    return LinearFunction.apply(input, weight, bias)
 
 
 def bmm(input, mat2):
@@ -125,7 +125,7 @@ def bmm(input, mat2):
         )
     if input.dtype != mat2.dtype:
         raise TypeError(f"bmm: both tensors must have the same dtype, got {input.dtype} and {mat2.dtype}")
-    return MatMul.apply(input, mat2)
+    return MatMulFunction.apply(input, mat2)
 
 
 def _parse_einsum(equation, operands):
@@ -196,4 +196,4 @@ def einsum(equation, *operands):
     inputs, output = _parse_einsum(equation, operands)
     sizes = _index_sizes(inputs, operands)
     operands, inputs = zip(*(_drop_broadcast_dims(x, s, sizes) for x, s in zip(operands, inputs)))
-    return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+    return EinsumFunction.apply(*operands, inputs=tuple(inputs), output=output)

@@ -33,7 +33,7 @@ def _unreduce(grad, shape, reduction, divisor):
 
 
 # --------------------------------------------------------------- element-wise losses
-class _ElementwiseLoss(Function):
+class _ElementwiseLossFunction(Function):
     """A loss for every element of input against target, then reduced.
 
     Subclasses define losses(input, target, **options), keeping what the derivatives need,
@@ -52,7 +52,7 @@ class _ElementwiseLoss(Function):
         return grad_input, grad_target
 
 
-class MSELoss(_ElementwiseLoss):
+class MSELossFunction(_ElementwiseLossFunction):
     def losses(self, input, target):
         self.diff = input - target
         return self.diff * self.diff
@@ -64,7 +64,7 @@ class MSELoss(_ElementwiseLoss):
         return -2 * self.diff * grad
 
 
-class SmoothL1Loss(_ElementwiseLoss):
+class SmoothL1LossFunction(_ElementwiseLossFunction):
     def losses(self, input, target, *, beta):
         diff = input - target
         self.quadratic = np.abs(diff) < beta
@@ -79,7 +79,7 @@ class SmoothL1Loss(_ElementwiseLoss):
         return -grad * self.slope
 
 
-class L1Loss(_ElementwiseLoss):
+class L1LossFunction(_ElementwiseLossFunction):
     def losses(self, input, target):
         diff = input - target
         self.sign = np.sign(diff)
@@ -92,7 +92,7 @@ class L1Loss(_ElementwiseLoss):
         return -grad * self.sign
 
 
-class BinaryCrossEntropy(_ElementwiseLoss):
+class BinaryCrossEntropyFunction(_ElementwiseLossFunction):
     """l = -w (y log x + (1 - y) log(1 - x)) on probabilities x, each log clamped to >= -100."""
 
     def losses(self, input, target, *, weight):
@@ -113,7 +113,7 @@ class BinaryCrossEntropy(_ElementwiseLoss):
             return grad * self.weight * (np.log1p(-x) - np.log(x))  # dl/dy = -w (log x - log(1 - x))
 
 
-class BinaryCrossEntropyWithLogits(_ElementwiseLoss):
+class BinaryCrossEntropyWithLogitsFunction(_ElementwiseLossFunction):
     """l = w ((1 - y) softplus(x) + p y softplus(-x)) = w ((1 + (p - 1) y) softplus(x) - p y x),
     which is -w (p y log sigma(x) + (1 - y) log(1 - sigma(x))) without overflow; p = pos_weight."""
 
@@ -132,7 +132,7 @@ class BinaryCrossEntropyWithLogits(_ElementwiseLoss):
         return grad * self.weight * ((self.pos_weight - 1) * self.softplus - self.pos_weight * self.input)
 
 
-class KLDiv(_ElementwiseLoss):
+class KLDivFunction(_ElementwiseLossFunction):
     """l = y (log y - x) for log-probabilities x (0 where y = 0); with log_target, y = e^t."""
 
     def losses(self, input, target, *, log_target):
@@ -182,7 +182,7 @@ def _class_labels(target, ignore_index, class_weight):
     return labels, counted, class_weight[labels] * counted
 
 
-class _ClassLoss(Function):
+class _ClassLossFunction(Function):
     """A loss over the classes (dim 1) of input (N, C, d1, ...): one loss per row of C scores,
     then reduced.
 
@@ -206,7 +206,7 @@ class _ClassLoss(Function):
         return grad_input, grad_target
 
 
-class NLLLoss(_ClassLoss):
+class NLLLossFunction(_ClassLossFunction):
     """loss_i = -w[t_i] x[i, t_i] on log-probabilities x."""
 
     def row_losses(self, rows, target, *, weight, ignore_index):
@@ -221,13 +221,13 @@ class NLLLoss(_ClassLoss):
         return grad
 
 
-class CrossEntropy(_ClassLoss):
+class CrossEntropyFunction(_ClassLossFunction):
     """log_softmax + nll_loss in one step, for class-index targets, with label smoothing eps.
 
     Row i's target weights are q_i = (1 - eps) w[t_i] onehot(t_i) + (eps / C) w (0 if ignored):
     loss_i = -sum_c q_ic log p_ic and dloss_i/dz_i = p_i sum_c q_ic - q_i, with p = softmax(z).
     q is never built: it is a one-hot part and, with smoothing, a part spread over all classes.
-    Textbook twin: npgrad.textbook.SoftmaxCrossEntropy (p - onehot(t), no options).
+    Textbook twin: npgrad.textbook.SoftmaxCrossEntropyFunction (p - onehot(t), no options).
     """
 
     def row_losses(self, rows, target, *, weight, ignore_index, label_smoothing):
@@ -252,9 +252,9 @@ class CrossEntropy(_ClassLoss):
         return grad
 
 
-class CrossEntropyWithProbabilities(_ClassLoss):
+class CrossEntropyWithProbabilitiesFunction(_ClassLossFunction):
     """cross_entropy for class-probability targets y: q = w ((1 - eps) y + eps / C), then the
-    same rule as CrossEntropy; 'mean' divides by the number of rows."""
+    same rule as CrossEntropyFunction; 'mean' divides by the number of rows."""
 
     def row_losses(self, rows, target, *, weight, label_smoothing):
         shifted, exp, total = _softmax_parts(rows, axis=1)
@@ -342,14 +342,14 @@ def mse_loss(input, target, reduction="mean"):
     """(input - target)^2, reduced."""
     _check_reduction("mse_loss", reduction)
     _check_floating("mse_loss", input)
-    return MSELoss.apply(input, _as_target("mse_loss", input, target), reduction=reduction)
+    return MSELossFunction.apply(input, _as_target("mse_loss", input, target), reduction=reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     """|input - target|, reduced."""
     _check_reduction("l1_loss", reduction)
     _check_floating("l1_loss", input)
-    return L1Loss.apply(input, _as_target("l1_loss", input, target), reduction=reduction)
+    return L1LossFunction.apply(input, _as_target("l1_loss", input, target), reduction=reduction)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -359,7 +359,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     _check_floating("smooth_l1_loss", input)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    return SmoothL1Loss.apply(input, _as_target("smooth_l1_loss", input, target), reduction=reduction, beta=float(beta))
+    return SmoothL1LossFunction.apply(
+        input, _as_target("smooth_l1_loss", input, target), reduction=reduction, beta=float(beta)
+    )
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -376,7 +378,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     weight = _class_weight("cross_entropy", weight, n_classes, input.dtype)
     labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     if labels.dtype.kind == "f":
-        return CrossEntropyWithProbabilities.apply(
+        return CrossEntropyWithProbabilitiesFunction.apply(
             input,
             _as_target("cross_entropy", input, target),
             weight=weight,
@@ -384,7 +386,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             label_smoothing=float(label_smoothing),
         )
     _check_labels("cross_entropy", input, labels, n_classes, ignore_index)
-    return CrossEntropy.apply(
+    return CrossEntropyFunction.apply(
         input,
         labels,
         weight=weight,
@@ -399,7 +401,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     n_classes = _check_class_input("nll_loss", input, reduction)
     labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     _check_labels("nll_loss", input, labels, n_classes, ignore_index)
-    return NLLLoss.apply(
+    return NLLLossFunction.apply(
         input,
         labels,
         weight=_class_weight("nll_loss", weight, n_classes, input.dtype),
@@ -426,7 +428,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     target = _as_target(name, input, target)
     _check_probabilities(name, "input", input, " (for raw scores use binary_cross_entropy_with_logits)")
     _check_probabilities(name, "target", target)
-    return BinaryCrossEntropy.apply(
+    return BinaryCrossEntropyFunction.apply(
         input, target, reduction=reduction, weight=_broadcast_weight(name, "weight", weight, input)
     )
 
@@ -437,7 +439,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     name = "binary_cross_entropy_with_logits"
     _check_reduction(name, reduction)
     _check_floating(name, input)
-    return BinaryCrossEntropyWithLogits.apply(
+    return BinaryCrossEntropyWithLogitsFunction.apply(
         input,
         _as_target(name, input, target),
         reduction=reduction,
@@ -452,4 +454,4 @@ def kl_div(input, target, reduction="mean", log_target=False):
     'mean' divides by the number of elements."""
     _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
     _check_floating("kl_div", input)
-    return KLDiv.apply(input, _as_target("kl_div", input, target), reduction=reduction, log_target=log_target)
+    return KLDivFunction.apply(input, _as_target("kl_div", input, target), reduction=reduction, log_target=log_target)

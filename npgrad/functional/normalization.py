@@ -51,12 +51,12 @@ def _row_dots(a, b):
     return np.matmul(a[:, None, :], b[:, :, None]).reshape(-1)  # sum_j a[i, j] b[i, j], BLAS dots
 
 
-class BatchNorm(Function):
+class BatchNormFunction(Function):
     """With batch statistics (training) or with fixed running statistics (evaluation).
     In training, running_mean and running_var (when given) are updated in place:
     r = (1 - momentum) r + momentum * batch value, with the unbiased variance, as PyTorch.
     Works on x as a (C, M) matrix of rows, one per channel (a view for conv outputs), in as
-    few passes over memory as NumPy allows. Textbook twin: npgrad.textbook.BatchNorm."""
+    few passes over memory as NumPy allows. Textbook twin: npgrad.textbook.BatchNormFunction."""
 
     def forward(self, x, weight=None, bias=None, *, running_mean, running_var, training, momentum, eps):
         self.order, self.shape = _channel_order(x), x.shape
@@ -123,7 +123,7 @@ def batch_normalization(
         raise ValueError(
             f"{where}: expected more than 1 value per channel when training, got input of shape {tuple(input.shape)}"
         )
-    return BatchNorm.apply(
+    return BatchNormFunction.apply(
         input,
         weight,
         bias,
@@ -159,10 +159,10 @@ def _standardize_backward(g, x_hat, axes, inv_std):
     return grad_x
 
 
-class LayerNorm(Function):
+class LayerNormFunction(Function):
     """Normalise over the last `dims` axes of x: x_hat = (x - mean) / sqrt(var + eps),
     y = weight * x_hat + bias (weight and bias shaped like those axes).
-    Textbook twin: npgrad.textbook.LayerNorm."""
+    Textbook twin: npgrad.textbook.LayerNormFunction."""
 
     def forward(self, x, weight=None, bias=None, *, dims, eps):
         self.axes, self.weight = tuple(range(x.ndim - dims, x.ndim)), weight
@@ -196,7 +196,7 @@ def layer_normalization(where, input, normalized_shape, weight=None, bias=None, 
     for name, value in (("weight", weight), ("bias", bias)):
         if value is not None and tuple(value.shape) != shape:
             raise ValueError(f"{where}: expected {name} of shape {shape}, got {tuple(value.shape)}")
-    return LayerNorm.apply(input, weight, bias, dims=len(shape), eps=float(eps))
+    return LayerNormFunction.apply(input, weight, bias, dims=len(shape), eps=float(eps))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -206,7 +206,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return layer_normalization("layer_norm", input, normalized_shape, weight, bias, eps)
 
 
-class GroupNorm(Function):
+class GroupNormFunction(Function):
     """Normalise every sample's channels in `groups` groups of C / groups channels, each group
     over its channels and spatial dims; y = weight * x_hat + bias, weight and bias per channel."""
 
@@ -248,7 +248,7 @@ def group_normalization(where, input, num_groups, weight=None, bias=None, eps=1e
     for name, value in (("weight", weight), ("bias", bias)):
         if value is not None and tuple(value.shape) != (channels,):
             raise ValueError(f"{where}: expected {name} of shape ({channels},), got {tuple(value.shape)}")
-    return GroupNorm.apply(input, weight, bias, groups=int(num_groups), eps=float(eps))
+    return GroupNormFunction.apply(input, weight, bias, groups=int(num_groups), eps=float(eps))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -36,9 +36,9 @@ def _window_max(padded, window):
     return best, winner
 
 
-class MaxPool(Function):
+class MaxPoolFunction(Function):
     """y = the largest value of each window; dL/dx gets each window's dL/dy at its maximum.
-    Textbook twin: npgrad.textbook.MaxPool2d."""
+    Textbook twin: npgrad.textbook.MaxPool2dFunction."""
 
     def forward(self, x, *, window):
         self.window, self.padded = window, pad_planes(x, window, -np.inf)
@@ -58,7 +58,7 @@ class MaxPool(Function):
         return grad_padded[(..., *self.window.interior())]
 
 
-class AvgPool(Function):
+class AvgPoolFunction(Function):
     """y = (sum of each window) / divisor, divisor an (OH, OW) array of window sizes."""
 
     def forward(self, x, *, window, divisor):
@@ -78,7 +78,7 @@ class AvgPool(Function):
         return grad_padded[(..., *self.window.interior())]
 
 
-class AdaptiveAvgPool(Function):
+class AdaptiveAvgPoolFunction(Function):
     """y = R x C^T for every (n, c) plane, with R (OH, H) and C (OW, W) averaging matrices."""
 
     def forward(self, x, *, rows, cols):
@@ -89,7 +89,7 @@ class AdaptiveAvgPool(Function):
         return self.rows.T @ grad @ self.cols  # dL/dx = R^T dL/dy C
 
 
-class AdaptiveMaxPool(Function):
+class AdaptiveMaxPoolFunction(Function):
     """y[n, c, i, j] = x[n, c] at indices[n, c, i, j], the maximum's place in the flattened plane."""
 
     def forward(self, x, indices):
@@ -180,7 +180,7 @@ def max_pool(
     """max_pool1d (dims=1) and max_pool2d (dims=2); errors name `where` (the op or the layer)."""
     x, batch = as_planes(where, input, dims)
     window = _pool_window(where, dims, input, kernel_size, stride, padding, dilation, ceil_mode)
-    y = from_planes(MaxPool.apply(x, window=window), batch, dims)
+    y = from_planes(MaxPoolFunction.apply(x, window=window), batch, dims)
     if not return_indices:
         return y
     _, winner = _window_max(pad_planes(x._data, window, -np.inf), window)
@@ -219,7 +219,7 @@ def avg_pool(
             for n, k, s, p, o in zip(window.size, window.kernel, window.stride, window.pad_before, window.out)
         ]
         divisor = np.outer(*sizes).astype(x.dtype)
-    return from_planes(AvgPool.apply(x, window=window, divisor=divisor), batch, dims)
+    return from_planes(AvgPoolFunction.apply(x, window=window, divisor=divisor), batch, dims)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -269,7 +269,7 @@ def adaptive_avg_pool2d(input, output_size):
     output_size is an int, or a pair whose None entries keep the input's size."""
     x, batch, out = _adaptive_planes("adaptive_avg_pool2d", input, output_size)
     rows, cols = (_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
-    return from_planes(AdaptiveAvgPool.apply(x, rows=rows, cols=cols), batch, 2)
+    return from_planes(AdaptiveAvgPoolFunction.apply(x, rows=rows, cols=cols), batch, 2)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -278,5 +278,5 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     x, batch, out = _adaptive_planes("adaptive_max_pool2d", input, output_size)
     rows, cols = (list(zip(*(b.tolist() for b in _bins(n, o)))) for n, o in zip(x.shape[2:], out))
     indices = _bin_argmax(x._data, rows, cols)
-    values = from_planes(AdaptiveMaxPool.apply(x, indices), batch, 2)
+    values = from_planes(AdaptiveMaxPoolFunction.apply(x, indices), batch, 2)
     return (values, from_planes(Tensor(indices), batch, 2)) if return_indices else values

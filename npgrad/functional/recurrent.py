@@ -3,13 +3,13 @@
 A layer over a sequence x (T, B, I) works in two parts. First the input-to-hidden products
 of all time steps, gates_x = x W_ih^T + b_ih, as one GEMM (the `linear` op). Then the
 recurrence: at every step t, gates_h = h_{t-1} W_hh^T + b_hh (one GEMM for all gates) and the
-cell's arithmetic on gates_x[t] and gates_h give the new state. `Recurrence` is that loop, one
+cell's arithmetic on gates_x[t] and gates_h give the new state. `RecurrenceFunction` is that loop, one
 Function for all steps: its backward runs the steps in reverse (backpropagation through time)
 and collects dL/dW_hh = sum_t dgates_h[t]^T h_{t-1} in one GEMM at the end.
 
 The arithmetic of one step of each cell lives in a small class (RNNTanhStep, RNNReLUStep,
 LSTMStep, GRUStep) with `forward` and `backward` on arrays; the single-step cells
-(rnn_tanh_cell, lstm_cell, ...) are a Recurrence over a sequence of length one.
+(rnn_tanh_cell, lstm_cell, ...) are a RecurrenceFunction over a sequence of length one.
 
 Variable lengths: with `lengths` (one per batch element), a sequence's state stops changing
 after its last step and its outputs there are 0; run in reverse, a sequence starts from the
@@ -60,7 +60,7 @@ def _blocks(gates, n):
 #   and dL/dgates_h into grad_h, which is grad_x itself unless hidden_grads_differ (the GRU,
 #   whose r multiplies W_hn h + b_hn).
 class RNNTanhStep:
-    """h' = tanh(gates_x + gates_h). Textbook twin: npgrad.textbook.RNNStep."""
+    """h' = tanh(gates_x + gates_h). Textbook twin: npgrad.textbook.RNNStepFunction."""
 
     n_gates, n_states, hidden_grads_differ = 1, 1, False
 
@@ -96,7 +96,7 @@ class RNNReLUStep(RNNTanhStep):
 
 class LSTMStep:
     """Gates i, f, g, o (in that order): i, f, o = sigmoid, g = tanh of gates_x + gates_h;
-    c' = f c + i g, h' = o tanh(c'). Textbook twin: npgrad.textbook.LSTMStep."""
+    c' = f c + i g, h' = o tanh(c'). Textbook twin: npgrad.textbook.LSTMStepFunction."""
 
     n_gates, n_states, hidden_grads_differ = 4, 2, False
 
@@ -134,7 +134,7 @@ class LSTMStep:
 class GRUStep:
     """Gates r, z, n (in that order): r, z = sigmoid(gates_x + gates_h),
     n = tanh(gates_x_n + r * gates_h_n), h' = (1 - z) n + z h.
-    Textbook twin: npgrad.textbook.GRUStep."""
+    Textbook twin: npgrad.textbook.GRUStepFunction."""
 
     n_gates, n_states, hidden_grads_differ = 3, 1, True
 
@@ -169,7 +169,7 @@ STEPS = {"RNN_TANH": RNNTanhStep(), "RNN_RELU": RNNReLUStep(), "LSTM": LSTMStep(
 
 
 # ------------------------------------------------------------------ the recurrence
-class Recurrence(Function):
+class RecurrenceFunction(Function):
     """All time steps of one layer in one direction.
 
     Inputs: gates_x (T, B, n_gates*H), W_hh (n_gates*H, H), b_hh or None, and the initial
@@ -229,7 +229,7 @@ def recurrent_layer(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None, length
     """One layer in one direction: input (T, B, I) -> (output (T, B, H), final state tuple).
 
     mode: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'; state: (h0,) or (h0, c0), each (B, H).
-    The input-to-hidden products of all steps are one GEMM; see Recurrence for the rest.
+    The input-to-hidden products of all steps are one GEMM; see RecurrenceFunction for the rest.
     Where a cell only sees the sum gates_x + gates_h (RNN, LSTM), b_hh joins b_ih in that
     GEMM: one bias add for the whole sequence instead of one per step.
     """
@@ -237,7 +237,7 @@ def recurrent_layer(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None, length
     if b_hh is not None and not step.hidden_grads_differ:
         b_ih, b_hh = (b_hh if b_ih is None else b_ih + b_hh), None
     gates_x = linear(input, w_ih, b_ih)
-    output, *final = Recurrence.apply(gates_x, w_hh, b_hh, *state, step=step, lengths=lengths, reverse=reverse)
+    output, *final = RecurrenceFunction.apply(gates_x, w_hh, b_hh, *state, step=step, lengths=lengths, reverse=reverse)
     return output, tuple(final)
 
 

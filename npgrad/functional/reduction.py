@@ -13,7 +13,7 @@ from ..autograd import Function
 from ..tensor import Tensor
 from ..types import _dtype, _int_or_size
 from ._util import axes, normalize_dim
-from .shape import Gather
+from .shape import GatherFunction
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # max(dim), sort, topk
 
@@ -39,7 +39,7 @@ def _count(shape, axis):
     return math.prod(shape[a] for a in axis)
 
 
-class Sum(Function):
+class SumFunction(Function):
     def forward(self, x, *, axis, keepdim):
         self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
         return np.sum(x, axis=axis, keepdims=keepdim)
@@ -48,7 +48,7 @@ class Sum(Function):
         return _expand_back(grad, self.shape, self.axis, self.keepdim)
 
 
-class Mean(Function):
+class MeanFunction(Function):
     def forward(self, x, *, axis, keepdim):
         self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
         if _count(x.shape, axis) == 0:  # the mean of nothing is NaN, as in PyTorch (NumPy warns)
@@ -60,7 +60,7 @@ class Mean(Function):
         return _expand_back(grad / count if count else grad, self.shape, self.axis, self.keepdim)
 
 
-class Extremum(Function):
+class ExtremumFunction(Function):
     """amax/amin over `axis` (None: all of it), and max()/min() without a dim: the gradient is
     shared evenly among the elements equal to the result (ties), as PyTorch does. With
     nan_ties (max()/min()), a NaN result shares it among the NaNs; amax/amin give NaN there."""
@@ -86,7 +86,7 @@ class Extremum(Function):
             return grad / count.astype(grad.dtype) * self.winners  # dL/dy / (number of ties) at each
 
 
-class ExtremumDim(Function):
+class ExtremumDimFunction(Function):
     """max(dim)/min(dim): values; the gradient goes to the returned index."""
 
     def forward(self, x, *, axis, keepdim, arg):
@@ -102,7 +102,7 @@ class ExtremumDim(Function):
         return out
 
 
-class Var(Function):
+class VarFunction(Function):
     def forward(self, x, *, axis, correction, keepdim):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         self.mean = np.mean(x, axis=axis, keepdims=True)
@@ -118,7 +118,7 @@ class Var(Function):
             return grad * (self.x - self.mean) * scale  # dvar/dx = 2 (x - mean) / (N - c)
 
 
-class Std(Var):
+class StdFunction(VarFunction):
     """sqrt(var): d std/d var = 1 / (2 std), taken as 0 where std = 0 (no spread), as PyTorch."""
 
     def forward(self, x, **options):
@@ -131,7 +131,7 @@ class Std(Var):
         return super().backward(grad)
 
 
-class LogSumExp(Function):
+class LogSumExpFunction(Function):
     def forward(self, x, *, axis, keepdim):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         peak = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # -inf: an empty sum's log
@@ -145,7 +145,7 @@ class LogSumExp(Function):
         return grad * np.exp(self.x - self.out)  # d lse/dx = softmax(x)
 
 
-class VectorNorm(Function):
+class VectorNormFunction(Function):
     """(sum |x|^p)^(1/p) over `axis`; p = inf / -inf is max / min |x|, p = 0 counts non-zeros.
     Gradients as PyTorch defines them where the formula divides by zero: 0 for a zero norm."""
 
@@ -191,13 +191,13 @@ def sum(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False, dtype
     if x.dtype.kind in "iub" and dtype is None:
         return Tensor(np.sum(x._data, axis=axes(dim, x.ndim), keepdims=keepdim, dtype=np.int64))
     x = x if dtype is None else x.to(dtype)
-    return Sum.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
+    return SumFunction.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
 
 def mean(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False) -> Tensor:
     if x.dtype.kind != "f":
         raise TypeError(f"mean: expected a floating tensor, got {x.dtype}; convert it with .float()")
-    return Mean.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
+    return MeanFunction.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
 
 def _check_reducible(where, x, axis):
@@ -219,8 +219,8 @@ def _extremum(name, x, dim, keepdim, pick, arg):
     axis = axes(dim, x.ndim)
     _check_reducible(f"{name}()", x, axis)
     if dim is None:
-        return Extremum.apply(x, axis=None, keepdim=False, pick=pick, nan_ties=True)
-    values = ExtremumDim.apply(x, axis=axis, keepdim=keepdim, arg=arg)
+        return ExtremumFunction.apply(x, axis=None, keepdim=False, pick=pick, nan_ties=True)
+    values = ExtremumDimFunction.apply(x, axis=axis, keepdim=keepdim, arg=arg)
     return ValuesIndices(values, argmax(x, dim, keepdim) if arg is np.argmax else argmin(x, dim, keepdim))
 
 
@@ -244,7 +244,7 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Te
 def _shared_extremum(name, x, dim, keepdim, pick):
     axis = None if dim in ((), []) else axes(dim, x.ndim)  # dim=() is every dim, as in PyTorch
     _check_reducible(f"{name}()", x, axis)
-    return Extremum.apply(x, axis=axis, keepdim=keepdim, pick=pick)
+    return ExtremumFunction.apply(x, axis=axis, keepdim=keepdim, pick=pick)
 
 
 def amax(x: Tensor, dim: _int_or_size | None = None, keepdim: bool = False) -> Tensor:
@@ -271,7 +271,7 @@ def var(
     correction: int | None = None,
 ) -> Tensor:
     """Variance with Bessel's correction by default (divide by N - 1)."""
-    return Var.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
+    return VarFunction.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
 
 
 def std(
@@ -283,7 +283,7 @@ def std(
     correction: int | None = None,
 ) -> Tensor:
     """sqrt(var); its gradient is 0 where the spread is 0, as in PyTorch."""
-    return Std.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
+    return StdFunction.apply(x, axis=axes(dim, x.ndim), correction=_correction(unbiased, correction), keepdim=keepdim)
 
 
 def vector_norm(
@@ -299,7 +299,7 @@ def vector_norm(
     axis = None if dim in ((), []) else axes(dim, x.ndim)
     if ord < 0 or ord == math.inf:  # a max or min, with no value for an empty set
         _check_reducible(f"vector_norm(ord={ord})", x, axis)
-    return VectorNorm.apply(x, ord=float(ord), axis=axis, keepdim=keepdim)
+    return VectorNormFunction.apply(x, ord=float(ord), axis=axis, keepdim=keepdim)
 
 
 def norm(
@@ -327,7 +327,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: _int_or_size = 1, eps: float =
 
 def logsumexp(x: Tensor, dim: _int_or_size, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), computed without overflow."""
-    return LogSumExp.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
+    return LogSumExpFunction.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -350,7 +350,7 @@ def any(x: Tensor, dim: _int_or_size | None = None) -> Tensor:
     return Tensor(np.any(x._data, axis=axes(dim, x.ndim)))
 
 
-class CumSum(Function):
+class CumSumFunction(Function):
     def forward(self, x, *, axis):
         self.axis = axis
         return np.cumsum(x, axis=axis, dtype=x.dtype)
@@ -366,7 +366,7 @@ def cumsum(x: Tensor, dim: int, *, dtype: _dtype | None = None) -> Tensor:
         dtype = np.int64
     if dtype is not None:
         x = x.to(dtype)
-    return CumSum.apply(x, axis=normalize_dim(dim, x.ndim))
+    return CumSumFunction.apply(x, axis=normalize_dim(dim, x.ndim))
 
 
 def _sorting_axis(where, x, dim):
@@ -395,7 +395,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
     """(values, indices) of x sorted along dim; the gradient goes back to where each came from."""
     axis = _sorting_axis("sort", x, dim)
     indices = _argsort(x._data, axis, descending).astype(np.int64)
-    return ValuesIndices(Gather.apply(x, indices, axis=axis), Tensor(indices))
+    return ValuesIndices(GatherFunction.apply(x, indices, axis=axis), Tensor(indices))
 
 
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
@@ -405,4 +405,4 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= x.shape[axis]:
         raise ValueError(f"topk: k must be an int in [0, {x.shape[axis]}] (the size of dim {dim}), got {k!r}")
     indices = np.take(_argsort(x._data, axis, largest), np.arange(k), axis=axis).astype(np.int64)
-    return ValuesIndices(Gather.apply(x, indices, axis=axis), Tensor(indices))
+    return ValuesIndices(GatherFunction.apply(x, indices, axis=axis), Tensor(indices))

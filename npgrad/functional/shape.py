@@ -14,7 +14,7 @@ from ..types import ArrayLike, Number, _int_or_size, _size
 from ._util import as_dtype, normalize_dim, promote_types, unbroadcast
 
 
-class Reshape(Function):
+class ReshapeFunction(Function):
     """reshape, view, flatten, squeeze and unsqueeze: the gradient is reshaped back."""
 
     def forward(self, x, *, shape):
@@ -25,7 +25,7 @@ class Reshape(Function):
         return grad.reshape(self.input_shape)
 
 
-class Permute(Function):
+class PermuteFunction(Function):
     def forward(self, x, *, dims):
         self.dims = dims
         return x.transpose(dims)
@@ -34,7 +34,7 @@ class Permute(Function):
         return grad.transpose(np.argsort(self.dims))
 
 
-class Expand(Function):
+class ExpandFunction(Function):
     def forward(self, x, *, shape):
         self.input_shape = x.shape
         return np.broadcast_to(x, shape)
@@ -43,7 +43,7 @@ class Expand(Function):
         return unbroadcast(grad, self.input_shape)
 
 
-class Index(Function):
+class IndexFunction(Function):
     """x[index]; integer-array indices may repeat an element, so their gradients add up."""
 
     def forward(self, x, *, index):
@@ -64,7 +64,7 @@ def _has_integer_array(index):
     return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
 
 
-class Cat(Function):
+class CatFunction(Function):
     def forward(self, *arrays, axis):
         self.axis = axis
         self.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
@@ -74,7 +74,7 @@ class Cat(Function):
         return tuple(np.split(grad, self.bounds, axis=self.axis))
 
 
-class Stack(Function):
+class StackFunction(Function):
     def forward(self, *arrays, axis):
         self.axis = axis
         return np.stack(arrays, axis=axis)
@@ -83,7 +83,7 @@ class Stack(Function):
         return tuple(np.moveaxis(grad, self.axis, 0))
 
 
-class Pad(Function):
+class PadFunction(Function):
     def forward(self, x, *, widths, value):
         self.crop = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
         return np.pad(x, widths, constant_values=value)
@@ -92,7 +92,7 @@ class Pad(Function):
         return grad[self.crop]
 
 
-class MaskedFill(Function):
+class MaskedFillFunction(Function):
     def forward(self, x, mask, *, value):
         self.mask, self.shape = mask, x.shape
         return np.where(mask, np.asarray(value, x.dtype), x)
@@ -101,7 +101,7 @@ class MaskedFill(Function):
         return unbroadcast(np.where(self.mask, np.zeros((), grad.dtype), grad), self.shape), None
 
 
-class Gather(Function):
+class GatherFunction(Function):
     def forward(self, x, index, *, axis):
         self.shape, self.axis, self.index = x.shape, axis, index
         return np.take_along_axis(x, index, axis=axis)
@@ -119,7 +119,7 @@ def _along_axis_index(index, axis):
     return tuple(grids)
 
 
-class Repeat(Function):
+class RepeatFunction(Function):
     """Tensor.repeat: x tiled `repeats` times along each dim (x gains leading dims of size 1)."""
 
     def forward(self, x, *, repeats):
@@ -133,7 +133,7 @@ class Repeat(Function):
         return grad.reshape(pairs).sum(axis=copies).reshape(self.input_shape)
 
 
-class Scatter(Function):
+class ScatterFunction(Function):
     """out = input, with src written (add=False) or added (add=True) at index along axis:
     out[i][index[i][j]] = src[i][j] for axis=1. Only src's leading index.shape block is used."""
 
@@ -159,7 +159,7 @@ class Scatter(Function):
         return grad_x, grad_src, None
 
 
-class Triangle(Function):
+class TriangleFunction(Function):
     """tril / triu: the entries on one side of a diagonal of the last two dims; the rest are 0."""
 
     def forward(self, x, *, diagonal, upper):
@@ -178,7 +178,7 @@ def _shape_arg(shape):
 def reshape(x: Tensor, *shape: int | _size) -> Tensor:
     shape = _shape_arg(shape)
     try:
-        return Reshape.apply(x, shape=shape)
+        return ReshapeFunction.apply(x, shape=shape)
     except ValueError:
         raise ValueError(
             f"reshape: cannot reshape a tensor of shape {x.shape} ({x._data.size} elements) into {shape}"
@@ -211,14 +211,14 @@ def permute(x: Tensor, *dims: int | _size) -> Tensor:
     dims = tuple(normalize_dim(d, x.ndim) for d in _shape_arg(dims))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of shape {x.shape}")
-    return Permute.apply(x, dims=dims)
+    return PermuteFunction.apply(x, dims=dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
     a, b = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(x, dims=tuple(dims))
+    return PermuteFunction.apply(x, dims=tuple(dims))
 
 
 def expand(x: Tensor, *sizes: int | _size) -> Tensor:
@@ -228,7 +228,7 @@ def expand(x: Tensor, *sizes: int | _size) -> Tensor:
         raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {x.ndim} dimensions")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     try:
-        return Expand.apply(x, shape=shape)
+        return ExpandFunction.apply(x, shape=shape)
     except ValueError:
         raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}") from None
 
@@ -240,7 +240,7 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
 def index(x: Tensor, index: Any) -> Tensor:
     """x[index] with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
     index = _plain_index(index)
-    return Index.apply(x, index=index)
+    return IndexFunction.apply(x, index=index)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -254,7 +254,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         ):
             raise ValueError(f"cat: shapes {tensors[0].shape} and {t.shape} differ outside dim {dim}")
     dtype = promote_types(*(t.dtype for t in tensors))
-    return Cat.apply(*(as_dtype(t, dtype) for t in tensors), axis=axis)
+    return CatFunction.apply(*(as_dtype(t, dtype) for t in tensors), axis=axis)
 
 
 concat = concatenate = cat
@@ -267,7 +267,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: all tensors must have the same shape, got {tensors[0].shape} and {t.shape}")
-    return Stack.apply(*tensors, axis=normalize_dim(dim, tensors[0].ndim + 1))
+    return StackFunction.apply(*tensors, axis=normalize_dim(dim, tensors[0].ndim + 1))
 
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -310,7 +310,7 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if any(w < 0 for pair in widths for w in pair):
         raise ValueError("pad: negative padding is not supported")
-    return Pad.apply(x, widths=tuple(widths), value=value)
+    return PadFunction.apply(x, widths=tuple(widths), value=value)
 
 
 def tril(x: Tensor, diagonal: int = 0) -> Tensor:
@@ -326,7 +326,7 @@ def triu(x: Tensor, diagonal: int = 0) -> Tensor:
 def _triangle(x, diagonal, upper):
     if x.ndim < 2:
         raise ValueError(f"{'triu' if upper else 'tril'}: input must have at least 2 dims, got shape {x.shape}")
-    return Triangle.apply(x, diagonal=int(diagonal), upper=upper)
+    return TriangleFunction.apply(x, diagonal=int(diagonal), upper=upper)
 
 
 def masked_fill(x: Tensor, mask: Tensor | ArrayLike, value: Number | Tensor) -> Tensor:
@@ -334,7 +334,7 @@ def masked_fill(x: Tensor, mask: Tensor | ArrayLike, value: Number | Tensor) -> 
     mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be boolean, got {mask.dtype}")
-    return MaskedFill.apply(x, mask, value=float(value))
+    return MaskedFillFunction.apply(x, mask, value=float(value))
 
 
 def gather(x: Tensor, dim: int, index: Tensor | ArrayLike) -> Tensor:
@@ -348,7 +348,7 @@ def gather(x: Tensor, dim: int, index: Tensor | ArrayLike) -> Tensor:
     if any(i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis):
         raise ValueError(f"gather: index shape {index.shape} is larger than input shape {x.shape} outside dim {dim}")
     x = narrow_to(x, index.shape, axis)
-    return Gather.apply(x, index.astype(np.int64, copy=False), axis=axis)
+    return GatherFunction.apply(x, index.astype(np.int64, copy=False), axis=axis)
 
 
 def narrow_to(x: Tensor, shape: _size, skip_axis: int) -> Tensor:
@@ -386,7 +386,7 @@ def index_select(x: Tensor, dim: int, index: Tensor | ArrayLike) -> Tensor:
     size = x.shape[axis] if x.ndim else 1
     if index.size and (index.min() < -size or index.max() >= size):
         raise IndexError(f"index_select: index out of range for dim {dim} of size {size}")
-    return Index.apply(x, index=(slice(None),) * axis + (index.reshape(-1),))
+    return IndexFunction.apply(x, index=(slice(None),) * axis + (index.reshape(-1),))
 
 
 def repeat(x: Tensor, *sizes: int | _size) -> Tensor:
@@ -399,7 +399,7 @@ def repeat(x: Tensor, *sizes: int | _size) -> Tensor:
             f"repeat: got {len(sizes)} repeats for a tensor with {x.ndim} dims; "
             "give one per dim (or more, to add leading dims)"
         )
-    return Repeat.apply(x, repeats=tuple(int(r) for r in sizes))
+    return RepeatFunction.apply(x, repeats=tuple(int(r) for r in sizes))
 
 
 def _scatter(where, x, dim, index, src, value, add):
@@ -426,7 +426,7 @@ def _scatter(where, x, dim, index, src, value, add):
         )
     if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
         raise IndexError(f"{where}: index out of range for dim {dim} of size {x.shape[axis]}")
-    return Scatter.apply(x, src, index, axis=axis, add=add)
+    return ScatterFunction.apply(x, src, index, axis=axis, add=add)
 
 
 def scatter(

@@ -58,7 +58,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _drop_channels(input, p, training, input.shape[:-1] + (1,))
 
 
-class NearestResize(Function):
+class NearestResizeFunction(Function):
     """y[..., i, j] = x[..., rows[i], cols[j]]: each output pixel copies its nearest source pixel."""
 
     def forward(self, x, *, sources):
@@ -117,4 +117,4 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if len(sizes) != len(spatial) or min(sizes) < 1:
         raise ValueError(f"interpolate: cannot resize input of shape {tuple(input.shape)} to {sizes}")
     sources = tuple(_nearest_sources(n, m, f) for n, m, f in zip(spatial, sizes, factors))
-    return NearestResize.apply(input, sources=sources)
+    return NearestResizeFunction.apply(input, sources=sources)

@@ -13,7 +13,7 @@ the module during backward, where
 
 The hook may return a new grad_input tuple, which then flows on to the rest of the graph.
 
-How: the tensor arguments are passed through an identity Function (`_Tap`) before forward
+How: the tensor arguments are passed through an identity Function (`_TapFunction`) before forward
 and the outputs through another one after it. The output tap's backward receives every
 grad_output at once; the input tap's backward runs after everything inside the module has
 been differentiated, so it receives the complete grad_input, calls the hooks and returns
@@ -48,7 +48,7 @@ class RemovableHandle:
         self.remove()
 
 
-class _Tap(Function):
+class _TapFunction(Function):
     """Identity on several tensors; backward hands their gradients to `on_grads`, which returns
     the gradients to pass on."""
 
@@ -61,13 +61,13 @@ class _Tap(Function):
 
 
 def _tap(values, on_grads):
-    """`values` (a tuple) with every tensor that requires grad routed through one _Tap; also
+    """`values` (a tuple) with every tensor that requires grad routed through one _TapFunction; also
     returns the positions of the tapped tensors."""
     positions = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
     if not positions:
         return values, positions
     tapped = list(values)
-    for i, t in zip(positions, _Tap.apply(*(values[i] for i in positions), on_grads=on_grads)):
+    for i, t in zip(positions, _TapFunction.apply(*(values[i] for i in positions), on_grads=on_grads)):
         tapped[i] = t
     return tuple(tapped), positions
 

@@ -13,7 +13,7 @@ from onnx import helper
 from ..functional import activation as act
 from ..functional import attention, conv, elementwise as ew, embedding, linalg, normalization, pooling, reduction
 from ..functional import shape, spatial
-from ..nn.hooks import _Tap
+from ..nn.hooks import _TapFunction
 
 CONVERTERS = {}
 INT64_MAX = np.iinfo(np.int64).max
@@ -53,42 +53,42 @@ def _same_op(onnx_op, **attributes):
 
 
 ONE_NODE = {  # Functions that are a single ONNX op on the same inputs
-    ew.Add: "Add",
-    ew.Sub: "Sub",
-    ew.Mul: "Mul",
-    ew.Div: "Div",
-    ew.Pow: "Pow",
-    ew.Neg: "Neg",
-    ew.Exp: "Exp",
-    ew.Log: "Log",
-    ew.Sqrt: "Sqrt",
-    ew.Abs: "Abs",
-    ew.Sin: "Sin",
-    ew.Cos: "Cos",
-    ew.Maximum: "Max",
-    ew.Minimum: "Min",
-    ew.Where: "Where",
-    act.ReLU: "Relu",
-    act.Sigmoid: "Sigmoid",
-    act.Tanh: "Tanh",
-    linalg.MatMul: "MatMul",
+    ew.AddFunction: "Add",
+    ew.SubFunction: "Sub",
+    ew.MulFunction: "Mul",
+    ew.DivFunction: "Div",
+    ew.PowFunction: "Pow",
+    ew.NegFunction: "Neg",
+    ew.ExpFunction: "Exp",
+    ew.LogFunction: "Log",
+    ew.SqrtFunction: "Sqrt",
+    ew.AbsFunction: "Abs",
+    ew.SinFunction: "Sin",
+    ew.CosFunction: "Cos",
+    ew.MaximumFunction: "Max",
+    ew.MinimumFunction: "Min",
+    ew.WhereFunction: "Where",
+    act.ReLUFunction: "Relu",
+    act.SigmoidFunction: "Sigmoid",
+    act.TanhFunction: "Tanh",
+    linalg.MatMulFunction: "MatMul",
 }
 for _function, _onnx_op in ONE_NODE.items():
     converts(_function)(_same_op(_onnx_op))
-converts(_Tap)(lambda graph, call: [graph.input(x) for x in call.inputs])  # a backward hook's identity
-converts(act.LeakyReLU)(_same_op("LeakyRelu", alpha="negative_slope"))
-converts(act.ELU)(_same_op("Elu", alpha="alpha"))
-converts(act.Softmax)(_same_op("Softmax", axis="axis"))
-converts(act.LogSoftmax)(_same_op("LogSoftmax", axis="axis"))
+converts(_TapFunction)(lambda graph, call: [graph.input(x) for x in call.inputs])  # a backward hook's identity
+converts(act.LeakyReLUFunction)(_same_op("LeakyRelu", alpha="negative_slope"))
+converts(act.ELUFunction)(_same_op("Elu", alpha="alpha"))
+converts(act.SoftmaxFunction)(_same_op("Softmax", axis="axis"))
+converts(act.LogSoftmaxFunction)(_same_op("LogSoftmax", axis="axis"))
 
 
 # --------------------------------------------------------------------------- elementwise
-@converts(ew.PowScalar)
+@converts(ew.PowScalarFunction)
 def _pow_scalar(graph, call):
     return graph.node("Pow", [_input(graph, call), _scalar(graph, call.options["exponent"], call.outputs[0])])
 
 
-@converts(ew.Clamp)
+@converts(ew.ClampFunction)
 def _clamp(graph, call):
     bounds = [call.options[b] for b in ("min", "max")]
     return graph.node(
@@ -96,13 +96,13 @@ def _clamp(graph, call):
     )
 
 
-@converts(ew.Cast)
+@converts(ew.CastFunction)
 def _cast(graph, call):
     return graph.node("Cast", [_input(graph, call)], to=helper.np_dtype_to_tensor_dtype(call.outputs[0].dtype))
 
 
 # --------------------------------------------------------------------------- activations
-@converts(act.GELU)
+@converts(act.GELUFunction)
 def _gelu(graph, call):
     x = _input(graph, call)
     if graph.opset >= 20:
@@ -113,7 +113,7 @@ def _gelu(graph, call):
     return graph.node("Mul", [graph.node("Mul", [x, one_plus]), _scalar(graph, 0.5, call.outputs[0])])
 
 
-@converts(act.GELUTanh)
+@converts(act.GELUTanhFunction)
 def _gelu_tanh(graph, call):
     x, out = _input(graph, call), call.outputs[0]
     if graph.opset >= 20:
@@ -126,13 +126,13 @@ def _gelu_tanh(graph, call):
     return graph.node("Mul", [graph.node("Mul", [x, one_plus]), _scalar(graph, 0.5, out)])
 
 
-@converts(act.SiLU)
+@converts(act.SiLUFunction)
 def _silu(graph, call):
     x = _input(graph, call)
     return graph.node("Mul", [x, graph.node("Sigmoid", [x])])
 
 
-@converts(act.Softplus)
+@converts(act.SoftplusFunction)
 def _softplus(graph, call):
     # log(1 + e^(beta x)) / beta, or x where beta x > threshold
     x, out, beta = _input(graph, call), call.outputs[0], call.options["beta"]
@@ -143,7 +143,7 @@ def _softplus(graph, call):
 
 
 # --------------------------------------------------------------------------- layers
-@converts(linalg.Linear)
+@converts(linalg.LinearFunction)
 def _linear(graph, call):
     x, weight = _input(graph, call), _input(graph, call, 1)
     bias = _input(graph, call, 2) if len(call.inputs) > 2 else ""
@@ -162,7 +162,7 @@ def _window_attributes(window, dilation=True):
     return attributes
 
 
-@converts(conv.Convolution)
+@converts(conv.ConvolutionFunction)
 def _convolution(graph, call):
     return graph.node(
         "Conv",
@@ -172,7 +172,7 @@ def _convolution(graph, call):
     )
 
 
-@converts(conv.TransposedConvolution)
+@converts(conv.TransposedConvolutionFunction)
 def _transposed_convolution(graph, call):
     window = call.options["window"]  # that of the convolution it is the adjoint of, on the output plane
     # output size = (n - 1) s - pad_before - pad_after + d (k - 1) + 1 + output_padding
@@ -191,12 +191,12 @@ def _transposed_convolution(graph, call):
     )
 
 
-@converts(pooling.MaxPool)
+@converts(pooling.MaxPoolFunction)
 def _max_pool(graph, call):
     return graph.node("MaxPool", [_input(graph, call)], **_window_attributes(call.options["window"]))
 
 
-@converts(pooling.AvgPool)
+@converts(pooling.AvgPoolFunction)
 def _avg_pool(graph, call):
     # AveragePool counting the padding divides every window sum by kh*kw; then rescale by
     # kh*kw / divisor where npgrad's divisor (window sizes, count_include_pad) differs
@@ -210,13 +210,13 @@ def _avg_pool(graph, call):
     return graph.node("Mul", [y, graph.const((area / divisor).astype(call.outputs[0].dtype))])
 
 
-@converts(pooling.AdaptiveAvgPool)
+@converts(pooling.AdaptiveAvgPoolFunction)
 def _adaptive_avg_pool(graph, call):
     rows = graph.node("MatMul", [graph.const(call.options["rows"]), _input(graph, call)])  # R x
     return graph.node("MatMul", [rows, graph.const(call.options["cols"].T)])  # (R x) C^T
 
 
-@converts(normalization.BatchNorm)
+@converts(normalization.BatchNormFunction)
 def _batch_norm(graph, call):
     if call.options["training"]:
         raise NotImplementedError(
@@ -240,7 +240,7 @@ def _batch_norm(graph, call):
     )
 
 
-@converts(normalization.LayerNorm)
+@converts(normalization.LayerNormFunction)
 def _layer_norm(graph, call):
     x, weight, bias = call.inputs
     normalized = x.shape[x.ndim - call.options["dims"] :]
@@ -253,7 +253,7 @@ def _layer_norm(graph, call):
     )
 
 
-@converts(attention.ScaledDotProductAttention)
+@converts(attention.ScaledDotProductAttentionFunction)
 def _attention(graph, call):
     # probabilities P = softmax(q k^T * scale + mask); out = P v
     q, k, v, mask = (call.inputs + [None])[:4]
@@ -283,7 +283,7 @@ def _may_hide_every_key(graph, mask):
     return kind == "value" or bool(np.isneginf(item).all(axis=-1).any())
 
 
-@converts(spatial.NearestResize)
+@converts(spatial.NearestResizeFunction)
 def _nearest_resize(graph, call):
     # each output pixel copies a source pixel: one Gather per resized axis
     value, sources = _input(graph, call), call.options["sources"]
@@ -292,13 +292,13 @@ def _nearest_resize(graph, call):
     return value
 
 
-@converts(embedding.Embedding)
+@converts(embedding.EmbeddingFunction)
 def _embedding(graph, call):
     return graph.node("Gather", [_input(graph, call), _input(graph, call, 1)], axis=0)
 
 
 # --------------------------------------------------------------------------- shapes
-@converts(shape.Reshape, batch_dependent=("shape",))
+@converts(shape.ReshapeFunction, batch_dependent=("shape",))
 def _reshape(graph, call):
     target = [-1 if varies else n for n, varies in zip(call.outputs[0].shape, graph.varying(call))]
     if target.count(-1) > 1:
@@ -309,7 +309,7 @@ def _reshape(graph, call):
     return graph.node("Reshape", [_input(graph, call), graph.ints(target)])
 
 
-@converts(shape.Expand, batch_dependent=("shape",))
+@converts(shape.ExpandFunction, batch_dependent=("shape",))
 def _expand(graph, call):
     x, out = call.inputs[0], call.outputs[0]
     lead = out.ndim - x.ndim
@@ -322,17 +322,17 @@ def _expand(graph, call):
     return graph.node("Expand", [graph.input(x), graph.ints(target)])
 
 
-@converts(shape.Permute)
+@converts(shape.PermuteFunction)
 def _permute(graph, call):
     return graph.node("Transpose", [_input(graph, call)], perm=list(call.options["dims"]))
 
 
-@converts(shape.Cat)
+@converts(shape.CatFunction)
 def _cat(graph, call):
     return graph.node("Concat", [graph.input(x) for x in call.inputs], axis=call.options["axis"])
 
 
-@converts(shape.Stack)
+@converts(shape.StackFunction)
 def _stack(graph, call):
     axis = graph.ints([call.options["axis"]])
     return graph.node(
@@ -340,7 +340,7 @@ def _stack(graph, call):
     )
 
 
-@converts(shape.Pad)
+@converts(shape.PadFunction)
 def _pad(graph, call):
     before, after = zip(*call.options["widths"])
     return graph.node(
@@ -348,18 +348,18 @@ def _pad(graph, call):
     )
 
 
-@converts(shape.MaskedFill)
+@converts(shape.MaskedFillFunction)
 def _masked_fill(graph, call):
     value = _scalar(graph, call.options["value"], call.outputs[0])
     return graph.node("Where", [_input(graph, call, 1), value, _input(graph, call)])
 
 
-@converts(shape.Gather)
+@converts(shape.GatherFunction)
 def _gather(graph, call):
     return graph.node("GatherElements", [_input(graph, call), _input(graph, call, 1)], axis=call.options["axis"])
 
 
-@converts(shape.Index)
+@converts(shape.IndexFunction)
 def _index(graph, call):
     """x[index] for ints, slices, None, Ellipsis and one integer array, one node per item."""
     x, index = call.inputs[0], call.options["index"]
@@ -410,34 +410,34 @@ def _reduce(graph, op_type, x, axis, keepdim):
     return graph.node(op_type, [x], axes=axes, keepdims=int(keepdim))
 
 
-@converts(reduction.Sum)
+@converts(reduction.SumFunction)
 def _sum(graph, call):
     return _reduce(graph, "ReduceSum", _input(graph, call), call.options["axis"], call.options["keepdim"])
 
 
-@converts(reduction.Mean)
+@converts(reduction.MeanFunction)
 def _mean(graph, call):
     return _reduce(graph, "ReduceMean", _input(graph, call), call.options["axis"], call.options["keepdim"])
 
 
-@converts(reduction.LogSumExp)
+@converts(reduction.LogSumExpFunction)
 def _logsumexp(graph, call):
     return _reduce(graph, "ReduceLogSumExp", _input(graph, call), call.options["axis"], call.options["keepdim"])
 
 
-@converts(reduction.Extremum)
+@converts(reduction.ExtremumFunction)
 def _extremum(graph, call):
     op_type = "ReduceMax" if call.options["pick"] is np.max else "ReduceMin"
     return _reduce(graph, op_type, _input(graph, call), call.options["axis"], call.options["keepdim"])
 
 
-@converts(reduction.ExtremumDim)
+@converts(reduction.ExtremumDimFunction)
 def _extremum_dim(graph, call):
     op_type = "ReduceMax" if call.options["arg"] is np.argmax else "ReduceMin"
     return _reduce(graph, op_type, _input(graph, call), call.options["axis"], call.options["keepdim"])
 
 
-@converts(reduction.Var, reduction.Std)
+@converts(reduction.VarFunction, reduction.StdFunction)
 def _var(graph, call):
     # sum((x - mean)^2) / (N - correction), and its square root for std
     axis, out = call.options["axis"], call.outputs[0]
@@ -449,4 +449,4 @@ def _var(graph, call):
     centered = graph.node("Sub", [x, _reduce(graph, "ReduceMean", x, axis, True)])
     squares = _reduce(graph, "ReduceSum", graph.node("Mul", [centered, centered]), axis, call.options["keepdim"])
     var = graph.node("Div", [squares, _scalar(graph, max(count - call.options["correction"], 0), out)])
-    return graph.node("Sqrt", [var]) if call.op is reduction.Std else var
+    return graph.node("Sqrt", [var]) if call.op is reduction.StdFunction else var

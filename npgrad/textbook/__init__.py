@@ -8,36 +8,36 @@ same inputs; each docstring says what the fast op does differently and why. Read
 then the fast ones in npgrad.functional and npgrad.optim.
 
     from npgrad import textbook
-    y = textbook.Linear.apply(x, W, b)
+    y = textbook.LinearFunction.apply(x, W, b)
 """
 
 from . import optim
-from .activation import ReLU, Sigmoid, Tanh
-from .attention import Attention
-from .conv import Conv2dIm2col, Conv2dLoops, col2im, im2col
-from .dropout import Dropout
-from .linear import Linear
-from .loss import SoftmaxCrossEntropy
-from .normalization import BatchNorm, LayerNorm
-from .pooling import MaxPool2d
-from .recurrent import GRUStep, LSTMStep, RNNStep
+from .activation import ReLUFunction, SigmoidFunction, TanhFunction
+from .attention import AttentionFunction
+from .conv import Conv2dIm2colFunction, Conv2dLoopsFunction, col2im, im2col
+from .dropout import DropoutFunction
+from .linear import LinearFunction
+from .loss import SoftmaxCrossEntropyFunction
+from .normalization import BatchNormFunction, LayerNormFunction
+from .pooling import MaxPool2dFunction
+from .recurrent import GRUStepFunction, LSTMStepFunction, RNNStepFunction
 
 __all__ = [
-    "Attention",
-    "BatchNorm",
-    "Conv2dIm2col",
-    "Conv2dLoops",
-    "Dropout",
-    "GRUStep",
-    "LSTMStep",
-    "LayerNorm",
-    "Linear",
-    "MaxPool2d",
-    "ReLU",
-    "RNNStep",
-    "Sigmoid",
-    "SoftmaxCrossEntropy",
-    "Tanh",
+    "AttentionFunction",
+    "BatchNormFunction",
+    "Conv2dIm2colFunction",
+    "Conv2dLoopsFunction",
+    "DropoutFunction",
+    "GRUStepFunction",
+    "LSTMStepFunction",
+    "LayerNormFunction",
+    "LinearFunction",
+    "MaxPool2dFunction",
+    "ReLUFunction",
+    "RNNStepFunction",
+    "SigmoidFunction",
+    "SoftmaxCrossEntropyFunction",
+    "TanhFunction",
     "col2im",
     "im2col",
     "optim",

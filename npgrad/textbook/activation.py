@@ -9,10 +9,10 @@ import numpy as np
 from ..autograd import Function
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     """f(q) = max(0, q), f'(q) = 1 where q > 0, else 0.
 
-    The fast op (npgrad.functional.activation.ReLU) computes the same with np.clip, about
+    The fast op (npgrad.functional.activation.ReLUFunction) computes the same with np.clip, about
     3x faster than np.maximum on float32, and keeps the output instead of the input."""
 
     def forward(self, q: np.ndarray) -> np.ndarray:
@@ -23,10 +23,10 @@ class ReLU(Function):
         return grad * (self.q > 0)  # diag(f'(q)) grad
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     """f(q) = 1 / (1 + e^-q), f'(q) = f(q) (1 - f(q)).
 
-    The fast op (npgrad.functional.activation.Sigmoid) is the same formula with the overflow
+    The fast op (npgrad.functional.activation.SigmoidFunction) is the same formula with the overflow
     warning of e^-q for q < -88 (float32) silenced: the result there is 0, its true limit."""
 
     def forward(self, q: np.ndarray) -> np.ndarray:
@@ -37,10 +37,10 @@ class Sigmoid(Function):
         return grad * self.h * (1 - self.h)  # diag(f'(q)) grad
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     """f(q) = tanh(q) = (e^q - e^-q) / (e^q + e^-q), f'(q) = 1 - f(q)^2.
 
-    The fast op (npgrad.functional.activation.Tanh) is the same; it is listed here so that
+    The fast op (npgrad.functional.activation.TanhFunction) is the same; it is listed here so that
     the three classic activations sit side by side."""
 
     def forward(self, q: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import Function
 
 
-class Attention(Function):
+class AttentionFunction(Function):
     """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V for queries Q (N, L, d_k), keys
     K (N, S, d_k) and values V (N, S, d_v): every query takes a weighted average of the values,
     weighted by how well it matches each key.
@@ -19,7 +19,7 @@ class Attention(Function):
         dV = P^T dO,   dP = dO V^T,   dS = P * (dP - sum_j dP P)   (the softmax Jacobian),
         dQ = dS K / sqrt(d_k),   dK = dS^T Q / sqrt(d_k)
 
-    The fast op (npgrad.functional.attention.ScaledDotProductAttention) also takes a boolean or
+    The fast op (npgrad.functional.attention.ScaledDotProductAttentionFunction) also takes a boolean or
     additive mask (causal attention), dropout on P, another scale, broadcast batch dims and
     can return P; it computes the softmax in place in the scores' memory and gives a query
     that may attend to nothing zeros instead of NaN.

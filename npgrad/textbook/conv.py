@@ -16,7 +16,7 @@ def _window(x: np.ndarray, i: int, j: int, OH: int, OW: int) -> np.ndarray:
     return x[:, :, i : i + OH, j : j + OW]
 
 
-class Conv2dLoops(Function):
+class Conv2dLoopsFunction(Function):
     """y = sum over the kernel offsets (i, j) of W[:, :, i, j] applied to the shifted input.
 
     The loops run over the kh x kw offsets only; each offset is one product over all samples and
@@ -26,7 +26,7 @@ class Conv2dLoops(Function):
         dL/dx[n, :, r + i, s + j] += W[:, :, i, j]^T dL/dy[n, :, r, s]
         dL/db = sum_{n, r, s} dL/dy[n, :, r, s]
 
-    The fast op (npgrad.functional.conv.Convolution) is im2col and a GEMM (see Conv2dIm2col),
+    The fast op (npgrad.functional.conv.ConvolutionFunction) is im2col and a GEMM (see Conv2dIm2colFunction),
     made a few output rows at a time so that each chunk of columns is still in cache when its GEMM
     reads it, in a (C, H, W, N) memory layout that keeps every copy contiguous; it remakes the
     columns in backward instead of storing them (memory), and takes stride, padding, dilation
@@ -76,14 +76,14 @@ def col2im(dcols: np.ndarray, x_shape: tuple[int, int, int, int], kh: int, kw: i
     return dx
 
 
-class Conv2dIm2col(Function):
+class Conv2dIm2colFunction(Function):
     """Y = im2col(x) W_col^T + b: each window is a row, each filter W[o] flattened is a row of
     W_col `(O, C*kh*kw)`, and the convolution is one matrix product, like a Linear layer.
 
     Backward, as for Linear: dL/dW_col = dY^T cols, dL/dcols = dY W_col, and
     dL/dx = col2im(dL/dcols) adds each window's gradient back onto its pixels.
 
-    The fast op (npgrad.functional.conv.Convolution) is this algorithm in a (C, H, W, N)
+    The fast op (npgrad.functional.conv.ConvolutionFunction) is this algorithm in a (C, H, W, N)
     layout (contiguous copies, the GEMM's result already is the output), with stride, padding,
     dilation and groups, and it makes the columns again in backward instead of keeping them
     (they are kh x kw times the size of x).

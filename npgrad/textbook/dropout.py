@@ -8,13 +8,13 @@ from ..autograd import Function
 from ..random import default_generator
 
 
-class Dropout(Function):
+class DropoutFunction(Function):
     """m ~ Bernoulli(1 - p) for every element, y = x * m / (1 - p): each unit is dropped with
     probability p and the survivors are scaled up, so that E[y] = x and nothing changes at test
     time. Backward: dL/dx = dL/dy * m / (1 - p).
 
     The mask is drawn from npgrad's global generator exactly as the fast op
-    (npgrad.functional.dropout.Dropout) draws it, so after npgrad.manual_seed both give the same
+    (npgrad.functional.dropout.DropoutFunction) draws it, so after npgrad.manual_seed both give the same
     mask. The fast op also accepts p = 1 (everything dropped) and is skipped in evaluation.
     """
 

@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import Function
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """q = W x + b for every sample x (a row of the batch X, so the batch is Q = X W^T + b).
 
     Backward, with delta_1 = dL/dq the error arriving from above:
@@ -19,7 +19,7 @@ class Linear(Function):
     The activation below multiplies dL/dx by f'(q) element by element, which gives the
     lecture's delta = diag(f'(q)) W^T delta_1 for the layer below.
 
-    The fast op (npgrad.functional.linalg.Linear) takes any (..., in) input and an optional
+    The fast op (npgrad.functional.linalg.LinearFunction) takes any (..., in) input and an optional
     bias and folds the leading dims into one GEMM; the products are the same.
     """
 

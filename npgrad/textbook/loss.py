@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd import Function
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropyFunction(Function):
     """p = softmax(z) = e^z / sum_k e^z_k for each row z of scores (N, C), and
     L = -(1/N) sum_n log p_n[t_n] for the class indices t (N,).
 
@@ -15,7 +15,7 @@ class SoftmaxCrossEntropy(Function):
     Subtracting max(z) from z before the exponential changes nothing (it cancels in the ratio)
     and keeps e^z from overflowing.
 
-    The fast op (npgrad.functional.loss.CrossEntropy) also takes class weights, ignore_index,
+    The fast op (npgrad.functional.loss.CrossEntropyFunction) also takes class weights, ignore_index,
     label smoothing, the reductions 'none'/'sum', (N, C, d1, ...) scores and probability
     targets, all folded into one backward expression; it never builds the one-hot matrix.
     """

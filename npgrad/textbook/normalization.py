@@ -22,7 +22,7 @@ def _normalize_forward(
 
 
 def _normalize_backward(fn: Function, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dL/dx, dL/dgamma, dL/dbeta by the formulas in BatchNorm's docstring, with the sums and
+    """dL/dx, dL/dgamma, dL/dbeta by the formulas in BatchNormFunction's docstring, with the sums and
     m along fn.axis; inv_std = 1 / sqrt(var + eps)."""
     x_hat, axis = fn.x_hat, fn.axis
     m = x_hat.shape[axis]
@@ -35,7 +35,7 @@ def _normalize_backward(fn: Function, dy: np.ndarray) -> tuple[np.ndarray, np.nd
     return dx, (dy * x_hat).sum(axis=0), dy.sum(axis=0)  # dL/dgamma = sum dy x_hat, dL/dbeta = sum dy
 
 
-class BatchNorm(Function):
+class BatchNormFunction(Function):
     """Batch normalisation in training mode, for every feature over the m = N samples (axis 0):
 
         mu = mean(x),  var = mean((x - mu)^2),  x_hat = (x - mu) / sqrt(var + eps),
@@ -45,7 +45,7 @@ class BatchNorm(Function):
 
     dL/dx has three terms because mu and var depend on every x of the batch too.
 
-    The fast op (npgrad.functional.normalization.BatchNorm) also normalises (N, C, L) and
+    The fast op (npgrad.functional.normalization.BatchNormFunction) also normalises (N, C, L) and
     (N, C, H, W) maps per channel, updates running_mean and running_var and uses them in
     evaluation mode, makes weight and bias optional, and reuses the arrays it allocates.
     """
@@ -57,11 +57,11 @@ class BatchNorm(Function):
         return _normalize_backward(self, dy)
 
 
-class LayerNorm(Function):
-    """Layer normalisation: the formulas of BatchNorm, with mu and var taken for every sample
+class LayerNormFunction(Function):
+    """Layer normalisation: the formulas of BatchNormFunction, with mu and var taken for every sample
     over its m = D features (axis 1) instead of over the batch.
 
-    The fast op (npgrad.functional.normalization.LayerNorm) normalises over any number of
+    The fast op (npgrad.functional.normalization.LayerNormFunction) normalises over any number of
     trailing dims (normalized_shape), makes weight and bias optional, and reuses its arrays.
     """
 

@@ -7,13 +7,13 @@ import numpy as np
 from ..autograd import Function
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     """y[n, c, r, s] = max over the k x k window of x starting at (k r, k s): windows side by
     side (stride k), no padding. Backward: the gradient of each window goes to the pixel that
     held its maximum (the first one if several tie), every other pixel gets 0.
 
     Loops run over the k x k offsets of the window, never over pixels. The fast op
-    (npgrad.functional.pooling.MaxPool) keeps the winning offset in the smallest integer type
+    (npgrad.functional.pooling.MaxPoolFunction) keeps the winning offset in the smallest integer type
     instead of a stack of all k x k candidates (memory), writes into the input's memory layout,
     and takes stride, padding, dilation, ceil_mode and overlapping windows.
     """

@@ -4,7 +4,7 @@ their hidden weights (W_hi, W_hf, ...), b_ih and b_hh their biases. A batch hold
 rows, so W x is x @ W.T. Backpropagation through time is these steps' backward, run from the
 last step to the first.
 
-The fast ops (npgrad.functional.recurrent: RNNTanhStep, LSTMStep, GRUStep, run by Recurrence)
+The fast ops (npgrad.functional.recurrent: RNNTanhStep, LSTMStep, GRUStep, run by RecurrenceFunction)
 compute the input products of all time steps in one GEMM, the hidden products of all gates in
 one GEMM a step, add b_hh to b_ih once when only their sum matters, and overwrite
 preallocated arrays in place; the LSTM gets its three sigmoids and one tanh from a single
@@ -30,7 +30,7 @@ def _through_products(
     return da_x @ W_ih, da_h @ W_hh, da_x.T @ x, da_h.T @ h, da_x.sum(axis=0), da_h.sum(axis=0)
 
 
-class RNNStep(Function):
+class RNNStepFunction(Function):
     """h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
 
     Backward: da = dL/dh' (1 - h'^2), then dL/dx = W_ih^T da, dL/dh = W_hh^T da,
@@ -51,7 +51,7 @@ class RNNStep(Function):
         return _through_products(*self.saved, da, da)
 
 
-class LSTMStep(Function):
+class LSTMStepFunction(Function):
     """One LSTM step (h, c) -> (h', c'):
 
         i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)    input gate
@@ -104,7 +104,7 @@ class LSTMStep(Function):
         return dx, dh, dc_new * f, dW_ih, dW_hh, db_ih, db_hh
 
 
-class GRUStep(Function):
+class GRUStepFunction(Function):
     """One GRU step h -> h':
 
         r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)    reset gate

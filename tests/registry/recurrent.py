@@ -2,7 +2,7 @@
 
 The cells (rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell) are checked against PyTorch's own
 (torch.lstm_cell and friends), with and without biases. A whole layer in one direction
-(recurrent_layer: one GEMM for the inputs, then the Recurrence Function over the steps) is
+(recurrent_layer: one GEMM for the inputs, then the RecurrenceFunction over the steps) is
 checked against a hand-written loop over PyTorch's cells, forwards and in reverse, with and
 without variable lengths (a finished sequence keeps its state and outputs 0).
 """

@@ -14,7 +14,7 @@ P_DROP = 0.5
 
 def dropout_with_seed(lib, F, x):
     npgrad.manual_seed(0)  # the same mask at every call, so finite differences can check it
-    return T.Dropout.apply(x, p=P_DROP)
+    return T.DropoutFunction.apply(x, p=P_DROP)
 
 
 def dropout_mask_of_seed_0(shape):
@@ -33,11 +33,11 @@ def gates(n):
 
 register(
     "textbook_linear",
-    lambda lib, F, x, W, b: T.Linear.apply(x, W, b),
+    lambda lib, F, x, W, b: T.LinearFunction.apply(x, W, b),
     [(f(N, I), f(H, I), f(H))],
     torch_fn=lambda lib, F, x, W, b: F.linear(x, W, b),
 )
-for name, activation in {"relu": T.ReLU, "sigmoid": T.Sigmoid, "tanh": T.Tanh}.items():
+for name, activation in {"relu": T.ReLUFunction, "sigmoid": T.SigmoidFunction, "tanh": T.TanhFunction}.items():
     register(
         f"textbook_{name}",
         lambda lib, F, q, fn=activation: fn.apply(q),
@@ -46,57 +46,57 @@ for name, activation in {"relu": T.ReLU, "sigmoid": T.Sigmoid, "tanh": T.Tanh}.i
     )
 register(
     "textbook_softmax_cross_entropy",
-    lambda lib, F, z, t: T.SoftmaxCrossEntropy.apply(z, t),
+    lambda lib, F, z, t: T.SoftmaxCrossEntropyFunction.apply(z, t),
     [(f(6, I), ints(I, 6))],
     torch_fn=lambda lib, F, z, t: F.cross_entropy(z, t),
 )
-for conv in ("Conv2dLoops", "Conv2dIm2col"):
+for conv in (T.Conv2dLoopsFunction, T.Conv2dIm2colFunction):
     register(
-        f"textbook_{conv}",
-        lambda lib, F, x, W, b, conv=conv: getattr(T, conv).apply(x, W, b),
+        f"textbook_{conv.__name__.removesuffix('Function')}",
+        lambda lib, F, x, W, b, conv=conv: conv.apply(x, W, b),
         [(f(2, 3, 6, 5), f(4, 3, 3, 2), f(4))],
         torch_fn=lambda lib, F, x, W, b: F.conv2d(x, W, b),
     )
 register(
     "textbook_max_pool2d",
-    lambda lib, F, x, k: T.MaxPool2d.apply(x, k=k),
+    lambda lib, F, x, k: T.MaxPool2dFunction.apply(x, k=k),
     [(distinct(2, 3, 6, 5), value(2)), (distinct(1, 2, 6, 6), value(3))],
     torch_fn=lambda lib, F, x, k: F.max_pool2d(x, k),
 )
 register(
     "textbook_batch_norm",
-    lambda lib, F, x, g, b: T.BatchNorm.apply(x, g, b),
+    lambda lib, F, x, g, b: T.BatchNormFunction.apply(x, g, b),
     [(f(6, I), f(I), f(I))],
     torch_fn=lambda lib, F, x, g, b: F.batch_norm(x, None, None, g, b, training=True),
 )
 register(
     "textbook_layer_norm",
-    lambda lib, F, x, g, b: T.LayerNorm.apply(x, g, b),
+    lambda lib, F, x, g, b: T.LayerNormFunction.apply(x, g, b),
     [(f(N, 6), f(6), f(6))],
     torch_fn=lambda lib, F, x, g, b: F.layer_norm(x, (6,), g, b),
 )
 register("textbook_dropout", dropout_with_seed, [f(4, 6)], torch_fn=torch_dropout_with_seed)
 register(
     "textbook_rnn_step",
-    lambda lib, F, *inputs: T.RNNStep.apply(*inputs),
+    lambda lib, F, *inputs: T.RNNStepFunction.apply(*inputs),
     [gates(1)],
     torch_fn=lambda lib, F, *inputs: lib.rnn_tanh_cell(*inputs),
 )
 register(
     "textbook_lstm_step",
-    lambda lib, F, x, h, c, *w: T.LSTMStep.apply(x, h, c, *w),
+    lambda lib, F, x, h, c, *w: T.LSTMStepFunction.apply(x, h, c, *w),
     [(f(N, I), f(N, H), f(N, H), *gates(4)[2:])],
     torch_fn=lambda lib, F, x, h, c, *w: lib.lstm_cell(x, (h, c), *w),
 )
 register(
     "textbook_gru_step",
-    lambda lib, F, *inputs: T.GRUStep.apply(*inputs),
+    lambda lib, F, *inputs: T.GRUStepFunction.apply(*inputs),
     [gates(3)],
     torch_fn=lambda lib, F, *inputs: lib.gru_cell(*inputs),
 )
 register(
     "textbook_attention",
-    lambda lib, F, q, k, v: T.Attention.apply(q, k, v),
+    lambda lib, F, q, k, v: T.AttentionFunction.apply(q, k, v),
     [(f(2, 3, 4), f(2, 5, 4), f(2, 5, 6))],
     torch_fn=lambda lib, F, q, k, v: F.scaled_dot_product_attention(q, k, v),
 )
