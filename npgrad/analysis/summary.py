@@ -26,14 +26,20 @@ Conventions, the same as torchinfo's and as the published "FLOPs" of ResNet or V
   prints it. Buffers (BatchNorm's running statistics) are not parameters.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..nn.module import Module
 from ..tensor import Tensor
+from ..types import ArrayLike, _dtype, _int_or_size, _size
 
 MB = 2**20
 
@@ -61,9 +67,14 @@ class ModelSummary:
     non_trainable_params: int
     param_bytes: int
     total_macs: int
-    rows: list = field(default_factory=list)
+    rows: list[LayerRow] = field(default_factory=list)
 
-    def table(self, max_depth=None, layer_label=None, shape_label=None):
+    def table(
+        self,
+        max_depth: int | None = None,
+        layer_label: Callable[[LayerRow], str] | None = None,
+        shape_label: Callable[[Any], str] | None = None,
+    ) -> str:
         """The printed table; rows deeper than max_depth are folded into their parents.
         layer_label(row) and shape_label(shape) change how a layer and a shape are written."""
         layer_label = layer_label or _indented_name
@@ -80,7 +91,7 @@ class ModelSummary:
         ]
         return format_table(("Layer (type)", "Output Shape", "Param #", "MACs"), body, self.footer())
 
-    def footer(self):
+    def footer(self) -> list[str]:
         return [
             f"Total params: {self.total_params:,}",
             f"Trainable params: {self.trainable_params:,}",
@@ -89,17 +100,26 @@ class ModelSummary:
             f"Total MACs: {self.total_macs:,} ({_si(self.total_macs)})",
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.table()
 
-    def __repr__(self):  # short, so that a notebook does not echo the whole table again
+    def __repr__(self) -> str:  # short, so that a notebook does not echo the whole table again
         return (
             f"ModelSummary(total_params={self.total_params:,}, trainable_params={self.trainable_params:,}, "
             f"total_macs={self.total_macs:,}, {len(self.rows)} rows)"
         )
 
 
-def summary(model, input_size=None, *, batch_size=1, dtype=None, input_data=None, depth=None, print_table=True):
+def summary(
+    model: Module,
+    input_size: _int_or_size | list[_size] | None = None,
+    *,
+    batch_size: int = 1,
+    dtype: _dtype | None = None,
+    input_data: Tensor | ArrayLike | Sequence[Tensor | ArrayLike] | None = None,
+    depth: int | None = None,
+    print_table: bool = True,
+) -> ModelSummary:
     """Trace `model` with one forward pass and return (and print) a ModelSummary.
 
     input_size: the shape of one sample, without the batch dim, e.g. (784,) or (1, 28, 28);
@@ -238,7 +258,7 @@ def _count_parameters(model):
 
 
 # -- multiply-accumulates ------------------------------------------------------------------
-def count_macs(module, args, output):
+def count_macs(module: Module, args: tuple[Any, ...], output: Any) -> int:
     """The MACs of this module's own work in one call (0 when no rule names its class); a rule
     takes (module, its positional arguments, its output)."""
     rule = MAC_RULES.get(type(module).__name__)
@@ -303,7 +323,7 @@ MAC_RULES = {
 
 
 # -- text ----------------------------------------------------------------------------------
-def format_table(headers, rows, footer_lines):
+def format_table(headers: Sequence[object], rows: Sequence[Sequence[object]], footer_lines: Sequence[str]) -> str:
     """A plain-text table: a rule, the headers, a rule, the rows, a rule, then the footer lines."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
     rule = "=" * (sum(widths) + 3 * (len(widths) - 1))

@@ -4,13 +4,18 @@ for sequence-to-sequence models, sentences padded to a common length, grouped by
 Every array here is int64, batch first: (B, T), B sequences of T tokens.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
 import numpy as np
 
 from ._checks import positive_int, token_stream
 from ..data import _rng
+from ..types import ArrayLike, _generator
 
 
-def batchify(ids, batch_size):
+def batchify(ids: ArrayLike, batch_size: int) -> np.ndarray:
     """The token stream `ids` as (batch_size, n): cut into batch_size equal pieces, one a row,
     the last len(ids) % batch_size tokens dropped. Row b continues from one batch to the next,
     so a recurrent model can carry its hidden state across batches (PyTorch's
@@ -23,7 +28,7 @@ def batchify(ids, batch_size):
     return ids[: n * batch_size].reshape(batch_size, n)
 
 
-def bptt_batches(batched, bptt):
+def bptt_batches(batched: np.ndarray, bptt: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(input, target) pairs of (B, bptt) windows that walk along a batchify()'d array for
     truncated backpropagation through time: input = batched[:, i : i + bptt] and target the
     same window one token later, for i = 0, bptt, 2 bptt, ... The last window is shorter when
@@ -39,7 +44,9 @@ def bptt_batches(batched, bptt):
         yield batched[:, start:stop], batched[:, start + 1 : stop + 1]
 
 
-def random_windows(ids, batch_size, block_size, generator=None):
+def random_windows(
+    ids: ArrayLike, batch_size: int, block_size: int, generator: _generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(input, target), each (batch_size, block_size): windows of the stream `ids` starting at
     random places, the target one token later (nanoGPT's get_batch). Draws from `generator`
     (a numpy Generator, or None for npgrad's global one, which npgrad.manual_seed resets);
@@ -53,22 +60,22 @@ def random_windows(ids, batch_size, block_size, generator=None):
     return windows_at(ids, rng.integers(0, len(ids) - block_size, size=batch_size), block_size)
 
 
-def windows_at(ids, starts, block_size):
+def windows_at(ids: np.ndarray, starts: ArrayLike, block_size: int) -> tuple[np.ndarray, np.ndarray]:
     """(input, target), each (len(starts), block_size): the windows of `ids` that begin at
     `starts`, the target one token later."""
     windows = ids[np.asarray(starts)[:, None] + np.arange(block_size + 1)]  # one fancy index for the whole batch
     return windows[:, :-1], windows[:, 1:]
 
 
-def pad_batch(sequences, pad_id=0):
+def pad_batch(sequences: Sequence[ArrayLike], pad_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Sequences of ids of different lengths as one (B, T) int64 array, T the longest length,
     each row filled up with `pad_id` after its tokens; and their lengths, int64 (B,)."""
     if len(sequences) == 0:
         raise ValueError("pad_batch: expected at least one sequence")
-    sequences = [token_stream(s, "pad_batch") for s in sequences]
-    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
-    padded = np.full((len(sequences), lengths.max()), pad_id, dtype=np.int64)
-    padded[np.arange(padded.shape[1]) < lengths[:, None]] = np.concatenate(sequences)
+    streams = [token_stream(s, "pad_batch") for s in sequences]
+    lengths = np.array([len(s) for s in streams], dtype=np.int64)
+    padded = np.full((len(streams), lengths.max()), pad_id, dtype=np.int64)
+    padded[np.arange(padded.shape[1]) < lengths[:, None]] = np.concatenate(streams)
     return padded, lengths
 
 
@@ -88,17 +95,24 @@ class BucketBatchSampler:
             source, source_lengths = pad_batch([sources[i] for i in indices], pad_id)
     """
 
-    def __init__(self, lengths, batch_size, shuffle=True, pool_batches=50, generator=None):
+    def __init__(
+        self,
+        lengths: ArrayLike,
+        batch_size: int,
+        shuffle: bool = True,
+        pool_batches: int = 50,
+        generator: _generator | None = None,
+    ) -> None:
         self.lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
         self.batch_size = positive_int(batch_size, "batch_size", "BucketBatchSampler")
         self.pool_size = self.batch_size * positive_int(pool_batches, "pool_batches", "BucketBatchSampler")
         self.shuffle = shuffle
         self.generator = _rng.seeded(generator)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return -(-len(self.lengths) // self.batch_size)  # pools hold whole batches: only the last can be short
 
-    def batches(self):
+    def batches(self) -> list[np.ndarray]:
         """One epoch's batches, a list of int64 index arrays."""
         rng = _rng.current(self.generator)
         order = rng.permutation(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
@@ -111,5 +125,5 @@ class BucketBatchSampler:
             batches = [batches[i] for i in rng.permutation(len(batches))]
         return batches
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[np.ndarray]:
         return iter(self.batches())

@@ -7,8 +7,10 @@ from `generator`: a numpy Generator, an int seed, or None for npgrad's global ge
 (which npgrad.manual_seed resets), so the same inputs and seed give the same text.
 """
 
-from collections.abc import Mapping
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
@@ -17,9 +19,13 @@ from ..autograd import no_grad
 from ..data import _rng
 from ..functional.activation import _softmax_parts
 from ..tensor import Tensor
+from ..types import ArrayLike, _generator
+
+# A decoder seen by greedy_search and beam_search: (previous token ids, state) -> (log-probabilities, new state)
+DecoderStep = Callable[[np.ndarray, Any], tuple[Union[np.ndarray, Tensor], Any]]
 
 
-def _scores(values, caller):
+def _scores(values: np.ndarray | Tensor, caller: str) -> np.ndarray:
     """Logits or log-probabilities (B, V) as float32, from an array or a Tensor."""
     values = np.asarray(values._data if isinstance(values, Tensor) else values)
     if values.ndim != 2 or values.dtype.kind != "f":
@@ -27,14 +33,14 @@ def _scores(values, caller):
     return values.astype(np.float32, copy=False)
 
 
-def softmax(logits):
+def softmax(logits: np.ndarray) -> np.ndarray:
     """Probabilities along the last axis, float32; the row maximum is subtracted first so that
     exp cannot overflow (the same parts as npgrad's softmax op)."""
     _, exp, total = _softmax_parts(logits, -1)
     return exp / total
 
 
-def keep_top_k(logits, k):
+def keep_top_k(logits: np.ndarray, k: int) -> np.ndarray:
     """`logits` with every entry below its row's k-th largest set to -inf (ties at the k-th
     value are all kept)."""
     if not 1 <= k <= logits.shape[-1]:
@@ -43,7 +49,7 @@ def keep_top_k(logits, k):
     return np.where(logits >= kth_largest, logits, -np.inf).astype(np.float32)
 
 
-def keep_top_p(logits, p):
+def keep_top_p(logits: np.ndarray, p: float) -> np.ndarray:
     """`logits` restricted to each row's nucleus: the fewest most probable tokens whose
     probabilities add up to at least p (the most probable token always stays)."""
     if not 0 < p <= 1:
@@ -55,7 +61,13 @@ def keep_top_p(logits, p):
     return np.where(logits >= smallest_kept, logits, -np.inf).astype(np.float32)
 
 
-def sample_logits(logits, temperature=1.0, top_k=None, top_p=None, generator=None):
+def sample_logits(
+    logits: np.ndarray | Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: _generator | None = None,
+) -> np.ndarray:
     """One token id per row of `logits` (B, V), int64 (B,), drawn from
     softmax(logits / temperature) restricted to the top_k most likely tokens and then to the
     top_p nucleus (either may be None). temperature=0 is greedy: the argmax of each row.
@@ -77,7 +89,15 @@ def sample_logits(logits, temperature=1.0, top_k=None, top_p=None, generator=Non
     return (logits + gumbel).argmax(axis=-1)
 
 
-def generate(step_fn, start_ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+def generate(
+    step_fn: Callable[[np.ndarray], np.ndarray | Tensor],
+    start_ids: ArrayLike,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: _generator | None = None,
+) -> np.ndarray:
     """Continue the sequences `start_ids` (B, T0), int, by max_new_tokens sampled tokens each:
     returns (B, T0 + max_new_tokens) int64 (1-D in, 1-D out).
 
@@ -97,7 +117,7 @@ def generate(step_fn, start_ids, max_new_tokens, temperature=1.0, top_k=None, to
     return sequences[0] if ids.ndim == 1 else sequences
 
 
-def reorder_state(state, indices, axis=0):
+def reorder_state(state: Any, indices: np.ndarray | Sequence[int], axis: int = 0) -> Any:
     """`state` with every array and Tensor in it indexed by `indices` along `axis` (the beam
     axis): the state for the beams that continue, in their new order. `state` may be an array,
     a Tensor, None, or tuples, lists and dicts of those, nested to any depth."""
@@ -123,7 +143,9 @@ def _ending_at_eos(row, eos_id):
     return row[: ends[0] + 1] if len(ends) else row
 
 
-def greedy_search(step_fn, init_state, bos_id, eos_id, max_len, batch_size=1):
+def greedy_search(
+    step_fn: DecoderStep, init_state: Any, bos_id: int, eos_id: int, max_len: int, batch_size: int = 1
+) -> list[np.ndarray]:
     """The most likely next token at every step, for batch_size sequences at once: a list of
     int64 arrays, each ending with its first eos_id (or max_len tokens long if none came).
     step_fn and the state are as in beam_search, with the batch in place of the beams."""
@@ -153,7 +175,16 @@ class Hypothesis(NamedTuple):
     log_prob: float
 
 
-def beam_search(step_fn, init_state, bos_id, eos_id, beam_size=5, max_len=50, length_penalty=1.0, beam_axis=0):
+def beam_search(
+    step_fn: DecoderStep,
+    init_state: Any,
+    bos_id: int,
+    eos_id: int,
+    beam_size: int = 5,
+    max_len: int = 50,
+    length_penalty: float = 1.0,
+    beam_axis: int = 0,
+) -> list[Hypothesis]:
     """The best sequences for one input: a list of at most beam_size Hypothesis, best first.
 
     The contract with the decoder:
@@ -179,7 +210,8 @@ def beam_search(step_fn, init_state, bos_id, eos_id, beam_size=5, max_len=50, le
     max_len = positive_int(max_len, "max_len", "beam_search")
     prefixes = np.full((1, 1), bos_id, dtype=np.int64)  # the live beams, each starting with bos
     totals = np.zeros(1, dtype=np.float32)  # their log-probabilities
-    state, finished = init_state, []
+    state = init_state
+    finished: list[tuple[np.ndarray, np.float32]] = []  # (tokens, total log-probability)
     with no_grad():
         for _ in range(max_len):
             log_probs, state = step_fn(prefixes[:, -1], state)

@@ -1,13 +1,16 @@
 """How good a language or translation model is: perplexity, and BLEU (through sacrebleu)."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..tensor import Tensor
 
 
-def perplexity(nll):
+def perplexity(nll: float | np.ndarray | Tensor | list[tuple[float, int]]) -> float:
     """exp of the mean negative log-likelihood per token, in nats: how many equally likely
     choices the model is as unsure as (a uniform guess over V tokens has perplexity V).
 
@@ -22,7 +25,7 @@ def perplexity(nll):
         sums, counts = pairs.T
         if counts.sum() <= 0:
             raise ValueError("perplexity: the (sum_nll, n_tokens) pairs hold no tokens")
-        nll = sums.sum() / counts.sum()
+        nll = float(sums.sum() / counts.sum())
     return math.exp(float(nll.item() if isinstance(nll, Tensor) else nll))
 
 
@@ -42,7 +45,9 @@ def _sentences(texts, what, caller):
     return list(texts)
 
 
-def bleu(hypotheses, references, tokenize="13a", lowercase=False):
+def bleu(
+    hypotheses: Sequence[str], references: Sequence[str | Sequence[str]], tokenize: str = "13a", lowercase: bool = False
+) -> float:
     """Corpus BLEU, 0 to 100, of the translations `hypotheses` (a list of strings) against
     `references`: one reference string per hypothesis, or a list of reference lists, one
     per hypothesis, all of the same number. Computed by sacrebleu with its standard
@@ -57,7 +62,9 @@ def bleu(hypotheses, references, tokenize="13a", lowercase=False):
     return _sacrebleu().corpus_bleu(hypotheses, streams, tokenize=tokenize, lowercase=lowercase).score
 
 
-def sentence_bleu(hypothesis, references, tokenize="13a", lowercase=False):
+def sentence_bleu(
+    hypothesis: str, references: str | Sequence[str], tokenize: str = "13a", lowercase: bool = False
+) -> float:
     """BLEU, 0 to 100, of one translation against its reference(s) (a string or a list),
     smoothed as sacrebleu does by default, so a sentence with no 4-gram match does not score 0
     outright; for comparing groups of sentences (e.g. BLEU by source length), not systems."""

@@ -10,9 +10,15 @@ selected position and -100 elsewhere (cross_entropy's default ignore_index skips
 next-sentence label is 0 when B is the sentence after A, 1 when B is a random sentence.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+
+from ..types import ArrayLike
+from .wordpiece import WordPieceTokenizer
 
 IGNORE_INDEX = -100
 IS_NEXT, NOT_NEXT = 0, 1
@@ -20,7 +26,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\sa-z])")
 _WIKITEXT_TITLE = re.compile(r"^ = [^=].* = $")
 
 
-def _generator(seed):
+def _generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
@@ -34,7 +40,14 @@ class MaskedLMCollator:
     original id where a token was selected and -100 elsewhere. seed: an int or a NumPy
     Generator; the same seed gives the same masks."""
 
-    def __init__(self, tokenizer, mlm_probability=0.15, mask_fraction=0.8, random_fraction=0.1, seed=None):
+    def __init__(
+        self,
+        tokenizer: WordPieceTokenizer,
+        mlm_probability: float = 0.15,
+        mask_fraction: float = 0.8,
+        random_fraction: float = 0.1,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
         for name, value in (
             ("mlm_probability", mlm_probability),
             ("mask_fraction", mask_fraction),
@@ -53,7 +66,7 @@ class MaskedLMCollator:
         self.mlm_probability, self.mask_fraction, self.random_fraction = mlm_probability, mask_fraction, random_fraction
         self.rng = _generator(seed)
 
-    def __call__(self, input_ids):
+    def __call__(self, input_ids: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         ids = np.asarray(input_ids)
         if ids.dtype.kind not in "iu" or (ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size)):
             raise ValueError(
@@ -71,16 +84,16 @@ class MaskedLMCollator:
         return out, labels
 
 
-def split_sentences(text):
+def split_sentences(text: str) -> list[str]:
     """`text` cut after each . ! or ? that whitespace and then anything but a lower-case letter
     follow: "It ends . Then H. americanus" -> ["It ends .", "Then H. americanus"]."""
     return [sentence.strip() for sentence in _SENTENCE_END.split(text) if sentence.strip()]
 
 
-def wikitext_documents(lines):
+def wikitext_documents(lines: Iterable[str]) -> list[list[str]]:
     """WikiText lines grouped into articles (a top-level " = Title = " line starts one), each a
     list of its sentences; headings are dropped."""
-    documents = []
+    documents: list[list[str]] = []
     for line in lines:
         if _WIKITEXT_TITLE.match(line.rstrip("\n")):
             documents.append([])
@@ -89,7 +102,9 @@ def wikitext_documents(lines):
     return [document for document in documents if document]
 
 
-def next_sentence_pairs(documents, seed=None):
+def next_sentence_pairs(
+    documents: Sequence[Sequence[str]], seed: int | np.random.Generator | None = None
+) -> list[tuple[str, str, int]]:
     """(A, B, label) for each pair of neighbouring sentences in each document: with probability
     1/2 B is A's next sentence (label 0), otherwise a random sentence of another document
     (label 1). documents: a list of lists of sentences, at least two documents."""
@@ -113,7 +128,12 @@ def next_sentence_pairs(documents, seed=None):
     return pairs
 
 
-def pretraining_batch(tokenizer, pairs, collator, max_length=128):
+def pretraining_batch(
+    tokenizer: WordPieceTokenizer,
+    pairs: Sequence[tuple[str, str, int]],
+    collator: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    max_length: int | None = 128,
+) -> dict[str, np.ndarray]:
     """Sentence pairs (A, B, label) encoded as [CLS] A [SEP] B [SEP], padded and masked: a dict of
     (N, T) int64 arrays input_ids, token_type_ids, attention_mask, labels and the (N,)
     next_sentence_label."""

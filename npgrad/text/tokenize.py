@@ -13,14 +13,14 @@ _KEPT_LETTERS = {"en": _LATIN, "fr": _LATIN, "de": _LATIN, "cs": _LATIN, "ko": _
 _WORDS_AND_MARKS = {language: re.compile(f"[{letters}]+|[.!?]") for language, letters in _KEPT_LETTERS.items()}
 
 
-def basic_english(text):
+def basic_english(text: str) -> list[str]:
     """`text` lowercased and split into words and punctuation marks, each mark a token of its
     own: "Don't stop!" -> ["don", "'", "t", "stop", "!"] (like torchtext's basic_english).
     A word is a run of letters or digits of any script, so French or Korean splits too."""
     return _WORD_OR_MARK.findall(text.lower())
 
 
-def normalize(text, language="en"):
+def normalize(text: str, language: str = "en") -> str:
     """`text` cleaned the way PyTorch's seq2seq tutorial cleans its sentence pairs, so that a
     small vocabulary covers them: lowercase, accents dropped ("Ça va ?" -> "ca va ?"), the
     marks . ! ? split off as words, and every other character (digits, apostrophes, commas)
@@ -36,7 +36,7 @@ def normalize(text, language="en"):
     return " ".join(_WORDS_AND_MARKS[language].findall(_drop_accents(text)))
 
 
-def _drop_accents(text):
+def _drop_accents(text: str) -> str:
     """NFD splits "é" into "e" + a combining accent; drop the accents, then NFC puts back
     together what NFD split and should stay whole (a Hangul syllable and its jamo)."""
     return unicodedata.normalize("NFC", _COMBINING_MARKS.sub("", unicodedata.normalize("NFD", text)))

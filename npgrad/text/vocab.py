@@ -1,19 +1,28 @@
 """Vocab: the table between tokens (words or characters) and the integer ids a model embeds."""
 
+from __future__ import annotations
+
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ._checks import token_stream
 from .tokenize import basic_english
+from ..types import ArrayLike
 
 PAD, BOS, EOS, UNK = SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
 _ORDERS = ("frequency", "sorted")
 
 
-def _special_id(token):
+def _special_id(token: str) -> property:
     """A read-only attribute: the id of the special `token`, or None if the vocabulary has none."""
-    return property(lambda vocab: vocab.stoi.get(token))
+
+    def special_id(vocab: Vocab) -> int | None:
+        return vocab.stoi.get(token)
+
+    return property(special_id)
 
 
 class Vocab:
@@ -35,7 +44,7 @@ class Vocab:
     eos_id = _special_id(EOS)
     unk_id = _special_id(UNK)
 
-    def __init__(self, tokens, specials=SPECIALS, separator=" "):
+    def __init__(self, tokens: Iterable[str], specials: Sequence[str] = SPECIALS, separator: str = " ") -> None:
         self.itos = [*specials, *tokens]
         self.stoi = {token: index for index, token in enumerate(self.itos)}
         if len(self.stoi) != len(self.itos):
@@ -45,7 +54,15 @@ class Vocab:
         self.separator = separator
 
     @classmethod
-    def build(cls, token_lists, min_freq=1, max_size=None, specials=SPECIALS, order="frequency", separator=" "):
+    def build(
+        cls,
+        token_lists: Iterable[Iterable[str]],
+        min_freq: int = 1,
+        max_size: int | None = None,
+        specials: Sequence[str] = SPECIALS,
+        order: str = "frequency",
+        separator: str = " ",
+    ) -> Vocab:
         """A vocabulary of the tokens in `token_lists` (an iterable of lists of tokens) seen
         at least `min_freq` times, keeping at most `max_size` entries in all (specials
         included) — the most frequent ones.
@@ -58,7 +75,7 @@ class Vocab:
             raise ValueError(f"Vocab.build: order must be one of {_ORDERS}, got {order!r}")
         if max_size is not None and max_size < len(specials):
             raise ValueError(f"Vocab.build: max_size {max_size} leaves no room for the {len(specials)} specials")
-        counts = Counter()
+        counts: Counter[str] = Counter()
         for tokens in token_lists:
             counts.update(tokens)
         for special in specials:
@@ -70,11 +87,20 @@ class Vocab:
         return cls(sorted(ranked) if order == "sorted" else ranked, specials, separator)
 
     @classmethod
-    def from_text(cls, text, level="char", specials=(), order=None, min_freq=1, max_size=None):
+    def from_text(
+        cls,
+        text: str,
+        level: str = "char",
+        specials: Sequence[str] = (),
+        order: str | None = None,
+        min_freq: int = 1,
+        max_size: int | None = None,
+    ) -> Vocab:
         """A vocabulary of the characters (level="char") or basic_english words (level="word")
         of one string. No special tokens unless asked. By default characters are in sorted
         order, as char-rnn, nanoGPT and datasets.TinyShakespeare number them (tiny-shakespeare
         gives 65), and words by frequency; `order` overrides that."""
+        tokens: Iterable[str]  # the string itself for characters
         if level == "char":
             tokens, separator = text, ""
         elif level == "word":
@@ -84,26 +110,26 @@ class Vocab:
         order = order or ("sorted" if level == "char" else "frequency")
         return cls.build([tokens], min_freq, max_size, specials, order, separator)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.itos)
 
-    def __contains__(self, token):
+    def __contains__(self, token: object) -> bool:
         return token in self.stoi
 
-    def __getitem__(self, token):
+    def __getitem__(self, token: str) -> int:
         """The id of `token`; <unk>'s id for a token not in the vocabulary."""
         index = self.stoi.get(token, self.unk_id)
         if index is None:
             raise KeyError(f"Vocab: {token!r} is not in the vocabulary, and it has no {UNK} token")
         return index
 
-    def lookup(self, index):
+    def lookup(self, index: int) -> str:
         """The token with id `index`."""
         if not 0 <= index < len(self.itos):
             raise IndexError(f"Vocab: id {index} is out of range for a vocabulary of {len(self)}")
         return self.itos[index]
 
-    def encode(self, tokens, add_bos=False, add_eos=False):
+    def encode(self, tokens: Iterable[str], add_bos: bool = False, add_eos: bool = False) -> np.ndarray:
         """The ids of `tokens` (a list of tokens, or a string for a character vocabulary) as an
         int64 array, with <bos> in front and <eos> at the end if asked."""
         ids = [self[token] for token in tokens]
@@ -113,7 +139,7 @@ class Vocab:
             ids.append(self[EOS])
         return np.array(ids, dtype=np.int64)
 
-    def decode_tokens(self, ids, strip_special=True):
+    def decode_tokens(self, ids: ArrayLike, strip_special: bool = True) -> list[str]:
         """The tokens of a 1-D sequence of ids. strip_special=True stops at the first <eos>
         (what a decoder emits after it is not part of the sentence) and leaves out <pad> and
         <bos>; <unk> stays, since it stands for a word that was there."""
@@ -124,16 +150,16 @@ class Vocab:
             tokens = tokens[: tokens.index(EOS)]
         return [token for token in tokens if token not in (PAD, BOS)]
 
-    def decode(self, ids, strip_special=True):
+    def decode(self, ids: ArrayLike, strip_special: bool = True) -> str:
         """The text of a 1-D sequence of ids: decode_tokens joined by the separator."""
         return self.separator.join(self.decode_tokens(ids, strip_special))
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything that defines the vocabulary, as lists and strings (JSON-friendly)."""
         return {"itos": list(self.itos), "specials": list(self.specials), "separator": self.separator}
 
     @classmethod
-    def from_state_dict(cls, state):
+    def from_state_dict(cls, state: Mapping[str, Any]) -> Vocab:
         specials = list(state["specials"])
         itos = list(state["itos"])
         if itos[: len(specials)] != specials:
@@ -142,9 +168,9 @@ class Vocab:
             )
         return cls(itos[len(specials) :], specials, state["separator"])
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Vocab) and self.state_dict() == other.state_dict()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         shown = ", ".join(map(repr, self.itos[:8])) + (", ..." if len(self) > 8 else "")
         return f"Vocab({len(self)} tokens: {shown})"

@@ -13,10 +13,16 @@ transformers' BertTokenizer for the same vocabulary.
     batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]   # (N, T) int64
 """
 
+from __future__ import annotations
+
 import os
 import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP, MASK)
@@ -84,7 +90,7 @@ def _split_punctuation(word):
     return pieces + (["".join(current)] if current else [])
 
 
-def basic_tokenize(text, lowercase=True, strip_accents=None):
+def basic_tokenize(text: str, lowercase: bool = True, strip_accents: bool | None = None) -> list[str]:
     """BERT's BasicTokenizer: "Héllo, WORLD!" -> ["hello", ",", "world", "!"]. strip_accents
     None follows lowercase."""
     strip_accents = lowercase if strip_accents is None else strip_accents
@@ -96,7 +102,7 @@ def basic_tokenize(text, lowercase=True, strip_accents=None):
     return words
 
 
-def truncate_longest_first(a, b, max_tokens):
+def truncate_longest_first(a: Sequence[T], b: Sequence[T], max_tokens: int) -> tuple[list[T], list[T]]:
     """a and b cut from their ends to max_tokens together, as tokenizers' longest_first: the
     shorter (a on a tie) keeps up to half, max_tokens // 2, and the longer the rest."""
     if len(a) + len(b) <= max_tokens:
@@ -112,7 +118,7 @@ class WordPieceTokenizer:
     """Text to BERT token ids with a WordPiece vocabulary: `vocab` a list of tokens (id = index)
     that holds the five special tokens [PAD] [UNK] [CLS] [SEP] [MASK]."""
 
-    def __init__(self, vocab, lowercase=True, strip_accents=None):
+    def __init__(self, vocab: Iterable[str], lowercase: bool = True, strip_accents: bool | None = None) -> None:
         self.tokens = list(vocab)
         self.ids = {token: i for i, token in enumerate(self.tokens)}
         if len(self.ids) != len(self.tokens):
@@ -127,16 +133,18 @@ class WordPieceTokenizer:
         self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id = (self.ids[t] for t in SPECIAL_TOKENS)
         self.special_ids = frozenset((self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.tokens)
 
     @classmethod
-    def from_file(cls, path, lowercase=True, strip_accents=None):
+    def from_file(
+        cls, path: str | os.PathLike[str], lowercase: bool = True, strip_accents: bool | None = None
+    ) -> WordPieceTokenizer:
         """The tokenizer of a vocab.txt (one token a line, as BERT's), without `tokenizers`."""
         with open(path, encoding="utf-8") as file:
             return cls([line.rstrip("\n") for line in file], lowercase, strip_accents)
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
         """Write the vocabulary as vocab.txt (path a file, or a directory to write vocab.txt in)."""
         path = os.path.join(path, "vocab.txt") if os.path.isdir(path) else path
         with open(path, "w", encoding="utf-8") as file:
@@ -144,7 +152,14 @@ class WordPieceTokenizer:
         return path
 
     @classmethod
-    def train(cls, texts, vocab_size=8000, min_frequency=2, limit_alphabet=1000, lowercase=True):
+    def train(
+        cls,
+        texts: Iterable[str],
+        vocab_size: int = 8000,
+        min_frequency: int = 2,
+        limit_alphabet: int = 1000,
+        lowercase: bool = True,
+    ) -> WordPieceTokenizer:
         """Learn a vocabulary of up to vocab_size tokens from an iterable of strings with
         `tokenizers`' WordPiece trainer; the special tokens take ids 0-4 in the order
         [PAD] [UNK] [CLS] [SEP] [MASK]."""
@@ -166,7 +181,7 @@ class WordPieceTokenizer:
         vocab = trainer.get_vocab()
         return cls(sorted(vocab, key=vocab.get), lowercase)
 
-    def wordpiece(self, word):
+    def wordpiece(self, word: str) -> list[str]:
         """One word's pieces, greedy longest match first: "unaffable" -> ["un", "##aff", "##able"];
         [UNK] alone if some part of it has no piece or it is longer than 100 characters."""
         if len(word) > MAX_WORD_CHARS:
@@ -185,28 +200,30 @@ class WordPieceTokenizer:
             start = end
         return pieces
 
-    def tokenize(self, text):
+    def tokenize(self, text: str) -> list[str]:
         """`text` as WordPiece tokens (strings), without [CLS] and [SEP]."""
         return [
             piece for word in basic_tokenize(text, self.lowercase, self.strip_accents) for piece in self.wordpiece(word)
         ]
 
-    def convert_tokens_to_ids(self, tokens):
+    def convert_tokens_to_ids(self, tokens: Iterable[str]) -> list[int]:
         return [self.ids.get(token, self.unk_id) for token in tokens]
 
-    def decode(self, ids, skip_special_tokens=True):
+    def decode(self, ids: Iterable[int], skip_special_tokens: bool = True) -> str:
         """Token ids back to text, "##" pieces glued to the piece before them."""
         tokens = [self.tokens[i] for i in ids if not (skip_special_tokens and i in self.special_ids)]
         return " ".join(tokens).replace(" " + CONTINUATION, "")
 
-    def encode(self, text, pair=None, max_length=None):
+    def encode(self, text: str, pair: str | None = None, max_length: int | None = None) -> tuple[list[int], list[int]]:
         """(ids, token_type_ids): [CLS] A [SEP] with segment 0, then B [SEP] with segment 1 if
         `pair` is given; with max_length, the longer of A and B loses tokens from its end first."""
         a = self.convert_tokens_to_ids(self.tokenize(text))
         b = None if pair is None else self.convert_tokens_to_ids(self.tokenize(pair))
         return self.encode_ids(a, b, max_length)
 
-    def encode_ids(self, a, b=None, max_length=None):
+    def encode_ids(
+        self, a: Sequence[int], b: Sequence[int] | None = None, max_length: int | None = None
+    ) -> tuple[list[int], list[int]]:
         """encode() for texts already turned into ids."""
         specials = 2 if b is None else 3
         if max_length is not None:
@@ -225,7 +242,9 @@ class WordPieceTokenizer:
             segments += [1] * (len(b) + 1)
         return ids, segments
 
-    def batch(self, texts, pairs=None, max_length=None):
+    def batch(
+        self, texts: Sequence[str], pairs: Sequence[str] | None = None, max_length: int | None = None
+    ) -> dict[str, np.ndarray]:
         """Encode a batch and pad it with [PAD] to its longest sequence: a dict of (N, T) int64
         arrays input_ids, token_type_ids and attention_mask (1 for a token, 0 for padding)."""
         if pairs is not None and len(pairs) != len(texts):
@@ -233,7 +252,7 @@ class WordPieceTokenizer:
         encoded = [self.encode(text, None if pairs is None else pairs[i], max_length) for i, text in enumerate(texts)]
         return self.pad(encoded)
 
-    def pad(self, encoded):
+    def pad(self, encoded: Sequence[tuple[Sequence[int], Sequence[int]]]) -> dict[str, np.ndarray]:
         """A list of (ids, token_type_ids) padded into the arrays batch() returns."""
         length = max(len(ids) for ids, _ in encoded)
         input_ids = np.full((len(encoded), length), self.pad_id, dtype=np.int64)
