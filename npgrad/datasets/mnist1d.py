@@ -11,6 +11,11 @@ same order as the reference, so it reproduces the published data set: labels and
 exactly, the signals to within 2.2e-16 (a rounding difference in 0.05% of the values).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..data.dataset import Dataset
@@ -33,7 +38,7 @@ TEMPLATES = np.array(
 EPS = 1e-8  # added to the curves so that only the padding is exactly zero
 
 
-def templates():
+def templates() -> tuple[np.ndarray, np.ndarray]:
     """The curves standardised per digit, starting at 0, scaled by 1/6; and their x axis."""
     x = TEMPLATES - TEMPLATES.mean(1, keepdims=True)
     x /= x.std(1, keepdims=True)
@@ -42,18 +47,18 @@ def templates():
 
 
 def make_mnist1d(
-    num_samples=5000,
-    train_split=0.8,
-    padding=(36, 60),
-    scale_coeff=0.4,
-    max_translation=48,
-    corr_noise_scale=0.25,
-    iid_noise_scale=2e-2,
-    shear_scale=0.75,
-    shuffle_seq=False,
-    final_seq_length=40,
-    seed=42,
-):
+    num_samples: int = 5000,
+    train_split: float = 0.8,
+    padding: tuple[int, int] = (36, 60),
+    scale_coeff: float = 0.4,
+    max_translation: int = 48,
+    corr_noise_scale: float = 0.25,
+    iid_noise_scale: float = 2e-2,
+    shear_scale: float = 0.75,
+    shuffle_seq: bool = False,
+    final_seq_length: int = 40,
+    seed: int = 42,
+) -> dict[str, np.ndarray]:
     """Generate MNIST-1D; the defaults are the published ones (4,000 train + 1,000 test
     examples of length 40, seed 42). Returns a dict of float64/int64 arrays as the reference
     does: x, y (train), x_test, y_test, and t, the x axis to plot a signal against."""
@@ -113,7 +118,7 @@ def _pad_and_stretch(curves, pad, length):
     return out
 
 
-def resample(rows, n):
+def resample(rows: np.ndarray, n: int) -> np.ndarray:
     """Linear interpolation of each row (sampled evenly on [0, 1]) at n even points: np.interp
     for every row at once, with np.interp's arithmetic."""
     m = rows.shape[-1]
@@ -131,7 +136,7 @@ def _roll_rows(x, shift):
     return np.take_along_axis(x, columns, axis=1)
 
 
-def gaussian_smooth(rows, sigma, truncate=4.0):
+def gaussian_smooth(rows: np.ndarray, sigma: float, truncate: float = 4.0) -> np.ndarray:
     """Each row convolved with a Gaussian of width sigma (cut at truncate * sigma), the edges
     mirrored; summed in the same order as scipy.ndimage.gaussian_filter, for identical bits."""
     radius = int(truncate * sigma + 0.5)
@@ -150,7 +155,7 @@ def gaussian_smooth(rows, sigma, truncate=4.0):
     return out
 
 
-_cache = {}
+_cache: dict[str, np.ndarray] = {}
 
 
 def _default_split(train):
@@ -171,7 +176,7 @@ class MNIST1D(Dataset):
 
     classes = [str(d) for d in range(10)]
 
-    def __init__(self, train=True, transform=None):
+    def __init__(self, train: bool = True, transform: Callable[[np.ndarray], Any] | None = None) -> None:
         x, y = _default_split(train)
         self.train = train
         self.data = x.astype(np.float32)
@@ -179,21 +184,21 @@ class MNIST1D(Dataset):
         self.t = _cache["t"].astype(np.float32)
         self.transform = transform
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data)
 
     def _transformed(self, x):
         return x if self.transform is None else self.transform(x)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[Any, int]:
         return self._transformed(self.data[index]), int(self.targets[index])
 
-    def get_batch(self, indices):
+    def get_batch(self, indices: np.ndarray) -> tuple[Any, np.ndarray]:
         return self._transformed(self.data[indices]), self.targets[indices]
 
-    def arrays(self):
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """x float32 (N, 40) and y int64 (N,), copies, without the transform."""
         return self.data.copy(), self.targets.copy()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MNIST1D({'train' if self.train else 'test'}: {len(self)} signals of length 40)"

@@ -1,7 +1,12 @@
 """Sign Language MNIST: 28x28 grayscale photos of American Sign Language letters (Kaggle,
 tecperson/datamunge; CC0), 27,455 for training and 7,172 for testing, as CSV files."""
 
+from __future__ import annotations
+
 import io
+import os
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +33,14 @@ class SignLanguageMNIST(ImageClassificationDataset):
     source = "from Kaggle's 'Sign Language MNIST' (datamunge/sign-language-mnist; the plain .csv works too)"
     classes = list(_LETTERS)
 
-    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=True):
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+        download: bool = True,
+    ) -> None:
         name = f"sign_mnist_{'train' if train else 'test'}.csv.gz"
         file = storage.DataFile(self.folder, name, self.sha256[name], source=self.source)
         path = storage.locate(file, root, download)

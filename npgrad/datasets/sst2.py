@@ -4,6 +4,10 @@ Wang et al. 2018): lower-cased, tokenised movie-review sentences and phrases, 1 
 GLUE's training split (67,349 rows) is cut into train (60,614) and dev (6,735); test is GLUE's
 SST-2 dev set (872 labelled sentences), the set papers report "SST-2 dev" accuracy on."""
 
+from __future__ import annotations
+
+import os
+
 import numpy as np
 
 from . import storage
@@ -33,7 +37,7 @@ class SST2(Dataset):
 
     classes = ["negative", "positive"]
 
-    def __init__(self, root=None, split="train"):
+    def __init__(self, root: str | os.PathLike | None = None, split: str = "train") -> None:
         if split not in SPLITS:
             raise ValueError(f"SST2: split must be one of {sorted(SPLITS)}, got {split!r}")
         rows, sha256 = SPLITS[split]
@@ -44,13 +48,13 @@ class SST2(Dataset):
         self.split = split
         self.sentences, self.targets = list(sentences), targets
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.targets)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[str, int]:
         return self.sentences[index], int(self.targets[index])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         positive = int(self.targets.sum())
         return f"SST2({self.split}: {len(self)} sentences, {positive} positive, {len(self) - positive} negative)"
 

@@ -7,6 +7,8 @@ Every file is checked against the SHA-256 of its contents (after gunzip for a .g
 compressed differently passes too) before it is parsed.
 """
 
+from __future__ import annotations
+
 import gzip
 import hashlib
 import os
@@ -14,8 +16,10 @@ import shutil
 import sys
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,21 +38,26 @@ class DataFile:
     folder: str
     name: str
     sha256: str
-    url: str = None
+    url: str | None = None
     source: str = ""
 
 
-def default_root():
+def default_root() -> Path:
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "npgrad"
 
 
-def data_root(root=None):
+def data_root(root: str | os.PathLike[str] | None = None) -> Path:
     """The `root` argument, else $NPGRAD_DATA, else the user cache folder."""
     return Path(root or os.environ.get(ENV_VAR) or default_root()).expanduser()
 
 
-def locate(file, root=None, download=True, bundled=None):
+def locate(
+    file: DataFile,
+    root: str | os.PathLike[str] | None = None,
+    download: bool = True,
+    bundled: str | os.PathLike[str] | None = None,
+) -> Path:
     """The path of `file`: in the data root (as named, or uncompressed without its .gz), else
     in the `bundled` folder that ships with npgrad, else freshly downloaded into the data root
     when `download` is true; if all fail, a FileNotFoundError saying what to do."""
@@ -77,7 +86,7 @@ def locate(file, root=None, download=True, bundled=None):
     )
 
 
-def _download(url, path, sha256):
+def _download(url: str, path: Path, sha256: str) -> Path:
     partial = path.with_name(f"{path.stem}.part{path.suffix}")  # keeps .gz: read_verified gunzips it
     print(f"npgrad: downloading {url} to {path}", file=sys.stderr)
     try:
@@ -92,7 +101,7 @@ def _download(url, path, sha256):
     return path
 
 
-def read_verified(path, sha256):
+def read_verified(path: str | os.PathLike[str], sha256: str) -> bytes:
     """The contents of the file at `path` (decompressed if it is a .gz), after checking that
     their SHA-256 is `sha256`."""
     raw = Path(path).read_bytes()
@@ -116,10 +125,10 @@ def _gunzip(path, raw):
         ) from None
 
 
-_parsed = {}
+_parsed: dict[tuple[str, int, int, Callable[[bytes], Any]], Any] = {}
 
 
-def load(path, sha256, parse):
+def load(path: str | os.PathLike[str], sha256: str, parse: Callable[[bytes], Any]) -> Any:
     """parse(contents) of the verified file at `path`, kept in memory (as read-only arrays)
     so that each file is read and checked once per process, until it changes on disk."""
     stat = Path(path).stat()
@@ -135,12 +144,12 @@ def load(path, sha256, parse):
     return _parsed[key]
 
 
-def clear_cache():
+def clear_cache() -> None:
     """Forget the data sets held in memory."""
     _parsed.clear()
 
 
-def read_idx(contents):
+def read_idx(contents: bytes) -> np.ndarray:
     """The array in an IDX file (the MNIST format): two zero bytes, a type code, the number of
     dimensions, each dimension as a big-endian uint32, then the values."""
     if len(contents) < 4 or contents[:2] != b"\0\0" or contents[2] not in _IDX_TYPES:
@@ -157,4 +166,4 @@ def read_idx(contents):
     return np.frombuffer(contents, dtype, offset=header).reshape(shape)
 
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: dict[int, Any] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

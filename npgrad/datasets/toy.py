@@ -6,10 +6,13 @@ x float32 (N, 2), y int64 (N,), ordered by class).
 None for npgrad's global generator.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..data import _rng
-from ..tensor import tensor
+from ..tensor import Tensor, tensor
+from ..types import _generator
 
 _INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 _GATES = {
@@ -19,7 +22,7 @@ _GATES = {
 }
 
 
-def truth_table(gate):
+def truth_table(gate: str) -> tuple[Tensor, Tensor]:
     """The four rows of a two-input gate: inputs (4, 2) and targets (4,) as float32 tensors."""
     key = gate.upper()
     if key not in _GATES:
@@ -27,30 +30,32 @@ def truth_table(gate):
     return tensor(_INPUTS), tensor(_GATES[key])
 
 
-def and_gate():
+def and_gate() -> tuple[Tensor, Tensor]:
     return truth_table("AND")
 
 
-def or_gate():
+def or_gate() -> tuple[Tensor, Tensor]:
     return truth_table("OR")
 
 
-def xor_gate():
+def xor_gate() -> tuple[Tensor, Tensor]:
     return truth_table("XOR")
 
 
-def spirals(n_per_class=100, classes=3, noise=0.2, seed=0):
+def spirals(
+    n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: _generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms, one per class (the CS231n data set): class k's points run
     from the centre outwards while their angle turns from 4k to 4(k + 1) radians, plus
     Gaussian noise of std `noise` on the angle."""
-    rng = _generator(seed)
+    rng = _generator_for(seed)
     label = np.repeat(np.arange(classes), n_per_class)
     radius = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
     angle = 4.0 * (label + radius) + noise * rng.standard_normal(len(label))
     return _points(radius * np.sin(angle), radius * np.cos(angle), label)
 
 
-def moons(n_samples=100, noise=0.0, seed=0):
+def moons(n_samples: int = 100, noise: float = 0.0, seed: _generator | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: class 0 the upper one, class 1 the lower one, shifted
     right; Gaussian noise of std `noise` on both coordinates."""
     outer = np.linspace(0, np.pi, n_samples // 2)
@@ -60,7 +65,9 @@ def moons(n_samples=100, noise=0.0, seed=0):
     return _noisy(x, y, _two_classes(len(outer), len(inner)), noise, seed)
 
 
-def circles(n_samples=100, noise=0.0, factor=0.8, seed=0):
+def circles(
+    n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: _generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A circle of class 0 around a smaller one (radius `factor`) of class 1; Gaussian noise of
     std `noise` on both coordinates."""
     outer = np.linspace(0, 2 * np.pi, n_samples // 2, endpoint=False)
@@ -70,7 +77,7 @@ def circles(n_samples=100, noise=0.0, factor=0.8, seed=0):
     return _noisy(x, y, _two_classes(len(outer), len(inner)), noise, seed)
 
 
-def _generator(seed):
+def _generator_for(seed: _generator | None) -> np.random.Generator:
     return _rng.current(_rng.seeded(seed))
 
 
@@ -79,7 +86,7 @@ def _two_classes(first, second):
 
 
 def _noisy(x, y, label, noise, seed):
-    jitter = noise * _generator(seed).standard_normal((2, len(label)))
+    jitter = noise * _generator_for(seed).standard_normal((2, len(label)))
     return _points(x + jitter[0], y + jitter[1], label)
 
 

@@ -2,11 +2,17 @@
 English-Korean, as manythings.org/anki packs them) and Multi30k (image captions in English,
 German, French and Czech)."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 
 from . import storage
 from ..data.dataset import Dataset, random_split
 from ..text.tokenize import normalize as normalize_text
+from ..types import _generator
 
 # The English beginnings PyTorch's seq2seq tutorial keeps, after normalize() ("i'm" -> "i m").
 # As there, "he is" without a trailing space also keeps "he isn t ...".
@@ -40,19 +46,26 @@ class TranslationPairs(Dataset):
         english_prefixes=TUTORIAL_PREFIXES this is the tutorial's filter.
     """
 
-    def __init__(self, pairs, languages, normalize=False, max_length=None, english_prefixes=None):
+    def __init__(
+        self,
+        pairs: Iterable[Iterable[str]],
+        languages: Sequence[str],
+        normalize: bool = False,
+        max_length: int | None = None,
+        english_prefixes: Iterable[str] | None = None,
+    ) -> None:
         self.languages = tuple(languages)
         if len(self.languages) != 2:
             raise ValueError(f"{type(self).__name__}: languages must be (source, target), got {languages!r}")
-        pairs = [tuple(pair) for pair in pairs]
+        rows = [tuple(pair) for pair in pairs]
         if not normalize and max_length is None and english_prefixes is None:
-            self.pairs = pairs
+            self.pairs = rows
             return
         normalized = [
-            tuple(normalize_text(text, language) for text, language in zip(pair, self.languages)) for pair in pairs
+            tuple(normalize_text(text, language) for text, language in zip(pair, self.languages)) for pair in rows
         ]  # once per text: the filters and the result all use it
         kept = self._kept(normalized, max_length, english_prefixes)
-        self.pairs = [(normalized if normalize else pairs)[i] for i in kept]
+        self.pairs = [(normalized if normalize else rows)[i] for i in kept]
 
     def _kept(self, normalized, max_length, english_prefixes):
         """The indices of the normalised pairs that pass both filters."""
@@ -69,28 +82,28 @@ class TranslationPairs(Dataset):
         return kept
 
     @property
-    def source_language(self):
+    def source_language(self) -> str:
         return self.languages[0]
 
     @property
-    def target_language(self):
+    def target_language(self) -> str:
         return self.languages[1]
 
     @property
-    def sources(self):
+    def sources(self) -> list[str]:
         return [source for source, _ in self.pairs]
 
     @property
-    def targets(self):
+    def targets(self) -> list[str]:
         return [target for _, target in self.pairs]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.pairs)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[str, ...]:
         return self.pairs[index]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.source_language} -> {self.target_language}: {len(self)} pairs)"
 
 
@@ -138,16 +151,16 @@ class TatoebaPairs(TranslationPairs):
 
     def __init__(
         self,
-        language="fr",
-        split=None,
-        root=None,
-        reverse=False,
-        normalize=False,
-        max_length=None,
-        english_prefixes=None,
-        fractions=(0.8, 0.1, 0.1),
-        seed=0,
-    ):
+        language: str = "fr",
+        split: str | None = None,
+        root: str | os.PathLike | None = None,
+        reverse: bool = False,
+        normalize: bool = False,
+        max_length: int | None = None,
+        english_prefixes: Iterable[str] | None = None,
+        fractions: Sequence[float] = (0.8, 0.1, 0.1),
+        seed: _generator | None = 0,
+    ) -> None:
         if language not in _TATOEBA:
             raise ValueError(f"TatoebaPairs: language must be one of {sorted(_TATOEBA)}, got {language!r}")
         if split is not None and split not in SPLITS:
@@ -158,7 +171,7 @@ class TatoebaPairs(TranslationPairs):
         super().__init__(table[:, ::-1] if reverse else table, languages, normalize, max_length, english_prefixes)
         self.split = split
         if split is not None:
-            parts = random_split(self.pairs, fractions, generator=seed)
+            parts = random_split(self.pairs, fractions, generator=seed)  # type: ignore[arg-type]  # a list serves
             self.pairs = [self.pairs[i] for i in parts[SPLITS.index(split)].indices]
 
 
@@ -219,14 +232,14 @@ class Multi30k(TranslationPairs):
 
     def __init__(
         self,
-        split="train",
-        language_pair=("de", "en"),
-        root=None,
-        download=True,
-        normalize=False,
-        max_length=None,
-        english_prefixes=None,
-    ):
+        split: str = "train",
+        language_pair: Sequence[str] = ("de", "en"),
+        root: str | os.PathLike | None = None,
+        download: bool = True,
+        normalize: bool = False,
+        max_length: int | None = None,
+        english_prefixes: Iterable[str] | None = None,
+    ) -> None:
         split = "test_2016_flickr" if split == "test" else split
         names = [f"{split}.{language}" for language in language_pair]
         unknown = [name for name in names if name not in _MULTI30K_SHA256]

@@ -1,5 +1,10 @@
 """What the image-classification data sets (MNIST, Fashion-MNIST, Sign Language MNIST) share."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from ..data.dataset import Dataset
@@ -26,9 +31,16 @@ class ImageClassificationDataset(Dataset):
     For whole-array training (Keras-style fit, or a hand-written loop) use arrays().
     """
 
-    classes = ()
+    classes: Sequence[str] = ()
 
-    def __init__(self, data, targets, train, transform=None, target_transform=None):
+    def __init__(
+        self,
+        data: np.ndarray,
+        targets: np.ndarray,
+        train: bool,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+    ) -> None:
         if len(data) != len(targets):
             raise ValueError(f"{type(self).__name__}: {len(data)} images but {len(targets)} labels")
         self.data = data
@@ -37,13 +49,13 @@ class ImageClassificationDataset(Dataset):
         self.transform = transform if transform is not None else ToTensor()
         self.target_transform = target_transform if target_transform is not None else _identity
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
         return self.transform(self.data[index][..., None]), self.target_transform(int(self.targets[index]))
 
-    def get_batch(self, indices):
+    def get_batch(self, indices: np.ndarray) -> tuple[Any, Any]:
         """The images and labels of a batch, fetched with one fancy index."""
         images, targets = self.data[indices][..., None], self.targets[indices]
         if handles_batches(self.transform):
@@ -54,7 +66,7 @@ class ImageClassificationDataset(Dataset):
             targets = stack_samples([self.target_transform(int(t)) for t in targets])
         return images, targets
 
-    def arrays(self, normalize=True, flatten=False):
+    def arrays(self, normalize: bool = True, flatten: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """All images and labels at once: x float32 (N, 1, H, W), or (N, H*W) with
         flatten=True, scaled to [0, 1] unless normalize=False (then 0..255); y int64 (N,).
         The transform is not applied."""
@@ -65,13 +77,13 @@ class ImageClassificationDataset(Dataset):
         return x, self.targets.copy()
 
     @property
-    def class_to_idx(self):
+    def class_to_idx(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.classes)}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         split = "train" if self.train else "test"
         return f"{type(self).__name__}({split}: {len(self)} images {self.data.shape[1:]}, {len(self.classes)} classes)"
 
 
-def _identity(x):
+def _identity(x: Any) -> Any:
     return x
