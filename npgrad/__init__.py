@@ -50,11 +50,94 @@ from .dtypes import (
     short,
     uint8,
 )
-from .ops import *  # noqa: F401,F403
-from .ops import TENSOR_METHODS
 from .random import get_rng_state, initial_seed, manual_seed, multinomial, set_rng_state
 from .printing import set_printoptions
 from .tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor
+from . import _tensor_methods
+
+_tensor_methods.install(Tensor)  # x + y, x.sum() ...: tensor.py itself imports no op
+
+# The tensor ops at the top level, as torch has them (npgrad.add, npgrad.sum ...); the other
+# functions are in npgrad.nn.functional, the layers in npgrad.nn.
+from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh  # noqa: E402
+from .functional.elementwise import (  # noqa: E402
+    abs,
+    add,
+    allclose,
+    clamp,
+    clip,
+    cos,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    isfinite,
+    isnan,
+    le,
+    log,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    sign,
+    sin,
+    sqrt,
+    square,
+    sub,
+    where,
+)
+from .functional.linalg import bmm, einsum, matmul  # noqa: E402
+from .functional.reduction import (  # noqa: E402
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    argsort,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    sort,
+    std,
+    sum,
+    topk,
+    var,
+)
+from .functional.shape import (  # noqa: E402
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    flatten,
+    gather,
+    index_select,
+    masked_fill,
+    narrow,
+    permute,
+    reshape,
+    scatter,
+    scatter_add,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    tril,
+    triu,
+    unbind,
+    unsqueeze,
+)
 
 __version__ = "0.1.0"
 

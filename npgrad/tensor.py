@@ -1,4 +1,9 @@
-"""Tensor: an ndarray plus its gradient and the Function that produced it."""
+"""Tensor: an ndarray plus its gradient and the Function that produced it.
+
+This module holds the storage, the autograd state and the conversions that need no op; the
+operators and op methods (x + y, x.sum(), x.float(), x.add_(y) ...) are in
+npgrad/_tensor_methods.py, which npgrad/__init__.py installs on Tensor, so that this module
+imports no op module and every op module can import it."""
 
 from __future__ import annotations
 
@@ -252,34 +257,12 @@ class Tensor:
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype=npgrad.{self._data.dtype}")
         if self._ctx is not None:
-            extras.append(f"grad_fn=<{type(self._ctx).__name__}Backward>")
+            extras.append(f"grad_fn=<{type(self._ctx).__name__.removesuffix('Function')}Backward>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    # -- dtype conversions ---------------------------------------------------------------
-    def to(
-        self,
-        *args: Any,
-        dtype: _dtype | None = None,
-        device: _device | None = None,
-        non_blocking: _bool = False,
-        copy: _bool = False,
-    ) -> Tensor:
-        """PyTorch's forms: to(dtype), to(device), to(device, dtype), to(other_tensor).
-        Casts are differentiable between floating types; the only device is the CPU."""
-        dtype = _devices.dtype_of_to_call(args, dtype, device)
-        return ops.cast(self, self._data.dtype if dtype is None else dtype, copy=copy)
-
-    def type(self, dtype: _dtype | None = None) -> str | Tensor:
-        """The dtype's name without an argument, else a cast (as torch.Tensor.type)."""
-        if dtype is None:
-            return f"npgrad.{self._data.dtype}"
-        return ops.cast(self, dtype)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return ops.cast(self, other.dtype)
-
+    # -- devices and conversions without a cast (the casts are in _tensor_methods) -----
     @property
     def device(self) -> _device_type:
         return _devices.CPU
@@ -288,21 +271,6 @@ class Tensor:
 
     def cuda(self, device: _device | _int | None = None, non_blocking: _bool = False) -> NoReturn:
         _devices.check_device("cuda")
-
-    def float(self) -> Tensor:
-        return ops.cast(self, np.float32)
-
-    def double(self) -> Tensor:
-        return ops.cast(self, np.float64)
-
-    def long(self) -> Tensor:
-        return ops.cast(self, np.int64)
-
-    def int(self) -> Tensor:
-        return ops.cast(self, np.int32)
-
-    def bool(self) -> Tensor:
-        return ops.cast(self, np.bool_)
 
     def cpu(self) -> Tensor:
         return self
@@ -361,121 +329,11 @@ class Tensor:
     def contiguous(self) -> Tensor:
         return self
 
-    def clone(self) -> Tensor:
-        return ops.cast(self, self._data.dtype, copy=True)
-
-    # -- in-place updates ------------------------------------------------------------------
-    # Outside the graph an in-place op writes into the array and counts a new version. In the
-    # graph (this tensor or the operand requires grad, grad mode on) it is recorded as
-    # PyTorch records it: the out-of-place op's result takes this tensor's place, so graphs
-    # that saved the old values keep them. A leaf that requires grad is refused, as in PyTorch.
+    # -- in-place writes that apply no op (add_, fill_, x[i] = v ... are in _tensor_methods) --
     def _write(self, values):
         self._data[...] = values
         self._bump_version()
         return self
-
-    def _in_graph(self, *operands):
-        return autograd.is_grad_enabled() and (
-            self._requires_grad or any(getattr(o, "_requires_grad", False) for o in operands)
-        )
-
-    def _inplace(self, graph_op, *operands):
-        """Apply graph_op(self, *operands) in place; returns self."""
-        if not self._in_graph(*operands):
-            with autograd.no_grad():
-                return self._write(self._same_dtype(graph_op(self.detach(), *operands))._data)
-        if self._ctx is None and self._requires_grad:
-            raise RuntimeError(
-                "a leaf tensor that requires grad is used in an in-place operation; "
-                "wrap the update in `with npgrad.no_grad():`"
-            )
-        result = self._same_dtype(graph_op(self._alias(), *operands))
-        self._data, self._ctx, self._out_index = result._data, result._ctx, result._out_index
-        self._requires_grad = result._requires_grad
-        return self
-
-    def _same_dtype(self, result):
-        """An in-place result keeps this tensor's dtype; a result of a higher category (a float
-        result written into an integer tensor) is refused, as in PyTorch."""
-        if result.dtype == self._data.dtype:
-            return result
-        if dtypes.category(result.dtype) > dtypes.category(self._data.dtype):
-            raise RuntimeError(
-                f"result type {result.dtype} can't be cast to the desired output "
-                f"type {self._data.dtype} of an in-place operation"
-            )
-        return ops.cast(result, self._data.dtype)
-
-    def _alias(self):
-        """A second handle on this tensor's current value and place in the graph."""
-        alias = Tensor._from_op(self._data, self._ctx, self._out_index)
-        alias._requires_grad, alias._versions = self._requires_grad, self._versions
-        return alias
-
-    def add_(self, other: Tensor | Number, alpha: Number = 1) -> Tensor:
-        return self._inplace(lambda x, y: ops.add(x, y, alpha=alpha), other)
-
-    def sub_(self, other: Tensor | Number, alpha: Number = 1) -> Tensor:
-        return self.add_(other, -alpha)
-
-    def mul_(self, other: Tensor | Number) -> Tensor:
-        return self._inplace(ops.mul, other)
-
-    def div_(self, other: Tensor | Number) -> Tensor:
-        return self._inplace(ops.div, other)
-
-    def clamp_(self, min: Number | None = None, max: Number | None = None) -> Tensor:
-        return self._inplace(lambda x: ops.clamp(x, min, max))
-
-    def relu_(self) -> Tensor:
-        return self._inplace(ops.relu)
-
-    def masked_fill_(self, mask: Tensor, value: Number | Tensor) -> Tensor:
-        return self._inplace(lambda x: ops.masked_fill(x, mask, value))
-
-    def scatter_(
-        self,
-        dim: _int,
-        index: Tensor,
-        src: Tensor | Number | None = None,
-        value: Number | None = None,
-        *,
-        reduce: str | None = None,
-    ) -> Tensor:
-        if isinstance(src, Tensor):
-            return self._inplace(lambda x, s: ops.scatter(x, dim, index, s, reduce=reduce), src)
-        return self._inplace(lambda x: ops.scatter(x, dim, index, src, value, reduce=reduce))
-
-    def scatter_add_(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
-        return self._inplace(lambda x, s: ops.scatter_add(x, dim, index, s), src)
-
-    def index_fill_(self, dim: _int, index: Tensor | ArrayLike, value: Number | Tensor) -> Tensor:
-        """self[..., index, ...] = value along dim (index: a 1-D int64 tensor)."""
-        index = index._data if isinstance(index, Tensor) else np.asarray(index)
-        if index.ndim > 1 or index.dtype.kind not in "iu":
-            raise IndexError(
-                f"index_fill_: index must be a 1-D integer tensor, got {index.dtype} of shape {index.shape}"
-            )
-        axis = dim + self.ndim if dim < 0 else dim
-        if not 0 <= axis < max(self.ndim, 1):
-            raise IndexError(f"index_fill_: dim {dim} is out of range for a {self.ndim}-D tensor")
-        self[(slice(None),) * axis + (index.reshape(-1),)] = value
-        return self
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def fill_(self, value: Number | Tensor) -> Tensor:
-        if not self._in_graph(value):
-            return self._write(getattr(value, "_data", value))
-        return self._inplace(lambda x, v: ops.where(True, v, x), _as_operand(value, self))
-
-    def copy_(self, source: Tensor | ArrayLike) -> Tensor:
-        source = source if isinstance(source, Tensor) else Tensor(np.asarray(source))
-        return self._inplace(
-            lambda x, v: ops.where(True, ops.cast(v, x.dtype), x),
-            source.expand(*self.shape) if source.shape != self.shape else source,
-        )
 
     def uniform_(self, a: _float = 0.0, b: _float = 1.0) -> Tensor:
         from .random import default_generator
@@ -495,108 +353,12 @@ class Tensor:
             )
         return self._write(values)
 
-    def __setitem__(self, index: Any, value: Tensor | ArrayLike) -> None:
-        index = _plain_index(index)
-        self._inplace(lambda x, v: ops.index_put(x, index, v), _as_operand(value, self))
-
-    def __iadd__(self, other: Tensor | Number) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: Tensor | Number) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: Tensor | Number) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Tensor | Number) -> Tensor:
-        return self.div_(other)
-
-    # -- operators -----------------------------------------------------------------------
-    def __add__(self, other: Tensor | Number) -> Tensor:
-        return ops.add(self, other)
-
-    def __radd__(self, other: Tensor | Number) -> Tensor:
-        return ops.add(other, self)
-
-    def __sub__(self, other: Tensor | Number) -> Tensor:
-        return ops.sub(self, other)
-
-    def __rsub__(self, other: Tensor | Number) -> Tensor:
-        return ops.sub(other, self)
-
-    def __mul__(self, other: Tensor | Number) -> Tensor:
-        return ops.mul(self, other)
-
-    def __rmul__(self, other: Tensor | Number) -> Tensor:
-        return ops.mul(other, self)
-
-    def __truediv__(self, other: Tensor | Number) -> Tensor:
-        return ops.div(self, other)
-
-    def __rtruediv__(self, other: Tensor | Number) -> Tensor:
-        return ops.div(other, self)
-
-    def __pow__(self, other: Tensor | Number) -> Tensor:
-        return ops.pow(self, other)
-
-    def __rpow__(self, other: Tensor | Number) -> Tensor:
-        return ops.pow(other, self)
-
-    def __neg__(self) -> Tensor:
-        return ops.neg(self)
-
-    def __abs__(self) -> Tensor:
-        return ops.abs(self)
-
-    def __matmul__(self, other: Tensor) -> Tensor:
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Tensor | ArrayLike) -> Tensor:
-        return ops.matmul(other, self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return ops.index(self, index)
-
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return ops.eq(self, other)
-
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return ops.ne(self, other)
-
-    def __lt__(self, other: Tensor | Number) -> Tensor:
-        return ops.lt(self, other)
-
-    def __le__(self, other: Tensor | Number) -> Tensor:
-        return ops.le(self, other)
-
-    def __gt__(self, other: Tensor | Number) -> Tensor:
-        return ops.gt(self, other)
-
-    def __ge__(self, other: Tensor | Number) -> Tensor:
-        return ops.ge(self, other)
-
-    def __invert__(self) -> Tensor:
-        return ops.logical_not(self)
-
-    def __and__(self, other: Tensor | Number) -> Tensor:
-        return ops.logical_and(self, other)
-
-    def __or__(self, other: Tensor | Number) -> Tensor:
-        return ops.logical_or(self, other)
-
 
 def _size_arg(size):
     """Accept f(2, 3), f((2, 3)) and f([2, 3]) for a shape."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     return tuple(int(n) for n in size)
-
-
-def _as_operand(value, like):
-    """A value written into `like` in place, as a tensor of like's dtype (kept in the graph)."""
-    if isinstance(value, Tensor):
-        return value if value.dtype == like.dtype else ops.cast(value, like.dtype)
-    return Tensor(np.asarray(value, dtype=like.dtype))
 
 
 def _plain_index(index):
@@ -629,9 +391,3 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects an ndarray, got {type(array).__name__}")
     return Tensor(array)
-
-
-# The operations live in npgrad.functional; importing them last avoids a circular import.
-from . import ops  # noqa: E402
-
-ops.install_tensor_methods(Tensor)

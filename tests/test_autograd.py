@@ -240,6 +240,6 @@ def test_tensor_basics():
         t.numpy()
     assert npgrad.tensor(3).item() == 3 and float(npgrad.tensor(2.5)) == 2.5
     assert (t > 2).dtype == np.bool_ and (t == t).all().item()
-    m = npgrad.one_hot(npgrad.tensor([0, 2]), 3)
+    m = npgrad.nn.functional.one_hot(npgrad.tensor([0, 2]), 3)
     np.testing.assert_array_equal(m.numpy(), [[1, 0, 0], [0, 0, 1]])
     assert m.dtype == np.int64

@@ -21,7 +21,7 @@ import npgrad
 from npgrad.autograd import Function
 
 TYPED = """
-npgrad.tensor npgrad.creation npgrad.random npgrad.io npgrad.devices npgrad.dtypes npgrad.printing
+npgrad.tensor npgrad._tensor_methods npgrad.creation npgrad.random npgrad.io npgrad.devices npgrad.dtypes npgrad.printing
 npgrad.linalg npgrad.memory npgrad.types
 npgrad.nn.module npgrad.nn.linear npgrad.nn.containers npgrad.nn.activation npgrad.nn.dropout
 npgrad.nn.sparse npgrad.nn.spatial npgrad.nn.loss npgrad.nn.attention npgrad.nn.transformer
