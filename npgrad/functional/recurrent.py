@@ -24,25 +24,28 @@ from ..autograd import Function
 from .linalg import linear
 
 
-def _sigmoid_(x):
-    """x <- sigmoid(x) = (1 + tanh(x / 2)) / 2, in place: one tanh is cheaper than an exp and a
-    division, and it never overflows."""
-    x *= 0.5
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
+_TANH_AFFINE = {"sigmoid": (0.5, 0.5), "tanh": (1, 0)}  # f(a) = scale tanh(scale a) + shift
 
 
 @functools.lru_cache
-def _lstm_gate_affine(size, dtype):
-    """(scale, shift) that make tanh give all four LSTM gates at once: with sigmoid(a) =
-    tanh(a / 2) / 2 + 1/2, the gates i, f, o are scale * tanh(scale * a) + shift with
-    scale 1/2, shift 1/2, and g = tanh(a) is the same with scale 1, shift 0."""
-    scale = np.repeat(np.array([0.5, 0.5, 1, 0.5], dtype), size)
-    shift = np.repeat(np.array([0.5, 0.5, 0, 0.5], dtype), size)
+def _gate_affine(activations, size, dtype):
+    """(scale, shift) for every column of gate blocks of `size` columns with these activations."""
+    scale = np.repeat(np.array([_TANH_AFFINE[a][0] for a in activations], dtype), size)
+    shift = np.repeat(np.array([_TANH_AFFINE[a][1] for a in activations], dtype), size)
     scale.flags.writeable = shift.flags.writeable = False  # cached: shared by every call
     return scale, shift
+
+
+def _activate_gates(gates, activations):
+    """Each gate block of gates (B, n*H) through its activation ("sigmoid" or "tanh"), in place
+    and with one tanh call for all: sigmoid(a) = tanh(a / 2) / 2 + 1/2, and one tanh is cheaper
+    than an exp and a division. The recurrent cells' sigmoid; F.sigmoid is activation._sigmoid."""
+    scale, shift = _gate_affine(activations, gates.shape[1] // len(activations), gates.dtype)
+    gates *= scale
+    np.tanh(gates, out=gates)
+    gates *= scale
+    gates += shift
+    return gates
 
 
 def _blocks(gates, n):
@@ -104,12 +107,7 @@ class LSTMStep:
         _, c = state
         gates = gates_x
         gates += gates_h
-        scale, shift = _lstm_gate_affine(c.shape[1], c.dtype)
-        gates *= scale
-        np.tanh(gates, out=gates)
-        gates *= scale
-        gates += shift
-        i, f, g, o = _blocks(gates, 4)
+        i, f, g, o = _blocks(_activate_gates(gates, ("sigmoid", "sigmoid", "tanh", "sigmoid")), 4)
         c_new = f * c
         c_new += i * g
         tanh_c = np.tanh(c_new)
@@ -143,7 +141,7 @@ class GRUStep:
         size = h.shape[1]
         rz = gates_x[:, : 2 * size]
         rz += gates_h[:, : 2 * size]
-        r, z = _blocks(_sigmoid_(rz), 2)
+        r, z = _blocks(_activate_gates(rz, ("sigmoid", "sigmoid")), 2)
         hidden_n = gates_h[:, 2 * size :].copy()  # W_hn h + b_hn
         n = r * hidden_n
         n += gates_x[:, 2 * size :]

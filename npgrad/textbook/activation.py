@@ -23,6 +23,11 @@ class ReLUFunction(Function):
         return grad * (self.q > 0)  # diag(f'(q)) grad
 
 
+def sigmoid(q: np.ndarray) -> np.ndarray:
+    """f(q) = 1 / (1 + e^-q), as the lecture writes it (the LSTM and GRU steps use it too)."""
+    return 1 / (1 + np.exp(-q))
+
+
 class SigmoidFunction(Function):
     """f(q) = 1 / (1 + e^-q), f'(q) = f(q) (1 - f(q)).
 
@@ -30,7 +35,7 @@ class SigmoidFunction(Function):
     warning of e^-q for q < -88 (float32) silenced: the result there is 0, its true limit."""
 
     def forward(self, q: np.ndarray) -> np.ndarray:
-        self.h = 1 / (1 + np.exp(-q))
+        self.h = sigmoid(q)
         return self.h
 
     def backward(self, grad: np.ndarray) -> np.ndarray:

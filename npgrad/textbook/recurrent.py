@@ -16,10 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-
-
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-a))
+from .activation import sigmoid
 
 
 def _through_products(
