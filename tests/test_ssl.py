@@ -238,16 +238,10 @@ def _fashion_mnist_root():
 
 
 @pytest.fixture
-def run_quick(tmp_path, monkeypatch):
-    pytest.importorskip("matplotlib")
+def run_quick(quick_lesson, monkeypatch):
+    """quick_lesson with Fashion-MNIST found (the script inherits NPGRAD_DATA)."""
     monkeypatch.setenv("NPGRAD_DATA", _fashion_mnist_root())
-
-    def run(name):
-        from npgrad import lessons
-
-        return lessons.get(name).run(str(tmp_path), quick=True)
-
-    return run
+    return quick_lesson
 
 
 @pytest.mark.parametrize(
@@ -258,27 +252,28 @@ def run_quick(tmp_path, monkeypatch):
         ("jigsaw", "accuracy", 0.5),  # chance 1/64
     ],
 )
-def test_classification_pretext_lessons_learn_their_task(lesson, measure, floor, run_quick, tmp_path):
-    result = run_quick(lesson)
+def test_classification_pretext_lessons_learn_their_task(lesson, measure, floor, run_quick):
+    result, out, _ = run_quick(lesson)
     assert result["pretext_before"][measure] < floor - 0.1 < floor < result["pretext_after"][measure]
     assert set(result["probe_pretrained"]) == {"0.1", "1.0"}
-    assert (tmp_path / "pretext_task.png").exists() and (tmp_path / "pretext_curve.png").exists()
+    assert (out / "pretext_task.png").exists() and (out / "pretext_curve.png").exists()
 
 
 def test_context_encoder_lesson_learns_to_fill_the_hole(run_quick):
-    result = run_quick("context-encoder")
+    result = run_quick("context-encoder")[0]
     assert result["pretext_after"]["loss"] < 0.6 * result["pretext_before"]["loss"]
 
 
 def test_simclr_lesson_pulls_the_views_together(run_quick):
-    result = run_quick("simclr")
+    result = run_quick("simclr")[0]
     assert result["pretext_after"]["loss"] < result["pretext_before"]["loss"] - 0.5
 
 
-def test_self_supervised_comparison_lesson(run_quick, tmp_path):
-    table = run_quick("self-supervised-comparison")["table"]
+def test_self_supervised_comparison_lesson(run_quick):
+    result, out, _ = run_quick("self-supervised-comparison")
+    table = result["table"]
     assert set(table) == {"random encoder", "rotation", "supervised"}
     random, supervised = table["random encoder"]["probe"]["1.0"], table["supervised"]["probe"]["1.0"]
     assert supervised["mean"] > random["mean"] + 0.03
     assert table["random encoder"]["pretrain_steps"] == 0 and table["rotation"]["pretrain_steps"] == 40
-    assert (tmp_path / "seed0.json").exists() and (tmp_path / "features_pca_seed0.png").exists()
+    assert (out / "seed0.json").exists() and (out / "features_pca_seed0.png").exists()

@@ -118,3 +118,23 @@ def plot_history(
     if title:
         fig.suptitle(title)
     return save_figure(fig, path)
+
+
+def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
+    """Moving average over `window` values (fewer when there are fewer), so that step-to-step
+    noise does not hide the trend; len(values) - window + 1 points."""
+    window = max(1, min(window, len(values)))
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def plot_image_rows(rows: Mapping[str, ArrayLike], path: str | os.PathLike, count: int = 10) -> str | os.PathLike:
+    """One row of the first `count` grey images (N, 1, H, W) in [0, 1] per {label: images}."""
+    plt = pyplot()
+    fig, axes = plt.subplots(len(rows), count, figsize=(count * 0.9 + 2.5, len(rows) * 1.0), squeeze=False)
+    for row, (label, images) in zip(axes, rows.items()):
+        for ax, image in zip(row, images[:count]):
+            ax.imshow(image[0], cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    return save_figure(fig, path)

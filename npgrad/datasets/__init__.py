@@ -6,7 +6,7 @@ inside npgrad; MNIST-1D and the toy sets are generated and need no files. The tr
 pairs (Tatoeba, Multi30k) are in translation.py, SST-2's sentiment sentences in sst2.py.
 """
 
-from .mnist import MNIST, FashionMNIST
+from .mnist import MNIST, FashionMNIST, image_arrays
 from .mnist1d import MNIST1D, make_mnist1d
 from .shakespeare import TinyShakespeare
 from .sign_language import SignLanguageMNIST

@@ -68,6 +68,18 @@ class FashionMNIST(MNIST):
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
+def image_arrays(dataset="mnist", train_limit=None, test_limit=None):
+    """(train images, train labels), (test images, test labels) of "mnist" or "fashion-mnist":
+    float32 (N, 1, 28, 28) in [0, 1] and int64 labels, the first train_limit / test_limit of each."""
+    if dataset not in IMAGE_DATASETS:
+        raise ValueError(f"image_arrays: dataset must be one of {', '.join(IMAGE_DATASETS)}, got {dataset!r}")
+    (x, y), (x_test, y_test) = (IMAGE_DATASETS[dataset](train=split).arrays() for split in (True, False))
+    return (x[:train_limit], y[:train_limit]), (x_test[:test_limit], y_test[:test_limit])
+
+
+IMAGE_DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
+
+
 def _read_images(contents):
     images = storage.read_idx(contents)
     if images.ndim != 3 or images.dtype != np.uint8:

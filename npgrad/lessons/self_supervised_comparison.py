@@ -32,8 +32,10 @@ import time
 import numpy as np
 
 from npgrad import manual_seed, nn, optim
-from npgrad.analysis.plots import pyplot_or_none, save_figure
+from npgrad.analysis.plots import pyplot_or_none, save_figure, smooth
 from npgrad.data import DataLoader, TensorDataset
+from npgrad.datasets import image_arrays
+from npgrad.lessons import main
 from npgrad.ssl import (
     AutoencoderPretext,
     ContextEncoder,
@@ -49,9 +51,9 @@ from npgrad.ssl import (
     pretrain,
 )
 from npgrad.ssl.method import StepLogs
-from npgrad.train import Trainer
-from npgrad.lessons.vae import image_arrays
-from npgrad.lessons import main
+from npgrad.ssl.pretext_lesson import EVALUATION, PRETRAIN_STEPS
+from npgrad.train import ProgressBar, Trainer
+from npgrad.utils.progress import progress
 
 PRETEXT = {
     "autoencoder": AutoencoderPretext,
@@ -76,25 +78,14 @@ CONFIG = {
     "widths": [16, 32, 64],
     "batch_size": 128,
     "lr": 1e-3,
-    # pretraining steps of batch 128, set for about 15 s of CPU time each (one thread) from the
-    # measured cost of a step: rotation 0.14 s (4 rotations of every image), SimCLR 0.077 (2 views),
-    # the autoencoders 0.049, supervised about 0.03, context prediction and jigsaw 0.015 (9 small patches)
-    "steps": {
-        "autoencoder": 300,
-        "inpainting": 300,
-        "context prediction": 1000,
-        "jigsaw": 1000,
-        "rotation": 110,
-        "SimCLR": 200,
-        "supervised": 500,
-    },
+    "steps": PRETRAIN_STEPS,  # for about 15 s of CPU time each, from the measured cost of a step
     "fractions": [0.01, 0.1, 1.0],
-    "probe_steps": 500,
+    "probe_steps": EVALUATION["probe_steps"],
     "finetune_steps": 100,
     "seeds": [0, 1, 2],
     "finetune_seeds": [0],
-    "train_limit": 20000,
-    "test_limit": 5000,
+    "train_limit": EVALUATION["train_limit"],
+    "test_limit": EVALUATION["test_limit"],
     "methods": METHODS,
 }
 QUICK = {
@@ -114,7 +105,8 @@ def supervised_pretrain(encoder, train, steps, batch_size, lr, seed):
     """The ceiling: the encoder and a linear head trained on every label for `steps` steps."""
     model = classifier(encoder, int(train[1].max()) + 1)
     logs = StepLogs(steps)
-    trainer = Trainer(model, optim.Adam(model.parameters(), lr=lr), nn.CrossEntropyLoss(), callbacks=[logs])
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), callbacks=[logs, ProgressBar()])
     loader = DataLoader(TensorDataset(*train), batch_size=batch_size, shuffle=True, generator=seed, drop_last=True)
     trainer.fit(loader, epochs=-(-steps // len(loader)))
     return logs.logs
@@ -130,7 +122,8 @@ def pretrained_encoder(method, initial_state, config, train, seed):
         logs = supervised_pretrain(encoder, train, config["steps"][method], config["batch_size"], config["lr"], seed)
     elif method in PRETEXT:
         task = PRETEXT[method](encoder, generator=seed)
-        logs = pretrain(task, train[0], config["steps"][method], config["batch_size"], config["lr"], seed)
+        steps = config["steps"][method]
+        logs = pretrain(task, train[0], steps, config["batch_size"], config["lr"], seed, [ProgressBar()])
     return encoder, logs, time.process_time() - cpu, time.perf_counter() - wall
 
 
@@ -149,7 +142,7 @@ def run_seed(seed, out_dir, quick=False, config=None):
     initial_state = {name: value.copy() for name, value in ConvEncoder(widths=config["widths"]).state_dict().items()}
     rows, pictures = {}, {}
     result = {"seed": seed, "config": config, "rows": rows}
-    for method in config["methods"]:
+    for method in progress(config["methods"], desc=f"seed {seed}: methods", unit="method"):
         encoder, logs, cpu, wall = pretrained_encoder(method, initial_state, config, train, seed)
         probe = linear_probe(encoder, train, test, config["fractions"], config["probe_steps"], seed=seed)
         tuned = {}
@@ -251,16 +244,11 @@ def plot_pretext_curves(rows, path, window=20):
     curves = {m: [log["loss"] for log in r["pretext_curve"]] for m, r in rows.items() if r["pretext_curve"]}
     fig, axes = plt.subplots(1, len(curves), figsize=(3 * len(curves), 2.8), squeeze=False)
     for ax, (method, losses) in zip(axes[0], curves.items()):
-        ax.plot(_smoothed(losses, window))
+        ax.plot(smooth(losses, window))
         ax.set_title(method, fontsize=9)
         ax.set_xlabel("step")
     axes[0][0].set_ylabel("pretext loss")
     return save_figure(fig, path)
-
-
-def _smoothed(values, window):
-    window = max(1, min(window, len(values)))
-    return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
 def run(out_dir, quick=False):
@@ -269,6 +257,14 @@ def run(out_dir, quick=False):
         run_seed(seed, out_dir, config=config)
     return {"config": config, **summarise(out_dir)}
 
+
+READ_NEXT = """
+the methods: npgrad/ssl/ AutoencoderPretext, ContextEncoder, ContextPrediction, Jigsaw, Rotation, SimCLR
+the shared encoder: npgrad/ssl/encoder.py ConvEncoder
+pretraining: npgrad/ssl/method.py pretrain and PretextTrainer
+judging: npgrad/ssl/evaluation.py linear_probe and fine_tune
+the page: docs/lessons/self-supervised-comparison.md
+"""
 
 if __name__ == "__main__":
     main(run)
