@@ -37,7 +37,7 @@ npgrad.distributed npgrad.distributed.launch npgrad.distributed.process_group
 npgrad.analysis.gradients npgrad.analysis.plots
 npgrad.onnx
 npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
-npgrad.functional.dropout npgrad.functional.attention
+npgrad.functional.dropout npgrad.functional.attention npgrad.functional.linalg
 npgrad.optim.lr_scheduler
 npgrad.textbook npgrad.textbook.activation npgrad.textbook.attention npgrad.textbook.conv npgrad.textbook.dropout
 npgrad.textbook.linear npgrad.textbook.loss npgrad.textbook.normalization npgrad.textbook.optim npgrad.textbook.pooling

@@ -1,13 +1,18 @@
 """Matrix products: matmul (1-D, 2-D, batched, broadcast), bmm, einsum and the fused linear layer."""
 
+from __future__ import annotations
+
 import builtins
 import math
 import string
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..autograd import Function
-from ._util import check_input_dtype, unbroadcast
+from ..tensor import Tensor
+from ..types import Number
+from ._util import check_input_dtype, tensor_pair, unbroadcast
 
 
 class MatMulFunction(Function):
@@ -62,7 +67,7 @@ class LinearFunction(Function):
     3-4x faster than np.matmul's loop of small products over a 3-D x.
     Textbook twin: npgrad.textbook.LinearFunction."""
 
-    def forward(self, x, weight, bias=None):
+    def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
         y = _rows(x) @ weight.T
         if bias is not None:
@@ -73,8 +78,8 @@ class LinearFunction(Function):
         x2d, grad2d = _rows(self.x), _rows(grad)
         grad_x = (grad2d @ self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None  # dL/dx = delta W
         grad_w = grad2d.T @ x2d if self.needs_input_grad[1] else None  # dL/dW = delta^T x
-        grad_b = grad2d.sum(axis=0) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
-        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]
+        grad_b = grad2d.sum(axis=0) if self.needs_input_grad[2] else None  # dL/db = sum of delta over rows
+        return grad_x, grad_w, grad_b
 
 
 def _check_matmul(a, b):
@@ -93,29 +98,29 @@ def _check_matmul(a, b):
         raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
 
 
-def matmul(a, b):
+def matmul(a: Tensor | Number, b: Tensor | Number) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
-    from ._util import tensor_pair
-
     a, b = tensor_pair(a, b)
     _check_matmul(a, b)
     return MatMulFunction.apply(a, b)
 
 
-def linear(input, weight, bias=None):
-    """y = input @ weight.T + bias; weight has shape (out_features, in_features)."""
+def linear_map(where: object, input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """linear; errors name `where` (the op or the layer)."""
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise ValueError(
-            f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
-            f"{tuple(weight.shape)}: expected the last dim to be {weight.shape[-1]}"
+            f"{where}: expected input with last dimension {weight.shape[-1]}, got shape {tuple(input.shape)}"
         )
-    check_input_dtype("linear", input, weight)
-    if bias is None:
-        return LinearFunction.apply(input, weight)
+    check_input_dtype(where, input, weight)
     return LinearFunction.apply(input, weight, bias)
 
 
-def bmm(input, mat2):
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = input @ weight.T + bias; weight has shape (out_features, in_features)."""
+    return linear_map("linear", input, weight, bias)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p); no broadcasting."""
     if input.ndim != 3 or mat2.ndim != 3:
         raise ValueError(f"bmm: expected two 3-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
@@ -185,7 +190,7 @@ def _drop_broadcast_dims(x, subscripts, sizes):
     return x.reshape(tuple(x.shape[i] for i in keep)), "".join(subscripts[i] for i in keep)
 
 
-def einsum(equation, *operands):
+def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     """Einstein summation, e.g. einsum("bij,bjk->bik", a, b) is a batched matmul; operands may
     also come as one list. '...' stands for the remaining dims; dims of size 1 broadcast.
     An index repeated within one operand (traces, diagonals) is not supported."""

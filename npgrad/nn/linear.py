@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..devices import check_device
-from ..functional.linalg import linear
+from ..functional.linalg import linear_map
 from ..tensor import Tensor
 from ..types import _device, _dtype
 from . import init
@@ -62,11 +62,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
-                f"{self!r}: expected input with last dimension {self.in_features}, got shape {tuple(input.shape)}"
-            )
-        return linear(input, self.weight, self.bias)
+        return linear_map(self, input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -146,7 +146,7 @@ def _softplus(graph, call):
 @converts(linalg.LinearFunction)
 def _linear(graph, call):
     x, weight = _input(graph, call), _input(graph, call, 1)
-    bias = _input(graph, call, 2) if len(call.inputs) > 2 else ""
+    bias = _input(graph, call, 2)  # "" when the layer has none
     if call.inputs[0].ndim == 2:  # y = x W^T + b in one node
         return graph.node("Gemm", [x, weight, bias] if bias else [x, weight], transB=1)
     y = graph.node("MatMul", [x, graph.node("Transpose", [weight], perm=[1, 0])])
