@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from npgrad.datasets import shakespeare_splits
 from npgrad.lessons import char_rnn
 
 
@@ -93,7 +94,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     config = char_rnn.config_for(args.quick)
-    train_ids, val_ids, text = char_rnn.load_text(config)
+    train_ids, val_ids, text = shakespeare_splits(config["validation_characters"])
     windows = char_rnn.validation_windows(val_ids, config["block_size"])
     model = model_like_the_lesson(config, text.vocab_size)
     result = char_rnn.train_and_validate(*torch_steps(model, config["lr"]), train_ids, windows, config, "PyTorch")

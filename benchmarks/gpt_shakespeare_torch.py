@@ -24,7 +24,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from npgrad.datasets import shakespeare_splits
 from npgrad.lessons import gpt_shakespeare as lesson
+from npgrad.optim import weight_decay_groups
 from npgrad.text import random_windows
 
 
@@ -101,7 +103,7 @@ def model_like_the_lesson(config, vocab_size):
 def torch_steps(model, config):
     """(train_step, eval_loss) as the lesson's loop wants them, computed by PyTorch."""
     optimizer = torch.optim.AdamW(
-        lesson.decay_groups(model.named_parameters(), config["weight_decay"]),
+        weight_decay_groups(model.named_parameters(), config["weight_decay"]),
         lr=config["learning_rate"],
         betas=config["betas"],
     )
@@ -172,7 +174,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = lesson.config_for(args.quick)
-    train_ids, val_ids, text = lesson.load_text(config)
+    train_ids, val_ids, text = shakespeare_splits(config["validation_characters"])
     if args.interleaved:
         return interleaved_speed(config, train_ids, text.vocab_size, args.interleaved)
     model = model_like_the_lesson(config, text.vocab_size)

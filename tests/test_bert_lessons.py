@@ -1,14 +1,13 @@
 """SST-2 (npgrad.datasets.SST2) and quick runs of the BERT lessons: wordpiece, bert-pretrain,
 bert-finetune and masking-ratio."""
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from npgrad import cli, datasets
+from npgrad import datasets
 from npgrad.datasets import sst2
 
 DATA = Path(os.environ.get("NPGRAD_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -50,15 +49,15 @@ def test_sst2_errors_name_the_file_and_the_problem(tmp_path):
 
 
 # ----------------------------------------------------------------------------- the lessons
-def run_quick(name, tmp_path):
-    pytest.importorskip("matplotlib", reason="the lessons draw figures with matplotlib: pip install -e '.[all]'")
+@pytest.fixture
+def bert_lesson(quick_lesson):
+    """quick_lesson, once the vocabularies can be trained."""
     pytest.importorskip("tokenizers", reason='the vocabulary is trained with tokenizers: pip install -e ".[bert]"')
-    assert cli.main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
-    return json.loads((tmp_path / "result.json").read_text())
+    return quick_lesson
 
 
-def test_wordpiece_lesson(tmp_path):
-    result = run_quick("wordpiece", tmp_path)
+def test_wordpiece_lesson(bert_lesson):
+    result = bert_lesson("wordpiece")[0]
     tokens = [s["tokens_per_sentence"] for s in result["statistics"]]
     assert all(a > b + 3 for a, b in zip(tokens, tokens[1:]))  # 300 -> 1,000 -> 3,000 tokens: 51 -> 39 -> 31
     assert tokens[-1] > result["statistics"][-1]["words_per_sentence"]
@@ -69,30 +68,31 @@ def test_wordpiece_lesson(tmp_path):
     )
 
 
-def test_bert_pretrain_lesson(tmp_path):
-    result = run_quick("bert-pretrain", tmp_path)
+def test_bert_pretrain_lesson(bert_lesson):
+    result, out, _ = bert_lesson("bert-pretrain")
     masking = result["masking"]
     assert masking["tokens"] > 50_000
     assert abs(masking["selected"] - 0.15) < 0.005
     for part, share in (("mask", 0.8), ("random", 0.1), ("kept", 0.1)):
         assert abs(masking[part] - share) < 0.01
     assert result["training_loss_last_50"] < result["training_loss_first_10"] - 0.6  # about 7.9 -> 6.9
-    assert (tmp_path / "pretraining_curves.png").exists() and (tmp_path / "vocab.txt").exists()
+    assert (out / "pretraining_curves.png").exists() and (out / "vocab.txt").exists()
 
 
-def test_bert_finetune_lesson(tmp_path):
-    result = run_quick("bert-finetune", tmp_path)["results"]
+def test_bert_finetune_lesson(bert_lesson):
+    results, out, _ = bert_lesson("bert-finetune")
+    result = results["results"]
     few, many = result["bag-of-words"]["300"], result["bag-of-words"]["3,000"]
     assert many["mean"] > few["mean"] + 0.05 and many["mean"] > 0.65  # about 60 % -> 70 %
     assert all(0.45 < stats["mean"] < 1 for method in result.values() for stats in method.values())
-    assert (tmp_path / "sst2_accuracy.png").exists()
+    assert (out / "sst2_accuracy.png").exists()
 
 
-def test_masking_ratio_lesson(tmp_path):
-    result = run_quick("masking-ratio", tmp_path)
+def test_masking_ratio_lesson(bert_lesson):
+    result, out, _ = bert_lesson("masking-ratio")
     assert [row["ratio"] for row in result["rows"]] == [0.05, 0.40]
     for row in result["rows"]:
         assert abs(row["selected"] - row["ratio"]) < 0.005
     low, high = result["rows"]
     assert high["predicted_tokens"] > 7 * low["predicted_tokens"]  # 8 times as many tokens to learn from
-    assert (tmp_path / "masking_ratio.png").exists()
+    assert (out / "masking_ratio.png").exists()

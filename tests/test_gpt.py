@@ -1,6 +1,7 @@
 """GPT: Hugging Face transformers' GPT2LMHeadModel as the reference (same logits, loss and
 gradients from its weights), key/value-cached generation equal to uncached generation, GPT-2
-small's parameter count, errors; the gpt-shakespeare lesson's schedule and a short run."""
+small's parameter count, errors; weight-decay groups; the gpt-shakespeare lesson's schedule and a
+short run."""
 
 import os
 
@@ -129,12 +130,26 @@ def test_learning_rate_schedule_is_nanogpts():
     assert learning_rate(2500, CONFIG) == 1e-4
 
 
-def test_gpt_shakespeare_lesson_learns(tmp_path):
+def test_weight_decay_groups_decay_the_matrices_only():
+    model = GPT(GPTConfig(n_layer=1, n_head=2, n_embd=8, block_size=6, vocab_size=11, bias=True))
+    decayed, kept = npgrad.optim.weight_decay_groups(model.named_parameters(), 0.1)
+    names = {id(p): name for name, p in model.named_parameters()}
+    assert (decayed["weight_decay"], kept["weight_decay"]) == (0.1, 0.0)
+    assert sorted(names[id(p)] for p in decayed["params"]) == [
+        "transformer.h.0.attn.c_attn.weight",
+        "transformer.h.0.attn.c_proj.weight",
+        "transformer.h.0.mlp.c_fc.weight",
+        "transformer.h.0.mlp.c_proj.weight",
+        "transformer.wpe.weight",
+        "transformer.wte.weight",
+    ]
+    assert len(kept["params"]) == len(names) - 6 and all(p.ndim == 1 for p in kept["params"])  # biases, LayerNorms
+
+
+def test_gpt_shakespeare_lesson_learns(quick_lesson):
     if not os.path.exists(os.path.join(os.environ.get("NPGRAD_DATA", ""), "tinyshakespeare", "input.txt")):
         pytest.skip("Tiny Shakespeare not found under $NPGRAD_DATA")
-    from npgrad.lessons import get
-
-    result = get("gpt-shakespeare").run(str(tmp_path), quick=True)
+    result, out, _ = quick_lesson("gpt-shakespeare")
     (_, first_train, first_val), (last_iteration, last_train, last_val) = (
         result["eval_curve"][0],
         result["eval_curve"][-1],
@@ -142,4 +157,4 @@ def test_gpt_shakespeare_lesson_learns(tmp_path):
     assert first_val > 4.0 and last_iteration == 60
     assert last_train < first_train - 0.6 and last_val < first_val - 0.6
     assert len(result["train_losses"]) == 60 and len(result["sample"]) == 61
-    assert (tmp_path / "sample.txt").exists()
+    assert (out / "sample.txt").exists()

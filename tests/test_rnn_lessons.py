@@ -1,6 +1,5 @@
 """The recurrent models (CharRNN, SequenceClassifier) and quick runs of the RNN lessons."""
 
-import json
 import math
 import os
 
@@ -8,14 +7,7 @@ import numpy as np
 import pytest
 
 import npgrad
-from npgrad import cli
 from npgrad.models import CharRNN, SequenceClassifier
-
-
-def run_quick(name, tmp_path):
-    pytest.importorskip("matplotlib", reason="the lessons draw figures with matplotlib: pip install -e '.[all]'")
-    assert cli.main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
-    return json.loads((tmp_path / "result.json").read_text())
 
 
 def token_ids(batch, steps, vocab_size=11, seed=0):
@@ -108,24 +100,24 @@ def test_sequence_classifier_errors_name_the_problem():
 
 
 # ----------------------------------------------------------------------------- the lessons
-def test_char_rnn_lesson_learns_shakespeare(tmp_path):
+def test_char_rnn_lesson_learns_shakespeare(quick_lesson):
     if not os.path.exists(os.path.join(os.environ.get("NPGRAD_DATA", ""), "tinyshakespeare", "input.txt")):
         pytest.skip("Tiny Shakespeare not found under $NPGRAD_DATA")
-    result = run_quick("char-rnn", tmp_path)
+    result, out, _ = quick_lesson("char-rnn")
     assert abs(result["val_curve"][0][1] - math.log(65)) < 0.1  # untrained: a uniform guess
     assert result["final_val_loss"] < math.log(65) - 1.2  # well below it
     assert set(result["samples"]) == {"0.5", "0.8", "1.0"}
     assert all(sample.startswith("ROMEO:") for sample in result["samples"].values())
-    assert (tmp_path / "samples.txt").exists() and (tmp_path / "validation_loss.png").exists()
+    assert (out / "samples.txt").exists() and (out / "validation_loss.png").exists()
 
 
-def test_mnist1d_gru_lesson(tmp_path):
-    result = run_quick("mnist1d-gru", tmp_path)
+def test_mnist1d_gru_lesson(quick_lesson):
+    result = quick_lesson("mnist1d-gru")[0]
     assert result["test_accuracy"]["GRU"] > 0.5 and result["published"] == {"GRU": 0.91}
 
 
-def test_rnn_modes_lesson(tmp_path):
-    result = run_quick("rnn-modes", tmp_path)
+def test_rnn_modes_lesson(quick_lesson):
+    result, out, _ = quick_lesson("rnn-modes")
     rows = {row["mode"]: row for row in result["rows"]}
     assert set(rows) == {"one to one", "one to many", "many to one", "many to many"}
     assert rows["one to one"]["max_abs_grad_weight_hh"] == 0.0  # a single step never uses W_hh
@@ -135,11 +127,11 @@ def test_rnn_modes_lesson(tmp_path):
         assert rows[mode]["after"] > 0.8 > rows[mode]["before"]
     for mode, last in result["last_losses"].items():
         assert last < result["first_losses"][mode][0], mode
-    assert (tmp_path / "rnn_modes.png").exists()
+    assert (out / "rnn_modes.png").exists()
 
 
-def test_long_dependencies_lesson(tmp_path):
-    result = run_quick("long-dependencies", tmp_path)
+def test_long_dependencies_lesson(quick_lesson):
+    result, out, _ = quick_lesson("long-dependencies")
     accuracy, ratios = result["accuracy"], result["grad_first_to_last"]
     longest = str(result["lengths"][-1])
     # Measured with OpenBLAS's Haswell and SkylakeX kernels: accuracy at T=20 RNN 48.3 / 46.9 %,
@@ -160,4 +152,4 @@ def test_long_dependencies_lesson(tmp_path):
     # trained ||dL/dx_1|| / ||dL/dx_20|| 3.2): one hop, however long the sequence.
     assert accuracy["Transformer"][longest] > 0.95 > accuracy["RNN (tanh)"][longest] + 0.3
     assert ratios["Transformer"]["after"] > 0.3
-    assert (tmp_path / "accuracy_by_length.png").exists() and (tmp_path / "input_gradients.png").exists()
+    assert (out / "accuracy_by_length.png").exists() and (out / "input_gradients.png").exists()

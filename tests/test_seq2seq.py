@@ -3,14 +3,12 @@ input and parameter gradients, zero weight at padding); Seq2Seq shapes, dtype an
 padding invariance; beam search of width 1 equal to greedy decoding; errors at the boundary; and
 the quick version of the seq2seq-attention lesson."""
 
-import json
 import os
 
 import numpy as np
 import pytest
 
 import npgrad
-from npgrad import cli
 from npgrad.models import BahdanauAttention, LuongAttention, Seq2Seq
 from npgrad.models.seq2seq import padding_mask
 from npgrad.nn import functional as F
@@ -198,13 +196,12 @@ def test_attention_rejects_bad_shapes(query, keys, mask, message):
         BahdanauAttention(QUERY, KEY)(npgrad.tensor(randn(*query)), npgrad.tensor(randn(*keys)), mask)
 
 
-def test_seq2seq_attention_lesson_quick(tmp_path):
+def test_seq2seq_attention_lesson_quick(quick_lesson):
     data = os.environ.get("NPGRAD_DATA", os.path.expanduser("~/.cache/npgrad"))
     for folder in ("anki-fra-eng", "anki-kor-eng"):
         if not os.path.isdir(os.path.join(data, "translation", folder)):
             pytest.skip(f"Tatoeba pairs translation/{folder} not found under $NPGRAD_DATA")
-    assert cli.main(["run", "seq2seq-attention", "--quick", "--out", str(tmp_path)]) == 0
-    result = json.loads((tmp_path / "result.json").read_text())
+    result, out, _ = quick_lesson("seq2seq-attention")
     for task in ("fr-en", "ko-en"):
         for name, model_result in result["tasks"][task]["models"].items():
             losses = model_result["history"]["loss"]
@@ -213,4 +210,4 @@ def test_seq2seq_attention_lesson_quick(tmp_path):
             assert all(0 <= score <= 100 for score in model_result["bleu"].values())
         assert "beam_bleu" in result["tasks"][task]["models"]["attention"]
     for figure in ("bleu_by_length.png", "attention_maps.png"):
-        assert (tmp_path / figure).stat().st_size > 10_000
+        assert (out / figure).stat().st_size > 10_000

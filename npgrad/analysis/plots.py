@@ -138,3 +138,11 @@ def plot_image_rows(rows: Mapping[str, ArrayLike], path: str | os.PathLike, coun
             ax.set_yticks([])
         row[0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
     return save_figure(fig, path)
+
+
+def draw_attention_map(ax: Any, source: Sequence[str], output: Sequence[str], weights: ArrayLike) -> None:
+    """Attention weights (outputs, sources) as a grey heat map on the axes `ax`, a row per
+    output token and a column per source token, each labelled with its token."""
+    ax.imshow(weights, cmap="Greys", vmin=0, vmax=1)
+    ax.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(output)), output, fontsize=7)

@@ -8,7 +8,7 @@ pairs (Tatoeba, Multi30k) are in translation.py, SST-2's sentiment sentences in 
 
 from .mnist import MNIST, FashionMNIST, image_arrays
 from .mnist1d import MNIST1D, make_mnist1d
-from .shakespeare import TinyShakespeare
+from .shakespeare import TinyShakespeare, shakespeare_splits
 from .sign_language import SignLanguageMNIST
 from .sst2 import SST2
 from .storage import CorruptFileError, clear_cache, data_root

@@ -80,6 +80,15 @@ class TinyShakespeare(Dataset):
         )
 
 
+def shakespeare_splits(validation_characters=None, root=None, download=True):
+    """(training ids, validation ids, the training TinyShakespeare that decodes both): the first
+    90 % of the text and the rest, cut to its first `validation_characters` when given, as
+    int64 character ids: what a character-level language model trains and validates on."""
+    train = TinyShakespeare(root, train=True, download=download)
+    validation = TinyShakespeare(root, train=False, download=download)
+    return train.data, validation.data[:validation_characters], train
+
+
 def _codepoints(contents):
     """UTF-8 bytes -> one uint32 Unicode code point per character."""
     return np.frombuffer(contents.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)

@@ -24,7 +24,7 @@ from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.nn import functional as F
 from npgrad.nn.module import eval_mode
-from npgrad.train.callbacks import _tqdm_or_none
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 # three tokens, d = 4 (so 1 / sqrt(d) = 1/2): token 0 matches key 0, token 1 key 1, token 2 both
@@ -141,10 +141,8 @@ def train_reverser(steps, seed=0):
     model = Reverser(REVERSAL["symbols"], REVERSAL["length"], REVERSAL["width"])
     optimizer = optim.Adam(model.parameters(), lr=REVERSAL["lr"])
     rng = np.random.default_rng(seed)
-    tqdm = _tqdm_or_none()
-    bar = tqdm(total=steps, unit="step", mininterval=10) if tqdm and steps > 500 else None
     losses = []
-    for _ in range(steps):
+    for _ in progress(range(steps), desc="reverser", unit="step"):
         ids, targets = reversal_batch(rng, REVERSAL["batch"])
         logits, _ = model(tensor(ids))
         loss = F.cross_entropy(logits.reshape(-1, REVERSAL["symbols"]), tensor(targets.reshape(-1)))
@@ -152,10 +150,6 @@ def train_reverser(steps, seed=0):
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     return model, losses
 
 
@@ -248,6 +242,14 @@ def run(out_dir, quick=False):
         "figures": figures,
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/attention.py AttentionFunction
+fast ops: npgrad/functional/attention.py scaled_dot_product_attention (and its backward,
+  ScaledDotProductAttentionFunction), npgrad/nn/attention.py MultiheadAttention
+positions: npgrad/nn/transformer.py LearnedPositionalEmbedding
+the page: docs/lessons/attention-basics.md
+"""
 
 if __name__ == "__main__":
     main(run)

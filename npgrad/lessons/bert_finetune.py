@@ -26,10 +26,10 @@ from npgrad.datasets import SST2
 from npgrad.functional.loss import cross_entropy
 from npgrad.models.bert import BertForSequenceClassification
 from npgrad.nn.module import eval_mode
-from npgrad.train.callbacks import _tqdm_or_none
-from npgrad.lessons import bert_pretrain
-from npgrad.lessons.gpt_shakespeare import decay_groups
-from npgrad.lessons import main
+from npgrad.optim import weight_decay_groups
+from npgrad.text import BucketBatchSampler
+from npgrad.utils.progress import progress
+from npgrad.lessons import bert_pretrain, main
 
 CONFIG = {
     "label_counts": [1000, None],  # None: the whole training set
@@ -130,16 +130,14 @@ def set_training(model, method):
 def train(model, method, tokenizer, rows, labels, epochs, config, rng, desc):
     """AdamW with BERT's warm-up and linear decay, batches grouped by length."""
     params = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-    optimizer = optim.AdamW(decay_groups(params, config["weight_decay"]), lr=config["lr"][method])
-    lengths = [len(r) for r in rows]
-    steps_per_epoch = -(-len(rows) // config["batch_size"])
-    total = epochs * steps_per_epoch
-    tqdm = _tqdm_or_none()
-    bar = tqdm(total=total, desc=desc, unit="step", mininterval=10, leave=False) if tqdm else None
+    optimizer = optim.AdamW(weight_decay_groups(params, config["weight_decay"]), lr=config["lr"][method])
+    batches = BucketBatchSampler([len(r) for r in rows], config["batch_size"], generator=rng)
+    total = epochs * len(batches)
+    bar = progress(total=total, desc=desc, unit="step")
     set_training(model, method)
     step = 0
     for _ in range(epochs):
-        for indices in bert_pretrain.length_batches(lengths, config["batch_size"], rng):
+        for indices in batches:
             scale = bert_pretrain.linear_schedule(step, total, config["warmup_fraction"])
             for group in optimizer.param_groups:
                 group["lr"] = config["lr"][method] * scale
@@ -149,10 +147,8 @@ def train(model, method, tokenizer, rows, labels, epochs, config, rng, desc):
             nn.utils.clip_grad_norm_([p for _, p in params], config["grad_clip"])
             optimizer.step()
             step += 1
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
+            bar.update(1)
+    bar.close()
     return model
 
 
@@ -308,6 +304,17 @@ def run(out_dir, quick=False):
         "figures": [figure],
     }
 
+
+READ_NEXT = """
+the model: npgrad/models/bert.py BertForSequenceClassification (the pretrained BERT, its pooler
+  and a new classifier), npgrad/lessons/bert_pretrain.py pretrained (the checkpoint it reuses)
+textbook (the lecture's equations): npgrad/textbook/attention.py AttentionFunction,
+  npgrad/textbook/loss.py SoftmaxCrossEntropyFunction
+fast ops: npgrad/functional/attention.py scaled_dot_product_attention, npgrad/functional/loss.py cross_entropy
+freezing: npgrad/nn/module.py Module.requires_grad_; weight decay: npgrad/optim/param_groups.py weight_decay_groups
+the data: npgrad/datasets/sst2.py SST2, npgrad/text/wordpiece.py WordPieceTokenizer
+the page: docs/lessons/bert-finetune.md
+"""
 
 if __name__ == "__main__":
     main(run)

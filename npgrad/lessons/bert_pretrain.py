@@ -1,7 +1,5 @@
 """BERT-Tiny pretrained by masked-LM and next-sentence prediction on WikiText-2, Shakespeare, SST-2.
 
-BERT pretraining by masked-LM and next-sentence prediction on a small corpus.
-
 The corpus is the English text of the shared data folder: the WikiText-2 validation and test
 articles and Tiny Shakespeare (in documents of 40 speeches), split into sentences, give the
 next-sentence pairs ([CLS] A [SEP] B [SEP], B the true next sentence half of the time); the
@@ -33,10 +31,17 @@ from npgrad.datasets import SST2, TinyShakespeare, storage
 from npgrad.functional.loss import cross_entropy
 from npgrad.models.bert import BertConfig, BertForPreTraining
 from npgrad.nn.module import eval_mode
-from npgrad.text import IGNORE_INDEX, MaskedLMCollator, WordPieceTokenizer, next_sentence_pairs, wikitext_documents
-from npgrad.text.mlm import split_sentences
-from npgrad.train.callbacks import _tqdm_or_none
-from npgrad.lessons.gpt_shakespeare import decay_groups
+from npgrad.optim import weight_decay_groups
+from npgrad.text import (
+    IGNORE_INDEX,
+    BucketBatchSampler,
+    MaskedLMCollator,
+    WordPieceTokenizer,
+    next_sentence_pairs,
+    split_sentences,
+    wikitext_documents,
+)
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 WIKITEXT = [
@@ -165,18 +170,6 @@ def pretraining_examples(documents, sentences, encode, rng):
     return next_sentence_pairs(encoded, seed=rng) + [(encode(s), None, IGNORE_INDEX) for s in sentences]
 
 
-def length_batches(lengths, batch_size, rng, pool=50):
-    """Index batches in random order, each drawn from a pool of pool * batch_size shuffled
-    examples sorted by length, so a batch pads little."""
-    order = rng.permutation(len(lengths))
-    batches = []
-    for start in range(0, len(order), pool * batch_size):
-        chunk = order[start : start + pool * batch_size]
-        chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
-        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
 def collate(tokenizer, examples, collator, max_length):
     """Examples (A, B or None, label) as a masked, padded batch of arrays."""
     batch = tokenizer.pad(
@@ -194,7 +187,7 @@ def training_batches(corpus, tokenizer, collator, config, rng):
     while True:
         examples = pretraining_examples(corpus["documents"], corpus["sentences"], encode, rng)
         lengths = [len(a) + (0 if b is None else len(b)) for a, b, _ in examples]
-        for indices in length_batches(lengths, config["batch_size"], rng):
+        for indices in BucketBatchSampler(lengths, config["batch_size"], generator=rng):
             yield collate(tokenizer, [examples[i] for i in indices], collator, config["max_length"])
 
 
@@ -272,7 +265,7 @@ def pretrain(config, corpus, tokenizer, name="pretrain"):
     rng = np.random.default_rng(config["seed"])
     manual_seed(config["seed"])
     model = BertForPreTraining(bert_config(config, len(tokenizer)))
-    optimizer = optim.AdamW(decay_groups(model.named_parameters(), config["weight_decay"]), lr=config["lr"])
+    optimizer = optim.AdamW(weight_decay_groups(model.named_parameters(), config["weight_decay"]), lr=config["lr"])
     collator = MaskedLMCollator(tokenizer, config["mlm_probability"], seed=rng)
     batches, held_out = (
         training_batches(corpus, tokenizer, collator, config, rng),
@@ -286,9 +279,7 @@ def pretrain(config, corpus, tokenizer, name="pretrain"):
         "eval": [],
         "masking_counts": np.zeros(5),
     }
-    tqdm = _tqdm_or_none()
-    bar = tqdm(total=config["steps"], desc=name, unit="step", mininterval=10) if tqdm else None
-    for step in range(config["steps"]):
+    for step in progress(range(config["steps"]), desc=name, unit="step"):
         if step % config["eval_every"] == 0:
             history["eval"].append((step, *evaluate(model, held_out)))
         batch = next(batches)
@@ -305,11 +296,6 @@ def pretrain(config, corpus, tokenizer, name="pretrain"):
         history["loss"].append(float("nan") if loss is None else loss.item())
         history["mlm_accuracy"].append(mlm_hits / max(mlm_count, 1))
         history["nsp_accuracy"].append(nsp_hits / nsp_count if nsp_count else float("nan"))
-        if bar is not None:
-            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", refresh=False)
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     history["eval"].append((config["steps"], *evaluate(model, held_out)))
     history["masking_counts"] = history["masking_counts"].tolist()
     return model, history
@@ -447,6 +433,18 @@ def run(out_dir, quick=False):
         "figures": [figure],
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/attention.py AttentionFunction,
+  npgrad/textbook/normalization.py LayerNormFunction, npgrad/textbook/loss.py SoftmaxCrossEntropyFunction
+fast ops: npgrad/functional/attention.py scaled_dot_product_attention, npgrad/functional/normalization.py
+  layer_norm, npgrad/functional/loss.py cross_entropy
+the model: npgrad/models/bert.py BertForPreTraining, BERT, BertMLMHead
+the data: npgrad/text/wordpiece.py WordPieceTokenizer, npgrad/text/mlm.py MaskedLMCollator and
+  next_sentence_pairs, npgrad/text/batching.py BucketBatchSampler
+the optimizer: npgrad/optim/adamw.py AdamW, npgrad/optim/param_groups.py weight_decay_groups
+the page: docs/lessons/bert-pretrain.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -1,7 +1,5 @@
 """A character-level LSTM on Tiny Shakespeare: validation loss and samples.
 
-A character-level LSTM language model on Tiny Shakespeare (char-rnn).
-
 The model reads 64 characters and predicts, at every position, the character that comes
 next: Embedding (65 characters -> 64) -> LSTM (256 units) -> Linear back to the 65
 characters, trained with cross-entropy on every position by Adam (lr 1e-3) on batches of 32
@@ -25,9 +23,10 @@ import numpy as np
 
 from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad.analysis.plots import pyplot_or_none, save_figure
-from npgrad.datasets import TinyShakespeare
+from npgrad.datasets import shakespeare_splits
 from npgrad.models import CharRNN
 from npgrad.text import perplexity, random_windows, windows_at
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 CONFIG = {
@@ -61,13 +60,6 @@ def config_for(quick):
     return QUICK_CONFIG if quick else CONFIG
 
 
-def load_text(config):
-    """(training ids, validation ids, the dataset that decodes them): the first 90 % of the
-    text and the rest (its first `validation_characters` when set)."""
-    train, validation = TinyShakespeare(train=True), TinyShakespeare(train=False)
-    return train.data, validation.data[: config["validation_characters"]], train
-
-
 def validation_windows(ids, block_size):
     """Non-overlapping windows of block_size inputs and their next characters, (N, block_size)
     each: every character of `ids` but the first (and the tail that fills no window) is a
@@ -95,7 +87,7 @@ def train_and_validate(train_step, summed_nll, train_ids, windows, config, name=
     losses, step_seconds = [], []
     curve = [(0, validation_loss(summed_nll, windows))]
     print(f"{name}: step 0, validation loss {curve[0][1]:.3f}", flush=True)
-    for step in range(1, config["steps"] + 1):
+    for step in progress(range(1, config["steps"] + 1), desc=name, unit="step"):
         inputs, targets = random_windows(train_ids, config["batch_size"], config["block_size"], generator)
         started = time.perf_counter()
         losses.append(train_step(inputs, targets))
@@ -176,7 +168,7 @@ def plot_validation(curves, path, title):
 
 def run(out_dir, quick=False):
     config = config_for(quick)
-    train_ids, val_ids, text = load_text(config)
+    train_ids, val_ids, text = shakespeare_splits(config["validation_characters"])
     windows = validation_windows(val_ids, config["block_size"])
     model = build_model(config, text.vocab_size)
     result = train_and_validate(*npgrad_steps(model, config["lr"]), train_ids, windows, config)
@@ -202,6 +194,16 @@ def run(out_dir, quick=False):
         "figures": [figure],
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/recurrent.py LSTMStepFunction,
+  npgrad/textbook/loss.py SoftmaxCrossEntropyFunction
+fast ops: npgrad/functional/recurrent.py recurrent_layer (LSTMStep), npgrad/nn/rnn.py LSTM,
+  npgrad/functional/loss.py cross_entropy
+the model and its sampling: npgrad/models/rnn.py CharRNN, npgrad/text/decoding.py generate and sample_logits
+the data: npgrad/datasets/shakespeare.py TinyShakespeare and shakespeare_splits
+the page: docs/lessons/char-rnn.md
+"""
 
 if __name__ == "__main__":
     main(run)

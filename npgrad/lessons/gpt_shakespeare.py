@@ -1,7 +1,5 @@
 """A character-level GPT on Tiny Shakespeare with nanoGPT's CPU configuration.
 
-A character-level GPT on Tiny Shakespeare, with nanoGPT's CPU configuration.
-
 nanoGPT's README trains its Shakespeare model on a CPU with config/train_shakespeare_char.py
 and these overrides: 4 layers, 4 heads, 128 features, a context of 64 characters, batches of
 12, 2,000 iterations (the learning rate decaying over the same 2,000), no dropout, and 20
@@ -26,9 +24,10 @@ from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.models.gpt import GPT, GPTConfig
 from npgrad.nn.module import eval_mode
-from npgrad.train.callbacks import _tqdm_or_none
+from npgrad.datasets import shakespeare_splits
+from npgrad.optim import weight_decay_groups
 from npgrad.text import random_windows
-from npgrad.lessons.char_rnn import load_text
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 CONFIG = {
@@ -88,16 +87,6 @@ def learning_rate(iteration, config):
     return min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (lr - min_lr)
 
 
-def decay_groups(named_parameters, weight_decay):
-    """nanoGPT's two AdamW groups: weight decay on the matrices (2-D and up), none on the
-    vectors (biases, layer norm weights)."""
-    params = list(named_parameters)
-    return [
-        {"params": [p for _, p in params if p.ndim >= 2], "weight_decay": weight_decay},
-        {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0},
-    ]
-
-
 def build_model(config, vocab_size):
     """The lesson's GPT, initialised from config["seed"] (nanoGPT's initialisation)."""
     manual_seed(config["seed"])
@@ -129,7 +118,7 @@ def take_step(optimizer, lr, loss, clip_grad_norm, parameters, max_norm):
 def npgrad_steps(model, config):
     """(train_step(inputs, targets, lr) -> loss, eval_loss(inputs, targets) -> loss) for npgrad."""
     optimizer = optim.AdamW(
-        decay_groups(model.named_parameters(), config["weight_decay"]),
+        weight_decay_groups(model.named_parameters(), config["weight_decay"]),
         lr=config["learning_rate"],
         betas=config["betas"],
     )
@@ -160,8 +149,7 @@ def train_and_evaluate(train_step, eval_loss, train_ids, val_ids, config, name="
         )
 
     losses, step_seconds, curve = [], [], []
-    tqdm = _tqdm_or_none()
-    bar = tqdm(total=config["max_iters"], desc=name, unit="iter", mininterval=30, maxinterval=30) if tqdm else None
+    bar = progress(total=config["max_iters"], desc=name, unit="iter")
     started = time.perf_counter()
     for iteration in range(config["max_iters"] + 1):
         if iteration % config["eval_interval"] == 0 or iteration == config["max_iters"]:
@@ -175,11 +163,8 @@ def train_and_evaluate(train_step, eval_loss, train_ids, val_ids, config, name="
         step_started = time.perf_counter()
         losses.append(train_step(inputs, targets, learning_rate(iteration, config)))
         step_seconds.append(time.perf_counter() - step_started)
-        if bar is not None:
-            bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        bar.update(1)
+    bar.close()
     return {
         "train_losses": losses,
         "eval_curve": curve,
@@ -233,7 +218,7 @@ def write_sample(model, text, config, path):
 
 def run(out_dir, quick=False):
     config = config_for(quick)
-    train_ids, val_ids, text = load_text(config)
+    train_ids, val_ids, text = shakespeare_splits(config["validation_characters"])
     model = build_model(config, text.vocab_size)
     print(
         f"GPT: {model.num_parameters() / 1e6:.2f}M parameters ({model.num_parameters(non_embedding=True):,} "
@@ -261,6 +246,17 @@ def run(out_dir, quick=False):
         "figures": [figure],
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/attention.py AttentionFunction,
+  npgrad/textbook/normalization.py LayerNormFunction
+fast ops: npgrad/functional/attention.py scaled_dot_product_attention,
+  npgrad/functional/normalization.py layer_norm
+the model: npgrad/models/gpt.py GPT, CausalSelfAttention and Block (nanoGPT's model.py)
+the optimizer: npgrad/optim/adamw.py AdamW, npgrad/optim/param_groups.py weight_decay_groups,
+  npgrad/nn/utils/__init__.py clip_grad_norm_
+the page: docs/lessons/gpt-shakespeare.md
+"""
 
 if __name__ == "__main__":
     main(run)

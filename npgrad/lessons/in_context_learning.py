@@ -29,7 +29,7 @@ import numpy as np
 from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.nn.module import eval_mode
-from npgrad.train.callbacks import _tqdm_or_none
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 FULL = {
@@ -109,10 +109,8 @@ def train(model, config, rng):
         optimizer,
         lambda step: float(min((step + 1) / warmup, 0.5 * (1 + np.cos(np.pi * min(step / config["steps"], 1.0))))),
     )
-    tqdm = _tqdm_or_none()
-    bar = tqdm(total=config["steps"], unit="step", mininterval=30, maxinterval=30) if tqdm else None
     losses = []
-    for step in range(config["steps"]):
+    for step in progress(range(config["steps"]), desc="Transformer", unit="step"):
         xs, ys = linear_prompts(rng, config["batch"], config["examples"], config["dim"], active_dims(step, config))
         loss = ((predict_at_x_tokens(model, xs, ys) - tensor(ys)) ** 2).mean() / config["dim"]
         optimizer.zero_grad()
@@ -121,11 +119,6 @@ def train(model, config, rng):
         optimizer.step()
         scheduler.step()
         losses.append(loss.item())
-        if bar is not None:
-            bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     return losses
 
 
@@ -215,6 +208,15 @@ def run(out_dir, quick=False):
         "figures": [figure],
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/attention.py AttentionFunction,
+  npgrad/textbook/normalization.py LayerNormFunction
+fast ops: npgrad/functional/attention.py scaled_dot_product_attention, npgrad/nn/transformer.py
+  TransformerEncoderLayer (norm_first, causal mask) and LearnedPositionalEmbedding
+the schedule: npgrad/optim/lr_scheduler.py LambdaLR; the optimizer: npgrad/optim/adamw.py AdamW
+the page: docs/lessons/in-context-learning.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -131,5 +131,14 @@ def run(out_dir, quick=False):
     }
 
 
+READ_NEXT = """
+the models: npgrad/models/mlp.py mlp, npgrad/models/lenet.py lenet5, npgrad/models/vit.py ViT
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dIm2colFunction,
+  npgrad/textbook/attention.py AttentionFunction, npgrad/textbook/normalization.py LayerNormFunction
+fast ops: npgrad/functional/conv.py conv2d, npgrad/functional/attention.py scaled_dot_product_attention
+training: npgrad/train/trainer.py Trainer, npgrad/optim/lr_scheduler.py CosineAnnealingLR
+the page: docs/lessons/inductive-bias.md
+"""
+
 if __name__ == "__main__":
     main(run)

@@ -1,8 +1,5 @@
 """Remembering the first token: RNN vs LSTM vs GRU vs Transformer by length, and the vanishing gradient.
 
-Remembering the first step of a long sequence: a plain RNN against the LSTM, the GRU
-and a Transformer.
-
 The task: the first step of a sequence shows one of 4 symbols (one-hot, with a marker that
 says "first step"); every later step is Gaussian noise in the same 4 channels. After the last
 step the network must name the first symbol, so it has to carry it through all the noise.
@@ -40,7 +37,7 @@ from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.models import SequenceClassifier
 from npgrad.nn import functional as F
 from npgrad.train import metrics
-from npgrad.train.callbacks import _tqdm_or_none
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 SYMBOLS = 4
@@ -99,7 +96,7 @@ def random_length(rng, longest):
     return int(np.exp(rng.uniform(np.log(SHORTEST), np.log(longest + 1))))
 
 
-def train(model, lr, longest, steps, rng, bar=None):
+def train(model, lr, longest, steps, rng, bar):
     """Adam on cross-entropy over batches of random lengths up to `longest`; the losses."""
     optimizer = optim.Adam(model.parameters(), lr=lr)
     losses = []
@@ -111,8 +108,7 @@ def train(model, lr, longest, steps, rng, bar=None):
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         losses.append(loss.item())
-        if bar is not None:
-            bar.update(1)
+        bar.update(1)
     return losses
 
 
@@ -131,7 +127,7 @@ def input_gradient_norms(model, test):
     return np.linalg.norm(inputs.grad._data.astype(np.float64), axis=2).mean(0)
 
 
-def measure(name, length, steps, seed, test, bar=None):
+def measure(name, length, steps, seed, test, bar):
     """Train the model MODELS[name] for `length`: its test accuracy, its first and final
     training losses and its input gradient norms before and after training."""
     build, kind = MODELS[name]
@@ -157,14 +153,14 @@ def run(out_dir, quick=False):
     settings = QUICK if quick else FULL
     lengths, steps = settings["lengths"], settings["steps"]
     tests = {length: first_symbol_task(np.random.default_rng(10_000 + length), TEST_SIZE, length) for length in lengths}
-    tqdm = _tqdm_or_none()
-    bar = None if quick or tqdm is None else tqdm(total=len(MODELS) * len(lengths) * steps, unit="step", mininterval=10)
+    bar = progress(
+        total=len(MODELS) * len(lengths) * steps, desc=f"{len(MODELS)} models x {len(lengths)} lengths", unit="step"
+    )
     runs = {
         name: {length: measure(name, length, steps, seed, tests[length], bar) for length in lengths}
         for seed, name in enumerate(MODELS)
     }
-    if bar is not None:
-        bar.close()
+    bar.close()
     print(f"test accuracy after {steps} steps (chance {1 / SYMBOLS:.0%}), by sequence length")
     print(f"{'model':<22}" + "".join(f"{'T=' + str(length):>8}" for length in lengths))
     for name, by_length in runs.items():
@@ -234,6 +230,16 @@ def plot_gradients(runs, length, path):
     axes[1].legend(fontsize=8)
     return save_figure(fig, path, dpi=100)
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/recurrent.py RNNStepFunction, LSTMStepFunction
+  and GRUStepFunction, npgrad/textbook/attention.py AttentionFunction
+fast ops: npgrad/functional/recurrent.py recurrent_layer (RNNTanhStep, LSTMStep, GRUStep) and
+  RecurrenceFunction (backpropagation through time), npgrad/nn/rnn.py RNN, LSTM and GRU,
+  npgrad/nn/transformer.py TransformerEncoderLayer and SinusoidalPositionalEncoding
+the models: npgrad/models/rnn.py SequenceClassifier
+the page: docs/lessons/long-dependencies.md
+"""
 
 if __name__ == "__main__":
     main(run)

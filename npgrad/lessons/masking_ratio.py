@@ -10,7 +10,7 @@ each seed; the same architecture from scratch is the floor.
 import os
 
 from npgrad.analysis.plots import pyplot_or_none, save_figure
-from npgrad.lessons import main, bert_finetune, bert_pretrain
+from npgrad.lessons import bert_finetune, bert_pretrain, main
 
 CONFIG = {"ratios": [0.05, 0.15, 0.40], "labels": 1000}
 QUICK_CONFIG = {"ratios": [0.05, 0.40], "labels": 300}
@@ -93,6 +93,14 @@ def run(out_dir, quick=False):
     figure = plot_ratios(rows, scratch, os.path.join(out_dir, "masking_ratio.png"))
     return {"rows": rows, "scratch": scratch, "figures": [figure]}
 
+
+READ_NEXT = """
+the masking: npgrad/text/mlm.py MaskedLMCollator (mlm_probability, the 80 / 10 / 10 split)
+the pretraining and fine-tuning it repeats: npgrad/lessons/bert_pretrain.py pretrained,
+  npgrad/lessons/bert_finetune.py finetuned_accuracy
+the model: npgrad/models/bert.py BertForPreTraining, BertForSequenceClassification
+the page: docs/lessons/masking-ratio.md
+"""
 
 if __name__ == "__main__":
     main(run)

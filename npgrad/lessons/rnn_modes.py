@@ -1,7 +1,5 @@
 """One-to-one, one-to-many, many-to-one, many-to-many RNNs on small generated tasks.
 
-The four ways a recurrent network maps inputs to outputs, each on a small made-up task.
-
 - one to one: a single step. With h0 = 0, h = tanh(W_ih x + b): a one-hidden-layer network,
   and the recurrent weight W_hh gets no gradient at all. Task: is |x| > 1?
 - one to many: one input, a sequence out. The phase of a sine wave sets the start state, and
@@ -24,6 +22,7 @@ from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.models import SequenceClassifier
 from npgrad.nn import functional as F
 from npgrad.train import metrics
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 HIDDEN = 32
@@ -136,7 +135,7 @@ def fit(model, forward, loss, task, steps, rng):
     """Adam on loss(forward(*inputs), targets) over `steps` fresh batches of `task`; the losses."""
     optimizer = optim.Adam(model.parameters(), lr=LR)
     losses = []
-    for _ in range(steps):
+    for _ in progress(range(steps), desc=task.__name__, unit="step"):
         inputs, targets = task(rng, BATCH)
         optimizer.zero_grad()
         value = loss(forward(*inputs), targets)
@@ -295,6 +294,13 @@ def plot_modes(rows, panels, path):
             ax.legend(fontsize=8)
     return save_figure(fig, path, dpi=100)
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/recurrent.py RNNStepFunction and GRUStepFunction
+fast ops: npgrad/functional/recurrent.py recurrent_layer (RNNTanhStep, GRUStep), npgrad/nn/rnn.py RNN and GRU
+the models: npgrad/models/rnn.py SequenceClassifier (the final state of each sequence, lengths=)
+the page: docs/lessons/rnn-modes.md
+"""
 
 if __name__ == "__main__":
     main(run)

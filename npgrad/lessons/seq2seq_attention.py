@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from npgrad import manual_seed, optim
-from npgrad.analysis.plots import pyplot_or_none, save_figure
+from npgrad.analysis.plots import draw_attention_map, pyplot_or_none, save_figure
 from npgrad.datasets import TatoebaPairs
 from npgrad.datasets.translation import TUTORIAL_MAX_LENGTH, TUTORIAL_PREFIXES
 from npgrad.models import Seq2Seq
@@ -320,13 +320,6 @@ def plot_bleu_by_length(plt, summaries, path):
     return save_figure(fig, path, dpi=100)
 
 
-def draw_attention_map(ax, source, output, weights):
-    """weights (outputs, sources) as a heat map, a row per output token and a column per source token."""
-    ax.imshow(weights, cmap="Greys", vmin=0, vmax=1)
-    ax.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=7)
-    ax.set_yticks(range(len(output)), output, fontsize=7)
-
-
 def plot_attention_maps(plt, maps, path, columns=3):
     """One heat map per (source tokens, output tokens, weights (outputs, sources))."""
     rows = -(-len(maps) // columns)
@@ -355,6 +348,16 @@ def run(out_dir, quick=False):
         ]
     return {"settings": {task.name: asdict(s) for task, s in settings}, "tasks": summaries, "figures": figures}
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/recurrent.py GRUStepFunction,
+  npgrad/textbook/attention.py AttentionFunction
+fast ops: npgrad/functional/recurrent.py recurrent_layer (GRUStep), npgrad/nn/rnn.py GRU
+the model: npgrad/models/seq2seq.py Seq2Seq (and its translate), BahdanauAttention
+decoding and scoring: npgrad/text/decoding.py greedy_search and beam_search, npgrad/text/metrics.py bleu
+the data: npgrad/datasets/translation.py TatoebaPairs, npgrad/text/vocab.py Vocab
+the page: docs/lessons/seq2seq-attention.md
+"""
 
 if __name__ == "__main__":
     main(run)

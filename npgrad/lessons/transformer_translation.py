@@ -28,12 +28,11 @@ from dataclasses import asdict, replace
 import numpy as np
 
 from npgrad import manual_seed
-from npgrad.analysis.plots import pyplot_or_none, save_figure
+from npgrad.analysis.plots import draw_attention_map, pyplot_or_none, save_figure
 from npgrad.autograd import no_grad
 from npgrad.models import Seq2Seq, TransformerSeq2Seq
 from npgrad.nn.module import eval_mode
 from npgrad.lessons.seq2seq_attention import (
-    draw_attention_map,
     FRENCH,
     Settings,
     bucket_label,
@@ -226,6 +225,18 @@ def run(out_dir, quick=False):
         "figures": figures(summary, counts, maps, out_dir),
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/attention.py AttentionFunction,
+  npgrad/textbook/normalization.py LayerNormFunction
+fast ops: npgrad/functional/attention.py scaled_dot_product_attention, npgrad/nn/attention.py
+  MultiheadAttention, npgrad/nn/transformer.py TransformerEncoderLayer, TransformerDecoderLayer
+  and SinusoidalPositionalEncoding
+the model: npgrad/models/transformer_seq2seq.py TransformerSeq2Seq (beside npgrad/models/seq2seq.py Seq2Seq)
+the data, training and BLEU: seq2seq-attention's, npgrad/lessons/seq2seq_attention.py prepare,
+  fit_translator and test_bleu
+the page: docs/lessons/transformer-translation.md
+"""
 
 if __name__ == "__main__":
     main(run)

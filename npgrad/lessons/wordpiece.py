@@ -11,12 +11,11 @@ pure-Python ids are checked against `tokenizers`' own on every test sentence.
 import collections
 import os
 
-
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.datasets import SST2
 from npgrad.text import WordPieceTokenizer, basic_tokenize
-from npgrad.train.callbacks import _tqdm_or_none
-from npgrad.lessons import main, bert_pretrain
+from npgrad.utils.progress import progress
+from npgrad.lessons import bert_pretrain, main
 
 CONFIG = {"vocab_sizes": [500, 1000, 2000, 4000, 8000, 16000], "rare_words": 8, "corpus": bert_pretrain.CONFIG}
 QUICK_CONFIG = {"vocab_sizes": [300, 1000, 3000], "rare_words": 4, "corpus": bert_pretrain.QUICK_CONFIG}
@@ -79,8 +78,7 @@ def run(out_dir, quick=False):
     test = SST2(split="test").sentences
     words = rare_words(texts, test, config["rare_words"])
     stats, pieces, agreements = [], {}, []
-    tqdm = _tqdm_or_none()
-    for size in tqdm(config["vocab_sizes"], desc="vocabularies", leave=False) if tqdm else config["vocab_sizes"]:
+    for size in progress(config["vocab_sizes"], desc="vocabularies", unit="vocabulary"):
         tokenizer = WordPieceTokenizer.train(texts, vocab_size=size)
         path = tokenizer.save(os.path.join(out_dir, f"vocab-{size}.txt"))
         stats.append({"vocab_size": len(tokenizer), **encoding_statistics(tokenizer, test)})
@@ -108,6 +106,13 @@ def run(out_dir, quick=False):
         "figures": [figure],
     }
 
+
+READ_NEXT = """
+the tokenizer: npgrad/text/wordpiece.py WordPieceTokenizer (train, tokenize, wordpiece, encode)
+  and basic_tokenize
+the corpus (bert-pretrain's): npgrad/lessons/bert_pretrain.py pretraining_corpus
+the page: docs/lessons/wordpiece.md
+"""
 
 if __name__ == "__main__":
     main(run)

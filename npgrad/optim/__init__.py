@@ -7,5 +7,6 @@ from .adam import Adam
 from .adamw import AdamW
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
+from .param_groups import weight_decay_groups
 from .rmsprop import RMSprop
 from .sgd import SGD
