@@ -1,5 +1,8 @@
 """The model zoo: one file a family. `create(name, **options)` builds one by name."""
 
+from typing import Any
+
+from .. import nn
 from .alexnet import alexnet
 from .autoencoder import Autoencoder, ConvAutoencoder, GaussianNoise, MaskSquare  # (generative)
 from .bert import (
@@ -56,7 +59,7 @@ MODELS = {
 }
 
 
-def create(name, **options):
+def create(name: str, **options: Any) -> nn.Module:
     """Build the zoo model `name` (see MODELS) with its options, e.g. create("mlp", num_classes=24)."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose from {', '.join(sorted(MODELS))}")

@@ -8,15 +8,21 @@ single-GPU version ("One weird trick for parallelizing convolutional neural netw
 Krizhevsky 2014: 64, 192, 384, 256, 256), and an adaptive pool to 6x6 lets any image size in.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import nn
+from ..tensor import Tensor
+from ..types import _size
 from ._common import input_channels, is_small_input
 
 
 # what the small-input variant changes (see alexnet()); the layer list stays the same
-STANDARD = dict(
+STANDARD: dict[str, Any] = dict(
     first_conv=dict(kernel_size=11, stride=4, padding=2), pool=dict(kernel_size=3, stride=2), pooled_side=6, hidden=4096
 )
-SMALL = dict(
+SMALL: dict[str, Any] = dict(
     first_conv=dict(kernel_size=3, stride=1, padding=1),
     pool=dict(kernel_size=2, ceil_mode=True),
     pooled_side=1,
@@ -27,7 +33,9 @@ SMALL = dict(
 class AlexNet(nn.Module):
     """features (5 convolutions) -> avgpool -> flatten -> classifier (3 Linear)."""
 
-    def __init__(self, in_channels=3, num_classes=1000, small_input=False, dropout=0.5):
+    def __init__(
+        self, in_channels: int = 3, num_classes: int = 1000, small_input: bool = False, dropout: float = 0.5
+    ) -> None:
         super().__init__()
         sizes = SMALL if small_input else STANDARD
         side, hidden = sizes["pooled_side"], sizes["hidden"]
@@ -61,11 +69,18 @@ class AlexNet(nn.Module):
             nn.Linear(hidden, num_classes),
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
 
-def alexnet(num_classes=1000, in_channels=None, *, in_shape=None, small_input=None, dropout=0.5):
+def alexnet(
+    num_classes: int = 1000,
+    in_channels: int | None = None,
+    *,
+    in_shape: _size | None = None,
+    small_input: bool | None = None,
+    dropout: float = 0.5,
+) -> AlexNet:
     """AlexNet as in torchvision: 61,100,840 parameters for 1000 classes, PyTorch's default init.
 
     in_channels: default 3, or in_shape[0]. Images of 63x63 or more work (adaptive pooling).

@@ -16,8 +16,12 @@ The configuration uses the field names of transformers' BertConfig; from_hugging
 loads the weights of transformers' BertModel, BertForPreTraining and BertForSequenceClassification.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Mapping, Sized
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +30,7 @@ from ..functional.activation import gelu, tanh
 from ..functional.loss import cross_entropy
 from ..nn import init
 from ..tensor import Tensor
+from ..types import ArrayLike
 
 
 @dataclass
@@ -47,7 +52,7 @@ class BertConfig:
     pad_token_id: int = 0
     num_labels: int = 2
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.hidden_size % self.num_attention_heads:
             raise ValueError(
                 f"BertConfig: hidden_size must be a multiple of num_attention_heads, got "
@@ -55,7 +60,7 @@ class BertConfig:
             )
 
 
-def _config(layers, width, heads, options):
+def _config(layers: int, width: int, heads: int, options: dict[str, Any]) -> BertConfig:
     return BertConfig(
         **{
             "num_hidden_layers": layers,
@@ -67,23 +72,23 @@ def _config(layers, width, heads, options):
     )
 
 
-def bert_tiny(**options):
+def bert_tiny(**options: Any) -> BertConfig:
     """BERT-Tiny (Turc et al. 2019): 2 layers, 128 features, 2 heads; options override BertConfig fields."""
     return _config(2, 128, 2, options)
 
 
-def bert_mini(**options):
+def bert_mini(**options: Any) -> BertConfig:
     """BERT-Mini (Turc et al. 2019): 4 layers, 256 features, 4 heads."""
     return _config(4, 256, 4, options)
 
 
-def bert_base(**options):
+def bert_base(**options: Any) -> BertConfig:
     """BERT-base: 12 layers, 768 features, 12 heads; 109,482,240 parameters with the pooler at
     the 30,522-token vocabulary."""
     return _config(12, 768, 12, options)
 
 
-def bert_large(**options):
+def bert_large(**options: Any) -> BertConfig:
     """BERT-large: 24 layers, 1024 features, 16 heads."""
     return _config(24, 1024, 16, options)
 
@@ -91,7 +96,7 @@ def bert_large(**options):
 class BertEmbeddings(nn.Module):
     """LayerNorm(word + position + segment embedding), then dropout."""
 
-    def __init__(self, config):
+    def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
@@ -99,7 +104,7 @@ class BertEmbeddings(nn.Module):
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, input_ids, token_type_ids):
+    def forward(self, input_ids: Tensor, token_type_ids: Tensor) -> Tensor:
         positions = Tensor(np.arange(input_ids.shape[1]))
         x = (
             self.word_embeddings(input_ids)
@@ -109,7 +114,7 @@ class BertEmbeddings(nn.Module):
         return self.dropout(self.norm(x))
 
 
-def _check_ids(ids, name, size, shape=None):
+def _check_ids(ids: Tensor | ArrayLike, name: str, size: int, shape: tuple[int, ...] | None = None) -> Tensor:
     """ids as an int64 Tensor, or a ValueError naming the table size they overflow."""
     array = np.asarray(ids._data if isinstance(ids, Tensor) else ids)
     if array.ndim != 2 or array.dtype.kind not in "iu" or (shape is not None and array.shape != shape):
@@ -130,7 +135,7 @@ class BERT(nn.Module):
     Initialised as BERT: Linear, Embedding and attention weights from N(0, 0.02^2), biases 0,
     LayerNorm 1 and 0, the [PAD] embedding 0."""
 
-    def __init__(self, config, add_pooling_layer=True):
+    def __init__(self, config: BertConfig, add_pooling_layer: bool = True) -> None:
         super().__init__()
         self.config = config
         self.embeddings = BertEmbeddings(config)
@@ -149,7 +154,7 @@ class BERT(nn.Module):
         self.pooler = nn.Linear(config.hidden_size, config.hidden_size) if add_pooling_layer else None
         _init_bert_weights(self, config)
 
-    def check_vocabulary(self, tokenizer):
+    def check_vocabulary(self, tokenizer: Sized) -> None:
         """A ValueError unless the tokenizer's vocabulary has the model's vocab_size."""
         if len(tokenizer) != self.config.vocab_size:
             raise ValueError(
@@ -157,7 +162,12 @@ class BERT(nn.Module):
                 f"{self.config.vocab_size}; use the vocab.txt the model was trained with"
             )
 
-    def forward(self, input_ids, token_type_ids=None, attention_mask=None):
+    def forward(
+        self,
+        input_ids: Tensor | ArrayLike,
+        token_type_ids: Tensor | ArrayLike | None = None,
+        attention_mask: Tensor | ArrayLike | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
         config = self.config
         input_ids = _check_ids(input_ids, "input_ids", config.vocab_size)
         shape = tuple(input_ids.shape)
@@ -177,7 +187,7 @@ class BERT(nn.Module):
         return hidden, pooled
 
 
-def _init_bert_weights(model, config):
+def _init_bert_weights(model: nn.Module, config: BertConfig) -> None:
     for module in model.modules():
         if isinstance(module, (nn.Linear, nn.Embedding)):
             init.normal_(module.weight, 0.0, config.initializer_range)
@@ -193,7 +203,7 @@ class BertMLMHead(nn.Module):
     """Hidden states to vocabulary logits: Linear, GELU, LayerNorm, then the decoder, whose
     weight is the token embedding (tied) and whose bias is its own."""
 
-    def __init__(self, config, word_embeddings):
+    def __init__(self, config: BertConfig, word_embeddings: nn.Embedding) -> None:
         super().__init__()
         self.transform = nn.Linear(config.hidden_size, config.hidden_size)
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
@@ -201,11 +211,11 @@ class BertMLMHead(nn.Module):
         self.decoder.weight = word_embeddings.weight
         self.bias = nn.Parameter(np.zeros(config.vocab_size, np.float32))
 
-    def forward(self, hidden):
+    def forward(self, hidden: Tensor) -> Tensor:
         return self.decoder(self.norm(gelu(self.transform(hidden)))) + self.bias
 
 
-def _labels(labels):
+def _labels(labels: Tensor | ArrayLike) -> Tensor:
     return Tensor(np.asarray(labels._data if isinstance(labels, Tensor) else labels, dtype=np.int64))
 
 
@@ -216,7 +226,7 @@ class BertForPreTraining(nn.Module):
     cross-entropy (labels -100 skipped) plus the next-sentence one (0 = B follows A), as
     transformers sums them; otherwise None."""
 
-    def __init__(self, config):
+    def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.config = config
         self.bert = BERT(config)
@@ -225,7 +235,14 @@ class BertForPreTraining(nn.Module):
         for head in (self.mlm_head.transform, self.nsp_head):  # the decoder is the embedding, initialised
             _init_bert_weights(head, config)
 
-    def forward(self, input_ids, token_type_ids=None, attention_mask=None, labels=None, next_sentence_label=None):
+    def forward(
+        self,
+        input_ids: Tensor | ArrayLike,
+        token_type_ids: Tensor | ArrayLike | None = None,
+        attention_mask: Tensor | ArrayLike | None = None,
+        labels: Tensor | ArrayLike | None = None,
+        next_sentence_label: Tensor | ArrayLike | None = None,
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
         hidden, pooled = self.bert(input_ids, token_type_ids, attention_mask)
         mlm_logits, nsp_logits = self.mlm_head(hidden), self.nsp_head(pooled)
         if labels is None or next_sentence_label is None:
@@ -238,7 +255,7 @@ class BertForSequenceClassification(nn.Module):
     """BERT, dropout and a Linear on the pooled output: forward(input_ids, token_type_ids,
     attention_mask, labels=None) -> (logits (N, num_labels), cross-entropy loss or None)."""
 
-    def __init__(self, config):
+    def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.config = config
         self.bert = BERT(config)
@@ -246,7 +263,13 @@ class BertForSequenceClassification(nn.Module):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         _init_bert_weights(self.classifier, config)
 
-    def forward(self, input_ids, token_type_ids=None, attention_mask=None, labels=None):
+    def forward(
+        self,
+        input_ids: Tensor | ArrayLike,
+        token_type_ids: Tensor | ArrayLike | None = None,
+        attention_mask: Tensor | ArrayLike | None = None,
+        labels: Tensor | ArrayLike | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
         logits = self.classifier(self.dropout(self.bert(input_ids, token_type_ids, attention_mask)[1]))
         if labels is None:
             return logits, None
@@ -273,14 +296,15 @@ _QKV = re.compile(r"encoder\.layer\.(\d+)\.attention\.self\.(query|key|value)\.(
 _DROPPED = re.compile(r"(embeddings\.position_ids|cls\.predictions\.decoder\.(weight|bias))$")  # tied or buffers
 
 
-def huggingface_bert_state_dict(state_dict):
+def huggingface_bert_state_dict(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """A state_dict of transformers' BertModel, BertForPreTraining or
     BertForSequenceClassification (values: NumPy arrays or CPU torch tensors) renamed for BERT,
     BertForPreTraining or BertForSequenceClassification here: float32 NumPy arrays, each
     layer's query, key and value joined into self_attn.in_proj_weight / in_proj_bias. The
     decoder's weight (the tied token embedding) and its bias (cls.predictions.bias again) and
     the position_ids buffer are left out."""
-    arrays, qkv = {}, {}
+    arrays: dict[str, np.ndarray] = {}
+    qkv: dict[tuple[str, str, str], dict[str, np.ndarray]] = {}
     for name, value in state_dict.items():
         array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value, dtype=np.float32)
         if _DROPPED.search(name):
@@ -299,7 +323,9 @@ def huggingface_bert_state_dict(state_dict):
     return arrays
 
 
-def from_huggingface_bert(state_dict, num_attention_heads, **options):
+def from_huggingface_bert(
+    state_dict: Mapping[str, Any], num_attention_heads: int, **options: Any
+) -> BERT | BertForPreTraining | BertForSequenceClassification:
     """A BERT, BertForPreTraining or BertForSequenceClassification (chosen by the names: cls.*
     or classifier.*) holding the weights of the transformers model whose state_dict is given.
     The sizes come from the arrays; num_attention_heads cannot, so pass it (12 for BERT-base);
@@ -320,6 +346,7 @@ def from_huggingface_bert(state_dict, num_attention_heads, **options):
     if "classifier.weight" in arrays:
         sizes["num_labels"] = arrays["classifier.weight"].shape[0]
     config = BertConfig(**{**sizes, **options})
+    model: BERT | BertForPreTraining | BertForSequenceClassification
     if "mlm_head.bias" in arrays:
         model = BertForPreTraining(config)
         arrays["mlm_head.decoder.weight"] = arrays["bert.embeddings.word_embeddings.weight"]

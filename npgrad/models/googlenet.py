@@ -12,9 +12,14 @@ torchvision's does (a known quirk kept for its weights), which is what makes the
 count 6,624,904.
 """
 
+from __future__ import annotations
+
 from collections import namedtuple
+from typing import Any
 
 from .. import cat, nn
+from ..tensor import Tensor
+from ..types import _size
 from ._common import init_like_torchvision, input_channels, is_small_input
 
 GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
@@ -36,13 +41,13 @@ INCEPTIONS = {
 class BasicConv2d(nn.Module):
     """conv (no bias: the BatchNorm's shift replaces it) -> BatchNorm2d(eps=0.001) -> ReLU."""
 
-    def __init__(self, in_channels, out_channels, **conv_options):
+    def __init__(self, in_channels: int, out_channels: int, **conv_options: Any) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **conv_options)
         self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
         self.relu = nn.ReLU()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.relu(self.bn(self.conv(x)))
 
 
@@ -50,7 +55,16 @@ class Inception(nn.Module):
     """Four branches on the same input, concatenated: 1x1 | 1x1 -> 3x3 | 1x1 -> 3x3 ("5x5") |
     3x3 max pool -> 1x1. Every branch keeps the image size, so the outputs stack as channels."""
 
-    def __init__(self, in_channels, ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj):
+    def __init__(
+        self,
+        in_channels: int,
+        ch1x1: int,
+        ch3x3_reduce: int,
+        ch3x3: int,
+        ch5x5_reduce: int,
+        ch5x5: int,
+        pool_proj: int,
+    ) -> None:
         super().__init__()
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(
@@ -66,7 +80,7 @@ class Inception(nn.Module):
             BasicConv2d(in_channels, pool_proj, kernel_size=1),
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
 
 
@@ -75,7 +89,7 @@ class InceptionAux(nn.Module):
     paper) sends extra gradient into the middle of the network during training.
     4x4 average pool -> 1x1 conv (128) -> flatten -> Linear(1024) -> ReLU -> Dropout(0.7) -> Linear."""
 
-    def __init__(self, in_channels, num_classes, dropout=0.7):
+    def __init__(self, in_channels: int, num_classes: int, dropout: float = 0.7) -> None:
         super().__init__()
         self.pool = nn.AdaptiveAvgPool2d((4, 4))
         self.conv = BasicConv2d(in_channels, 128, kernel_size=1)
@@ -84,7 +98,7 @@ class InceptionAux(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.fc2 = nn.Linear(1024, num_classes)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x = self.conv(self.pool(x)).flatten(1)
         return self.fc2(self.dropout(self.relu(self.fc1(x))))
 
@@ -97,9 +111,26 @@ class GoogLeNet(nn.Module):
     (as torchvision does; combine the losses yourself); eval mode returns the logits only.
     """
 
+    # set by name in __init__ (INCEPTIONS)
+    inception3a: Inception
+    inception3b: Inception
+    inception4a: Inception
+    inception4b: Inception
+    inception4c: Inception
+    inception4d: Inception
+    inception4e: Inception
+    inception5a: Inception
+    inception5b: Inception
+
     def __init__(
-        self, num_classes=1000, in_channels=3, aux_logits=False, small_input=False, dropout=0.2, dropout_aux=0.7
-    ):
+        self,
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        aux_logits: bool = False,
+        small_input: bool = False,
+        dropout: float = 0.2,
+        dropout_aux: float = 0.7,
+    ) -> None:
         super().__init__()
         if small_input:
             self.conv1 = BasicConv2d(in_channels, 64, kernel_size=3, padding=1)
@@ -125,7 +156,7 @@ class GoogLeNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.fc = nn.Linear(1024, num_classes)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
         x = self.maxpool2(self.conv3(self.conv2(self.maxpool1(self.conv1(x)))))
         x = self.maxpool3(self.inception3b(self.inception3a(x)))
         x = self.inception4a(x)
@@ -139,15 +170,15 @@ class GoogLeNet(nn.Module):
 
 
 def googlenet(
-    num_classes=1000,
-    in_channels=None,
+    num_classes: int = 1000,
+    in_channels: int | None = None,
     *,
-    in_shape=None,
-    small_input=None,
-    aux_logits=False,
-    dropout=0.2,
-    dropout_aux=0.7,
-):
+    in_shape: _size | None = None,
+    small_input: bool | None = None,
+    aux_logits: bool = False,
+    dropout: float = 0.2,
+    dropout_aux: float = 0.7,
+) -> GoogLeNet:
     """GoogLeNet as in torchvision: 6,624,904 parameters for 1000 classes without the auxiliary
     classifiers (the default here, since they only help training), 13,004,888 with them
     (aux_logits=True, torchvision's default). Initialised as torchvision does: convolution and

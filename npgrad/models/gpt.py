@@ -15,9 +15,13 @@ gpt2_small() is GPT-2's 124M model; from_huggingface_gpt2 loads weights saved by
 transformers' GPT2LMHeadModel.
 """
 
+from __future__ import annotations
+
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +34,11 @@ from ..nn import init
 from ..nn.module import eval_mode
 from ..tensor import Tensor
 from ..text import decoding
+from ..types import ArrayLike, _generator
+
+KVCache = dict[
+    str, np.ndarray
+]  # one block's keys and values of the positions seen: "k", "v" (B, heads, past, head_dim)
 
 
 @dataclass
@@ -48,7 +57,7 @@ class GPTConfig:
     tie_weights: bool = True
     gelu_approximate: str = "none"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.n_embd % self.n_head:
             raise ValueError(
                 f"GPTConfig: n_embd must be a multiple of n_head, got n_embd={self.n_embd} and n_head={self.n_head}"
@@ -58,14 +67,14 @@ class GPTConfig:
 class CausalSelfAttention(nn.Module):
     """Multi-head self-attention in which position t sees positions 0..t only."""
 
-    def __init__(self, config):
+    def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
         self.resid_dropout = nn.Dropout(config.dropout)
         self.n_head, self.n_embd, self.dropout = config.n_head, config.n_embd, config.dropout
 
-    def forward(self, x, cache=None):
+    def forward(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
         """x (B, T, C). cache: None, or a dict holding this layer's keys and values of the
         positions before x ('k', 'v': (B, heads, past, head_dim)); they are used and extended."""
         batch, length, channels = x.shape
@@ -86,26 +95,26 @@ class CausalSelfAttention(nn.Module):
 
 
 class MLP(nn.Module):
-    def __init__(self, config):
+    def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.dropout)
         self.approximate = config.gelu_approximate
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.dropout(self.c_proj(gelu(self.c_fc(x), approximate=self.approximate)))
 
 
 class Block(nn.Module):
-    def __init__(self, config):
+    def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.attn = CausalSelfAttention(config)
         self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
 
-    def forward(self, x, cache=None):
+    def forward(self, x: Tensor, cache: KVCache | None = None) -> Tensor:
         x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
@@ -118,7 +127,7 @@ class GPT(nn.Module):
     Initialised as nanoGPT (and GPT-2): every Linear and Embedding weight from N(0, 0.02^2),
     biases 0, the residual projections (c_proj) from N(0, (0.02 / sqrt(2 n_layer))^2)."""
 
-    def __init__(self, config):
+    def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.config = config
         self.transformer = nn.ModuleDict(
@@ -145,13 +154,15 @@ class GPT(nn.Module):
             if name.endswith("c_proj.weight"):
                 init.normal_(p, 0.0, 0.02 / math.sqrt(2 * self.config.n_layer))
 
-    def num_parameters(self, non_embedding=False):
+    def num_parameters(self, non_embedding: bool = False) -> int:
         """The parameter count (a tied matrix counted once); non_embedding leaves out the
         position embedding, as nanoGPT reports."""
         total = sum(p.numel() for p in self.parameters())
         return total - self.transformer.wpe.weight.numel() if non_embedding else total
 
-    def forward(self, idx, targets=None, caches=None):
+    def forward(
+        self, idx: Tensor, targets: Tensor | None = None, caches: list[KVCache] | None = None
+    ) -> tuple[Tensor, Tensor | None]:
         """idx (B, T) int64 with T <= block_size. caches: None, or one dict per block holding the
         keys and values of the positions before idx (see generate); idx then continues them."""
         past = caches[0]["k"].shape[2] if caches and "k" in caches[0] else 0
@@ -169,7 +180,15 @@ class GPT(nn.Module):
             return logits, None
         return logits, cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
 
-    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, generator=None, use_cache=True):
+    def generate(
+        self,
+        idx: Tensor | ArrayLike,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: _generator | None = None,
+        use_cache: bool = True,
+    ) -> Tensor:
         """idx (B, T0) continued by max_new_tokens tokens sampled from softmax(logits /
         temperature) over the top_k most likely (see npgrad.text.sample_logits; generator: a
         numpy Generator or int seed). Returns a (B, T0 + max_new_tokens) int64 tensor. Runs in
@@ -177,9 +196,9 @@ class GPT(nn.Module):
         positions' keys and values; once the text outgrows block_size the window slides and every
         step recomputes it, as without the cache: both give the same tokens."""
         block_size = self.config.block_size
-        caches = [{} for _ in self.transformer.h]
+        caches: list[KVCache] = [{} for _ in self.transformer.h]
 
-        def next_logits(ids):
+        def next_logits(ids: np.ndarray) -> Tensor:
             seen = caches[0]["k"].shape[2] if "k" in caches[0] else 0
             if not use_cache or ids.shape[1] > block_size:
                 return self(Tensor(ids[:, -block_size:]))[0][:, -1]
@@ -190,7 +209,7 @@ class GPT(nn.Module):
         return Tensor(out)
 
 
-def gpt2_small(vocab_size=50257, block_size=1024, dropout=0.0):
+def gpt2_small(vocab_size: int = 50257, block_size: int = 1024, dropout: float = 0.0) -> GPT:
     """GPT-2 small (124M): 12 layers, 12 heads, 768 features, 1024 positions, GPT-2's 50,257
     tokens, tanh GELU; 124,439,808 parameters with the tied output layer."""
     return GPT(
@@ -210,7 +229,7 @@ def gpt2_small(vocab_size=50257, block_size=1024, dropout=0.0):
 _CONV1D = re.compile(r"\.(c_attn|c_proj|c_fc)\.weight$")  # GPT-2's Conv1D: weight (in, out)
 
 
-def from_huggingface_gpt2(state_dict, n_head, dropout=0.0):
+def from_huggingface_gpt2(state_dict: Mapping[str, Any], n_head: int, dropout: float = 0.0) -> GPT:
     """A GPT holding the weights of Hugging Face transformers' GPT2LMHeadModel, from its
     state_dict (values: NumPy arrays or CPU torch tensors, e.g. safetensors.numpy.load_file
     on its model.safetensors). The names are the same as here (transformer.h.<i>.attn.c_attn

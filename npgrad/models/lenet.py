@@ -5,8 +5,17 @@ layers) as Sequentials, and size the first Linear layer from in_shape with the o
 rule of a convolution or pooling: out = (in + 2 padding - kernel) // stride + 1.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
 from .. import nn
+from ..tensor import Tensor
+from ..types import _size
 from ._common import image_shape
+
+V = TypeVar("V")
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
@@ -15,25 +24,32 @@ POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 class SmallCNN(nn.Module):
     """features -> flatten -> classifier: the shape of every model in this file."""
 
-    def __init__(self, features, classifier):
+    def __init__(self, features: nn.Module, classifier: nn.Module) -> None:
         super().__init__()
         self.features, self.classifier = features, classifier
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.features(x).flatten(1))
 
 
-def conv_output_side(side, kernel, padding=0, stride=1):
+def conv_output_side(side: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
     return (side + 2 * padding - kernel) // stride + 1
 
 
-def choice(table, value, what, model):
+def choice(table: Mapping[str, V], value: str, what: str, model: str) -> V:
     if value not in table:
         raise ValueError(f"{model}: {what} must be one of {', '.join(map(repr, table))}, got {value!r}")
     return table[value]
 
 
-def lenet5(num_classes=10, in_channels=None, *, in_shape=None, activation="relu", pool="max"):
+def lenet5(
+    num_classes: int = 10,
+    in_channels: int | None = None,
+    *,
+    in_shape: _size | None = None,
+    activation: str = "relu",
+    pool: str = "max",
+) -> SmallCNN:
     """LeNet-5 (LeCun et al., "Gradient-based learning applied to document recognition", 1998).
 
     The network that made convolution work: two 5x5 convolutions, each followed by a 2x2
@@ -61,7 +77,14 @@ def lenet5(num_classes=10, in_channels=None, *, in_shape=None, activation="relu"
     return SmallCNN(features, classifier)
 
 
-def mnist_cnn(num_classes=10, in_channels=None, *, in_shape=None, batch_norm=True, dropout=0.5):
+def mnist_cnn(
+    num_classes: int = 10,
+    in_channels: int | None = None,
+    *,
+    in_shape: _size | None = None,
+    batch_norm: bool = True,
+    dropout: float = 0.5,
+) -> SmallCNN:
     """A VGG-style CNN for small images, the usual strong baseline for MNIST (>= 99 % test accuracy).
 
     Two stages of [3x3 conv -> 3x3 conv -> 2x2 max pool] with 32 then 64 channels, then
@@ -72,7 +95,8 @@ def mnist_cnn(num_classes=10, in_channels=None, *, in_shape=None, batch_norm=Tru
     in_shape: (C, H, W), default (in_channels or 1, 28, 28).
     """
     channels, height, width = image_shape("mnist_cnn", in_shape, in_channels, (1, 28, 28))
-    layers, sides = [], [height, width]
+    layers: list[nn.Module] = []
+    sides = [height, width]
     for stage in ((32, 32), (64, 64)):  # the widths of each stage's two convolutions
         for width_out in stage:
             layers.append(nn.Conv2d(channels, width_out, 3, bias=not batch_norm))

@@ -9,15 +9,22 @@ conv1 bn1 layer1..layer4 (blocks with conv1 bn1 conv2 bn2 [conv3 bn3] [downsampl
 The Bottleneck strides in its 3x3 convolution, not its first 1x1 (torchvision's "ResNet v1.5").
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from .. import nn
+from ..tensor import Tensor
+from ..types import _size
 from ._common import init_like_torchvision, input_channels, is_small_input, kaiming_normal_fan_out
 
 
-def conv3x3(in_channels, out_channels, stride=1):
+def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
 
 
-def conv1x1(in_channels, out_channels, stride=1):
+def conv1x1(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=False)
 
 
@@ -25,7 +32,12 @@ class ResidualBlock(nn.Module):
     """y = relu(residual(x) + shortcut(x)); the shortcut is x itself, or `downsample(x)` when
     the block changes the shape (a strided 1x1 convolution and a BatchNorm2d)."""
 
-    def forward(self, x):
+    expansion: int  # the block's output channels are planes * expansion
+    downsample: nn.Module | None
+    relu: nn.ReLU
+    residual: Callable[[Tensor], Tensor]  # the block's own layers
+
+    def forward(self, x: Tensor) -> Tensor:
         shortcut = x if self.downsample is None else self.downsample(x)
         return self.relu(self.residual(x) + shortcut)
 
@@ -35,14 +47,14 @@ class BasicBlock(ResidualBlock):
 
     expansion = 1  # the block's output channels are planes * expansion
 
-    def __init__(self, in_channels, planes, stride=1, downsample=None):
+    def __init__(self, in_channels: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
         super().__init__()
         self.conv1, self.bn1 = conv3x3(in_channels, planes, stride), nn.BatchNorm2d(planes)
         self.relu = nn.ReLU()
         self.conv2, self.bn2 = conv3x3(planes, planes), nn.BatchNorm2d(planes)
         self.downsample = downsample
 
-    def residual(self, x):
+    def residual(self, x: Tensor) -> Tensor:
         return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
 
 
@@ -52,7 +64,7 @@ class Bottleneck(ResidualBlock):
 
     expansion = 4
 
-    def __init__(self, in_channels, planes, stride=1, downsample=None):
+    def __init__(self, in_channels: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
         super().__init__()
         out_channels = planes * self.expansion
         self.conv1, self.bn1 = conv1x1(in_channels, planes), nn.BatchNorm2d(planes)
@@ -61,13 +73,15 @@ class Bottleneck(ResidualBlock):
         self.relu = nn.ReLU()
         self.downsample = downsample
 
-    def residual(self, x):
+    def residual(self, x: Tensor) -> Tensor:
         x = self.relu(self.bn1(self.conv1(x)))
         x = self.relu(self.bn2(self.conv2(x)))
         return self.bn3(self.conv3(x))
 
 
-def make_layer(block, in_channels, planes, blocks, stride=1):
+def make_layer(
+    block: type[BasicBlock | Bottleneck], in_channels: int, planes: int, blocks: int, stride: int = 1
+) -> nn.Sequential:
     """`blocks` blocks in a row; the first one applies the stride and changes the channels to
     planes * expansion, so its shortcut needs `downsample` when either changes."""
     out_channels = planes * block.expansion
@@ -87,7 +101,14 @@ class ResNet(nn.Module):
     shortcut becomes `downsample`, a strided 1x1 convolution and a BatchNorm2d.
     """
 
-    def __init__(self, block, blocks_per_layer, num_classes=1000, in_channels=3, small_input=False):
+    def __init__(
+        self,
+        block: type[BasicBlock | Bottleneck],
+        blocks_per_layer: Sequence[int],
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        small_input: bool = False,
+    ) -> None:
         super().__init__()
         if small_input:
             self.conv1 = conv3x3(in_channels, 64)
@@ -103,13 +124,21 @@ class ResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * widen, num_classes)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet(block, blocks_per_layer, num_classes=1000, in_channels=None, *, in_shape=None, small_input=None):
+def resnet(
+    block: type[BasicBlock | Bottleneck],
+    blocks_per_layer: Sequence[int],
+    num_classes: int = 1000,
+    in_channels: int | None = None,
+    *,
+    in_shape: _size | None = None,
+    small_input: bool | None = None,
+) -> ResNet:
     """A ResNet of `block`s, blocks_per_layer[i] of them in layer i+1, initialised as in
     torchvision: convolutions kaiming_normal_(fan_out, relu), BatchNorm weight 1 and bias 0, fc
     PyTorch's default.
@@ -127,16 +156,16 @@ def resnet(block, blocks_per_layer, num_classes=1000, in_channels=None, *, in_sh
     return model
 
 
-def resnet18(num_classes=1000, in_channels=None, **options):
+def resnet18(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> ResNet:
     """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 parameters, 1.8 GMACs at 224x224."""
     return resnet(BasicBlock, (2, 2, 2, 2), num_classes, in_channels, **options)
 
 
-def resnet34(num_classes=1000, in_channels=None, **options):
+def resnet34(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> ResNet:
     """ResNet-34: BasicBlocks [3, 4, 6, 3]; 21,797,672 parameters."""
     return resnet(BasicBlock, (3, 4, 6, 3), num_classes, in_channels, **options)
 
 
-def resnet50(num_classes=1000, in_channels=None, **options):
+def resnet50(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> ResNet:
     """ResNet-50: Bottlenecks [3, 4, 6, 3]; 25,557,032 parameters."""
     return resnet(Bottleneck, (3, 4, 6, 3), num_classes, in_channels, **options)

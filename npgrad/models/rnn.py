@@ -8,22 +8,31 @@ Both are thin wrappers round nn.RNN / nn.LSTM / nn.GRU, chosen by `cell`:
 Every tensor is batch first: (B, T) token ids, (B, T, features) signals.
 """
 
+from __future__ import annotations
+
+from typing import Any, Union
+
+import numpy as np
+
 from .. import nn
 from ..nn.module import eval_mode
+from ..tensor import Tensor
 from ..text import decoding
+from ..types import ArrayLike, _generator
 
 RECURRENT_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 READOUTS = ("last", "all")
+RecurrentState = Union[Tensor, tuple[Tensor, Tensor]]  # h_n, or an LSTM's (h_n, c_n)
 
 
-def make_recurrent(cell, input_size, hidden_size, **options):
+def make_recurrent(cell: str, input_size: int, hidden_size: int, **options: Any) -> nn.RNN | nn.LSTM | nn.GRU:
     """nn.RNN (tanh), nn.LSTM or nn.GRU by name ('rnn', 'lstm', 'gru'), batch first."""
     if cell not in RECURRENT_LAYERS:
         raise ValueError(f"unknown cell {cell!r}; choose from {', '.join(RECURRENT_LAYERS)}")
     return RECURRENT_LAYERS[cell](input_size, hidden_size, batch_first=True, **options)
 
 
-def last_hidden(state):
+def last_hidden(state: RecurrentState) -> Tensor:
     """h_n of a recurrent layer's final state: the state itself, or h of the LSTM's (h, c)."""
     return state[0] if isinstance(state, tuple) else state
 
@@ -39,7 +48,15 @@ class CharRNN(nn.Module):
     and on the last layer's outputs (0 turns it off). The defaults are a small char-rnn.
     """
 
-    def __init__(self, vocab_size, embedding_dim=64, hidden_size=256, num_layers=1, cell="lstm", dropout=0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int = 64,
+        hidden_size: int = 256,
+        num_layers: int = 1,
+        cell: str = "lstm",
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         between_layers = dropout if num_layers > 1 else 0.0  # a single layer has nothing between
@@ -47,19 +64,27 @@ class CharRNN(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
-    def forward(self, ids, state=None):
+    def forward(self, ids: Tensor, state: RecurrentState | None = None) -> tuple[Tensor, RecurrentState]:
         """ids (B, T) int -> (logits (B, T, vocab_size), state). `state` is where an earlier call
         stopped (None: zeros), so a long text fed in pieces gives the same logits as in one go."""
         output, state = self.rnn(self.embedding(ids), state)
         return self.head(self.dropout(output)), state
 
-    def generate(self, start_ids, max_new_tokens, temperature=1.0, top_k=None, top_p=None, generator=None):
+    def generate(
+        self,
+        start_ids: ArrayLike,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        generator: _generator | None = None,
+    ) -> np.ndarray:
         """start_ids (T0,) or (B, T0) continued by max_new_tokens sampled tokens (see
         npgrad.text.generate for temperature, top_k, top_p and generator). The state is carried
         from step to step, so each new token costs one step of the network, not a rerun."""
-        carried = {"state": None, "seen": 0}  # the state after the first `seen` tokens
+        carried: dict[str, Any] = {"state": None, "seen": 0}  # the state after the first `seen` tokens
 
-        def next_logits(ids):
+        def next_logits(ids: np.ndarray) -> Tensor:
             logits, carried["state"] = self(ids[:, carried["seen"] :], carried["state"])
             carried["seen"] = ids.shape[1]
             return logits[:, -1]
@@ -83,16 +108,16 @@ class SequenceClassifier(nn.Module):
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_classes,
-        cell="gru",
-        num_layers=1,
-        bidirectional=False,
-        readout="last",
-        seq_len=None,
-        dropout=0.0,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_classes: int,
+        cell: str = "gru",
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        readout: str = "last",
+        seq_len: int | None = None,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         if readout not in READOUTS:
             raise ValueError(f"SequenceClassifier: readout must be one of {READOUTS}, got {readout!r}")
@@ -105,18 +130,18 @@ class SequenceClassifier(nn.Module):
         features = hidden_size * self.rnn.num_directions
         self.head = nn.Linear(features * seq_len if readout == "all" else features, num_classes)
 
-    def forward(self, x, lengths=None):
+    def forward(self, x: Tensor, lengths: ArrayLike | Tensor | None = None) -> Tensor:
         output, state = self.rnn(x, lengths=lengths)
         if self.readout == "last":
             return self.head(self.final_features(last_hidden(state)))
         return self.head(self.all_features(output))
 
-    def final_features(self, h_n):
+    def final_features(self, h_n: Tensor) -> Tensor:
         """The last layer's final hidden state, (B, directions * H), from h_n (layers * directions, B, H)."""
         directions = self.rnn.num_directions
         return h_n[-directions:].transpose(0, 1).reshape(h_n.shape[1], -1)
 
-    def all_features(self, output):
+    def all_features(self, output: Tensor) -> Tensor:
         """Every step's output flattened, (B, seq_len * directions * H); with lengths the output
         has only max(lengths) steps, so it is padded with zeros back to seq_len."""
         if output.shape[1] != self.seq_len:

@@ -20,7 +20,10 @@ Shapes are batch first: src (B, S) and tgt (B, T) token ids, int64, padded with 
 src_lengths (B,) the true lengths of the sources.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,9 +36,10 @@ from ..nn import functional as F
 from ..tensor import Tensor
 from ..text.batching import pad_batch
 from ..text.decoding import beam_search, greedy_search, reorder_state
+from ..types import ArrayLike
 
 
-def padding_mask(lengths, steps):
+def padding_mask(lengths: ArrayLike, steps: int) -> np.ndarray:
     """(B, steps) bool, True past each sequence's length: the positions attention must ignore."""
     return np.arange(steps) >= np.asarray(lengths)[:, None]
 
@@ -51,14 +55,23 @@ class Attention(Module):
     PyTorch's nn.MultiheadAttention.
     """
 
-    def __init__(self, query_size, key_size):
+    key_proj: Module
+    score: Callable[[Tensor, Tensor], Tensor]  # (query, projected keys) -> scores e_s
+
+    def __init__(self, query_size: int, key_size: int) -> None:
         super().__init__()
         self.query_size, self.key_size = query_size, key_size
 
-    def project_keys(self, keys):
+    def project_keys(self, keys: Tensor) -> Tensor:
         return self.key_proj(keys)
 
-    def forward(self, query, keys, key_padding_mask=None, projected_keys=None):
+    def forward(
+        self,
+        query: Tensor,
+        keys: Tensor,
+        key_padding_mask: np.ndarray | Tensor | None = None,
+        projected_keys: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor]:
         """projected_keys: project_keys(keys), if already computed (the decoder passes it at every step)."""
         self._check(query, keys, key_padding_mask)
         if projected_keys is None:
@@ -87,7 +100,7 @@ class Attention(Module):
                     f"padding), got {mask.dtype} {mask.shape}"
                 )
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"query_size={self.query_size}, key_size={self.key_size}"
 
 
@@ -96,14 +109,14 @@ class BahdanauAttention(Attention):
     layer network of the query and each key. hidden_size (default query_size) is the size of
     that layer; W_q, W_k and v are Linear layers without bias (query_proj, key_proj, v)."""
 
-    def __init__(self, query_size, key_size, hidden_size=None):
+    def __init__(self, query_size: int, key_size: int, hidden_size: int | None = None) -> None:
         super().__init__(query_size, key_size)
         hidden_size = hidden_size or query_size
         self.query_proj = nn.Linear(query_size, hidden_size, bias=False)  # W_q
         self.key_proj = nn.Linear(key_size, hidden_size, bias=False)  # W_k
         self.v = nn.Linear(hidden_size, 1, bias=False)
 
-    def score(self, query, projected_keys):
+    def score(self, query: Tensor, projected_keys: Tensor) -> Tensor:
         hidden = (self.query_proj(query).unsqueeze(1) + projected_keys).tanh()  # tanh(W_q q + W_k k_s), (B, S, A)
         return self.v(hidden).squeeze(-1)  # v^T ...
 
@@ -117,7 +130,7 @@ class LuongAttention(Attention):
 
     methods = ("dot", "general")
 
-    def __init__(self, query_size, key_size, method="general"):
+    def __init__(self, query_size: int, key_size: int, method: str = "general") -> None:
         super().__init__(query_size, key_size)
         if method not in self.methods:
             raise ValueError(f"LuongAttention: method must be one of {self.methods}, got {method!r}")
@@ -129,14 +142,14 @@ class LuongAttention(Attention):
         self.method = method
         self.key_proj = nn.Linear(key_size, query_size, bias=False) if method == "general" else nn.Identity()
 
-    def score(self, query, projected_keys):
+    def score(self, query: Tensor, projected_keys: Tensor) -> Tensor:
         return (projected_keys @ query.unsqueeze(-1)).squeeze(-1)  # e_s = (W k_s) . q
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{super().extra_repr()}, method={self.method!r}"
 
 
-def make_attention(kind, query_size, key_size):
+def make_attention(kind: str | None, query_size: int, key_size: int) -> Attention | None:
     """The attention layer named kind: None, "bahdanau", "dot" or "general"."""
     if kind is None:
         return None
@@ -154,7 +167,15 @@ class Encoder(Module):
     (B, hidden_size). Bidirectional, the outputs join both directions (output_size = 2 *
     hidden_size) and the state is tanh(W [h_forward; h_backward] + b), W the `bridge` Linear."""
 
-    def __init__(self, vocab_size, embedding_dim, hidden_size, bidirectional=False, dropout=0.0, padding_idx=None):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        padding_idx: int | None = None,
+    ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         self.dropout = nn.Dropout(dropout)
@@ -163,7 +184,7 @@ class Encoder(Module):
         if bidirectional:
             self.bridge = nn.Linear(2 * hidden_size, hidden_size)
 
-    def forward(self, src, src_lengths):
+    def forward(self, src: Tensor | np.ndarray, src_lengths: ArrayLike) -> tuple[Tensor, Tensor]:
         outputs, h_n = self.gru(self.dropout(self.embedding(src)), lengths=src_lengths)  # h_n (directions, B, H)
         if not self.gru.bidirectional:
             return outputs, h_n[0]
@@ -179,7 +200,15 @@ class Decoder(Module):
     c_t = attention(s_{t-1}, encoder outputs), x_t = [embedding(y_{t-1}); c_t].
     """
 
-    def __init__(self, vocab_size, embedding_dim, hidden_size, attention=None, dropout=0.0, padding_idx=None):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        attention: Attention | None = None,
+        dropout: float = 0.0,
+        padding_idx: int | None = None,
+    ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         self.dropout = nn.Dropout(dropout)
@@ -188,7 +217,7 @@ class Decoder(Module):
         self.gru = nn.GRUCell(embedding_dim + context_size, hidden_size)
         self.out = nn.Linear(hidden_size, vocab_size)
 
-    def memory(self, encoder_outputs, key_padding_mask):
+    def memory(self, encoder_outputs: Tensor, key_padding_mask: np.ndarray | None) -> dict[str, Any] | None:
         """What every step attends over, as a dict (None without attention): the keys (the
         encoder outputs), their projection, computed once, and the padding mask."""
         if self.attention is None:
@@ -199,7 +228,9 @@ class Decoder(Module):
             "key_padding_mask": key_padding_mask,
         }
 
-    def forward(self, tgt_in, hidden, memory=None):
+    def forward(
+        self, tgt_in: Tensor | np.ndarray, hidden: Tensor, memory: dict[str, Any] | None = None
+    ) -> tuple[Tensor, Tensor | None]:
         """Teacher forcing: tgt_in (B, T), <bos> and the target but its last token; hidden (B, H)
         the initial state. Returns the logits (B, T, vocab_size) and the attention weights
         (B, T, S), None without attention."""
@@ -212,7 +243,9 @@ class Decoder(Module):
         logits = self.out(stack(states, dim=1))  # all the steps in one product
         return logits, None if memory is None else stack(weights, dim=1)
 
-    def step(self, previous, hidden, memory=None):
+    def step(
+        self, previous: Tensor | np.ndarray, hidden: Tensor, memory: dict[str, Any] | None = None
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
         """One step of decoding: previous (B,) token ids. Returns the log-probabilities of the
         next token (B, vocab_size), the new state (B, H) and the attention weights (B, S) or None."""
         hidden, weights = self._advance(self.dropout(self.embedding(previous)), hidden, memory)
@@ -236,7 +269,7 @@ class Translation(NamedTuple):
     attention: np.ndarray | None
 
 
-def _token_ids(name, what, ids, ndim):
+def _token_ids(name: str, what: str, ids: Tensor | ArrayLike, ndim: int) -> np.ndarray:
     """ids (an array or Tensor) as an int64 array, or a ValueError naming `what`."""
     ids = np.asarray(ids._data if isinstance(ids, Tensor) else ids)
     if ids.ndim != ndim or ids.dtype.kind not in "iu":
@@ -257,28 +290,30 @@ class Seq2Seq(Module):
 
     def __init__(
         self,
-        src_vocab_size,
-        tgt_vocab_size,
-        embedding_dim=256,
-        hidden_size=256,
-        attention="bahdanau",
-        bidirectional=False,
-        dropout=0.0,
-        pad_id=0,
-        bos_id=1,
-        eos_id=2,
-    ):
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        embedding_dim: int = 256,
+        hidden_size: int = 256,
+        attention: str | None = "bahdanau",
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pad_id: int = 0,
+        bos_id: int = 1,
+        eos_id: int = 2,
+    ) -> None:
         super().__init__()
         self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
         self.encoder = Encoder(src_vocab_size, embedding_dim, hidden_size, bidirectional, dropout, pad_id)
         attention_layer = make_attention(attention, hidden_size, self.encoder.output_size)
         self.decoder = Decoder(tgt_vocab_size, embedding_dim, hidden_size, attention_layer, dropout, pad_id)
 
-    def forward(self, src, src_lengths, tgt_in):
+    def forward(self, src: Tensor | ArrayLike, src_lengths: Tensor | ArrayLike, tgt_in: Tensor | ArrayLike) -> Tensor:
         """src (B, S), src_lengths (B,), tgt_in (B, T) -> logits (B, T, tgt_vocab_size)."""
         return self.teacher_forced(src, src_lengths, tgt_in)[0]
 
-    def teacher_forced(self, src, src_lengths, tgt_in):
+    def teacher_forced(
+        self, src: Tensor | ArrayLike, src_lengths: Tensor | ArrayLike, tgt_in: Tensor | ArrayLike
+    ) -> tuple[Tensor, Tensor | None]:
         """(logits (B, T, tgt_vocab_size), attention weights (B, T, S) or None)."""
         src, src_lengths = self._checked_source(src, src_lengths)
         tgt_in = _token_ids("Seq2Seq", "tgt_in", tgt_in, 2)
@@ -286,12 +321,18 @@ class Seq2Seq(Module):
             raise ValueError(f"Seq2Seq: src has {len(src)} sentences but tgt_in has {len(tgt_in)}")
         return self.decoder(tgt_in, *self.encode(src, src_lengths))
 
-    def encode(self, src, src_lengths):
+    def encode(self, src: Tensor | np.ndarray, src_lengths: ArrayLike) -> tuple[Tensor, dict[str, Any] | None]:
         """The decoder's initial state (B, H) and its memory (see Decoder.memory)."""
         outputs, hidden = self.encoder(src, src_lengths)
         return hidden, self.decoder.memory(outputs, padding_mask(src_lengths, outputs.shape[1]))
 
-    def translate(self, src, src_lengths=None, max_len=30, beam_size=None):
+    def translate(
+        self,
+        src: Tensor | ArrayLike,
+        src_lengths: Tensor | ArrayLike | None = None,
+        max_len: int = 30,
+        beam_size: int | None = None,
+    ) -> list[Translation]:
         """A Translation for each source sentence of src (B, S) (src_lengths None: all S long),
         decoded greedily (beam_size None, the whole batch at once) or by beam search (one
         sentence at a time, the best of beam_size beams). Runs in eval mode, without gradients;
@@ -340,7 +381,9 @@ class Seq2Seq(Module):
         weights = self.decoder(tgt_in, hidden, memory)[1].numpy()
         return [weights[i, : len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
 
-    def _checked_source(self, src, src_lengths):
+    def _checked_source(
+        self, src: Tensor | ArrayLike, src_lengths: Tensor | ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray]:
         src = _token_ids("Seq2Seq", "src", src, 2)
         src_lengths = _token_ids("Seq2Seq", "src_lengths", src_lengths, 1)
         if len(src_lengths) != len(src):

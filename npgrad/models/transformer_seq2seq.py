@@ -11,6 +11,8 @@ Shapes are batch first: src (B, S) and tgt (B, T) token ids, int64, padded with 
 src_lengths (B,) the true lengths of the sources.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -22,6 +24,7 @@ from ..nn.module import eval_mode
 from ..tensor import Tensor
 from ..text.batching import pad_batch
 from ..text.decoding import beam_search, greedy_search, reorder_state
+from ..types import ArrayLike
 from .seq2seq import Translation, _token_ids, padding_mask
 
 
@@ -36,20 +39,20 @@ class TransformerSeq2Seq(nn.Module):
 
     def __init__(
         self,
-        src_vocab_size,
-        tgt_vocab_size,
-        d_model=256,
-        nhead=4,
-        num_encoder_layers=3,
-        num_decoder_layers=3,
-        dim_feedforward=512,
-        dropout=0.1,
-        max_len=256,
-        norm_first=False,
-        pad_id=0,
-        bos_id=1,
-        eos_id=2,
-    ):
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        d_model: int = 256,
+        nhead: int = 4,
+        num_encoder_layers: int = 3,
+        num_decoder_layers: int = 3,
+        dim_feedforward: int = 512,
+        dropout: float = 0.1,
+        max_len: int = 256,
+        norm_first: bool = False,
+        pad_id: int = 0,
+        bos_id: int = 1,
+        eos_id: int = 2,
+    ) -> None:
         super().__init__()
         self.pad_id, self.bos_id, self.eos_id, self.d_model = pad_id, bos_id, eos_id, d_model
         self.src_embedding = nn.Embedding(src_vocab_size, d_model, padding_idx=pad_id)
@@ -67,7 +70,7 @@ class TransformerSeq2Seq(nn.Module):
         )
         self.generator = nn.Linear(d_model, tgt_vocab_size)
 
-    def forward(self, src, src_lengths, tgt_in):
+    def forward(self, src: Tensor | ArrayLike, src_lengths: Tensor | ArrayLike, tgt_in: Tensor | ArrayLike) -> Tensor:
         """src (B, S), src_lengths (B,), tgt_in (B, T) -> logits (B, T, tgt_vocab_size)."""
         src, src_lengths = self._checked_source(src, src_lengths)
         tgt_in = _token_ids("TransformerSeq2Seq", "tgt_in", tgt_in, 2)
@@ -78,12 +81,12 @@ class TransformerSeq2Seq(nn.Module):
     def _embed(self, embedding, ids):
         return self.positions(embedding(Tensor(ids)) * math.sqrt(self.d_model))
 
-    def encode(self, src, src_lengths):
+    def encode(self, src: np.ndarray, src_lengths: ArrayLike) -> tuple[Tensor, np.ndarray]:
         """(memory (B, S, d_model), its padding mask (B, S), True past each length)."""
         mask = padding_mask(src_lengths, src.shape[1])
         return self.transformer.encoder(self._embed(self.src_embedding, src), src_key_padding_mask=mask), mask
 
-    def decode(self, tgt_in, memory, memory_mask):
+    def decode(self, tgt_in: np.ndarray, memory: Tensor, memory_mask: np.ndarray | None) -> Tensor:
         """Logits (B, T, tgt_vocab_size) of the next token at every position of tgt_in (B, T)."""
         causal = nn.Transformer.generate_square_subsequent_mask(tgt_in.shape[1])
         hidden = self.transformer.decoder(
@@ -95,7 +98,13 @@ class TransformerSeq2Seq(nn.Module):
         )
         return self.generator(hidden)
 
-    def translate(self, src, src_lengths=None, max_len=30, beam_size=None):
+    def translate(
+        self,
+        src: Tensor | ArrayLike,
+        src_lengths: Tensor | ArrayLike | None = None,
+        max_len: int = 30,
+        beam_size: int | None = None,
+    ) -> list[Translation]:
         """A Translation for each source sentence of src (B, S) (src_lengths None: all S long),
         decoded greedily (beam_size None, the whole batch at once) or by beam search (one
         sentence at a time, the best of beam_size beams). Each step reruns the decoder on the
@@ -164,7 +173,9 @@ class TransformerSeq2Seq(nn.Module):
         weights = cross(query, key, value, key_padding_mask=mask, need_weights=True)[1].numpy()
         return [weights[i, : len(row), :length] for i, (row, length) in enumerate(zip(rows, src_lengths))]
 
-    def _checked_source(self, src, src_lengths):
+    def _checked_source(
+        self, src: Tensor | ArrayLike, src_lengths: Tensor | ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray]:
         src = _token_ids("TransformerSeq2Seq", "src", src, 2)
         src_lengths = _token_ids("TransformerSeq2Seq", "src_lengths", src_lengths, 1)
         if len(src_lengths) != len(src) or (len(src) and (src_lengths.min() < 1 or src_lengths.max() > src.shape[1])):

@@ -10,7 +10,13 @@ A, B, D, E of the paper); the _bn variants put a BatchNorm2d after every convolu
 Layer names, order and initialisation are torchvision's, so a torchvision state_dict loads.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .. import nn
+from ..tensor import Tensor
+from ..types import _size
 from ._common import init_like_torchvision, input_channels, is_small_input, kaiming_normal_fan_out
 
 STAGE_WIDTHS = (64, 128, 256, 512, 512)
@@ -20,7 +26,9 @@ CONVS_PER_STAGE = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2), 16: (2, 2, 3, 3, 3)
 class VGG(nn.Module):
     """features (convolutions) -> avgpool to a fixed grid -> flatten -> classifier (3 Linear)."""
 
-    def __init__(self, features, num_classes, pooled_side=7, hidden=4096, dropout=0.5):
+    def __init__(
+        self, features: nn.Module, num_classes: int, pooled_side: int = 7, hidden: int = 4096, dropout: float = 0.5
+    ) -> None:
         super().__init__()
         self.features = features
         self.avgpool = nn.AdaptiveAvgPool2d((pooled_side, pooled_side))
@@ -34,13 +42,13 @@ class VGG(nn.Module):
             nn.Linear(hidden, num_classes),
         )
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
 
-def make_features(depth, in_channels, batch_norm, ceil_mode=False):
+def make_features(depth: int, in_channels: int, batch_norm: bool, ceil_mode: bool = False) -> nn.Sequential:
     """The convolutional part: per stage, [Conv2d 3x3 (-> BatchNorm2d) -> ReLU] x n, MaxPool2d."""
-    layers = []
+    layers: list[nn.Module] = []
     for width, convs in zip(STAGE_WIDTHS, CONVS_PER_STAGE[depth]):
         for _ in range(convs):
             layers.append(nn.Conv2d(in_channels, width, kernel_size=3, padding=1))
@@ -51,16 +59,16 @@ def make_features(depth, in_channels, batch_norm, ceil_mode=False):
 
 
 def vgg(
-    depth,
-    batch_norm=False,
-    num_classes=1000,
-    in_channels=None,
+    depth: int,
+    batch_norm: bool = False,
+    num_classes: int = 1000,
+    in_channels: int | None = None,
     *,
-    in_shape=None,
-    small_input=None,
-    dropout=0.5,
-    init_weights=True,
-):
+    in_shape: _size | None = None,
+    small_input: bool | None = None,
+    dropout: float = 0.5,
+    init_weights: bool = True,
+) -> VGG:
     """VGG-`depth` (11, 13, 16 or 19), with BatchNorm when batch_norm.
 
     in_channels: default 3, or in_shape[0]. Any image size works (adaptive pooling).
@@ -82,41 +90,41 @@ def vgg(
     return model
 
 
-def vgg11(num_classes=1000, in_channels=None, **options):
+def vgg11(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-11 (configuration A): 8 convolutions and 3 Linear layers; 132,863,336 parameters."""
     return vgg(11, False, num_classes, in_channels, **options)
 
 
-def vgg13(num_classes=1000, in_channels=None, **options):
+def vgg13(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-13 (configuration B): 10 convolutions and 3 Linear layers; 133,047,848 parameters."""
     return vgg(13, False, num_classes, in_channels, **options)
 
 
-def vgg16(num_classes=1000, in_channels=None, **options):
+def vgg16(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-16 (configuration D): 13 convolutions and 3 Linear layers; 138,357,544 parameters."""
     return vgg(16, False, num_classes, in_channels, **options)
 
 
-def vgg19(num_classes=1000, in_channels=None, **options):
+def vgg19(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-19 (configuration E): 16 convolutions and 3 Linear layers; 143,667,240 parameters."""
     return vgg(19, False, num_classes, in_channels, **options)
 
 
-def vgg11_bn(num_classes=1000, in_channels=None, **options):
+def vgg11_bn(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-11 with BatchNorm2d after every convolution; 132,868,840 parameters."""
     return vgg(11, True, num_classes, in_channels, **options)
 
 
-def vgg13_bn(num_classes=1000, in_channels=None, **options):
+def vgg13_bn(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-13 with BatchNorm2d after every convolution; 133,053,736 parameters."""
     return vgg(13, True, num_classes, in_channels, **options)
 
 
-def vgg16_bn(num_classes=1000, in_channels=None, **options):
+def vgg16_bn(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-16 with BatchNorm2d after every convolution; 138,365,992 parameters."""
     return vgg(16, True, num_classes, in_channels, **options)
 
 
-def vgg19_bn(num_classes=1000, in_channels=None, **options):
+def vgg19_bn(num_classes: int = 1000, in_channels: int | None = None, **options: Any) -> VGG:
     """VGG-19 with BatchNorm2d after every convolution; 143,678,248 parameters."""
     return vgg(19, True, num_classes, in_channels, **options)

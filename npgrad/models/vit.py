@@ -9,11 +9,15 @@ that neighbouring pixels belong together beyond the patch: what a CNN has built 
 learn from data.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import dtypes, nn
 from ..functional.shape import cat
 from ..nn import init
+from ..tensor import Tensor
+from ..types import _size
 from ._common import image_shape
 
 
@@ -27,16 +31,16 @@ class ViT(nn.Module):
 
     def __init__(
         self,
-        image_size=28,
-        patch_size=7,
-        in_channels=1,
-        num_classes=10,
-        dim=64,
-        depth=6,
-        heads=4,
-        mlp_dim=128,
-        dropout=0.0,
-    ):
+        image_size: int = 28,
+        patch_size: int = 7,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        dim: int = 64,
+        depth: int = 6,
+        heads: int = 4,
+        mlp_dim: int = 128,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         if image_size % patch_size:
             raise ValueError(f"ViT: image_size must be a multiple of patch_size, got {image_size} and {patch_size}")
@@ -54,7 +58,7 @@ class ViT(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, depth, norm=nn.LayerNorm(dim))
         self.head = nn.Linear(dim, num_classes)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         expected = (self.in_channels, self.image_size, self.image_size)
         if x.ndim != 4 or tuple(x.shape[1:]) != expected:
             raise ValueError(f"ViT: expected images (N, {', '.join(map(str, expected))}), got shape {tuple(x.shape)}")
@@ -65,8 +69,17 @@ class ViT(nn.Module):
 
 
 def vit(
-    num_classes=10, in_channels=None, *, in_shape=None, patch_size=7, dim=64, depth=6, heads=4, mlp_dim=128, dropout=0.0
-):
+    num_classes: int = 10,
+    in_channels: int | None = None,
+    *,
+    in_shape: _size | None = None,
+    patch_size: int = 7,
+    dim: int = 64,
+    depth: int = 6,
+    heads: int = 4,
+    mlp_dim: int = 128,
+    dropout: float = 0.0,
+) -> ViT:
     """A small ViT for square images of in_shape (default (1, 28, 28)), as the zoo builds it."""
     channels, height, width = image_shape("vit", in_shape, in_channels, (1, 28, 28))
     if height != width:
