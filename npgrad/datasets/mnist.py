@@ -1,7 +1,12 @@
 """MNIST and Fashion-MNIST: 28x28 grayscale images in 10 classes, 60,000 for training and
 10,000 for testing, stored as gzipped IDX files."""
 
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +25,7 @@ class MNIST(ImageClassificationDataset):
 
     folder = "mnist"
     mirror = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-    bundled = Path(__file__).parent / "files" / "mnist"
+    bundled: Path | None = Path(__file__).parent / "files" / "mnist"
     sha256 = {  # of the uncompressed IDX files, the official ones
         "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -40,13 +45,22 @@ class MNIST(ImageClassificationDataset):
         "9 - nine",
     ]
 
-    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=True):
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+        download: bool = True,
+    ) -> None:
         split = "train" if train else "t10k"
         images = self._read(f"{split}-images-idx3-ubyte.gz", root, download, _read_images)
         labels = self._read(f"{split}-labels-idx1-ubyte.gz", root, download, _read_labels)
         super().__init__(images, labels, train, transform, target_transform)
 
-    def _read(self, name, root, download, parse):
+    def _read(
+        self, name: str, root: str | os.PathLike | None, download: bool, parse: Callable[[bytes], np.ndarray]
+    ) -> np.ndarray:
         file = storage.DataFile(self.folder, name, self.sha256[name], self.mirror + name)
         path = storage.locate(file, root, download, self.bundled)
         return storage.load(path, file.sha256, parse)
@@ -68,7 +82,9 @@ class FashionMNIST(MNIST):
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def image_arrays(dataset="mnist", train_limit=None, test_limit=None):
+def image_arrays(
+    dataset: str = "mnist", train_limit: int | None = None, test_limit: int | None = None
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(train images, train labels), (test images, test labels) of "mnist" or "fashion-mnist":
     float32 (N, 1, 28, 28) in [0, 1] and int64 labels, the first train_limit / test_limit of each."""
     if dataset not in IMAGE_DATASETS:
@@ -80,14 +96,14 @@ def image_arrays(dataset="mnist", train_limit=None, test_limit=None):
 IMAGE_DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
 
 
-def _read_images(contents):
+def _read_images(contents: bytes) -> np.ndarray:
     images = storage.read_idx(contents)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(f"expected uint8 images (N, H, W), got {images.dtype} {images.shape}")
     return images
 
 
-def _read_labels(contents):
+def _read_labels(contents: bytes) -> np.ndarray:
     labels = storage.read_idx(contents)
     if labels.ndim != 1:
         raise ValueError(f"expected labels (N,), got shape {labels.shape}")
