@@ -17,6 +17,7 @@ from npgrad import manual_seed, models
 from npgrad.analysis.plots import pyplot, pyplot_or_none, save_figure
 from npgrad.analysis.summary import summary
 from npgrad.lessons import main
+from npgrad.utils.progress import progress
 
 IMAGENET = (3, 224, 224)
 DIGITS = (1, 28, 28)
@@ -101,7 +102,7 @@ def plot_accuracy_against_cost(rows, path):
 
 def run(out_dir, quick=False):
     imagenet = QUICK if quick else list(PUBLISHED)
-    rows = [with_published(measure(name, IMAGENET)) for name in imagenet]
+    rows = [with_published(measure(name, IMAGENET)) for name in progress(imagenet, desc="tracing", unit="model")]
     rows += [measure(name, DIGITS) for name in SMALL]
     print_table(rows)
     figures = []
@@ -113,6 +114,12 @@ def run(out_dir, quick=False):
         )
     return {"rows": rows, "figures": figures}
 
+
+READ_NEXT = """
+counting parameters and MACs: npgrad/analysis/summary.py summary (forward hooks on one traced image)
+the models: npgrad/models/alexnet.py, vgg.py, googlenet.py, resnet.py, lenet.py; npgrad/models/__init__.py create
+the page: docs/lessons/architectures.md
+"""
 
 if __name__ == "__main__":
     main(run)

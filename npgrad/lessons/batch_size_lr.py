@@ -14,8 +14,8 @@ import os
 from npgrad import manual_seed, models, optim
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.optim.lr_scheduler import linear_scaling_lr, warmup_scheduler
-from npgrad.train.classifier import fit, load_data
 from npgrad.lessons import main
+from npgrad.train.classifier import fit, load_data
 
 BASE_BATCH, BASE_LR = 32, 0.01
 
@@ -28,7 +28,19 @@ def train_one(data, classes, batch_size, scaled, epochs):
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     steps_per_epoch = -(-len(train[0]) // batch_size)
     scheduler = warmup_scheduler(optimizer, steps_per_epoch, start_factor=BASE_BATCH / batch_size) if scaled else None
-    trainer = fit(model, optimizer, train, val, epochs, batch_size, seed=0, scheduler=scheduler, scheduler_step="batch")
+    label = f"batch {batch_size}, {'scaled lr + warmup' if scaled else 'fixed lr'}"
+    trainer = fit(
+        model,
+        optimizer,
+        train,
+        val,
+        epochs,
+        batch_size,
+        seed=0,
+        progress_label=label,
+        scheduler=scheduler,
+        scheduler_step="batch",
+    )
     history = trainer.history.history
     return {
         "batch_size": batch_size,
@@ -67,6 +79,14 @@ def write_figure(out_dir, rows):
     ax.legend()
     return [save_figure(fig, os.path.join(out_dir, "batch_size_lr.png"))]
 
+
+READ_NEXT = """
+textbook (the lecture's update rule): npgrad/textbook/optim.py Momentum
+fast optimizer: npgrad/optim/sgd.py SGD (momentum=0.9)
+the rule and the warmup: npgrad/optim/lr_scheduler.py linear_scaling_lr and warmup_scheduler
+training: npgrad/train/classifier.py fit and load_data, npgrad/train/trainer.py Trainer
+the page: docs/lessons/batch-size-lr.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -111,5 +111,12 @@ def write_figure(out_dir, matrix):
     return [save_figure(fig, os.path.join(out_dir, "conv_as_matrix.png"))]
 
 
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dLoopsFunction (a loop over the kernel window),
+    Conv2dIm2colFunction and im2col (convolution as one matrix product)
+fast ops: npgrad/functional/conv.py conv2d and conv_transpose2d
+the page: docs/lessons/conv-arithmetic.md
+"""
+
 if __name__ == "__main__":
     main(run)

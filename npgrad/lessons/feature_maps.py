@@ -16,8 +16,8 @@ from npgrad import manual_seed, nn, optim, tensor
 from npgrad.analysis.gradients import activation_recorder
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.autograd import no_grad
-from npgrad.train.classifier import fit, load_data
 from npgrad.lessons import main
+from npgrad.train.classifier import fit, load_data
 
 
 def small_cnn(num_classes=10):
@@ -50,7 +50,9 @@ def run(out_dir, quick=False):
     (train, val, test), _ = load_data("mnist", seed=0, val_size=5000, train_limit=limit)
     manual_seed(0)
     model = small_cnn()
-    trainer = fit(model, optim.Adam(model.parameters(), lr=2e-3), train, val, epochs, 64, seed=0)
+    trainer = fit(
+        model, optim.Adam(model.parameters(), lr=2e-3), train, val, epochs, 64, seed=0, progress_label="small CNN"
+    )
     accuracy = trainer.history.history["val_accuracy"][-1]
     image = test[0][0]
     maps = feature_maps(model, image)
@@ -111,6 +113,15 @@ def write_figures(out_dir, filters, digit, maps):
         ),
     ]
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dLoopsFunction,
+    npgrad/textbook/pooling.py MaxPool2dFunction, npgrad/textbook/activation.py ReLUFunction
+fast ops: npgrad/functional/conv.py conv2d, npgrad/functional/pooling.py max_pool2d
+the feature maps: npgrad/analysis/gradients.py activation_recorder (forward hooks)
+training: npgrad/train/classifier.py fit and load_data, npgrad/train/trainer.py Trainer
+the page: docs/lessons/feature-maps.md
+"""
 
 if __name__ == "__main__":
     main(run)

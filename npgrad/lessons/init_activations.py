@@ -116,5 +116,13 @@ def write_figures(out_dir, histograms, depth):
     return paths
 
 
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/activation.py SigmoidFunction, TanhFunction and ReLUFunction
+fast ops: npgrad/functional/activation.py sigmoid, tanh and relu
+initialisations: npgrad/nn/init.py normal_, xavier_normal_ and kaiming_normal_
+measuring: npgrad/analysis/gradients.py activation_recorder
+the page: docs/lessons/init-activations.md
+"""
+
 if __name__ == "__main__":
     main(run)

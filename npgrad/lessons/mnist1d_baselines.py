@@ -23,6 +23,7 @@ from npgrad.datasets import MNIST1D
 from npgrad.models import SequenceClassifier
 from npgrad.lessons import main
 from npgrad.train import Trainer
+from npgrad.train.classifier import StepProgress
 
 PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91}
 # Ten initial weights a model: from one to the next the GRU's test accuracy moves by up to 4 points
@@ -76,11 +77,14 @@ MODELS = {
 }
 
 
-def train_one(name, train, test, epochs, seed):
-    """Test accuracy of model `name` after `epochs` epochs, with `seed` for its initial weights."""
+def train_one(name, train, test, epochs, seed, label=None):
+    """Test accuracy of model `name` after `epochs` epochs, with `seed` for its initial weights;
+    with a progress bar over its steps when a label is given."""
     manual_seed(seed)
     model = MODELS[name]()
-    trainer = Trainer(model, optim.Adam(model.parameters(), lr=0.01), nn.CrossEntropyLoss(), metrics=["accuracy"])
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    bar = [StepProgress(label)] if label else []
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], callbacks=bar)
     trainer.fit(DataLoader(TensorDataset(*train), batch_size=100), epochs=epochs)  # in order, as the paper
     return trainer.evaluate(DataLoader(TensorDataset(*test), batch_size=1000))["accuracy"]
 
@@ -90,7 +94,12 @@ def compare(names, quick):
     mean, lowest and highest test accuracy beside the paper's figure."""
     epochs, seeds = (10, [0]) if quick else (200, SEEDS)
     train, test = MNIST1D(train=True).arrays(), MNIST1D(train=False).arrays()
-    measured = {name: [train_one(name, train, test, epochs, seed) for seed in seeds] for name in names}
+    measured = {
+        name: [
+            train_one(name, train, test, epochs, seed, label=f"{name}, seed {seed + 1}/{len(seeds)}") for seed in seeds
+        ]
+        for name in names
+    }
     print(
         f"{'model':<20} {'npgrad test accuracy, mean (min-max) of ' + str(len(seeds)) + ' seeds':>46} {'published':>10}"
     )
@@ -110,6 +119,15 @@ def compare(names, quick):
 def run(out_dir, quick=False):
     return compare(["logistic regression", "MLP"], quick)
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/linear.py LinearFunction, npgrad/textbook/activation.py ReLUFunction,
+    npgrad/textbook/loss.py SoftmaxCrossEntropyFunction
+fast ops: npgrad/functional/linalg.py linear, npgrad/functional/activation.py relu, npgrad/functional/loss.py cross_entropy
+the data: npgrad/datasets/mnist1d.py MNIST1D and make_mnist1d
+training: npgrad/train/trainer.py Trainer
+the page: docs/lessons/mnist1d-baselines.md
+"""
 
 if __name__ == "__main__":
     main(run)

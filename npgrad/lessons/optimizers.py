@@ -9,13 +9,11 @@ order; only the update rule differs. The learning rates are each method's usual 
 
 import os
 
-import numpy as np
-
 from npgrad import manual_seed, models, optim
-from npgrad.analysis.plots import plot_curves, pyplot_or_none
+from npgrad.analysis.plots import plot_curves, pyplot_or_none, smooth
+from npgrad.lessons import main
 from npgrad.train import StepLosses
 from npgrad.train.classifier import fit, load_data
-from npgrad.lessons import main
 
 OPTIMIZERS = {
     "SGD (lr 0.1)": lambda p: optim.SGD(p, lr=0.1),
@@ -26,12 +24,6 @@ OPTIMIZERS = {
 }
 
 
-def smooth(values, window=25):
-    """Moving average, so that batch-to-batch noise does not hide the trend."""
-    kernel = np.ones(min(window, len(values))) / min(window, len(values))
-    return np.convolve(values, kernel, mode="valid")
-
-
 def run(out_dir, quick=False):
     train_limit, epochs = (2000, 1) if quick else (20000, 5)
     (train, val, _), classes = load_data("mnist", seed=0, val_size=5000, train_limit=train_limit)
@@ -40,7 +32,9 @@ def run(out_dir, quick=False):
         manual_seed(0)
         model = models.create("mlp", in_shape=train[0].shape[1:], num_classes=len(classes), dropout=0)
         recorder = StepLosses()
-        trainer = fit(model, make(model.parameters()), train, val, epochs, 64, seed=0, callbacks=[recorder])
+        trainer = fit(
+            model, make(model.parameters()), train, val, epochs, 64, seed=0, progress_label=name, callbacks=[recorder]
+        )
         curves[name] = smooth(recorder.losses)
         history = trainer.history.history
         rows.append(
@@ -67,6 +61,14 @@ def run(out_dir, quick=False):
         )
     return {"train_images": train_limit, "epochs": epochs, "rows": rows, "figures": figures}
 
+
+READ_NEXT = """
+textbook (the lecture's update rules): npgrad/textbook/optim.py SGD, Momentum, Adagrad, RMSprop and Adam
+fast optimizers: npgrad/optim/sgd.py SGD (momentum), npgrad/optim/adagrad.py Adagrad,
+    npgrad/optim/rmsprop.py RMSprop, npgrad/optim/adam.py Adam
+training: npgrad/train/classifier.py fit and load_data, npgrad/train/trainer.py Trainer; npgrad/analysis/plots.py smooth
+the page: docs/lessons/optimizers.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -18,9 +18,9 @@ import numpy as np
 
 from npgrad import manual_seed, models, optim
 from npgrad.analysis.plots import pyplot_or_none, save_figure
+from npgrad.lessons import main
 from npgrad.train import EarlyStopping
 from npgrad.train.classifier import fit, load_data, loader
-from npgrad.lessons import main
 
 MODELS = {
     "too small (784-2-10)": dict(hidden=(2,), dropout=0, weight_decay=0),
@@ -29,7 +29,7 @@ MODELS = {
 }
 
 
-def train_one(settings, data, classes, max_epochs, patience):
+def train_one(name, settings, data, classes, max_epochs, patience):
     (train, val, test) = data
     manual_seed(0)
     model = models.create(
@@ -41,7 +41,7 @@ def train_one(settings, data, classes, max_epochs, patience):
     )
     optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=settings["weight_decay"])
     stopper = EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
-    trainer = fit(model, optimizer, train, val, max_epochs, 64, seed=0, callbacks=[stopper])
+    trainer = fit(model, optimizer, train, val, max_epochs, 64, seed=0, progress_label=name, callbacks=[stopper])
     history = trainer.history.history
     best = int(np.argmin(history["val_loss"]))
     return {
@@ -59,7 +59,9 @@ def train_one(settings, data, classes, max_epochs, patience):
 def run(out_dir, quick=False):
     train_limit, max_epochs, patience = (300, 8, 3) if quick else (1000, 100, 10)
     data, classes = load_data("mnist", seed=0, val_size=5000, train_limit=train_limit)
-    results = {name: train_one(settings, data, classes, max_epochs, patience) for name, settings in MODELS.items()}
+    results = {
+        name: train_one(name, settings, data, classes, max_epochs, patience) for name, settings in MODELS.items()
+    }
     print(
         f"{'model':<32} {'params':>9} {'best epoch':>10} {'ran':>4} {'train loss':>10} "
         f"{'val loss (best)':>15} {'val loss (end)':>14} {'test acc':>8}"
@@ -90,6 +92,14 @@ def write_figure(out_dir, results):
         ax.legend(fontsize=8)
     return [save_figure(fig, os.path.join(out_dir, "overfitting.png"))]
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/dropout.py DropoutFunction
+fast ops: npgrad/functional/dropout.py dropout; weight decay: npgrad/optim/adamw.py AdamW
+early stopping: npgrad/train/callbacks.py EarlyStopping
+training: npgrad/train/classifier.py fit and load_data, npgrad/train/trainer.py Trainer
+the page: docs/lessons/overfitting.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -19,8 +19,9 @@ import numpy as np
 from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad.analysis.plots import plot_curves, plot_decision_boundaries, pyplot_or_none
 from npgrad.datasets import truth_table
-from npgrad.nn import functional as F
 from npgrad.lessons import main
+from npgrad.nn import functional as F
+from npgrad.utils.progress import progress
 
 GATES = ("AND", "OR", "XOR")
 
@@ -107,9 +108,11 @@ MODELS = ("perceptron", "logistic", "MLP 2-4-1")
 def run(out_dir, quick=False):
     steps, restarts = (200, 3) if quick else (500, 10)
     rows, panels, curves = [], [], {}
+    bar = progress(total=len(GATES) * len(MODELS) * restarts, desc="training", unit="model")
     for gate in GATES:
         for kind in MODELS:
             runs = [train(kind, gate, seed, steps) for seed in range(restarts)]
+            bar.update(restarts)
             predict, accuracies, losses = runs[0]
             rows.append(
                 {
@@ -124,6 +127,7 @@ def run(out_dir, quick=False):
             panels.append((f"{gate} - {kind}: {accuracies[-1]:.0%}", predict, inputs.numpy(), targets.numpy()))
             if gate == "XOR" and losses is not None:
                 curves[kind] = losses
+    bar.close()
     grid_best, grid_size = best_linear_xor_accuracy()
     print_table(rows, restarts, steps)
     print(f"\nEvery one of {grid_size:,} lines on a weight grid: best XOR accuracy {grid_best:.0%}.")
@@ -159,8 +163,10 @@ def write_figures(out_dir, panels, curves):
 
 
 READ_NEXT = """
-textbook (the lecture's equations): npgrad/textbook/linear.py Linear, npgrad/textbook/activation.py Sigmoid and Tanh
-fast ops: npgrad/functional/linalg.py linear, npgrad/functional/activation.py sigmoid and tanh
+textbook (the lecture's equations): npgrad/textbook/linear.py LinearFunction,
+    npgrad/textbook/activation.py SigmoidFunction and TanhFunction
+fast ops: npgrad/functional/linalg.py linear, npgrad/functional/activation.py sigmoid and tanh,
+    npgrad/functional/loss.py binary_cross_entropy_with_logits, npgrad/optim/sgd.py SGD
 the page: docs/lessons/perceptron.md
 """
 

@@ -17,12 +17,11 @@ import os
 import numpy as np
 
 from npgrad import manual_seed, nn, optim
-from npgrad.analysis.plots import plot_curves, pyplot_or_none
+from npgrad.analysis.plots import plot_curves, pyplot_or_none, smooth
+from npgrad.lessons import main
 from npgrad.models._common import init_like_torchvision, kaiming_normal_fan_out
 from npgrad.train import StepLosses
 from npgrad.train.classifier import fit, load_data
-from npgrad.lessons.optimizers import smooth
-from npgrad.lessons import main
 
 
 def conv_bn(channels_in, channels_out, stride=1):
@@ -65,6 +64,7 @@ def train_one(depth, residual, train, val, epochs):
     manual_seed(0)
     model = network(depth, residual)
     recorder = StepLosses()
+    name = f"{'residual' if residual else 'plain'}, {depth} layers"
     trainer = fit(
         model,
         optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
@@ -73,11 +73,12 @@ def train_one(depth, residual, train, val, epochs):
         epochs,
         64,
         seed=0,
+        progress_label=name,
         callbacks=[recorder],
     )
     history = trainer.history.history
     row = {
-        "model": f"{'residual' if residual else 'plain'}, {depth} layers",
+        "model": name,
         "depth": depth,
         "residual": residual,
         "parameters": sum(p._data.size for p in model.parameters()),
@@ -121,6 +122,15 @@ def run(out_dir, quick=False):
         )
     return {"train_images": limit, "epochs": epochs, "rows": rows, "figures": figures}
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dIm2colFunction,
+    npgrad/textbook/normalization.py BatchNormFunction, npgrad/textbook/activation.py ReLUFunction
+fast ops: npgrad/functional/conv.py conv2d, npgrad/functional/normalization.py batch_norm
+the zoo's residual networks: npgrad/models/resnet.py BasicBlock and ResNet
+training: npgrad/train/classifier.py fit and load_data, npgrad/train/trainer.py Trainer; npgrad/analysis/plots.py smooth
+the page: docs/lessons/resnet-vs-plain.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -53,5 +53,13 @@ def run(out_dir, quick=False):
     }
 
 
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/linear.py LinearFunction, npgrad/textbook/activation.py ReLUFunction
+the Keras layer and model: npgrad/keras/layers.py Dense, npgrad/keras/models.py Model (compile, fit, evaluate)
+fast ops: npgrad/functional/linalg.py linear, npgrad/functional/activation.py relu
+the data: npgrad/datasets/sign_language.py SignLanguageMNIST
+the page: docs/lessons/sign-language-mlp.md
+"""
+
 if __name__ == "__main__":
     main(run)

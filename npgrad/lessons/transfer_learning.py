@@ -14,8 +14,8 @@ Strokes, loops and edges are shared by all digits, so the pretrained features ca
 import numpy as np
 
 from npgrad import manual_seed, nn, optim
-from npgrad.train.classifier import fit, load_data, loader
 from npgrad.lessons import main
+from npgrad.train.classifier import fit, load_data, loader
 
 
 def feature_extractor():
@@ -43,11 +43,11 @@ def digits(split, wanted, limit=None):
     return x[keep], (y[keep] - min(wanted)).astype(np.int64)
 
 
-def learn_target(features, train, val, test, epochs, lr, freeze):
+def learn_target(method, features, train, val, test, epochs, lr, freeze):
     model = classifier(features)
     features.requires_grad_(not freeze)
     optimizer = optim.Adam(model.parameters(), lr=lr)  # frozen parameters get no grad: Adam skips them
-    trainer = fit(model, optimizer, train, val, epochs, 32, seed=0)
+    trainer = fit(model, optimizer, train, val, epochs, 32, seed=0, progress_label=method)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return trainable, trainer.evaluate(loader(test, 1000))["accuracy"]
 
@@ -66,6 +66,7 @@ def run(out_dir, quick=False):
         1 if quick else 2,
         64,
         seed=0,
+        progress_label="pretraining on 0-4",
     )
     state = pretrained.state_dict()
     target_data = (digits(train, target, labels), digits(val, target, 500), digits(test, target))
@@ -79,7 +80,7 @@ def run(out_dir, quick=False):
         features = feature_extractor()
         if pretrained_start:
             features.load_state_dict(state)
-        trainable, accuracy = learn_target(features, *target_data, epochs, lr, freeze)
+        trainable, accuracy = learn_target(method, features, *target_data, epochs, lr, freeze)
         rows.append({"method": method, "trainable_parameters": trainable, "test_accuracy": accuracy})
     print(
         f"digits 5-9 from {labels} labelled images ({epochs} epochs); test on all "
@@ -90,6 +91,14 @@ def run(out_dir, quick=False):
         print(f"{r['method']:<28} {r['trainable_parameters']:>16,} {r['test_accuracy']:>14.2%}")
     return {"labels": labels, "epochs": epochs, "rows": rows}
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dIm2colFunction, npgrad/textbook/linear.py LinearFunction
+fast ops: npgrad/functional/conv.py conv2d, npgrad/functional/linalg.py linear
+freezing: npgrad/nn/module.py Module.requires_grad_, Module.state_dict and load_state_dict
+training: npgrad/train/classifier.py fit and load_data, npgrad/train/trainer.py Trainer
+the page: docs/lessons/transfer-learning.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -19,8 +19,9 @@ from npgrad import manual_seed, nn, optim, tensor
 from npgrad.analysis.gradients import grad_norms
 from npgrad.analysis.plots import plot_curves, pyplot_or_none, save_figure
 from npgrad.datasets import MNIST
-from npgrad.nn import functional as F
 from npgrad.lessons import main
+from npgrad.nn import functional as F
+from npgrad.utils.progress import progress
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
 INITS = {"sigmoid": nn.init.xavier_normal_, "relu": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")}
@@ -50,7 +51,7 @@ def train(activation, x, y, depth, steps, batch_size=128, lr=0.05):
     model = deep_mlp(activation, depth)
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     losses, first_norms = [], None
-    for inputs, targets in batches(x, y, batch_size, steps):
+    for inputs, targets in progress(batches(x, y, batch_size, steps), total=steps, desc=activation, unit="step"):
         optimizer.zero_grad()
         loss = F.cross_entropy(model(inputs), targets)
         loss.backward()
@@ -104,6 +105,14 @@ def write_figures(out_dir, norms, losses):
     )
     return [norms_path, loss_path]
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/activation.py SigmoidFunction and ReLUFunction,
+    npgrad/textbook/linear.py LinearFunction (backward: delta = diag(f'(q)) W^T delta_1)
+fast ops: npgrad/functional/activation.py sigmoid and relu, npgrad/functional/linalg.py linear
+measuring: npgrad/analysis/gradients.py grad_norms
+the page: docs/lessons/vanishing-gradients.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -1,9 +1,13 @@
-"""Training an image classifier end to end: the main job `npgrad train` and the lessons built on it.
+"""Training an image classifier end to end: what `npgrad train` and `npgrad eval` run.
 
-Data: the training set less a held-out validation set (the last 5,000 images of a seeded
-shuffle), standardised with the training mean and std; the test set is touched once, at the
-end, by the weights that did best on validation. Writes into out_dir: config.json,
-best.safetensors and last.safetensors (checkpoints), metrics.csv, curves.png, result.json.
+train_classifier(out_dir, dataset=..., model=...) trains a zoo model on MNIST, Fashion-MNIST or
+Sign Language MNIST. Data: the training set less a held-out validation set (the last 5,000
+images of a seeded shuffle), standardised with the training mean and std; the test set is
+touched once, at the end, by the weights that did best on validation. Writes into out_dir:
+config.json, best.safetensors and last.safetensors (checkpoints), metrics.csv, curves.png.
+evaluate_checkpoint(path) tests such a checkpoint again. The pieces work alone too:
+load_data (the three standardised splits), loader, and fit (cross-entropy and accuracy with the
+Trainer, optionally with one StepProgress bar over all its steps).
 """
 
 import json
@@ -16,8 +20,9 @@ from npgrad.analysis.plots import plot_history, pyplot_or_none
 from npgrad.data import DataLoader, TensorDataset
 from npgrad.datasets import MNIST, FashionMNIST, SignLanguageMNIST
 from npgrad.io import load_weights
-from npgrad.train import CSVLogger, ModelCheckpoint, ProgressBar, Trainer
+from npgrad.train import Callback, CSVLogger, ModelCheckpoint, ProgressBar, Trainer
 from npgrad.train.distributed import is_main_process
+from npgrad.utils.progress import progress
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST, "sign-language-mnist": SignLanguageMNIST}
 OPTIMIZERS = {
@@ -63,12 +68,41 @@ def loader(split, batch_size, shuffle=False, seed=None):
     return DataLoader(TensorDataset(*split), batch_size=batch_size, shuffle=shuffle, generator=seed)
 
 
-def fit(model, optimizer, train, val, epochs, batch_size, seed, **trainer_options):
+def fit(model, optimizer, train, val, epochs, batch_size, seed, progress_label=None, **trainer_options):
     """Train model on the (x, y) arrays `train`, validating on `val` after each epoch, with
-    cross-entropy and accuracy; returns the Trainer (its .history holds the curves)."""
-    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], **trainer_options)
+    cross-entropy and accuracy; returns the Trainer (its .history holds the curves).
+    progress_label: show one bar over all the steps, with time left, under that label."""
+    bar = [StepProgress(progress_label)] if progress_label else []
+    options = {**trainer_options, "callbacks": [*trainer_options.get("callbacks", ()), *bar]}
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], **options)
     trainer.fit(loader(train, batch_size, True, seed), loader(val, 1000), epochs=epochs)
     return trainer
+
+
+class StepProgress(Callback):
+    """One progress bar over every step of a fit, all epochs together, with time left and the
+    last epoch's results: for training several models in a row, where ProgressBar's bar per
+    epoch would scroll by. The bar counts to epochs x steps_per_epoch (fewer steps run when
+    EarlyStopping stops early)."""
+
+    main_process_only = True
+
+    def __init__(self, label):
+        self.label, self.bar = label, None
+
+    def on_train_begin(self, trainer, logs):
+        steps = trainer.steps_per_epoch  # None for a loader without len()
+        self.bar = progress(total=steps and trainer.epochs * steps, desc=self.label, unit="step")
+
+    def on_batch_end(self, trainer, step, logs):
+        self.bar.update(1)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        results = {name: round(value, 4) for name, value in logs.items() if name != "lr"}
+        self.bar.set_postfix(refresh=False, **results)  # shown with the next refresh: no extra line per epoch
+
+    def on_train_end(self, trainer, logs):
+        self.bar.close()
 
 
 def train_classifier(out_dir, quick=False, progress=True, **options):

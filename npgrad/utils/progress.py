@@ -42,7 +42,8 @@ class ProgressLines:
         if time.perf_counter() - self.printed >= self.every:
             self._print()
 
-    def set_postfix(self, **values: Any) -> None:
+    def set_postfix(self, refresh: bool = True, **values: Any) -> None:
+        """As tqdm's: the values are shown with the next line (refresh is accepted for tqdm's signature)."""
         self.postfix = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
 
     def set_description(self, desc: str) -> None:
