@@ -63,6 +63,20 @@ def test_train_and_eval_commands(tmp_path, capsys):
     assert f"{result['test_accuracy']:.2%}" in capsys.readouterr().out
 
 
+def test_fit_with_a_progress_label_draws_one_bar_over_every_step(capsys):
+    import numpy as np
+
+    from npgrad import nn, optim
+    from npgrad.train.classifier import fit
+
+    x = np.random.default_rng(0).standard_normal((40, 3)).astype(np.float32)
+    data = (x, (x[:, 0] > 0).astype(np.int64))
+    model = nn.Linear(3, 2)
+    fit(model, optim.SGD(model.parameters(), lr=0.1), data, data, 3, 16, seed=0, progress_label="tiny model")
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert bar.startswith("tiny model") and "9/9" in bar and "val_accuracy=" in bar  # 3 epochs of 3 steps
+
+
 def test_eval_without_config_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "x.safetensors").write_bytes(b"")
     assert cli.main(["eval", str(tmp_path / "x.safetensors")]) == 2
