@@ -38,6 +38,7 @@ from npgrad.models import Seq2Seq
 from npgrad.nn import functional as F
 from npgrad.text import BucketBatchSampler, Vocab, bleu, pad_batch
 from npgrad.train import ProgressBar, Trainer
+from npgrad.utils.progress import progress
 from npgrad.lessons import main
 
 MODELS = {"no attention": None, "attention": "bahdanau"}
@@ -174,9 +175,16 @@ def fit_translator(model, lr, pad_id, train_pairs, val_pairs, settings):
 def translate_all(model, sources, beam_size=None, batch_size=256):
     """model.translate for every source (a list of id arrays), batch_size at a time."""
     translations = []
+    bar = progress(
+        total=len(sources),
+        desc=f"translating, beam {beam_size}" if beam_size else "translating, greedy",
+        unit="sentence",
+    )
     for start in range(0, len(sources), batch_size):
         src, src_lengths = pad_batch(sources[start : start + batch_size], model.pad_id)
         translations += model.translate(src, src_lengths, max_len=2 * TUTORIAL_MAX_LENGTH, beam_size=beam_size)
+        bar.update(len(src))
+    bar.close()
     return translations
 
 
