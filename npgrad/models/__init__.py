@@ -1,5 +1,6 @@
 """The model zoo: one file a family. `create(name, **options)` builds one by name."""
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import nn
@@ -38,7 +39,7 @@ from .vae import VAE, ConvVAE, VAETrainer, vae_loss  # (generative)
 from .vgg import vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 from .vit import ViT, vit
 
-MODELS = {
+MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp": mlp,
     "lenet5": lenet5,
     "mnist_cnn": mnist_cnn,
