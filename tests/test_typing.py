@@ -26,7 +26,8 @@ from npgrad.autograd import Function
 TYPED = """
 npgrad.tensor npgrad._tensor_methods npgrad.creation npgrad.random npgrad.io npgrad.devices npgrad.dtypes npgrad.printing
 npgrad.linalg npgrad.memory npgrad.types
-npgrad.nn.module npgrad.nn.linear npgrad.nn.containers npgrad.nn.activation npgrad.nn.dropout
+npgrad.nn.module npgrad.nn.hooks npgrad.nn.conv npgrad.nn.pooling npgrad.nn.normalization npgrad.nn.rnn
+npgrad.nn.linear npgrad.nn.containers npgrad.nn.activation npgrad.nn.dropout
 npgrad.nn.sparse npgrad.nn.spatial npgrad.nn.loss npgrad.nn.attention npgrad.nn.transformer
 npgrad.nn.init npgrad.nn.parameter npgrad.nn.utils npgrad.nn.utils.rnn
 npgrad.nn.parallel npgrad.nn.parallel.distributed
@@ -41,6 +42,9 @@ npgrad.analysis.gradients npgrad.analysis.plots
 npgrad.onnx
 npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
 npgrad.functional.dropout npgrad.functional.attention npgrad.functional.linalg
+npgrad.functional.activation npgrad.functional.contrastive npgrad.functional.conv npgrad.functional.embedding
+npgrad.functional.loss npgrad.functional.normalization npgrad.functional.pooling npgrad.functional.recurrent
+npgrad.functional.spatial
 npgrad.optim npgrad.optim.optimizer npgrad.optim.sgd npgrad.optim.adam npgrad.optim.adamw npgrad.optim.adagrad
 npgrad.optim.adadelta npgrad.optim.rmsprop npgrad.optim.lbfgs npgrad.optim.lr_scheduler npgrad.optim.param_groups
 npgrad.autograd npgrad.cuda npgrad.accelerator npgrad.analysis npgrad.analysis.summary

@@ -6,11 +6,15 @@ and np.where on a random mask is several times slower than multiplying by the ma
 activations are written with clip and products.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
+from ..types import _dtype
 from ._util import normalize_dim
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -228,19 +232,19 @@ def _check_floating(name, x):
         raise TypeError(f"{name}: expected a floating tensor, got {x.dtype}; convert it with .float()")
 
 
-def relu(input, inplace=False):
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     _check_floating("relu", input)
     return ReLUFunction.apply(input)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
     _check_floating("leaky_relu", input)
     return LeakyReLUFunction.apply(input, negative_slope=float(negative_slope))
 
 
-def prelu(input, weight):
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, a * x otherwise, with a = weight: one slope (1,), or one per channel (C,)
     for input (N, C, ...)."""
     _check_floating("prelu", input)
@@ -253,24 +257,24 @@ def prelu(input, weight):
     return PReLUFunction.apply(input, weight)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise."""
     _check_floating("elu", input)
     return ELUFunction.apply(input, alpha=float(alpha))
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + e^-x)."""
     _check_floating("sigmoid", input)
     return SigmoidFunction.apply(input)
 
 
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
     _check_floating("tanh", input)
     return TanhFunction.apply(input)
 
 
-def gelu(input, approximate="none"):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x Phi(x) (approximate='none', with a float32-accurate erf) or its tanh approximation."""
     _check_floating("gelu", input)
     if approximate == "none":
@@ -280,13 +284,13 @@ def gelu(input, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(input, inplace=False):
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x sigma(x), also called swish."""
     _check_floating("silu", input)
     return SiLUFunction.apply(input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, reverting to x where beta x > threshold."""
     _check_floating("softplus", input)
     return SoftplusFunction.apply(input, beta=float(beta), threshold=float(threshold))
@@ -303,13 +307,13 @@ def _softmax_axis(name, input, dim, dtype):
     return input, normalize_dim(dim, input.ndim)
 
 
-def softmax(input, dim=None, *, dtype=None):
+def softmax(input: Tensor, dim: int | None = None, *, dtype: _dtype | None = None) -> Tensor:
     """e^x / sum(e^x) along dim (shifted by the max, so it never overflows)."""
     input, axis = _softmax_axis("softmax", input, dim, dtype)
     return SoftmaxFunction.apply(input, axis=axis)
 
 
-def log_softmax(input, dim=None, *, dtype=None):
+def log_softmax(input: Tensor, dim: int | None = None, *, dtype: _dtype | None = None) -> Tensor:
     """x - log(sum(e^x)) along dim, computed stably."""
     input, axis = _softmax_axis("log_softmax", input, dim, dtype)
     return LogSoftmaxFunction.apply(input, axis=axis)

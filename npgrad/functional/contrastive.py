@@ -10,9 +10,12 @@ cross-entropy of picking its other view among the 2N - 1 other rows:
 averaged over the 2N rows (Chen et al., 2020).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
 from .activation import _check_floating, _softmax_parts
 
 
@@ -44,7 +47,7 @@ class NTXentFunction(Function):
         return grad_z[: rows // 2], grad_z[rows // 2 :]
 
 
-def nt_xent(z1, z2, temperature=0.5, eps=1e-12):
+def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.5, eps: float = 1e-12) -> Tensor:
     """SimCLR's contrastive loss for two views z1, z2 (N, D) of the same N samples: the mean over
     the 2N rows of the cross-entropy of finding each row's other view among the other 2N - 1 by
     cosine similarity / temperature."""

@@ -24,10 +24,14 @@ finds its input already laid out as it wants it.
 Inputs may be unbatched, (C, H, W) for 2-D and (C, L) for 1-D, as in PyTorch.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
-from ._windows import as_planes, check_positive, expand, from_planes, make_window
+from ..tensor import Tensor
+from ..types import _size_1_t, _size_2_t, _size_any_t
+from ._windows import Window, as_planes, check_positive, expand, from_planes, make_window
 
 
 # --------------------------------------------------------------------------- layout helpers
@@ -69,7 +73,7 @@ def _interior(padded, window):
     return _from_chwn(padded[:, rows, columns])
 
 
-def im2col(padded, window, out_rows, buffer):
+def im2col(padded: np.ndarray, window: Window, out_rows: tuple[int, int], buffer: np.ndarray) -> np.ndarray:
     """cols[c, i, j, oh, ow, n] = padded[c, oh*sh + i*dh, ow*sw + j*dw, n] for the output rows
     first <= oh < last, out_rows = (first, last), written over the start of the flat `buffer`
     as a (C*kh*kw, rows*OW*N) matrix: one strided copy per kernel offset (i, j)."""
@@ -81,7 +85,7 @@ def im2col(padded, window, out_rows, buffer):
     return cols.reshape(c * offsets, -1)
 
 
-def col2im(cols, window, out_rows, padded):
+def col2im(cols: np.ndarray, window: Window, out_rows: tuple[int, int], padded: np.ndarray) -> None:
     """The adjoint of im2col: add each column of cols (C*kh*kw, rows*OW*N) onto the pixels of
     `padded` (C, Hp, Wp, N) it was copied from, for the output rows out_rows = (first, last)."""
     offsets = window.kernel[0] * window.kernel[1]  # spelled out: -1 cannot be inferred when N is 0
@@ -260,7 +264,17 @@ def _planar_weight(weight, dims):
 
 
 # --------------------------------------------------------------------------- public API
-def convolution(where, dims, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def convolution(
+    where: object,
+    dims: int,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _size_any_t = 1,
+    padding: _size_any_t | str = 0,
+    dilation: _size_any_t = 1,
+    groups: int = 1,
+) -> Tensor:
     """conv1d (dims=1) and conv2d (dims=2); errors name `where` (the op or the layer)."""
     _check_operands(where, dims, input, weight, bias, groups, transposed=False)
     kernel = tuple(weight.shape[2:])
@@ -274,8 +288,17 @@ def convolution(where, dims, input, weight, bias=None, stride=1, padding=0, dila
 
 
 def transposed_convolution(
-    where, dims, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-):
+    where: object,
+    dims: int,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _size_any_t = 1,
+    padding: _size_any_t = 0,
+    output_padding: _size_any_t = 0,
+    groups: int = 1,
+    dilation: _size_any_t = 1,
+) -> Tensor:
     """conv_transpose1d and conv_transpose2d; errors name `where` (the op or the layer)."""
     _check_operands(where, dims, input, weight, bias, groups, transposed=True)
     kernel = tuple(weight.shape[2:])
@@ -302,12 +325,28 @@ def transposed_convolution(
     return from_planes(y, batch, dims)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _size_1_t = 1,
+    padding: _size_1_t | str = 0,
+    dilation: _size_1_t = 1,
+    groups: int = 1,
+) -> Tensor:
     """1-D convolution (cross-correlation, as in PyTorch) of (N, C, L) by a (O, C/groups, k) weight."""
     return convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _size_2_t = 1,
+    padding: _size_2_t | str = 0,
+    dilation: _size_2_t = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch) of (N, C, H, W) by a (O, C/groups, kh, kw)
     weight. Output size per axis: floor((H + 2 p - d (k - 1) - 1) / s) + 1. padding may be an int,
     a pair, 'valid' (0) or 'same' (stride 1 only; with an even kernel the extra row/column of
@@ -315,14 +354,32 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _size_1_t = 1,
+    padding: _size_1_t = 0,
+    output_padding: _size_1_t = 0,
+    groups: int = 1,
+    dilation: _size_1_t = 1,
+) -> Tensor:
     """1-D transposed convolution of (N, C_in, L) by a (C_in, C_out/groups, k) weight."""
     return transposed_convolution(
         "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
     )
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _size_2_t = 1,
+    padding: _size_2_t = 0,
+    output_padding: _size_2_t = 0,
+    groups: int = 1,
+    dilation: _size_2_t = 1,
+) -> Tensor:
     """2-D transposed convolution ("deconvolution") of (N, C_in, H, W) by a (C_in, C_out/groups,
     kh, kw) weight: the input gradient of conv2d with that weight. Output size per axis:
     (H - 1) s - 2 p + d (k - 1) + output_padding + 1."""

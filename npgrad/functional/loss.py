@@ -6,6 +6,8 @@ reduction='none' keeps one loss per element (or per row of class scores), 'sum' 
 indices divide by the total weight of the targets that are not ignored, as PyTorch does.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
@@ -338,21 +340,21 @@ def _check_labels(name, input, labels, n_classes, ignore_index):
 
 
 # --------------------------------------------------------------------------- public API
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """(input - target)^2, reduced."""
     _check_reduction("mse_loss", reduction)
     _check_floating("mse_loss", input)
     return MSELossFunction.apply(input, _as_target("mse_loss", input, target), reduction=reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """|input - target|, reduced."""
     _check_reduction("l1_loss", reduction)
     _check_floating("l1_loss", input)
     return L1LossFunction.apply(input, _as_target("l1_loss", input, target), reduction=reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 (input - target)^2 / beta where |input - target| < beta, |input - target| - 0.5 beta
     elsewhere, reduced; beta=0 is l1_loss."""
     _check_reduction("smooth_l1_loss", reduction)
@@ -364,7 +366,14 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     )
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy between softmax(input) over dim 1 and the target.
 
     input: unnormalised scores (N, C), (N, C, d1, ...) or (C,). target: class indices (integer,
@@ -396,7 +405,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     )
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
     """Negative log-likelihood of the target classes, for log-probabilities input (N, C, d1, ...)."""
     n_classes = _check_class_input("nll_loss", input, reduction)
     labels = target._data if isinstance(target, Tensor) else np.asarray(target)
@@ -420,7 +431,9 @@ def _check_probabilities(name, what, values, advice=""):
         )
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
     """-w (y log x + (1 - y) log(1 - x)) for probabilities x in [0, 1]; each log is clamped to >= -100."""
     name = "binary_cross_entropy"
     _check_reduction(name, reduction)
@@ -433,7 +446,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     )
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """binary_cross_entropy(sigmoid(input), target), computed stably from the logits; pos_weight
     (broadcast along the last dim, one per class) multiplies the loss of the positive targets."""
     name = "binary_cross_entropy_with_logits"
@@ -448,7 +467,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     )
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || exp(input)) summed element-wise: target (log target - input), input being
     log-probabilities. reduction='batchmean' divides by the batch size (the mathematical KL);
     'mean' divides by the number of elements."""

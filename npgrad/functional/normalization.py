@@ -8,6 +8,10 @@ norm does it for every sample over each group of channels (and the spatial dims)
 and bias per channel.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..autograd import Function
@@ -100,8 +104,16 @@ def _update(running, batch_value, momentum):
 
 
 def batch_normalization(
-    where, input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
-):
+    where: object,
+    input: Tensor,
+    running_mean: Tensor | np.ndarray | None,
+    running_var: Tensor | np.ndarray | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """batch_norm; errors name `where` (the op or the layer)."""
     if input.ndim < 2 or input.dtype.kind != "f":
         raise ValueError(
@@ -135,7 +147,16 @@ def batch_normalization(
     )
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel (dim 1) of (N, C), (N, C, L) or (N, C, H, W) input over every other
     dim: with the batch's mean and biased variance when training (and then update running_mean
     and running_var in place, if given, with momentum and the unbiased variance), or with
@@ -185,7 +206,14 @@ class LayerNormFunction(Function):
         return grad_x, grad_weight, grad_bias
 
 
-def layer_normalization(where, input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_normalization(
+    where: object,
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """layer_norm; errors name `where` (the op or the layer)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if input.dtype.kind != "f" or tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
@@ -199,7 +227,13 @@ def layer_normalization(where, input, normalized_shape, weight=None, bias=None, 
     return LayerNormFunction.apply(input, weight, bias, dims=len(shape), eps=float(eps))
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise input over its last dims, `normalized_shape` (an int or a tuple), with their
     mean and biased variance: (x - mean) / sqrt(var + eps); then scale by weight and shift by
     bias, both of shape normalized_shape (either may be None)."""
@@ -232,7 +266,14 @@ class GroupNormFunction(Function):
         return grad_x, grad_weight, grad_bias
 
 
-def group_normalization(where, input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_normalization(
+    where: object,
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """group_norm; errors name `where` (the op or the layer)."""
     if input.ndim < 2 or input.dtype.kind != "f":
         raise ValueError(
@@ -251,7 +292,9 @@ def group_normalization(where, input, num_groups, weight=None, bias=None, eps=1e
     return GroupNormFunction.apply(input, weight, bias, groups=int(num_groups), eps=float(eps))
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(
+    input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
     """Normalise each sample of (N, C, ...) input over each of num_groups groups of channels
     (with their spatial dims): (x - mean) / sqrt(var + eps), biased variance; then scale and
     shift every channel by weight and bias (C,), either of which may be None."""

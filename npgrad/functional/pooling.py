@@ -6,10 +6,13 @@ max pool is three np.maximum calls over whole arrays. Results keep the input's m
 1-D pooling is 2-D pooling on planes of height 1. Inputs may be unbatched, as in PyTorch.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from ..types import _size_1_t, _size_2_t, _size_any_t
 from ._windows import (
     as_planes,
     check_positive,
@@ -175,8 +178,16 @@ def _average_matrix(size, out, dtype):
 
 # --------------------------------------------------------------------------- public API
 def max_pool(
-    where, dims, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):
+    where: object,
+    dims: int,
+    input: Tensor,
+    kernel_size: _size_any_t,
+    stride: _size_any_t | None = None,
+    padding: _size_any_t = 0,
+    dilation: _size_any_t = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """max_pool1d (dims=1) and max_pool2d (dims=2); errors name `where` (the op or the layer)."""
     x, batch = as_planes(where, input, dims)
     window = _pool_window(where, dims, input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -196,16 +207,16 @@ def _flat_indices(winner, window):
 
 
 def avg_pool(
-    where,
-    dims,
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):
+    where: object,
+    dims: int,
+    input: Tensor,
+    kernel_size: _size_any_t,
+    stride: _size_any_t | None = None,
+    padding: _size_any_t = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """avg_pool1d and avg_pool2d; errors name `where` (the op or the layer)."""
     x, batch = as_planes(where, input, dims)
     window = _pool_window(where, dims, input, kernel_size, stride, padding, 1, ceil_mode)
@@ -222,12 +233,28 @@ def avg_pool(
     return from_planes(AvgPoolFunction.apply(x, window=window, divisor=divisor), batch, dims)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool1d(
+    input: Tensor,
+    kernel_size: _size_1_t,
+    stride: _size_1_t | None = None,
+    padding: _size_1_t = 0,
+    dilation: _size_1_t = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """Max over windows of (N, C, L); stride defaults to kernel_size."""
     return max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _size_2_t,
+    stride: _size_2_t | None = None,
+    padding: _size_2_t = 0,
+    dilation: _size_2_t = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """Max over windows of (N, C, H, W); stride defaults to kernel_size; padding (at most half
     the kernel) is -inf. ceil_mode rounds the window count up, as long as the last window starts
     inside the input or its left padding. return_indices also gives each maximum's index in
@@ -235,14 +262,27 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(
+    input: Tensor,
+    kernel_size: _size_1_t,
+    stride: _size_1_t | None = None,
+    padding: _size_1_t = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """Mean over windows of (N, C, L); see avg_pool2d."""
     return avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
 def avg_pool2d(
-    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
+    input: Tensor,
+    kernel_size: _size_2_t,
+    stride: _size_2_t | None = None,
+    padding: _size_2_t = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """Mean over windows of (N, C, H, W). Zero padding counts in the mean when
     count_include_pad; the part of a ceil_mode window beyond the padding never does."""
     return avg_pool(
@@ -264,7 +304,7 @@ def _adaptive_planes(where, input, output_size):
     return x, batch, out
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None]) -> Tensor:
     """Mean over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W);
     output_size is an int, or a pair whose None entries keep the input's size."""
     x, batch, out = _adaptive_planes("adaptive_avg_pool2d", input, output_size)
@@ -272,7 +312,9 @@ def adaptive_avg_pool2d(input, output_size):
     return from_planes(AdaptiveAvgPoolFunction.apply(x, rows=rows, cols=cols), batch, 2)
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
+def adaptive_max_pool2d(
+    input: Tensor, output_size: int | tuple[int | None, int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
     """Max over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W), as
     adaptive_avg_pool2d; return_indices also gives each maximum's index in its flattened plane."""
     x, batch, out = _adaptive_planes("adaptive_max_pool2d", input, output_size)

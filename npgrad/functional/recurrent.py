@@ -16,13 +16,17 @@ after its last step and its outputs there are 0; run in reverse, a sequence star
 initial state at its own last step. This is what PyTorch computes on a packed sequence.
 """
 
+from __future__ import annotations
+
 import functools
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
 from .linalg import linear
-
 
 _TANH_AFFINE = {"sigmoid": (0.5, 0.5), "tanh": (1, 0)}  # f(a) = scale tanh(scale a) + shift
 
@@ -67,21 +71,25 @@ class RNNTanhStep:
 
     n_gates, n_states, hidden_grads_differ = 1, 1, False
 
-    def forward(self, gates_x, gates_h, state):
+    def forward(
+        self, gates_x: np.ndarray, gates_h: np.ndarray, state: tuple[np.ndarray, ...]
+    ) -> tuple[tuple[np.ndarray, ...], Any]:
         gates_x += gates_h
         h = self.activation(gates_x)
         return (h,), h
 
-    def backward(self, h, grad_state, grad_x, grad_h):
+    def backward(
+        self, h: np.ndarray, grad_state: Sequence[np.ndarray], grad_x: np.ndarray, grad_h: np.ndarray
+    ) -> tuple[np.ndarray | None, ...]:
         np.multiply(grad_state[0], self.derivative(h), out=grad_x)
         return (None,)
 
     @staticmethod
-    def activation(a):
+    def activation(a: np.ndarray) -> np.ndarray:
         return np.tanh(a, out=a)
 
     @staticmethod
-    def derivative(h):
+    def derivative(h: np.ndarray) -> np.ndarray:
         return 1 - h * h  # tanh' = 1 - tanh^2
 
 
@@ -89,11 +97,11 @@ class RNNReLUStep(RNNTanhStep):
     """h' = relu(gates_x + gates_h)."""
 
     @staticmethod
-    def activation(a):
+    def activation(a: np.ndarray) -> np.ndarray:
         return np.clip(a, 0, np.inf, out=a)
 
     @staticmethod
-    def derivative(h):
+    def derivative(h: np.ndarray) -> np.ndarray:
         return h > 0
 
 
@@ -103,7 +111,9 @@ class LSTMStep:
 
     n_gates, n_states, hidden_grads_differ = 4, 2, False
 
-    def forward(self, gates_x, gates_h, state):
+    def forward(
+        self, gates_x: np.ndarray, gates_h: np.ndarray, state: tuple[np.ndarray, ...]
+    ) -> tuple[tuple[np.ndarray, ...], Any]:
         _, c = state
         gates = gates_x
         gates += gates_h
@@ -113,7 +123,9 @@ class LSTMStep:
         tanh_c = np.tanh(c_new)
         return (o * tanh_c, c_new), (gates, c, tanh_c)
 
-    def backward(self, saved, grad_state, grad_x, grad_h):
+    def backward(
+        self, saved: Any, grad_state: Sequence[np.ndarray], grad_x: np.ndarray, grad_h: np.ndarray
+    ) -> tuple[np.ndarray | None, ...]:
         gates, c, tanh_c = saved
         grad_h_new, grad_c = grad_state
         i, f, g, o = _blocks(gates, 4)
@@ -136,7 +148,9 @@ class GRUStep:
 
     n_gates, n_states, hidden_grads_differ = 3, 1, True
 
-    def forward(self, gates_x, gates_h, state):
+    def forward(
+        self, gates_x: np.ndarray, gates_h: np.ndarray, state: tuple[np.ndarray, ...]
+    ) -> tuple[tuple[np.ndarray, ...], Any]:
         (h,) = state
         size = h.shape[1]
         rz = gates_x[:, : 2 * size]
@@ -151,7 +165,9 @@ class GRUStep:
         h_new += n  # (1 - z) n + z h = n + z (h - n)
         return (h_new,), (r, z, n, hidden_n, h)
 
-    def backward(self, saved, grad_state, grad_x, grad_h):
+    def backward(
+        self, saved: Any, grad_state: Sequence[np.ndarray], grad_x: np.ndarray, grad_h: np.ndarray
+    ) -> tuple[np.ndarray | None, ...]:
         r, z, n, hidden_n, h = saved
         (grad_h_new,) = grad_state
         grad_r, grad_z, grad_n = _blocks(grad_x, 3)
@@ -223,7 +239,17 @@ class RecurrenceFunction(Function):
 
 
 # --------------------------------------------------------------------------- public API
-def recurrent_layer(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None, reverse=False):
+def recurrent_layer(
+    mode: str,
+    input: Tensor,
+    state: tuple[Tensor, ...],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    lengths: np.ndarray | None = None,
+    reverse: bool = False,
+) -> tuple[Tensor, tuple[Tensor, ...]]:
     """One layer in one direction: input (T, B, I) -> (output (T, B, H), final state tuple).
 
     mode: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'; state: (h0,) or (h0, c0), each (B, H).
@@ -239,27 +265,48 @@ def recurrent_layer(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None, length
     return output, tuple(final)
 
 
-def cell_step(mode, input, state, w_ih, w_hh, b_ih=None, b_hh=None):
+def cell_step(
+    mode: str,
+    input: Tensor,
+    state: tuple[Tensor, ...],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple[Tensor, ...]:
     """One step of a cell: input (B, I) and state (h, or h and c, each (B, H)) -> the new state."""
     _, new_state = recurrent_layer(mode, input.unsqueeze(0), state, w_ih, w_hh, b_ih, b_hh)
     return new_state
 
 
-def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def rnn_tanh_cell(
+    input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
+) -> Tensor:
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.rnn_tanh_cell."""
     return cell_step("RNN_TANH", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
 
 
-def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def rnn_relu_cell(
+    input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
+) -> Tensor:
     """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh), as torch.rnn_relu_cell."""
     return cell_step("RNN_RELU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
 
 
-def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def lstm_cell(
+    input: Tensor,
+    hx: Sequence[Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
     """One LSTM step, hx = (h, c) -> (h', c'), as torch.lstm_cell (gates i, f, g, o)."""
     return cell_step("LSTM", input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
 
 
-def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+def gru_cell(
+    input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
+) -> Tensor:
     """One GRU step -> h', as torch.gru_cell (gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)))."""
     return cell_step("GRU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]

@@ -1,8 +1,11 @@
 """Ops on feature maps beside conv and pooling: channel dropout (dropout1d, dropout2d) and
 nearest-neighbour resizing (interpolate)."""
 
+from __future__ import annotations
+
 import math
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -11,7 +14,7 @@ from ..random import default_generator
 from ..tensor import Tensor
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False):
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """While training, zero whole channels of (N, C, H, W) input (or (N, C, L), as PyTorch does
     for 3-D input; other shapes warn as in PyTorch, and (N, C) drops single entries) with probability p and scale the kept ones by 1 / (1 - p); the identity
     otherwise. The mask is one number per (sample, channel), broadcast over the map.
@@ -44,7 +47,7 @@ def _drop_channels(input, p, training, mask_shape):
     return input * Tensor(mask)
 
 
-def dropout1d(input, p=0.5, training=True, inplace=False):
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """While training, zero whole channels of (N, C, L) or unbatched (C, L) input with
     probability p and scale the kept ones by 1 / (1 - p); the identity otherwise.
     `inplace` is accepted for PyTorch compatibility; the result is always a new tensor."""
@@ -94,7 +97,14 @@ def _nearest_sources(in_size, out_size, scale_factor):
     return np.minimum(source, in_size - 1)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
+def interpolate(
+    input: Tensor,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+) -> Tensor:
     """Resize the spatial dims of (N, C, L) or (N, C, H, W) input to `size`, or by `scale_factor`
     (output size floor(in * factor)). Only mode='nearest' is implemented."""
     if mode != "nearest":

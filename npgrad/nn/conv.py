@@ -6,13 +6,18 @@ kaiming_uniform_(a=sqrt(5)) and a bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), 
 computed from the weight's shape as for any weight (dim 1 times the kernel size).
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from .. import dtypes
-from ..functional.conv import convolution, transposed_convolution
 from ..functional._windows import expand
+from ..functional.conv import convolution, transposed_convolution
+from ..tensor import Tensor
+from ..types import _dtype, _size_any_t
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -26,18 +31,18 @@ class _ConvNd(Module):
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        output_padding=0,
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _size_any_t,
+        stride: _size_any_t = 1,
+        padding: _size_any_t | str = 0,
+        dilation: _size_any_t = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        output_padding: _size_any_t = 0,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self.dims
         if not isinstance(groups, int) or groups < 1:
@@ -74,7 +79,7 @@ class _ConvNd(Module):
         if self.padding == "same" and any(s != 1 for s in self.stride):
             raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -82,7 +87,7 @@ class _ConvNd(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * len(self.padding):
             text += f", padding={self.padding}"
@@ -100,22 +105,22 @@ class _ConvNd(Module):
 class _Conv(_ConvNd):
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _size_any_t,
+        stride: _size_any_t = 1,
+        padding: _size_any_t | str = 0,
+        dilation: _size_any_t = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__(
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype=dtype
         )
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return convolution(
             self, self.dims, input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
@@ -126,18 +131,18 @@ class _ConvTranspose(_ConvNd):
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        padding_mode="zeros",
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _size_any_t,
+        stride: _size_any_t = 1,
+        padding: _size_any_t = 0,
+        output_padding: _size_any_t = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: _size_any_t = 1,
+        padding_mode: str = "zeros",
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__(
             in_channels,
             out_channels,
@@ -152,7 +157,7 @@ class _ConvTranspose(_ConvNd):
             dtype,
         )
 
-    def forward(self, input, output_size=None):
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         """output_size (the spatial sizes, optionally with N and C in front) picks among the
         sizes a strided transposed conv can give: it sets output_padding for this call."""
         output_padding = self.output_padding if output_size is None else self._output_padding(input, output_size)

@@ -21,7 +21,11 @@ their replacement. When no argument requires grad, the hooks run from the output
 grad_input all None.
 """
 
+from __future__ import annotations
+
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,11 +38,11 @@ _next_hook_id = itertools.count()
 class RemovableHandle:
     """Returned by register_*_hook; `handle.remove()` unregisters the hook (also on `with` exit)."""
 
-    def __init__(self, hooks):
+    def __init__(self, hooks: dict[int, Callable[..., Any]]) -> None:
         self.hooks = hooks
         self.id = next(_next_hook_id)
 
-    def remove(self):
+    def remove(self) -> None:
         self.hooks.pop(self.id, None)
 
     def __enter__(self):
@@ -83,18 +87,18 @@ def _spread(grads, positions, length):
 class BackwardHookCall:
     """The full backward hooks of one call of `module` (a fresh object for every call)."""
 
-    def __init__(self, module, hooks):
+    def __init__(self, module: Any, hooks: dict[int, Callable[..., Any]]) -> None:
         self.module, self.hooks = module, hooks
         self.n_args, self.input_positions = 0, []
         self.n_outputs, self.output_positions = 0, []
         self.grad_output = ()
 
-    def wrap_inputs(self, args):
+    def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         self.n_args = len(args)
         args, self.input_positions = _tap(args, self._input_grads_ready)
         return args
 
-    def wrap_outputs(self, output):
+    def wrap_outputs(self, output: Any) -> Any:
         """Tap a tensor output or the tensors of a tuple output; other outputs pass unchanged."""
         single = isinstance(output, Tensor)
         if not (single or isinstance(output, tuple)):

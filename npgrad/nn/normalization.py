@@ -9,12 +9,17 @@ LayerNorm normalises every sample over its last dims, and GroupNorm every sample
 group of channels, the same way in training and evaluation.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 
 from .. import dtypes
 from ..functional._util import check_input_dtype
 from ..functional.normalization import batch_normalization, group_normalization, layer_normalization
 from ..tensor import Tensor
+from ..types import _device, _dtype
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -24,8 +29,16 @@ class _BatchNorm(Module):
     expected_dims = ()  # the input ranks a subclass accepts
 
     def __init__(
-        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *, bias=True
-    ):
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: _dtype | None = None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -45,13 +58,13 @@ class _BatchNorm(Module):
         ):
             self.register_buffer(name, Tensor(value) if track_running_stats else None)
 
-    def reset_running_stats(self):
+    def reset_running_stats(self) -> None:
         if self.track_running_stats:
             self.running_mean._data[...] = 0
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         self.reset_running_stats()
         if self.weight is not None:
             self.weight._data[...] = 1
@@ -68,7 +81,7 @@ class _BatchNorm(Module):
             )
         check_input_dtype(repr(self), input, self.weight, self.running_mean)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
         factor = self.momentum
         if self.training and self.track_running_stats:
@@ -88,7 +101,7 @@ class _BatchNorm(Module):
             self.eps,
         )
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
@@ -115,7 +128,7 @@ class _AffineNorm(Module):
         self.register_parameter("weight", Parameter(np.ones(shape, dtype)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if affine and bias else None)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         if self.weight is not None:
             init.ones_(self.weight)
         if self.bias is not None:
@@ -127,16 +140,23 @@ class LayerNorm(_AffineNorm):
     PyTorch: weight (ones) and bias (zeros) of that shape when elementwise_affine (bias=False
     drops the bias)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         self._affine_parameters(shape, dtype, elementwise_affine, bias)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return layer_normalization(self, input, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
@@ -148,14 +168,24 @@ class GroupNorm(_AffineNorm):
     normalised per sample; weight (ones) and bias (zeros) of shape (C,) when affine (bias=False
     drops the bias)."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device: _device | None = None,
+        dtype: _dtype | None = None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self._affine_parameters((num_channels,), dtype, affine, bias)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim >= 2 and input.shape[1] != self.num_channels:
             raise ValueError(
                 f"{self!r}: expected input with {self.num_channels} channels, got input of shape {tuple(input.shape)}"
@@ -163,7 +193,7 @@ class GroupNorm(_AffineNorm):
         check_input_dtype(repr(self), input, self.weight)
         return group_normalization(self, input, self.num_groups, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"

@@ -12,6 +12,8 @@ are 0 past each sequence's length, the output has max(lengths) steps, h_n (and c
 each sequence's last step, and the reverse direction starts at each sequence's own last step.
 """
 
+from __future__ import annotations
+
 import math
 import warnings
 
@@ -22,6 +24,7 @@ from ..functional.dropout import dropout
 from ..functional.recurrent import STEPS, cell_step, recurrent_layer
 from ..functional.shape import cat, stack
 from ..tensor import Tensor
+from ..types import ArrayLike, _dtype
 from . import init
 from .module import Module, options_repr
 from .parameter import Parameter
@@ -109,16 +112,16 @@ class RNNBase(Module):
 
     def __init__(
         self,
-        mode,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        dtype=None,
-    ):
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
         _check_sizes(name, input_size, hidden_size)
@@ -143,16 +146,18 @@ class RNNBase(Module):
         self.reset_parameters()
 
     @property
-    def num_directions(self):
+    def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
     def _suffixes(self, layer):
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         _init_uniform(self)
 
-    def forward(self, input, hx=None, lengths=None):
+    def forward(
+        self, input: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None, lengths: Tensor | ArrayLike | None = None
+    ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         """input (T, B, input_size) ((B, T, input_size) with batch_first) or unbatched (T, input_size);
         hx: h0 (or (h0, c0) for the LSTM), each (num_layers * num_directions, B, H), zeros if None;
         lengths: the length of each sequence of a padded batch (see the module docstring).
@@ -219,10 +224,10 @@ class RNNBase(Module):
             )
         return lengths
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> None:
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; NumPy needs no packing."""
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return options_repr(
             self,
             f"{self.input_size}, {self.hidden_size}",
@@ -239,16 +244,16 @@ class RNN(RNNBase):
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        nonlinearity="tanh",
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        dtype=None,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__(
             _elman_mode("RNN", nonlinearity),
             input_size,
@@ -269,15 +274,15 @@ class LSTM(RNNBase):
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        dtype=None,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
 
 
@@ -287,15 +292,15 @@ class GRU(RNNBase):
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        dtype=None,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype)
 
 
@@ -303,7 +308,9 @@ class GRU(RNNBase):
 class RNNCellBase(Module):
     """What RNNCell, LSTMCell and GRUCell share: weight_ih, weight_hh, bias_ih, bias_hh."""
 
-    def __init__(self, mode, input_size, hidden_size, bias=True, dtype=None):
+    def __init__(
+        self, mode: str, input_size: int, hidden_size: int, bias: bool = True, dtype: _dtype | None = None
+    ) -> None:
         super().__init__()
         _check_sizes(type(self).__name__, input_size, hidden_size)
         self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
@@ -313,10 +320,12 @@ class RNNCellBase(Module):
         )
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         _init_uniform(self)
 
-    def forward(self, input, hx=None):
+    def forward(
+        self, input: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None
+    ) -> Tensor | tuple[Tensor, Tensor]:
         """input (B, input_size) or unbatched (input_size,); hx: h (or (h, c)), each (B, H), zeros
         if None. Returns h' (or (h', c'))."""
         batched = _check_input(self, input, (("batch", "input_size"), ("input_size",)), self.weight_ih.dtype)
@@ -328,14 +337,21 @@ class RNNCellBase(Module):
             new_state = tuple(s.squeeze(0) for s in new_state)
         return _as_returned(self, new_state)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return options_repr(self, f"{self.input_size}, {self.hidden_size}", bias=True, nonlinearity="tanh")
 
 
 class RNNCell(RNNCellBase):
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        dtype: _dtype | None = None,
+    ) -> None:
         super().__init__(_elman_mode("RNNCell", nonlinearity), input_size, hidden_size, bias, dtype)
         self.nonlinearity = nonlinearity
 
@@ -343,12 +359,12 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step (gates i, f, g, o); forward returns (h', c')."""
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: _dtype | None = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, bias, dtype)
 
 
 class GRUCell(RNNCellBase):
     """One GRU step (gates r, z, n)."""
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: _dtype | None = None) -> None:
         super().__init__("GRU", input_size, hidden_size, bias, dtype)
