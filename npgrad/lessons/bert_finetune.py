@@ -23,7 +23,7 @@ import numpy as np
 from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.datasets import SST2
-from npgrad.functional.loss import cross_entropy
+from npgrad.nn.functional import cross_entropy
 from npgrad.models.bert import BertForSequenceClassification
 from npgrad.nn.module import eval_mode
 from npgrad.optim import weight_decay_groups

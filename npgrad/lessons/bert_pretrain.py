@@ -28,7 +28,7 @@ from npgrad import manual_seed, nn, no_grad, optim, tensor
 from npgrad import io as npgrad_io
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.datasets import SST2, TinyShakespeare, storage
-from npgrad.functional.loss import cross_entropy
+from npgrad.nn.functional import cross_entropy
 from npgrad.models.bert import BertConfig, BertForPreTraining
 from npgrad.nn.module import eval_mode
 from npgrad.optim import weight_decay_groups

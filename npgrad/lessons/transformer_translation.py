@@ -27,9 +27,8 @@ from dataclasses import asdict, replace
 
 import numpy as np
 
-from npgrad import manual_seed
+from npgrad import manual_seed, no_grad
 from npgrad.analysis.plots import draw_attention_map, pyplot_or_none, save_figure
-from npgrad.autograd import no_grad
 from npgrad.models import Seq2Seq, TransformerSeq2Seq
 from npgrad.nn.module import eval_mode
 from npgrad.lessons.seq2seq_attention import (
