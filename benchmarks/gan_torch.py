@@ -29,9 +29,9 @@ from torch import nn
 from torch.nn import functional as F
 
 import npgrad
-from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
+from npgrad.datasets import image_arrays
 from npgrad.lessons.gan import CONFIG, fixed_noise, real_data_floor
-from npgrad.lessons.vae import image_arrays
+from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
 
 
 class Generator(nn.Module):

@@ -4,7 +4,7 @@
     python benchmarks/vae_torch.py --compare runs/vae/result.json
 
 pytorch/examples' VAE (784-400-20, ReLU, sigmoid decoder, BCE summed + KL), Adam 1e-3,
-batch 128, 10 epochs on the same MNIST arrays as the lesson (npgrad.lessons.vae.image_arrays,
+batch 128, 10 epochs on the same MNIST arrays as the lesson (npgrad.datasets.image_arrays,
 grey levels in [0, 1]); the test loss is the negative ELBO per image with one z sample per
 image, as the example and the lesson compute it. PyTorch draws its own initial weights, batch
 order and z (torch.manual_seed), so the two figures differ by run-to-run spread only.
@@ -18,7 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from npgrad.lessons.vae import CONFIG, image_arrays
+from npgrad.datasets import image_arrays
+from npgrad.lessons.vae import CONFIG
 
 
 class VAE(nn.Module):

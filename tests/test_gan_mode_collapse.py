@@ -5,7 +5,6 @@ import pytest
 
 import npgrad
 import npgrad.nn.functional as F
-from npgrad import lessons
 from npgrad.lessons.gan_mode_collapse import CONFIG, PackedDiscriminator, mode_coverage, ring_centres, ring_samples
 
 
@@ -56,8 +55,8 @@ def test_packed_discriminator_refuses_a_batch_that_does_not_split():
         PackedDiscriminator(hidden=8, pack=4)(npgrad.randn(10, 2))
 
 
-def test_quick_lesson_moves_the_generator_onto_the_ring(tmp_path):
-    result = lessons.get("gan-mode-collapse").run(str(tmp_path), quick=True)
+def test_quick_lesson_moves_the_generator_onto_the_ring(quick_lesson):
+    result = quick_lesson("gan-mode-collapse")[0]
     for name in ("GAN", "PacGAN-4"):
         assert len(result[name]["modes"]) == 1 and len(result[name]["modes"][0]) == result["config"]["epochs"]
         distance = result[name]["distance"][0]

@@ -347,14 +347,8 @@ def test_vae_trainer_step_equals_torch_and_reports_parts_per_image():
 # -- the lessons, quick versions -----------------------------------------------------------------
 
 
-def run_lesson(name, tmp_path):
-    from npgrad import lessons
-
-    return lessons.get(name).run(str(tmp_path), quick=True)
-
-
-def test_vae_lesson_learns_and_writes_a_run_folder(tmp_path):
-    result = run_lesson("vae", tmp_path)
+def test_vae_lesson_learns_and_writes_a_run_folder(quick_lesson):
+    result, out, _ = quick_lesson("vae")
     test_curve = result["history"]["val_loss"]
     assert test_curve[-1] < test_curve[0] < 400  # untrained: about 543 nats per image
     assert result["test_loss_per_image"] == pytest.approx(result["test_reconstruction"] + result["test_kl"], rel=1e-5)
@@ -369,17 +363,17 @@ def test_vae_lesson_learns_and_writes_a_run_folder(tmp_path):
         "manifold_2d.png",
         "samples/epoch_002.png",
     ):
-        assert (tmp_path / name).exists(), name
+        assert (out / name).exists(), name
 
 
-def test_gan_lesson_scores_fid_per_epoch_against_the_floor(tmp_path):
-    result = run_lesson("gan", tmp_path)
+def test_gan_lesson_scores_fid_per_epoch_against_the_floor(quick_lesson):
+    result, out, _ = quick_lesson("gan")
     dcgan = result["dcgan"]
     assert len(dcgan["fid_per_epoch"]) == 2
     assert dcgan["real_data_floor"] < 0.2 * min(dcgan["fid_per_epoch"])  # a few steps are far from real digits
     assert set(dcgan["history"]) >= {"loss_d", "loss_g", "d_real", "d_fake"}
-    assert "fid" in (tmp_path / "dcgan" / "metrics.csv").read_text().splitlines()[0]
-    with np.load(tmp_path / "dcgan" / "samples.npz") as samples:
+    assert "fid" in (out / "dcgan" / "metrics.csv").read_text().splitlines()[0]
+    with np.load(out / "dcgan" / "samples.npz") as samples:
         assert samples["images"].shape == (300, 1, 28, 28) and samples["images"].dtype == np.uint8
     for name in (
         "dcgan/samples/epoch_001.png",
@@ -388,28 +382,28 @@ def test_gan_lesson_scores_fid_per_epoch_against_the_floor(tmp_path):
         "dcgan/last.safetensors",
         "conditional/samples_per_class.png",
     ):
-        assert (tmp_path / name).exists(), name
+        assert (out / name).exists(), name
 
 
-def test_fid_sanity_lesson_fid_grows_with_every_corruption(tmp_path):
-    result = run_lesson("fid-sanity", tmp_path)
+def test_fid_sanity_lesson_fid_grows_with_every_corruption(quick_lesson):
+    result = quick_lesson("fid-sanity")[0]
     for name, rows in result["table"].items():
         values = [value for _, value in rows]
         assert values == sorted(values), name
         assert values[-1] > 5 * result["real_data_floor"], name
 
 
-def test_autoencoder_lesson_denoises(tmp_path):
-    result = run_lesson("autoencoder", tmp_path)
+def test_autoencoder_lesson_denoises(quick_lesson):
+    result, out, _ = quick_lesson("autoencoder")
     mse = result["denoising_mse"]
     assert mse["denoising: trained on noisy digits"] < 0.9 * mse["trained on clean digits"] < mse["noisy input itself"]
     assert [row["bottleneck"] for row in result["bottlenecks"]] == [2, 8, 32]
-    assert (tmp_path / "latent_2d.png").exists() and (tmp_path / "denoising.png").exists()
+    assert (out / "latent_2d.png").exists() and (out / "denoising.png").exists()
 
 
-def test_inpainting_lesson_fills_the_square(tmp_path):
-    result = run_lesson("inpainting", tmp_path)
+def test_inpainting_lesson_fills_the_square(quick_lesson):
+    result, out, _ = quick_lesson("inpainting")
     mse = result["mse"]
     assert mse["masked input itself"]["outside"] == 0
     assert mse["inpainting: trained on masked digits"]["inside"] < 0.7 * mse["masked input itself"]["inside"]
-    assert (tmp_path / "inpainting.png").exists()
+    assert (out / "inpainting.png").exists()

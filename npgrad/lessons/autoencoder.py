@@ -19,12 +19,12 @@ import os
 import numpy as np
 
 from npgrad import manual_seed, nn, no_grad, optim, tensor
-from npgrad.analysis.plots import pyplot_or_none, save_figure
+from npgrad.analysis.plots import plot_image_rows, pyplot_or_none, save_figure
 from npgrad.data import DataLoader, TensorDataset
-from npgrad.models import Autoencoder, ConvAutoencoder, GaussianNoise
-from npgrad.train import Trainer
-from npgrad.lessons.vae import image_arrays
+from npgrad.datasets import image_arrays
 from npgrad.lessons import main
+from npgrad.models import Autoencoder, ConvAutoencoder, GaussianNoise
+from npgrad.train import ProgressBar, Trainer
 
 CONFIG = {
     "bottlenecks": [2, 8, 32],
@@ -44,7 +44,8 @@ QUICK = {"epochs": 4, "denoising_epochs": 3, "train_limit": 2000, "test_limit": 
 def train_autoencoder(model, train_images, config, epochs, corruption=None):
     """Fit model(corruption(x)) to x by binary cross-entropy per pixel (corruption: a
     batch_transform of the inputs)."""
-    trainer = Trainer(model, optim.Adam(model.parameters(), lr=config["lr"]), nn.BCELoss(), metrics=None)
+    optimizer = optim.Adam(model.parameters(), lr=config["lr"])
+    trainer = Trainer(model, optimizer, nn.BCELoss(), metrics=None, callbacks=[ProgressBar()])
     trainer.fit(
         DataLoader(
             TensorDataset(train_images, train_images),
@@ -101,19 +102,6 @@ def denoising(config, train, test):
     return results, noisy_test, outputs
 
 
-def plot_rows(rows, path, count=10):
-    """One row of `count` images per {label: images}."""
-    plt = pyplot_or_none()
-    fig, axes = plt.subplots(len(rows), count, figsize=(count * 0.9 + 2.5, len(rows) * 1.0), squeeze=False)
-    for row, (label, images) in zip(axes, rows.items()):
-        for ax, image in zip(row, images[:count]):
-            ax.imshow(image[0], cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        row[0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
-    return save_figure(fig, path)
-
-
 def plot_latent_2d(model, test, path):
     plt = pyplot_or_none()
     with no_grad():
@@ -133,13 +121,20 @@ def run(out_dir, quick=False):
     figures = []
     if pyplot_or_none() is not None:
         rows = {"original": test[0], **{f"k = {k}": reconstruct(m, test[0][:10]) for k, m in models.items()}}
-        figures.append(plot_rows(rows, os.path.join(out_dir, "reconstructions.png")))
+        figures.append(plot_image_rows(rows, os.path.join(out_dir, "reconstructions.png")))
         if 2 in models:
             figures.append(plot_latent_2d(models[2], test, os.path.join(out_dir, "latent_2d.png")))
         rows = {"noisy input": noisy_test, **outputs, "clean": test[0]}
-        figures.append(plot_rows(rows, os.path.join(out_dir, "denoising.png")))
+        figures.append(plot_image_rows(rows, os.path.join(out_dir, "denoising.png")))
     return {"config": config, "bottlenecks": rows_by_size, "denoising_mse": denoised, "figures": figures}
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/linear.py LinearFunction, npgrad/textbook/activation.py ReLUFunction and SigmoidFunction
+the models: npgrad/models/autoencoder.py Autoencoder, ConvAutoencoder and GaussianNoise
+the loss: npgrad/functional/loss.py binary_cross_entropy
+the page: docs/lessons/autoencoder.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -15,7 +15,7 @@ with alpha the latency and beta the bandwidth of a link. This lesson measures T_
 alpha and beta on this machine, compares 1 process x 2 threads with 2 processes x 1 thread,
 times the overlap of the all-reduce with backward, and projects S to 8 and 64 processes
 over a network of a given bandwidth. The processes are started through mpiexec; each part
-runs as `python -m npgrad.lessons.data_parallel CONFIG RESULT` under it.
+runs as `python -m npgrad.lessons.data_parallel --worker CONFIG RESULT` under it.
 Every step ends when the slowest process has sent its gradient: on a machine whose cores are
 shared with other programs, a step's time includes waiting for the process that was paused,
 which the all-reduce model leaves out (compare the load average when reading the timings).
@@ -30,9 +30,16 @@ import time
 
 import numpy as np
 
-from npgrad import manual_seed, nn, optim
+from npgrad import Tensor, manual_seed, nn, optim, tensor
+from npgrad import distributed as dist
 from npgrad.analysis.plots import pyplot_or_none
+from npgrad.data import DataLoader, TensorDataset
+from npgrad.distributed.launch import mpiexec_command
 from npgrad.lessons import main
+from npgrad.nn.parallel import DistributedDataParallel
+from npgrad.train import Callback, Trainer
+from npgrad.train.classifier import load_data
+from npgrad.utils.progress import progress
 
 GLOBAL_BATCH = 64
 
@@ -63,8 +70,6 @@ def wide_mlp():
 
 # -- the parts, run on every process of an mpiexec launch -------------------------------------
 def _mnist(limit):
-    from .classifier import load_data
-
     (train, _, _), _ = load_data("mnist", seed=0, val_size=1000, train_limit=limit)
     return train
 
@@ -72,9 +77,6 @@ def _mnist(limit):
 def _global_step_losses(losses):
     """A callback appending the loss of every global batch to `losses`: the mean of the
     ranks' losses on their equal shares."""
-    from .. import distributed as dist
-    from ..tensor import Tensor
-    from ..train import Callback
 
     class GlobalStepLosses(Callback):
         def on_batch_end(self, trainer, step, logs):
@@ -87,9 +89,6 @@ def _global_step_losses(losses):
 
 def part_curve(config):
     """Per-step training loss of the small CNN on MNIST, global batch 64, SGD."""
-    from ..data import DataLoader, TensorDataset
-    from ..train import Trainer
-
     x, y = _mnist(config["train_images"])
     losses = []
     model = small_cnn()
@@ -107,10 +106,6 @@ def part_curve(config):
 def _seconds_per_step(model, x, y, steps, world, rank, bucket_cap_mb=25):
     """Median seconds of one training step (forward, backward with its all-reduces, SGD
     update) of `model` on this rank's share of the batch (x, y)."""
-    from .. import distributed as dist
-    from ..nn.parallel import DistributedDataParallel
-    from ..tensor import tensor
-
     wrapped = DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb) if world > 1 else model
     optimizer = optim.SGD(model.parameters(), lr=0.01)
     share = slice(rank * len(x) // world, (rank + 1) * len(x) // world)
@@ -150,10 +145,7 @@ def part_overlap(config, world, rank):
 def part_allreduce(config, world, rank):
     """Median seconds of npgrad's all_reduce and of MPI's own ping-pong (Send then Recv, half
     the round trip) by message size; on 2 or more processes."""
-    from mpi4py import MPI
-
-    from .. import distributed as dist
-    from ..tensor import Tensor
+    from mpi4py import MPI  # the `distributed` extra
 
     comm, sizes = MPI.COMM_WORLD, [2**k for k in range(10, config["max_log2_bytes"] + 1, 2)]
 
@@ -192,8 +184,6 @@ PARTS = {
 
 def worker(config_path, result_path):
     """One process of an mpiexec launch: run the configured parts; rank 0 writes the results."""
-    from .. import distributed as dist
-
     dist.init_process_group(backend="mpi")
     world, rank = dist.get_world_size(), dist.get_rank()
     with open(config_path) as f:
@@ -206,8 +196,6 @@ def worker(config_path, result_path):
 
 def launch(nproc, threads, config):
     """Run the parts of `config` on `nproc` processes of `threads` BLAS threads each."""
-    from ..distributed.launch import mpiexec_command
-
     with tempfile.TemporaryDirectory() as folder:
         config_path, result_path = os.path.join(folder, "config.json"), os.path.join(folder, "result.json")
         with open(config_path, "w") as f:
@@ -215,7 +203,7 @@ def launch(nproc, threads, config):
         env = dict(
             os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads)
         )
-        command = mpiexec_command(nproc, ["-m", "npgrad.lessons.data_parallel", config_path, result_path])
+        command = mpiexec_command(nproc, ["-m", "npgrad.lessons.data_parallel", "--worker", config_path, result_path])
         subprocess.run(command, env=env, check=True, timeout=1800)
         with open(result_path) as f:
             return json.load(f)
@@ -283,17 +271,22 @@ def plot(curves, measured, workloads, links, path):
 def run(out_dir, quick=False, network_gbit=10.0, network_latency_us=20.0):
     steps = 3 if quick else 30
     curve_config = {"parts": ["curve"], "train_images": 640 if quick else 9600}
-    one = launch(1, 1, {**curve_config, "parts": ["curve", "throughput"], "steps": steps})
-    one_two_threads = launch(1, 2, {"parts": ["throughput"], "steps": steps})
-    two = launch(
-        2,
-        1,
-        {
-            **curve_config,
-            "parts": ["curve", "throughput", "overlap", "allreduce"],
-            "steps": steps,
-            "max_log2_bytes": 20 if quick else 24,
-        },
+    launches = [  # (processes, threads each, what they run)
+        (1, 1, {**curve_config, "parts": ["curve", "throughput"], "steps": steps}),
+        (1, 2, {"parts": ["throughput"], "steps": steps}),
+        (
+            2,
+            1,
+            {
+                **curve_config,
+                "parts": ["curve", "throughput", "overlap", "allreduce"],
+                "steps": steps,
+                "max_log2_bytes": 20 if quick else 24,
+            },
+        ),
+    ]
+    one, one_two_threads, two = (
+        launch(*arguments) for arguments in progress(launches, desc="mpiexec launches", unit="launch")
     )
     curves = {"1 process": one["curve"]["losses"], "2 processes": two["curve"]["losses"]}
     curve_gap = float(np.max(np.abs(np.subtract(*curves.values()))))
@@ -349,9 +342,15 @@ def run(out_dir, quick=False, network_gbit=10.0, network_latency_us=20.0):
     }
 
 
-if __name__ == "__main__":
-    worker(*sys.argv[1:3])
+READ_NEXT = """
+the all-reduce: npgrad/distributed/process_group.py all_reduce (over MPI), npgrad/distributed/launch.py mpiexec_command
+gradients averaged in buckets while backward runs: npgrad/nn/parallel/distributed.py DistributedDataParallel
+the Trainer on N processes: npgrad/train/distributed.py, npgrad/data/distributed.py DistributedSampler
+the page: docs/lessons/data-parallel.md
+"""
 
-
 if __name__ == "__main__":
-    main(run)
+    if sys.argv[1:2] == ["--worker"]:  # one process of a launch()
+        worker(*sys.argv[2:4])
+    else:
+        main(run)

@@ -15,9 +15,10 @@ and images of fewer classes (mode dropping: each image is perfect, the variety i
 import numpy as np
 
 from npgrad.analysis.plots import pyplot_or_none, save_figure
-from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
-from npgrad.lessons.vae import image_arrays
+from npgrad.datasets import image_arrays
 from npgrad.lessons import main
+from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
+from npgrad.utils.progress import progress
 
 SAMPLES, QUICK_SAMPLES = 10_000, 1000
 CORRUPTIONS = {
@@ -69,13 +70,11 @@ def fid_table(extractor, train, test, n, seed):
         return frechet_distance(*feature_statistics(extractor(images)), *reference)
 
     floor = score(real)
-    table = {
-        name: [(level, score(corrupt(real, level, rng))) for level in CORRUPTIONS[name]]
-        for name, corrupt in CORRUPT.items()
-    }
-    table["classes kept (of 10)"] = [
-        (level, score(fewer_classes(*train, level, n, rng))) for level in CORRUPTIONS["classes kept (of 10)"]
-    ]
+    table = {name: [] for name in CORRUPTIONS}
+    image_sets = [(name, level) for name, levels in CORRUPTIONS.items() for level in levels]
+    for name, level in progress(image_sets, desc="FID of the corrupted sets", unit="set"):
+        images = CORRUPT[name](real, level, rng) if name in CORRUPT else fewer_classes(*train, level, n, rng)
+        table[name].append((level, score(images)))
     return floor, table
 
 
@@ -111,6 +110,12 @@ def run(out_dir, quick=False, dataset="mnist"):
         "figure": figure,
     }
 
+
+READ_NEXT = """
+FID: npgrad/metrics/fid.py frechet_distance, feature_statistics and fid
+the feature extractor: npgrad/metrics/extractor.py FeatureExtractor (how it was trained: npgrad/metrics/train_extractor.py)
+the page: docs/lessons/fid-sanity.md
+"""
 
 if __name__ == "__main__":
     main(run)

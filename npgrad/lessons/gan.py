@@ -28,6 +28,8 @@ import numpy as np
 from npgrad import manual_seed, optim
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.data import DataLoader, TensorDataset
+from npgrad.datasets import image_arrays
+from npgrad.lessons import main
 from npgrad.metrics import FeatureExtractor, feature_statistics, frechet_distance
 from npgrad.metrics.images import SAMPLES_FILE, SampleGrids, save_image_grid, to_unit_range
 from npgrad.models import (
@@ -39,8 +41,7 @@ from npgrad.models import (
     generate,
 )
 from npgrad.train import Callback
-from npgrad.lessons import main
-from npgrad.lessons.vae import image_arrays, run_callbacks, write_config
+from npgrad.train.run_folder import run_callbacks, write_config
 
 CONFIG = {
     "dataset": "mnist",
@@ -191,6 +192,14 @@ def run_gan_lesson(out_dir, quick, dataset, conditional):
 def run(out_dir, quick=False):
     return run_gan_lesson(out_dir, quick, "mnist", conditional=True)
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dIm2colFunction, npgrad/textbook/normalization.py BatchNormFunction
+the networks and the training step: npgrad/models/gan.py DCGANGenerator, DCGANDiscriminator, GANTrainer
+fast ops: npgrad/functional/conv.py conv_transpose2d, npgrad/functional/loss.py binary_cross_entropy_with_logits
+FID: npgrad/metrics/fid.py frechet_distance and feature_statistics, npgrad/metrics/extractor.py FeatureExtractor
+the page: docs/lessons/gan.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -12,5 +12,13 @@ def run(out_dir, quick=False):
     return run_gan_lesson(out_dir, quick, "fashion-mnist", conditional=False)
 
 
+READ_NEXT = """
+the lesson it builds on: npgrad/lessons/gan.py run_gan_lesson (its READ_NEXT lists the rest)
+the networks and the training step: npgrad/models/gan.py DCGANGenerator, DCGANDiscriminator, GANTrainer
+FID: npgrad/metrics/fid.py frechet_distance, npgrad/metrics/extractor.py FeatureExtractor
+the page: docs/lessons/gan-fashion-mnist.md
+"""
+
+
 if __name__ == "__main__":
     main(run)

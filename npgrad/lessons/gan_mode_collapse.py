@@ -30,9 +30,9 @@ from npgrad import manual_seed, nn, optim
 from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.data import DataLoader, TensorDataset
 from npgrad.models import GANTrainer, generate
-from npgrad.train import Callback
-from npgrad.train.callbacks import _tqdm_or_none
 from npgrad.lessons import main
+from npgrad.train import Callback
+from npgrad.utils.progress import progress
 
 CONFIG = {
     "modes": 8,
@@ -205,14 +205,12 @@ def plot_coverage(results, config, path):
 
 def run(out_dir, quick=False):
     config = {**CONFIG, **(QUICK if quick else {})}
-    tqdm = _tqdm_or_none()
-    bar = tqdm(total=2 * len(config["seeds"]) * config["epochs"], unit="epoch", mininterval=5) if tqdm else None
+    bar = progress(total=2 * len(config["seeds"]) * config["epochs"], desc="GAN and PacGAN", unit="epoch")
     results = {
         name: [train_toy_gan(config, seed, pack, bar) for seed in config["seeds"]]
         for name, pack in (("GAN", 1), (f"PacGAN-{config['pack']}", config["pack"]))
     }
-    if bar is not None:
-        bar.close()
+    bar.close()
     print_table(results, config)
     os.makedirs(out_dir, exist_ok=True)
     figures = []
@@ -234,6 +232,13 @@ def run(out_dir, quick=False):
         },
     }
 
+
+READ_NEXT = """
+the networks and the measures: npgrad/lessons/gan_mode_collapse.py PackedDiscriminator and mode_coverage
+the training step: npgrad/models/gan.py GANTrainer (D a step, then G a step, non-saturating loss)
+the loss: npgrad/functional/loss.py binary_cross_entropy_with_logits
+the page: docs/lessons/gan-mode-collapse.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -16,12 +16,12 @@ import os
 import numpy as np
 
 from npgrad import manual_seed
-from npgrad.analysis.plots import pyplot_or_none
+from npgrad.analysis.plots import plot_image_rows, pyplot_or_none
+from npgrad.datasets import image_arrays
+from npgrad.lessons import main
+from npgrad.lessons.autoencoder import reconstruct, train_autoencoder
 from npgrad.models import ConvAutoencoder, MaskSquare
 from npgrad.models.autoencoder import square_masks
-from npgrad.lessons.autoencoder import plot_rows, reconstruct, train_autoencoder
-from npgrad.lessons.vae import image_arrays
-from npgrad.lessons import main
 
 CONFIG = {
     "mask_size": 12,
@@ -63,9 +63,16 @@ def run(out_dir, quick=False):
         print(f"  {name:<38} {inside:17.4f}   {outside:.4f}")
     figure = None
     if pyplot_or_none() is not None:
-        figure = plot_rows({**outputs, "original": test[0]}, os.path.join(out_dir, "inpainting.png"))
+        figure = plot_image_rows({**outputs, "original": test[0]}, os.path.join(out_dir, "inpainting.png"))
     return {"config": config, "mse": rows, "figure": figure}
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/conv.py Conv2dIm2colFunction
+the model and the corruption: npgrad/models/autoencoder.py ConvAutoencoder, MaskSquare and square_masks
+the training it shares with the autoencoder lesson: npgrad/lessons/autoencoder.py train_autoencoder
+the page: docs/lessons/inpainting.md
+"""
 
 if __name__ == "__main__":
     main(run)

@@ -18,7 +18,6 @@ Also the run folder that `npgrad train` writes: config.json, metrics.csv, curves
 last.safetensors (checkpoint), samples/epoch_NNN.png.
 """
 
-import json
 import os
 from statistics import NormalDist
 
@@ -27,11 +26,12 @@ import numpy as np
 from npgrad import manual_seed, no_grad, optim, tensor
 from npgrad.analysis.plots import plot_curves, pyplot_or_none
 from npgrad.data import DataLoader, TensorDataset
-from npgrad.datasets import MNIST, FashionMNIST
+from npgrad.datasets import image_arrays
+from npgrad.lessons import main
 from npgrad.metrics.images import SampleGrids, save_image_grid
 from npgrad.models import VAE, VAETrainer
-from npgrad.train import CSVLogger, ModelCheckpoint, ProgressBar
-from npgrad.lessons import main
+from npgrad.train import ProgressBar
+from npgrad.train.run_folder import run_callbacks, write_config
 
 CONFIG = {
     "dataset": "mnist",
@@ -46,36 +46,14 @@ CONFIG = {
     "manifold_epochs": 10,
 }
 QUICK = {"epochs": 2, "train_limit": 2000, "test_limit": 500, "manifold_epochs": 1}
-DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
-
-
-def image_arrays(dataset="mnist", train_limit=None, test_limit=None):
-    """(train images, train labels), (test images, test labels): float32 (N, 1, 28, 28) in [0, 1]."""
-    (x, y), (x_test, y_test) = (DATASETS[dataset](train=split).arrays() for split in (True, False))
-    return (x[:train_limit], y[:train_limit]), (x_test[:test_limit], y_test[:test_limit])
-
-
-def run_callbacks(out_dir, progress=True):
-    """What `npgrad train` writes for every run: metrics.csv and the last checkpoint."""
-    return [
-        CSVLogger(os.path.join(out_dir, "metrics.csv")),
-        ModelCheckpoint(os.path.join(out_dir, "last.safetensors")),
-    ] + ([ProgressBar()] if progress else [])
-
-
-def write_config(out_dir, config):
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
 
 
 def train_vae(config, train, test, out_dir, latent_dim, samples=True):
     """Train the MLP VAE; returns (model, history dict). Seeded: weights, shuffling and every z."""
     manual_seed(config["seed"])
     model = VAE(784, config["hidden_dim"], latent_dim)
-    trainer = VAETrainer(
-        model, optim.Adam(model.parameters(), lr=config["lr"]), callbacks=run_callbacks(out_dir) if samples else []
-    )
+    callbacks = run_callbacks(out_dir) if samples else [ProgressBar()]
+    trainer = VAETrainer(model, optim.Adam(model.parameters(), lr=config["lr"]), callbacks=callbacks)
     if samples:
         z = np.random.default_rng(config["seed"]).standard_normal((100, latent_dim)).astype(np.float32)
         trainer.callbacks.append(SampleGrids(os.path.join(out_dir, "samples"), lambda vae: vae.sample(z=z)))
@@ -148,6 +126,13 @@ def run(out_dir, quick=False):
         "test_loss_2d": history_2d["val_loss"][-1],
     }
 
+
+READ_NEXT = """
+textbook (the lecture's equations): npgrad/textbook/linear.py LinearFunction, npgrad/textbook/activation.py ReLUFunction
+the model and its loss: npgrad/models/vae.py VAE, vae_loss, kl_to_standard_normal and VAETrainer
+the run folder: npgrad/train/run_folder.py run_callbacks; samples per epoch: npgrad/metrics/images.py SampleGrids
+the page: docs/lessons/vae.md
+"""
 
 if __name__ == "__main__":
     main(run)
