@@ -82,7 +82,7 @@ def save(obj: Any, f: FileLike) -> None:
     (Parameters as Parameters, requires_grad kept), arrays as arrays, tuples as tuples.
     A whole nn.Module (or any other object) is refused: save its state_dict() instead.
     """
-    tensors = {}
+    tensors: dict[str, np.ndarray] = {}
     tree = _split_tree(obj, "", tensors, depth=0)
     metadata = {}
     if not _is_flat(tree):  # anything but a plain dict of arrays (a state_dict) needs its structure
@@ -370,7 +370,7 @@ def random_generators(*loaders: Any) -> list[np.random.Generator]:
     """The numpy Generators that data loaders draw from (their samplers', transforms' and
     datasets' own generators), each once, in a fixed order. A part built with generator=None
     draws from npgrad's global generator instead, which checkpoints save separately."""
-    found = {}
+    found: dict[int, np.random.Generator] = {}
 
     def visit(part):
         if isinstance(part, np.random.Generator):

@@ -116,7 +116,7 @@ class SampleGrids(Callback):
         self, folder: str | os.PathLike, make_images: Callable[[Module], ArrayLike], columns: int = 10
     ) -> None:
         self.folder, self.make_images, self.columns = folder, make_images, columns
-        self.paths = []
+        self.paths: list[str | os.PathLike] = []
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         os.makedirs(self.folder, exist_ok=True)
