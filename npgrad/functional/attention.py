@@ -40,7 +40,7 @@ class ScaledDotProductAttentionFunction(Function):
     too when return_weights. A float mask given as a tensor that requires grad gets one.
     Textbook twin: npgrad.textbook.AttentionFunction."""
 
-    def forward(self, q, k, v, mask=None, *, scale, dropout_p, return_weights):
+    def forward(self, q, k, v, mask, *, scale, dropout_p, return_weights):
         scores = np.matmul(q, np.swapaxes(k, -1, -2))
         scores *= scale
         if mask is not None:
@@ -70,7 +70,7 @@ class ScaledDotProductAttentionFunction(Function):
         grad_scores -= (grad_probs * probs).sum(axis=-1, keepdims=True)
         grad_scores *= probs
         grad_mask = None
-        if len(self.needs_input_grad) > 3 and self.needs_input_grad[3]:
+        if self.needs_input_grad[3]:
             grad_mask = unbroadcast(grad_scores.copy(), self.mask_shape)
         grad_scores *= self.scale  # S = q k^T * scale
         grad_q = unbroadcast(np.matmul(grad_scores, self.k), self.q.shape) if self.needs_input_grad[0] else None

@@ -141,7 +141,7 @@ class ConvolutionFunction(Function):
     """y = W · im2col(x) + b on (N, C, H, W) maps; W is (O, C/groups, kh, kw).
     Textbook twins: npgrad.textbook.Conv2dLoopsFunction and npgrad.textbook.Conv2dIm2colFunction."""
 
-    def forward(self, x, weight, bias=None, *, window, groups):
+    def forward(self, x, weight, bias, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
         n, kernel = x.shape[0], _kernel_matrix(weight, groups)
         y = np.empty((weight.shape[0], window.out[0] * window.out[1] * n), x.dtype)
@@ -165,15 +165,15 @@ class ConvolutionFunction(Function):
                 _apply_kernel_transposed(kernel, grad_y_part, self.groups, out=cols)
                 col2im(cols, window, out_rows, grad_padded)
         grad_x = _interior(grad_padded, window) if need_x else None
-        grad_b = grad_y.sum(axis=1) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
-        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]  # dL/db: dL/dy summed over positions
+        grad_b = grad_y.sum(axis=1) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
+        return grad_x, grad_w, grad_b
 
 
 class TransposedConvolutionFunction(Function):
     """y = col2im(W^T · x) + b: the adjoint of a Convolution whose weight W (C_in, C_out/groups,
     kh, kw) maps C_out channels to C_in; `window` is that convolution's, on the output plane."""
 
-    def forward(self, x, weight, bias=None, *, window, groups):
+    def forward(self, x, weight, bias, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
         n, x_matrix, channels = x.shape[0], _as_matrix(x), weight.shape[1] * groups
         padded = np.zeros((channels,) + window.padded + (n,), x.dtype)
@@ -198,8 +198,8 @@ class TransposedConvolutionFunction(Function):
             if need_w:  # dL/dW = x · im2col(dL/dy)^T, summed over the chunks
                 grad_w += _kernel_grad(_columns(x_matrix, out_rows, window, n), cols, self.groups, self.weight.shape)
         grad_x = _from_matrix(grad_x, *window.out, n) if need_x else None
-        grad_b = grad.sum(axis=(0, 2, 3)) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
-        return (grad_x, grad_w, grad_b)[: len(self.needs_input_grad)]  # dL/db: dL/dy summed over positions
+        grad_b = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
+        return grad_x, grad_w, grad_b
 
 
 # --------------------------------------------------------------------------- checks and geometry
@@ -254,11 +254,6 @@ def _explicit_padding(where, padding, dims):
     return pad
 
 
-def _apply(function, x, weight, bias, **options):
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    return function.apply(*inputs, **options)
-
-
 def _planar_weight(weight, dims):
     return weight if dims == 2 else weight.unsqueeze(2)  # (O, C, k) -> (O, C, 1, k)
 
@@ -283,7 +278,7 @@ def convolution(
     pad_before, pad_after = _padding(where, padding, dims, kernel, stride, dilation)
     x, batch = as_planes(where, input, dims)
     window = make_window(where, dims, input.shape, kernel, stride, dilation, pad_before, pad_after)
-    y = _apply(ConvolutionFunction, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
+    y = ConvolutionFunction.apply(x, _planar_weight(weight, dims), bias, window=window, groups=groups)
     return from_planes(y, batch, dims)
 
 
@@ -321,7 +316,7 @@ def transposed_convolution(
     if min(size) < 1:
         raise ValueError(f"{where}: input of shape {tuple(input.shape)} gives an empty output {size}")
     window = make_window(where, dims, (1, 1) + size, kernel, stride, dilation, pad, pad, out=input.shape[-dims:])
-    y = _apply(TransposedConvolutionFunction, x, _planar_weight(weight, dims), bias, window=window, groups=groups)
+    y = TransposedConvolutionFunction.apply(x, _planar_weight(weight, dims), bias, window=window, groups=groups)
     return from_planes(y, batch, dims)
 
 

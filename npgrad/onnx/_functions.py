@@ -256,7 +256,7 @@ def _layer_norm(graph, call):
 @converts(attention.ScaledDotProductAttentionFunction)
 def _attention(graph, call):
     # probabilities P = softmax(q k^T * scale + mask); out = P v
-    q, k, v, mask = (call.inputs + [None])[:4]
+    q, k, v, mask = call.inputs
     if call.options["dropout_p"] > 0:
         raise NotImplementedError(
             f"npgrad.onnx.export: {call.where()} drops attention weights (dropout_p > 0); "
