@@ -37,7 +37,7 @@ from npgrad.data import DataLoader, TensorDataset
 from npgrad.distributed.launch import mpiexec_command
 from npgrad.lessons import main
 from npgrad.nn.parallel import DistributedDataParallel
-from npgrad.train import Callback, Trainer
+from npgrad.train import Callback, ProgressBar, Trainer
 from npgrad.train.classifier import load_data
 from npgrad.utils.progress import progress
 
@@ -97,7 +97,7 @@ def part_curve(config):
         optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
         nn.CrossEntropyLoss(),
         metrics=[],
-        callbacks=[_global_step_losses(losses)],
+        callbacks=[_global_step_losses(losses), ProgressBar()],
     )
     trainer.fit(DataLoader(TensorDataset(x, y), GLOBAL_BATCH, shuffle=True, generator=0), epochs=1)
     return {"losses": losses}

@@ -259,7 +259,9 @@ def run(out_dir, quick=False):
 
 
 READ_NEXT = """
-the methods: npgrad/ssl/ AutoencoderPretext, ContextEncoder, ContextPrediction, Jigsaw, Rotation, SimCLR
+the methods: npgrad/ssl/autoencoder.py AutoencoderPretext, npgrad/ssl/inpainting.py ContextEncoder,
+  npgrad/ssl/context_prediction.py ContextPrediction, npgrad/ssl/jigsaw.py Jigsaw,
+  npgrad/ssl/rotation.py Rotation, npgrad/ssl/simclr.py SimCLR (one lesson each: rotation, simclr, ...)
 the shared encoder: npgrad/ssl/encoder.py ConvEncoder
 pretraining: npgrad/ssl/method.py pretrain and PretextTrainer
 judging: npgrad/ssl/evaluation.py linear_probe and fine_tune
