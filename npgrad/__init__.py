@@ -95,6 +95,7 @@ from .functional.elementwise import (  # noqa: E402
     where,
 )
 from .functional.linalg import bmm, einsum, matmul  # noqa: E402
+from .functional.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .functional.reduction import (  # noqa: E402
     all,
     amax,

@@ -40,12 +40,11 @@ def register_cell(mode):
 
     register(
         name,
-        lambda lib, F, *inputs: run(R, *inputs),
+        lambda lib, F, *inputs: run(lib, *inputs),  # npgrad.lstm_cell as torch.lstm_cell
         [
             (f(B, I), *states, *weights(mode)),
             (f(2, 3), *((f(2, H),) * len(states)), *weights(mode, bias=False, input_size=3)),
         ],
-        torch_fn=lambda lib, F, *inputs: run(lib, *inputs),
     )
 
 
