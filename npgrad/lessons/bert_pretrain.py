@@ -279,9 +279,11 @@ def pretrain(config, corpus, tokenizer, name="pretrain"):
         "eval": [],
         "masking_counts": np.zeros(5),
     }
-    for step in progress(range(config["steps"]), desc=name, unit="step"):
+    bar = progress(range(config["steps"]), desc=name, unit="step")
+    for step in bar:
         if step % config["eval_every"] == 0:
             history["eval"].append((step, *evaluate(model, held_out)))
+            bar.set_postfix(held_out_mlm=round(history["eval"][-1][1], 3), nsp=round(history["eval"][-1][2], 3))
         batch = next(batches)
         history["masking_counts"] += masking_counts(batch, tokenizer)
         for group in optimizer.param_groups:
