@@ -162,7 +162,8 @@ class WordPieceTokenizer:
     ) -> WordPieceTokenizer:
         """Learn a vocabulary of up to vocab_size tokens from an iterable of strings with
         `tokenizers`' WordPiece trainer; the special tokens take ids 0-4 in the order
-        [PAD] [UNK] [CLS] [SEP] [MASK]."""
+        [PAD] [UNK] [CLS] [SEP] [MASK], the other tokens follow in sorted order (the trainer
+        orders tied merges differently from run to run; sorting gives the same ids every run)."""
         try:
             from tokenizers import BertWordPieceTokenizer
         except ImportError as error:
@@ -178,8 +179,8 @@ class WordPieceTokenizer:
             special_tokens=list(SPECIAL_TOKENS),
             show_progress=False,
         )
-        vocab = trainer.get_vocab()
-        return cls(sorted(vocab, key=vocab.get), lowercase)
+        learned = sorted(set(trainer.get_vocab()) - set(SPECIAL_TOKENS))
+        return cls([*SPECIAL_TOKENS, *learned], lowercase)
 
     def wordpiece(self, word: str) -> list[str]:
         """One word's pieces, greedy longest match first: "unaffable" -> ["un", "##aff", "##able"];
