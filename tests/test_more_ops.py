@@ -263,6 +263,8 @@ def test_adaptive_max_pool2d_indices_and_layer_match_torch():
         assert repr(ours) == repr(theirs)
     with pytest.raises(ValueError, match="adaptive_max_pool2d: output_size must be"):
         npgrad.nn.functional.adaptive_max_pool2d(npgrad.tensor(raw), 0)
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(output_size=0\): output_size must be"):
+        npgrad.nn.AdaptiveMaxPool2d(0)(npgrad.tensor(raw))  # the layer's errors name the layer
 
 
 def test_constant_and_zero_pad2d_match_torch():

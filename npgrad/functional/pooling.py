@@ -304,12 +304,28 @@ def _adaptive_planes(where, input, output_size):
     return x, batch, out
 
 
+def adaptive_avg_pool(where: object, input: Tensor, output_size: int | tuple[int | None, int | None]) -> Tensor:
+    """adaptive_avg_pool2d; errors name `where` (the op or the layer)."""
+    x, batch, out = _adaptive_planes(where, input, output_size)
+    rows, cols = (_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
+    return from_planes(AdaptiveAvgPoolFunction.apply(x, rows=rows, cols=cols), batch, 2)
+
+
+def adaptive_max_pool(
+    where: object, input: Tensor, output_size: int | tuple[int | None, int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """adaptive_max_pool2d; errors name `where` (the op or the layer)."""
+    x, batch, out = _adaptive_planes(where, input, output_size)
+    rows, cols = (list(zip(*(b.tolist() for b in _bins(n, o)))) for n, o in zip(x.shape[2:], out))
+    indices = _bin_argmax(x._data, rows, cols)
+    values = from_planes(AdaptiveMaxPoolFunction.apply(x, indices), batch, 2)
+    return (values, from_planes(Tensor(indices), batch, 2)) if return_indices else values
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None]) -> Tensor:
     """Mean over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W);
     output_size is an int, or a pair whose None entries keep the input's size."""
-    x, batch, out = _adaptive_planes("adaptive_avg_pool2d", input, output_size)
-    rows, cols = (_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
-    return from_planes(AdaptiveAvgPoolFunction.apply(x, rows=rows, cols=cols), batch, 2)
+    return adaptive_avg_pool("adaptive_avg_pool2d", input, output_size)
 
 
 def adaptive_max_pool2d(
@@ -317,8 +333,4 @@ def adaptive_max_pool2d(
 ) -> Tensor | tuple[Tensor, Tensor]:
     """Max over an (OH, OW) grid of nearly equal bins covering (N, C, H, W) or (C, H, W), as
     adaptive_avg_pool2d; return_indices also gives each maximum's index in its flattened plane."""
-    x, batch, out = _adaptive_planes("adaptive_max_pool2d", input, output_size)
-    rows, cols = (list(zip(*(b.tolist() for b in _bins(n, o)))) for n, o in zip(x.shape[2:], out))
-    indices = _bin_argmax(x._data, rows, cols)
-    values = from_planes(AdaptiveMaxPoolFunction.apply(x, indices), batch, 2)
-    return (values, from_planes(Tensor(indices), batch, 2)) if return_indices else values
+    return adaptive_max_pool("adaptive_max_pool2d", input, output_size, return_indices)

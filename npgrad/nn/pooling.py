@@ -6,7 +6,7 @@ except that AvgPool1d keeps 1-tuples, all as in PyTorch, so the reprs match.
 
 from __future__ import annotations
 
-from ..functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool, max_pool
+from ..functional.pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
 from .module import Module
@@ -134,7 +134,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
-        return adaptive_avg_pool2d(input, self.output_size)
+        return adaptive_avg_pool(self, input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -149,7 +149,7 @@ class AdaptiveMaxPool2d(Module):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return adaptive_max_pool(self, input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
