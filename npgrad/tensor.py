@@ -8,7 +8,7 @@ imports no op module and every op module can import it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -17,8 +17,13 @@ from . import devices as _devices
 from .devices import device as _device_type
 from .types import ArrayLike, Number, _bool, _device, _dtype, _float, _int, _size
 
+if TYPE_CHECKING:  # type checkers see the operators that npgrad/__init__.py installs at run time
+    from ._tensor_methods import TensorMethods as _Installed
+else:
+    _Installed = object
 
-class Tensor:
+
+class Tensor(_Installed):
     """A multi-dimensional array that can record the operations applied to it.
 
     `_data` is the NumPy array; as in PyTorch, `.data` is a Tensor sharing it (outside the
