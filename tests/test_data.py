@@ -337,12 +337,40 @@ def test_affine_rotation_turns_counter_clockwise():
     assert np.allclose(out, np.rot90(x, k=1, axes=(2, 3)), atol=1e-5)
 
 
+def test_random_resized_crop_of_the_whole_image_is_the_image():
+    x = images(4, c=2, h=12, w=12)
+    crop = T.RandomResizedCrop(12, scale=(1.0, 1.0), ratio=(1.0, 1.0), generator=0)
+    np.testing.assert_allclose(crop(x), x, atol=1e-6)
+
+
+def test_random_resized_crop_zooms_each_image_differently():
+    x = np.tile(np.arange(16, dtype=np.float32), (6, 1, 16, 1))  # every row 0..15
+    out = T.RandomResizedCrop(8, scale=(0.1, 0.5), generator=0)(x)
+    assert out.shape == (6, 1, 8, 8)
+    widths = out[:, 0, 0, -1] - out[:, 0, 0, 0]  # a crop of w source pixels spans about w - w / 8
+    assert widths.max() < 15 and len(np.unique(np.round(widths, 3))) == 6
+    assert T.RandomResizedCrop((5, 9), generator=0)(x[0]).shape == (1, 5, 9)
+
+
+def test_random_erasing_sets_one_box_per_image():
+    x = np.ones((50, 1, 20, 20), dtype=np.float32)
+    out = T.RandomErasing(p=1.0, scale=(0.05, 0.2), value=0.0, generator=0)(x)
+    for image in out[:, 0]:
+        rows, cols = np.nonzero(image == 0)
+        assert (image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] == 0).all()  # a full box
+        assert 0.02 * 400 <= len(rows) <= 0.3 * 400
+    np.testing.assert_array_equal(T.RandomErasing(p=0.0)(x), x)
+    assert 0.3 < (T.RandomErasing(p=0.5, generator=0)(x) == 0).any(axis=(1, 2, 3)).mean() < 0.7
+
+
 def test_random_transforms_repeat_with_a_seed_and_vary_between_calls():
     x = images(16, h=12, w=12)
     for make in [
         lambda g: T.RandomCrop(12, padding=3, generator=g),
         lambda g: T.RandomHorizontalFlip(generator=g),
         lambda g: T.RandomAffine(10, (0.1, 0.1), scale=(0.9, 1.1), generator=g),
+        lambda g: T.RandomResizedCrop(10, generator=g),
+        lambda g: T.RandomErasing(p=1.0, generator=g),
     ]:
         first, again = make(7), make(7)
         out = first(x)

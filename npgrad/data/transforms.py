@@ -255,6 +255,89 @@ class RandomAffine(ImageTransform):
         return f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale})"
 
 
+class RandomResizedCrop(ImageTransform):
+    """Cut a random box from each image, its area a fraction of the image uniform in `scale`
+    and its aspect ratio (width / height) log-uniform in `ratio`, and resize it to `size` (an
+    int for a square, or (height, width)) by bilinear sampling. A box too big for the image
+    is clipped to it (torchvision redraws, then falls back to a centre crop)."""
+
+    def __init__(
+        self,
+        size: _size_2_t,
+        scale: tuple[float, float] = (0.08, 1.0),
+        ratio: tuple[float, float] = (3 / 4, 4 / 3),
+        generator: _generator | None = None,
+    ) -> None:
+        self.size = _pair(size, "RandomResizedCrop size")
+        self.scale, self.ratio = tuple(scale), tuple(ratio)
+        self.generator = _rng.seeded(generator)
+
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
+        n, _, height, width = batch.shape
+        rng = _rng.current(self.generator)
+        box_h, box_w = _random_boxes(rng, n, height, width, self.scale, self.ratio)
+        top, left = rng.uniform(0, height - box_h), rng.uniform(0, width - box_w)
+        out_h, out_w = self.size
+        y = top[:, None] + (np.arange(out_h) + 0.5) / out_h * box_h[:, None] - 0.5  # output pixel centres
+        x = left[:, None] + (np.arange(out_w) + 0.5) / out_w * box_w[:, None] - 0.5
+        grid_y = np.broadcast_to(y[:, :, None], (n, out_h, out_w))
+        grid_x = np.broadcast_to(x[:, None, :], (n, out_h, out_w))
+        return bilinear_sample(batch, grid_y, grid_x, 0.0)
+
+    def __repr__(self) -> str:
+        return f"RandomResizedCrop(size={self.size}, scale={self.scale}, ratio={self.ratio})"
+
+
+class RandomErasing(ImageTransform):
+    """With probability p, set a random box of each image to `value`: its area a fraction of
+    the image uniform in `scale`, its aspect ratio log-uniform in `ratio`, clipped to the image.
+    `inplace` is accepted for torchvision compatibility; the result is always new."""
+
+    def __init__(
+        self,
+        p: float = 0.5,
+        scale: tuple[float, float] = (0.02, 0.33),
+        ratio: tuple[float, float] = (0.3, 3.3),
+        value: float = 0.0,
+        inplace: bool = False,
+        generator: _generator | None = None,
+    ) -> None:
+        self.p, self.scale, self.ratio, self.value = p, tuple(scale), tuple(ratio), value
+        self.generator = _rng.seeded(generator)
+
+    def transform_batch(self, batch: np.ndarray) -> np.ndarray:
+        n, _, height, width = batch.shape
+        rng = _rng.current(self.generator)
+        box_h, box_w = (
+            np.round(side).astype(np.int64) for side in _random_boxes(rng, n, height, width, self.scale, self.ratio)
+        )
+        top = (rng.random(n) * (height - box_h + 1)).astype(np.int64)[:, None]
+        left = (rng.random(n) * (width - box_w + 1)).astype(np.int64)[:, None]
+        rows, cols = np.arange(height)[None], np.arange(width)[None]
+        in_rows = (rows >= top) & (rows < top + box_h[:, None])  # (N, H)
+        in_cols = (cols >= left) & (cols < left + box_w[:, None])  # (N, W)
+        erase = (rng.random(n) < self.p)[:, None, None] & in_rows[:, :, None] & in_cols[:, None, :]
+        return np.where(erase[:, None], np.float32(self.value), batch)
+
+    def __repr__(self) -> str:
+        return f"RandomErasing(p={self.p}, scale={self.scale}, ratio={self.ratio}, value={self.value})"
+
+
+def _random_boxes(
+    rng: np.random.Generator,
+    n: int,
+    height: int,
+    width: int,
+    scale: tuple[float, float],
+    ratio: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per image a box of area scale * H * W and aspect ratio (w / h) log-uniform in ratio,
+    clipped to the image: (heights, widths) as floats."""
+    area = rng.uniform(*scale, n) * height * width
+    aspect = np.exp(rng.uniform(*np.log(ratio), n))
+    return np.clip(np.sqrt(area / aspect), 1, height), np.clip(np.sqrt(area * aspect), 1, width)
+
+
 class CenterCrop(ImageTransform):
     """The central `size` window (an int for a square, or (height, width)); an image smaller
     than that is first padded with zeros on both sides, as torchvision does."""

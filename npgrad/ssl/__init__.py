@@ -9,7 +9,7 @@ on a task made from unlabelled images, and hands it back for a linear probe or f
     linear_probe(encoder, (x, y), (x_test, y_test))   # {0.01: ..., 0.1: ..., 1.0: ...}
 """
 
-from .augment import RandomErasing, RandomResizedCrop, simclr_augmentation
+from .augment import simclr_augmentation
 from .autoencoder import AutoencoderPretext
 from .context_prediction import ContextPrediction
 from .encoder import ConvEncoder
@@ -28,8 +28,6 @@ __all__ = [
     "ConvEncoder",
     "Jigsaw",
     "PretextTrainer",
-    "RandomErasing",
-    "RandomResizedCrop",
     "Rotation",
     "SelfSupervised",
     "SimCLR",

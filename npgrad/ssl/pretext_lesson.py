@@ -1,5 +1,5 @@
 """What the five pretext-task lessons (rotation, context-encoder, context-prediction, jigsaw,
-simclr) share, and the step budgets of the self-supervised-comparison lesson.
+simclr) share. (The self-supervised-comparison lesson gives every method a longer budget.)
 
 Each pretext lesson draws its task on real images, pretrains ConvEncoder on it for the steps
 PRETRAIN_STEPS gives the method (about 15 s of CPU time), draws the pretext loss and accuracy

@@ -21,11 +21,17 @@ def rotations(images):
 
 
 class Rotation(SelfSupervised):
-    """Encoder + Linear(feature_dim, 4): which of the four rotations an image shows."""
+    """Encoder + head: which of the four rotations an image shows. The head is Linear(feature_dim,
+    4), or with `hidden` an MLP (Linear, ReLU, Linear) that leaves the encoder's last layer less
+    tied to the pretext task."""
 
-    def __init__(self, encoder, generator=None):
+    def __init__(self, encoder, hidden=None, generator=None):
         super().__init__(encoder, generator)
-        self.head = nn.Linear(self.feature_dim, len(ANGLES))
+        classes = len(ANGLES)
+        if hidden is None:
+            self.head = nn.Linear(self.feature_dim, classes)
+        else:
+            self.head = nn.Sequential(nn.Linear(self.feature_dim, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
     def pretext_batch(self, images):
         return rotations(image_array(images))
