@@ -25,6 +25,7 @@ from npgrad.ssl import (
     maximal_hamming_permutations,
     minimum_hamming_distance,
     rotations,
+    simclr_augmentation,
 )
 
 METHODS = [AutoencoderPretext, ContextEncoder, ContextPrediction, Jigsaw, Rotation, SimCLR]
@@ -166,6 +167,19 @@ def test_rotation_head_is_linear_or_an_mlp():
     loss, _ = method.pretext_loss(np.random.default_rng(0).random((3, 1, 28, 28), dtype=np.float32))
     loss.backward()
     assert np.abs(np.asarray(method.head[0].weight.grad)).sum() > 0
+
+
+def test_simclr_augmentation_presets():
+    from npgrad.data.transforms import RandomErasing, RandomResizedCrop
+
+    strong, mild = (simclr_augmentation(strength=name, generator=0).transforms for name in ("strong", "mild"))
+    assert isinstance(strong[-1], RandomErasing) and not any(isinstance(t, RandomErasing) for t in mild)
+    assert isinstance(mild[0], RandomResizedCrop) and mild[0].scale == (0.5, 1.0)
+    images = np.random.default_rng(0).random((4, 1, 20, 20), dtype=np.float32)
+    (view, _), _ = SimCLR(ConvEncoder(), augmentation="mild", generator=0).pretext_batch(images)
+    assert view.shape == images.shape and not np.array_equal(view, images)
+    with pytest.raises(ValueError, match="strong, mild"):
+        SimCLR(ConvEncoder(), augmentation="heavy")
 
 
 def test_a_module_without_feature_dim_is_refused():

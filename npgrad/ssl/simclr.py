@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import nn, tensor
 from ..nn import functional as F
-from .augment import simclr_augmentation
+from .augment import STRENGTHS, simclr_augmentation
 from .method import SelfSupervised, image_array
 
 
@@ -23,12 +23,17 @@ def contrastive_accuracy(z1, z2):
 
 class SimCLR(SelfSupervised):
     """Encoder + projection head (Linear, ReLU, Linear to projection_dim) on two augmented views,
-    loss F.nt_xent(z1, z2, temperature). The head is dropped after pretraining."""
+    loss F.nt_xent(z1, z2, temperature). The head is dropped after pretraining. augmentation: a
+    transform of a batch, or the name of a simclr_augmentation preset ("strong", "mild") drawing
+    from the method's generator."""
 
-    def __init__(self, encoder, projection_dim=64, temperature=0.5, augmentation=None, generator=None):
+    def __init__(self, encoder, projection_dim=64, temperature=0.5, augmentation="strong", generator=None):
         super().__init__(encoder, generator)
-        self.temperature = temperature
-        self.augmentation = augmentation  # None: simclr_augmentation() drawing from the method's generator
+        if not callable(augmentation) and augmentation not in STRENGTHS:
+            raise ValueError(
+                f"SimCLR: augmentation must be a transform or one of {', '.join(STRENGTHS)}, got {augmentation!r}"
+            )
+        self.temperature, self.augmentation = temperature, augmentation
         self.projection = nn.Sequential(
             nn.Linear(self.feature_dim, self.feature_dim), nn.ReLU(), nn.Linear(self.feature_dim, projection_dim)
         )
@@ -36,7 +41,9 @@ class SimCLR(SelfSupervised):
     def pretext_batch(self, images):
         """Two views of every image, (N, C, H, W) each, and no targets: a view's partner is the target."""
         images = image_array(images)
-        augment = self.augmentation or simclr_augmentation(generator=self.rng())
+        augment = self.augmentation
+        if not callable(augment):
+            augment = simclr_augmentation(images.shape[2:], augment, generator=self.rng())
         return (augment(images), augment(images)), None
 
     def pretext_loss(self, images):
