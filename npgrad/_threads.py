@@ -10,6 +10,7 @@ its thread count, the loop runs in order on the calling thread.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,14 @@ from typing import Any
 
 _blas: Any = None  # threadpoolctl's controller of the loaded BLAS libraries, made on first use
 _pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    global _pool
+    _pool = None  # a forked child has none of its parent's threads: it starts its own pool
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _blas_controller():
