@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
@@ -114,6 +115,20 @@ def truncate_longest_first(a: Sequence[T], b: Sequence[T], max_tokens: int) -> t
     return list(a[: max_tokens - kept_b]), list(b[:kept_b])
 
 
+def _continuation_tokens(trainer, texts: list[str], limit_alphabet: int) -> list[str]:
+    """ "##c" for every character c of the trainer's alphabet (its limit_alphabet most frequent
+    characters) that occurs inside a word, sorted: the trainer's words, as its own normalizer
+    and pre-tokenizer cut them."""
+    counts: Counter[str] = Counter()
+    inside: set[str] = set()
+    for text in texts:
+        for word, _ in trainer.pre_tokenizer.pre_tokenize_str(trainer.normalizer.normalize_str(text)):
+            counts.update(word)
+            inside.update(word[1:])
+    alphabet = {char for char, _ in counts.most_common(limit_alphabet)}
+    return sorted(CONTINUATION + char for char in inside & alphabet)
+
+
 class WordPieceTokenizer:
     """Text to BERT token ids with a WordPiece vocabulary: `vocab` a list of tokens (id = index)
     that holds the five special tokens [PAD] [UNK] [CLS] [SEP] [MASK]."""
@@ -163,20 +178,26 @@ class WordPieceTokenizer:
         """Learn a vocabulary of up to vocab_size tokens from an iterable of strings with
         `tokenizers`' WordPiece trainer; the special tokens take ids 0-4 in the order
         [PAD] [UNK] [CLS] [SEP] [MASK], the other tokens follow in sorted order (the trainer
-        orders tied merges differently from run to run; sorting gives the same ids every run)."""
+        orders tied merges differently from run to run; sorting gives the same ids every run).
+        The trainer breaks ties between equally frequent merges by token id, and gives the "##"
+        tokens their ids in its hash map's order, which changes from process to process
+        (huggingface/tokenizers#1794), so the vocabulary itself could differ by a few tokens
+        of 8,000; registering the "##" tokens first, in sorted order, gives them fixed ids and
+        the same vocabulary in every run."""
         try:
             from tokenizers import BertWordPieceTokenizer
         except ImportError as error:
             raise ImportError(
                 'WordPieceTokenizer.train needs Hugging Face tokenizers: pip install "npgrad[bert]"'
             ) from error
+        texts = list(texts)
         trainer = BertWordPieceTokenizer(lowercase=lowercase)
         trainer.train_from_iterator(
             texts,
             vocab_size=vocab_size,
             min_frequency=min_frequency,
             limit_alphabet=limit_alphabet,
-            special_tokens=list(SPECIAL_TOKENS),
+            special_tokens=[*SPECIAL_TOKENS, *_continuation_tokens(trainer, texts, limit_alphabet)],
             show_progress=False,
         )
         learned = sorted(set(trainer.get_vocab()) - set(SPECIAL_TOKENS))
