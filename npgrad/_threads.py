@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
+
 _blas: Any = None  # threadpoolctl's controller of the loaded BLAS libraries, made on first use
 _pool: ThreadPoolExecutor | None = None
 
@@ -97,7 +99,7 @@ class _Turn:
             self.turns.ready.notify_all()
 
 
-def blocks(array, axes: Sequence[int] | None = None, minimum: int = 2**17) -> list[tuple[slice, ...]]:
+def blocks(array: np.ndarray, axes: Sequence[int] | None = None, minimum: int = 2**17) -> list[tuple[slice, ...]]:
     """Index tuples that cut `array` along the outermost in memory of `axes` (default: all) into
     one contiguous block per worker; one block, the whole array, when it has fewer than
     `minimum` elements (a thread's start costs more than it saves) or for_each would run on

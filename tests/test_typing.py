@@ -6,12 +6,15 @@ public function, every public method of a public class, and every public propert
 there: each parameter but self/cls is annotated, the return is annotated (`-> None` for
 __init__), and typing.get_type_hints resolves the hints in the function's own module (so a
 name imported only under TYPE_CHECKING, or misspelt, fails here, except the few names of
-CYCLE_IMPORTS). Function subclasses (the ops' forward/backward on NumPy arrays) are the engine's
+CYCLE_IMPORTS). A module too slow to import here (LAZY_IMPLEMENTATIONS) is read from its source
+instead. Function subclasses (the ops' forward/backward on NumPy arrays) are the engine's
 inside and are not walked, except the textbook tier's.
 """
 
+import ast
 import functools
 import importlib
+import importlib.util
 import inspect
 import re
 import sys
@@ -39,7 +42,7 @@ npgrad.keras.layers npgrad.keras.losses npgrad.keras.models npgrad.keras.optimiz
 npgrad.metrics npgrad.metrics.extractor npgrad.metrics.fid npgrad.metrics.images npgrad.metrics.train_extractor
 npgrad.distributed npgrad.distributed.launch npgrad.distributed.process_group
 npgrad.analysis.gradients npgrad.analysis.plots
-npgrad.onnx
+npgrad.onnx npgrad.utils npgrad.utils.images npgrad.utils.progress npgrad.train.classifier npgrad._threads
 npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
 npgrad.functional.dropout npgrad.functional.attention npgrad.functional.linalg
 npgrad.functional.activation npgrad.functional.contrastive npgrad.functional.conv npgrad.functional.embedding
@@ -68,6 +71,11 @@ NAMESPACES = TYPED + ["npgrad", "npgrad.nn", "npgrad.nn.functional"]
 CYCLE_IMPORTS = {"npgrad.autograd": {"Tensor": npgrad.Tensor}}
 
 SELF_NAMES = {"self", "cls"}
+
+# Modules too slow to import here (onnx takes ~0.6 s) behind the entry point that imports them
+# on first call: their public functions are read from the source and must carry the entry
+# point's parameter hints, which the walk resolves, and a return hint.
+LAZY_IMPLEMENTATIONS = {"npgrad.onnx._export": "npgrad.onnx"}
 
 
 def public_functions(owner):
@@ -175,6 +183,31 @@ def shadowed(function):
 class Shadowing:
     def int(self) -> "int":  # a type checker reads this `int` as the method itself
         return 0
+
+
+def source_hints(module_name):
+    """{name: {parameter or 'return': hint as written}} for the public functions a module defines
+    at its top level, read from its source without importing it."""
+    tree = ast.parse(open(importlib.util.find_spec(module_name).origin).read())
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
+    return {function.name: written_hints(function) for function in functions}
+
+
+def written_hints(function):
+    arguments = function.args
+    parameters = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+    parameters += [p for p in (arguments.vararg, arguments.kwarg) if p is not None]
+    hints = {p.arg: ast.unparse(p.annotation) for p in parameters if p.annotation is not None}
+    return hints | ({"return": ast.unparse(function.returns)} if function.returns is not None else {})
+
+
+def test_lazy_implementations_carry_their_entry_points_hints():
+    for module_name, entry_point in LAZY_IMPLEMENTATIONS.items():
+        for name, hints in source_hints(module_name).items():
+            public = getattr(importlib.import_module(entry_point), name)
+            expected = {k: v for k, v in public.__annotations__.items() if k != "return"}
+            assert {k: v for k, v in hints.items() if k != "return"} == expected, f"{module_name}.{name}"
+            assert "return" in hints, f"{module_name}.{name}: return"
 
 
 def test_no_hint_names_a_member_of_its_class():

@@ -9,7 +9,12 @@ that changed with the input (computed outside the recorded ops, e.g. through .nu
 is reported with the op and the module it came from.
 """
 
+from __future__ import annotations
+
+import os
 from collections import namedtuple
+from collections.abc import Sequence
+from typing import IO
 
 import numpy as np
 import onnx
@@ -17,7 +22,7 @@ from onnx import helper
 
 from .. import __version__
 from ..autograd import enable_grad
-from ..nn.module import eval_mode
+from ..nn.module import Module, eval_mode
 from ..tensor import Tensor
 from . import _trace
 from ._functions import CONVERTERS
@@ -29,7 +34,15 @@ MIN_OPSET = 17  # LayerNormalization; Softmax, Split and Reduce* as used here
 Run = namedtuple("Run", ["inputs", "outputs", "calls"])
 
 
-def export(model, example_input, path, input_names=None, output_names=None, opset_version=17, dynamic_batch=True):
+def export(
+    model: Module,
+    example_input: Tensor | np.ndarray | tuple[Tensor | np.ndarray, ...],
+    path: str | os.PathLike | IO[bytes],
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
+    opset_version: int = 17,
+    dynamic_batch: bool = True,
+) -> onnx.ModelProto:
     """See npgrad.onnx.export."""
     if not MIN_OPSET <= opset_version <= onnx.defs.onnx_opset_version():
         raise ValueError(

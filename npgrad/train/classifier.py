@@ -10,8 +10,11 @@ load_data (the three standardised splits), loader, and fit (cross-entropy and ac
 Trainer, optionally with one StepProgress bar over all its steps).
 """
 
+from __future__ import annotations
+
 import json
 import os
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +26,8 @@ from npgrad.io import load_weights
 from npgrad.train import Callback, CSVLogger, ModelCheckpoint, ProgressBar, Trainer
 from npgrad.train.distributed import is_main_process
 from npgrad.utils.progress import progress
+
+Split = tuple[np.ndarray, np.ndarray]  # (x, y) arrays: images and their labels
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST, "sign-language-mnist": SignLanguageMNIST}
 OPTIMIZERS = {
@@ -44,7 +49,9 @@ DEFAULTS = {
 }
 
 
-def load_data(dataset, seed, val_size, train_limit=None, test_limit=None):
+def load_data(
+    dataset: str, seed: int, val_size: int, train_limit: int | None = None, test_limit: int | None = None
+) -> tuple[list[Split], list[str]]:
     """(train, val, test) as (x float32 (N, 1, H, W) standardised, y int64) and the class names.
     Validation is the last val_size images of a seeded shuffle of the training set; train_limit
     keeps only that many of the others for training, test_limit the first test images."""
@@ -60,15 +67,25 @@ def load_data(dataset, seed, val_size, train_limit=None, test_limit=None):
     return splits + [((x_test - mean) / std, y_test)], list(train.classes)
 
 
-def build_model(config, in_shape, num_classes):
+def build_model(config: dict[str, Any], in_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     return models.create(config["model"], in_shape=in_shape, num_classes=num_classes)
 
 
-def loader(split, batch_size, shuffle=False, seed=None):
+def loader(split: Split, batch_size: int, shuffle: bool = False, seed: int | None = None) -> DataLoader:
     return DataLoader(TensorDataset(*split), batch_size=batch_size, shuffle=shuffle, generator=seed)
 
 
-def fit(model, optimizer, train, val, epochs, batch_size, seed, progress_label=None, **trainer_options):
+def fit(
+    model: nn.Module,
+    optimizer: optim.Optimizer,
+    train: Split,
+    val: Split,
+    epochs: int,
+    batch_size: int,
+    seed: int | None,
+    progress_label: str | None = None,
+    **trainer_options: Any,
+) -> Trainer:
     """Train model on the (x, y) arrays `train`, validating on `val` after each epoch, with
     cross-entropy and accuracy; returns the Trainer (its .history holds the curves).
     progress_label: show one bar over all the steps, with time left, under that label."""
@@ -87,25 +104,27 @@ class StepProgress(Callback):
 
     main_process_only = True
 
-    def __init__(self, label):
+    def __init__(self, label: str) -> None:
         self.label, self.bar = label, None
 
-    def on_train_begin(self, trainer, logs):
+    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
         steps = trainer.steps_per_epoch  # None for a loader without len()
         self.bar = progress(total=steps and trainer.epochs * steps, desc=self.label, unit="step")
 
-    def on_batch_end(self, trainer, step, logs):
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         self.bar.update(1)
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         results = {name: round(value, 4) for name, value in logs.items() if name != "lr"}
         self.bar.set_postfix(refresh=False, **results)  # shown with the next refresh: no extra line per epoch
 
-    def on_train_end(self, trainer, logs):
+    def on_train_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
         self.bar.close()
 
 
-def train_classifier(out_dir, quick=False, progress=True, **options):
+def train_classifier(
+    out_dir: str | os.PathLike, quick: bool = False, progress: bool = True, **options: Any
+) -> dict[str, Any]:
     """Train, keep the best-on-validation weights, test them; returns the result dict."""
     config = {**DEFAULTS, **options}
     if quick:
@@ -148,7 +167,9 @@ def train_classifier(out_dir, quick=False, progress=True, **options):
     return result
 
 
-def summarise(config, history, tested, out_dir):
+def summarise(
+    config: dict[str, Any], history: dict[str, list[float]], tested: dict[str, float], out_dir: str | os.PathLike
+) -> dict[str, Any]:
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
     figures = []
     if pyplot_or_none() is not None and is_main_process():
@@ -168,7 +189,7 @@ def summarise(config, history, tested, out_dir):
     }
 
 
-def evaluate_checkpoint(path):
+def evaluate_checkpoint(path: str | os.PathLike) -> dict[str, float]:
     """Rebuild the model from the run's config.json, load the checkpoint and test it."""
     config_path = os.path.join(os.path.dirname(os.path.abspath(path)), "config.json")
     if not os.path.exists(config_path):

@@ -1,13 +1,25 @@
 """make_grid and save_image with torchvision.utils' arguments and layout."""
 
+from __future__ import annotations
+
 import math
+import os
+from typing import IO
 
 import numpy as np
 
 from ..tensor import Tensor
 
 
-def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0):
+def make_grid(
+    tensor: Tensor | list[Tensor] | tuple[Tensor, ...],
+    nrow: int = 8,
+    padding: int = 2,
+    normalize: bool = False,
+    value_range: tuple[float, float] | None = None,
+    scale_each: bool = False,
+    pad_value: float = 0.0,
+) -> Tensor:
     """A batch of images (B, C, H, W), or a list of (C, H, W) images, laid out in rows of
     `nrow` with `padding` pixels of `pad_value` around each: a (3 or C, rows * (H + padding) +
     padding, nrow' * (W + padding) + padding) Tensor, nrow' = min(nrow, B). One-channel images
@@ -32,8 +44,16 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
 
 
 def save_image(
-    tensor, fp, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0, format=None
-):
+    tensor: Tensor | list[Tensor] | tuple[Tensor, ...],
+    fp: str | os.PathLike | IO[bytes],
+    nrow: int = 8,
+    padding: int = 2,
+    normalize: bool = False,
+    value_range: tuple[float, float] | None = None,
+    scale_each: bool = False,
+    pad_value: float = 0.0,
+    format: str | None = None,
+) -> None:
     """Write make_grid(tensor, ...) as an 8-bit image (PNG unless fp or `format` says
     otherwise), pixel = clamp(round(255 · value), 0, 255), as torchvision does."""
     try:

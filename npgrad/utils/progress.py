@@ -1,5 +1,7 @@
 """A progress bar with time left for any loop that runs longer than a few seconds."""
 
+from __future__ import annotations
+
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -25,7 +27,14 @@ def progress(iterable: Iterable | None = None, total: int | None = None, desc: s
 class ProgressLines:
     """Without tqdm: "desc: 120/600 it, 2.1 it/s, 3 min 48 s left" on stderr every `every` seconds."""
 
-    def __init__(self, iterable=None, total=None, desc="", unit="it", every=30.0):
+    def __init__(
+        self,
+        iterable: Iterable | None = None,
+        total: int | None = None,
+        desc: str = "",
+        unit: str = "it",
+        every: float = 30.0,
+    ) -> None:
         self.iterable, self.desc, self.unit, self.every = iterable, desc, unit, every
         self.total = total if total is not None or iterable is None else _length_or_none(iterable)
         self.count, self.postfix = 0, ""
