@@ -42,7 +42,7 @@ npgrad.keras.layers npgrad.keras.losses npgrad.keras.models npgrad.keras.optimiz
 npgrad.metrics npgrad.metrics.extractor npgrad.metrics.fid npgrad.metrics.images npgrad.metrics.train_extractor
 npgrad.distributed npgrad.distributed.launch npgrad.distributed.process_group
 npgrad.analysis.gradients npgrad.analysis.plots
-npgrad.onnx npgrad.utils npgrad.utils.images npgrad.utils.progress npgrad.train.classifier npgrad._threads
+npgrad.onnx npgrad.utils npgrad.utils.images npgrad.utils.progress npgrad.train.classifier
 npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
 npgrad.functional.dropout npgrad.functional.attention npgrad.functional.linalg
 npgrad.functional.activation npgrad.functional.contrastive npgrad.functional.conv npgrad.functional.embedding

@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 
-from .._threads import blocks, for_each
 from ..autograd import Function
 from ..tensor import Tensor
 from ..types import _dtype
@@ -81,33 +80,22 @@ class ReLUFunction(Function):
     """max(0, x). Textbook twin: npgrad.textbook.ReLUFunction."""
 
     def forward(self, x):
-        self.out = out = np.empty_like(x)  # split across threads, large maps take half the time at 2
-        for_each(lambda _, part: np.clip(x[part], 0, np.inf, out=out[part]), blocks(out))
-        return out
+        self.out = np.clip(x, 0, np.inf)
+        return self.out
 
     def backward(self, grad):
-        grad_x, out = np.empty_like(self.out, dtype=grad.dtype), self.out
-        for_each(lambda _, part: np.multiply(grad[part], out[part] > 0, out=grad_x[part]), blocks(out))
-        return grad_x  # d relu/dx = 1 where x > 0, else 0
+        return grad * (self.out > 0)  # d relu/dx = 1 where x > 0, else 0
 
 
 class LeakyReLUFunction(Function):
     def forward(self, x, *, negative_slope):
-        self.gain, y = np.empty_like(x), np.empty_like(x)  # blocks split across threads
-
-        def block(_, part):
-            gain = np.greater(x[part], 0, out=self.gain[part])  # 1 where x > 0, negative_slope elsewhere
-            gain *= 1 - negative_slope
-            gain += negative_slope
-            np.multiply(x[part], gain, out=y[part])
-
-        for_each(block, blocks(y))
-        return y
+        self.gain = (x > 0).astype(x.dtype)  # 1 where x > 0, negative_slope elsewhere
+        self.gain *= 1 - negative_slope
+        self.gain += negative_slope
+        return x * self.gain
 
     def backward(self, grad):
-        grad_x, gain = np.empty_like(self.gain, dtype=grad.dtype), self.gain
-        for_each(lambda _, part: np.multiply(grad[part], gain[part], out=grad_x[part]), blocks(gain))
-        return grad_x  # d/dx = 1 for x > 0, negative_slope otherwise
+        return grad * self.gain  # d/dx = 1 for x > 0, negative_slope otherwise
 
 
 class PReLUFunction(Function):

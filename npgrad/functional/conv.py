@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._threads import Turns, for_each, workers
 from ..autograd import Function
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
@@ -95,19 +94,18 @@ def col2im(cols: np.ndarray, window: Window, out_rows: tuple[int, int], padded: 
         padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
 
 
-def _row_ranges(window, channels, batch, dtype, workers):
-    """Successive ranges (first, last) of output rows of about CHUNK_BYTES of cols each, at
-    least one per worker; and a scratch buffer per worker big enough for any range's cols."""
+def _chunks(window, channels, batch, dtype, padded=None):
+    """(out_rows, cols) for successive ranges of output rows of about CHUNK_BYTES of cols each:
+    im2col(padded) when padded is given, else scratch to write cols into; one buffer serves all."""
     height, width = channels * window.kernel[0] * window.kernel[1], window.out[1] * batch  # cols of one output row
-    rows = max(1, min(-(-window.out[0] // workers), CHUNK_BYTES // max(height * width * dtype.itemsize, 1)))
-    ranges = [(first, min(first + rows, window.out[0])) for first in range(0, window.out[0], rows)]
-    return ranges, [np.empty(height * rows * width, dtype) for _ in range(min(workers, len(ranges)))]
-
-
-def _scratch(buffer, out_rows, window, channels, batch):
-    """The start of `buffer` as a (C*kh*kw, rows*OW*N) matrix to write cols into."""
-    height = channels * window.kernel[0] * window.kernel[1]
-    return buffer[: height * (out_rows[1] - out_rows[0]) * window.out[1] * batch].reshape(height, -1)
+    rows = min(window.out[0], max(1, CHUNK_BYTES // max(height * width * dtype.itemsize, 1)))
+    buffer = np.empty(height * rows * width, dtype)
+    for first in range(0, window.out[0], rows):
+        out_rows = (first, min(first + rows, window.out[0]))
+        if padded is None:
+            yield out_rows, buffer[: height * (out_rows[1] - first) * width].reshape(height, -1)
+        else:
+            yield out_rows, im2col(padded, window, out_rows, buffer)
 
 
 def _columns(matrix, out_rows, window, batch):
@@ -145,58 +143,30 @@ class ConvolutionFunction(Function):
 
     def forward(self, x, weight, bias, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
-        n, kernel, padded = x.shape[0], _kernel_matrix(weight, groups), _padded_chwn(x, window)
+        n, kernel = x.shape[0], _kernel_matrix(weight, groups)
         y = np.empty((weight.shape[0], window.out[0] * window.out[1] * n), x.dtype)
-        ranges, buffers = _row_ranges(window, x.shape[1], n, x.dtype, workers())
-
-        def chunk(worker, out_rows):
-            y_part = _columns(y, out_rows, window, n)
-            _apply_kernel(kernel, im2col(padded, window, out_rows, buffers[worker]), groups, out=y_part)
-            if bias is not None:
-                y_part += bias[:, None]  # while the chunk is in cache
-
-        for_each(chunk, ranges)
+        for out_rows, cols in _chunks(window, x.shape[1], n, x.dtype, _padded_chwn(x, window)):
+            _apply_kernel(kernel, cols, groups, out=_columns(y, out_rows, self.window, n))
+        if bias is not None:
+            y += bias[:, None]
         return _from_matrix(y, *window.out, n)
 
     def backward(self, grad):
-        grad_y, n, window, groups = _as_matrix(grad), self.x.shape[0], self.window, self.groups  # (O, OH*OW*N)
-        kernel, (need_x, need_w), channels = (
-            _kernel_matrix(self.weight, groups),
-            self.needs_input_grad[:2],
-            self.x.shape[1],
-        )
-        grad_padded = np.zeros((channels,) + window.padded + (n,), grad.dtype) if need_x else None
+        grad_y, n, window = _as_matrix(grad), self.x.shape[0], self.window  # grad_y: (O, OH*OW*N)
+        kernel, (need_x, need_w) = _kernel_matrix(self.weight, self.groups), self.needs_input_grad[:2]
+        grad_w = np.zeros_like(self.weight) if need_w else None
+        grad_padded = np.zeros((self.x.shape[1],) + window.padded + (n,), grad.dtype) if need_x else None
         padded = _padded_chwn(self.x, window) if need_w else None  # cols made again (see the docstring)
-        ranges, buffers = _row_ranges(window, channels, n, grad.dtype, workers())
-        grad_w_parts, grad_b_parts, turns = [None] * len(ranges), [None] * len(ranges), Turns()
-
-        def chunk(worker, index):
-            out_rows = ranges[index]
+        for out_rows, cols in _chunks(window, self.x.shape[1], n, grad.dtype, padded):
             grad_y_part = _columns(grad_y, out_rows, window, n)
-            if self.needs_input_grad[2]:  # dL/db: dL/dy summed over positions, a chunk while it is in cache
-                grad_b_parts[index] = grad_y_part.sum(axis=1)
             if need_w:  # dL/dW = dL/dy · cols^T, summed over the chunks
-                cols = im2col(padded, window, out_rows, buffers[worker])
-                grad_w_parts[index] = _kernel_grad(grad_y_part, cols, groups, self.weight.shape)
+                grad_w += _kernel_grad(grad_y_part, cols, self.groups, self.weight.shape)
             if need_x:  # dL/dx = col2im(W^T · dL/dy), written over cols, now unused
-                cols = _scratch(buffers[worker], out_rows, window, channels, n)
-                _apply_kernel_transposed(kernel, grad_y_part, groups, out=cols)
-                with turns(index):  # chunks add into overlapping rows: in order, as one thread would
-                    col2im(cols, window, out_rows, grad_padded)
-
-        for_each(chunk, range(len(ranges)))
+                _apply_kernel_transposed(kernel, grad_y_part, self.groups, out=cols)
+                col2im(cols, window, out_rows, grad_padded)
         grad_x = _interior(grad_padded, window) if need_x else None
-        grad_w = _sum_in_order(grad_w_parts, np.zeros_like(self.weight)) if need_w else None
-        grad_b = (
-            _sum_in_order(grad_b_parts, np.zeros(grad_y.shape[0], grad.dtype)) if self.needs_input_grad[2] else None
-        )
+        grad_b = grad_y.sum(axis=1) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
         return grad_x, grad_w, grad_b
-
-
-def _sum_in_order(parts, total):
-    for part in parts:  # in the chunks' order, whichever thread made them
-        total += part
-    return total
 
 
 class TransposedConvolutionFunction(Function):
@@ -205,49 +175,29 @@ class TransposedConvolutionFunction(Function):
 
     def forward(self, x, weight, bias, *, window, groups):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
-        n, x_matrix, channels, kernel = (
-            x.shape[0],
-            _as_matrix(x),
-            weight.shape[1] * groups,
-            _kernel_matrix(weight, groups),
-        )
+        n, x_matrix, channels = x.shape[0], _as_matrix(x), weight.shape[1] * groups
         padded = np.zeros((channels,) + window.padded + (n,), x.dtype)
-        ranges, buffers = _row_ranges(window, channels, n, x.dtype, workers())
-        turns = Turns()
-
-        def chunk(worker, index):
-            out_rows = ranges[index]
-            cols = _scratch(buffers[worker], out_rows, window, channels, n)
-            _apply_kernel_transposed(kernel, _columns(x_matrix, out_rows, window, n), groups, cols)
-            with turns(index):  # chunks add into overlapping rows: in order, as one thread would
-                col2im(cols, window, out_rows, padded)
-
-        for_each(chunk, range(len(ranges)))
+        for out_rows, cols in _chunks(window, channels, n, x.dtype):
+            _apply_kernel_transposed(
+                _kernel_matrix(weight, groups), _columns(x_matrix, out_rows, window, n), groups, cols
+            )
+            col2im(cols, window, out_rows, padded)
         y = _interior(padded, window)
         if bias is not None:
             y += bias[:, None, None]
         return y
 
     def backward(self, grad):
-        n, window, (need_x, need_w), groups = grad.shape[0], self.window, self.needs_input_grad[:2], self.groups
-        kernel, x_matrix, padded = _kernel_matrix(self.weight, groups), _as_matrix(self.x), _padded_chwn(grad, window)
+        n, window, (need_x, need_w) = grad.shape[0], self.window, self.needs_input_grad[:2]
+        kernel, x_matrix = _kernel_matrix(self.weight, self.groups), _as_matrix(self.x)
         grad_x = np.empty_like(x_matrix) if need_x else None
-        ranges, buffers = _row_ranges(window, grad.shape[1], n, grad.dtype, workers())
-        grad_w_parts = [None] * len(ranges)
-
-        def chunk(worker, index):
-            out_rows = ranges[index]
-            cols = im2col(padded, window, out_rows, buffers[worker])
+        grad_w = np.zeros_like(self.weight) if need_w else None
+        for out_rows, cols in _chunks(window, grad.shape[1], n, grad.dtype, _padded_chwn(grad, window)):
             if need_x:  # dL/dx = W · im2col(dL/dy): a convolution of the gradient
-                _apply_kernel(kernel, cols, groups, out=_columns(grad_x, out_rows, window, n))
+                _apply_kernel(kernel, cols, self.groups, out=_columns(grad_x, out_rows, window, n))
             if need_w:  # dL/dW = x · im2col(dL/dy)^T, summed over the chunks
-                grad_w_parts[index] = _kernel_grad(
-                    _columns(x_matrix, out_rows, window, n), cols, groups, self.weight.shape
-                )
-
-        for_each(chunk, range(len(ranges)))
+                grad_w += _kernel_grad(_columns(x_matrix, out_rows, window, n), cols, self.groups, self.weight.shape)
         grad_x = _from_matrix(grad_x, *window.out, n) if need_x else None
-        grad_w = _sum_in_order(grad_w_parts, np.zeros_like(self.weight)) if need_w else None
         grad_b = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
         return grad_x, grad_w, grad_b
 

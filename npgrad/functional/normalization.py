@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._threads import blocks, for_each
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -66,54 +65,35 @@ class BatchNormFunction(Function):
     def forward(self, x, weight=None, bias=None, *, running_mean, running_var, training, momentum, eps):
         self.order, self.shape = _channel_order(x), x.shape
         rows = _as_channel_rows(x, self.order)
-        self.training, self.count, self.weight, channels = training, rows.shape[1], weight, rows.shape[0]
-        mean = np.empty(channels, x.dtype) if training else running_mean
-        var = np.empty(channels, x.dtype) if training else running_var
-        self.centered, self.inv_std, y = np.empty_like(rows), np.empty(channels, x.dtype), np.empty_like(rows)
-
-        def normalize(_, part):  # a block of channels; the blocks split across threads
-            if training:
-                mean[part] = _row_sums(rows[part]) / self.count
-            # x - mean, kept for backward; var from it keeps float32's digits
-            centered = np.subtract(rows[part], mean[part][:, None], out=self.centered[part])
-            if training:
-                var[part] = _row_dots(centered, centered) / self.count
-            self.inv_std[part] = 1 / np.sqrt(var[part] + eps)
-            scale = self.inv_std[part] if weight is None else weight[part] * self.inv_std[part]
-            np.multiply(centered, scale[:, None], out=y[part])  # y = w x_hat + b, x_hat = (x - mean) / std never made
-            if bias is not None:
-                y[part] += bias[part][:, None]
-
-        for_each(normalize, blocks(rows, axes=[0]))
+        self.training, self.count, self.weight = training, rows.shape[1], weight
+        mean = _row_sums(rows) / self.count if training else running_mean
+        self.centered = rows - mean[:, None]  # x - mean, kept for backward; var from it keeps float32's digits
+        var = _row_dots(self.centered, self.centered) / self.count if training else running_var
         if training and running_mean is not None:
             _update(running_mean, mean, momentum)
             _update(running_var, var * (self.count / max(self.count - 1, 1)), momentum)
+        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        scale = self.inv_std if weight is None else weight * self.inv_std
+        y = self.centered * scale[:, None]  # y = w x_hat + b, x_hat = (x - mean) / std never made
+        if bias is not None:
+            y += bias[:, None]
         return _from_channel_rows(y, x.shape, self.order)
 
     def backward(self, grad):
         grad_rows, centered, inv_std = _as_channel_rows(grad, self.order), self.centered, self.inv_std
-        sum_grad, sum_grad_x_hat = np.empty_like(inv_std), np.empty_like(inv_std)
-        grad_x = np.empty_like(centered) if self.needs_input_grad[0] else None
-
-        def differentiate(_, part):  # a block of channels; the blocks split across threads
-            sum_grad[part] = _row_sums(grad_rows[part])  # dL/dbias = sum of dL/dy
-            sum_grad_x_hat[part] = _row_dots(grad_rows[part], centered[part]) * inv_std[part]  # dL/dweight
-            if grad_x is None:
-                return
-            scale = inv_std[part] if self.weight is None else self.weight[part] * inv_std[part]
+        sum_grad = _row_sums(grad_rows)  # dL/dbias = sum of dL/dy
+        sum_grad_x_hat = _row_dots(grad_rows, centered) * inv_std  # dL/dweight = sum of dL/dy * x_hat
+        grad_x = None
+        if self.needs_input_grad[0]:
+            scale = inv_std if self.weight is None else self.weight * inv_std
             if self.training:  # mean and var depend on x too:
                 # dL/dx = w / std * (dL/dy - mean(dL/dy) - x_hat * mean(dL/dy * x_hat)), x_hat = centered / std
-                block = np.multiply(
-                    centered[part], (-sum_grad_x_hat[part] * inv_std[part] / self.count)[:, None], out=grad_x[part]
-                )
-                block += grad_rows[part]
-                block -= (sum_grad[part] / self.count)[:, None]
-                block *= scale[:, None]
+                grad_x = centered * (-sum_grad_x_hat * inv_std / self.count)[:, None]
+                grad_x += grad_rows
+                grad_x -= (sum_grad / self.count)[:, None]
+                grad_x *= scale[:, None]
             else:  # dL/dx = w / std * dL/dy
-                np.multiply(grad_rows[part], scale[:, None], out=grad_x[part])
-
-        for_each(differentiate, blocks(centered, axes=[0]))
-        if grad_x is not None:
+                grad_x = grad_rows * scale[:, None]
             grad_x = _from_channel_rows(grad_x, self.shape, self.order)
         return grad_x, sum_grad_x_hat, sum_grad
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._threads import blocks, for_each
 from ..autograd import Function
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
@@ -29,26 +28,15 @@ from ._windows import (
 def _window_max(padded, window):
     """Each window's maximum, and `winner`: the kernel offset k (row-major) that holds it. An
     offset that strictly beats every earlier one becomes the winner, so the winner is the largest
-    such k and, when values tie, the first one keeps it, as in PyTorch. Blocks of planes split
-    across threads."""
-    best = np.empty_like(padded[(..., *next(window.offset_slices()))], order="K")
-    winner = np.empty_like(best, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1] - 1))
-
-    def block(_, planes):
-        offsets = window.offset_slices()
-        np.copyto(best[planes], padded[planes][(..., *next(offsets))])
-        winner[planes] = 0
-        for k, (rows, cols) in enumerate(offsets, start=1):
-            candidate = padded[planes][..., rows, cols]
-            np.maximum(winner[planes], np.multiply(candidate > best[planes], k, dtype=winner.dtype), out=winner[planes])
-            np.maximum(best[planes], candidate, out=best[planes])
-
-    for_each(block, _plane_blocks(best))
+    such k and, when values tie, the first one keeps it, as in PyTorch."""
+    offsets = window.offset_slices()
+    best = np.copy(padded[(..., *next(offsets))], order="K")
+    winner = np.zeros_like(best, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1] - 1))
+    for k, (rows, cols) in enumerate(offsets, start=1):
+        candidate = padded[..., rows, cols]
+        np.maximum(winner, np.multiply(candidate > best, k, dtype=winner.dtype), out=winner)
+        np.maximum(best, candidate, out=best)
     return best, winner
-
-
-def _plane_blocks(maps):
-    return blocks(maps, axes=range(maps.ndim - 2))  # cut between planes, never across one
 
 
 class MaxPoolFunction(Function):
@@ -61,20 +49,16 @@ class MaxPoolFunction(Function):
         return y
 
     def backward(self, grad):
-        grad, window, winner = in_layout_of(grad, self.winner), self.window, self.winner
+        grad = in_layout_of(grad, self.winner)
         # in the input's memory layout; windows that tile the plane write every pixel: no zero-filling pass
-        grad_padded = (np.empty_like if window.tiling else np.zeros_like)(self.padded)
-
-        def block(_, planes):
-            for k, (rows, cols) in enumerate(window.offset_slices()):
-                target = grad_padded[planes][..., rows, cols]
-                if window.overlapping:  # dL/dx = dL/dy where x won, summed over x's windows
-                    target += grad[planes] * (winner[planes] == k)
-                else:  # each pixel is in one window at most: write, no need to read and add
-                    np.multiply(grad[planes], winner[planes] == k, out=target)
-
-        for_each(block, _plane_blocks(winner))
-        return grad_padded[(..., *window.interior())]
+        grad_padded = (np.empty_like if self.window.tiling else np.zeros_like)(self.padded)
+        for k, (rows, cols) in enumerate(self.window.offset_slices()):
+            target = grad_padded[..., rows, cols]
+            if self.window.overlapping:  # dL/dx = dL/dy where x won, summed over x's windows
+                target += grad * (self.winner == k)
+            else:  # each pixel is in one window at most: write, no need to read and add
+                np.multiply(grad, self.winner == k, out=target)
+        return grad_padded[(..., *self.window.interior())]
 
 
 class AvgPoolFunction(Function):
