@@ -43,6 +43,9 @@ npgrad.metrics npgrad.metrics.extractor npgrad.metrics.fid npgrad.metrics.images
 npgrad.distributed npgrad.distributed.launch npgrad.distributed.process_group
 npgrad.analysis.gradients npgrad.analysis.plots
 npgrad.onnx npgrad.utils npgrad.utils.images npgrad.utils.progress npgrad.train.classifier
+npgrad.ssl npgrad.ssl.method npgrad.ssl.evaluation npgrad.ssl.encoder npgrad.ssl.augment npgrad.ssl.patches
+npgrad.ssl.autoencoder npgrad.ssl.inpainting npgrad.ssl.jigsaw npgrad.ssl.rotation npgrad.ssl.simclr
+npgrad.ssl.context_prediction npgrad.ssl.pretext_lesson
 npgrad.functional.elementwise npgrad.functional.reduction npgrad.functional.shape npgrad.functional.indexing
 npgrad.functional.dropout npgrad.functional.attention npgrad.functional.linalg
 npgrad.functional.activation npgrad.functional.contrastive npgrad.functional.conv npgrad.functional.embedding

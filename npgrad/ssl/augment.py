@@ -2,9 +2,12 @@
 (RandomResizedCrop, RandomHorizontalFlip, RandomAffine, RandomErasing) and npgrad.models'
 GaussianNoise: each draws its parameters per image but transforms the whole batch at once."""
 
+from __future__ import annotations
+
 from ..data import _rng
 from ..data.transforms import Compose, RandomAffine, RandomErasing, RandomHorizontalFlip, RandomResizedCrop
 from ..models.autoencoder import GaussianNoise
+from ..types import _generator, _size_2_t
 
 
 # the augmentation presets: "strong" as in the SimCLR paper's spirit (crop to 30 % of the area,
@@ -16,7 +19,7 @@ STRENGTHS = {
 }
 
 
-def simclr_augmentation(size=28, strength="strong", generator=None):
+def simclr_augmentation(size: _size_2_t = 28, strength: str = "strong", generator: _generator | None = None) -> Compose:
     """The two-view augmentation for small grey images: random resized crop, flip, a small
     rotation and shift (up to 10 %), Gaussian noise and, if the preset erases, random erasing;
     how much of each is STRENGTHS[strength]. One seed (or Generator) drives them all."""

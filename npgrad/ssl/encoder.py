@@ -7,14 +7,19 @@ same linear probe. ConvEncoder ends in a global average pool, so it takes whole 
 as the small patches and tiles that context prediction and jigsaw feed it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 from .. import nn
+from ..tensor import Tensor
 
 
 class ConvEncoder(nn.Module):
     """3x3 convolutions of the given widths, each followed by batch norm and ReLU, a 2x2
     max-pool after each but the last, then a global average pool: (N, channels, H, W) -> (N, widths[-1]), for any H, W >= 2 ** (len(widths) - 1)."""
 
-    def __init__(self, channels=1, widths=(16, 32, 64)):
+    def __init__(self, channels: int = 1, widths: Sequence[int] = (16, 32, 64)) -> None:
         super().__init__()
         layers, width_in = [], channels
         for position, width in enumerate(widths):
@@ -25,7 +30,7 @@ class ConvEncoder(nn.Module):
         self.channels, self.feature_dim, self.min_size = channels, widths[-1], 2 ** (len(widths) - 1)
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
-    def forward(self, images):
+    def forward(self, images: Tensor) -> Tensor:
         if images.ndim != 4 or images.shape[1] != self.channels or min(images.shape[2:]) < self.min_size:
             raise ValueError(
                 f"ConvEncoder: expected images (N, {self.channels}, H, W) with H, W >= {self.min_size}, "
@@ -34,7 +39,7 @@ class ConvEncoder(nn.Module):
         return self.features(images)
 
 
-def check_encoder(encoder):
+def check_encoder(encoder: nn.Module) -> int:
     """The encoder's feature_dim, or a TypeError saying what the interface asks for."""
     if not isinstance(encoder, nn.Module) or not isinstance(getattr(encoder, "feature_dim", None), int):
         raise TypeError(

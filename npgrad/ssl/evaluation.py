@@ -5,7 +5,10 @@ The labelled subset of a fraction is class-balanced and seeded (the same images 
 encoder at one seed). Each returns test accuracy.
 """
 
+from __future__ import annotations
+
 import copy
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -14,8 +17,10 @@ from ..data import DataLoader, TensorDataset
 from ..nn.module import eval_mode
 from ..train import Trainer
 
+Split = tuple[np.ndarray, np.ndarray]  # (images or features, labels)
 
-def labelled_subset(labels, fraction, seed=0):
+
+def labelled_subset(labels: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
     """Indices of a class-balanced random `fraction` of the examples (at least one per class)."""
     if not 0 < fraction <= 1:
         raise ValueError(f"labelled_subset: fraction must be in (0, 1], got {fraction}")
@@ -27,7 +32,7 @@ def labelled_subset(labels, fraction, seed=0):
     return np.sort(np.concatenate(chosen))
 
 
-def extract_features(encoder, images, batch_size=500):
+def extract_features(encoder: nn.Module, images: np.ndarray, batch_size: int = 500) -> np.ndarray:
     """The encoder's features of `images`, (N, feature_dim) float32, in eval mode without gradients."""
     with eval_mode(encoder), no_grad():
         return np.concatenate(
@@ -43,12 +48,21 @@ def _fit_classifier(model, train, test, epochs, batch_size, lr, seed, weight_dec
     return trainer.evaluate(DataLoader(TensorDataset(*test), batch_size=1000))["accuracy"]
 
 
-def steps_to_epochs(samples, steps, batch_size):
+def steps_to_epochs(samples: int, steps: int, batch_size: int) -> int:
     """How many epochs over `samples` examples give about `steps` optimizer steps (at least 1)."""
     return max(1, int(round(steps * batch_size / samples)))
 
 
-def linear_probe(encoder, train, test, fractions=(0.01, 0.1, 1.0), steps=1500, batch_size=256, lr=1e-2, seed=0):
+def linear_probe(
+    encoder: nn.Module,
+    train: Split,
+    test: Split,
+    fractions: Sequence[float] = (0.01, 0.1, 1.0),
+    steps: int = 1500,
+    batch_size: int = 256,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> dict[float, float]:
     """Freeze the encoder, standardise its features, train a linear classifier on each fraction
     of the labels of train = (images, labels) for about `steps` steps; {fraction: test accuracy}."""
     train_features, test_features = extract_features(encoder, train[0]), extract_features(encoder, test[0])
@@ -74,12 +88,21 @@ def linear_probe(encoder, train, test, fractions=(0.01, 0.1, 1.0), steps=1500, b
     return accuracies
 
 
-def classifier(encoder, classes):
+def classifier(encoder: nn.Module, classes: int) -> nn.Sequential:
     """encoder -> BatchNorm1d (its features standardised, as the probe's are) -> Linear to the classes."""
     return nn.Sequential(encoder, nn.BatchNorm1d(encoder.feature_dim), nn.Linear(encoder.feature_dim, classes))
 
 
-def fine_tune(encoder, train, test, fractions=(0.01, 0.1, 1.0), steps=300, batch_size=128, lr=1e-3, seed=0):
+def fine_tune(
+    encoder: nn.Module,
+    train: Split,
+    test: Split,
+    fractions: Sequence[float] = (0.01, 0.1, 1.0),
+    steps: int = 300,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+) -> dict[float, float]:
     """A copy of the encoder and a new head (classifier()), all trained on each fraction of the
     labels for about `steps` steps (at least one epoch); {fraction: test accuracy}. The encoder
     itself is left as it was."""

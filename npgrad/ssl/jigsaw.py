@@ -4,6 +4,8 @@ its permutations differ in as many places as possible (maximal Hamming distance)
 are easily confused; each tile is a random crop inside its cell, so the gaps between them hide
 the edges that would give the answer away."""
 
+from __future__ import annotations
+
 import itertools
 from functools import lru_cache
 
@@ -11,6 +13,8 @@ import numpy as np
 
 from .. import nn, tensor
 from ..nn import functional as F
+from ..tensor import Tensor
+from ..types import _generator
 from .method import SelfSupervised, classification_logs, image_array
 from .patches import encode_patches, grid_patches
 
@@ -20,7 +24,7 @@ def _all_permutations(size):
     return np.array(list(itertools.permutations(range(size))), dtype=np.int8)
 
 
-def maximal_hamming_permutations(count, size=9, seed=0):
+def maximal_hamming_permutations(count: int, size: int = 9, seed: int = 0) -> np.ndarray:
     """`count` permutations of range(size), chosen greedily (Noroozi & Favaro's algorithm): a
     random first one, then each time the permutation whose smallest Hamming distance to those
     already chosen is largest. Returns (count, size) int64."""
@@ -39,7 +43,7 @@ def maximal_hamming_permutations(count, size=9, seed=0):
     return every[chosen].astype(np.int64)
 
 
-def minimum_hamming_distance(permutations):
+def minimum_hamming_distance(permutations: np.ndarray) -> int:
     """The smallest number of places in which two permutations of the set differ."""
     differ = (permutations[:, None, :] != permutations[None, :, :]).sum(axis=2)
     return int(differ[~np.eye(len(permutations), dtype=bool)].min())
@@ -52,19 +56,29 @@ class Jigsaw(SelfSupervised):
     Tiles start tile + gap pixels apart and each moves by up to `jitter`: on 28x28 images, 7x7
     tiles 2 pixels apart (0 to 4 after the jitter), as the paper cuts 64-pixel tiles from 75-pixel cells."""
 
-    def __init__(self, encoder, permutations=64, tile=7, gap=2, jitter=1, hidden=512, generator=None, seed=0):
+    def __init__(
+        self,
+        encoder: nn.Module,
+        permutations: int = 64,
+        tile: int = 7,
+        gap: int = 2,
+        jitter: int = 1,
+        hidden: int = 512,
+        generator: _generator | None = None,
+        seed: int = 0,
+    ) -> None:
         super().__init__(encoder, generator)
         self.permutations = maximal_hamming_permutations(permutations, 9, seed)
         self.tile, self.gap, self.jitter = tile, gap, jitter
         self.head = nn.Sequential(nn.Linear(9 * self.feature_dim, hidden), nn.ReLU(), nn.Linear(hidden, permutations))
 
-    def pretext_batch(self, images):
+    def pretext_batch(self, images: Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Shuffled tiles (N, 9, C, t, t): position k shows tile permutations[label][k]; labels (N,)."""
         tiles, _ = grid_patches(image_array(images), self.tile, self.gap, self.jitter, self.rng())
         labels = self.rng().integers(0, len(self.permutations), len(tiles))
         return tiles[np.arange(len(tiles))[:, None], self.permutations[labels]], labels
 
-    def pretext_loss(self, images):
+    def pretext_loss(self, images: Tensor | np.ndarray) -> tuple[Tensor, dict[str, float]]:
         tiles, labels = self.pretext_batch(images)
         logits = self.head(encode_patches(self.encoder, tiles).reshape(len(tiles), -1))
         loss = F.cross_entropy(logits, tensor(labels))

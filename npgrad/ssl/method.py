@@ -12,40 +12,47 @@ come from the method's `generator`: an int seed, a numpy Generator, or None for 
 generator.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import nn, no_grad, optim
 from ..data import DataLoader, TensorDataset, _rng
 from ..nn.module import eval_mode
 from ..tensor import Tensor
 from ..train import Callback, Trainer
+from ..types import _generator
 from .encoder import check_encoder
 
 
 class SelfSupervised(nn.Module):
     """Base class: subclasses build their heads in __init__ and define pretext_batch and pretext_loss."""
 
-    def __init__(self, encoder, generator=None):
+    def __init__(self, encoder: nn.Module, generator: _generator | None = None) -> None:
         super().__init__()
         self.feature_dim = check_encoder(encoder)
         self.encoder = encoder
         self.generator = _rng.seeded(generator)
 
-    def rng(self):
+    def rng(self) -> np.random.Generator:
         return _rng.current(self.generator)
 
-    def pretext_batch(self, images):
+    def pretext_batch(self, images: Tensor | np.ndarray) -> tuple[Any, Any]:
         raise NotImplementedError
 
-    def pretext_loss(self, images):
+    def pretext_loss(self, images: Tensor | np.ndarray) -> tuple[Tensor, dict[str, float]]:
         raise NotImplementedError
 
-    def forward(self, images):
+    def forward(self, images: Tensor) -> Tensor:
         """The encoder's features: what the method is trained for."""
         return self.encoder(images)
 
 
-def image_array(images):
+def image_array(images: Tensor | ArrayLike) -> np.ndarray:
     """float32 (N, C, H, W) NumPy images from a Tensor or an array, or a ValueError."""
     array = images._data if isinstance(images, Tensor) else np.asarray(images)
     if array.ndim != 4 or array.dtype.kind != "f":
@@ -53,7 +60,7 @@ def image_array(images):
     return array.astype(np.float32, copy=False)
 
 
-def classification_logs(loss, logits, targets):
+def classification_logs(loss: Tensor, logits: Tensor, targets: np.ndarray) -> dict[str, float]:
     """{"loss", "accuracy"} of a pretext classification."""
     predicted = np.argmax(logits._data, axis=1)
     return {"loss": float(loss.item()), "accuracy": float(np.mean(predicted == targets))}
@@ -62,10 +69,10 @@ def classification_logs(loss, logits, targets):
 class PretextTrainer(Trainer):
     """The Trainer on batches of unlabelled images: the method's pretext_loss is the loss."""
 
-    def __init__(self, method, optimizer, **options):
+    def __init__(self, method: SelfSupervised, optimizer: optim.Optimizer, **options: Any) -> None:
         super().__init__(method, optimizer, loss_fn=method.pretext_loss, metrics=None, **options)
 
-    def train_step(self, batch):
+    def train_step(self, batch: Any) -> dict[str, float]:
         loss, logs = self.model.pretext_loss(batch[0])
         self.optimizer.zero_grad()
         loss.backward()
@@ -73,7 +80,7 @@ class PretextTrainer(Trainer):
         self.optimizer.step()
         return logs
 
-    def eval_step(self, batch):
+    def eval_step(self, batch: Any) -> dict[str, float]:
         return self.model.pretext_loss(batch[0])[1]
 
 
@@ -81,16 +88,18 @@ class StepLogs(Callback):
     """Every training step's own logs (loss, pretext accuracy) in .logs; with max_steps, stops
     training after that many steps."""
 
-    def __init__(self, max_steps=None):
+    def __init__(self, max_steps: int | None = None) -> None:
         self.logs, self.max_steps = [], max_steps
 
-    def on_batch_end(self, trainer, step, logs):
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
         self.logs.append(dict(trainer.step_logs))
         if self.max_steps is not None and len(self.logs) >= self.max_steps:
             trainer.stop_training = True
 
 
-def evaluate_pretext(method, images, seed=0, batch_size=500):
+def evaluate_pretext(
+    method: SelfSupervised, images: Tensor | np.ndarray, seed: int = 0, batch_size: int = 500
+) -> dict[str, float]:
     """The method's pretext logs averaged over `images` (batches of batch_size), in eval mode
     without gradients, its random choices drawn from `seed` (the same task every call)."""
     kept, method.generator = method.generator, np.random.default_rng(seed)
@@ -106,7 +115,15 @@ def evaluate_pretext(method, images, seed=0, batch_size=500):
     return {name: total / len(images) for name, total in totals.items()}
 
 
-def pretrain(method, images, steps, batch_size=128, lr=1e-3, seed=0, callbacks=()):
+def pretrain(
+    method: SelfSupervised,
+    images: Tensor | np.ndarray,
+    steps: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    callbacks: Sequence[Callback] = (),
+) -> list[dict[str, float]]:
     """Train `method` on its pretext task for `steps` Adam steps over shuffled batches of the
     unlabelled `images` (N, C, H, W); returns every step's logs."""
     if len(images) < batch_size:

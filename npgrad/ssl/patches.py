@@ -1,13 +1,18 @@
 """A 3x3 grid of patches cut from every image, with gaps and jitter: what context prediction and
 jigsaw feed their encoder. Cut with one fancy index into a strided view of all windows."""
 
+from __future__ import annotations
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import tensor
+from .. import nn, tensor
+from ..tensor import Tensor
 
 
-def grid_patches(images, patch, gap, jitter, rng):
+def grid_patches(
+    images: np.ndarray, patch: int, gap: int, jitter: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(N, 9, C, patch, patch) patches of (N, C, H, W) images, row by row from the top left, and
     their top-left corners (N, 9, 2). Neighbouring cells start patch + gap pixels apart; the
     whole grid sits at a random place, and each patch moves by up to `jitter` pixels each way,
@@ -29,7 +34,7 @@ def grid_patches(images, patch, gap, jitter, rng):
     return np.ascontiguousarray(cut), corners
 
 
-def encode_patches(encoder, patches):
+def encode_patches(encoder: nn.Module, patches: np.ndarray) -> Tensor:
     """Features (N, P, D) of patches (N, P, C, h, w), the encoder run once on all N * P."""
     n, count = patches.shape[:2]
     return encoder(tensor(patches.reshape(n * count, *patches.shape[2:]))).reshape(n, count, -1)

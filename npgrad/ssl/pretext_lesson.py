@@ -7,15 +7,21 @@ against the steps, scores the task on test images before and after, and judges t
 a linear probe on its frozen features, beside the same probe on the untrained encoder.
 """
 
-import os
+from __future__ import annotations
 
-from .. import manual_seed
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import manual_seed, nn
 from ..analysis.plots import pyplot, pyplot_or_none, save_figure, smooth
 from ..datasets import image_arrays
 from ..train import ProgressBar
 from .encoder import ConvEncoder
 from .evaluation import linear_probe
-from .method import evaluate_pretext, pretrain
+from .method import SelfSupervised, evaluate_pretext, pretrain
 
 # pretraining steps of batch 128, set for about 15 s of CPU time each (one thread) from the
 # measured cost of a step: rotation 0.14 s (4 rotations of every image), SimCLR 0.077 (2 views),
@@ -48,7 +54,14 @@ QUICK = {
 }
 
 
-def run_pretext_lesson(method_name, make_method, draw_task, out_dir, quick=False, quick_steps=None):
+def run_pretext_lesson(
+    method_name: str,
+    make_method: Callable[[nn.Module, int], SelfSupervised],
+    draw_task: Callable[[SelfSupervised, np.ndarray, str], str | os.PathLike],
+    out_dir: str | os.PathLike,
+    quick: bool = False,
+    quick_steps: int | None = None,
+) -> dict[str, Any]:
     """Show the task, pretrain, score the pretext task before and after, probe; the result dict.
 
     make_method(encoder, seed) -> the SelfSupervised method; draw_task(method, images, path) ->
@@ -89,7 +102,9 @@ def run_pretext_lesson(method_name, make_method, draw_task, out_dir, quick=False
     }
 
 
-def plot_pretext_curve(logs, method_name, path, window=20):
+def plot_pretext_curve(
+    logs: Sequence[dict[str, float]], method_name: str, path: str | os.PathLike, window: int = 20
+) -> str | os.PathLike:
     """The pretext loss, and the pretext accuracy where there is one, against the steps."""
     plt = pyplot()
     names = [name for name in ("loss", "accuracy") if name in logs[0]]
@@ -102,7 +117,14 @@ def plot_pretext_curve(logs, method_name, path, window=20):
     return save_figure(fig, path)
 
 
-def draw_patches(images, corners, patches, titles, path, patch_titles):
+def draw_patches(
+    images: np.ndarray,
+    corners: np.ndarray,
+    patches: np.ndarray,
+    titles: Sequence[str],
+    path: str | os.PathLike,
+    patch_titles: Sequence[Sequence[str]],
+) -> str | os.PathLike:
     """Each image with its 3x3 grid of patch boxes (top-left corners), then its patches in the
     order given, each titled."""
     plt = pyplot()

@@ -2,16 +2,20 @@
 270 degrees, and a linear head on the encoder's features says which. To tell which way is up
 the encoder has to find the object and its parts."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from .. import nn, tensor
 from ..nn import functional as F
+from ..tensor import Tensor
+from ..types import _generator
 from .method import SelfSupervised, classification_logs, image_array
 
 ANGLES = (0, 90, 180, 270)
 
 
-def rotations(images):
+def rotations(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All four rotations of every image, (4N, C, H, W) (each a whole batch turned counter-
     clockwise by 0, 90, 180, 270 degrees), and their labels 0..3."""
     if images.shape[2] != images.shape[3]:
@@ -25,7 +29,7 @@ class Rotation(SelfSupervised):
     4), or with `hidden` an MLP (Linear, ReLU, Linear) that leaves the encoder's last layer less
     tied to the pretext task."""
 
-    def __init__(self, encoder, hidden=None, generator=None):
+    def __init__(self, encoder: nn.Module, hidden: int | None = None, generator: _generator | None = None) -> None:
         super().__init__(encoder, generator)
         classes = len(ANGLES)
         if hidden is None:
@@ -33,10 +37,10 @@ class Rotation(SelfSupervised):
         else:
             self.head = nn.Sequential(nn.Linear(self.feature_dim, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
-    def pretext_batch(self, images):
+    def pretext_batch(self, images: Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return rotations(image_array(images))
 
-    def pretext_loss(self, images):
+    def pretext_loss(self, images: Tensor | np.ndarray) -> tuple[Tensor, dict[str, float]]:
         inputs, targets = self.pretext_batch(images)
         logits = self.head(self.encoder(tensor(inputs)))
         loss = F.cross_entropy(logits, tensor(targets))
