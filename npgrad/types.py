@@ -17,6 +17,7 @@ from .devices import device
 __all__ = [
     "ArrayLike",
     "Number",
+    "Split",
     "_bool",
     "_float",
     "_int",
@@ -44,3 +45,4 @@ _size_2_t = Union[int, tuple[int, int]]
 _dtype = Union[np.dtype, type, str]  # npgrad.float32, np.float64, "int64": anything np.dtype() takes
 _device = Union[device, str]  # device("cpu") or "cpu" (the only device npgrad computes on)
 _generator = Union[np.random.Generator, int]  # a numpy Generator, or an int seed for a new one
+Split = tuple[np.ndarray, np.ndarray]  # a data split as arrays: (images or features, labels)

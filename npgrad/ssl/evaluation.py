@@ -16,8 +16,7 @@ from .. import manual_seed, nn, no_grad, optim, tensor
 from ..data import DataLoader, TensorDataset
 from ..nn.module import eval_mode
 from ..train import Trainer
-
-Split = tuple[np.ndarray, np.ndarray]  # (images or features, labels)
+from ..types import Split
 
 
 def labelled_subset(labels: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:

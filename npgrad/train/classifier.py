@@ -26,8 +26,8 @@ from npgrad.io import load_weights
 from npgrad.train import Callback, CSVLogger, ModelCheckpoint, ProgressBar, Trainer
 from npgrad.train.distributed import is_main_process
 from npgrad.utils.progress import progress
+from npgrad.types import Split
 
-Split = tuple[np.ndarray, np.ndarray]  # (x, y) arrays: images and their labels
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST, "sign-language-mnist": SignLanguageMNIST}
 OPTIMIZERS = {
