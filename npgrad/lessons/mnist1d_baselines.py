@@ -22,8 +22,7 @@ from npgrad.data import DataLoader, TensorDataset
 from npgrad.datasets import MNIST1D
 from npgrad.models import SequenceClassifier
 from npgrad.lessons import main
-from npgrad.train import Trainer
-from npgrad.train.classifier import StepProgress
+from npgrad.train import StepProgress, Trainer
 
 PUBLISHED = {"logistic regression": 0.32, "MLP": 0.68, "CNN": 0.94, "GRU": 0.91}
 # Ten initial weights a model: from one to the next the GRU's test accuracy moves by up to 4 points

@@ -13,6 +13,7 @@ from .callbacks import (
     ModelCheckpoint,
     ProgressBar,
     StepLosses,
+    StepProgress,
     TerminateOnNaN,
 )
 from .metrics import accuracy, confusion_matrix, get_metric, register_metric, top_k_accuracy

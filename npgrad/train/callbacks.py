@@ -22,6 +22,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..utils.progress import progress
+
 
 class Callback:
     """The base class: override the hooks you need. main_process_only: when training runs as
@@ -314,6 +316,32 @@ class LearningRateScheduler(Callback):
         lr = float(self.schedule(epoch, trainer.optimizer.param_groups[0]["lr"]))
         for group in trainer.optimizer.param_groups:
             group["lr"] = lr
+
+
+class StepProgress(Callback):
+    """One progress bar over every step of a fit, all epochs together, with time left and the
+    last epoch's results: for training several models in a row, where ProgressBar's bar per
+    epoch would scroll by. The bar counts to epochs x steps_per_epoch (fewer steps run when
+    EarlyStopping stops early)."""
+
+    main_process_only = True
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar = label, None
+
+    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        steps = trainer.steps_per_epoch  # None for a loader without len()
+        self.bar = progress(total=steps and trainer.epochs * steps, desc=self.label, unit="step")
+
+    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
+        self.bar.update(1)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        results = {name: round(value, 4) for name, value in logs.items() if name != "lr"}
+        self.bar.set_postfix(refresh=False, **results)  # shown with the next refresh: no extra line per epoch
+
+    def on_train_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        self.bar.close()
 
 
 # Last: the trainer imports this module (History), and the hooks' hints name the Trainer.

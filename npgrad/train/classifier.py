@@ -7,7 +7,7 @@ touched once, at the end, by the weights that did best on validation. Writes int
 config.json, best.safetensors and last.safetensors (checkpoints), metrics.csv, curves.png.
 evaluate_checkpoint(path) tests such a checkpoint again. The pieces work alone too:
 load_data (the three standardised splits), loader, and fit (cross-entropy and accuracy with the
-Trainer, optionally with one StepProgress bar over all its steps).
+Trainer, optionally with one npgrad.train.StepProgress bar over all its steps).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from npgrad.analysis.plots import plot_history, pyplot_or_none
 from npgrad.data import DataLoader, TensorDataset
 from npgrad.datasets import MNIST, FashionMNIST, SignLanguageMNIST
 from npgrad.io import load_weights
-from npgrad.train import Callback, CSVLogger, ModelCheckpoint, ProgressBar, Trainer
+from npgrad.train import CSVLogger, ModelCheckpoint, ProgressBar, StepProgress, Trainer
 from npgrad.train.distributed import is_main_process
-from npgrad.utils.progress import progress
 from npgrad.types import Split
 
 
@@ -94,32 +93,6 @@ def fit(
     trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), metrics=["accuracy"], **options)
     trainer.fit(loader(train, batch_size, True, seed), loader(val, 1000), epochs=epochs)
     return trainer
-
-
-class StepProgress(Callback):
-    """One progress bar over every step of a fit, all epochs together, with time left and the
-    last epoch's results: for training several models in a row, where ProgressBar's bar per
-    epoch would scroll by. The bar counts to epochs x steps_per_epoch (fewer steps run when
-    EarlyStopping stops early)."""
-
-    main_process_only = True
-
-    def __init__(self, label: str) -> None:
-        self.label, self.bar = label, None
-
-    def on_train_begin(self, trainer: Trainer, logs: dict[str, float]) -> None:
-        steps = trainer.steps_per_epoch  # None for a loader without len()
-        self.bar = progress(total=steps and trainer.epochs * steps, desc=self.label, unit="step")
-
-    def on_batch_end(self, trainer: Trainer, step: int, logs: dict[str, float]) -> None:
-        self.bar.update(1)
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        results = {name: round(value, 4) for name, value in logs.items() if name != "lr"}
-        self.bar.set_postfix(refresh=False, **results)  # shown with the next refresh: no extra line per epoch
-
-    def on_train_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
-        self.bar.close()
 
 
 def train_classifier(
