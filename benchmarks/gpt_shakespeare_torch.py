@@ -12,6 +12,15 @@ times N training steps of each framework taken in turn in this one process (the 
 comparison on a machine whose load changes), instead of training:
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/gpt_shakespeare_torch.py --interleaved 200
+
+--nanogpt-seeds S... trains instead as nanoGPT's own train.py does, all its random numbers
+PyTorch's: torch.manual_seed(S), nanoGPT's initialisation, every batch drawn by torch.randint
+in nanoGPT's order (the first batch before the loop, the evaluation batches, then each next
+batch right after the forward pass). It prints, seed by seed, the validation loss as nanoGPT
+estimates it (eval_iters batches) and over the whole validation split: how far the README's
+"about 1.88" can move with nothing but the seed.
+
+    python benchmarks/gpt_shakespeare_torch.py --nanogpt-seeds 1337 0 1 2 3 --out runs/gpt-shakespeare/nanogpt_seeds.json
 """
 
 import argparse
@@ -27,7 +36,7 @@ from torch.nn import functional as F
 from npgrad.datasets import shakespeare_splits
 from npgrad.lessons import gpt_shakespeare as lesson
 from npgrad.optim import weight_decay_groups
-from npgrad.text import random_windows
+from npgrad.text import random_windows, windows_at
 
 
 class CausalSelfAttention(nn.Module):
@@ -122,6 +131,62 @@ def torch_steps(model, config):
     return train_step, eval_loss
 
 
+def nanogpt_initialise(model, n_layer):
+    """nanoGPT's _init_weights applied module by module, then the residual projections again."""
+    for module in model.modules():
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+    for name, parameter in model.named_parameters():
+        if name.endswith("c_proj.weight"):
+            nn.init.normal_(parameter, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+
+def nanogpt_run(config, seed, train_ids, val_ids, vocab_size):
+    """One run of nanoGPT's loop with PyTorch's random numbers from torch.manual_seed(seed):
+    (validation loss estimated as nanoGPT does at the last iteration, over the whole split)."""
+    torch.manual_seed(seed)
+    model = GPT(config, vocab_size)
+    nanogpt_initialise(model, config["n_layer"])
+    train_step, eval_loss = torch_steps(model, config)
+    splits = {"train": torch.from_numpy(train_ids), "val": torch.from_numpy(val_ids)}
+    block = config["block_size"]
+
+    def get_batch(split):
+        data = splits[split]
+        starts = torch.randint(len(data) - block, (config["batch_size"],))
+        return windows_at(data.numpy(), starts.numpy(), block)
+
+    def estimate(split):
+        return float(np.mean([eval_loss(*get_batch(split)) for _ in range(config["eval_iters"])]))
+
+    inputs, targets = get_batch("train")
+    for iteration in range(config["max_iters"] + 1):
+        if iteration % config["eval_interval"] == 0:
+            val_loss = (estimate("train"), estimate("val"))[1]
+        if iteration == config["max_iters"]:
+            break
+        step_inputs, step_targets = inputs, targets
+        inputs, targets = get_batch("train")  # nanoGPT fetches the next batch before backward
+        train_step(step_inputs, step_targets, lesson.learning_rate(iteration, config))
+    return val_loss, lesson.full_split_loss(eval_loss, val_ids, config)
+
+
+def nanogpt_seeds(config, seeds, train_ids, val_ids, vocab_size):
+    """nanogpt_run for every seed, printed as it ends; {seed: (estimated, whole split)}."""
+    results = {}
+    for seed in seeds:
+        results[seed] = nanogpt_run(config, seed, train_ids, val_ids, vocab_size)
+        print(
+            f"seed {seed}: val loss {results[seed][0]:.4f} (nanoGPT's estimate), {results[seed][1]:.4f} (whole split)"
+        )
+    for label, column in (("nanoGPT's estimate", 0), ("whole split", 1)):
+        values = [r[column] for r in results.values()]
+        print(f"{label}: mean {np.mean(values):.4f}, min {min(values):.4f}, max {max(values):.4f}")
+    return results
+
+
 def compare(result, lesson_result_path, figure):
     """Both evaluation curves side by side, the first training losses, both wall times."""
     with open(lesson_result_path) as f:
@@ -171,12 +236,19 @@ def main(argv=None):
     parser.add_argument("--figure", help="with --compare: write both curves to this PNG")
     parser.add_argument("--out", help="write PyTorch's results to this JSON file")
     parser.add_argument("--interleaved", type=int, metavar="N", help="only time N steps of each framework, in turn")
+    parser.add_argument("--nanogpt-seeds", type=int, nargs="+", metavar="S", help="train as nanoGPT does, these seeds")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = lesson.config_for(args.quick)
     train_ids, val_ids, text = shakespeare_splits(config["validation_characters"])
     if args.interleaved:
         return interleaved_speed(config, train_ids, text.vocab_size, args.interleaved)
+    if args.nanogpt_seeds:
+        results = nanogpt_seeds(config, args.nanogpt_seeds, train_ids, val_ids, text.vocab_size)
+        if args.out:
+            with open(args.out, "w") as f:
+                json.dump({"config": config, "torch_version": torch.__version__, "val_loss": results}, f, indent=2)
+        return results
     model = model_like_the_lesson(config, text.vocab_size)
     result = lesson.train_and_evaluate(*torch_steps(model, config), train_ids, val_ids, config, "PyTorch")
     print(

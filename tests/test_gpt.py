@@ -130,6 +130,16 @@ def test_learning_rate_schedule_is_nanogpts():
     assert learning_rate(2500, CONFIG) == 1e-4
 
 
+def test_full_split_loss_weighs_every_window_once():
+    from npgrad.lessons.gpt_shakespeare import full_split_loss
+
+    ids = np.arange(1000) % 37
+    # a loss that is the mean target id: over the split it is the mean of every target read once
+    loss = full_split_loss(lambda x, y: float(y.mean()), ids, {"block_size": 16}, windows_per_batch=5)
+    windows = (len(ids) - 1) // 16
+    assert loss == pytest.approx(ids[1 : 1 + 16 * windows].mean(), rel=1e-12)
+
+
 def test_weight_decay_groups_decay_the_matrices_only():
     model = GPT(GPTConfig(n_layer=1, n_head=2, n_embd=8, block_size=6, vocab_size=11, bias=True))
     decayed, kept = npgrad.optim.weight_decay_groups(model.named_parameters(), 0.1)
