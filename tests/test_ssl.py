@@ -225,6 +225,29 @@ def test_linear_probe_reads_informative_features():
     assert accuracy[1.0] > 0.95 and accuracy[0.02] > 0.8
 
 
+def test_every_stage_features_pool_each_stage_and_end_in_the_last_features():
+    encoder = ConvEncoder(widths=(4, 6, 8))
+    images = npgrad.tensor(np.random.default_rng(0).random((3, 1, 12, 12), dtype=np.float32))
+    with npgrad.no_grad():
+        features = encoder.every_stage_features(images).numpy()
+        last = encoder(images).numpy()
+        first_stage = encoder.features[2](encoder.features[1](encoder.features[0](images))).numpy()  # conv, BN, ReLU
+    assert features.shape == (3, 4 + 6 + 8)
+    np.testing.assert_allclose(features[:, -8:], last, rtol=1e-6)
+    np.testing.assert_allclose(features[:, :4], first_stage.mean(axis=(2, 3)), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"ConvEncoder: expected images \(N, 1, H, W\)"):
+        encoder.every_stage_features(npgrad.zeros(2, 3, 12, 12))
+
+
+def test_linear_probe_on_every_stage_needs_an_encoder_that_has_them():
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((40, 1, 8, 8), dtype=np.float32), np.arange(40) % 4
+    with pytest.raises(TypeError, match="every_stage_features"):
+        linear_probe(MeanEncoder(), (images, labels), (images, labels), fractions=(1.0,), steps=5, every_stage=True)
+    accuracy = linear_probe(ConvEncoder(), (images, labels), (images, labels), (1.0,), steps=5, every_stage=True)
+    assert 0 <= accuracy[1.0] <= 1
+
+
 # --------------------------------------------------------------- lessons
 def _fashion_mnist_root():
     here = os.path.dirname(os.path.abspath(__file__))

@@ -14,7 +14,9 @@ really took are reported. Then every encoder, and the untouched random one, is j
 10 % and 100 % of the labels of those 20,000 images (class-balanced), tested on the first
 5,000 test images, at seeds 0, 1 and 2 (the labelled subset and the classifier's start):
 
-    linear probe  the encoder frozen, a linear classifier on its standardised features
+    linear probe  the encoder frozen, a linear classifier on its standardised features: the
+                  global average of every stage's output side by side (16 + 32 + 64), since a
+                  pretext task turns the last stage most to itself (chosen on a validation split)
     fine-tuning   a copy of the encoder and a new head (batch norm, linear) trained together
 
 A picture of each method's test features projected on their first two principal components
@@ -103,6 +105,7 @@ CONFIG = {
     "pretrain_seed": 0,
     "fractions": [0.01, 0.1, 1.0],
     "probe_steps": 500,
+    "probe_every_stage": True,
     "finetune_steps": 100,
     "seeds": [0, 1, 2],
     "train_limit": 20000,
@@ -164,12 +167,22 @@ def evaluate_method(method, initial_state, config, train, test):
     encoder, logs, cpu, wall = pretrained_encoder(method, initial_state, config, train)
     row = {"probe": {}, "fine_tune": {}}
     for seed in config["seeds"]:
-        probe = linear_probe(encoder, train, test, config["fractions"], config["probe_steps"], seed=seed)
+        probe = linear_probe(
+            encoder,
+            train,
+            test,
+            config["fractions"],
+            config["probe_steps"],
+            seed=seed,
+            every_stage=config["probe_every_stage"],
+        )
         tuned = fine_tune(encoder, train, test, config["fractions"], config["finetune_steps"], seed=seed)
         row["probe"][str(seed)] = {str(f): a for f, a in probe.items()}
         row["fine_tune"][str(seed)] = {str(f): a for f, a in tuned.items()}
         print(f"{method:<20} seed {seed}  probe {_percentages(probe)}  fine-tune {_percentages(tuned)}", flush=True)
-    picture = principal_components(extract_features(encoder, test[0][: config["picture_images"]]))
+    picture = principal_components(
+        extract_features(encoder, test[0][: config["picture_images"]], every_stage=config["probe_every_stage"])
+    )
     row.update(
         pretrain_steps=len(logs),
         pretrain_cpu_seconds=round(cpu, 1),

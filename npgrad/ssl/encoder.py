@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import nn
+from .. import cat, nn
 from ..tensor import Tensor
 
 
@@ -30,13 +30,29 @@ class ConvEncoder(nn.Module):
         self.channels, self.feature_dim, self.min_size = channels, widths[-1], 2 ** (len(widths) - 1)
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
-    def forward(self, images: Tensor) -> Tensor:
+    def check_images(self, images: Tensor) -> None:
         if images.ndim != 4 or images.shape[1] != self.channels or min(images.shape[2:]) < self.min_size:
             raise ValueError(
                 f"ConvEncoder: expected images (N, {self.channels}, H, W) with H, W >= {self.min_size}, "
                 f"got {tuple(images.shape)}"
             )
+
+    def forward(self, images: Tensor) -> Tensor:
+        self.check_images(images)
         return self.features(images)
+
+    def every_stage_features(self, images: Tensor) -> Tensor:
+        """The global average of every stage's output (after its ReLU, before its pool), side by
+        side: (N, sum(widths)). Its last widths[-1] columns are forward(images). A pretext task
+        shapes the last stage most to itself, so a probe on every stage judges the features an
+        encoder learned, not only how far its last layer turned to the pretext."""
+        self.check_images(images)
+        pooled = []
+        for layer in list(self.features)[:-2]:  # the stages, without the final pool and flatten
+            images = layer(images)
+            if isinstance(layer, nn.ReLU):
+                pooled.append(images.mean(dim=(2, 3)))
+        return cat(pooled, dim=1)
 
 
 def check_encoder(encoder: nn.Module) -> int:

@@ -31,11 +31,20 @@ def labelled_subset(labels: np.ndarray, fraction: float, seed: int = 0) -> np.nd
     return np.sort(np.concatenate(chosen))
 
 
-def extract_features(encoder: nn.Module, images: np.ndarray, batch_size: int = 500) -> np.ndarray:
-    """The encoder's features of `images`, (N, feature_dim) float32, in eval mode without gradients."""
+def extract_features(
+    encoder: nn.Module, images: np.ndarray, batch_size: int = 500, every_stage: bool = False
+) -> np.ndarray:
+    """The encoder's features of `images`, (N, feature_dim) float32, in eval mode without gradients;
+    every_stage: its every_stage_features (ConvEncoder's pooled features of every stage) instead."""
+    if every_stage and not callable(getattr(encoder, "every_stage_features", None)):
+        raise TypeError(
+            f"extract_features: every_stage needs an encoder with every_stage_features(images), as "
+            f"npgrad.ssl.ConvEncoder has; {type(encoder).__name__} has none"
+        )
+    features = encoder.every_stage_features if every_stage else encoder
     with eval_mode(encoder), no_grad():
         return np.concatenate(
-            [encoder(tensor(images[start : start + batch_size]))._data for start in range(0, len(images), batch_size)]
+            [features(tensor(images[start : start + batch_size]))._data for start in range(0, len(images), batch_size)]
         )
 
 
@@ -61,10 +70,14 @@ def linear_probe(
     batch_size: int = 256,
     lr: float = 1e-2,
     seed: int = 0,
+    every_stage: bool = False,
 ) -> dict[float, float]:
     """Freeze the encoder, standardise its features, train a linear classifier on each fraction
-    of the labels of train = (images, labels) for about `steps` steps; {fraction: test accuracy}."""
-    train_features, test_features = extract_features(encoder, train[0]), extract_features(encoder, test[0])
+    of the labels of train = (images, labels) for about `steps` steps; {fraction: test accuracy}.
+    every_stage: probe the pooled features of every stage (extract_features) instead of the last."""
+    train_features, test_features = (
+        extract_features(encoder, images, every_stage=every_stage) for images in (train[0], test[0])
+    )
     mean, std = train_features.mean(axis=0), train_features.std(axis=0) + 1e-6
     train_features, test_features = (train_features - mean) / std, (test_features - mean) / std
     classes = int(train[1].max()) + 1
