@@ -31,6 +31,7 @@ class ConvEncoder(nn.Module):
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
     def check_images(self, images: Tensor) -> None:
+        """A ValueError naming the expected shape unless images is (N, channels, H, W), H, W >= min_size."""
         if images.ndim != 4 or images.shape[1] != self.channels or min(images.shape[2:]) < self.min_size:
             raise ValueError(
                 f"ConvEncoder: expected images (N, {self.channels}, H, W) with H, W >= {self.min_size}, "
