@@ -164,7 +164,8 @@ def nanogpt_run(config, seed, train_ids, val_ids, vocab_size):
     inputs, targets = get_batch("train")
     for iteration in range(config["max_iters"] + 1):
         if iteration % config["eval_interval"] == 0:
-            val_loss = (estimate("train"), estimate("val"))[1]
+            estimate("train")  # unused here, but its batches move PyTorch's generator as in nanoGPT
+            val_loss = estimate("val")
         if iteration == config["max_iters"]:
             break
         step_inputs, step_targets = inputs, targets
