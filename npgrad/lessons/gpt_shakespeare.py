@@ -176,7 +176,7 @@ def train_and_evaluate(train_step, eval_loss, train_ids, val_ids, config, name="
 def full_split_loss(eval_loss, ids, config, windows_per_batch=64):
     """The mean loss over every character of a split, read as consecutive windows of block_size:
     what the eval_iters random batches estimate, without their sampling noise (20 batches of
-    12 x 64 characters put about +-0.02 on the estimate)."""
+    12 x 64 characters move the estimate by about ±0.01)."""
     block = config["block_size"]
     starts = np.arange(0, len(ids) - block, block)
     chunks = [starts[i : i + windows_per_batch] for i in range(0, len(starts), windows_per_batch)]
