@@ -13,7 +13,7 @@ from npgrad.analysis.plots import pyplot_or_none, save_figure
 from npgrad.lessons import bert_finetune, bert_pretrain, main
 
 # Three pretrainings on bert-pretrain's corpus and model at a shorter budget than bert-pretrain's
-# own 60,000 steps (2,500 steps each: 22 min on the shared machine rather than three times 48).
+# own 60,000 steps (2,500 steps each: 22 min on the shared machine rather than three times about 40).
 CONFIG = {"ratios": [0.05, 0.15, 0.40], "labels": 1000, "pretraining": {"steps": 2500, "eval_every": 500}}
 QUICK_CONFIG = {"ratios": [0.05, 0.40], "labels": 300, "pretraining": {}}
 TRAINING_ORDER = (0.05, 0.40, 0.15)  # bert-pretrain's 15 % is most likely in the checkpoint folder already
