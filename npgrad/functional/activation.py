@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from ..types import _dtype
 from ._util import normalize_dim
@@ -80,22 +81,34 @@ class ReLUFunction(Function):
     """max(0, x). Textbook twin: npgrad.textbook.ReLUFunction."""
 
     def forward(self, x):
-        self.out = np.clip(x, 0, np.inf)
+        self.out = np.empty_like(x)
+        if not numba_backend.elementwise("relu", (x.dtype.type(0),), x, self.out):
+            np.clip(x, 0, np.inf, out=self.out)
         return self.out
 
     def backward(self, grad):
-        return grad * (self.out > 0)  # d relu/dx = 1 where x > 0, else 0
+        grad_x = np.empty_like(grad)
+        if not numba_backend.elementwise("relu_backward", (), grad, self.out, grad_x):
+            np.multiply(grad, self.out > 0, out=grad_x)  # d relu/dx = 1 where x > 0, else 0
+        return grad_x
 
 
 class LeakyReLUFunction(Function):
     def forward(self, x, *, negative_slope):
-        self.gain = (x > 0).astype(x.dtype)  # 1 where x > 0, negative_slope elsewhere
-        self.gain *= 1 - negative_slope
-        self.gain += negative_slope
-        return x * self.gain
+        self.gain, y = np.empty_like(x), np.empty_like(x)
+        slopes = (x.dtype.type(1 - negative_slope), x.dtype.type(negative_slope))
+        if not numba_backend.elementwise("leaky_relu", slopes, x, self.gain, y):
+            np.greater(x, 0, out=self.gain)  # 1 where x > 0, negative_slope elsewhere
+            self.gain *= 1 - negative_slope
+            self.gain += negative_slope
+            np.multiply(x, self.gain, out=y)
+        return y
 
     def backward(self, grad):
-        return grad * self.gain  # d/dx = 1 for x > 0, negative_slope otherwise
+        grad_x = np.empty_like(grad)
+        if not numba_backend.elementwise("multiply", (), grad, self.gain, grad_x):
+            np.multiply(grad, self.gain, out=grad_x)  # d/dx = 1 for x > 0, negative_slope otherwise
+        return grad_x
 
 
 class PReLUFunction(Function):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
 from ._windows import Window, as_planes, check_positive, expand, from_planes, make_window
@@ -80,8 +81,14 @@ def im2col(padded: np.ndarray, window: Window, out_rows: tuple[int, int], buffer
     c, offsets = padded.shape[0], window.kernel[0] * window.kernel[1]
     shape = (c, offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1])
     cols = buffer[: np.prod(shape)].reshape(shape)
-    for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
-        cols[:, k] = padded[:, rows, columns]
+    # with stride 1 along the rows, NumPy copies runs of OW*N numbers at memory speed; with a
+    # larger stride, runs of N only, and one compiled loop (npgrad.backends.numba) does better
+    fast = numba_backend.kernels(cols.size) if window.stride[1] > 1 else None
+    if fast is not None:
+        fast.im2col(padded, _geometry(window, out_rows), cols)
+    else:
+        for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
+            cols[:, k] = padded[:, rows, columns]
     return cols.reshape(c * offsets, -1)
 
 
@@ -90,8 +97,17 @@ def col2im(cols: np.ndarray, window: Window, out_rows: tuple[int, int], padded: 
     `padded` (C, Hp, Wp, N) it was copied from, for the output rows out_rows = (first, last)."""
     offsets = window.kernel[0] * window.kernel[1]  # spelled out: -1 cannot be inferred when N is 0
     cols = cols.reshape((padded.shape[0], offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1]))
+    fast = numba_backend.kernels(cols.size)
+    if fast is not None:  # the same additions in the same order, channels on all cores
+        fast.col2im(cols, _geometry(window, out_rows), padded)
+        return
     for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
         padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
+
+
+def _geometry(window, out_rows):
+    """The numbers the compiled im2col and col2im need (npgrad/backends/_numba_kernels.py)."""
+    return (out_rows[0],) + window.stride + window.dilation + (window.kernel[1],)
 
 
 def _chunks(window, channels, batch, dtype, padded=None):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..autograd import Function
+from ..backends import numba as numba_backend
 from ..tensor import Tensor
 
 
@@ -67,16 +68,14 @@ class BatchNormFunction(Function):
         rows = _as_channel_rows(x, self.order)
         self.training, self.count, self.weight = training, rows.shape[1], weight
         mean = _row_sums(rows) / self.count if training else running_mean
-        self.centered = rows - mean[:, None]  # x - mean, kept for backward; var from it keeps float32's digits
+        self.centered = _subtract_per_row(rows, mean)  # x - mean, kept for backward; var from it keeps float32's digits
         var = _row_dots(self.centered, self.centered) / self.count if training else running_var
         if training and running_mean is not None:
             _update(running_mean, mean, momentum)
             _update(running_var, var * (self.count / max(self.count - 1, 1)), momentum)
         self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
         scale = self.inv_std if weight is None else weight * self.inv_std
-        y = self.centered * scale[:, None]  # y = w x_hat + b, x_hat = (x - mean) / std never made
-        if bias is not None:
-            y += bias[:, None]
+        y = _scale_shift_rows(self.centered, scale, bias)  # y = w x_hat + b, x_hat = (x - mean) / std never made
         return _from_channel_rows(y, x.shape, self.order)
 
     def backward(self, grad):
@@ -88,14 +87,53 @@ class BatchNormFunction(Function):
             scale = inv_std if self.weight is None else self.weight * inv_std
             if self.training:  # mean and var depend on x too:
                 # dL/dx = w / std * (dL/dy - mean(dL/dy) - x_hat * mean(dL/dy * x_hat)), x_hat = centered / std
-                grad_x = centered * (-sum_grad_x_hat * inv_std / self.count)[:, None]
-                grad_x += grad_rows
-                grad_x -= (sum_grad / self.count)[:, None]
-                grad_x *= scale[:, None]
+                centered_scale, grad_shift = -sum_grad_x_hat * inv_std / self.count, sum_grad / self.count
+                grad_x = _batch_norm_grad_input(centered, grad_rows, centered_scale, grad_shift, scale)
             else:  # dL/dx = w / std * dL/dy
                 grad_x = grad_rows * scale[:, None]
             grad_x = _from_channel_rows(grad_x, self.shape, self.order)
         return grad_x, sum_grad_x_hat, sum_grad
+
+
+# The elementwise passes over the (C, M) rows, each one compiled loop with numba (see
+# npgrad.backends.numba) or a few NumPy passes; both give the same numbers.
+def _subtract_per_row(rows, row_values):
+    fast = numba_backend.kernels(rows.size)
+    if fast is None:
+        return rows - row_values[:, None]
+    out = np.empty(rows.shape, rows.dtype)
+    fast.subtract_per_row(rows, row_values, out)
+    return out
+
+
+def _scale_shift_rows(rows, scale, shift):
+    """rows · scale[:, None] (+ shift[:, None] when shift is not None), a new array."""
+    fast = numba_backend.kernels(rows.size)
+    if fast is None:
+        out = rows * scale[:, None]
+        if shift is not None:
+            out += shift[:, None]
+        return out
+    out = np.empty(rows.shape, rows.dtype)
+    if shift is None:
+        fast.scale_rows(rows, scale, out)
+    else:
+        fast.scale_shift_rows(rows, scale, shift, out)
+    return out
+
+
+def _batch_norm_grad_input(centered, grad_rows, centered_scale, grad_shift, scale):
+    """(centered · centered_scale + dL/dy - grad_shift) · scale, each per row."""
+    fast = numba_backend.kernels(centered.size)
+    if fast is not None:
+        out = np.empty(centered.shape, centered.dtype)
+        fast.batch_norm_grad_input(centered, grad_rows, centered_scale, grad_shift, scale, out)
+        return out
+    grad_x = centered * centered_scale[:, None]
+    grad_x += grad_rows
+    grad_x -= grad_shift[:, None]
+    grad_x *= scale[:, None]
+    return grad_x
 
 
 def _update(running, batch_value, momentum):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..backends import numba as numba_backend
 from .optimizer import Optimizer, ParamsT, add_scaled_, moving_average_
 
 
@@ -58,19 +59,35 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
-        if group["decoupled_weight_decay"] and group["weight_decay"]:
-            param *= 1.0 - lr * group["weight_decay"]  # θ <- θ (1 - lr λ)
+        # θ <- θ - lr m̂ / (√v̂ + ε), multiplied through by √(1 - β2^t) to save a pass:
+        # θ <- θ - (lr √(1 - β2^t) / (1 - β1^t)) · m / (√v + ε √(1 - β2^t))
+        correction1 = 1.0 - beta1 ** state["step"]
+        correction2_sqrt = math.sqrt(1.0 - beta2 ** state["step"])
+        eps, step_size = group["eps"] * correction2_sqrt, -lr * correction2_sqrt / correction1
+        shrink = 1.0 - lr * group["weight_decay"] if group["decoupled_weight_decay"] else 1.0
+        fast = numba_backend.kernels(param.size)
+        if (
+            fast is not None
+            and not group["amsgrad"]
+            and _c_contiguous(param, grad, state["exp_avg"], state["exp_avg_sq"])
+        ):
+            to_dtype = param.dtype.type  # NumPy's float32 arithmetic below takes its scalars as float32
+            flat = [a.reshape(-1) for a in (param, grad, state["exp_avg"], state["exp_avg_sq"])]
+            fast.adam_step_(*flat, *map(to_dtype, (shrink, 1.0 - beta1, 1.0 - beta2, eps, step_size)))
+            return
+        if shrink != 1.0:
+            param *= shrink  # θ <- θ (1 - lr λ)
         m, v, work = state["exp_avg"], state["exp_avg_sq"], self._work_like(param)
         moving_average_(m, grad, beta1, work)  # m <- β1 m + (1 - β1) g
         np.multiply(grad, grad, out=work)  # v <- β2 v + (1 - β2) g²
         moving_average_(v, work, beta2, work)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max <- max(v_max, v)
-        # θ <- θ - lr m̂ / (√v̂ + ε), multiplied through by √(1 - β2^t) to save a pass:
-        # θ <- θ - (lr √(1 - β2^t) / (1 - β1^t)) · m / (√v + ε √(1 - β2^t))
-        correction1 = 1.0 - beta1 ** state["step"]
-        correction2_sqrt = math.sqrt(1.0 - beta2 ** state["step"])
         np.sqrt(v, out=work)
-        work += group["eps"] * correction2_sqrt
+        work += eps
         np.divide(m, work, out=work)
-        add_scaled_(param, -lr * correction2_sqrt / correction1, work, work)
+        add_scaled_(param, step_size, work, work)
+
+
+def _c_contiguous(*arrays):
+    return all(a.flags.c_contiguous for a in arrays)

@@ -1,0 +1,144 @@
+"""Loops compiled by numba (see npgrad/backends/numba.py): each one pass over memory, split over
+the cores by `prange`, doing the float operations of the NumPy code it stands in for in the same
+order. Scalars come in already converted to the arrays' dtype, as NumPy converts a Python float
+before float32 arithmetic, so the results match NumPy's to the last bit."""
+
+from __future__ import annotations
+
+import os
+
+import numba
+import numpy as np
+
+# Between loops the worker threads sleep rather than spin: a spinning thread would hold the core
+# that OpenBLAS's threads and NumPy need next (libgomp reads this when numba first starts it).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+compiled = numba.njit(parallel=True, cache=True)  # fastmath off: no reordering, no fused multiply-add
+
+
+def _thread_count():
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return min(int(value), numba.config.NUMBA_NUM_THREADS)
+    return numba.config.NUMBA_NUM_THREADS
+
+
+numba.set_num_threads(_thread_count())
+
+
+@compiled
+def adam_step_(param, grad, exp_avg, exp_avg_sq, shrink, one_minus_beta1, one_minus_beta2, eps, step_size):
+    """Adam on flat arrays, in place: θ *= shrink (AdamW's decay, else 1); m += (g - m)(1 - β1);
+    v += (g² - v)(1 - β2); θ += m / (√v + eps) · step_size, eps and step_size bias-corrected (see Adam)."""
+    for i in numba.prange(param.size):
+        g = grad[i]
+        m = exp_avg[i] + (g - exp_avg[i]) * one_minus_beta1
+        v = exp_avg_sq[i] + (g * g - exp_avg_sq[i]) * one_minus_beta2
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        param[i] = param[i] * shrink + m / (np.sqrt(v) + eps) * step_size
+
+
+# --------------------------------------------------------------------------- activations (flat arrays)
+@compiled
+def relu(zero, x, out):
+    """out = max(x, 0), with `zero` of x's dtype; NaN and -0.0 kept, as np.clip."""
+    for i in numba.prange(x.size):
+        out[i] = x[i] if not x[i] < zero else zero
+
+
+@compiled
+def relu_backward(grad, out, grad_x):
+    """grad_x = grad · (out > 0)."""
+    for i in numba.prange(grad.size):
+        grad_x[i] = grad[i] * (1 if out[i] > 0 else 0)
+
+
+@compiled
+def leaky_relu(one_minus_slope, slope, x, gain, out):
+    """gain = (x > 0)(1 - slope) + slope, out = x · gain."""
+    for i in numba.prange(x.size):
+        g = one_minus_slope + slope if x[i] > 0 else slope  # 1 (1 - slope) + slope or 0 (1 - slope) + slope
+        gain[i] = g
+        out[i] = x[i] * g
+
+
+@compiled
+def multiply(a, b, out):
+    """out = a · b."""
+    for i in numba.prange(a.size):
+        out[i] = a[i] * b[i]
+
+
+# --------------------------------------------------------------------------- batch norm (channel rows)
+@compiled
+def subtract_per_row(rows, row_values, out):
+    """out = rows - row_values[:, None]."""
+    for c in numba.prange(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            out[c, j] = rows[c, j] - row_values[c]
+
+
+@compiled
+def scale_rows(rows, scale, out):
+    """out = rows · scale[:, None]."""
+    for c in numba.prange(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            out[c, j] = rows[c, j] * scale[c]
+
+
+@compiled
+def scale_shift_rows(rows, scale, shift, out):
+    """out = rows · scale[:, None] + shift[:, None]."""
+    for c in numba.prange(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            out[c, j] = rows[c, j] * scale[c] + shift[c]
+
+
+@compiled
+def batch_norm_grad_input(centered, grad, centered_scale, grad_shift, scale, out):
+    """out = (centered · centered_scale[:, None] + grad - grad_shift[:, None]) · scale[:, None]."""
+    for c in numba.prange(centered.shape[0]):
+        for j in range(centered.shape[1]):
+            out[c, j] = (centered[c, j] * centered_scale[c] + grad[c, j] - grad_shift[c]) * scale[c]
+
+
+# --------------------------------------------------------------------------- im2col and col2im
+# geometry = (first output row, stride h, stride w, dilation h, dilation w, kernel width): the
+# Window of conv.py. cols is (C, kh*kw, rows, OW, N) for output rows first ... first + rows - 1,
+# padded (C, Hp, Wp, N); kernel offset k = i*kw + j is the pixel at row i, column j of a window.
+@compiled
+def im2col(padded, geometry, cols):
+    """cols[c, k, r, ow, n] = padded[c, (first + r) sh + i dh, ow sw + j dw, n]: a copy task per
+    (c, k, r), in parallel."""
+    first, sh, sw, dh, dw, kw = geometry
+    channels, offsets, rows, width, batch = cols.shape
+    for task in numba.prange(channels * offsets * rows):
+        c, rest = divmod(np.int64(task), offsets * rows)  # int64: prange's index may be unsigned
+        k, r = divmod(rest, rows)
+        i, j = divmod(k, kw)
+        source, target = padded[c, (first + r) * sh + i * dh], cols[c, k, r]  # (Wp, N) and (OW, N)
+        for ow in range(width):
+            source_pixel, target_pixel = source[ow * sw + j * dw], target[ow]
+            for n in range(batch):
+                target_pixel[n] = source_pixel[n]
+
+
+@compiled
+def col2im(cols, geometry, padded):
+    """padded[c, (first + r) sh + i dh, ow sw + j dw, n] += cols[c, k, r, ow, n]: the channels in
+    parallel; within one, the offsets k in order, so every pixel adds its terms in the order of
+    conv.py's NumPy col2im."""
+    first, sh, sw, dh, dw, kw = geometry
+    channels, offsets, rows, width, batch = cols.shape
+    for c in numba.prange(channels):
+        for k in range(offsets):
+            i, j = divmod(k, kw)
+            for r in range(rows):
+                source, target = cols[c, k, r], padded[c, (first + r) * sh + i * dh]
+                for ow in range(width):
+                    source_pixel, target_pixel = source[ow], target[ow * sw + j * dw]
+                    for n in range(batch):
+                        target_pixel[n] += source_pixel[n]

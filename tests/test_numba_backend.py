@@ -1,0 +1,179 @@
+"""npgrad.backends.numba: the compiled loops give the NumPy code's numbers to the last bit.
+
+Each check runs an op twice on the same inputs, with the compiled loops and without, and
+compares every output and gradient bit for bit (NaN, -0.0 and float64 included). The inputs are
+big enough (npgrad.backends.numba.MIN_SIZE) for the loops to be used."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import npgrad
+import npgrad.nn.functional as F
+from npgrad import nn, optim
+from npgrad.backends import numba as numba_backend
+
+pytest.importorskip("numba")
+
+
+def identical(a, b):
+    return a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
+
+
+def both_ways(monkeypatch, run):
+    """run() with the compiled loops and with NumPy; returns the two lists of arrays."""
+    monkeypatch.setattr(numba_backend, "enabled", True)
+    compiled = run()
+    monkeypatch.setattr(numba_backend, "enabled", False)
+    return compiled, run()
+
+
+def forward_backward(op, *inputs, seed=1):
+    tensors = [npgrad.tensor(x, requires_grad=True) for x in inputs]
+    y = op(*tensors)
+    y.backward(npgrad.tensor(np.random.default_rng(seed).standard_normal(y.shape).astype(y.dtype)))
+    return [y.detach().numpy()] + [np.asarray(t.grad) for t in tensors]
+
+
+def assert_identical(compiled, numpy_results):
+    assert len(compiled) == len(numpy_results)
+    for a, b in zip(compiled, numpy_results):
+        assert identical(a, b), f"max difference {np.nanmax(np.abs(a - b))}"
+
+
+def maps(shape, dtype=np.float32, channels_last_memory=False, seed=0):
+    """Random maps with a 0.0, a -0.0 and a NaN; optionally laid out as (C, H, W, N) in memory, as conv outputs are."""
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    x.reshape(-1)[:3] = [0.0, -0.0, np.nan]
+    if channels_last_memory:
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels_last_memory", [False, True])
+@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+def test_activations(monkeypatch, name, channels_last_memory, dtype):
+    x = maps((64, 16, 12, 12), dtype, channels_last_memory)
+    op = F.relu if name == "relu" else (lambda t: F.leaky_relu(t, 0.2))
+    assert_identical(*both_ways(monkeypatch, lambda: forward_backward(op, x)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels_last_memory", [False, True])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm(monkeypatch, training, channels_last_memory, dtype):
+    x = maps((64, 16, 12, 12), dtype, channels_last_memory)
+    x.reshape(-1)[2] = 1.0  # a NaN would make every statistic NaN
+    rng = np.random.default_rng(2)
+    weight, bias = rng.standard_normal(16).astype(dtype), rng.standard_normal(16).astype(dtype)
+    mean, var = rng.standard_normal(16).astype(dtype), rng.uniform(0.5, 2, 16).astype(dtype)
+
+    def run():
+        def op(x, w, b):
+            return F.batch_norm(x, mean.copy(), var.copy(), w, b, training=training)
+
+        return forward_backward(op, x, weight, bias)
+
+    assert_identical(*both_ways(monkeypatch, run))
+
+
+CONVOLUTIONS = [  # (op, input shape, weight shape, options): strides, dilation, transposed, 1-D, one output channel
+    (F.conv2d, (64, 16, 14, 14), (32, 16, 3, 3), dict(padding=1)),
+    (F.conv2d, (64, 16, 14, 14), (32, 16, 4, 4), dict(stride=2, padding=1)),
+    (F.conv2d, (32, 8, 20, 20), (16, 4, 3, 3), dict(dilation=2, padding=2, groups=2)),
+    (F.conv_transpose2d, (64, 32, 7, 7), (32, 16, 4, 4), dict(stride=2, padding=1)),
+    (F.conv_transpose2d, (64, 32, 14, 14), (32, 1, 4, 4), dict(stride=2, padding=1)),
+    (F.conv1d, (64, 16, 200), (32, 16, 5), dict(stride=2, padding=2)),
+]
+
+
+@pytest.mark.parametrize("op, input_shape, weight_shape, options", CONVOLUTIONS)
+def test_convolutions(monkeypatch, op, input_shape, weight_shape, options):
+    rng = np.random.default_rng(3)
+    x, weight = (
+        rng.standard_normal(input_shape).astype(np.float32),
+        rng.standard_normal(weight_shape).astype(np.float32),
+    )
+    assert_identical(*both_ways(monkeypatch, lambda: forward_backward(lambda x, w: op(x, w, **options), x, weight)))
+
+
+def test_convolution_float64(monkeypatch):
+    rng = np.random.default_rng(4)
+    x, weight = rng.standard_normal((16, 8, 16, 16)), rng.standard_normal((8, 8, 3, 3))
+    run = lambda: forward_backward(lambda x, w: F.conv2d(x, w, stride=2, padding=1), x, weight)  # noqa: E731
+    assert_identical(*both_ways(monkeypatch, run))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.Adam(ps, lr=1e-2),
+        lambda ps: optim.AdamW(ps, lr=1e-2, weight_decay=0.1),
+        lambda ps: optim.Adam(ps, lr=1e-2, weight_decay=0.1, maximize=True),
+        lambda ps: optim.Adam(ps, lr=1e-2, amsgrad=True),
+    ],
+    ids=["adam", "adamw", "adam-l2-maximize", "amsgrad"],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam(monkeypatch, make, dtype):
+    def run():
+        rng = np.random.default_rng(5)
+        params = [npgrad.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in [(256, 160), (7,)]]
+        optimizer = make(params)
+        for _ in range(4):
+            for p in params:
+                p.grad = npgrad.tensor(rng.standard_normal(p.shape).astype(dtype))
+            optimizer.step()
+        states = [s[k] for s in optimizer.state.values() for k in ("exp_avg", "exp_avg_sq")]
+        return [p.detach().numpy() for p in params] + states
+
+    assert_identical(*both_ways(monkeypatch, run))
+
+
+def test_a_training_run_is_the_same(monkeypatch):
+    """Conv, batch norm, ReLU, pooling and Adam together, a few steps: the same weights."""
+
+    def run():
+        npgrad.manual_seed(0)
+        model = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.LeakyReLU(0.2), nn.Conv2d(16, 32, 4, stride=2, padding=1),
+            nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+        )  # fmt: skip
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+        x, y = npgrad.randn(64, 1, 28, 28), npgrad.randint(0, 10, (64,))
+        for _ in range(3):
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        return [p.detach().numpy() for p in model.parameters()]
+
+    assert_identical(*both_ways(monkeypatch, run))
+
+
+def test_small_arrays_and_the_switch_use_numpy(monkeypatch):
+    monkeypatch.setattr(numba_backend, "enabled", True)
+    assert numba_backend.kernels(numba_backend.MIN_SIZE) is not None
+    assert numba_backend.kernels(numba_backend.MIN_SIZE - 1) is None
+    monkeypatch.setattr(numba_backend, "enabled", False)
+    assert numba_backend.kernels(10**9) is None
+
+
+def test_environment_switch():
+    code = "from npgrad.backends import numba as b; print(b.enabled, b.kernels() is None)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={"NPGRAD_NUMBA": "0", "PATH": ""}, capture_output=True, text=True
+    )
+    assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_flat_views():
+    a = np.zeros((4, 5, 6), np.float32)
+    views = numba_backend.flat(a, np.ones_like(a))
+    assert views is not None and views[0].base is not None and np.shares_memory(views[0], a)
+    t = a.transpose(2, 0, 1)  # dense, in another order: flat in memory order
+    assert numba_backend.flat(t, np.empty_like(t)) is not None
+    assert numba_backend.flat(a[:, ::2]) is None  # not one dense block
+    assert numba_backend.flat(a, np.zeros((4, 5, 6), np.float32, order="F")) is None  # different layouts
