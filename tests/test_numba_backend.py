@@ -80,6 +80,23 @@ def test_batch_norm(monkeypatch, training, channels_last_memory, dtype):
     assert_identical(*both_ways(monkeypatch, run))
 
 
+POOLS = [  # tiling windows, overlapping ones with padding, stride 1, dilation, ceil_mode
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=2, stride=1),
+    dict(kernel_size=2, dilation=2),
+    dict(kernel_size=3, stride=2, ceil_mode=True),
+]
+
+
+@pytest.mark.parametrize("channels_last_memory", [False, True])
+@pytest.mark.parametrize("options", POOLS)
+def test_max_pool(monkeypatch, options, channels_last_memory):
+    x = maps((64, 16, 13, 13), np.float32, channels_last_memory)
+    x[1] = np.round(x[1])  # ties: the first offset keeps them
+    assert_identical(*both_ways(monkeypatch, lambda: forward_backward(lambda t: F.max_pool2d(t, **options), x)))
+
+
 CONVOLUTIONS = [  # (op, input shape, weight shape, options): strides, dilation, transposed, 1-D, one output channel
     (F.conv2d, (64, 16, 14, 14), (32, 16, 3, 3), dict(padding=1)),
     (F.conv2d, (64, 16, 14, 14), (32, 16, 4, 4), dict(stride=2, padding=1)),

@@ -142,3 +142,51 @@ def col2im(cols, geometry, padded):
                     source_pixel, target_pixel = source[ow], target[ow * sw + j * dw]
                     for n in range(batch):
                         target_pixel[n] += source_pixel[n]
+
+
+# --------------------------------------------------------------------------- max pooling
+# On (P, H, W, Q) planes: (C, H, W, N) when the batch is innermost in memory, (N*C, H, W, 1) when
+# the planes are. geometry = (stride h, stride w, dilation h, dilation w, kernel height, kernel width).
+@compiled
+def max_pool(padded, geometry, best, winner):
+    """best = each window's largest value, winner = its kernel offset k: offsets in order, a later
+    one winning only when strictly larger, and NaN kept, as pooling.py's np.maximum loop."""
+    sh, sw, dh, dw, kh, kw = geometry
+    planes, out_h, out_w, inner = best.shape
+    for p in numba.prange(planes):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                best_here, winner_here, first = best[p, oh, ow], winner[p, oh, ow], padded[p, oh * sh, ow * sw]
+                for q in range(inner):
+                    best_here[q] = first[q]
+                    winner_here[q] = 0
+                for k in range(1, kh * kw):
+                    i, j = divmod(k, kw)
+                    candidates = padded[p, oh * sh + i * dh, ow * sw + j * dw]
+                    for q in range(inner):
+                        b, c = best_here[q], candidates[q]
+                        if c > b:
+                            winner_here[q] = k
+                        if b == b and (c != c or not b > c):  # np.maximum(b, c): NaN if either is, else c unless b > c
+                            best_here[q] = c
+
+
+@compiled
+def max_pool_backward(grad, winner, geometry, accumulate, grad_padded):
+    """grad_padded at offset k of each window (+)= grad · (winner == k): offsets in order, adding
+    when windows overlap (accumulate), as pooling.py's loop."""
+    sh, sw, dh, dw, kh, kw = geometry
+    planes, out_h, out_w, inner = grad.shape
+    for p in numba.prange(planes):
+        for k in range(kh * kw):
+            i, j = divmod(k, kw)
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    grad_here, winner_here = grad[p, oh, ow], winner[p, oh, ow]
+                    target = grad_padded[p, oh * sh + i * dh, ow * sw + j * dw]
+                    for q in range(inner):
+                        value = grad_here[q] * (1 if winner_here[q] == k else 0)
+                        if accumulate:
+                            target[q] += value
+                        else:
+                            target[q] = value

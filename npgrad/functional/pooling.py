@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
 from ._windows import (
@@ -31,12 +32,30 @@ def _window_max(padded, window):
     such k and, when values tie, the first one keeps it, as in PyTorch."""
     offsets = window.offset_slices()
     best = np.copy(padded[(..., *next(offsets))], order="K")
-    winner = np.zeros_like(best, dtype=np.min_scalar_type(window.kernel[0] * window.kernel[1] - 1))
+    winner = np.zeros_like(best, dtype=_winner_dtype(window))
     for k, (rows, cols) in enumerate(offsets, start=1):
         candidate = padded[..., rows, cols]
         np.maximum(winner, np.multiply(candidate > best, k, dtype=winner.dtype), out=winner)
         np.maximum(best, candidate, out=best)
     return best, winner
+
+
+def _winner_dtype(window):
+    return np.min_scalar_type(window.kernel[0] * window.kernel[1] - 1)  # the smallest that holds every offset
+
+
+def _as_pool_planes(a):
+    """(N, C, H, W) maps as the (P, H, W, Q) planes of the compiled max pooling loops (a view):
+    (C, H, W, N) when the batch is innermost in memory, (N*C, H, W, 1) when the planes are
+    contiguous; None for other layouts."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1, *a.shape[2:], 1)
+    batch_last = a.transpose(1, 2, 3, 0)
+    return batch_last if batch_last.flags.c_contiguous else None
+
+
+def _pool_geometry(window):
+    return window.stride + window.dilation + window.kernel
 
 
 class MaxPoolFunction(Function):
@@ -45,13 +64,27 @@ class MaxPoolFunction(Function):
 
     def forward(self, x, *, window):
         self.window, self.padded = window, pad_planes(x, window, -np.inf)
-        y, self.winner = _window_max(self.padded, window)
+        first_offset = self.padded[(..., *next(window.offset_slices()))]
+        y, self.winner = np.empty_like(first_offset), np.empty_like(first_offset, dtype=_winner_dtype(window))
+        planes = [_as_pool_planes(a) for a in (self.padded, y, self.winner)]
+        fast = numba_backend.kernels(x.size) if all(p is not None for p in planes) else None
+        if fast is None:
+            y, self.winner = _window_max(self.padded, window)
+        else:  # the same, in one compiled pass
+            fast.max_pool(planes[0], _pool_geometry(window), planes[1], planes[2])
         return y
 
     def backward(self, grad):
         grad = in_layout_of(grad, self.winner)
         # in the input's memory layout; windows that tile the plane write every pixel: no zero-filling pass
         grad_padded = (np.empty_like if self.window.tiling else np.zeros_like)(self.padded)
+        planes = [_as_pool_planes(a) for a in (grad, self.winner, grad_padded)]
+        fast = numba_backend.kernels(grad_padded.size) if all(p is not None for p in planes) else None
+        if fast is not None:  # the same, in one compiled pass
+            fast.max_pool_backward(
+                planes[0], planes[1], _pool_geometry(self.window), self.window.overlapping, planes[2]
+            )
+            return grad_padded[(..., *self.window.interior())]
         for k, (rows, cols) in enumerate(self.window.offset_slices()):
             target = grad_padded[..., rows, cols]
             if self.window.overlapping:  # dL/dx = dL/dy where x won, summed over x's windows
