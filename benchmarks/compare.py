@@ -19,9 +19,14 @@ one and only `unpinned` runs.
 The PyTorch side is ../shared/bench/torch_ref.py, or our torch_extra.py for the workloads it
 lacks (mnist_cnn); it needs torch==2.13.0 in the interpreter given by --torch-python.
 Set BENCH_QUIET_WAIT=0 not to wait for a quiet machine before each timing.
+
+Loops: `numba` runs npgrad with its compiled loops (npgrad.backends.numba, installed with
+`[fast]` or `[all]`), `numpy` with NPGRAD_NUMBA=0, its NumPy code only; the default is numba
+when it is installed.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -49,9 +54,12 @@ def run(python, script, workload, threads, env, args):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def kernel_env(kernels):
-    """The children's environment: as it is (pinned) or without the OpenBLAS pin (unpinned)."""
-    return dict(os.environ) if kernels == "pinned" else {k: v for k, v in os.environ.items() if k not in PIN}
+def kernel_env(kernels, loops):
+    """The children's environment: as it is (pinned) or without the OpenBLAS pin (unpinned);
+    with npgrad's compiled loops on or off."""
+    env = dict(os.environ) if kernels == "pinned" else {k: v for k, v in os.environ.items() if k not in PIN}
+    env["NPGRAD_NUMBA"] = "1" if loops == "numba" else "0"
+    return env
 
 
 def openblas_kernels(record):
@@ -60,9 +68,9 @@ def openblas_kernels(record):
     return ", ".join(sorted(n for n in names if n)) or "?"
 
 
-def pairs(args, workload, threads, kernels):
+def pairs(args, workload, threads, kernels, loops):
     """`rounds` (PyTorch, npgrad) records, the first to run alternating between rounds."""
-    env, rounds = kernel_env(kernels), []
+    env, rounds = kernel_env(kernels, loops), []
     for i in range(args.rounds):
         sides = [(args.torch_python, torch_script(workload)), (sys.executable, os.path.join(HERE, "npgrad_ref.py"))]
         order = sides if i % 2 == 0 else sides[::-1]
@@ -71,7 +79,7 @@ def pairs(args, workload, threads, kernels):
     return rounds
 
 
-def row(workload, threads, kernels, rounds):
+def row(workload, threads, kernels, loops, rounds):
     torch_ms = statistics.median(t["median_ms"] for t, _ in rounds)
     npgrad_ms = statistics.median(n["median_ms"] for _, n in rounds)
     ratio = statistics.median(n["median_ms"] / t["median_ms"] for t, n in rounds)
@@ -79,7 +87,7 @@ def row(workload, threads, kernels, rounds):
     rss_n = max(n["peak_rss_mb"] for _, n in rounds)
     load = max(r["foreign_load_cores"] for pair in rounds for r in pair)
     return (
-        f"| {workload} | {threads} | {kernels} ({openblas_kernels(rounds[0][1])}) | {torch_ms:.1f} | "
+        f"| {workload} | {threads} | {kernels} ({openblas_kernels(rounds[0][1])}) | {loops} | {torch_ms:.1f} | "
         f"{npgrad_ms:.1f} | **{ratio:.2f}** | {rss_n:.0f} / {rss_t:.0f} | {rss_n / rss_t:.2f} | {load:.2f} |"
     )
 
@@ -89,6 +97,8 @@ def main():
     p.add_argument("--workloads", nargs="+", default=WORKLOADS, choices=WORKLOADS, metavar="NAME")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--kernels", nargs="+", default=["pinned", "unpinned"], choices=["pinned", "unpinned"])
+    default_loops = ["numba"] if importlib.util.find_spec("numba") else ["numpy"]
+    p.add_argument("--loops", nargs="+", default=default_loops, choices=["numba", "numpy"])
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--steps", type=int, default=30, help="timed steps per process")
     p.add_argument("--warmup", type=int, default=5, help="untimed steps before them")
@@ -96,13 +106,16 @@ def main():
     args = p.parse_args()
     kernel_sets = args.kernels if any(v in os.environ for v in PIN) else ["unpinned"]
     print(
-        "| workload | threads | kernels | PyTorch ms | npgrad ms | ratio | peak RSS MB npgrad / PyTorch | RSS ratio | load |"
+        "| workload | threads | kernels | loops | PyTorch ms | npgrad ms | ratio | peak RSS MB npgrad / PyTorch "
+        "| RSS ratio | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for workload in args.workloads:
         for threads in args.threads:
             for kernels in kernel_sets:
-                print(row(workload, threads, kernels, pairs(args, workload, threads, kernels)), flush=True)
+                for loops in args.loops:
+                    rounds = pairs(args, workload, threads, kernels, loops)
+                    print(row(workload, threads, kernels, loops, rounds), flush=True)
 
 
 if __name__ == "__main__":
