@@ -80,6 +80,27 @@ def test_batch_norm(monkeypatch, training, channels_last_memory, dtype):
     assert_identical(*both_ways(monkeypatch, run))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_layer_norm(monkeypatch, affine, dtype):
+    x = np.random.default_rng(6).standard_normal((16, 64, 96)).astype(dtype)
+    parts = {"both": ("weight", "bias"), "weight": ("weight",), "none": ()}[affine]
+    rng = np.random.default_rng(7)
+    inputs = [x] + [rng.standard_normal(96).astype(dtype) for _ in parts]
+
+    def op(x, *affine_parts):
+        return F.layer_norm(x, (96,), **dict(zip(parts, affine_parts)))
+
+    assert_identical(*both_ways(monkeypatch, lambda: forward_backward(op, *inputs)))
+
+
+def test_group_norm(monkeypatch):
+    x = np.random.default_rng(8).standard_normal((32, 16, 12, 12)).astype(np.float32)
+    weight, bias = np.random.default_rng(9).standard_normal((2, 16)).astype(np.float32)
+    op = lambda x, w, b: F.group_norm(x, 4, w, b)  # noqa: E731
+    assert_identical(*both_ways(monkeypatch, lambda: forward_backward(op, x, weight, bias)))
+
+
 POOLS = [  # tiling windows, overlapping ones with padding, stride 1, dilation, ceil_mode
     dict(kernel_size=2),
     dict(kernel_size=3, stride=2, padding=1),

@@ -190,3 +190,46 @@ def max_pool_backward(grad, winner, geometry, accumulate, grad_padded):
                             target[q] += value
                         else:
                             target[q] = value
+
+
+# --------------------------------------------------------------------------- layer norm (rows of the normalized axes)
+@compiled
+def layer_norm_outputs(centered, inv_std, weight, bias, has_weight, has_bias, y):
+    """centered *= inv_std[:, None] (it becomes x_hat); y = x_hat · weight + bias, either part
+    left out when absent (y = x_hat when both are)."""
+    for r in numba.prange(centered.shape[0]):
+        for j in range(centered.shape[1]):
+            x_hat = centered[r, j] * inv_std[r]
+            centered[r, j] = x_hat
+            out = x_hat * weight[j] if has_weight else x_hat
+            y[r, j] = out + bias[j] if has_bias else out
+
+
+@compiled
+def layer_norm_grad_input(g, g_mean, x_hat, g_x_hat_mean, inv_std, out):
+    """out = (g - g_mean[:, None] - x_hat · g_x_hat_mean[:, None]) · inv_std[:, None]."""
+    for r in numba.prange(g.shape[0]):
+        for j in range(g.shape[1]):
+            out[r, j] = (g[r, j] - g_mean[r] - x_hat[r, j] * g_x_hat_mean[r]) * inv_std[r]
+
+
+@compiled
+def pad(planes, top, left, padded):
+    """padded = planes (C, H, W, N), any strides, inside a border of zeros (C, Hp, Wp, N): every
+    number written once, channels in parallel."""
+    channels, height, width, batch = planes.shape
+    for c in numba.prange(channels):
+        for row in range(padded.shape[1]):
+            target = padded[c, row]
+            if row < top or row >= top + height:
+                target[:] = 0
+                continue
+            source = planes[c, row - top]
+            for column in range(padded.shape[2]):
+                target_pixel = target[column]
+                if column < left or column >= left + width:
+                    target_pixel[:] = 0
+                else:
+                    source_pixel = source[column - left]
+                    for n in range(batch):
+                        target_pixel[n] = source_pixel[n]

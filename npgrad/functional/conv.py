@@ -63,6 +63,11 @@ def _padded_chwn(x, window):
     already is (C, H, W, N) in memory and needs no border)."""
     if window.padded == window.size:
         return np.ascontiguousarray(_to_chwn(x))
+    fast = numba_backend.kernels(x.size)
+    if fast is not None:  # border and interior in one compiled pass
+        padded = np.empty((x.shape[1],) + window.padded + (x.shape[0],), x.dtype)
+        fast.pad(_to_chwn(x), *window.pad_before, padded)
+        return padded
     padded = np.zeros((x.shape[1],) + window.padded + (x.shape[0],), x.dtype)
     padded[:, window.interior()[0], window.interior()[1]] = _to_chwn(x)
     return padded

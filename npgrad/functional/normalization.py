@@ -202,20 +202,39 @@ def batch_norm(
     return batch_normalization("batch_norm", input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
-def _standardize(x, axes, eps):
-    """x_hat = (x - mean) / sqrt(var + eps) over axes (biased variance, as PyTorch), and 1 / std."""
+def _centered(x, axes, eps):
+    """x - mean and 1 / sqrt(var + eps) over axes (biased variance, as PyTorch)."""
     centered = x - x.mean(axis=axes, keepdims=True)
-    inv_std = 1 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + eps)
+    return centered, 1 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + eps)
+
+
+def _standardize(x, axes, eps):
+    """x_hat = (x - mean) / sqrt(var + eps) over axes, and 1 / std."""
+    centered, inv_std = _centered(x, axes, eps)
     centered *= inv_std
     return centered, inv_std
 
 
 def _standardize_backward(g, x_hat, axes, inv_std):
     """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std over axes, with g = dL/dx_hat."""
-    grad_x = g - g.mean(axis=axes, keepdims=True)
-    grad_x -= x_hat * np.mean(g * x_hat, axis=axes, keepdims=True)
+    g_mean, g_x_hat_mean = g.mean(axis=axes, keepdims=True), np.mean(g * x_hat, axis=axes, keepdims=True)
+    rows = [_rows(a, inv_std) for a in (g, x_hat)]
+    fast = numba_backend.kernels(g.size) if all(r is not None for r in rows) else None
+    if fast is not None:  # the same, in one compiled pass
+        grad_x = np.empty(g.shape, g.dtype)
+        vectors = [v.reshape(-1) for v in (g_mean, g_x_hat_mean, inv_std)]
+        fast.layer_norm_grad_input(rows[0], vectors[0], rows[1], *vectors[1:], _rows(grad_x, inv_std))
+        return grad_x
+    grad_x = g - g_mean
+    grad_x -= x_hat * g_x_hat_mean
     grad_x *= inv_std
     return grad_x
+
+
+def _rows(a, inv_std):
+    """A C-contiguous array normalized over its last axes as one row per entry of inv_std (a
+    view), for the compiled loops; None when it is not C-contiguous."""
+    return a.reshape(inv_std.size, -1) if a.flags.c_contiguous else None
 
 
 class LayerNormFunction(Function):
@@ -225,7 +244,15 @@ class LayerNormFunction(Function):
 
     def forward(self, x, weight=None, bias=None, *, dims, eps):
         self.axes, self.weight = tuple(range(x.ndim - dims, x.ndim)), weight
-        self.x_hat, self.inv_std = _standardize(x, self.axes, eps)
+        centered, self.inv_std = _centered(x, self.axes, eps)
+        self.x_hat, rows = centered, _rows(centered, self.inv_std)  # x_hat is centered, scaled in place
+        fast = numba_backend.kernels(x.size) if rows is not None else None
+        if fast is not None:  # x_hat and y in one compiled pass
+            y, inv_std = np.empty(x.shape, centered.dtype), self.inv_std.reshape(-1)
+            parts = [inv_std if a is None else a.reshape(-1) for a in (weight, bias)]  # inv_std stands in, unread
+            fast.layer_norm_outputs(rows, inv_std, *parts, weight is not None, bias is not None, _rows(y, inv_std))
+            return y
+        centered *= self.inv_std
         # x_hat is kept for backward, so y never shares its memory
         y = self.x_hat * weight if weight is not None else self.x_hat.copy()
         if bias is not None:
