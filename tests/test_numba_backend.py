@@ -54,10 +54,14 @@ def maps(shape, dtype=np.float32, channels_last_memory=False, seed=0):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("channels_last_memory", [False, True])
-@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "gelu_tanh"])
 def test_activations(monkeypatch, name, channels_last_memory, dtype):
     x = maps((64, 16, 12, 12), dtype, channels_last_memory)
-    op = F.relu if name == "relu" else (lambda t: F.leaky_relu(t, 0.2))
+    op = {
+        "relu": F.relu,
+        "leaky_relu": lambda t: F.leaky_relu(t, 0.2),
+        "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
+    }[name]
     assert_identical(*both_ways(monkeypatch, lambda: forward_backward(op, x)))
 
 

@@ -233,3 +233,27 @@ def pad(planes, top, left, padded):
                     source_pixel = source[column - left]
                     for n in range(batch):
                         target_pixel[n] = source_pixel[n]
+
+
+# --------------------------------------------------------------------------- GELU, tanh form (tanh itself stays NumPy's)
+@compiled
+def gelu_tanh_inner(k, c, x, u):
+    """u = k (x + c x x x), multiplied in NumPy's order ((c x) x) x."""
+    for i in numba.prange(x.size):
+        u[i] = k * (x[i] + c * x[i] * x[i] * x[i])
+
+
+@compiled
+def gelu_tanh_output(half, one, x, tanh_u, y):
+    """y = half x (one + tanh u)."""
+    for i in numba.prange(x.size):
+        y[i] = half * x[i] * (one + tanh_u[i])
+
+
+@compiled
+def gelu_tanh_backward(k, c3, half, one, grad, x, tanh_u, grad_x):
+    """grad_x = grad (half (one + t) + half x (one - t t) k (one + c3 x x)), t = tanh u."""
+    for i in numba.prange(x.size):
+        t = tanh_u[i]
+        du_dx = k * (one + c3 * x[i] * x[i])
+        grad_x[i] = grad[i] * (half * (one + t) + half * x[i] * (one - t * t) * du_dx)

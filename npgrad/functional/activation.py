@@ -180,15 +180,26 @@ class GELUTanhFunction(Function):
     """gelu(x, approximate='tanh') = x/2 (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3)."""
 
     def forward(self, x):
-        self.x = x
-        self.tanh_u = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x))
-        return 0.5 * x * (1 + self.tanh_u)
+        self.x, self.tanh_u, y = x, np.empty_like(x), np.empty_like(x)
+        to_dtype = x.dtype.type  # NumPy takes the Python constants below as x's dtype
+        if numba_backend.elementwise(
+            "gelu_tanh_inner", (to_dtype(_SQRT_2_OVER_PI), to_dtype(_GELU_TANH_CUBIC)), x, self.tanh_u
+        ):
+            np.tanh(self.tanh_u, out=self.tanh_u)  # the compiled loops leave tanh to NumPy: the same numbers
+            numba_backend.elementwise("gelu_tanh_output", (to_dtype(0.5), to_dtype(1)), x, self.tanh_u, y)
+            return y
+        np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x), out=self.tanh_u)
+        return np.multiply(0.5 * x, 1 + self.tanh_u, out=y)
 
     def backward(self, grad):
-        x, tanh_u = self.x, self.tanh_u
-        du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
-        # d/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) du/dx
-        return grad * (0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx)
+        x, tanh_u, grad_x = self.x, self.tanh_u, np.empty_like(grad)
+        to_dtype = x.dtype.type
+        constants = tuple(map(to_dtype, (_SQRT_2_OVER_PI, 3 * _GELU_TANH_CUBIC, 0.5, 1)))
+        if not numba_backend.elementwise("gelu_tanh_backward", constants, grad, x, tanh_u, grad_x):
+            du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
+            # d/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) du/dx
+            np.multiply(grad, 0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx, out=grad_x)
+        return grad_x
 
 
 class SiLUFunction(Function):
