@@ -197,10 +197,25 @@ def test_a_training_run_is_the_same(monkeypatch):
 
 def test_small_arrays_and_the_switch_use_numpy(monkeypatch):
     monkeypatch.setattr(numba_backend, "enabled", True)
-    assert numba_backend.kernels(numba_backend.MIN_SIZE) is not None
-    assert numba_backend.kernels(numba_backend.MIN_SIZE - 1) is None
+    assert numba_backend.kernels(np.zeros(numba_backend.MIN_SIZE, np.float32)) is not None
+    assert numba_backend.kernels(np.zeros(numba_backend.MIN_SIZE - 1, np.float32)) is None
     monkeypatch.setattr(numba_backend, "enabled", False)
-    assert numba_backend.kernels(10**9) is None
+    assert numba_backend.kernels(np.zeros(10**6, np.float32)) is None
+
+
+def test_float16_runs_numpy(monkeypatch):
+    """The loops are for float32 and float64; float16 takes the NumPy code, and gives its results."""
+    x = (np.random.default_rng(10).standard_normal((64, 16, 12, 12)) * 3).astype(np.float16)
+    ops = [
+        F.relu,
+        lambda t: F.leaky_relu(t, 0.2),
+        lambda t: F.max_pool2d(t, 2),
+        lambda t: F.gelu(t, approximate="tanh"),
+    ]
+    for op in ops:
+        assert_identical(*both_ways(monkeypatch, lambda op=op: [op(npgrad.from_numpy(x)).numpy()]))
+    assert numba_backend.kernels(x) is None
+    assert numba_backend.kernels(np.zeros(10**6, np.float32), np.zeros(10**6, np.float64)) is None  # mixed dtypes
 
 
 def test_environment_switch():

@@ -32,12 +32,17 @@ def is_available() -> bool:
 
 
 MIN_SIZE = 2**15  # below this many numbers, starting the threads costs more than the loop saves
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes the loops are tested on
 
 
-def kernels(size: int = MIN_SIZE) -> ModuleType | None:
-    """The module of compiled loops, when numba is installed and enabled and `size` numbers are
-    many enough to be worth it; else None."""
-    if not (enabled and _AVAILABLE) or size < MIN_SIZE:
+def kernels(*arrays: np.ndarray | None) -> ModuleType | None:
+    """The module of compiled loops, for an op on `arrays` (None entries ignored): when numba is
+    installed and enabled, the arrays share one dtype, float32 or float64, and the first holds
+    numbers enough to be worth it; else None (and the op runs its NumPy code)."""
+    present = [a for a in arrays if a is not None]
+    if not (enabled and _AVAILABLE) or present[0].size < MIN_SIZE:
+        return None
+    if present[0].dtype not in DTYPES or any(a.dtype != present[0].dtype for a in present[1:]):
         return None
     from . import _numba_kernels  # imported on first use: importing numba takes about 0.15 s
 
@@ -62,7 +67,7 @@ def flat(*arrays: np.ndarray) -> list[np.ndarray] | None:
 def elementwise(name: str, scalars: tuple, *arrays: np.ndarray) -> bool:
     """Run the compiled loop `name` on `scalars` and flat views of `arrays` (inputs, then outputs)
     when numba is on, the arrays are many enough numbers and laid out alike; whether it ran."""
-    fast = kernels(arrays[0].size)
+    fast = kernels(*arrays)
     views = flat(*arrays) if fast is not None else None
     if views is None:
         return False

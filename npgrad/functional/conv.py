@@ -63,7 +63,7 @@ def _padded_chwn(x, window):
     already is (C, H, W, N) in memory and needs no border)."""
     if window.padded == window.size:
         return np.ascontiguousarray(_to_chwn(x))
-    fast = numba_backend.kernels(x.size)
+    fast = numba_backend.kernels(x)
     if fast is not None:  # border and interior in one compiled pass
         padded = np.empty((x.shape[1],) + window.padded + (x.shape[0],), x.dtype)
         fast.pad(_to_chwn(x), *window.pad_before, padded)
@@ -88,7 +88,7 @@ def im2col(padded: np.ndarray, window: Window, out_rows: tuple[int, int], buffer
     cols = buffer[: np.prod(shape)].reshape(shape)
     # with stride 1 along the rows, NumPy copies runs of OW*N numbers at memory speed; with a
     # larger stride, runs of N only, and one compiled loop (npgrad.backends.numba) does better
-    fast = numba_backend.kernels(cols.size) if window.stride[1] > 1 else None
+    fast = numba_backend.kernels(cols, padded) if window.stride[1] > 1 else None
     if fast is not None:
         fast.im2col(padded, _geometry(window, out_rows), cols)
     else:
@@ -102,7 +102,7 @@ def col2im(cols: np.ndarray, window: Window, out_rows: tuple[int, int], padded: 
     `padded` (C, Hp, Wp, N) it was copied from, for the output rows out_rows = (first, last)."""
     offsets = window.kernel[0] * window.kernel[1]  # spelled out: -1 cannot be inferred when N is 0
     cols = cols.reshape((padded.shape[0], offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1]))
-    fast = numba_backend.kernels(cols.size)
+    fast = numba_backend.kernels(cols, padded)
     if fast is not None:  # the same additions in the same order, channels on all cores
         fast.col2im(cols, _geometry(window, out_rows), padded)
         return

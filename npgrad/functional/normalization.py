@@ -98,7 +98,7 @@ class BatchNormFunction(Function):
 # The elementwise passes over the (C, M) rows, each one compiled loop with numba (see
 # npgrad.backends.numba) or a few NumPy passes; both give the same numbers.
 def _subtract_per_row(rows, row_values):
-    fast = numba_backend.kernels(rows.size)
+    fast = numba_backend.kernels(rows, row_values)
     if fast is None:
         return rows - row_values[:, None]
     out = np.empty(rows.shape, rows.dtype)
@@ -108,7 +108,7 @@ def _subtract_per_row(rows, row_values):
 
 def _scale_shift_rows(rows, scale, shift):
     """rows · scale[:, None] (+ shift[:, None] when shift is not None), a new array."""
-    fast = numba_backend.kernels(rows.size)
+    fast = numba_backend.kernels(rows, scale, shift)
     if fast is None:
         out = rows * scale[:, None]
         if shift is not None:
@@ -124,7 +124,7 @@ def _scale_shift_rows(rows, scale, shift):
 
 def _batch_norm_grad_input(centered, grad_rows, centered_scale, grad_shift, scale):
     """(centered · centered_scale + dL/dy - grad_shift) · scale, each per row."""
-    fast = numba_backend.kernels(centered.size)
+    fast = numba_backend.kernels(centered, grad_rows, centered_scale, grad_shift, scale)
     if fast is not None:
         out = np.empty(centered.shape, centered.dtype)
         fast.batch_norm_grad_input(centered, grad_rows, centered_scale, grad_shift, scale, out)
@@ -219,7 +219,7 @@ def _standardize_backward(g, x_hat, axes, inv_std):
     """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std over axes, with g = dL/dx_hat."""
     g_mean, g_x_hat_mean = g.mean(axis=axes, keepdims=True), np.mean(g * x_hat, axis=axes, keepdims=True)
     rows = [_rows(a, inv_std) for a in (g, x_hat)]
-    fast = numba_backend.kernels(g.size) if all(r is not None for r in rows) else None
+    fast = numba_backend.kernels(g, x_hat, g_mean, g_x_hat_mean, inv_std) if all(r is not None for r in rows) else None
     if fast is not None:  # the same, in one compiled pass
         grad_x = np.empty(g.shape, g.dtype)
         vectors = [v.reshape(-1) for v in (g_mean, g_x_hat_mean, inv_std)]
@@ -246,7 +246,7 @@ class LayerNormFunction(Function):
         self.axes, self.weight = tuple(range(x.ndim - dims, x.ndim)), weight
         centered, self.inv_std = _centered(x, self.axes, eps)
         self.x_hat, rows = centered, _rows(centered, self.inv_std)  # x_hat is centered, scaled in place
-        fast = numba_backend.kernels(x.size) if rows is not None else None
+        fast = numba_backend.kernels(centered, self.inv_std, weight, bias) if rows is not None else None
         if fast is not None:  # x_hat and y in one compiled pass
             y, inv_std = np.empty(x.shape, centered.dtype), self.inv_std.reshape(-1)
             parts = [inv_std if a is None else a.reshape(-1) for a in (weight, bias)]  # inv_std stands in, unread

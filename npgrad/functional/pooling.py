@@ -67,7 +67,7 @@ class MaxPoolFunction(Function):
         first_offset = self.padded[(..., *next(window.offset_slices()))]
         y, self.winner = np.empty_like(first_offset), np.empty_like(first_offset, dtype=_winner_dtype(window))
         planes = [_as_pool_planes(a) for a in (self.padded, y, self.winner)]
-        fast = numba_backend.kernels(x.size) if all(p is not None for p in planes) else None
+        fast = numba_backend.kernels(self.padded, y) if all(p is not None for p in planes) else None
         if fast is None:
             y, self.winner = _window_max(self.padded, window)
         else:  # the same, in one compiled pass
@@ -79,7 +79,7 @@ class MaxPoolFunction(Function):
         # in the input's memory layout; windows that tile the plane write every pixel: no zero-filling pass
         grad_padded = (np.empty_like if self.window.tiling else np.zeros_like)(self.padded)
         planes = [_as_pool_planes(a) for a in (grad, self.winner, grad_padded)]
-        fast = numba_backend.kernels(grad_padded.size) if all(p is not None for p in planes) else None
+        fast = numba_backend.kernels(grad_padded, grad) if all(p is not None for p in planes) else None
         if fast is not None:  # the same, in one compiled pass
             fast.max_pool_backward(
                 planes[0], planes[1], _pool_geometry(self.window), self.window.overlapping, planes[2]

@@ -65,7 +65,7 @@ class Adam(Optimizer):
         correction2_sqrt = math.sqrt(1.0 - beta2 ** state["step"])
         eps, step_size = group["eps"] * correction2_sqrt, -lr * correction2_sqrt / correction1
         shrink = 1.0 - lr * group["weight_decay"] if group["decoupled_weight_decay"] else 1.0
-        fast = numba_backend.kernels(param.size)
+        fast = numba_backend.kernels(param, grad, state["exp_avg"], state["exp_avg_sq"])
         if (
             fast is not None
             and not group["amsgrad"]
