@@ -234,3 +234,17 @@ def test_flat_views():
     assert numba_backend.flat(t, np.empty_like(t)) is not None
     assert numba_backend.flat(a[:, ::2]) is None  # not one dense block
     assert numba_backend.flat(a, np.zeros((4, 5, 6), np.float32, order="F")) is None  # different layouts
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm(monkeypatch, dtype):
+    rng = np.random.default_rng(11)
+    lstm = nn.LSTM(8, 16, batch_first=True).to(dtype=dtype) if dtype == np.float64 else nn.LSTM(8, 16, batch_first=True)
+    x = rng.standard_normal((5, 7, 8)).astype(dtype)
+
+    def run():
+        lstm.zero_grad()
+        out = forward_backward(lambda t: lstm(t)[0], x)
+        return out + [np.asarray(p.grad) for p in lstm.parameters()]
+
+    assert_identical(*both_ways(monkeypatch, run))

@@ -15,6 +15,7 @@ import numpy as np
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 compiled = numba.njit(parallel=True, cache=True)  # fastmath off: no reordering, no fused multiply-add
+one_thread = numba.njit(cache=True)  # for small arrays, where starting threads would cost more than the loop
 
 
 def _thread_count():
@@ -257,3 +258,45 @@ def gelu_tanh_backward(k, c3, half, one, grad, x, tanh_u, grad_x):
         t = tanh_u[i]
         du_dx = k * (one + c3 * x[i] * x[i])
         grad_x[i] = grad[i] * (half * (one + t) + half * x[i] * (one - t * t) * du_dx)
+
+
+# --------------------------------------------------------------------------- LSTM cell (one time step, one thread)
+# Forward: lstm_cell_inputs, then NumPy's tanh on the gates, lstm_cell_state, NumPy's tanh on c'.
+@one_thread
+def lstm_cell_inputs(gates, gates_h, scale):
+    """gates = (gates + gates_h) · scale, per column: the sum of the step's products, scaled for
+    the one tanh that computes every gate (see recurrent._activate_gates)."""
+    for b in range(gates.shape[0]):
+        for k in range(gates.shape[1]):
+            gates[b, k] = (gates[b, k] + gates_h[b, k]) * scale[k]
+
+
+@one_thread
+def lstm_cell_state(gates, scale, shift, c, c_new):
+    """gates = gates · scale + shift (tanh of the scaled sums -> the activations i, f, g, o);
+    c' = f c + i g."""
+    batch, size = c.shape
+    for b in range(batch):
+        for k in range(gates.shape[1]):
+            gates[b, k] = gates[b, k] * scale[k] + shift[k]
+        for j in range(size):
+            c_new[b, j] = gates[b, size + j] * c[b, j] + gates[b, j] * gates[b, 2 * size + j]
+
+
+@one_thread
+def lstm_cell_backward(one, gates, c, tanh_c, grad_h, grad_c, grad_gates, grad_c_prev):
+    """One step of the LSTM's backward, as recurrent.LSTMStep.backward computes it: with the
+    activated gates [i f g o] (B, 4H), the previous cell state c, tanh of the new one, and dL/dh',
+    dL/dc' (B, H): dc = dL/dc' + dL/dh' o (1 - tanh² c'); dL/d(gates) = [dc g · i (1 - i),
+    dc c · f (1 - f), dc i · (1 - g²), dL/dh' tanh c' · o (1 - o)]; dL/dc = dc f."""
+    batch, size = c.shape
+    for b in range(batch):
+        for j in range(size):
+            i, f, g, o = gates[b, j], gates[b, size + j], gates[b, 2 * size + j], gates[b, 3 * size + j]
+            t = tanh_c[b, j]
+            dc = grad_c[b, j] + grad_h[b, j] * o * (one - t * t)
+            grad_gates[b, j] = dc * g * (i * (one - i))
+            grad_gates[b, size + j] = dc * c[b, j] * (f * (one - f))
+            grad_gates[b, 2 * size + j] = dc * i * (one - g * g)
+            grad_gates[b, 3 * size + j] = grad_h[b, j] * t * (o * (one - o))
+            grad_c_prev[b, j] = dc * f

@@ -35,12 +35,12 @@ MIN_SIZE = 2**15  # below this many numbers, starting the threads costs more tha
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes the loops are tested on
 
 
-def kernels(*arrays: np.ndarray | None) -> ModuleType | None:
+def kernels(*arrays: np.ndarray | None, min_size: int = MIN_SIZE) -> ModuleType | None:
     """The module of compiled loops, for an op on `arrays` (None entries ignored): when numba is
     installed and enabled, the arrays share one dtype, float32 or float64, and the first holds
-    numbers enough to be worth it; else None (and the op runs its NumPy code)."""
+    at least `min_size` numbers (0 for the one-thread loops); else None (the op runs its NumPy code)."""
     present = [a for a in arrays if a is not None]
-    if not (enabled and _AVAILABLE) or present[0].size < MIN_SIZE:
+    if not (enabled and _AVAILABLE) or present[0].size < min_size:
         return None
     if present[0].dtype not in DTYPES or any(a.dtype != present[0].dtype for a in present[1:]):
         return None

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from .linalg import linear
 
@@ -116,18 +117,31 @@ class LSTMStep:
     ) -> tuple[tuple[np.ndarray, ...], Any]:
         _, c = state
         gates = gates_x
-        gates += gates_h
-        i, f, g, o = _blocks(_activate_gates(gates, ("sigmoid", "sigmoid", "tanh", "sigmoid")), 4)
-        c_new = f * c
-        c_new += i * g
+        fast = numba_backend.kernels(gates, gates_h, c, min_size=0)
+        if fast is not None:  # the same arithmetic in two compiled passes around NumPy's tanh
+            scale, shift = _gate_affine(("sigmoid", "sigmoid", "tanh", "sigmoid"), c.shape[1], gates.dtype)
+            fast.lstm_cell_inputs(gates, gates_h, scale)
+            np.tanh(gates, out=gates)
+            c_new = np.empty_like(c)
+            fast.lstm_cell_state(gates, scale, shift, c, c_new)
+        else:
+            gates += gates_h
+            i, f, g, o = _blocks(_activate_gates(gates, ("sigmoid", "sigmoid", "tanh", "sigmoid")), 4)
+            c_new = f * c
+            c_new += i * g
         tanh_c = np.tanh(c_new)
-        return (o * tanh_c, c_new), (gates, c, tanh_c)
+        return (gates[:, 3 * c.shape[1] :] * tanh_c, c_new), (gates, c, tanh_c)
 
     def backward(
         self, saved: Any, grad_state: Sequence[np.ndarray], grad_x: np.ndarray, grad_h: np.ndarray
     ) -> tuple[np.ndarray | None, ...]:
         gates, c, tanh_c = saved
         grad_h_new, grad_c = grad_state
+        fast = numba_backend.kernels(gates, c, tanh_c, grad_h_new, grad_c, grad_x, min_size=0)
+        if fast is not None:  # the same arithmetic in one compiled pass
+            grad_c_prev = np.empty_like(c)
+            fast.lstm_cell_backward(gates.dtype.type(1), gates, c, tanh_c, grad_h_new, grad_c, grad_x, grad_c_prev)
+            return (None, grad_c_prev)
         i, f, g, o = _blocks(gates, 4)
         grad_c = grad_c + grad_h_new * o * (1 - tanh_c * tanh_c)  # dL/dc' also flows through h' = o tanh(c')
         grad_i, grad_f, grad_g, grad_o = _blocks(grad_x, 4)  # dL/d(gate) first, then times its derivative
