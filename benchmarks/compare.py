@@ -21,7 +21,7 @@ lacks (mnist_cnn); it needs torch==2.13.0 in the interpreter given by --torch-py
 Set BENCH_QUIET_WAIT=0 not to wait for a quiet machine before each timing.
 
 Loops: `numba` runs npgrad with its compiled loops (npgrad.backends.numba, installed with
-`[fast]` or `[all]`), `numpy` with NPGRAD_NUMBA=0, its NumPy code only; the default is numba
+`[fast]`), `numpy` with NPGRAD_NUMBA=0, its NumPy code only; the default is numba
 when it is installed.
 """
 

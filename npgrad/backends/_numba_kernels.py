@@ -1,5 +1,5 @@
 """Loops compiled by numba (see npgrad/backends/numba.py): each one pass over memory, split over
-the cores by `prange`, doing the float operations of the NumPy code it stands in for in the same
+the cores by `prange` (but for the LSTM cell's small per-step loops), doing the float operations of the NumPy code it stands in for in the same
 order. Scalars come in already converted to the arrays' dtype, as NumPy converts a Python float
 before float32 arithmetic, so the results match NumPy's to the last bit."""
 
@@ -30,7 +30,7 @@ numba.set_num_threads(_thread_count())
 
 
 @compiled
-def adam_step_(param, grad, exp_avg, exp_avg_sq, shrink, one_minus_beta1, one_minus_beta2, eps, step_size):
+def adam_step_(shrink, one_minus_beta1, one_minus_beta2, eps, step_size, param, grad, exp_avg, exp_avg_sq):
     """Adam on flat arrays, in place: θ *= shrink (AdamW's decay, else 1); m += (g - m)(1 - β1);
     v += (g² - v)(1 - β2); θ += m / (√v + eps) · step_size, eps and step_size bias-corrected (see Adam)."""
     for i in numba.prange(param.size):
@@ -83,19 +83,12 @@ def subtract_per_row(rows, row_values, out):
 
 
 @compiled
-def scale_rows(rows, scale, out):
-    """out = rows · scale[:, None]."""
+def scale_shift_rows(rows, scale, shift, has_shift, out):
+    """out = rows · scale[:, None] + shift[:, None], the shift left out when absent."""
     for c in numba.prange(rows.shape[0]):
         for j in range(rows.shape[1]):
-            out[c, j] = rows[c, j] * scale[c]
-
-
-@compiled
-def scale_shift_rows(rows, scale, shift, out):
-    """out = rows · scale[:, None] + shift[:, None]."""
-    for c in numba.prange(rows.shape[0]):
-        for j in range(rows.shape[1]):
-            out[c, j] = rows[c, j] * scale[c] + shift[c]
+            scaled = rows[c, j] * scale[c]
+            out[c, j] = scaled + shift[c] if has_shift else scaled
 
 
 @compiled

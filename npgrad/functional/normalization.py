@@ -115,10 +115,9 @@ def _scale_shift_rows(rows, scale, shift):
             out += shift[:, None]
         return out
     out = np.empty(rows.shape, rows.dtype)
-    if shift is None:
-        fast.scale_rows(rows, scale, out)
-    else:
-        fast.scale_shift_rows(rows, scale, shift, out)
+    fast.scale_shift_rows(
+        rows, scale, scale if shift is None else shift, shift is not None, out
+    )  # scale stands in, unread
     return out
 
 

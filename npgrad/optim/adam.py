@@ -65,16 +65,11 @@ class Adam(Optimizer):
         correction2_sqrt = math.sqrt(1.0 - beta2 ** state["step"])
         eps, step_size = group["eps"] * correction2_sqrt, -lr * correction2_sqrt / correction1
         shrink = 1.0 - lr * group["weight_decay"] if group["decoupled_weight_decay"] else 1.0
-        fast = numba_backend.kernels(param, grad, state["exp_avg"], state["exp_avg_sq"])
-        if (
-            fast is not None
-            and not group["amsgrad"]
-            and _c_contiguous(param, grad, state["exp_avg"], state["exp_avg_sq"])
-        ):
-            to_dtype = param.dtype.type  # NumPy's float32 arithmetic below takes its scalars as float32
-            flat = [a.reshape(-1) for a in (param, grad, state["exp_avg"], state["exp_avg_sq"])]
-            fast.adam_step_(*flat, *map(to_dtype, (shrink, 1.0 - beta1, 1.0 - beta2, eps, step_size)))
-            return
+        to_dtype = param.dtype.type  # NumPy's float32 arithmetic below takes its scalars as float32
+        scalars = tuple(map(to_dtype, (shrink, 1.0 - beta1, 1.0 - beta2, eps, step_size)))
+        arrays = (param, grad, state["exp_avg"], state["exp_avg_sq"])
+        if not group["amsgrad"] and numba_backend.elementwise("adam_step_", scalars, *arrays):
+            return  # one compiled pass did the same
         if shrink != 1.0:
             param *= shrink  # θ <- θ (1 - lr λ)
         m, v, work = state["exp_avg"], state["exp_avg_sq"], self._work_like(param)
@@ -87,7 +82,3 @@ class Adam(Optimizer):
         work += eps
         np.divide(m, work, out=work)
         add_scaled_(param, step_size, work, work)
-
-
-def _c_contiguous(*arrays):
-    return all(a.flags.c_contiguous for a in arrays)
