@@ -52,5 +52,6 @@ common.emit(
         "rss_after_import_mb": round(rss_after_import, 1),
         "torch_version": torch.__version__,
         "torch_num_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
     }
 )
