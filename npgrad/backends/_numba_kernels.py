@@ -281,15 +281,22 @@ def lstm_cell_backward(one, gates, c, tanh_c, grad_h, grad_c, grad_gates, grad_c
     """One step of the LSTM's backward, as recurrent.LSTMStep.backward computes it: with the
     activated gates [i f g o] (B, 4H), the previous cell state c, tanh of the new one, and dL/dh',
     dL/dc' (B, H): dc = dL/dc' + dL/dh' o (1 - tanh² c'); dL/d(gates) = [dc g · i (1 - i),
-    dc c · f (1 - f), dc i · (1 - g²), dL/dh' tanh c' · o (1 - o)]; dL/dc = dc f."""
-    batch, size = c.shape
-    for b in range(batch):
+    dc c · f (1 - f), dc i · (1 - g²), dL/dh' tanh c' · o (1 - o)]; dL/dc = dc f.
+    Three loops per row, each writing two arrays, with dc kept in grad_c_prev in between: LLVM
+    vectorizes these; one loop writing all five arrays ran 3x slower."""
+    size = c.shape[1]
+    for b in range(c.shape[0]):
+        i, f, g, o = gates[b, :size], gates[b, size : 2 * size], gates[b, 2 * size : 3 * size], gates[b, 3 * size :]
+        grad_i, grad_f = grad_gates[b, :size], grad_gates[b, size : 2 * size]
+        grad_g, grad_o = grad_gates[b, 2 * size : 3 * size], grad_gates[b, 3 * size :]
+        dc = grad_c_prev[b]
         for j in range(size):
-            i, f, g, o = gates[b, j], gates[b, size + j], gates[b, 2 * size + j], gates[b, 3 * size + j]
             t = tanh_c[b, j]
-            dc = grad_c[b, j] + grad_h[b, j] * o * (one - t * t)
-            grad_gates[b, j] = dc * g * (i * (one - i))
-            grad_gates[b, size + j] = dc * c[b, j] * (f * (one - f))
-            grad_gates[b, 2 * size + j] = dc * i * (one - g * g)
-            grad_gates[b, 3 * size + j] = grad_h[b, j] * t * (o * (one - o))
-            grad_c_prev[b, j] = dc * f
+            dc[j] = grad_c[b, j] + grad_h[b, j] * o[j] * (one - t * t)
+            grad_o[j] = grad_h[b, j] * t * (o[j] * (one - o[j]))
+        for j in range(size):
+            grad_i[j] = dc[j] * g[j] * (i[j] * (one - i[j]))
+            grad_f[j] = dc[j] * c[b, j] * (f[j] * (one - f[j]))
+        for j in range(size):
+            grad_g[j] = dc[j] * i[j] * (one - g[j] * g[j])
+            dc[j] = dc[j] * f[j]
