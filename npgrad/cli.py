@@ -151,6 +151,13 @@ def _add_train_options(train):
     )
 
 
+def cmd_info(args):
+    from .utils.environment import describe
+
+    print(describe())
+    return 0
+
+
 def build_parser():
     parser = _Parser(prog="npgrad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +183,10 @@ def build_parser():
         help="the feature extractor (a small CNN shipped with npgrad; default mnist)",
     )
     fid.set_defaults(handler=cmd_fid)
+    info = sub.add_parser(
+        "info", help="what sets the speed and the last digits here: NumPy, BLAS kernels, threads, loops"
+    )
+    info.set_defaults(handler=cmd_info)
     return parser
 
 
