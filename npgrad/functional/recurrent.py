@@ -138,7 +138,7 @@ class LSTMStep:
         gates, c, tanh_c = saved
         grad_h_new, grad_c = grad_state
         fast = numba_backend.kernels(gates, c, tanh_c, grad_h_new, grad_c, grad_x, min_size=0)
-        if fast is not None:  # the same arithmetic in one compiled pass
+        if fast is not None:  # the same arithmetic in one compiled call
             grad_c_prev = np.empty_like(c)
             fast.lstm_cell_backward(gates.dtype.type(1), gates, c, tanh_c, grad_h_new, grad_c, grad_x, grad_c_prev)
             return (None, grad_c_prev)

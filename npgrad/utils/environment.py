@@ -92,11 +92,11 @@ def compiled_loops_line() -> str:
 
 
 def data_line() -> str:
-    from ..datasets.storage import data_root
+    from ..datasets.storage import ENV_VAR, data_root
 
     root = data_root()
     folders = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    where = "NPGRAD_DATA" if os.environ.get("NPGRAD_DATA") else "default"
+    where = ENV_VAR if os.environ.get(ENV_VAR) else "default"
     return f"data folder ({where}): {root}, " + (f"holding {', '.join(folders)}" if folders else "empty or missing")
 
 
@@ -108,6 +108,6 @@ def describe() -> str:
     lines += [numpy_line(), *blas_lines(), compiled_loops_line(), data_line()]
     settings = [f"{name}={os.environ[name]}" for name in SETTINGS if name in os.environ]
     lines.append(f"settings: {' '.join(settings) or 'none'}")
-    versions = [f"{name} {installed_version(name)}" for name in OPTIONAL if installed_version(name)]
+    versions = [f"{name} {version}" for name in OPTIONAL if (version := installed_version(name))]
     lines.append(f"optional packages: {', '.join(versions) or 'none'}")
     return "\n".join(lines)
