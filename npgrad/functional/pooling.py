@@ -40,6 +40,20 @@ def _window_max(padded, window):
     return best, winner
 
 
+def _window_max_compiled(padded, window):
+    """_window_max in one compiled pass, or None when the loops are off or the layout is not theirs."""
+    fast = numba_backend.kernels(padded)
+    if fast is None:
+        return None
+    first_offset = padded[(..., *next(window.offset_slices()))]  # the output's shape, in padded's memory order
+    best, winner = np.empty_like(first_offset), np.empty_like(first_offset, dtype=_winner_dtype(window))
+    planes = [_as_pool_planes(a) for a in (padded, best, winner)]
+    if any(p is None for p in planes):
+        return None
+    fast.max_pool(planes[0], _pool_geometry(window), planes[1], planes[2])
+    return best, winner
+
+
 def _winner_dtype(window):
     return np.min_scalar_type(window.kernel[0] * window.kernel[1] - 1)  # the smallest that holds every offset
 
@@ -64,14 +78,7 @@ class MaxPoolFunction(Function):
 
     def forward(self, x, *, window):
         self.window, self.padded = window, pad_planes(x, window, -np.inf)
-        first_offset = self.padded[(..., *next(window.offset_slices()))]
-        y, self.winner = np.empty_like(first_offset), np.empty_like(first_offset, dtype=_winner_dtype(window))
-        planes = [_as_pool_planes(a) for a in (self.padded, y, self.winner)]
-        fast = numba_backend.kernels(self.padded, y) if all(p is not None for p in planes) else None
-        if fast is None:
-            y, self.winner = _window_max(self.padded, window)
-        else:  # the same, in one compiled pass
-            fast.max_pool(planes[0], _pool_geometry(window), planes[1], planes[2])
+        y, self.winner = _window_max_compiled(self.padded, window) or _window_max(self.padded, window)
         return y
 
     def backward(self, grad):
