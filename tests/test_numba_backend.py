@@ -239,7 +239,7 @@ def test_flat_views():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lstm(monkeypatch, dtype):
     rng = np.random.default_rng(11)
-    lstm = nn.LSTM(8, 16, batch_first=True).to(dtype=dtype) if dtype == np.float64 else nn.LSTM(8, 16, batch_first=True)
+    lstm = nn.LSTM(8, 16, batch_first=True).to(dtype=dtype)
     x = rng.standard_normal((5, 7, 8)).astype(dtype)
 
     def run():

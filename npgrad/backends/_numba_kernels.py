@@ -1,7 +1,8 @@
 """Loops compiled by numba (see npgrad/backends/numba.py): each one pass over memory, split over
-the cores by `prange` (but for the LSTM cell's small per-step loops), doing the float operations of the NumPy code it stands in for in the same
-order. Scalars come in already converted to the arrays' dtype, as NumPy converts a Python float
-before float32 arithmetic, so the results match NumPy's to the last bit."""
+the cores by `prange` (all but the LSTM cell's small per-step loops), doing the float operations
+of the NumPy code it stands in for in the same order. Scalars come in already converted to the
+arrays' dtype, as NumPy converts a Python float before float32 arithmetic, so the results match
+NumPy's to the last bit."""
 
 from __future__ import annotations
 

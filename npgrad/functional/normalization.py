@@ -115,9 +115,8 @@ def _scale_shift_rows(rows, scale, shift):
             out += shift[:, None]
         return out
     out = np.empty(rows.shape, rows.dtype)
-    fast.scale_shift_rows(
-        rows, scale, scale if shift is None else shift, shift is not None, out
-    )  # scale stands in, unread
+    stand_in = scale if shift is None else shift  # without a shift, scale fills its place, unread
+    fast.scale_shift_rows(rows, scale, stand_in, shift is not None, out)
     return out
 
 

@@ -27,10 +27,14 @@ SETTINGS = (
     "NPGRAD_DATA",
 )
 # what the names NumPy and OpenBLAS use stand for, for the ones common on x86 CPUs
-INSTRUCTION_SETS = {"X86_V3": "AVX2", "X86_V4": "AVX-512", "Haswell": "AVX2", "Zen": "AVX2", "SkylakeX": "AVX-512"}
-INSTRUCTION_SETS.update(Cooperlake="AVX-512", SapphireRapids="AVX-512")
-OPTIONAL = ("tqdm", "matplotlib", "safetensors", "scipy", "sacrebleu", "numba", "onnx", "onnxruntime")
-OPTIONAL += ("mpi4py", "tokenizers", "threadpoolctl", "torch")
+INSTRUCTION_SETS = {
+    **{"X86_V3": "AVX2", "Haswell": "AVX2", "Zen": "AVX2"},
+    **{"X86_V4": "AVX-512", "SkylakeX": "AVX-512", "Cooperlake": "AVX-512", "SapphireRapids": "AVX-512"},
+}
+OPTIONAL = (
+    *("tqdm", "matplotlib", "safetensors", "scipy", "sacrebleu", "numba", "onnx", "onnxruntime"),
+    *("mpi4py", "tokenizers", "threadpoolctl", "torch"),
+)
 
 
 def named(kernels: str) -> str:
