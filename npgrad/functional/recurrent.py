@@ -218,9 +218,12 @@ class RecurrenceFunction(Function):
         self.h_prev = np.empty_like(output)  # h_{t-1} of every step t, for dL/dW_hh
         self.saved = [None] * n_steps
         gates_h = np.empty(gates_x.shape[1:], gates_x.dtype)
+        # h W_hh^T with W_hh^T copied out once: OpenBLAS runs a step's small product about a
+        # quarter faster from a contiguous right operand than from the transposed view
+        w_hh_t = np.ascontiguousarray(w_hh.T)
         for t in self.order:
             self.h_prev[t] = state[0]
-            np.matmul(state[0], w_hh.T, out=gates_h)
+            np.matmul(state[0], w_hh_t, out=gates_h)
             if b_hh is not None:
                 gates_h += b_hh
             new_state, self.saved[t] = step.forward(gates_x[t], gates_h, state)
