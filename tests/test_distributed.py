@@ -36,11 +36,10 @@ needs_mpi = pytest.mark.skipif(_mpi_missing_reason() is not None, reason=str(_mp
 
 def run_mpi(script, *args, nproc=2, timeout=60):
     """Run a script of tests/distributed_scripts as `nproc` MPI processes."""
-    from npgrad.distributed.launch import mpiexec_command
+    from npgrad.distributed.launch import mpiexec_command, worker_environment
 
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     command = mpiexec_command(nproc, [str(SCRIPTS / script), *map(str, args)])
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=worker_environment(nproc, 1))
 
 
 @pytest.fixture
@@ -71,6 +70,19 @@ def test_a_rank_that_exits_with_an_error_code_ends_every_rank():
     result = run_mpi("fault.py", "exit", timeout=60)  # a hang would raise TimeoutExpired
     assert result.returncode != 0
     assert "never stopped" not in result.stdout
+
+
+def test_launched_processes_share_out_the_cores_unless_told_otherwise(monkeypatch):
+    from npgrad.distributed.launch import THREAD_VARIABLES, worker_environment
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert [worker_environment(2)[name] for name in THREAD_VARIABLES] == ["2", "2", "2"]
+    assert worker_environment(8)["OMP_NUM_THREADS"] == "1"  # at least one thread each
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert worker_environment(2)["OPENBLAS_NUM_THREADS"] == "3"  # a count the user set stays
+    assert worker_environment(2, threads=1)["OPENBLAS_NUM_THREADS"] == "1"  # an explicit one wins
 
 
 def test_without_mpi4py_one_process_is_a_world_of_one(monkeypatch):

@@ -34,7 +34,7 @@ from npgrad import Tensor, manual_seed, nn, optim, tensor
 from npgrad import distributed as dist
 from npgrad.analysis.plots import pyplot_or_none
 from npgrad.data import DataLoader, TensorDataset
-from npgrad.distributed.launch import mpiexec_command
+from npgrad.distributed.launch import mpiexec_command, worker_environment
 from npgrad.lessons import main
 from npgrad.nn.parallel import DistributedDataParallel
 from npgrad.train import Callback, ProgressBar, Trainer
@@ -200,11 +200,8 @@ def launch(nproc, threads, config):
         config_path, result_path = os.path.join(folder, "config.json"), os.path.join(folder, "result.json")
         with open(config_path, "w") as f:
             json.dump(config, f)
-        env = dict(
-            os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads)
-        )
         command = mpiexec_command(nproc, ["-m", "npgrad.lessons.data_parallel", "--worker", config_path, result_path])
-        subprocess.run(command, env=env, check=True, timeout=1800)
+        subprocess.run(command, env=worker_environment(nproc, threads), check=True, timeout=1800)
         with open(result_path) as f:
             return json.load(f)
 
