@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..backends import numba as numba_backend
-from .optimizer import Optimizer, ParamsT, add_scaled_, moving_average_
+from .optimizer import Optimizer, ParamsT, add_scaled_, in_blocks, moving_average_
 
 
 class Adam(Optimizer):
@@ -70,14 +70,21 @@ class Adam(Optimizer):
         arrays = (param, grad, state["exp_avg"], state["exp_avg_sq"])
         if not group["amsgrad"] and numba_backend.elementwise("adam_step_", scalars, *arrays):
             return  # one compiled pass did the same
+        if group["amsgrad"]:
+            arrays += (state["max_exp_avg_sq"],)
+        for block in in_blocks(*arrays):  # NumPy's twelve passes, over one block at a time
+            self._numpy_step(shrink, beta1, beta2, eps, step_size, *block)
+
+    def _numpy_step(self, shrink, beta1, beta2, eps, step_size, param, grad, m, v, v_max=None):
+        """The update of (a block of) one parameter and its state, pass by pass in NumPy."""
         if shrink != 1.0:
             param *= shrink  # θ <- θ (1 - lr λ)
-        m, v, work = state["exp_avg"], state["exp_avg_sq"], self._work_like(param)
+        work = self._work_like(param)
         moving_average_(m, grad, beta1, work)  # m <- β1 m + (1 - β1) g
         np.multiply(grad, grad, out=work)  # v <- β2 v + (1 - β2) g²
         moving_average_(v, work, beta2, work)
-        if group["amsgrad"]:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])  # v_max <- max(v_max, v)
+        if v_max is not None:
+            v = np.maximum(v_max, v, out=v_max)  # v_max <- max(v_max, v)
         np.sqrt(v, out=work)
         work += eps
         np.divide(m, work, out=work)
