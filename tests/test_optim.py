@@ -147,22 +147,22 @@ ADAM_CONFIGS = [c for c in CONFIGS if c[0] in ("Adam", "AdamW")]
 
 @pytest.mark.parametrize("name, options", ADAM_CONFIGS, ids=[f"{n}-{o}" for n, o in ADAM_CONFIGS])
 def test_adam_in_blocks_gives_the_same_numbers(monkeypatch, name, options):
-    """NumPy's passes over a parameter block by block (optimizer.in_blocks) or over all of it:
+    """NumPy's passes over a parameter block by block (functional._util.in_blocks) or over all of it:
     bit for bit the same parameters after every step."""
     from npgrad.backends import numba as numba_backend
-    from npgrad.optim import optimizer
+    from npgrad.functional import _util
 
     monkeypatch.setattr(numba_backend, "enabled", False)
 
     def trained(block):
-        monkeypatch.setattr(optimizer, "BLOCK", block)
+        monkeypatch.setattr(_util, "BLOCK", block)
         params = npgrad_params(initial_values(np.float32))
         run(lambda ps: getattr(optim, name)(ps, **options), params, gradient_sequence(np.float32), set_npgrad_grad)
         return [p.detach().numpy() for p in params]
 
     whole = trained(10**9)
     blocked = trained(4)
-    assert len(optimizer.in_blocks(np.zeros(15, np.float32), np.zeros(15, np.float32))) == 4
+    assert len(_util.in_blocks(np.zeros(15, np.float32), np.zeros(15, np.float32))) == 4
     for a, b in zip(whole, blocked):
         np.testing.assert_array_equal(a, b)
 

@@ -16,7 +16,7 @@ from ..autograd import Function
 from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from ..types import _dtype
-from ._util import normalize_dim
+from ._util import in_blocks, normalize_dim
 
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -188,17 +188,21 @@ class GELUTanhFunction(Function):
             np.tanh(self.tanh_u, out=self.tanh_u)  # the compiled loops leave tanh to NumPy: the same numbers
             numba_backend.elementwise("gelu_tanh_output", (to_dtype(0.5), to_dtype(1)), x, self.tanh_u, y)
             return y
-        np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_CUBIC * x * x * x), out=self.tanh_u)
-        return np.multiply(0.5 * x, 1 + self.tanh_u, out=y)
+        for x_part, tanh_u, y_part in in_blocks(x, self.tanh_u, y):  # NumPy's passes over one block at a time
+            np.tanh(_SQRT_2_OVER_PI * (x_part + _GELU_TANH_CUBIC * x_part * x_part * x_part), out=tanh_u)
+            np.multiply(0.5 * x_part, 1 + tanh_u, out=y_part)
+        return y
 
     def backward(self, grad):
         x, tanh_u, grad_x = self.x, self.tanh_u, np.empty_like(grad)
         to_dtype = x.dtype.type
         constants = tuple(map(to_dtype, (_SQRT_2_OVER_PI, 3 * _GELU_TANH_CUBIC, 0.5, 1)))
-        if not numba_backend.elementwise("gelu_tanh_backward", constants, grad, x, tanh_u, grad_x):
-            du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x * x)
+        if numba_backend.elementwise("gelu_tanh_backward", constants, grad, x, tanh_u, grad_x):
+            return grad_x
+        for g, x_part, t, g_x in in_blocks(grad, x, tanh_u, grad_x):  # NumPy's passes over one block at a time
+            du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_CUBIC * x_part * x_part)
             # d/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) du/dx
-            np.multiply(grad, 0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx, out=grad_x)
+            np.multiply(g, 0.5 * (1 + t) + 0.5 * x_part * (1 - t * t) * du_dx, out=g_x)
         return grad_x
 
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from ..backends import numba as numba_backend
-from .optimizer import Optimizer, ParamsT, add_scaled_, in_blocks, moving_average_
+from ..functional._util import in_blocks
+from .optimizer import Optimizer, ParamsT, add_scaled_, moving_average_
 
 
 class Adam(Optimizer):

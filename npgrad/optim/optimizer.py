@@ -21,7 +21,6 @@ from typing import Any, TypeVar, Union
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
-from ..backends.numba import flat
 from ..tensor import Tensor
 
 # What an optimizer takes (torch.optim.optimizer.ParamsT): tensors, or dicts {"params": [...], option: value}
@@ -47,20 +46,6 @@ def add_scaled_(target: np.ndarray, scale: float, x: np.ndarray, work: np.ndarra
     else:
         np.multiply(x, scale, out=work)
         target += work
-
-
-BLOCK = 2**16  # numbers per block: a few float32 arrays of this size fit in a core's L2 cache together
-
-
-def in_blocks(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-    """Matching pieces of the arrays, BLOCK numbers each (1-D views of their memory), for an
-    update of many passes: pass after pass over a block that stays in cache, instead of over
-    whole arrays in main memory; each number gets the same arithmetic either way. The arrays
-    whole when they are small or not laid out alike in one dense block."""
-    views = flat(*arrays) if arrays[0].size > BLOCK else None
-    if views is None:
-        return [arrays]
-    return [tuple(view[first : first + BLOCK] for view in views) for first in range(0, arrays[0].size, BLOCK)]
 
 
 def _is_single_tensor(params):
