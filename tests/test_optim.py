@@ -148,7 +148,7 @@ ADAM_CONFIGS = [c for c in CONFIGS if c[0] in ("Adam", "AdamW")]
 @pytest.mark.parametrize("name, options", ADAM_CONFIGS, ids=[f"{n}-{o}" for n, o in ADAM_CONFIGS])
 def test_adam_in_blocks_gives_the_same_numbers(monkeypatch, name, options):
     """NumPy's passes over a parameter block by block (functional._util.in_blocks) or over all of it:
-    bit for bit the same parameters after every step."""
+    bit for bit the same parameters after the steps."""
     from npgrad.backends import numba as numba_backend
     from npgrad.functional import _util
 
