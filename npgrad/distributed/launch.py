@@ -8,6 +8,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from ..utils.environment import usable_cores
+
 
 def find_mpiexec() -> str:
     """The MPI launcher beside this Python (where the mpich wheel installs it), else on PATH."""
@@ -40,8 +42,8 @@ def worker_environment(nproc: int, threads: int | None = None) -> dict[str, str]
     hold ran `npgrad train --nproc 2` twenty times slower on a 2-core machine."""
     if threads is not None:
         return {**os.environ, **{name: str(threads) for name in THREAD_VARIABLES}}
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return {**{name: str(max(1, cores // nproc)) for name in THREAD_VARIABLES}, **os.environ}
+    share = str(max(1, usable_cores() // nproc))
+    return {**{name: share for name in THREAD_VARIABLES}, **os.environ}
 
 
 def launch(nproc: int, python_args: Sequence[str], timeout: float | None = None) -> int:

@@ -49,9 +49,13 @@ def installed_version(package: str) -> str | None:
         return None
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask where the platform has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def cpu_line() -> str:
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"CPU: {platform.machine()}, {usable} cores usable"
+    return f"CPU: {platform.machine()}, {usable_cores()} cores usable"
 
 
 def numpy_line() -> str:
