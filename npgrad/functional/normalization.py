@@ -10,6 +10,7 @@ and bias per channel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -200,72 +201,79 @@ def batch_norm(
     return batch_normalization("batch_norm", input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
-def _centered(x, axes, eps):
-    """x - mean and 1 / sqrt(var + eps) over axes (biased variance, as PyTorch)."""
-    centered = x - x.mean(axis=axes, keepdims=True)
-    return centered, 1 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + eps)
+def _row_statistics(rows, eps):
+    """rows - mean and 1 / sqrt(var + eps) of every row of a (R, D) matrix (biased variance, as
+    PyTorch); the sums are BLAS products, much faster than NumPy's reductions along short rows."""
+    count = rows.shape[1]
+    centered = _subtract_per_row(rows, _row_sums(rows) / count)
+    return centered, 1 / np.sqrt(_row_dots(centered, centered) / count + eps)
 
 
-def _standardize(x, axes, eps):
-    """x_hat = (x - mean) / sqrt(var + eps) over axes, and 1 / std."""
-    centered, inv_std = _centered(x, axes, eps)
-    centered *= inv_std
+def _standardize_rows(rows, eps):
+    """x_hat = (x - mean) / sqrt(var + eps) along every row of a (R, D) matrix, and 1 / std."""
+    centered, inv_std = _row_statistics(rows, eps)
+    centered *= inv_std[:, None]
     return centered, inv_std
 
 
-def _standardize_backward(g, x_hat, axes, inv_std):
-    """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std over axes, with g = dL/dx_hat."""
-    g_mean, g_x_hat_mean = g.mean(axis=axes, keepdims=True), np.mean(g * x_hat, axis=axes, keepdims=True)
-    rows = [_rows(a, inv_std) for a in (g, x_hat)]
-    fast = numba_backend.kernels(g, x_hat, g_mean, g_x_hat_mean, inv_std) if all(r is not None for r in rows) else None
+def _standardize_rows_backward(g, x_hat, inv_std):
+    """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std along every row, with g = dL/dx_hat."""
+    count = g.shape[1]
+    g_mean, g_x_hat_mean = _row_sums(g) / count, _row_dots(g, x_hat) / count
+    fast = numba_backend.kernels(g, x_hat, g_mean, g_x_hat_mean, inv_std)
     if fast is not None:  # the same, in one compiled pass
         grad_x = np.empty(g.shape, g.dtype)
-        vectors = [v.reshape(-1) for v in (g_mean, g_x_hat_mean, inv_std)]
-        fast.layer_norm_grad_input(rows[0], vectors[0], rows[1], *vectors[1:], _rows(grad_x, inv_std))
+        fast.layer_norm_grad_input(g, g_mean, x_hat, g_x_hat_mean, inv_std, grad_x)
         return grad_x
-    grad_x = g - g_mean
-    grad_x -= x_hat * g_x_hat_mean
-    grad_x *= inv_std
+    grad_x = g - g_mean[:, None]
+    grad_x -= x_hat * g_x_hat_mean[:, None]
+    grad_x *= inv_std[:, None]
     return grad_x
 
 
-def _rows(a, inv_std):
-    """A C-contiguous array normalized over its last axes as one row per entry of inv_std (a
-    view), for the compiled loops; None when it is not C-contiguous."""
-    return a.reshape(inv_std.size, -1) if a.flags.c_contiguous else None
+def _column_sums(rows):
+    return np.ones(rows.shape[0], rows.dtype) @ rows  # a BLAS vector-matrix product
+
+
+def _column_dots(a, b):
+    return np.einsum("ij,ij->j", a, b)  # sum_i a[i, j] b[i, j], without the product array
 
 
 class LayerNormFunction(Function):
     """Normalise over the last `dims` axes of x: x_hat = (x - mean) / sqrt(var + eps),
-    y = weight * x_hat + bias (weight and bias shaped like those axes).
-    Textbook twin: npgrad.textbook.LayerNormFunction."""
+    y = weight * x_hat + bias (weight and bias shaped like those axes). Works on x as a (R, D)
+    matrix, one row per normalized group of D numbers. Textbook twin: npgrad.textbook.LayerNormFunction."""
 
     def forward(self, x, weight=None, bias=None, *, dims, eps):
-        self.axes, self.weight = tuple(range(x.ndim - dims, x.ndim)), weight
-        centered, self.inv_std = _centered(x, self.axes, eps)
-        self.x_hat, rows = centered, _rows(centered, self.inv_std)  # x_hat is centered, scaled in place
-        fast = numba_backend.kernels(centered, self.inv_std, weight, bias) if rows is not None else None
+        self.shape, self.normalized_shape = x.shape, x.shape[x.ndim - dims :]
+        rows = x.reshape(math.prod(x.shape[: x.ndim - dims]), math.prod(self.normalized_shape))
+        self.weight = None if weight is None else weight.reshape(-1)
+        centered, self.inv_std = _row_statistics(rows, eps)
+        self.x_hat, shift = centered, None if bias is None else bias.reshape(-1)  # x_hat is centered, scaled in place
+        fast = numba_backend.kernels(centered, self.inv_std, self.weight, shift)
         if fast is not None:  # x_hat and y in one compiled pass
-            y, inv_std = np.empty(x.shape, centered.dtype), self.inv_std.reshape(-1)
-            parts = [inv_std if a is None else a.reshape(-1) for a in (weight, bias)]  # inv_std stands in, unread
-            fast.layer_norm_outputs(rows, inv_std, *parts, weight is not None, bias is not None, _rows(y, inv_std))
-            return y
-        centered *= self.inv_std
+            y = np.empty(centered.shape, centered.dtype)
+            parts = [self.inv_std if a is None else a for a in (self.weight, shift)]  # inv_std stands in, unread
+            fast.layer_norm_outputs(centered, self.inv_std, *parts, weight is not None, bias is not None, y)
+            return y.reshape(x.shape)
+        centered *= self.inv_std[:, None]
         # x_hat is kept for backward, so y never shares its memory
-        y = self.x_hat * weight if weight is not None else self.x_hat.copy()
+        y = self.x_hat * self.weight if weight is not None else self.x_hat.copy()
         if bias is not None:
-            y += bias
-        return y
+            y += shift
+        return y.reshape(x.shape)
 
     def backward(self, grad):
-        x_hat, axes = self.x_hat, self.axes
-        leading = tuple(range(grad.ndim - len(axes)))
-        grad_weight = (grad * x_hat).sum(axis=leading) if self.needs_input_grad[1] else None  # sum dy x_hat
-        grad_bias = grad.sum(axis=leading) if self.needs_input_grad[2] else None  # sum dy
-        grad_x = None
+        x_hat, weight = self.x_hat, self.weight
+        grad_rows = grad.reshape(x_hat.shape)
+        grad_weight = grad_bias = grad_x = None
+        if self.needs_input_grad[1]:  # sum of dy x_hat over the rows
+            grad_weight = _column_dots(grad_rows, x_hat).reshape(self.normalized_shape)
+        if self.needs_input_grad[2]:  # sum of dy over the rows
+            grad_bias = _column_sums(grad_rows).reshape(self.normalized_shape)
         if self.needs_input_grad[0]:
-            g = grad * self.weight if self.weight is not None else grad  # dL/dx_hat = dL/dy * weight
-            grad_x = _standardize_backward(g, x_hat, axes, self.inv_std)
+            g = grad_rows * weight if weight is not None else grad_rows  # dL/dx_hat = dL/dy * weight
+            grad_x = _standardize_rows_backward(g, x_hat, self.inv_std).reshape(self.shape)
         return grad_x, grad_weight, grad_bias
 
 
@@ -308,8 +316,7 @@ class GroupNormFunction(Function):
     over its channels and spatial dims; y = weight * x_hat + bias, weight and bias per channel."""
 
     def forward(self, x, weight=None, bias=None, *, groups, eps):
-        grouped = x.reshape(x.shape[0], groups, -1)
-        x_hat, self.inv_std = _standardize(grouped, -1, eps)
+        x_hat, self.inv_std = _standardize_rows(x.reshape(x.shape[0] * groups, -1), eps)
         self.x_hat, self.weight = x_hat.reshape(x.shape), weight
         y = self.x_hat * _per_channel(weight, x) if weight is not None else self.x_hat.copy()
         if bias is not None:
@@ -323,9 +330,8 @@ class GroupNormFunction(Function):
         grad_x = None
         if self.needs_input_grad[0]:
             g = grad * _per_channel(self.weight, grad) if self.weight is not None else grad
-            grouped = self.inv_std.shape[:2] + (-1,)
-            grad_x = _standardize_backward(g.reshape(grouped), x_hat.reshape(grouped), -1, self.inv_std)
-            grad_x = grad_x.reshape(grad.shape)
+            rows = (self.inv_std.size, -1)
+            grad_x = _standardize_rows_backward(g.reshape(rows), x_hat.reshape(rows), self.inv_std).reshape(grad.shape)
         return grad_x, grad_weight, grad_bias
 
 
