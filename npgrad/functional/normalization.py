@@ -231,10 +231,6 @@ def _standardize_rows_backward(g, x_hat, inv_std):
     return grad_x
 
 
-def _column_sums(rows):
-    return np.ones(rows.shape[0], rows.dtype) @ rows  # a BLAS vector-matrix product
-
-
 def _column_dots(a, b):
     return np.einsum("ij,ij->j", a, b)  # sum_i a[i, j] b[i, j], without the product array
 
@@ -248,8 +244,9 @@ class LayerNormFunction(Function):
         self.shape, self.normalized_shape = x.shape, x.shape[x.ndim - dims :]
         rows = x.reshape(math.prod(x.shape[: x.ndim - dims]), math.prod(self.normalized_shape))
         self.weight = None if weight is None else weight.reshape(-1)
+        shift = None if bias is None else bias.reshape(-1)
         centered, self.inv_std = _row_statistics(rows, eps)
-        self.x_hat, shift = centered, None if bias is None else bias.reshape(-1)  # x_hat is centered, scaled in place
+        self.x_hat = centered  # scaled in place into x_hat below
         fast = numba_backend.kernels(centered, self.inv_std, self.weight, shift)
         if fast is not None:  # x_hat and y in one compiled pass
             y = np.empty(centered.shape, centered.dtype)
@@ -270,7 +267,7 @@ class LayerNormFunction(Function):
         if self.needs_input_grad[1]:  # sum of dy x_hat over the rows
             grad_weight = _column_dots(grad_rows, x_hat).reshape(self.normalized_shape)
         if self.needs_input_grad[2]:  # sum of dy over the rows
-            grad_bias = _column_sums(grad_rows).reshape(self.normalized_shape)
+            grad_bias = _row_sums(grad_rows.T).reshape(self.normalized_shape)
         if self.needs_input_grad[0]:
             g = grad_rows * weight if weight is not None else grad_rows  # dL/dx_hat = dL/dy * weight
             grad_x = _standardize_rows_backward(g, x_hat, self.inv_std).reshape(self.shape)
