@@ -304,7 +304,7 @@ def test_attention_masks_that_hide_every_key(tmp_path):
 # --------------------------------------------------------------------------- custom forwards
 class Mixer(nn.Module):
     """A forward that is not a chain: residual additions (one in place), concatenation,
-    transposes, indexing, reductions and elementwise ops, on two inputs."""
+    transposes, indexing, splits, reductions and elementwise ops, on two inputs."""
 
     def __init__(self):
         super().__init__()
@@ -324,6 +324,8 @@ class Mixer(nn.Module):
         z = z + h.logsumexp(dim=1)[..., 0:1] + pooled.abs().sqrt() - (-pooled).exp() / 5
         grid = self.up(z[:, :6].reshape(z.shape[0], 1, 2, 3))
         picked = h[:, -1] + h[:, np.array([0, 2, 4])].sum(dim=1) + h[..., None][:, 1, :, 0]
+        first, _, last = h.split([3, 6, 2], dim=1)
+        picked = picked + first.sum(dim=1) * last.chunk(2, dim=1)[1].squeeze(1)
         return grid.flatten(1), npgrad.stack([pooled, -pooled], dim=1)[..., ::2].permute(0, 2, 1), picked
 
 

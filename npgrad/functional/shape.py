@@ -83,6 +83,21 @@ class StackFunction(Function):
         return tuple(np.moveaxis(grad, self.axis, 0))
 
 
+class SplitFunction(Function):
+    """x cut along `axis` at `bounds` into views; with `squeeze` (unbind) each piece, one element
+    thick, loses that axis. Backward joins the pieces' gradients in one pass, where an index per
+    piece would fill a zero array the size of x for each."""
+
+    def forward(self, x, *, axis, bounds, squeeze):
+        self.axis, self.squeeze = axis, squeeze
+        pieces = np.split(x, bounds, axis=axis)
+        return tuple(piece.squeeze(axis) for piece in pieces) if squeeze else tuple(pieces)
+
+    def backward(self, *grads):
+        join = np.stack if self.squeeze else np.concatenate
+        return join(grads, axis=self.axis)
+
+
 class PadFunction(Function):
     def forward(self, x, *, widths, value):
         self.crop = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
@@ -285,8 +300,9 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of dim {dim}")
-    starts = np.cumsum([0] + sizes[:-1])
-    return tuple(narrow(x, dim, int(s), size) for s, size in zip(starts, sizes))
+    if not sizes:
+        return ()
+    return SplitFunction.apply(x, axis=dim, bounds=np.cumsum(sizes[:-1]).tolist(), squeeze=False)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -296,7 +312,9 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     dim = normalize_dim(dim, x.ndim)
-    return tuple(index(x, (slice(None),) * dim + (i,)) for i in range(x.shape[dim]))
+    if x.shape[dim] == 0:
+        return ()
+    return SplitFunction.apply(x, axis=dim, bounds=list(range(1, x.shape[dim])), squeeze=True)
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:

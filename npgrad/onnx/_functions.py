@@ -340,6 +340,17 @@ def _stack(graph, call):
     )
 
 
+@converts(shape.SplitFunction)
+def _split(graph, call):
+    axis, squeeze = call.options["axis"], call.options["squeeze"]
+    sizes = [1 if squeeze else piece.shape[axis] for piece in call.outputs]
+    pieces = graph.node("Split", [_input(graph, call), graph.ints(sizes)], n_outputs=len(sizes), axis=axis)
+    pieces = pieces if len(sizes) > 1 else [pieces]
+    if squeeze:
+        pieces = [graph.node("Squeeze", [piece, graph.ints([axis])]) for piece in pieces]
+    return pieces
+
+
 @converts(shape.PadFunction)
 def _pad(graph, call):
     before, after = zip(*call.options["widths"])

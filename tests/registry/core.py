@@ -131,6 +131,12 @@ register(
     lambda lib, F, x, s, d: lib.cat([p * (i + 1) for i, p in enumerate(x.split(s, d))], d),
     [(f(7, 3), value(3), value(0)), (f(2, 6), value([1, 2, 3]), value(1))],
 )
+register("split_one_piece_used", lambda lib, F, x: x.split(2, 1)[1] * 3, [f(3, 6)])  # the others get zero gradients
+register(
+    "unbind",
+    lambda lib, F, x, d: sum(p * (i + 1) for i, p in enumerate(x.unbind(d))),
+    [(f(3, 4, 2), value(0)), (f(3, 4, 2), value(-1))],
+)
 register(
     "chunk",
     lambda lib, F, x, c, d: lib.cat([p * (i + 1) for i, p in enumerate(x.chunk(c, d))], d),
