@@ -15,14 +15,31 @@ from ._util import as_dtype, normalize_dim, promote_types, unbroadcast
 
 
 class ReshapeFunction(Function):
-    """reshape, view, flatten, squeeze and unsqueeze: the gradient is reshaped back."""
+    """reshape, view, flatten, squeeze and unsqueeze: the gradient is reshaped back.
+
+    A reshape of an array that is not C-contiguous (a conv's output, laid out (C, H, W, N) in
+    memory, flattened for a Linear) copies it into C order. Its gradient is then put back in the
+    input's memory order, so that the ops before it (activation, batch norm, the conv's own
+    backward) run their passes on arrays laid out alike instead of striding across one of them."""
 
     def forward(self, x, *, shape):
         self.input_shape = x.shape
+        self.memory_order = None if x.flags.c_contiguous else _memory_order(x)
         return x.reshape(shape)
 
     def backward(self, grad):
-        return grad.reshape(self.input_shape)
+        grad = grad.reshape(self.input_shape)
+        if self.memory_order is None or _memory_order(grad) == self.memory_order:
+            return grad
+        order = self.memory_order
+        copy = np.empty([self.input_shape[axis] for axis in order], grad.dtype)
+        copy[...] = grad.transpose(order)
+        return copy.transpose(np.argsort(order))
+
+
+def _memory_order(a):
+    """a's axes from outermost to innermost in memory."""
+    return tuple(np.argsort(a.strides, kind="stable")[::-1].tolist())
 
 
 class PermuteFunction(Function):

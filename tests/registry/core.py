@@ -97,6 +97,11 @@ register(
 )
 
 register("reshape", lambda lib, F, x: x.reshape(4, -1) * 1, [f(2, 3, 4)])
+register(  # a copying reshape; its gradient comes back in the permuted input's memory order
+    "reshape_of_permuted",
+    lambda lib, F, x: x.permute(1, 2, 0).reshape(3, 8).tanh() * lib.arange(24.0).reshape(3, 8),
+    [f(2, 3, 4)],
+)
 register("view", lambda lib, F, x: x.view(2, 12) * 1, [f(2, 3, 4)])
 register(
     "flatten",
