@@ -17,14 +17,17 @@ from ._util import as_dtype, normalize_dim, promote_types, unbroadcast
 class ReshapeFunction(Function):
     """reshape, view, flatten, squeeze and unsqueeze: the gradient is reshaped back.
 
-    A reshape of an array that is not C-contiguous (a conv's output, laid out (C, H, W, N) in
-    memory, flattened for a Linear) copies it into C order. Its gradient is then put back in the
-    input's memory order, so that the ops before it (activation, batch norm, the conv's own
-    backward) run their passes on arrays laid out alike instead of striding across one of them."""
+    A reshape of an array whose last axis is not innermost in memory (a conv's output, laid out
+    (C, H, W, N), flattened for a Linear) copies it into C order. Its gradient is then put back
+    in the input's memory order, so that the ops before it (activation, batch norm, the conv's
+    own backward) run their passes on arrays laid out alike instead of striding across one of
+    them. When the last axis is innermost (a transposed attention output), rows stay contiguous
+    runs in either order, and the products that read them take them as they are."""
 
     def forward(self, x, *, shape):
-        self.input_shape = x.shape
-        self.memory_order = None if x.flags.c_contiguous else _memory_order(x)
+        self.input_shape, self.memory_order = x.shape, None
+        if not x.flags.c_contiguous and _memory_order(x)[-1] != x.ndim - 1:
+            self.memory_order = _memory_order(x)
         return x.reshape(shape)
 
     def backward(self, grad):
