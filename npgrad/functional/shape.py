@@ -26,8 +26,9 @@ class ReshapeFunction(Function):
 
     def forward(self, x, *, shape):
         self.input_shape, self.memory_order = x.shape, None
-        if not x.flags.c_contiguous and _memory_order(x)[-1] != x.ndim - 1:
-            self.memory_order = _memory_order(x)
+        if not x.flags.c_contiguous:
+            order = _memory_order(x)
+            self.memory_order = order if order[-1] != x.ndim - 1 else None
         return x.reshape(shape)
 
     def backward(self, grad):
