@@ -6,6 +6,7 @@ import pytest
 
 from npgrad import cli
 from npgrad.backends import numba as numba_backend
+from npgrad.utils import environment
 
 
 def info_lines(capsys):
@@ -48,3 +49,23 @@ def test_info_says_whether_the_compiled_loops_run(enabled, monkeypatch, capsys):
         assert "numba is not installed" in line
     else:
         assert line.startswith("compiled loops: on" if enabled else "compiled loops: off (NPGRAD_NUMBA=0)")
+
+
+@pytest.mark.parametrize(
+    "variables, threads",
+    [({"OPENBLAS_NUM_THREADS": "3", "OMP_NUM_THREADS": "5"}, 3), ({"OMP_NUM_THREADS": "5"}, 5), ({}, None)],
+)
+def test_blas_threads_reads_the_variables_openblas_reads(monkeypatch, variables, threads):
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert environment.blas_threads() == (threads or environment.usable_cores())
+
+
+def test_blas_threads_is_what_openblas_runs_on():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    openblas = [lib for lib in threadpoolctl.threadpool_info() if lib["internal_api"] == "openblas"]
+    if not openblas:
+        pytest.skip("NumPy is not linked to OpenBLAS here")
+    assert {lib["num_threads"] for lib in openblas} == {environment.blas_threads()}

@@ -32,6 +32,7 @@ from ..autograd import Function
 from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
+from ..utils.environment import blas_threads
 from ._windows import Window, as_planes, check_positive, expand, from_planes, make_window
 
 
@@ -55,7 +56,12 @@ def _from_matrix(matrix, height, width, batch):
     return _from_chwn(matrix.reshape(matrix.shape[0], height, width, batch))  # (sizes given: N may be 0)
 
 
-CHUNK_BYTES = 8 * 2**20  # cols made a few output rows at a time stay in cache for the GEMM that reads them
+# cols is made a few output rows at a time, each chunk read from cache by the GEMM that uses it.
+# OpenBLAS on one thread does best with a chunk one core's L2 cache holds: in `npgrad train
+# --nproc 2`'s two single-threaded processes, 0.88-0.92 of the step time with 1 MiB against
+# 8 MiB. With more threads it splits each product among them and does best with larger chunks:
+# 8 MiB took 0.93-0.95 of the time of 2 MiB at 2 threads (docs/benchmarks.md).
+CHUNK_BYTES = 2**20 if blas_threads() == 1 else 8 * 2**20
 
 
 def _padded_chwn(x, window):

@@ -54,6 +54,16 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def blas_threads() -> int:
+    """The threads OpenBLAS runs a product on, as it decides when it loads: OPENBLAS_NUM_THREADS,
+    else OMP_NUM_THREADS, else one per usable core."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return usable_cores()
+
+
 def cpu_line() -> str:
     return f"CPU: {platform.machine()}, {usable_cores()} cores usable"
 
