@@ -11,6 +11,8 @@ import os
 import numba
 import numpy as np
 
+from ..utils.environment import thread_setting
+
 # Between loops the worker threads sleep rather than spin: a spinning thread would hold the core
 # that OpenBLAS's threads and NumPy need next (libgomp reads this when numba first starts it).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -20,11 +22,8 @@ one_thread = numba.njit(cache=True)  # for small arrays, where starting threads 
 
 
 def _thread_count():
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        value = os.environ.get(name, "")
-        if value.isdigit() and int(value) > 0:
-            return min(int(value), numba.config.NUMBA_NUM_THREADS)
-    return numba.config.NUMBA_NUM_THREADS
+    requested = thread_setting("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    return min(requested or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
 
 
 numba.set_num_threads(_thread_count())

@@ -54,14 +54,19 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def blas_threads() -> int:
-    """The threads OpenBLAS runs a product on, as it decides when it loads: OPENBLAS_NUM_THREADS,
-    else OMP_NUM_THREADS, else one per usable core."""
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+def thread_setting(*names: str) -> int | None:
+    """The thread count the first of the environment variables `names` sets to a positive integer, if any."""
+    for name in names:
         value = os.environ.get(name, "")
         if value.isdigit() and int(value) > 0:
             return int(value)
-    return usable_cores()
+    return None
+
+
+def blas_threads() -> int:
+    """The threads OpenBLAS runs a product on, as it decides when it loads: OPENBLAS_NUM_THREADS,
+    else OMP_NUM_THREADS, else one per usable core."""
+    return thread_setting("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") or usable_cores()
 
 
 def cpu_line() -> str:
