@@ -4,6 +4,7 @@ Multi-process tests start `mpiexec -n 2 python tests/distributed_scripts/<script
 `distributed` extra installs mpi4py and the mpich launcher); they skip when MPI is missing.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -350,7 +351,6 @@ def _assert_same_weights(saved_npz, weights):
 
 @needs_mpi
 def test_trainer_on_two_processes_equals_one_process_and_only_rank0_writes(tmp_path):
-    import json
     from distributed_scripts.trainer_run import weights
 
     out, stdout = _trainer_run(tmp_path, "two", 3)
@@ -363,6 +363,19 @@ def test_trainer_on_two_processes_equals_one_process_and_only_rank0_writes(tmp_p
     assert histories[0] == histories[1]  # metrics reduced over both ranks' samples
     for name, values in one.history.history.items():
         np.testing.assert_allclose(histories[0][name], values, rtol=1e-6)
+
+
+@needs_mpi
+def test_evaluate_on_two_processes_shares_out_the_samples_and_equals_one_process(tmp_path):
+    from distributed_scripts.trainer_run import tested
+
+    out, _ = _trainer_run(tmp_path, "two", 1)
+    one = tested(_one_process(tmp_path, "one", 1)[1])
+    ranks = [json.loads((out / f"tested_rank{rank}.json").read_text()) for rank in range(2)]
+    assert one["evaluated"] == 96 and [rank["evaluated"] for rank in ranks] == [48, 48]
+    assert ranks[0]["result"] == ranks[1]["result"]
+    for name, value in one["result"].items():
+        np.testing.assert_allclose(ranks[0]["result"][name], value, rtol=1e-6)
 
 
 @needs_mpi

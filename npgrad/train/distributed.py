@@ -5,7 +5,9 @@ initialized with a world size above 1); with one process every function here is 
 - a DataLoader becomes this rank's share of the very batches it would make in one process:
   with batch_size B and N processes each rank takes B/N samples of every global batch of B,
   drawn in the same order from the same generator, so a run (and its checkpoints) means the
-  same whatever N is; a loader whose sampler is already a DistributedSampler is left alone;
+  same whatever N is; a loader whose sampler is already a DistributedSampler is left alone.
+  That holds for fit's loaders and for evaluate's, so N processes evaluate a test set in 1/N
+  of the time;
 - epoch metrics are sums over every rank's samples, BatchNorm buffers are rank 0's after each
   epoch, and only rank 0 runs the callbacks that print or write files.
 """
@@ -52,7 +54,9 @@ def unwrap(model: Module) -> Module:
 def shard_loader(loader: Iterable[Any] | None, training: bool = False) -> Iterable[Any] | None:
     """This rank's share of `loader`'s global batches (see the module docstring)."""
     n = world_size()
-    if n == 1 or not isinstance(loader, DataLoader) or isinstance(loader.sampler, DistributedSampler):
+    if n == 1 or not isinstance(loader, DataLoader):
+        return loader
+    if isinstance(loader.sampler, (DistributedSampler, GlobalBatchShardSampler)):  # already shared out
         return loader
     if training and loader.batch_size % n:
         raise ValueError(

@@ -235,10 +235,11 @@ class Trainer:
     # -- evaluation and prediction -------------------------------------------------------------
     def evaluate(self, loader: Iterable[Any]) -> dict[str, float]:
         """The loss and metrics over `loader`, averaged by batch size, in eval mode and without
-        gradients: e.g. {"loss": 0.31, "accuracy": 0.91}."""
+        gradients: e.g. {"loss": 0.31, "accuracy": 0.91}. As one of N processes, each evaluates
+        its share of every batch and the sums are added up over the processes."""
         means = WeightedMeans()
         with eval_mode(self.model), no_grad():
-            for batch in loader:
+            for batch in distributed.shard_loader(loader):
                 means.add(self.eval_step(batch), samples_in(batch))
         distributed.reduce_means_(means)
         if not means.count:
