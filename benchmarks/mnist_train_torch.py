@@ -52,9 +52,11 @@ def load_data(seed=0, val_size=5000):
     x_test = read_idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255
     y_test = read_idx("t10k-labels-idx1-ubyte.gz", 8).astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(x))
-    train, val = order[:-val_size], order[-val_size:]
-    mean, std = float(x[train].mean()), float(x[train].std())
-    splits = [((x[part] - mean) / std, y[part]) for part in (train, val)] + [((x_test - mean) / std, y_test)]
+    splits = [(x[part], y[part]) for part in (order[:-val_size], order[-val_size:])] + [(x_test, y_test)]
+    mean, std = float(splits[0][0].mean()), float(splits[0][0].std())
+    for images, _ in splits:  # in place, as npgrad's load_data
+        images -= mean
+        images /= std
     return [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in splits]
 
 

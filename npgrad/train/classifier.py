@@ -59,11 +59,13 @@ def load_data(
     train, test = DATASETS[dataset](train=True), DATASETS[dataset](train=False)
     x, y = train.arrays()
     order = np.random.default_rng(seed).permutation(len(x))
-    train_part, val_part = order[:-val_size][:train_limit], order[-val_size:]
-    mean, std = float(x[train_part].mean()), float(x[train_part].std())
-    x_test, y_test = (part[:test_limit] for part in test.arrays())
-    splits = [((x[part] - mean) / std, y[part]) for part in (train_part, val_part)]
-    return splits + [((x_test - mean) / std, y_test)], list(train.classes)
+    splits = [(x[part], y[part]) for part in (order[:-val_size][:train_limit], order[-val_size:])]
+    splits.append(tuple(part[:test_limit] for part in test.arrays()))
+    mean, std = float(splits[0][0].mean()), float(splits[0][0].std())
+    for images, _ in splits:  # in place: each split's images are copied from x only once
+        images -= mean
+        images /= std
+    return splits, list(train.classes)
 
 
 def build_model(config: dict[str, Any], in_shape: tuple[int, ...], num_classes: int) -> nn.Module:
