@@ -5,9 +5,9 @@ initialized with a world size above 1); with one process every function here is 
 - a DataLoader becomes this rank's share of the very batches it would make in one process:
   with batch_size B and N processes each rank takes B/N samples of every global batch of B,
   drawn in the same order from the same generator, so a run (and its checkpoints) means the
-  same whatever N is; a loader whose sampler is already a DistributedSampler is left alone.
-  That holds for fit's loaders and for evaluate's, so N processes evaluate a test set in 1/N
-  of the time;
+  same whatever N is; a loader whose sampler is already a DistributedSampler, or such a share,
+  is left alone. That holds for fit's loaders and for evaluate's, so N processes evaluate a
+  test set in 1/N of the time;
 - epoch metrics are sums over every rank's samples, BatchNorm buffers are rank 0's after each
   epoch, and only rank 0 runs the callbacks that print or write files.
 """
