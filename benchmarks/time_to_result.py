@@ -54,6 +54,9 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--torch-python", default=sys.executable)
     args = p.parse_args()
+    for name in ("rounds", "nproc", "threads", "epochs"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1, got {getattr(args, name)}")
     ratios = []
     with tempfile.TemporaryDirectory() as out_dir:
         for round_index in range(args.rounds):
