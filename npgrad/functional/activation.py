@@ -97,11 +97,13 @@ class LeakyReLUFunction(Function):
     def forward(self, x, *, negative_slope):
         self.gain, y = np.empty_like(x), np.empty_like(x)
         slopes = (x.dtype.type(1 - negative_slope), x.dtype.type(negative_slope))
-        if not numba_backend.elementwise("leaky_relu", slopes, x, self.gain, y):
-            np.greater(x, 0, out=self.gain)  # 1 where x > 0, negative_slope elsewhere
-            self.gain *= 1 - negative_slope
-            self.gain += negative_slope
-            np.multiply(x, self.gain, out=y)
+        if numba_backend.elementwise("leaky_relu", slopes, x, self.gain, y):
+            return y
+        for x_part, gain, y_part in in_blocks(x, self.gain, y):  # NumPy's passes over one block at a time
+            np.greater(x_part, 0, out=gain)  # 1 where x > 0, negative_slope elsewhere
+            gain *= 1 - negative_slope
+            gain += negative_slope
+            np.multiply(x_part, gain, out=y_part)
         return y
 
     def backward(self, grad):
