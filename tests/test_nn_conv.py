@@ -94,15 +94,44 @@ def test_layer_matches_torch(name, args, kwargs, shape, training):
 CONVS = [layer for layer in LAYERS if "Conv" in layer[0]]
 
 
+@pytest.mark.parametrize("budget", [1, 500, 1500])
 @pytest.mark.parametrize("name,args,kwargs,shape", CONVS, ids=[f"{c[0]}{i}" for i, c in enumerate(CONVS)])
-def test_conv_made_one_output_row_at_a_time_matches_torch(monkeypatch, name, args, kwargs, shape):
-    """Large convolutions make im2col's columns a few output rows at a time (CHUNK_BYTES); with a
-    budget of 1 byte every row is its own chunk, and the halos of neighbouring rows overlap."""
+def test_conv_made_a_chunk_at_a_time_matches_torch(monkeypatch, name, args, kwargs, shape, budget):
+    """Large convolutions make im2col's columns a chunk of output positions at a time: whole
+    rows (CHUNK_BYTES), or pieces of one row when a row is larger (ROW_PIECE_BYTES). With a budget
+    of 1 byte every position is its own chunk; 500 and 1500 bytes make pieces of a few positions
+    or whole rows, depending on the layer. The halos of neighbouring chunks overlap."""
     from npgrad.functional import conv as conv_ops
 
-    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", budget)
+    monkeypatch.setattr(conv_ops, "ROW_PIECE_BYTES", budget)
     th = getattr(torch.nn, name)(*args, **kwargs)
     check_against_torch(load_from_torch(getattr(nn, name)(*args, **kwargs), th), th, randn(*shape))
+
+
+def test_chunks_of_output_positions_cover_each_position_once_in_order(monkeypatch):
+    """Whole rows, as many as fit CHUNK_BYTES, while a row fits ROW_PIECE_BYTES; else pieces of
+    one row, the last piece of a row shorter. The parts' positions, one after another, are all
+    positions in row-major order."""
+    from npgrad.functional import conv as conv_ops
+    from npgrad.functional._windows import make_window
+
+    window = make_window("test", 2, (1, 1, 5, 7), (3, 3), (1, 1), (1, 1), (0, 0), (0, 0))  # 3 x 5 outputs
+    one_row = [((row, row + 1), (0, 5)) for row in range(3)]
+    expected = {  # (CHUNK_BYTES, ROW_PIECE_BYTES) at 100 bytes a position
+        (100 * 5, 100 * 5): one_row,
+        (100, 100 * 5): one_row,
+        (100 * 11, 100 * 11): [((0, 2), (0, 5)), ((2, 3), (0, 5))],
+        (100, 100 * 2): [((row, row + 1), cols) for row in range(3) for cols in [(0, 2), (2, 4), (4, 5)]],
+    }
+    for (budget, piece), parts in expected.items():
+        monkeypatch.setattr(conv_ops, "CHUNK_BYTES", budget)
+        monkeypatch.setattr(conv_ops, "ROW_PIECE_BYTES", piece)
+        assert [tuple(part) for part in conv_ops._parts(window, 100)] == parts
+        positions = [
+            (r, c) for part in conv_ops._parts(window, 100) for r in range(*part.rows) for c in range(*part.cols)
+        ]
+        assert positions == [(r, c) for r in range(3) for c in range(5)]
 
 
 def test_small_cnn_with_batch_norm_matches_torch():

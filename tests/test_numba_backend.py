@@ -14,6 +14,7 @@ import npgrad
 import npgrad.nn.functional as F
 from npgrad import nn, optim
 from npgrad.backends import numba as numba_backend
+from npgrad.functional import conv as conv_ops
 
 pytest.importorskip("numba")
 
@@ -138,8 +139,13 @@ CONVOLUTIONS = [  # (op, input shape, weight shape, options): strides, dilation,
 ]
 
 
+# 300 kB: the rows of four of these in pieces of 3 to 14 positions, large enough for the compiled loops
+@pytest.mark.parametrize("chunk_bytes", [None, 300_000])
 @pytest.mark.parametrize("op, input_shape, weight_shape, options", CONVOLUTIONS)
-def test_convolutions(monkeypatch, op, input_shape, weight_shape, options):
+def test_convolutions(monkeypatch, op, input_shape, weight_shape, options, chunk_bytes):
+    if chunk_bytes is not None:
+        monkeypatch.setattr(conv_ops, "CHUNK_BYTES", chunk_bytes)
+        monkeypatch.setattr(conv_ops, "ROW_PIECE_BYTES", chunk_bytes)
     rng = np.random.default_rng(3)
     x, weight = (
         rng.standard_normal(input_shape).astype(np.float32),

@@ -100,14 +100,15 @@ def batch_norm_grad_input(centered, grad, centered_scale, grad_shift, scale, out
 
 
 # --------------------------------------------------------------------------- im2col and col2im
-# geometry = (first output row, stride h, stride w, dilation h, dilation w, kernel width): the
-# Window of conv.py. cols is (C, kh*kw, rows, OW, N) for output rows first ... first + rows - 1,
-# padded (C, Hp, Wp, N); kernel offset k = i*kw + j is the pixel at row i, column j of a window.
+# geometry = (first output row, first output column, stride h, stride w, dilation h, dilation w,
+# kernel width): the Window of conv.py. cols is (C, kh*kw, rows, width, N) for the output rows
+# first ... first + rows - 1 and columns left ... left + width - 1, padded (C, Hp, Wp, N); kernel
+# offset k = i*kw + j is the pixel at row i, column j of a window.
 @compiled
 def im2col(padded, geometry, cols):
-    """cols[c, k, r, ow, n] = padded[c, (first + r) sh + i dh, ow sw + j dw, n]: a copy task per
-    (c, k, r), in parallel."""
-    first, sh, sw, dh, dw, kw = geometry
+    """cols[c, k, r, ow, n] = padded[c, (first + r) sh + i dh, (left + ow) sw + j dw, n]: a copy
+    task per (c, k, r), in parallel."""
+    first, left, sh, sw, dh, dw, kw = geometry
     channels, offsets, rows, width, batch = cols.shape
     for task in numba.prange(channels * offsets * rows):
         c, rest = divmod(np.int64(task), offsets * rows)  # int64: prange's index may be unsigned
@@ -115,17 +116,17 @@ def im2col(padded, geometry, cols):
         i, j = divmod(k, kw)
         source, target = padded[c, (first + r) * sh + i * dh], cols[c, k, r]  # (Wp, N) and (OW, N)
         for ow in range(width):
-            source_pixel, target_pixel = source[ow * sw + j * dw], target[ow]
+            source_pixel, target_pixel = source[(left + ow) * sw + j * dw], target[ow]
             for n in range(batch):
                 target_pixel[n] = source_pixel[n]
 
 
 @compiled
 def col2im(cols, geometry, padded):
-    """padded[c, (first + r) sh + i dh, ow sw + j dw, n] += cols[c, k, r, ow, n]: the channels in
-    parallel; within one, the offsets k in order, so every pixel adds its terms in the order of
-    conv.py's NumPy col2im."""
-    first, sh, sw, dh, dw, kw = geometry
+    """padded[c, (first + r) sh + i dh, (left + ow) sw + j dw, n] += cols[c, k, r, ow, n]: the
+    channels in parallel; within one, the offsets k in order, so every pixel adds its terms in the
+    order of conv.py's NumPy col2im."""
+    first, left, sh, sw, dh, dw, kw = geometry
     channels, offsets, rows, width, batch = cols.shape
     for c in numba.prange(channels):
         for k in range(offsets):
@@ -133,7 +134,7 @@ def col2im(cols, geometry, padded):
             for r in range(rows):
                 source, target = cols[c, k, r], padded[c, (first + r) * sh + i * dh]
                 for ow in range(width):
-                    source_pixel, target_pixel = source[ow], target[ow * sw + j * dw]
+                    source_pixel, target_pixel = source[ow], target[(left + ow) * sw + j * dw]
                     for n in range(batch):
                         target_pixel[n] += source_pixel[n]
 

@@ -75,16 +75,17 @@ class Window:
         fields = zip(self.kernel, self.dilation, self.stride, self.out, self.padded)
         return all(d == 1 and s == k and o * s == p for k, d, s, o, p in fields)
 
-    def offset_slices(self, out_rows=None):
+    def offset_slices(self, out_rows=None, out_cols=None):
         """For each kernel offset (i, j), in row-major order: the (rows, cols) slices of the
         padded plane holding that offset's pixel of every window, an (OH, OW) strided view;
-        of the windows in rows [first, last) of the output only when out_rows = (first, last)."""
+        of the windows in rows [first, last) of the output only when out_rows = (first, last),
+        and in its columns [first, last) only when out_cols = (first, last)."""
         (kh, kw), (dh, dw), (sh, sw), (oh, ow) = self.kernel, self.dilation, self.stride, self.out
-        first, last = out_rows or (0, oh)
+        (first, last), (left, right) = out_rows or (0, oh), out_cols or (0, ow)
         for i in range(kh):
             for j in range(kw):
                 rows = slice(first * sh + i * dh, (last - 1) * sh + i * dh + 1, sh)
-                yield rows, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+                yield rows, slice(left * sw + j * dw, (right - 1) * sw + j * dw + 1, sw)
 
     def interior(self):
         """The (rows, cols) slices of the padded plane that hold the unpadded plane."""

@@ -5,13 +5,13 @@ column of `cols`, of shape (C*kh*kw, OH*OW*N); then y = W · cols with W the wei
 (O, C*kh*kw) matrix. Backward: dL/dW = dL/dy · cols^T, and dL/dx = col2im(W^T · dL/dy), where
 col2im adds every column back onto the pixels it was copied from (one strided add per kernel
 offset). cols is kh*kw times the size of x, so it is never made whole: it is made a few output
-rows at a time (CHUNK_BYTES, a chunk the caches hold), each chunk consumed by its share of the
-GEMMs before the next overwrites it, so cols never travels to main memory and back (conv2 of
-`mnist_cnn`, forward and backward: 143 ms instead of 213 ms on one core). Backward makes the
-chunks again from x rather than hold cols from forward, and writes W^T · dL/dy over each chunk
-once dL/dW has used it. A transposed convolution is the same linear map run the other way round: its forward
-is the convolution's input gradient (W^T ·, col2im) and its input gradient is a convolution
-(im2col, W ·). With groups, channels and weight rows split into `groups` independent blocks and
+rows, or a piece of one row, at a time (CHUNK_BYTES, ROW_PIECE_BYTES: a chunk the caches hold),
+each chunk consumed by its share of the GEMMs before the next overwrites it, so cols never
+travels to main memory and back (conv2 of `mnist_cnn`, forward and backward: 143 ms instead of
+213 ms on one core). Backward makes the chunks again from x rather than hold cols from forward,
+and writes W^T · dL/dy over each chunk once dL/dW has used it. A transposed convolution is the
+same linear map run the other way round: its forward is the convolution's input gradient
+(W^T ·, col2im) and its input gradient is a convolution (im2col, W ·). With groups, channels and weight rows split into `groups` independent blocks and
 the GEMM is one batched matmul over the blocks.
 
 Memory layout. Inside these ops a batch of feature maps is a (C, H, W, N) array, the batch
@@ -25,6 +25,8 @@ Inputs may be unbatched, (C, H, W) for 2-D and (C, L) for 1-D, as in PyTorch.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -62,6 +64,12 @@ def _from_matrix(matrix, height, width, batch):
 # 8 MiB. With more threads it splits each product among them and does best with larger chunks:
 # 8 MiB took 0.93-0.95 of the time of 2 MiB at 2 threads (docs/benchmarks.md).
 CHUNK_BYTES = 2**20 if blas_threads() == 1 else 8 * 2**20
+# A row larger than ROW_PIECE_BYTES is made in pieces of about that size: at a batch of 500,
+# one output row of `mnist_cnn`'s conv2 has 16 MB of cols, and its forward took 0.79 of the
+# time in pieces of 4 MiB on one thread, 0.90 in pieces of 8 MiB on two. Smaller pieces than
+# that make the products slower than the cache saves: at a batch of 64, conv2 in half rows of
+# 1 MiB took 1.04 of the time in whole rows of 2 MiB (docs/benchmarks.md).
+ROW_PIECE_BYTES = max(CHUNK_BYTES, 4 * 2**20)
 
 
 def _padded_chwn(x, window):
@@ -85,60 +93,90 @@ def _interior(padded, window):
     return _from_chwn(padded[:, rows, columns])
 
 
-def im2col(padded: np.ndarray, window: Window, out_rows: tuple[int, int], buffer: np.ndarray) -> np.ndarray:
-    """cols[c, i, j, oh, ow, n] = padded[c, oh*sh + i*dh, ow*sw + j*dw, n] for the output rows
-    first <= oh < last, out_rows = (first, last), written over the start of the flat `buffer`
-    as a (C*kh*kw, rows*OW*N) matrix: one strided copy per kernel offset (i, j)."""
+class OutputPart(NamedTuple):
+    """A chunk of a conv's output positions: the rows [first, last) and, within them, the
+    columns [first, last); all the columns unless the chunk is a piece of one row."""
+
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+
+    @property
+    def shape(self):
+        return self.rows[1] - self.rows[0], self.cols[1] - self.cols[0]
+
+
+def im2col(padded: np.ndarray, window: Window, part: OutputPart, buffer: np.ndarray) -> np.ndarray:
+    """cols[c, i, j, oh, ow, n] = padded[c, oh*sh + i*dh, ow*sw + j*dw, n] for the output
+    positions (oh, ow) of `part`, written over the start of the flat `buffer` as a
+    (C*kh*kw, positions*N) matrix: one strided copy per kernel offset (i, j)."""
     c, offsets = padded.shape[0], window.kernel[0] * window.kernel[1]
-    shape = (c, offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1])
+    shape = (c, offsets, *part.shape, padded.shape[-1])
     cols = buffer[: np.prod(shape)].reshape(shape)
-    # with stride 1 along the rows, NumPy copies runs of OW*N numbers at memory speed; with a
-    # larger stride, runs of N only, and one compiled loop (npgrad.backends.numba) does better
+    # with stride 1 along the rows, NumPy copies runs of (columns * N) numbers at memory speed;
+    # with a larger stride, runs of N only, and one compiled loop (npgrad.backends.numba) does better
     fast = numba_backend.kernels(cols, padded) if window.stride[1] > 1 else None
     if fast is not None:
-        fast.im2col(padded, _geometry(window, out_rows), cols)
+        fast.im2col(padded, _geometry(window, part), cols)
     else:
-        for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
+        for k, (rows, columns) in enumerate(window.offset_slices(*part)):
             cols[:, k] = padded[:, rows, columns]
     return cols.reshape(c * offsets, -1)
 
 
-def col2im(cols: np.ndarray, window: Window, out_rows: tuple[int, int], padded: np.ndarray) -> None:
-    """The adjoint of im2col: add each column of cols (C*kh*kw, rows*OW*N) onto the pixels of
-    `padded` (C, Hp, Wp, N) it was copied from, for the output rows out_rows = (first, last)."""
+def col2im(cols: np.ndarray, window: Window, part: OutputPart, padded: np.ndarray) -> None:
+    """The adjoint of im2col: add each column of cols (C*kh*kw, positions*N) onto the pixels of
+    `padded` (C, Hp, Wp, N) it was copied from, for the output positions of `part`."""
     offsets = window.kernel[0] * window.kernel[1]  # spelled out: -1 cannot be inferred when N is 0
-    cols = cols.reshape((padded.shape[0], offsets, out_rows[1] - out_rows[0], window.out[1], padded.shape[-1]))
+    cols = cols.reshape((padded.shape[0], offsets, *part.shape, padded.shape[-1]))
     fast = numba_backend.kernels(cols, padded)
     if fast is not None:  # the same additions in the same order, channels on all cores
-        fast.col2im(cols, _geometry(window, out_rows), padded)
+        fast.col2im(cols, _geometry(window, part), padded)
         return
-    for k, (rows, columns) in enumerate(window.offset_slices(out_rows)):
+    for k, (rows, columns) in enumerate(window.offset_slices(*part)):
         padded[:, rows, columns] += cols[:, k]  # overlapping windows add up
 
 
-def _geometry(window, out_rows):
+def _geometry(window, part):
     """The numbers the compiled im2col and col2im need (npgrad/backends/_numba_kernels.py)."""
-    return (out_rows[0],) + window.stride + window.dilation + (window.kernel[1],)
+    return (part.rows[0], part.cols[0]) + window.stride + window.dilation + (window.kernel[1],)
+
+
+def _parts(window, position_bytes):
+    """The output positions in chunks, with position_bytes of cols for each position: as many
+    whole rows as fit in CHUNK_BYTES (one at least), or pieces of one row of about
+    ROW_PIECE_BYTES when a row is larger than that."""
+    height, width = window.out
+    if position_bytes * width > ROW_PIECE_BYTES:
+        positions = max(1, ROW_PIECE_BYTES // position_bytes)
+        for row in range(height):
+            for first in range(0, width, positions):
+                yield OutputPart((row, row + 1), (first, min(first + positions, width)))
+        return
+    rows = min(height, max(1, CHUNK_BYTES // max(position_bytes * width, 1)))
+    for first in range(0, height, rows):
+        yield OutputPart((first, min(first + rows, height)), (0, width))
 
 
 def _chunks(window, channels, batch, dtype, padded=None):
-    """(out_rows, cols) for successive ranges of output rows of about CHUNK_BYTES of cols each:
-    im2col(padded) when padded is given, else scratch to write cols into; one buffer serves all."""
-    height, width = channels * window.kernel[0] * window.kernel[1], window.out[1] * batch  # cols of one output row
-    rows = min(window.out[0], max(1, CHUNK_BYTES // max(height * width * dtype.itemsize, 1)))
-    buffer = np.empty(height * rows * width, dtype)
-    for first in range(0, window.out[0], rows):
-        out_rows = (first, min(first + rows, window.out[0]))
+    """(part, cols) for successive chunks of the output positions (_parts): im2col(padded) when
+    padded is given, else scratch to write cols into; one buffer serves all."""
+    height = channels * window.kernel[0] * window.kernel[1]  # rows of cols
+    parts = list(_parts(window, height * batch * dtype.itemsize))
+    buffer = np.empty(height * np.prod(parts[0].shape) * batch, dtype)  # the first part is the largest
+    for part in parts:
         if padded is None:
-            yield out_rows, buffer[: height * (out_rows[1] - first) * width].reshape(height, -1)
+            yield part, buffer[: height * np.prod(part.shape) * batch].reshape(height, -1)
         else:
-            yield out_rows, im2col(padded, window, out_rows, buffer)
+            yield part, im2col(padded, window, part, buffer)
 
 
-def _columns(matrix, out_rows, window, batch):
-    """The columns of a (R, OH*OW*N) matrix that belong to the output rows out_rows (a view)."""
-    width = window.out[1] * batch
-    return matrix[:, out_rows[0] * width : out_rows[1] * width]
+def _columns(matrix, part, window, batch):
+    """The columns of a (R, OH*OW*N) matrix that belong to the output positions of `part` (a
+    view: a part's positions are consecutive in row-major order)."""
+    width = window.out[1]
+    first = part.rows[0] * width + part.cols[0]
+    last = (part.rows[1] - 1) * width + part.cols[1]
+    return matrix[:, first * batch : last * batch]
 
 
 # --------------------------------------------------------------------------- the three GEMMs
@@ -175,8 +213,8 @@ class ConvolutionFunction(Function):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
         n, kernel = x.shape[0], _kernel_matrix(weight, groups)
         y = np.empty((weight.shape[0], window.out[0] * window.out[1] * n), x.dtype)
-        for out_rows, cols in _chunks(window, x.shape[1], n, x.dtype, _padded_chwn(x, window)):
-            _apply_kernel(kernel, cols, groups, out=_columns(y, out_rows, self.window, n))
+        for part, cols in _chunks(window, x.shape[1], n, x.dtype, _padded_chwn(x, window)):
+            _apply_kernel(kernel, cols, groups, out=_columns(y, part, self.window, n))
         if bias is not None:
             y += bias[:, None]
         return _from_matrix(y, *window.out, n)
@@ -187,13 +225,13 @@ class ConvolutionFunction(Function):
         grad_w = np.zeros_like(self.weight) if need_w else None
         grad_padded = np.zeros((self.x.shape[1],) + window.padded + (n,), grad.dtype) if need_x else None
         padded = _padded_chwn(self.x, window) if need_w else None  # cols made again (see the docstring)
-        for out_rows, cols in _chunks(window, self.x.shape[1], n, grad.dtype, padded):
-            grad_y_part = _columns(grad_y, out_rows, window, n)
+        for part, cols in _chunks(window, self.x.shape[1], n, grad.dtype, padded):
+            grad_y_part = _columns(grad_y, part, window, n)
             if need_w:  # dL/dW = dL/dy · cols^T, summed over the chunks
                 grad_w += _kernel_grad(grad_y_part, cols, self.groups, self.weight.shape)
             if need_x:  # dL/dx = col2im(W^T · dL/dy), written over cols, now unused
                 _apply_kernel_transposed(kernel, grad_y_part, self.groups, out=cols)
-                col2im(cols, window, out_rows, grad_padded)
+                col2im(cols, window, part, grad_padded)
         grad_x = _interior(grad_padded, window) if need_x else None
         grad_b = grad_y.sum(axis=1) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
         return grad_x, grad_w, grad_b
@@ -207,11 +245,9 @@ class TransposedConvolutionFunction(Function):
         self.x, self.weight, self.window, self.groups = x, weight, window, groups
         n, x_matrix, channels = x.shape[0], _as_matrix(x), weight.shape[1] * groups
         padded = np.zeros((channels,) + window.padded + (n,), x.dtype)
-        for out_rows, cols in _chunks(window, channels, n, x.dtype):
-            _apply_kernel_transposed(
-                _kernel_matrix(weight, groups), _columns(x_matrix, out_rows, window, n), groups, cols
-            )
-            col2im(cols, window, out_rows, padded)
+        for part, cols in _chunks(window, channels, n, x.dtype):
+            _apply_kernel_transposed(_kernel_matrix(weight, groups), _columns(x_matrix, part, window, n), groups, cols)
+            col2im(cols, window, part, padded)
         y = _interior(padded, window)
         if bias is not None:
             y += bias[:, None, None]
@@ -222,11 +258,11 @@ class TransposedConvolutionFunction(Function):
         kernel, x_matrix = _kernel_matrix(self.weight, self.groups), _as_matrix(self.x)
         grad_x = np.empty_like(x_matrix) if need_x else None
         grad_w = np.zeros_like(self.weight) if need_w else None
-        for out_rows, cols in _chunks(window, grad.shape[1], n, grad.dtype, _padded_chwn(grad, window)):
+        for part, cols in _chunks(window, grad.shape[1], n, grad.dtype, _padded_chwn(grad, window)):
             if need_x:  # dL/dx = W · im2col(dL/dy): a convolution of the gradient
-                _apply_kernel(kernel, cols, self.groups, out=_columns(grad_x, out_rows, window, n))
+                _apply_kernel(kernel, cols, self.groups, out=_columns(grad_x, part, window, n))
             if need_w:  # dL/dW = x · im2col(dL/dy)^T, summed over the chunks
-                grad_w += _kernel_grad(_columns(x_matrix, out_rows, window, n), cols, self.groups, self.weight.shape)
+                grad_w += _kernel_grad(_columns(x_matrix, part, window, n), cols, self.groups, self.weight.shape)
         grad_x = _from_matrix(grad_x, *window.out, n) if need_x else None
         grad_b = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
         return grad_x, grad_w, grad_b
