@@ -65,10 +65,10 @@ def _from_matrix(matrix, height, width, batch):
 # 8 MiB took 0.93-0.95 of the time of 2 MiB at 2 threads (docs/benchmarks.md).
 CHUNK_BYTES = 2**20 if blas_threads() == 1 else 8 * 2**20
 # A row larger than ROW_PIECE_BYTES is made in pieces of about that size: at a batch of 500,
-# one output row of `mnist_cnn`'s conv2 has 16 MB of cols, and its forward took 0.79 of the
-# time in pieces of 4 MiB on one thread, 0.90 in pieces of 8 MiB on two. Smaller pieces than
-# that make the products slower than the cache saves: at a batch of 64, conv2 in half rows of
-# 1 MiB took 1.04 of the time in whole rows of 2 MiB (docs/benchmarks.md).
+# one output row of `mnist_cnn`'s conv2 has 16 MB of cols, and its forward took 0.79-0.84 of
+# the time in pieces of 3-4 MiB on one thread, 0.86-0.90 in pieces of 4-8 MiB on two. Much
+# smaller pieces make the products slower than the cache saves: at a batch of 64, conv2 in half
+# rows of 1 MiB took 1.04 of the time in whole rows of 2 MiB (docs/benchmarks.md).
 ROW_PIECE_BYTES = max(CHUNK_BYTES, 4 * 2**20)
 
 
