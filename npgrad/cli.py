@@ -205,5 +205,15 @@ def main(argv=None):
     return 2
 
 
-if __name__ == "__main__":
+def run():
+    """The `npgrad` command: main() in a process whose heap keeps even its largest freed arrays
+    for the next batch (npgrad.memory.keep_large_arrays), unless NPGRAD_KEEP_FREED_MEMORY=0."""
+    from . import memory
+
+    if memory.enabled():
+        memory.keep_large_arrays()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
