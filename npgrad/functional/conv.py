@@ -101,7 +101,7 @@ class OutputPart(NamedTuple):
     cols: tuple[int, int]
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         return self.rows[1] - self.rows[0], self.cols[1] - self.cols[0]
 
 
