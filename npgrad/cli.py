@@ -35,11 +35,11 @@ def cmd_train(args):
     from .train.distributed import is_main_process
 
     if args.nproc > 1 and launched_world_size() == 1:  # start the workers: this same command
-        from .distributed.launch import launch
+        from .distributed.launch import launch_local
 
-        return launch(args.nproc, ["-m", "npgrad.cli", *args.argv])
-    if launched_world_size() > 1:  # one of the processes of `mpiexec -n N npgrad train ...`
-        distributed.init_process_group(backend="mpi")
+        return launch_local(args.nproc, ["-m", "npgrad.cli", *args.argv])
+    if launched_world_size() > 1:  # started by --nproc, or one of `mpiexec -n N npgrad train ...`
+        distributed.init_process_group()
     from .train.classifier import DEFAULTS, train_classifier
 
     options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
@@ -146,8 +146,8 @@ def _add_train_options(train):
         "--nproc",
         type=_positive(int),
         default=1,
-        help="data-parallel processes on this machine, started through mpiexec; "
-        "--batch-size is split over them" + default,
+        help="data-parallel processes on this machine, talking through shared memory "
+        "(across machines: mpiexec -n N npgrad train); --batch-size is split over them" + default,
     )
 
 

@@ -1,7 +1,9 @@
 """npgrad.distributed, DistributedDataParallel, DistributedSampler and the distributed Trainer.
 
-Multi-process tests start `mpiexec -n 2 python tests/distributed_scripts/<script>.py` (the
-`distributed` extra installs mpi4py and the mpich launcher); they skip when MPI is missing.
+Multi-process tests run tests/distributed_scripts/<script>.py as 2 processes through npgrad's
+own launcher (`python -m npgrad.distributed.launch`, shared memory) and, where marked, through
+MPI's (`mpiexec`; the `distributed` extra installs mpi4py and the mpich launcher; skipped
+when MPI is missing).
 """
 
 import json
@@ -35,12 +37,22 @@ def _mpi_missing_reason():
 needs_mpi = pytest.mark.skipif(_mpi_missing_reason() is not None, reason=str(_mpi_missing_reason()))
 
 
-def run_mpi(script, *args, nproc=2, timeout=60):
-    """Run a script of tests/distributed_scripts as `nproc` MPI processes."""
+def run_world(script, *args, launcher="shm", nproc=2, timeout=60):
+    """Run a script of tests/distributed_scripts as `nproc` processes started by `launcher`:
+    "shm" (npgrad.distributed.launch) or "mpi" (mpiexec)."""
     from npgrad.distributed.launch import mpiexec_command, worker_environment
 
-    command = mpiexec_command(nproc, [str(SCRIPTS / script), *map(str, args)])
+    python_args = [str(SCRIPTS / script), *map(str, args)]
+    if launcher == "mpi":
+        command = mpiexec_command(nproc, python_args)
+    else:
+        command = [sys.executable, "-m", "npgrad.distributed.launch", "--nproc", str(nproc), *python_args]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=worker_environment(nproc, 1))
+
+
+@pytest.fixture(params=["shm", pytest.param("mpi", marks=needs_mpi)])
+def launcher(request):
+    return request.param
 
 
 @pytest.fixture
@@ -51,26 +63,81 @@ def single_process_group():
 
 
 # -- npgrad.distributed ---------------------------------------------------------------------
-@needs_mpi
-def test_collectives_on_two_processes():
-    result = run_mpi("collectives.py")
+def test_collectives_on_two_processes(launcher):
+    result = run_world("collectives.py", launcher, launcher=launcher)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("ok") == 2, result.stdout
 
 
-@needs_mpi
-def test_a_failing_rank_ends_every_rank_with_its_error():
-    result = run_mpi("fault.py", "raise", timeout=60)  # a hang would raise TimeoutExpired
+def test_a_failing_rank_ends_every_rank_with_its_error(launcher):
+    result = run_world("fault.py", "raise", launcher=launcher)  # a hang would raise TimeoutExpired
     assert result.returncode != 0
     assert "ValueError: rank 1 failed on purpose" in result.stderr
     assert "never stopped" not in result.stdout
 
 
-@needs_mpi
-def test_a_rank_that_exits_with_an_error_code_ends_every_rank():
-    result = run_mpi("fault.py", "exit", timeout=60)  # a hang would raise TimeoutExpired
+def test_a_rank_that_exits_with_an_error_code_ends_every_rank(launcher):
+    result = run_world("fault.py", "exit", launcher=launcher)  # a hang would raise TimeoutExpired
     assert result.returncode != 0
     assert "never stopped" not in result.stdout
+
+
+def _world_of_one(monkeypatch):
+    import multiprocessing
+
+    from npgrad.distributed import shared_memory
+
+    slots = multiprocessing.RawArray("B", shared_memory.SLOT_BYTES)
+    world = shared_memory.LocalWorld(0, 1, slots, [[multiprocessing.Semaphore(0)]])
+    monkeypatch.setattr(shared_memory, "_world", world)
+    return world
+
+
+def test_shared_memory_collectives_go_through_the_slot_in_pieces(monkeypatch):
+    from npgrad.distributed import shared_memory
+
+    monkeypatch.setattr(shared_memory, "SLOT_BYTES", 64)  # 16 float32 a piece
+    _world_of_one(monkeypatch)
+    backend = shared_memory.SharedMemoryBackend(shared_memory.launched_world())
+    values = np.arange(40, dtype=np.float32).reshape(5, 8)
+    reduced = values.copy()
+    backend.all_reduce(reduced, "max")
+    np.testing.assert_array_equal(reduced, values)
+    np.testing.assert_array_equal(backend.all_gather(values), values[None])
+    assert backend._slots[0].view(np.float32)[:8].tolist() == list(range(32, 40))  # the last piece passed through
+
+
+def test_a_process_of_the_shared_memory_launcher_gets_its_backend(monkeypatch):
+    _world_of_one(monkeypatch)
+    assert dist.launched_world_size() == 1
+    with pytest.raises(ValueError, match="backend 'mpi' in a process started by npgrad's launcher"):
+        dist.init_process_group(backend="mpi")
+    dist.init_process_group()
+    try:
+        assert (dist.get_backend(), dist.get_rank(), dist.get_world_size()) == ("shm", 0, 1)
+        t = npgrad.tensor([1.0, 2.0])
+        dist.all_reduce(t)
+        np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])
+    finally:
+        dist.destroy_process_group()
+
+
+def test_shared_memory_launcher_errors_and_timeout(tmp_path):
+    from npgrad.distributed.launch import launch_local
+    from npgrad.distributed.shared_memory import start_local, wait_for
+
+    with pytest.raises(ValueError, match="positive integer"):
+        launch_local(0, ["x.py"])
+    result = subprocess.run(
+        [sys.executable, "-m", "npgrad.distributed.launch", "--nproc", "0", "x.py"], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "--nproc must be at least 1" in result.stderr
+    script = tmp_path / "sleep.py"
+    script.write_text("import time\ntime.sleep(60)\n")
+    processes, shared = start_local(2, [str(script)], {})
+    with pytest.raises(TimeoutError, match="2 processes still running after 1 s"):
+        wait_for(processes, timeout=1)
+    assert not any(process.is_alive() for process in processes)
 
 
 def test_launched_processes_share_out_the_cores_unless_told_otherwise(monkeypatch):
@@ -178,7 +245,7 @@ def test_post_accumulate_hook_sees_the_whole_gradient_and_may_change_it_in_place
 def two_process_weights(tmp_path_factory):
     """Every run of distributed_scripts/equivalence.py on 2 processes, once for the module."""
     out = tmp_path_factory.mktemp("equivalence")
-    result = run_mpi("equivalence.py", out, timeout=120)
+    result = run_world("equivalence.py", out, timeout=120)
     assert result.returncode == 0, result.stderr
     return [dict(np.load(out / f"rank{rank}.npz")) for rank in range(2)]
 
@@ -187,7 +254,6 @@ def _max_difference(two_process, name, reference):
     return max(np.abs(two_process[f"{name}/{key}"] - value).max() for key, value in reference.items())
 
 
-@needs_mpi
 @pytest.mark.parametrize("name", ["mlp", "lstm", "mlp_no_sync"])
 def test_two_processes_train_as_one_with_the_same_global_batch(two_process_weights, name):
     """50 SGD steps (momentum 0.9): each of 2 ranks on half of every global batch of 16 gives
@@ -200,7 +266,6 @@ def test_two_processes_train_as_one_with_the_same_global_batch(two_process_weigh
         np.testing.assert_array_equal(two_process_weights[0][f"{name}/{key}"], two_process_weights[1][f"{name}/{key}"])
 
 
-@needs_mpi
 def test_batchnorm_two_processes_equal_one_process_normalizing_each_half(two_process_weights):
     """The BatchNorm caveat: each rank normalizes with its own half-batch statistics, so the
     2-process run equals one process that normalizes each half separately (running statistics
@@ -328,7 +393,7 @@ def test_distributed_sampler_defaults_to_the_process_group(single_process_group)
 def _trainer_run(tmp_path, name, epochs, resume=None, nproc=2):
     out = tmp_path / name
     out.mkdir()
-    result = run_mpi("trainer_run.py", out, epochs, *([resume] if resume else []), nproc=nproc)
+    result = run_world("trainer_run.py", out, epochs, *([resume] if resume else []), nproc=nproc)
     assert result.returncode == 0, result.stderr
     return out, result.stdout
 
@@ -349,7 +414,6 @@ def _assert_same_weights(saved_npz, weights):
         np.testing.assert_allclose(saved[key], value, rtol=0, atol=1e-6)
 
 
-@needs_mpi
 def test_trainer_on_two_processes_equals_one_process_and_only_rank0_writes(tmp_path):
     from distributed_scripts.trainer_run import weights
 
@@ -365,7 +429,6 @@ def test_trainer_on_two_processes_equals_one_process_and_only_rank0_writes(tmp_p
         np.testing.assert_allclose(histories[0][name], values, rtol=1e-6)
 
 
-@needs_mpi
 def test_evaluate_on_two_processes_shares_out_the_samples_and_equals_one_process(tmp_path):
     from distributed_scripts.trainer_run import tested
 
@@ -378,7 +441,6 @@ def test_evaluate_on_two_processes_shares_out_the_samples_and_equals_one_process
         np.testing.assert_allclose(ranks[0]["result"][name], value, rtol=1e-6)
 
 
-@needs_mpi
 def test_a_distributed_checkpoint_resumes_on_one_process_and_back(tmp_path):
     """Stopped after 2 of 3 epochs on 2 processes and resumed on 1, or the other way round:
     the weights of one uninterrupted process."""
@@ -412,24 +474,12 @@ def test_global_batch_shards_are_the_parts_of_one_process_batches():
     assert [len(GlobalBatchShardSampler(order, 4, 2, rank, drop_last=True)) for rank in range(2)] == [4, 4]
 
 
-@needs_mpi
-def test_npgrad_train_nproc_starts_mpi_processes_and_rank0_reports(tmp_path):
+TRAIN_QUICK = ["train", "--quick", "--model", "mlp", "--epochs", "1"]
+
+
+def test_npgrad_train_nproc_starts_processes_and_rank0_reports(tmp_path):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    command = [
-        sys.executable,
-        "-m",
-        "npgrad.cli",
-        "train",
-        "--quick",
-        "--model",
-        "mlp",
-        "--epochs",
-        "1",
-        "--nproc",
-        "2",
-        "--out",
-        str(tmp_path),
-    ]
+    command = [sys.executable, "-m", "npgrad.cli", *TRAIN_QUICK, "--nproc", "2", "--out", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("test accuracy") == 1 and result.stdout.count("run written to") == 1
@@ -437,6 +487,23 @@ def test_npgrad_train_nproc_starts_mpi_processes_and_rank0_reports(tmp_path):
     assert {"best.safetensors", "last.safetensors", "config.json", "result.json"} <= {
         p.name for p in tmp_path.iterdir()
     }
+
+
+@needs_mpi
+def test_npgrad_train_under_mpiexec_gives_the_bits_of_nproc(tmp_path):
+    """Two processes over MPI or over shared memory: the same sums, so the same weights to the bit."""
+    from npgrad.distributed.launch import mpiexec_command, worker_environment
+
+    for name, command in (
+        ("shm", [sys.executable, "-m", "npgrad.cli", *TRAIN_QUICK, "--nproc", "2"]),
+        ("mpi", mpiexec_command(2, ["-m", "npgrad.cli", *TRAIN_QUICK])),
+    ):
+        out = ["--out", str(tmp_path / name)]
+        result = subprocess.run(
+            [*command, *out], capture_output=True, text=True, timeout=120, env=worker_environment(2, 1)
+        )
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "shm" / "last.safetensors").read_bytes() == (tmp_path / "mpi" / "last.safetensors").read_bytes()
 
 
 def test_cli_error_inside_a_distributed_run_ends_every_rank(monkeypatch):

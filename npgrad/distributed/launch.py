@@ -1,9 +1,14 @@
-"""Start N processes of a Python program through the MPI launcher on this machine."""
+"""Start N processes of a Python program on this machine: through npgrad's own launcher, whose
+processes talk through shared memory (no dependency), or through MPI's launcher, mpiexec.
+
+    python -m npgrad.distributed.launch --nproc 2 train.py --lr 0.1
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import argparse
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -51,3 +56,36 @@ def launch(nproc: int, python_args: Sequence[str], timeout: float | None = None)
     worker_environment); return the launcher's exit code."""
     command = mpiexec_command(nproc, python_args)
     return subprocess.run(command, env=worker_environment(nproc), timeout=timeout).returncode
+
+
+def launch_local(nproc: int, python_args: Sequence[str], timeout: float | None = None) -> int:
+    """Run `python <python_args>` as `nproc` processes that talk through shared memory, sharing
+    out the cores (see worker_environment); return the first failing process's exit code, else 0."""
+    from .shared_memory import start_local, wait_for
+
+    if not isinstance(nproc, int) or nproc < 1:
+        raise ValueError(f"nproc must be a positive integer, got {nproc!r}")
+    processes, shared = start_local(nproc, python_args, worker_environment(nproc))
+    status = wait_for(processes, timeout)
+    del shared  # kept until every process ended
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m npgrad.distributed.launch",
+        description="Run a Python program as N processes on this machine that talk through shared "
+        "memory; in the program, npgrad.distributed.init_process_group() gives each its rank.",
+    )
+    parser.add_argument("--nproc", type=int, default=2, help="number of processes (default 2)")
+    parser.add_argument("program", help="a script, or -m module")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
+    options = parser.parse_args(argv)
+    if options.nproc < 1:
+        parser.error(f"--nproc must be at least 1, got {options.nproc}")
+    program = ["-m", options.args.pop(0)] if options.program == "-m" and options.args else [options.program]
+    return launch_local(options.nproc, [*program, *options.args])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

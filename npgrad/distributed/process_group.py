@@ -111,19 +111,34 @@ _backend = None
 
 
 def launched_world_size() -> int:
-    """The number of processes an MPI launcher started (1 outside a launcher), read from the
-    environment it sets, without initializing MPI."""
+    """The number of processes a launcher started (1 outside one): npgrad's own (shared memory),
+    or MPI's, read from the environment it sets, without initializing MPI."""
+    from .shared_memory import launched_world
+
+    world = launched_world()
+    if world is not None:
+        return world.size
     for variable in _LAUNCHER_SIZE_VARIABLES:
         if os.environ.get(variable, "").isdigit():
             return int(os.environ[variable])
     return 1
 
 
-def _make_backend(backend: str | None) -> _SingleProcessBackend | _MPIBackend:
+def _make_backend(backend: str | None) -> Any:
+    from .shared_memory import SharedMemoryBackend, launched_world
+
+    world = launched_world()
+    if world is not None:
+        if backend not in ("shm", None):
+            raise ValueError(
+                f"init_process_group: backend {backend!r} in a process started by npgrad's launcher, "
+                f"whose processes talk through shared memory: use backend='shm' or None"
+            )
+        return SharedMemoryBackend(world)
     if backend not in ("mpi", None):
         raise ValueError(
-            f"init_process_group: backend {backend!r} is not available; npgrad "
-            f"supports backend='mpi' (world size 1 without MPI)"
+            f"init_process_group: backend {backend!r} is not available; npgrad supports backend='mpi' "
+            f"(world size 1 without MPI) and 'shm' (processes started by python -m npgrad.distributed.launch)"
         )
     try:
         from mpi4py import MPI
@@ -176,23 +191,24 @@ def abort_on_error() -> Iterator[None]:
 
 
 def init_process_group(
-    backend: str | None = "mpi",
+    backend: str | None = None,
     init_method: str | None = None,
     world_size: int = -1,
     rank: int = -1,
     **torch_options: Any,
 ) -> None:
-    """Join the default process group; rank and world size come from the MPI launcher
-    (a plain `python script.py` is rank 0 of a world of size 1). init_method and PyTorch's
-    other options (timeout, store ...) are accepted for drop-in scripts and have no effect:
-    MPI's launcher already connects the processes."""
+    """Join the default process group; rank and world size come from the launcher: npgrad's
+    own (`python -m npgrad.distributed.launch --nproc N script.py`, backend 'shm') or MPI's
+    (`mpiexec -n N python script.py`, backend 'mpi'); a plain `python script.py` is rank 0 of a
+    world of size 1. init_method and PyTorch's other options (timeout, store ...) are accepted
+    for drop-in scripts and have no effect: the launcher already connects the processes."""
     global _backend, _previous_excepthook
     if _backend is not None:
         raise RuntimeError("init_process_group: the default process group is already initialized")
     chosen = _make_backend(backend)
     for given, actual, label in ((world_size, chosen.size, "world_size"), (rank, chosen.rank, "rank")):
         if given not in (-1, None) and given != actual:
-            raise ValueError(f"init_process_group: {label}={given} but the MPI launcher gave {actual}")
+            raise ValueError(f"init_process_group: {label}={given} but the launcher gave {actual}")
     _backend = chosen
     _previous_excepthook = _abort_on_uncaught_exception(chosen)
 

@@ -1,7 +1,7 @@
 """The same training on one process (the whole global batch) and on N processes (each its
 share, DistributedDataParallel averaging the gradients).
 
-    mpiexec -n 2 python equivalence.py OUT_DIR   # writes OUT_DIR/rank<r>.npz
+    python -m npgrad.distributed.launch --nproc 2 equivalence.py OUT_DIR   # writes OUT_DIR/rank<r>.npz
     train(name, ...) in one process is the reference (tests/test_distributed.py imports it).
 """
 
@@ -87,7 +87,7 @@ def state_arrays(model):
 
 
 if __name__ == "__main__":
-    dist.init_process_group(backend="mpi")
+    dist.init_process_group()
     rank, world = dist.get_rank(), dist.get_world_size()
     arrays = {
         f"{name}/{key}": value

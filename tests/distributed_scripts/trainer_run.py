@@ -1,6 +1,6 @@
 """A small Trainer run, the same code on one process or N.
 
-    mpiexec -n 2 python trainer_run.py OUT_DIR EPOCHS [RESUME_CHECKPOINT]
+    python -m npgrad.distributed.launch --nproc 2 trainer_run.py OUT_DIR EPOCHS [RESUME_CHECKPOINT]
 writes OUT_DIR/last.safetensors and metrics.csv (rank 0), prints progress lines (rank 0), and
 OUT_DIR/final_rank<r>.npz, every rank's final weights, and OUT_DIR/tested_rank<r>.json, what
 Trainer.evaluate returned on all 96 samples afterwards and how many of them that rank evaluated.
@@ -64,7 +64,7 @@ def weights(model):
 
 
 if __name__ == "__main__":
-    dist.init_process_group(backend="mpi")
+    dist.init_process_group()
     out, epochs = sys.argv[1], int(sys.argv[2])
     trainer = run(out, epochs, sys.argv[3] if len(sys.argv) > 3 else None)
     rank = dist.get_rank()

@@ -124,8 +124,18 @@ class DistributedDataParallel(Module):
 
     @staticmethod
     def _broadcast_from_rank0(tensors):
-        for work in [dist.broadcast(t, src=0, async_op=True) for t in tensors]:
-            work.wait()
+        """Rank 0's values into every rank's `tensors`, coalesced as PyTorch's DDP does: one
+        broadcast of all the tensors of a dtype laid end to end (a BatchNorm model's 12
+        buffers in 2 collectives)."""
+        by_dtype: dict[Any, list[Tensor]] = {}
+        for t in tensors:
+            by_dtype.setdefault(t._data.dtype, []).append(t)
+        for group in by_dtype.values():
+            flat = Tensor(np.concatenate([t._data.reshape(-1) for t in group]))
+            dist.broadcast(flat, src=0)
+            for t, values in zip(group, np.split(flat._data, np.cumsum([t._data.size for t in group])[:-1])):
+                t._data[...] = values.reshape(t._data.shape)
+                t._bump_version()
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         """The module's forward; a training forward (grad enabled, outside no_sync) first
