@@ -34,17 +34,20 @@ def cmd_train(args):
     from .distributed import launched_world_size
     from .train.distributed import is_main_process
 
+    from .train.classifier import DEFAULTS, train_classifier
+
+    options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
+    out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
     if args.nproc > 1 and launched_world_size() == 1:  # start the workers: this same command
         from .distributed.launch import launch_local
 
         return launch_local(args.nproc, ["-m", "npgrad.cli", *args.argv])
     if launched_world_size() > 1:  # started by --nproc, or one of `mpiexec -n N npgrad train ...`
         distributed.init_process_group()
-    from .train.classifier import DEFAULTS, train_classifier
-
-    options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
-    out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
     main_process = is_main_process()
+    if main_process and launched_world_size() > 1:
+        size, batch = launched_world_size(), options["batch_size"]
+        print(f"{size} processes, each training on {batch // size} images of every batch of {batch} (--nproc 1: one)")
     quiet = contextlib.nullcontext() if main_process else contextlib.redirect_stdout(io.StringIO())
     with distributed.abort_on_error(), quiet:
         result = train_classifier(out_dir, quick=args.quick, **options)
@@ -145,9 +148,10 @@ def _add_train_options(train):
     train.add_argument(
         "--nproc",
         type=_positive(int),
-        default=1,
-        help="data-parallel processes on this machine, talking through shared memory "
-        "(across machines: mpiexec -n N npgrad train); --batch-size is split over them" + default,
+        default=2,
+        help="data-parallel processes on this machine: each trains on its share of every batch and "
+        "their gradients are averaged through shared memory; 1 trains in this process "
+        "(across machines: mpiexec -n N npgrad train)" + default,
     )
 
 

@@ -477,11 +477,12 @@ def test_global_batch_shards_are_the_parts_of_one_process_batches():
 TRAIN_QUICK = ["train", "--quick", "--model", "mlp", "--epochs", "1"]
 
 
-def test_npgrad_train_nproc_starts_processes_and_rank0_reports(tmp_path):
+def test_npgrad_train_starts_two_processes_and_rank0_reports(tmp_path):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    command = [sys.executable, "-m", "npgrad.cli", *TRAIN_QUICK, "--nproc", "2", "--out", str(tmp_path)]
+    command = [sys.executable, "-m", "npgrad.cli", *TRAIN_QUICK, "--out", str(tmp_path)]  # --nproc 2 by default
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.count("2 processes, each training on 64 images of every batch of 128") == 1
     assert result.stdout.count("test accuracy") == 1 and result.stdout.count("run written to") == 1
     assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 2
     assert {"best.safetensors", "last.safetensors", "config.json", "result.json"} <= {

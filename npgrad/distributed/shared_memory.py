@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..utils.environment import usable_cores
 from .process_group import Work
 
 SLOT_BYTES = 4 << 20  # per rank; a larger array goes through its slot in pieces
@@ -64,20 +65,20 @@ class PairwiseBarrier:
         others = [other for other in range(len(signals)) if other != rank]
         self._outgoing = [signals[rank][other] for other in others]
         self._incoming = [signals[other][rank] for other in others]
+        self._polls = SPIN if len(signals) <= usable_cores() else 0  # polling a shared core delays the others
 
     def wait(self) -> None:
         for semaphore in self._outgoing:
             semaphore.release()
         for semaphore in self._incoming:
-            _take(semaphore)
+            self._take(semaphore)
 
-
-def _take(semaphore: Any) -> None:
-    """Acquire `semaphore`: poll it first, then sleep until it is released."""
-    for _ in range(SPIN):
-        if semaphore.acquire(False):
-            return
-    semaphore.acquire()
+    def _take(self, semaphore: Any) -> None:
+        """Acquire `semaphore`: poll it first, then sleep until it is released."""
+        for _ in range(self._polls):
+            if semaphore.acquire(False):
+                return
+        semaphore.acquire()
 
 
 class SharedMemoryBackend:
