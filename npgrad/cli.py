@@ -47,7 +47,10 @@ def cmd_train(args):
     main_process = is_main_process()
     if main_process and launched_world_size() > 1:
         size, batch = launched_world_size(), options["batch_size"]
-        print(f"{size} processes, each training on {batch // size} images of every batch of {batch} (--nproc 1: one)")
+        print(
+            f"{size} processes, each training on {batch // size} images of every batch of {batch} (--nproc 1: one)",
+            flush=True,
+        )
     quiet = contextlib.nullcontext() if main_process else contextlib.redirect_stdout(io.StringIO())
     with distributed.abort_on_error(), quiet:
         result = train_classifier(out_dir, quick=args.quick, **options)

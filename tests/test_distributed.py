@@ -140,6 +140,24 @@ def test_shared_memory_launcher_errors_and_timeout(tmp_path):
     assert not any(process.is_alive() for process in processes)
 
 
+def test_ctrl_c_ends_a_shared_memory_world_quietly(tmp_path):
+    import signal
+    import time
+
+    script = tmp_path / "loop.py"
+    script.write_text(
+        "import time\nimport npgrad, npgrad.distributed as dist\ndist.init_process_group()\n"
+        "print('started', flush=True)\nwhile True:\n    dist.all_reduce(npgrad.ones(3))\n    time.sleep(0.01)\n"
+    )
+    command = [sys.executable, "-m", "npgrad.distributed.launch", "--nproc", "2", str(script)]
+    world = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert world.stdout.readline() == "started\n"
+    time.sleep(0.5)
+    os.killpg(world.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the group
+    _, err = world.communicate(timeout=30)
+    assert world.returncode == 130 and "Traceback" not in err, err
+
+
 def test_launched_processes_share_out_the_cores_unless_told_otherwise(monkeypatch):
     from npgrad.distributed.launch import THREAD_VARIABLES, worker_environment
 

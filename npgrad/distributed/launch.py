@@ -84,7 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.nproc < 1:
         parser.error(f"--nproc must be at least 1, got {options.nproc}")
     program = ["-m", options.args.pop(0)] if options.program == "-m" and options.args else [options.program]
-    return launch_local(options.nproc, [*program, *options.args])
+    try:
+        return launch_local(options.nproc, [*program, *options.args])
+    except KeyboardInterrupt:  # Ctrl-C reached every process; launch_local has waited for them
+        return 130
 
 
 if __name__ == "__main__":

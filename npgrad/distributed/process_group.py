@@ -182,6 +182,8 @@ def abort_on_error() -> Iterator[None]:
     except BaseException as error:
         if _backend is None or _backend.size == 1:
             raise
+        if isinstance(error, KeyboardInterrupt):  # Ctrl-C reached every process: nothing to report
+            _backend.abort(130)
         sys.stderr.write(
             f"npgrad.distributed: rank {_backend.rank} failed: {type(error).__name__}: {error}; "
             f"aborting all {_backend.size} processes\n"

@@ -23,6 +23,7 @@ import runpy
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -135,7 +136,7 @@ class SharedMemoryBackend:
 
     def abort(self, code: int) -> None:
         sys.stderr.flush()
-        os._exit(code)  # the launcher sees the failure and ends the others
+        raise SystemExit(code)  # the launcher sees the failure and ends the others
 
 
 def _run_rank(world: LocalWorld, python_args: Sequence[str]) -> None:
@@ -146,10 +147,12 @@ def _run_rank(world: LocalWorld, python_args: Sequence[str]) -> None:
     module = python_args[1] if python_args[0] == "-m" else None
     sys.argv = [module, *python_args[2:]] if module else list(python_args)
     try:
-        if module:
-            runpy.run_module(module, run_name="__main__", alter_sys=True)
-        else:
-            runpy.run_path(python_args[0], run_name="__main__")
+        with warnings.catch_warnings():  # the module may be imported already: spawn imported the launching program
+            warnings.filterwarnings("ignore", "'.*' found in sys.modules", RuntimeWarning)
+            if module:
+                runpy.run_module(module, run_name="__main__", alter_sys=True)
+            else:
+                runpy.run_path(python_args[0], run_name="__main__")
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception:
