@@ -6,9 +6,9 @@ processes talk through shared memory (no dependency), or through MPI's launcher,
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
-import argparse
 import subprocess
 import sys
 from collections.abc import Sequence

@@ -1,6 +1,6 @@
 """Processes on one machine that talk through shared memory, with nothing beyond the standard
 library: npgrad's own launcher (`python -m npgrad.distributed.launch --nproc 2 train.py`, which
-`npgrad train --nproc 2` uses) and the backend its processes get (backend name "shm").
+`npgrad train` uses) and the backend its processes get (backend name "shm").
 
 The launcher starts the program N times with multiprocessing's spawn and hands each process its
 rank, one block of shared memory with a slot per rank, and a semaphore for every ordered pair of
@@ -184,8 +184,8 @@ def start_local(nproc: int, python_args: Sequence[str], environment: dict[str, s
 
 
 def wait_for(processes: list[Any], timeout: float | None = None) -> int:
-    """Wait for every process; when one fails, end the others at once (they would wait for it
-    forever in their next collective). Returns the first failure's exit code (a signal's as
+    """Wait for every process; when one fails, end the others, which would otherwise wait for it
+    forever in their next collective. Returns the first failure's exit code (a signal's as
     128 + its number), else 0. Raises TimeoutError after `timeout` seconds."""
     from multiprocessing.connection import wait
 
