@@ -150,11 +150,22 @@ def test_ctrl_c_ends_a_shared_memory_world_quietly(tmp_path):
         "print('started', flush=True)\nwhile True:\n    dist.all_reduce(npgrad.ones(3))\n    time.sleep(0.01)\n"
     )
     command = [sys.executable, "-m", "npgrad.distributed.launch", "--nproc", "2", str(script)]
-    world = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    assert world.stdout.readline() == "started\n"
-    time.sleep(0.5)
-    os.killpg(world.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the group
-    _, err = world.communicate(timeout=30)
+    world = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background job ignores Ctrl-C
+    )
+    try:
+        assert world.stdout.readline() == "started\n"
+        time.sleep(0.5)
+        os.killpg(world.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the group
+        _, err = world.communicate(timeout=30)
+    finally:
+        if world.poll() is None:
+            os.killpg(world.pid, signal.SIGKILL)
     assert world.returncode == 130 and "Traceback" not in err, err
 
 
