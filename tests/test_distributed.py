@@ -132,6 +132,11 @@ def test_shared_memory_launcher_errors_and_timeout(tmp_path):
         [sys.executable, "-m", "npgrad.distributed.launch", "--nproc", "0", "x.py"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "--nproc must be at least 1" in result.stderr
+    missing = tmp_path / "missing.py"
+    result = subprocess.run(
+        [sys.executable, "-m", "npgrad.distributed.launch", str(missing)], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and f"no such script: {missing}" in result.stderr and "Traceback" not in result.stderr
     script = tmp_path / "sleep.py"
     script.write_text("import time\ntime.sleep(60)\n")
     processes, shared = start_local(2, [str(script)], {})

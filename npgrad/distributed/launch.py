@@ -83,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.nproc < 1:
         parser.error(f"--nproc must be at least 1, got {options.nproc}")
+    if options.program != "-m" and not os.path.isfile(options.program):
+        parser.error(f"no such script: {options.program}")
     program = ["-m", options.args.pop(0)] if options.program == "-m" and options.args else [options.program]
     try:
         return launch_local(options.nproc, [*program, *options.args])
