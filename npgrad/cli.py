@@ -38,15 +38,16 @@ def cmd_train(args):
 
     options = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
     out_dir = _output_folder(args.out, os.path.join("runs", f"{options['dataset']}-{options['model']}"))
-    if args.nproc > 1 and launched_world_size() == 1:  # start the workers: this same command
+    size = launched_world_size()
+    if args.nproc > 1 and size == 1:  # start the workers: this same command
         from .distributed.launch import launch_local
 
         return launch_local(args.nproc, ["-m", "npgrad.cli", *args.argv])
-    if launched_world_size() > 1:  # started by --nproc, or one of `mpiexec -n N npgrad train ...`
+    if size > 1:  # started by --nproc, or one of `mpiexec -n N npgrad train ...`
         distributed.init_process_group()
     main_process = is_main_process()
-    if main_process and launched_world_size() > 1:
-        size, batch = launched_world_size(), options["batch_size"]
+    if main_process and size > 1:
+        batch = options["batch_size"]
         print(
             f"{size} processes, each training on {batch // size} images of every batch of {batch} (--nproc 1: one)",
             flush=True,

@@ -31,9 +31,13 @@ def mpiexec_command(nproc: int, python_args: Sequence[str]) -> list[str]:
     The program runs under `python -m mpi4py`, which turns a rank's unhandled exception or
     `sys.exit(nonzero)` into MPI_Abort: the other ranks end too instead of waiting forever in
     their next collective (a bare `python` would finalize MPI on that rank and leave them)."""
+    _check_nproc(nproc)
+    return [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "mpi4py", *python_args]
+
+
+def _check_nproc(nproc: int) -> None:
     if not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"nproc must be a positive integer, got {nproc!r}")
-    return [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "mpi4py", *python_args]
 
 
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -63,8 +67,7 @@ def launch_local(nproc: int, python_args: Sequence[str], timeout: float | None =
     out the cores (see worker_environment); return the first failing process's exit code, else 0."""
     from .shared_memory import start_local, wait_for
 
-    if not isinstance(nproc, int) or nproc < 1:
-        raise ValueError(f"nproc must be a positive integer, got {nproc!r}")
+    _check_nproc(nproc)
     processes, shared = start_local(nproc, python_args, worker_environment(nproc))
     status = wait_for(processes, timeout)
     del shared  # kept until every process ended
@@ -78,16 +81,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "memory; in the program, npgrad.distributed.init_process_group() gives each its rank.",
     )
     parser.add_argument("--nproc", type=int, default=2, help="number of processes (default 2)")
-    parser.add_argument("program", help="a script, or -m module")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
+    parser.add_argument("-m", dest="module", nargs=argparse.REMAINDER, help="run a module, as python -m does")
+    parser.add_argument("script", nargs=argparse.REMAINDER, help="the script and its own arguments")
     options = parser.parse_args(argv)
     if options.nproc < 1:
         parser.error(f"--nproc must be at least 1, got {options.nproc}")
-    if options.program != "-m" and not os.path.isfile(options.program):
-        parser.error(f"no such script: {options.program}")
-    program = ["-m", options.args.pop(0)] if options.program == "-m" and options.args else [options.program]
+    if options.module is not None:
+        if not options.module:
+            parser.error("-m needs a module name")
+        python_args = ["-m", *options.module]
+    elif not options.script:
+        parser.error("name a script to run, or -m MODULE")
+    elif not os.path.isfile(options.script[0]):
+        parser.error(f"no such script: {options.script[0]}")
+    else:
+        python_args = options.script
     try:
-        return launch_local(options.nproc, [*program, *options.args])
+        return launch_local(options.nproc, python_args)
     except KeyboardInterrupt:  # Ctrl-C reached every process; launch_local has waited for them
         return 130
 

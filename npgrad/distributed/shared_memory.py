@@ -44,7 +44,7 @@ class LocalWorld(NamedTuple):
     rank: int
     size: int
     slots: Any  # a multiprocessing RawArray of size * SLOT_BYTES bytes
-    signals: Any  # signals[a][b]: a multiprocessing Semaphore that rank a releases for rank b
+    signals: Any  # signals[a][b]: a multiprocessing Semaphore that rank a releases for rank b (None for a == b)
 
 
 _world: LocalWorld | None = None  # set in a process this launcher started
@@ -108,10 +108,8 @@ class SharedMemoryBackend:
     def all_reduce(self, array: np.ndarray, op: str) -> Any:
         flat, combine = array.reshape(-1), _COMBINE[op]
         for piece, slots in self._exchange(flat):
-            if self.size == 1:
-                np.copyto(flat[piece], slots[0])
-                continue
-            combine(slots[0], slots[1], out=flat[piece])
+            if self.size > 1:  # (a world of one holds its own values already)
+                combine(slots[0], slots[1], out=flat[piece])
             for other in slots[2:]:
                 combine(flat[piece], other, out=flat[piece])
         return Work()
@@ -167,7 +165,7 @@ def start_local(nproc: int, python_args: Sequence[str], environment: dict[str, s
     they are freed finds no semaphore to open."""
     context = multiprocessing.get_context("spawn")
     slots = context.RawArray("B", nproc * SLOT_BYTES)
-    signals = [[context.Semaphore(0) for _ in range(nproc)] for _ in range(nproc)]
+    signals = [[context.Semaphore(0) if a != b else None for b in range(nproc)] for a in range(nproc)]
     saved = dict(os.environ)
     os.environ.update(environment)  # a spawned process starts with this process's environment
     try:
