@@ -62,13 +62,16 @@ def launch(nproc: int, python_args: Sequence[str], timeout: float | None = None)
     return subprocess.run(command, env=worker_environment(nproc), timeout=timeout).returncode
 
 
-def launch_local(nproc: int, python_args: Sequence[str], timeout: float | None = None) -> int:
-    """Run `python <python_args>` as `nproc` processes that talk through shared memory, sharing
-    out the cores (see worker_environment); return the first failing process's exit code, else 0."""
+def launch_local(
+    nproc: int, python_args: Sequence[str], timeout: float | None = None, threads: int | None = None
+) -> int:
+    """Run `python <python_args>` as `nproc` processes that talk through shared memory, with
+    `threads` threads each or the cores shared out (see worker_environment); return the first
+    failing process's exit code, else 0."""
     from .shared_memory import start_local, wait_for
 
     _check_nproc(nproc)
-    processes, shared = start_local(nproc, python_args, worker_environment(nproc))
+    processes, shared = start_local(nproc, python_args, worker_environment(nproc, threads))
     status = wait_for(processes, timeout)
     del shared  # kept until every process ended
     return status

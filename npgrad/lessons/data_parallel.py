@@ -1,4 +1,4 @@
-"""The same global batch on 1 and 2 MPI processes: same curve; all-reduce cost and projected speed-up.
+"""The same global batch on 1 and 2 processes: same curve; all-reduce cost and projected speed-up.
 
 Data parallelism — the same global batch on 1 or N processes, and what it costs.
 
@@ -14,8 +14,11 @@ whole gradient (an all-reduce), so the speed-up is
 with alpha the latency and beta the bandwidth of a link. This lesson measures T_compute,
 alpha and beta on this machine, compares 1 process x 2 threads with 2 processes x 1 thread,
 times the overlap of the all-reduce with backward, and projects S to 8 and 64 processes
-over a network of a given bandwidth. The processes are started through mpiexec; each part
-runs as `python -m npgrad.lessons.data_parallel --worker CONFIG RESULT` under it.
+over a network of a given bandwidth. The processes are started by npgrad's shared-memory
+launcher (`python -m npgrad.distributed.launch`), which needs nothing but the standard library;
+each part runs as `python -m npgrad.lessons.data_parallel --worker CONFIG RESULT` under it. With
+MPI installed (the `distributed` extra), the all-reduce is timed over MPI as well, beside MPI's
+own ping-pong.
 Every step ends when the slowest process has sent its gradient: on a machine whose cores are
 shared with other programs, a step's time includes waiting for the process that was paused,
 which the all-reduce model leaves out (compare the load average when reading the timings).
@@ -34,7 +37,7 @@ from npgrad import Tensor, manual_seed, nn, optim, tensor
 from npgrad import distributed as dist
 from npgrad.analysis.plots import pyplot_or_none
 from npgrad.data import DataLoader, TensorDataset
-from npgrad.distributed.launch import mpiexec_command, worker_environment
+from npgrad.distributed.launch import find_mpiexec, launch_local, mpiexec_command, worker_environment
 from npgrad.lessons import main
 from npgrad.nn.parallel import DistributedDataParallel
 from npgrad.train import Callback, ProgressBar, Trainer
@@ -68,7 +71,7 @@ def wide_mlp():
     )
 
 
-# -- the parts, run on every process of an mpiexec launch -------------------------------------
+# -- the parts, run on every process of a launch -----------------------------------------------
 def _mnist(limit):
     (train, _, _), _ = load_data("mnist", seed=0, val_size=1000, train_limit=limit)
     return train
@@ -143,11 +146,34 @@ def part_overlap(config, world, rank):
 
 
 def part_allreduce(config, world, rank):
-    """Median seconds of npgrad's all_reduce and of MPI's own ping-pong (Send then Recv, half
-    the round trip) by message size; on 2 or more processes."""
+    """Median seconds of npgrad's all_reduce by message size, on 2 or more processes; over MPI
+    also of MPI's own ping-pong (Send then Recv, half the round trip)."""
+    sizes = [2**k for k in range(10, config["max_log2_bytes"] + 1, 2)]
+
+    def median_seconds(operation, size):
+        buffer, times = np.ones(size // 4, np.float32), []
+        for _ in range(max(5, min(100, 2**22 // size))):
+            dist.barrier()
+            started = time.perf_counter()
+            operation(buffer)
+            times.append(time.perf_counter() - started)
+        return float(np.median(times))
+
+    measured = {
+        "bytes": sizes,
+        "allreduce_seconds": [median_seconds(lambda b: dist.all_reduce(Tensor(b)), size) for size in sizes],
+    }
+    if dist.get_backend() == "mpi":
+        ping_pong = _ping_pong(rank)
+        measured["pingpong_seconds"] = [median_seconds(ping_pong, size) / 2 for size in sizes]
+    return measured
+
+
+def _ping_pong(rank):
+    """Rank 0 sends a buffer to rank 1 and receives it back, through MPI itself."""
     from mpi4py import MPI  # the `distributed` extra
 
-    comm, sizes = MPI.COMM_WORLD, [2**k for k in range(10, config["max_log2_bytes"] + 1, 2)]
+    comm = MPI.COMM_WORLD
 
     def ping_pong(buffer):
         if rank == 0:
@@ -157,21 +183,7 @@ def part_allreduce(config, world, rank):
             comm.Recv(buffer, source=0)
             comm.Send(buffer, dest=0)
 
-    def median_seconds(operation, buffer, reps):
-        times = []
-        for _ in range(reps):
-            dist.barrier()
-            started = time.perf_counter()
-            operation(buffer)
-            times.append(time.perf_counter() - started)
-        return float(np.median(times))
-
-    allreduce, pingpong = [], []
-    for size in sizes:
-        buffer, reps = np.ones(size // 4, np.float32), max(5, min(100, 2**22 // size))
-        allreduce.append(median_seconds(lambda b: dist.all_reduce(Tensor(b)), buffer, reps))
-        pingpong.append(median_seconds(ping_pong, buffer, reps) / 2)
-    return {"bytes": sizes, "allreduce_seconds": allreduce, "pingpong_seconds": pingpong}
+    return ping_pong
 
 
 PARTS = {
@@ -183,8 +195,8 @@ PARTS = {
 
 
 def worker(config_path, result_path):
-    """One process of an mpiexec launch: run the configured parts; rank 0 writes the results."""
-    dist.init_process_group(backend="mpi")
+    """One process of a launch: run the configured parts; rank 0 writes the results."""
+    dist.init_process_group()  # over shared memory or MPI, whichever launched this process
     world, rank = dist.get_world_size(), dist.get_rank()
     with open(config_path) as f:
         config = json.load(f)
@@ -194,16 +206,32 @@ def worker(config_path, result_path):
             json.dump(results, f)
 
 
-def launch(nproc, threads, config):
-    """Run the parts of `config` on `nproc` processes of `threads` BLAS threads each."""
+def launch(nproc, threads, config, backend="shm"):
+    """Run the parts of `config` on `nproc` processes of `threads` BLAS threads each, started by
+    the shared-memory launcher, or by mpiexec with backend="mpi"."""
     with tempfile.TemporaryDirectory() as folder:
         config_path, result_path = os.path.join(folder, "config.json"), os.path.join(folder, "result.json")
         with open(config_path, "w") as f:
             json.dump(config, f)
-        command = mpiexec_command(nproc, ["-m", "npgrad.lessons.data_parallel", "--worker", config_path, result_path])
-        subprocess.run(command, env=worker_environment(nproc, threads), check=True, timeout=1800)
+        python_args = ["-m", "npgrad.lessons.data_parallel", "--worker", config_path, result_path]
+        if backend == "mpi":
+            command = mpiexec_command(nproc, python_args)
+            subprocess.run(command, env=worker_environment(nproc, threads), check=True, timeout=1800)
+        elif launch_local(nproc, python_args, timeout=1800, threads=threads) != 0:
+            raise RuntimeError(f"a process of the {nproc}-process launch failed: see its message above")
         with open(result_path) as f:
             return json.load(f)
+
+
+def mpi_ready():
+    """Whether MPI can be launched here: mpi4py and an mpiexec (the `distributed` extra)."""
+    if not dist.is_mpi_available():
+        return False
+    try:
+        find_mpiexec()
+    except RuntimeError:
+        return False
+    return True
 
 
 # -- the model of the all-reduce and the projection -------------------------------------------
@@ -229,7 +257,7 @@ def _gradient_bytes(model):
     return sum(p._data.nbytes for p in model.parameters())
 
 
-def plot(curves, measured, workloads, links, path):
+def plot(curves, sizes, timings, workloads, links, path):
     plt = pyplot_or_none()
     if plt is None:
         return None
@@ -237,12 +265,8 @@ def plot(curves, measured, workloads, links, path):
     for label, losses in curves.items():
         axes[0].plot(np.arange(1, len(losses) + 1), losses, label=label, lw=1)
     axes[0].set(xlabel="step", ylabel="training loss (global batch)", title="same global batch of 64")
-    sizes = np.asarray(measured["bytes"])
-    for key, label in (
-        ("allreduce_seconds", "npgrad all_reduce, 2 processes"),
-        ("pingpong_seconds", "MPI ping-pong (one way)"),
-    ):
-        axes[1].loglog(sizes, np.asarray(measured[key]) * 1e6, "o-", label=label)
+    for label, seconds in timings.items():
+        axes[1].loglog(sizes, np.asarray(seconds) * 1e6, "o-", label=label)
     axes[1].set(xlabel="message size (bytes)", ylabel="microseconds", title="communication cost on this machine")
     processes = np.array([1, 2, 4, 8, 16, 32, 64])
     axes[2].loglog(processes, processes, "k:", label="ideal")
@@ -266,7 +290,7 @@ def plot(curves, measured, workloads, links, path):
 
 
 def run(out_dir, quick=False, network_gbit=10.0, network_latency_us=20.0):
-    steps = 3 if quick else 30
+    steps, max_log2_bytes = (3, 20) if quick else (30, 24)
     curve_config = {"parts": ["curve"], "train_images": 640 if quick else 9600}
     launches = [  # (processes, threads each, what they run)
         (1, 1, {**curve_config, "parts": ["curve", "throughput"], "steps": steps}),
@@ -278,18 +302,24 @@ def run(out_dir, quick=False, network_gbit=10.0, network_latency_us=20.0):
                 **curve_config,
                 "parts": ["curve", "throughput", "overlap", "allreduce"],
                 "steps": steps,
-                "max_log2_bytes": 20 if quick else 24,
+                "max_log2_bytes": max_log2_bytes,
             },
         ),
     ]
-    one, one_two_threads, two = (
-        launch(*arguments) for arguments in progress(launches, desc="mpiexec launches", unit="launch")
+    if mpi_ready():  # the all-reduce over MPI too, beside MPI's own ping-pong
+        launches.append((2, 1, {"parts": ["allreduce"], "max_log2_bytes": max_log2_bytes}, "mpi"))
+    one, one_two_threads, two, *over_mpi = (
+        launch(*arguments) for arguments in progress(launches, desc="launches", unit="launch")
     )
     curves = {"1 process": one["curve"]["losses"], "2 processes": two["curve"]["losses"]}
     curve_gap = float(np.max(np.abs(np.subtract(*curves.values()))))
-    measured = two["allreduce"]
-    alpha, beta = latency_bandwidth(measured["bytes"], measured["allreduce_seconds"])
-    ping_alpha, ping_beta = latency_bandwidth(measured["bytes"], measured["pingpong_seconds"])
+    sizes = two["allreduce"]["bytes"]
+    timings = {"npgrad all_reduce, shared memory": two["allreduce"]["allreduce_seconds"]}
+    if over_mpi:
+        timings["npgrad all_reduce, MPI"] = over_mpi[0]["allreduce"]["allreduce_seconds"]
+        timings["MPI ping-pong (one way)"] = over_mpi[0]["allreduce"]["pingpong_seconds"]
+    communication = {label: latency_bandwidth(sizes, seconds) for label, seconds in timings.items()}
+    alpha, beta = communication["npgrad all_reduce, shared memory"]
     workloads = {  # (compute seconds of one process's step, gradient bytes)
         "small CNN, 128/process": (one["throughput"]["seconds_per_step"], _gradient_bytes(small_cnn())),
         "wide MLP, 32/process": (two["overlap"]["no communication"], _gradient_bytes(wide_mlp())),
@@ -314,23 +344,21 @@ def run(out_dir, quick=False, network_gbit=10.0, network_latency_us=20.0):
     )
     for label, rate in throughput.items():
         print(f"small CNN, global batch 128, {label:<24} {rate:8.0f} images/s")
-    print(
-        f"all_reduce on 2 processes: latency {alpha * 1e6:.1f} us, bandwidth {beta / 1e9:.2f} GB/s "
-        f"(MPI ping-pong: {ping_alpha * 1e6:.1f} us, {ping_beta / 1e9:.2f} GB/s)"
-    )
+    for label, (latency, bandwidth) in communication.items():
+        print(f"{label}, 2 processes: latency {latency * 1e6:.1f} us, bandwidth {bandwidth / 1e9:.2f} GB/s")
     for label, ms in overlap_ms.items():
         print(f"wide MLP step, 2 processes, {label:<18} {ms:7.2f} ms")
     for label, values in projections.items():
         print(f"projected speed-up, {label}: {values[8]:.1f}x on 8, {values[64]:.1f}x on 64 processes")
-    figure = plot(curves, measured, workloads, links, os.path.join(out_dir, "data_parallel.png"))
+    figure = plot(curves, sizes, timings, workloads, links, os.path.join(out_dir, "data_parallel.png"))
     return {
         "curve_gap": curve_gap,
         "steps": len(curves["1 process"]),
         "throughput_images_per_second": throughput,
-        "allreduce_latency_s": alpha,
-        "allreduce_bandwidth_Bps": beta,
-        "pingpong_latency_s": ping_alpha,
-        "pingpong_bandwidth_Bps": ping_beta,
+        "communication": {
+            label: {"latency_s": latency, "bandwidth_Bps": bandwidth}
+            for label, (latency, bandwidth) in communication.items()
+        },
         "overlap_ms_per_step": overlap_ms,
         "projected_speedup": projections,
         "workloads": workloads,
@@ -340,7 +368,8 @@ def run(out_dir, quick=False, network_gbit=10.0, network_latency_us=20.0):
 
 
 READ_NEXT = """
-the all-reduce: npgrad/distributed/process_group.py all_reduce (over MPI), npgrad/distributed/launch.py mpiexec_command
+the all-reduce: npgrad/distributed/process_group.py all_reduce, npgrad/distributed/shared_memory.py (over shared memory)
+the launchers: npgrad/distributed/launch.py launch_local and mpiexec_command
 gradients averaged in buckets while backward runs: npgrad/nn/parallel/distributed.py DistributedDataParallel
 the Trainer on N processes: npgrad/train/distributed.py, npgrad/data/distributed.py DistributedSampler
 the page: docs/lessons/data-parallel.md
