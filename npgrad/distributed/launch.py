@@ -55,11 +55,11 @@ def worker_environment(nproc: int, threads: int | None = None) -> dict[str, str]
     return {**{name: share for name in THREAD_VARIABLES}, **os.environ}
 
 
-def launch(nproc: int, python_args: Sequence[str], timeout: float | None = None) -> int:
-    """Run `python <python_args>` as `nproc` MPI processes sharing out the cores (see
-    worker_environment); return the launcher's exit code."""
+def launch_mpi(nproc: int, python_args: Sequence[str], timeout: float | None = None, threads: int | None = None) -> int:
+    """Run `python <python_args>` as `nproc` MPI processes, with `threads` threads each or the
+    cores shared out (see worker_environment); return the launcher's exit code."""
     command = mpiexec_command(nproc, python_args)
-    return subprocess.run(command, env=worker_environment(nproc), timeout=timeout).returncode
+    return subprocess.run(command, env=worker_environment(nproc, threads), timeout=timeout).returncode
 
 
 def launch_local(

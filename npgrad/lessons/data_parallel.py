@@ -26,7 +26,6 @@ which the all-reduce model leaves out (compare the load average when reading the
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from npgrad import Tensor, manual_seed, nn, optim, tensor
 from npgrad import distributed as dist
 from npgrad.analysis.plots import pyplot_or_none
 from npgrad.data import DataLoader, TensorDataset
-from npgrad.distributed.launch import find_mpiexec, launch_local, mpiexec_command, worker_environment
+from npgrad.distributed.launch import find_mpiexec, launch_local, launch_mpi
 from npgrad.lessons import main
 from npgrad.nn.parallel import DistributedDataParallel
 from npgrad.train import Callback, ProgressBar, Trainer
@@ -214,10 +213,8 @@ def launch(nproc, threads, config, backend="shm"):
         with open(config_path, "w") as f:
             json.dump(config, f)
         python_args = ["-m", "npgrad.lessons.data_parallel", "--worker", config_path, result_path]
-        if backend == "mpi":
-            command = mpiexec_command(nproc, python_args)
-            subprocess.run(command, env=worker_environment(nproc, threads), check=True, timeout=1800)
-        elif launch_local(nproc, python_args, timeout=1800, threads=threads) != 0:
+        start = launch_mpi if backend == "mpi" else launch_local
+        if start(nproc, python_args, timeout=1800, threads=threads) != 0:
             raise RuntimeError(f"a process of the {nproc}-process launch failed: see its message above")
         with open(result_path) as f:
             return json.load(f)
