@@ -128,20 +128,16 @@ def test_shared_memory_launcher_errors_and_timeout(tmp_path):
 
     with pytest.raises(ValueError, match="positive integer"):
         launch_local(0, ["x.py"])
-    result = subprocess.run(
-        [sys.executable, "-m", "npgrad.distributed.launch", "--nproc", "0", "x.py"], capture_output=True, text=True
-    )
+    launch = [sys.executable, "-m", "npgrad.distributed.launch"]
+    result = subprocess.run([*launch, "--nproc", "0", "x.py"], capture_output=True, text=True)
     assert result.returncode == 2 and "--nproc must be at least 1" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "npgrad.distributed.launch", "-m"], capture_output=True, text=True)
+    result = subprocess.run([*launch, "-m"], capture_output=True, text=True)
     assert result.returncode == 2 and "-m needs a module name" in result.stderr
     (tmp_path / "empty.json").write_text("{}")
-    launch = [sys.executable, "-m", "npgrad.distributed.launch"]
     result = subprocess.run([*launch, "-m", "json.tool", str(tmp_path / "empty.json")], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.split() == ["{}", "{}"], result.stderr  # a module, on 2 processes
     missing = tmp_path / "missing.py"
-    result = subprocess.run(
-        [sys.executable, "-m", "npgrad.distributed.launch", str(missing)], capture_output=True, text=True
-    )
+    result = subprocess.run([*launch, str(missing)], capture_output=True, text=True)
     assert result.returncode == 2 and f"no such script: {missing}" in result.stderr and "Traceback" not in result.stderr
     script = tmp_path / "sleep.py"
     script.write_text("import time\ntime.sleep(60)\n")
