@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,6 +14,23 @@ from ..types import ArrayLike, Number
 
 
 BLOCK = 2**16  # numbers per block: a few float32 arrays of this size fit in a core's L2 cache together
+
+
+def as_rows(x: np.ndarray) -> np.ndarray:
+    """(..., n) as an (m, n) matrix; sizes given, since -1 is ambiguous when n or m is 0."""
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+
+
+def row_sums(rows: np.ndarray) -> np.ndarray:
+    """sum_j rows[i, j] of a 2-D array, as a BLAS matrix-vector product: one fast pass, where
+    NumPy's reduction along short rows (or down columns) runs far slower than memory allows."""
+    return rows @ np.ones(rows.shape[1], rows.dtype)
+
+
+def row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum_j a[i, j] b[i, j] of two 2-D arrays, as one BLAS dot product a row, without the
+    temporary array of a * b."""
+    return np.matmul(a[:, None, :], b[:, :, None]).reshape(-1)
 
 
 def in_blocks(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:

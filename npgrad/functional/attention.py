@@ -16,7 +16,7 @@ from ..autograd import Function
 from ..random import default_generator
 from ..tensor import Tensor
 from ..types import ArrayLike, _dtype
-from ._util import unbroadcast
+from ._util import BLOCK, as_rows, row_dots, row_sums, unbroadcast
 
 
 def _softmax_last_in_place(scores):
@@ -28,11 +28,24 @@ def _softmax_last_in_place(scores):
         row_max[fully_masked] = 0
     scores -= row_max
     np.exp(scores, out=scores)
-    total = scores.sum(axis=-1, keepdims=True)
+    total = row_sums(as_rows(scores)).reshape(row_max.shape)
     if fully_masked.any():
         total[fully_masked] = 1
     scores /= total
     return scores
+
+
+def _softmax_grad_in_place(grad_probs, probs, scale):
+    """P = softmax(S) along the last axis: dL/dS = P (dL/dP - sum(dL/dP P)), times `scale`,
+    written into grad_probs. Its three passes run block by block, a few rows at a time, in cache."""
+    grad_rows, prob_rows = as_rows(grad_probs), as_rows(probs)  # views: both are fresh products
+    block = max(1, BLOCK // max(1, grad_probs.shape[-1]))
+    for first in range(0, len(grad_rows), block):
+        grad, prob = grad_rows[first : first + block], prob_rows[first : first + block]
+        grad -= row_dots(grad, prob)[:, None]
+        grad *= prob
+        grad *= scale
+    return grad_probs
 
 
 class ScaledDotProductAttentionFunction(Function):
@@ -65,14 +78,13 @@ class ScaledDotProductAttentionFunction(Function):
             grad_probs += grad_weights
         if drop is not None:
             grad_probs *= drop
-        # softmax: dL/dS = P (dL/dP - sum(dL/dP P)); the mask is added to S: dL/dmask = dL/dS
-        grad_scores = grad_probs
-        grad_scores -= (grad_probs * probs).sum(axis=-1, keepdims=True)
-        grad_scores *= probs
+        # S = q k^T * scale + mask: dL/d(q k^T) = dL/dS * scale, and dL/dmask = dL/dS
+        with_mask_grad = self.needs_input_grad[3]
+        grad_scores = _softmax_grad_in_place(grad_probs, probs, 1 if with_mask_grad else self.scale)
         grad_mask = None
-        if self.needs_input_grad[3]:
+        if with_mask_grad:
             grad_mask = unbroadcast(grad_scores.copy(), self.mask_shape)
-        grad_scores *= self.scale  # S = q k^T * scale
+            grad_scores *= self.scale
         grad_q = unbroadcast(np.matmul(grad_scores, self.k), self.q.shape) if self.needs_input_grad[0] else None
         grad_k = None
         if self.needs_input_grad[1]:  # dL/dK = dS^T Q

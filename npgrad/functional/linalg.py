@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import math
 import string
 from collections.abc import Sequence
 
@@ -12,7 +11,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..types import Number
-from ._util import check_input_dtype, tensor_pair, unbroadcast
+from ._util import as_rows, check_input_dtype, row_sums, tensor_pair, unbroadcast
 
 
 class MatMulFunction(Function):
@@ -55,11 +54,6 @@ class EinsumFunction(Function):
         return np.broadcast_to(g.reshape([n if c in present else 1 for c, n in zip(self.inputs[k], shape)]), shape)
 
 
-def _rows(x):
-    """(..., n) as an (m, n) matrix; sizes given, since -1 is ambiguous when n or m is 0."""
-    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
-
-
 class LinearFunction(Function):
     """y = x W^T + b for x of shape (..., in); W is (out, in) as in PyTorch.
 
@@ -69,16 +63,16 @@ class LinearFunction(Function):
 
     def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
-        y = _rows(x) @ weight.T
+        y = as_rows(x) @ weight.T
         if bias is not None:
             y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, grad):
-        x2d, grad2d = _rows(self.x), _rows(grad)
+        x2d, grad2d = as_rows(self.x), as_rows(grad)
         grad_x = (grad2d @ self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None  # dL/dx = delta W
         grad_w = grad2d.T @ x2d if self.needs_input_grad[1] else None  # dL/dW = delta^T x
-        grad_b = grad2d.sum(axis=0) if self.needs_input_grad[2] else None  # dL/db = sum of delta over rows
+        grad_b = row_sums(grad2d.T) if self.needs_input_grad[2] else None  # dL/db = sum of delta over rows
         return grad_x, grad_w, grad_b
 
 
