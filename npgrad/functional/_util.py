@@ -24,7 +24,7 @@ def as_rows(x: np.ndarray) -> np.ndarray:
 def row_sums(rows: np.ndarray) -> np.ndarray:
     """sum_j rows[i, j] of a 2-D array, as a BLAS matrix-vector product: one fast pass, where
     NumPy's reduction along short rows (or down columns) runs far slower than memory allows."""
-    return rows @ np.ones(rows.shape[1], rows.dtype)
+    return np.matmul(rows, np.ones(rows.shape[1], rows.dtype))
 
 
 def row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:

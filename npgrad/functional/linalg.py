@@ -63,15 +63,16 @@ class LinearFunction(Function):
 
     def forward(self, x, weight, bias):
         self.x, self.weight = x, weight
-        y = as_rows(x) @ weight.T
+        y = np.matmul(as_rows(x), weight.T)
         if bias is not None:
             y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, grad):
         x2d, grad2d = as_rows(self.x), as_rows(grad)
-        grad_x = (grad2d @ self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None  # dL/dx = delta W
-        grad_w = grad2d.T @ x2d if self.needs_input_grad[1] else None  # dL/dW = delta^T x
+        # dL/dx = delta W
+        grad_x = np.matmul(grad2d, self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None
+        grad_w = np.matmul(grad2d.T, x2d) if self.needs_input_grad[1] else None  # dL/dW = delta^T x
         grad_b = row_sums(grad2d.T) if self.needs_input_grad[2] else None  # dL/db = sum of delta over rows
         return grad_x, grad_w, grad_b
 

@@ -246,12 +246,12 @@ class RecurrenceFunction(Function):
                 passed = [np.where(self.active[t], 0, g) for g in grad_state]
                 grad_new = [g * self.active[t] for g in grad_new]
             grad_prev = step.backward(self.saved[t], grad_new, grad_gates_x[t], grad_gates_h[t])
-            through_gates = grad_gates_h[t] @ w_hh  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
+            through_gates = np.matmul(grad_gates_h[t], w_hh)  # dL/dh_{t-1} through gates_h = h_{t-1} W_hh^T
             grad_state = [through_gates if grad_prev[0] is None else grad_prev[0] + through_gates, *grad_prev[1:]]
             if self.active is not None:
                 grad_state = [g + p for g, p in zip(grad_state, passed)]
         gates_2d = grad_gates_h.reshape(-1, grad_gates_h.shape[-1])
-        grad_w_hh = gates_2d.T @ self.h_prev.reshape(-1, w_hh.shape[1]) if self.needs_input_grad[1] else None
+        grad_w_hh = np.matmul(gates_2d.T, self.h_prev.reshape(-1, w_hh.shape[1])) if self.needs_input_grad[1] else None
         grad_b_hh = row_sums(gates_2d.T) if self.needs_input_grad[2] else None
         return (grad_gates_x, grad_w_hh, grad_b_hh, *grad_state)
 
