@@ -193,6 +193,25 @@ def test_sdpa_dropout_gradcheck_and_scaling():
     np.testing.assert_array_equal(F.scaled_dot_product_attention(q, k, v, dropout_p=1.0).detach().numpy(), 0)
 
 
+@pytest.mark.parametrize("mask_needs_grad", [False, True])
+def test_sdpa_backward_in_blocks_of_rows_matches_torch(monkeypatch, mask_needs_grad):
+    """The softmax backward runs a few rows of the scores at a time (attention.BLOCK numbers);
+    blocks of 2 rows of 5 keys, the last one a single row, give PyTorch's gradients."""
+    from npgrad.functional import attention
+
+    monkeypatch.setattr(attention, "BLOCK", 10)
+    arrays = [randn(3, 1, 3, 4, seed=1), randn(3, 1, 5, 4, seed=2), randn(3, 1, 5, 6, seed=3), randn(3, 5, seed=4)]
+    (q, tq), (k, tk), (v, tv) = (as_pair(a) for a in arrays[:3])
+    mask, t_mask = as_pair(arrays[3], grad=mask_needs_grad)
+    upstream = randn(3, 1, 3, 6, seed=5)
+    F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.7).backward(npgrad.tensor(upstream))
+    torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=t_mask, scale=0.7).backward(
+        torch.from_numpy(upstream)
+    )
+    for ours, theirs in [(q, tq), (k, tk), (v, tv)] + ([(mask, t_mask)] if mask_needs_grad else []):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=ATOL, rtol=RTOL)
+
+
 def test_sdpa_errors():
     q = npgrad.tensor(randn(2, 3, 4))
     with pytest.raises(ValueError, match=r"does not broadcast to the attention scores' shape \(2, 3, 3\)"):
