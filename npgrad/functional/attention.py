@@ -22,6 +22,8 @@ from ._util import BLOCK, as_rows, row_dots, row_sums, unbroadcast
 def _softmax_last_in_place(scores):
     """softmax along the last axis, written into `scores`. A row that is -inf everywhere (a
     query that may attend to nothing) gets probability 0 everywhere, as PyTorch's SDPA does."""
+    if scores.shape[-1] == 0:  # no keys at all: nothing to normalise, and the output is 0
+        return scores
     row_max = scores.max(axis=-1, keepdims=True)
     fully_masked = np.isneginf(row_max)
     if fully_masked.any():

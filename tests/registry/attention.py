@@ -1,5 +1,5 @@
 """scaled_dot_product_attention: batched and unbatched, broadcast batch dims, cross-attention
-(S != L, Ev != E), boolean masks (True = may attend, with a query that may attend to nothing),
+(S != L, Ev != E), no keys at all, boolean masks (True = may attend, with a query that may attend to nothing),
 float masks added to the scores (with and without a gradient), is_causal (square and L != S), and an explicit scale.
 Dropout draws a different mask than PyTorch's: tests/test_transformer.py checks it."""
 
@@ -45,5 +45,6 @@ register(
         (f(3, 4), f(5, 4), f(5, 4), f(5), DEFAULT),
         (f(2, 2, 4, 3), f(2, 2, 4, 3), f(2, 2, 4, 3), NONE, options(is_causal=True)),
         (f(2, 3, 4), f(2, 5, 4), f(2, 5, 4), NONE, options(is_causal=True, scale=0.5)),
+        (f(2, 3, 4), f(2, 0, 4), f(2, 0, 6), NONE, DEFAULT),  # no keys: the output is 0
     ],
 )
