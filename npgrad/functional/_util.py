@@ -21,18 +21,6 @@ def as_rows(x: np.ndarray) -> np.ndarray:
     return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
-def row_sums(rows: np.ndarray) -> np.ndarray:
-    """sum_j rows[i, j] of a 2-D array, as a BLAS matrix-vector product: one fast pass, where
-    NumPy's reduction along short rows (or down columns) runs far slower than memory allows."""
-    return np.matmul(rows, np.ones(rows.shape[1], rows.dtype))
-
-
-def row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum_j a[i, j] b[i, j] of two 2-D arrays, as one BLAS dot product a row, without the
-    temporary array of a * b."""
-    return np.matmul(a[:, None, :], b[:, :, None]).reshape(-1)
-
-
 def in_blocks(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
     """Matching pieces of the arrays, BLOCK numbers each (1-D views of their memory), for an
     update of many passes: pass after pass over a block that stays in cache, instead of over

@@ -16,7 +16,7 @@ from ..autograd import Function
 from ..random import default_generator
 from ..tensor import Tensor
 from ..types import ArrayLike, _dtype
-from ._util import BLOCK, as_rows, row_dots, row_sums, unbroadcast
+from ._util import BLOCK, as_rows, unbroadcast
 
 
 def _softmax_last_in_place(scores):
@@ -30,7 +30,7 @@ def _softmax_last_in_place(scores):
         row_max[fully_masked] = 0
     scores -= row_max
     np.exp(scores, out=scores)
-    total = row_sums(as_rows(scores)).reshape(row_max.shape)
+    total = scores.sum(axis=-1, keepdims=True)
     if fully_masked.any():
         total[fully_masked] = 1
     scores /= total
@@ -39,12 +39,13 @@ def _softmax_last_in_place(scores):
 
 def _softmax_grad_in_place(grad_probs, probs, scale):
     """P = softmax(S) along the last axis: dL/dS = P (dL/dP - sum(dL/dP P)), times `scale`,
-    written into grad_probs. Its three passes run block by block, a few rows at a time, in cache."""
+    written into grad_probs. Its passes run block by block, a few rows at a time, in cache; each
+    row gets the same arithmetic as in passes over the whole arrays."""
     grad_rows, prob_rows = as_rows(grad_probs), as_rows(probs)  # views: both are fresh products
     block = max(1, BLOCK // max(1, grad_probs.shape[-1]))
     for first in range(0, len(grad_rows), block):
         grad, prob = grad_rows[first : first + block], prob_rows[first : first + block]
-        grad -= row_dots(grad, prob)[:, None]
+        grad -= (grad * prob).sum(axis=1, keepdims=True)
         grad *= prob
         grad *= scale
     return grad_probs

@@ -35,7 +35,6 @@ from ..backends import numba as numba_backend
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
 from ..utils.environment import blas_threads
-from ._util import row_sums
 from ._windows import Window, as_planes, check_positive, expand, from_planes, make_window
 
 
@@ -234,15 +233,8 @@ class ConvolutionFunction(Function):
                 _apply_kernel_transposed(kernel, grad_y_part, self.groups, out=cols)
                 col2im(cols, window, part, grad_padded)
         grad_x = _interior(grad_padded, window) if need_x else None
-        grad_b = row_sums(grad_y) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
+        grad_b = grad_y.sum(axis=1) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
         return grad_x, grad_w, grad_b
-
-
-def _sum_per_channel(grad):
-    """A (N, C, H, W) array summed over every axis but the channels: two BLAS matrix-vector
-    products, over the batch and then over the positions (see row_sums)."""
-    n, channels, height, width = grad.shape
-    return row_sums(row_sums(grad.reshape(n, channels * height * width).T).reshape(channels, height * width))
 
 
 class TransposedConvolutionFunction(Function):
@@ -272,7 +264,7 @@ class TransposedConvolutionFunction(Function):
             if need_w:  # dL/dW = x · im2col(dL/dy)^T, summed over the chunks
                 grad_w += _kernel_grad(_columns(x_matrix, part, window, n), cols, self.groups, self.weight.shape)
         grad_x = _from_matrix(grad_x, *window.out, n) if need_x else None
-        grad_b = _sum_per_channel(grad) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
+        grad_b = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None  # dL/db: dL/dy summed over positions
         return grad_x, grad_w, grad_b
 
 

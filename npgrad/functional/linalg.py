@@ -11,7 +11,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..types import Number
-from ._util import as_rows, check_input_dtype, row_sums, tensor_pair, unbroadcast
+from ._util import as_rows, check_input_dtype, tensor_pair, unbroadcast
 
 
 class MatMulFunction(Function):
@@ -73,7 +73,7 @@ class LinearFunction(Function):
         # dL/dx = delta W
         grad_x = np.matmul(grad2d, self.weight).reshape(self.x.shape) if self.needs_input_grad[0] else None
         grad_w = np.matmul(grad2d.T, x2d) if self.needs_input_grad[1] else None  # dL/dW = delta^T x
-        grad_b = row_sums(grad2d.T) if self.needs_input_grad[2] else None  # dL/db = sum of delta over rows
+        grad_b = grad2d.sum(axis=0) if self.needs_input_grad[2] else None  # dL/db = sum of delta over rows
         return grad_x, grad_w, grad_b
 
 

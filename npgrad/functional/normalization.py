@@ -18,7 +18,6 @@ import numpy as np
 from ..autograd import Function
 from ..backends import numba as numba_backend
 from ..tensor import Tensor
-from ._util import row_dots, row_sums
 
 
 def _channel_axes(x):
@@ -50,6 +49,14 @@ def _from_channel_rows(rows, shape, order):
     return rows.reshape(tuple(shape[axis] for axis in order)).transpose(np.argsort(order))
 
 
+def _row_sums(rows):
+    return rows @ np.ones(rows.shape[1], rows.dtype)  # a BLAS matrix-vector product: one fast pass
+
+
+def _row_dots(a, b):
+    return np.matmul(a[:, None, :], b[:, :, None]).reshape(-1)  # sum_j a[i, j] b[i, j], BLAS dots
+
+
 class BatchNormFunction(Function):
     """With batch statistics (training) or with fixed running statistics (evaluation).
     In training, running_mean and running_var (when given) are updated in place:
@@ -61,9 +68,9 @@ class BatchNormFunction(Function):
         self.order, self.shape = _channel_order(x), x.shape
         rows = _as_channel_rows(x, self.order)
         self.training, self.count, self.weight = training, rows.shape[1], weight
-        mean = row_sums(rows) / self.count if training else running_mean
+        mean = _row_sums(rows) / self.count if training else running_mean
         self.centered = _subtract_per_row(rows, mean)  # x - mean, kept for backward; var from it keeps float32's digits
-        var = row_dots(self.centered, self.centered) / self.count if training else running_var
+        var = _row_dots(self.centered, self.centered) / self.count if training else running_var
         if training and running_mean is not None:
             _update(running_mean, mean, momentum)
             _update(running_var, var * (self.count / max(self.count - 1, 1)), momentum)
@@ -74,8 +81,8 @@ class BatchNormFunction(Function):
 
     def backward(self, grad):
         grad_rows, centered, inv_std = _as_channel_rows(grad, self.order), self.centered, self.inv_std
-        sum_grad = row_sums(grad_rows)  # dL/dbias = sum of dL/dy
-        sum_grad_x_hat = row_dots(grad_rows, centered) * inv_std  # dL/dweight = sum of dL/dy * x_hat
+        sum_grad = _row_sums(grad_rows)  # dL/dbias = sum of dL/dy
+        sum_grad_x_hat = _row_dots(grad_rows, centered) * inv_std  # dL/dweight = sum of dL/dy * x_hat
         grad_x = None
         if self.needs_input_grad[0]:
             scale = inv_std if self.weight is None else self.weight * inv_std
@@ -198,8 +205,8 @@ def _row_statistics(rows, eps):
     """rows - mean and 1 / sqrt(var + eps) of every row of a (R, D) matrix (biased variance, as
     PyTorch); the sums are BLAS products, much faster than NumPy's reductions along short rows."""
     count = rows.shape[1]
-    centered = _subtract_per_row(rows, row_sums(rows) / count)
-    return centered, 1 / np.sqrt(row_dots(centered, centered) / count + eps)
+    centered = _subtract_per_row(rows, _row_sums(rows) / count)
+    return centered, 1 / np.sqrt(_row_dots(centered, centered) / count + eps)
 
 
 def _standardize_rows(rows, eps):
@@ -212,7 +219,7 @@ def _standardize_rows(rows, eps):
 def _standardize_rows_backward(g, x_hat, inv_std):
     """dL/dx = (g - mean(g) - x_hat mean(g x_hat)) / std along every row, with g = dL/dx_hat."""
     count = g.shape[1]
-    g_mean, g_x_hat_mean = row_sums(g) / count, row_dots(g, x_hat) / count
+    g_mean, g_x_hat_mean = _row_sums(g) / count, _row_dots(g, x_hat) / count
     fast = numba_backend.kernels(g, x_hat, g_mean, g_x_hat_mean, inv_std)
     if fast is not None:  # the same, in one compiled pass
         grad_x = np.empty(g.shape, g.dtype)
@@ -260,7 +267,7 @@ class LayerNormFunction(Function):
         if self.needs_input_grad[1]:  # sum of dy x_hat over the rows
             grad_weight = _column_dots(grad_rows, x_hat).reshape(self.normalized_shape)
         if self.needs_input_grad[2]:  # sum of dy over the rows
-            grad_bias = row_sums(grad_rows.T).reshape(self.normalized_shape)
+            grad_bias = _row_sums(grad_rows.T).reshape(self.normalized_shape)
         if self.needs_input_grad[0]:
             g = grad_rows * weight if weight is not None else grad_rows  # dL/dx_hat = dL/dy * weight
             grad_x = _standardize_rows_backward(g, x_hat, self.inv_std).reshape(self.shape)

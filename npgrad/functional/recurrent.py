@@ -27,7 +27,6 @@ import numpy as np
 from ..autograd import Function
 from ..backends import numba as numba_backend
 from ..tensor import Tensor
-from ._util import row_sums
 from .linalg import linear
 
 _TANH_AFFINE = {"sigmoid": (0.5, 0.5), "tanh": (1, 0)}  # f(a) = scale tanh(scale a) + shift
@@ -252,7 +251,7 @@ class RecurrenceFunction(Function):
                 grad_state = [g + p for g, p in zip(grad_state, passed)]
         gates_2d = grad_gates_h.reshape(-1, grad_gates_h.shape[-1])
         grad_w_hh = np.matmul(gates_2d.T, self.h_prev.reshape(-1, w_hh.shape[1])) if self.needs_input_grad[1] else None
-        grad_b_hh = row_sums(gates_2d.T) if self.needs_input_grad[2] else None
+        grad_b_hh = gates_2d.sum(axis=0) if self.needs_input_grad[2] else None
         return (grad_gates_x, grad_w_hh, grad_b_hh, *grad_state)
 
 
