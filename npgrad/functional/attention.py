@@ -21,10 +21,9 @@ from ._util import BLOCK, as_rows, unbroadcast
 
 def _softmax_last_in_place(scores):
     """softmax along the last axis, written into `scores`. A row that is -inf everywhere (a
-    query that may attend to nothing) gets probability 0 everywhere, as PyTorch's SDPA does."""
-    if scores.shape[-1] == 0:  # no keys at all: nothing to normalise, and the output is 0
-        return scores
-    row_max = scores.max(axis=-1, keepdims=True)
+    query that may attend to nothing), or empty (no keys at all), gets probability 0 everywhere,
+    as PyTorch's SDPA does."""
+    row_max = scores.max(axis=-1, keepdims=True, initial=-np.inf)  # -inf for an empty row too
     fully_masked = np.isneginf(row_max)
     if fully_masked.any():
         row_max[fully_masked] = 0
