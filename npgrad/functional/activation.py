@@ -71,8 +71,9 @@ def _normal_cdf(x):
 
 
 def _softmax_parts(x, axis):
-    """x - max(x), exp of that, and its sum along axis: the pieces of softmax and log_softmax."""
-    shifted = x - x.max(axis=axis, keepdims=True)  # exp(shifted) <= 1 never overflows
+    """x - max(x), exp of that, and its sum along axis: the pieces of softmax and log_softmax.
+    Along an axis of length 0 the max is the initial -inf and the result is empty, as in PyTorch."""
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # exp(shifted) <= 1 never overflows
     exp = np.exp(shifted)
     return shifted, exp, exp.sum(axis=axis, keepdims=True)
 
@@ -246,7 +247,8 @@ class LogSoftmaxFunction(Function):
     def forward(self, x, *, axis):
         self.axis = axis
         shifted, _, total = _softmax_parts(x, axis)
-        self.out = shifted - np.log(total)
+        with np.errstate(divide="ignore"):  # total >= 1 but along an empty axis (0, and the result is empty)
+            self.out = shifted - np.log(total)
         return self.out
 
     def backward(self, grad):

@@ -29,7 +29,7 @@ class AttentionFunction(Function):
         self.Q, self.K, self.V = Q, K, V
         self.scale = 1 / math.sqrt(Q.shape[-1])
         S = Q @ K.transpose(0, 2, 1) * self.scale
-        e = np.exp(S - S.max(axis=-1, keepdims=True))
+        e = np.exp(S - S.max(axis=-1, keepdims=True, initial=-np.inf))  # initial: S may have no keys (S = 0)
         self.P = e / e.sum(axis=-1, keepdims=True)
         return self.P @ V
 

@@ -8,6 +8,9 @@ the tails of its erf approximation rather than the region where gelu is exactly 
 from . import f, register, value
 
 
+EMPTY_DIM = (f(2, 0, 3), value(1))  # softmax along an axis of length 0: an empty result, as in PyTorch
+
+
 def big(x, scale=30):
     return x * scale
 
@@ -47,12 +50,12 @@ register(
 register(
     "softmax",
     lambda lib, F, x, dim: F.softmax(x, dim),
-    [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1))],
+    [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1)), EMPTY_DIM],
 )
 register("softmax_large", lambda lib, F, x: F.softmax(big(x), -1), [f(3, 5)])
 register(
     "log_softmax",
     lambda lib, F, x, dim: F.log_softmax(x, dim),
-    [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1))],
+    [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1)), EMPTY_DIM],
 )
 register("log_softmax_large", lambda lib, F, x: F.log_softmax(big(x), -1), [f(3, 5)])

@@ -97,6 +97,6 @@ register(
 register(
     "textbook_attention",
     lambda lib, F, q, k, v: T.AttentionFunction.apply(q, k, v),
-    [(f(2, 3, 4), f(2, 5, 4), f(2, 5, 6))],
+    [(f(2, 3, 4), f(2, 5, 4), f(2, 5, 6)), (f(2, 3, 4), f(2, 0, 4), f(2, 0, 6))],  # the second: no keys, output 0
     torch_fn=lambda lib, F, q, k, v: F.scaled_dot_product_attention(q, k, v),
 )
