@@ -40,7 +40,7 @@ def model_like_the_lesson(config, vocab_size):
     """PyTorch's model, starting from the lesson's initial npgrad weights."""
     model = CharLSTM(vocab_size, config["embedding_dim"], config["hidden_size"])
     initial = char_rnn.build_model(config, vocab_size).state_dict()
-    model.load_state_dict({name: torch.from_numpy(value) for name, value in initial.items()})
+    model.load_state_dict({name: torch.from_numpy(value.numpy()) for name, value in initial.items()})
     return model
 
 

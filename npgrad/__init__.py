@@ -69,6 +69,7 @@ from .functional.elementwise import (  # noqa: E402
     cos,
     div,
     eq,
+    equal,
     exp,
     ge,
     gt,

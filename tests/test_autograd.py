@@ -243,3 +243,56 @@ def test_tensor_basics():
     m = npgrad.nn.functional.one_hot(npgrad.tensor([0, 2]), 3)
     np.testing.assert_array_equal(m.numpy(), [[1, 0, 0], [0, 0, 1]])
     assert m.dtype == np.int64
+
+
+# ------------------------------------------------------------------ autograd.grad
+def graph_for_grad(lib, x):
+    """y = sum(m^2) + sum(tanh(m)) with m = 2x, m keeping its .grad; a hook on x scales its gradient."""
+    x.register_hook(lambda g: g * 10)
+    m = x * 2
+    m.retain_grad()
+    return m, (m**2).sum() + lib.tanh(m).sum()
+
+
+def test_grad_returns_what_backward_would_add_and_leaves_grad_alone():
+    a, ta = pair()
+    (m, y), (tm, ty) = graph_for_grad(npgrad, a), graph_for_grad(torch, ta)
+    ours = npgrad.autograd.grad(y, [a, m], retain_graph=True)
+    theirs = torch.autograd.grad(ty, [ta, tm], retain_graph=True)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-6)
+    assert a.grad is None and ta.grad is None  # leaves untouched ...
+    np.testing.assert_allclose(m.grad.numpy(), tm.grad.numpy(), rtol=1e-6)  # ... retained grads filled, as torch
+    y.backward()  # the graph was kept: backward now adds the same gradient to a.grad
+    np.testing.assert_allclose(a.grad.numpy(), ours[0].numpy(), rtol=1e-6)
+
+
+def test_grad_of_several_outputs_with_grad_outputs():
+    a, ta = pair()
+    b, tb = pair(seed=1)
+    start = np.random.default_rng(2).standard_normal((3, 4)).astype(np.float32)
+    ours = npgrad.autograd.grad([a * b, (a**2).sum()], (a, b), grad_outputs=[npgrad.tensor(start), None])
+    theirs = torch.autograd.grad([ta * tb, (ta**2).sum()], (ta, tb), grad_outputs=[torch.tensor(start), None])
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-6)
+    (x_itself,) = npgrad.autograd.grad(a, a, grad_outputs=npgrad.tensor(start))  # an output that is the input
+    np.testing.assert_array_equal(x_itself.numpy(), start)
+
+
+def test_grad_of_unused_inputs_and_misuse():
+    a, b = pair()[0], pair(seed=1)[0]
+    assert npgrad.autograd.grad((a * 3).sum(), [a, b], allow_unused=True)[1] is None
+    zeros = npgrad.autograd.grad((a * 3).sum(), [a, b], materialize_grads=True)[1]
+    np.testing.assert_array_equal(zeros.numpy(), np.zeros((3, 4), np.float32))
+    with pytest.raises(RuntimeError, match="input 1 was not used"):
+        npgrad.autograd.grad((a * 3).sum(), [a, b])
+    with pytest.raises(RuntimeError, match="one element"):
+        npgrad.autograd.grad(a * 3, a)
+    with pytest.raises(RuntimeError, match="input 0 does not require grad"):
+        npgrad.autograd.grad((a * 3).sum(), npgrad.ones(2))
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        npgrad.autograd.grad((a * 3).sum(), a, create_graph=True)
+    y = (a * 3).sum()
+    npgrad.autograd.grad(y, a)
+    with pytest.raises(npgrad.autograd.GraphFreedError):  # the graph is freed unless retain_graph
+        npgrad.autograd.grad(y, a)

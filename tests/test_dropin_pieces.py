@@ -1,7 +1,7 @@
 """The small pieces teaching code takes from torch and torchvision: multinomial, tril/triu errors,
 npgrad.utils (data alias, make_grid, save_image), transforms.Lambda / ToTensor / Normalize,
-the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, and the
-npgrad.nn.modules import paths."""
+the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, the
+npgrad.nn.modules import paths, and allclose / equal on parameters."""
 
 import warnings
 
@@ -234,3 +234,15 @@ def test_nn_modules_import_paths():
     assert isinstance(nn.BatchNorm2d(3), _BatchNorm) and isinstance(nn.BatchNorm1d(3), nn.modules.batchnorm._BatchNorm)
     assert isinstance(nn.CrossEntropyLoss(), _Loss) and nn.modules.module.Module is nn.Module
     assert nn.modules.rnn.LSTM is nn.LSTM and nn.modules.Sequential is nn.Sequential
+
+
+# -- allclose / equal ---------------------------------------------------------------------------
+def test_allclose_and_equal_take_parameters_as_torch():
+    import torch
+
+    values = np.arange(1, 7, dtype=np.float32).reshape(2, 3)
+    for lib in (npgrad, torch):
+        weight = lib.nn.Parameter(lib.tensor(values))  # requires grad: compared without a graph
+        nudged = lib.tensor(values * np.float32(1 + 2e-6))
+        assert lib.allclose(weight, nudged) and not lib.equal(weight, nudged)
+        assert lib.equal(weight, lib.tensor(values)) and not lib.equal(weight, lib.tensor(values[:1]))

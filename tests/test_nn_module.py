@@ -207,14 +207,19 @@ def test_to_double_keeps_parameter_objects():
 
 
 # ------------------------------------------------------------------ state_dict
-def test_state_dict_is_a_copy_that_keeps_dtypes():
-    ng = ng_net()
-    state = ng.state_dict()
-    assert isinstance(state, OrderedDict)
-    assert all(isinstance(v, np.ndarray) and v.dtype == np.float32 for v in state.values())
-    state["scale"][...] = 0
-    assert ng.scale.detach().numpy().all()
-    assert ng.state_dict(keep_vars=True)["scale"] is ng.scale
+def test_state_dict_shares_memory_like_torch_and_deepcopy_is_a_snapshot():
+    for lib, net in ((npgrad, ng_net()), (torch, torch_net())):
+        state = net.state_dict()
+        assert isinstance(state, OrderedDict)
+        assert all(isinstance(v, lib.Tensor) and not v.requires_grad and v.dtype == lib.float32 for v in state.values())
+        assert [tuple(v.size()) for v in state.values()] == [tuple(p.shape) for p in state.values()]
+        snapshot = copy.deepcopy(state)
+        with lib.no_grad():
+            net.scale.mul_(2)  # training changes the weights: the state_dict sees it, the snapshot does not
+        assert lib.equal(state["scale"], net.scale.detach()) and not lib.equal(snapshot["scale"], state["scale"])
+        state["steps"][...] = 7  # and writing into the state_dict writes into the model
+        assert float(net.steps[0]) == 7
+        assert net.state_dict(keep_vars=True)["scale"] is net.scale
 
 
 def test_torch_state_dict_loads_and_gives_the_same_output():
@@ -236,7 +241,7 @@ def test_load_casts_to_the_parameter_dtype_and_copies_in_place():
 def test_strict_load_lists_missing_unexpected_and_both_shapes():
     ng = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
     state = ng.state_dict()
-    original = state["0.weight"].copy()
+    original = state["0.weight"].clone()
     bad = dict(state)
     del bad["1.bias"]
     bad["extra.weight"] = np.zeros(1, np.float32)

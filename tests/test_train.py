@@ -1,5 +1,6 @@
 """npgrad.train: the Trainer loop, metrics, callbacks, clipping, schedulers and exact resume."""
 
+import copy
 import csv
 import io as text_io
 import math
@@ -271,7 +272,7 @@ class RecordWeights(Callback):
         self.after_epoch = []
 
     def on_epoch_end(self, trainer, epoch, logs):
-        self.after_epoch.append(trainer.model.state_dict())
+        self.after_epoch.append(copy.deepcopy(trainer.model.state_dict()))  # state_dict shares memory
 
 
 def fit_scripted(val_losses, callbacks, epochs=10):

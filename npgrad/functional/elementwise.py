@@ -344,5 +344,15 @@ def isfinite(x: Tensor) -> Tensor:
     return Tensor(np.isfinite(x._data))
 
 
+def _values(x: Tensor | ArrayLike) -> np.ndarray:
+    """The numbers of a tensor (one that requires grad too: a comparison records no graph) or array."""
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
 def allclose(a: Tensor | ArrayLike, b: Tensor | ArrayLike, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol))
+    return bool(np.allclose(_values(a), _values(b), rtol=rtol, atol=atol))
+
+
+def equal(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> bool:
+    """True when a and b have the same shape and the same elements, as torch.equal."""
+    return bool(np.array_equal(_values(a), _values(b)))

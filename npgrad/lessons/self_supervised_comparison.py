@@ -208,7 +208,7 @@ def run_dataset(dataset, out_dir, config=None, methods=None):
     os.makedirs(folder, exist_ok=True)
     train, test = image_arrays(dataset, config["train_limit"], config["test_limit"])
     manual_seed(config["pretrain_seed"])
-    initial_state = {name: value.copy() for name, value in ConvEncoder(widths=config["widths"]).state_dict().items()}
+    initial_state = ConvEncoder(widths=config["widths"]).state_dict()
     rows = {}
     for method in progress(methods or config["methods"], desc=f"{dataset}: methods", unit="method"):
         path = os.path.join(folder, method.replace(" ", "_") + ".json")

@@ -359,10 +359,12 @@ class Module:
                 yield from module._state_tensors(prefix + name + ".")
 
     def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """OrderedDict key -> NumPy array (a copy; dtype kept). keep_vars=True gives the
-        tensors themselves instead."""
+        """OrderedDict key -> a detached Tensor sharing memory with the parameter or buffer, as
+        in PyTorch: it changes when the model trains, so keep a snapshot with
+        copy.deepcopy(model.state_dict()) or {k: v.clone() for k, v in ...}. keep_vars=True
+        gives the tensors themselves."""
         return OrderedDict(
-            (key, tensor if keep_vars else tensor._data.copy()) for key, tensor in self._state_tensors(prefix)
+            (key, tensor if keep_vars else tensor.detach()) for key, tensor in self._state_tensors(prefix)
         )
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:

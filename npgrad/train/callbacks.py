@@ -12,6 +12,7 @@ or checkpointed).
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 import os
@@ -218,7 +219,7 @@ class EarlyStopping(Callback):
         if self.tracker.improves(self.tracker.value(logs)):
             self.wait, self.best_epoch = 0, epoch
             if self.restore_best_weights:
-                self.best_weights = trainer.model.state_dict()  # copies of the arrays
+                self.best_weights = copy.deepcopy(trainer.model.state_dict())  # a snapshot: state_dict shares memory
             return
         self.wait += 1
         if self.wait >= self.patience:
