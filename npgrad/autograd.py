@@ -253,10 +253,10 @@ class GraphFreedError(RuntimeError):
     pass
 
 
-def _topological_order(root_fn):
-    """Functions reachable from root_fn, each after every function that consumes its output."""
+def _topological_order(root_fns):
+    """Functions reachable from root_fns, each after every function that consumes its output."""
     finished, seen = [], set()
-    stack = [(root_fn, False)]
+    stack = [(fn, False) for fn in root_fns]
     while stack:
         fn, children_done = stack.pop()
         if children_done:
@@ -349,45 +349,131 @@ def _hooked_leaves_by_last_use(order):
     return ready
 
 
-def backward(root: Tensor, grad: Tensor | ArrayLike | None = None, retain_graph: bool = False) -> None:
-    """Compute d(root)/d(leaf) for every leaf that requires grad and add it to leaf.grad."""
-    if not root.requires_grad:
+def _seed(output, grad, where):
+    """The gradient that backpropagation starts from at `output`: `grad` as an array of
+    output's dtype, or 1 for a one-element output when grad is None."""
+    if not output.requires_grad:
         raise RuntimeError(
-            "backward(): this tensor does not require grad and has no grad_fn "
+            f"{where}: this tensor does not require grad and has no grad_fn "
             "(did you create it under no_grad, or forget requires_grad=True?)"
         )
     if grad is None:
-        if root._data.size != 1:
+        if output._data.size != 1:
             raise RuntimeError(
-                f"backward(): grad can be implicitly created only for a tensor "
-                f"with one element; this one has shape {root._data.shape}"
+                f"{where}: grad can be implicitly created only for a tensor "
+                f"with one element; this one has shape {output._data.shape}"
             )
-        grad = np.ones_like(root._data)
-    else:
-        grad = np.array(getattr(grad, "_data", grad), dtype=root._data.dtype)
-        if grad.shape != root._data.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {root._data.shape}")
+        return np.ones_like(output._data)
+    grad = np.array(getattr(grad, "_data", grad), dtype=output._data.dtype)
+    if grad.shape != output._data.shape:
+        raise ValueError(f"{where}: grad has shape {grad.shape}, expected {output._data.shape}")
+    return grad
+
+
+def _seed_graph(seeds, leaf_grads):
+    """Split (tensor, grad) seeds: a leaf's grad goes straight into leaf_grads; the rest are
+    returned, to be propagated through the graph."""
+    in_graph = []
+    for tensor, grad in seeds:
+        if tensor._ctx is None:
+            leaf_grads[tensor] = grad if tensor not in leaf_grads else leaf_grads[tensor] + grad
+        else:
+            in_graph.append((tensor, grad))
+    return in_graph
+
+
+def backward(root: Tensor, grad: Tensor | ArrayLike | None = None, retain_graph: bool = False) -> None:
+    """Compute d(root)/d(leaf) for every leaf that requires grad and add it to leaf.grad."""
     leaf_grads: dict[Tensor, np.ndarray] = {}
     handed_out: set[int] = set()
-    if root._ctx is None:
-        leaf_grads[root] = grad
-    else:
-        _propagate(root, grad, retain_graph, leaf_grads, handed_out)
+    seeds = _seed_graph([(root, _seed(root, grad, "backward()"))], leaf_grads)
+    if seeds:
+        _propagate(seeds, retain_graph, leaf_grads, handed_out)
     for leaf, leaf_grad in leaf_grads.items():
         _accumulate_leaf(leaf, leaf_grad, handed_out)
 
 
-def _propagate(root, grad, retain_graph, leaf_grads, handed_out):
-    order = _topological_order(root._ctx)
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | ArrayLike | Sequence[Tensor | ArrayLike | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of `outputs` with respect to `inputs`, returned rather than added to any
+    .grad (torch.autograd.grad). outputs and inputs: a tensor or a sequence of tensors;
+    grad_outputs: dL/d(output) to start from for each output, as in backward() (None for a
+    one-element output). An input the outputs do not depend on raises, unless allow_unused
+    (its gradient is then None) or materialize_grads (zeros). Hooks run as in backward();
+    leaves' .grad stay as they are. First order only: create_graph=True, a graph of the
+    gradients themselves for higher derivatives, is not available."""
+    if create_graph:
+        raise NotImplementedError(
+            "autograd.grad(create_graph=True): npgrad's backward computes gradients in NumPy and "
+            "records no graph of them, so higher-order derivatives (a gradient penalty, "
+            "Hessian-vector products) are not available"
+        )
+    outputs, inputs = _as_tensors(outputs), _as_tensors(inputs)
+    grad_outputs = (None,) * len(outputs) if grad_outputs is None else _as_tensors(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"autograd.grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} does not require grad")
+    leaf_grads: dict[Tensor, np.ndarray] = {}
+    captured = {(x._ctx, x._out_index): None for x in inputs if x._ctx is not None}
+    seeds = [(y, _seed(y, g, f"autograd.grad(), output {i}")) for i, (y, g) in enumerate(zip(outputs, grad_outputs))]
+    seeds = _seed_graph(seeds, leaf_grads)
+    if seeds:
+        _propagate(seeds, bool(retain_graph), leaf_grads, captured=captured)
+    return tuple(
+        _input_grad(i, x, leaf_grads, captured, allow_unused or materialize_grads, materialize_grads)
+        for i, x in enumerate(inputs)
+    )
+
+
+def _as_tensors(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _input_grad(index, x, leaf_grads, captured, allow_unused, materialize):
+    """autograd.grad's result for input x: its gradient as a new tensor (a leaf's after its hooks)."""
+    from .tensor import Tensor
+
+    g = leaf_grads.get(x) if x._ctx is None else captured[(x._ctx, x._out_index)]
+    if g is not None and x._ctx is None and x._hooks:
+        g = _run_hooks(x._hooks, g)
+    if g is None:
+        if not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad: input {index} was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+        return Tensor._from_op(np.zeros_like(x._data), None, 0) if materialize else None
+    return Tensor._from_op(np.array(g), None, 0)  # a copy: g may be shared inside the engine
+
+
+def _propagate(seeds, retain_graph, leaf_grads, handed_out=None, captured=None):
+    """Run the backward of every function reachable from seeds [(tensor, grad)], each once the
+    gradients of all its outputs are in; leaves' gradients collect in leaf_grads. backward()
+    passes handed_out: a leaf with post-accumulate hooks gets its .grad as soon as its gradient
+    is complete. autograd.grad passes captured {(fn, output index): None}, which keeps the
+    gradient of those outputs."""
+    order = _topological_order([tensor._ctx for tensor, _ in seeds])
     for fn in order:
         _check_versions(fn)
-    ready_after = _hooked_leaves_by_last_use(order)
-    pending = {root._ctx: [None] * root._ctx.n_outputs}
-    pending[root._ctx][root._out_index] = grad
+    ready_after = _hooked_leaves_by_last_use(order) if handed_out is not None else {}
+    pending: dict[Function, list] = {}
+    for tensor, grad in seeds:
+        slots = pending.setdefault(tensor._ctx, [None] * tensor._ctx.n_outputs)
+        i = tensor._out_index
+        slots[i] = grad if slots[i] is None else slots[i] + grad
     for fn in order:
         grad_outputs = pending.pop(fn, None)
         if grad_outputs is not None:
-            _run_function_backward(fn, grad_outputs, pending, leaf_grads)
+            _run_function_backward(fn, grad_outputs, pending, leaf_grads, captured)
         if not retain_graph:
             fn._release()
         for leaf in ready_after.get(fn, ()):
@@ -397,11 +483,14 @@ def _propagate(root, grad, retain_graph, leaf_grads, handed_out):
                 _accumulate_leaf(leaf, early_grad, handed_out)
 
 
-def _run_function_backward(fn, grad_outputs, pending, leaf_grads):
+def _run_function_backward(fn, grad_outputs, pending, leaf_grads, captured=None):
     hooks, retained = fn.__dict__.get("_hooks", {}), fn.__dict__.get("_retained", {})
     for index, hook_list in hooks.items():
         if grad_outputs[index] is not None:
             grad_outputs[index] = _run_hooks(hook_list, grad_outputs[index])
+    for index, g in enumerate(grad_outputs):
+        if captured is not None and (fn, index) in captured and g is not None:
+            captured[(fn, index)] = g.copy()  # before fn.backward, which may reuse the array
     for index, ref in retained.items():
         tensor = ref()
         if tensor is not None and grad_outputs[index] is not None:

@@ -1,7 +1,7 @@
 """The small pieces teaching code takes from torch and torchvision: multinomial, tril/triu errors,
 npgrad.utils (data alias, make_grid, save_image), transforms.Lambda / ToTensor / Normalize,
 the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, the
-npgrad.nn.modules import paths, and allclose / equal on parameters."""
+npgrad.nn.modules import paths, allclose / equal on parameters and nn.CosineSimilarity."""
 
 import warnings
 
@@ -234,6 +234,7 @@ def test_nn_modules_import_paths():
     assert isinstance(nn.BatchNorm2d(3), _BatchNorm) and isinstance(nn.BatchNorm1d(3), nn.modules.batchnorm._BatchNorm)
     assert isinstance(nn.CrossEntropyLoss(), _Loss) and nn.modules.module.Module is nn.Module
     assert nn.modules.rnn.LSTM is nn.LSTM and nn.modules.Sequential is nn.Sequential
+    assert nn.modules.distance.CosineSimilarity is nn.CosineSimilarity
 
 
 # -- allclose / equal ---------------------------------------------------------------------------
@@ -246,3 +247,13 @@ def test_allclose_and_equal_take_parameters_as_torch():
         nudged = lib.tensor(values * np.float32(1 + 2e-6))
         assert lib.allclose(weight, nudged) and not lib.equal(weight, nudged)
         assert lib.equal(weight, lib.tensor(values)) and not lib.equal(weight, lib.tensor(values[:1]))
+
+
+def test_cosine_similarity_module_as_torch():
+    import torch
+
+    a, b = np.random.default_rng(0).standard_normal((2, 4, 3, 5)).astype(np.float32)
+    for dim, eps in ((1, 1e-8), (-1, 0.5)):
+        ours = nn.CosineSimilarity(dim, eps)(npgrad.tensor(a), npgrad.tensor(b)).numpy()
+        theirs = torch.nn.CosineSimilarity(dim, eps)(torch.tensor(a), torch.tensor(b)).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

@@ -325,6 +325,16 @@ def normalize(input: Tensor, p: float = 2.0, dim: _int_or_size = 1, eps: float =
     return input / clamp(vector_norm(input, p, dim, keepdim=True), min=eps)
 
 
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 · x2 / (max(||x1||, eps) max(||x2||, eps)) along dim, as torch's: the two are
+    broadcast to one shape first, dim counts in that shape and leaves the result."""
+    from .shape import expand
+
+    shape = np.broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = expand(x1, shape), expand(x2, shape)
+    return (normalize(x1, dim=dim, eps=eps) * normalize(x2, dim=dim, eps=eps)).sum(dim)
+
+
 def logsumexp(x: Tensor, dim: _int_or_size, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), computed without overflow."""
     return LogSumExpFunction.apply(x, axis=axes(dim, x.ndim), keepdim=keepdim)

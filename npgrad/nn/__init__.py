@@ -20,6 +20,7 @@ from .activation import (
     Tanh,
 )
 from .containers import ModuleDict, ModuleList, Sequential
+from .distance import CosineSimilarity
 from .dropout import Dropout
 from .hooks import RemovableHandle
 from .linear import Flatten, Identity, Linear, Unflatten

@@ -42,5 +42,5 @@ from ..functional.pooling import (  # noqa: F401
 )
 from ..functional.spatial import dropout1d, dropout2d, interpolate  # noqa: F401
 from ..functional.embedding import embedding  # noqa: F401
-from ..functional.reduction import normalize  # noqa: F401
+from ..functional.reduction import cosine_similarity, normalize  # noqa: F401
 from ..functional.contrastive import nt_xent  # noqa: F401

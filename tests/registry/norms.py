@@ -1,4 +1,4 @@
-"""Norms and the reductions whose ties share the gradient: vector / matrix norms, normalize,
+"""Norms and the reductions whose ties share the gradient: vector / matrix norms, normalize, cosine_similarity,
 amax / amin over tuples of dims. (The edge cases themselves are in tests/test_edges.py.)"""
 
 import math
@@ -43,6 +43,16 @@ register(
     "normalize",
     lambda lib, F, x, p, d: F.normalize(x, p, d),
     [(f(3, 4), value(2.0), value(1)), (f(3, 4), value(1.0), value(0))],
+)
+register(
+    "cosine_similarity",
+    lambda lib, F, a, b, d: F.cosine_similarity(a, b, d),
+    [
+        (f(3, 4), f(3, 4), value(1)),
+        (f(1, 4), f(5, 4), value(1)),
+        (f(4), f(2, 3, 4), value(-1)),
+        (f(2, 3), f(2, 3), value(0)),
+    ],
 )
 register(
     "amax",

@@ -4,6 +4,7 @@
 from ..activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from ..containers import ModuleDict, ModuleList, Sequential
 from ..conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from ..distance import CosineSimilarity
 from ..dropout import Dropout
 from ..linear import Flatten, Identity, Linear, Unflatten
 from ..loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss
@@ -26,6 +27,7 @@ from . import (
     batchnorm,
     container,
     conv,
+    distance,
     dropout,
     flatten,
     linear,

@@ -1,0 +1,3 @@
+"""torch.nn.modules.distance's names."""
+
+from ..distance import CosineSimilarity
