@@ -384,5 +384,9 @@ def test_other_errors():
         npgrad.nn.functional.max_pool2d(npgrad.zeros(1, 1, 8, 8), 2, padding=2)
     with pytest.raises(TypeError, match="same floating dtype, got float64, float32"):
         nn.Conv2d(1, 2, 3)(npgrad.zeros(1, 1, 5, 5, dtype=np.float64))
-    with pytest.raises(ValueError, match="only mode='nearest'"):
-        npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, mode="bicubic")
+    with pytest.raises(ValueError, match="mode='bilinear' expects a 4-D input"):
+        npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2), scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match="align_corners can only be set"):
+        npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, align_corners=True)

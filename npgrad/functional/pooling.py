@@ -121,8 +121,10 @@ class AvgPoolFunction(Function):
         return grad_padded[(..., *self.window.interior())]
 
 
-class AdaptiveAvgPoolFunction(Function):
-    """y = R x C^T for every (n, c) plane, with R (OH, H) and C (OW, W) averaging matrices."""
+class PlaneMapFunction(Function):
+    """y = R x C^T for every (n, c) plane: its rows mapped by R (OH, H), its columns by C (OW, W).
+    Adaptive average pooling (R and C average bins) and linear interpolation (R and C weigh
+    the two nearest pixels, F.interpolate) are both such a map."""
 
     def forward(self, x, *, rows, cols):
         self.rows, self.cols = rows, cols
@@ -348,7 +350,7 @@ def adaptive_avg_pool(where: object, input: Tensor, output_size: int | tuple[int
     """adaptive_avg_pool2d; errors name `where` (the op or the layer)."""
     x, batch, out = _adaptive_planes(where, input, output_size)
     rows, cols = (_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out))
-    return from_planes(AdaptiveAvgPoolFunction.apply(x, rows=rows, cols=cols), batch, 2)
+    return from_planes(PlaneMapFunction.apply(x, rows=rows, cols=cols), batch, 2)
 
 
 def adaptive_max_pool(

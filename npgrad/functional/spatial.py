@@ -1,5 +1,5 @@
 """Ops on feature maps beside conv and pooling: channel dropout (dropout1d, dropout2d) and
-nearest-neighbour resizing (interpolate)."""
+resizing (interpolate: nearest neighbour, linear and bilinear)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd import Function
 from ..random import default_generator
 from ..tensor import Tensor
+from .pooling import PlaneMapFunction
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -106,13 +107,18 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
 ) -> Tensor:
     """Resize the spatial dims of (N, C, L) or (N, C, H, W) input to `size`, or by `scale_factor`
-    (output size floor(in * factor)). Only mode='nearest' is implemented."""
-    if mode != "nearest":
-        raise ValueError(f"interpolate: only mode='nearest' is implemented, got {mode!r}")
-    if input.ndim not in (3, 4):
+    (output size floor(in * factor)), as torch's: mode 'nearest' copies the nearest pixel,
+    'linear' (N, C, L) and 'bilinear' (N, C, H, W) weigh the two nearest pixels along each axis;
+    align_corners=True maps the corner pixels onto each other, False (the default) the edges."""
+    if mode not in _INTERPOLATION_DIMS:
+        raise ValueError(f"interpolate: mode must be one of {sorted(_INTERPOLATION_DIMS)}, got {mode!r}")
+    if input.ndim not in _INTERPOLATION_DIMS[mode]:
         raise ValueError(
-            f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got input of shape {tuple(input.shape)}"
+            f"interpolate: mode={mode!r} expects a {' or '.join(f'{n}-D' for n in _INTERPOLATION_DIMS[mode])} "
+            f"input, got input of shape {tuple(input.shape)}"
         )
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with the interpolating modes linear and bilinear")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     spatial = tuple(input.shape[2:])
@@ -126,5 +132,34 @@ def interpolate(
         factors = (None,) * len(spatial) if recompute_scale_factor else factors
     if len(sizes) != len(spatial) or min(sizes) < 1:
         raise ValueError(f"interpolate: cannot resize input of shape {tuple(input.shape)} to {sizes}")
-    sources = tuple(_nearest_sources(n, m, f) for n, m, f in zip(spatial, sizes, factors))
-    return NearestResizeFunction.apply(input, sources=sources)
+    if mode == "nearest":
+        sources = tuple(_nearest_sources(n, m, f) for n, m, f in zip(spatial, sizes, factors))
+        return NearestResizeFunction.apply(input, sources=sources)
+    maps = [_linear_weights(n, m, f, bool(align_corners), input.dtype) for n, m, f in zip(spatial, sizes, factors)]
+    if mode == "linear":  # a plane of one row
+        return PlaneMapFunction.apply(input.unsqueeze(2), rows=np.ones((1, 1), input.dtype), cols=maps[0]).squeeze(2)
+    return PlaneMapFunction.apply(input, rows=maps[0], cols=maps[1])
+
+
+_INTERPOLATION_DIMS = {"nearest": (3, 4), "linear": (3,), "bilinear": (4,)}
+
+
+def _linear_weights(in_size, out_size, scale_factor, align_corners, dtype):
+    """(out_size, in_size) weights of linear interpolation along one axis, PyTorch's rule in
+    float32: output i reads the source point s = i (in - 1) / (out - 1) with align_corners,
+    else s = max((i + 1/2) scale - 1/2, 0), scale = 1 / scale_factor when one is given and
+    in / out otherwise; s lies between pixels floor(s) and floor(s) + 1 (the last pixel at the
+    end), weighted 1 - frac(s) and frac(s)."""
+    out = np.arange(out_size, dtype=np.float32)
+    if align_corners:
+        source = out * np.float32((in_size - 1) / (out_size - 1) if out_size > 1 else 0)
+    else:
+        scale = np.float32(1 / scale_factor) if scale_factor else np.float32(in_size) / np.float32(out_size)
+        source = np.maximum((out + np.float32(0.5)) * scale - np.float32(0.5), np.float32(0))
+    lower = np.minimum(source.astype(np.int64), in_size - 1)
+    upper = np.minimum(lower + 1, in_size - 1)
+    fraction = source - lower
+    weights = np.zeros((out_size, in_size), np.float32)
+    weights[np.arange(out_size), lower] = 1 - fraction
+    weights[np.arange(out_size), upper] += fraction  # at the last pixel, lower = upper: the weights add to 1
+    return weights.astype(dtype)

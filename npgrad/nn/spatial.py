@@ -55,7 +55,7 @@ class ZeroPad2d(ConstantPad2d):
 
 
 class Upsample(Module):
-    """Resize (N, C, L) or (N, C, H, W) maps to `size` or by `scale_factor` (mode 'nearest')."""
+    """Resize (N, C, L) or (N, C, H, W) maps to `size` or by `scale_factor` (F.interpolate's modes)."""
 
     def __init__(
         self,

@@ -210,8 +210,8 @@ def _avg_pool(graph, call):
     return graph.node("Mul", [y, graph.const((area / divisor).astype(call.outputs[0].dtype))])
 
 
-@converts(pooling.AdaptiveAvgPoolFunction)
-def _adaptive_avg_pool(graph, call):
+@converts(pooling.PlaneMapFunction)
+def _plane_map(graph, call):
     rows = graph.node("MatMul", [graph.const(call.options["rows"]), _input(graph, call)])  # R x
     return graph.node("MatMul", [rows, graph.const(call.options["cols"].T)])  # (R x) C^T
 

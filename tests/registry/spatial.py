@@ -1,4 +1,5 @@
-"""interpolate (nearest: integer and fractional factors, explicit sizes, down-sampling) and the
+"""interpolate (nearest; linear and bilinear with and without align_corners: integer and
+fractional factors, explicit sizes, down-sampling, one pixel to many and many to one) and the
 deterministic cases of dropout2d (evaluation and p = 0; tests/test_nn_conv.py checks the
 random ones)."""
 
@@ -19,6 +20,14 @@ register(
         (f(1, 2, 5, 7), options(size=(3, 4))),  # smaller: some pixels are never copied
         (f(1, 2, 3, 5), options(size=(7, 6))),
         (f(2, 3, 5), options(scale_factor=1.7)),  # (N, C, L)
+        (f(2, 3, 3, 4), options(scale_factor=2, mode="bilinear")),
+        (f(1, 2, 4, 3), options(scale_factor=(1.5, 2.5), mode="bilinear", align_corners=True)),
+        (f(1, 2, 7, 5), options(size=(3, 4), mode="bilinear")),  # smaller: source points between pixels
+        (f(1, 2, 5, 7), options(size=(3, 4), mode="bilinear", align_corners=True)),
+        (f(1, 2, 6, 6), options(scale_factor=0.4, mode="bilinear", recompute_scale_factor=True)),
+        (f(1, 1, 1, 3), options(size=(4, 1), mode="bilinear", align_corners=True)),  # 1 -> 4 rows, 3 -> 1 column
+        (f(2, 3, 5), options(scale_factor=1.7, mode="linear")),
+        (f(2, 3, 6), options(size=4, mode="linear", align_corners=True)),
     ],
 )
 
