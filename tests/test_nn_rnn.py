@@ -1,7 +1,8 @@
-"""RNN, LSTM, GRU, their cells, Embedding and pad_sequence against torch.nn: PyTorch's state_dict
-loads and gives the same outputs, final states, input gradients and parameter gradients, for
-every configuration (layers, directions, batch_first, initial state, variable lengths compared
-with packed sequences); dropout, default init, reprs and errors."""
+"""RNN, LSTM, GRU, their cells, Embedding, pad_sequence and packed sequences against torch.nn:
+PyTorch's state_dict loads and gives the same outputs, final states, input gradients and
+parameter gradients, for every configuration (layers, directions, batch_first, initial state,
+variable lengths compared with packed sequences, packed sequences themselves); dropout, default
+init, reprs and errors."""
 
 import itertools
 import math
@@ -12,6 +13,7 @@ import pytest
 import npgrad
 from npgrad import nn
 from npgrad.functional import recurrent
+from npgrad.nn.utils import rnn as ng_rnn
 from npgrad.nn.utils.rnn import pad_sequence
 
 torch = pytest.importorskip("torch")
@@ -426,3 +428,71 @@ def test_pad_sequence_errors():
         pad_sequence([npgrad.randn(3, 2), npgrad.randn(3, 4)])
     with pytest.raises(ValueError, match="non-empty"):
         pad_sequence([])
+
+
+# ------------------------------------------------------------------ packed sequences
+PACKINGS = [(batch_first, lengths) for batch_first in (False, True) for lengths in ([5, 4, 2], LENGTHS)]
+
+
+@pytest.mark.parametrize("batch_first,lengths", PACKINGS)
+def test_pack_and_pad_match_torch(batch_first, lengths):
+    """pack_padded_sequence and pad_packed_sequence: the packed steps, batch sizes and orders,
+    the padded batch back (padding value, total_length) and the gradient through both."""
+    x = randn(B, T, I) if batch_first else randn(T, B, I)
+    sorted_lengths = lengths == sorted(lengths, reverse=True)
+    ng_x, th_x = npgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ng_packed = ng_rnn.pack_padded_sequence(ng_x, lengths, batch_first, enforce_sorted=sorted_lengths)
+    th_packed = pack_padded_sequence(th_x, torch.tensor(lengths), batch_first, enforce_sorted=sorted_lengths)
+    np.testing.assert_array_equal(ng_packed.data.detach().numpy(), th_packed.data.detach().numpy())
+    for ours, theirs in zip(ng_packed[1:], th_packed[1:]):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ng_padded, ng_lengths = ng_rnn.pad_packed_sequence(ng_packed, batch_first, padding_value=-2.0, total_length=T + 1)
+    th_padded, th_lengths = pad_packed_sequence(th_packed, batch_first, padding_value=-2.0, total_length=T + 1)
+    np.testing.assert_array_equal(ng_padded.detach().numpy(), th_padded.detach().numpy())
+    np.testing.assert_array_equal(ng_lengths.numpy(), th_lengths.numpy())
+    upstream = randn(*th_padded.shape)
+    (ng_padded * npgrad.tensor(upstream)).sum().backward()
+    (th_padded * torch.from_numpy(upstream)).sum().backward()
+    np.testing.assert_array_equal(ng_x.grad, th_x.grad.numpy())  # 0 on the padding
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_layer_on_packed_sequences_matches_torch(mode, batch_first):
+    """A PackedSequence in, a PackedSequence out (same orders), h0 and h_n in the batch's order."""
+    ng, th = build(mode, input_size=I, hidden_size=H, num_layers=2, bidirectional=True, batch_first=batch_first)
+    x = randn(B, T, I) if batch_first else randn(T, B, I)
+    states = [randn(4, B, H) for _ in range(2 if mode == "LSTM" else 1)]
+    ng_in = [npgrad.tensor(a, requires_grad=True) for a in [x, *states]]
+    th_in = [torch.tensor(a, requires_grad=True) for a in [x, *states]]
+    ng_packed = ng_rnn.pack_padded_sequence(ng_in[0], LENGTHS, batch_first, enforce_sorted=False)
+    th_packed = pack_padded_sequence(th_in[0], torch.tensor(LENGTHS), batch_first, enforce_sorted=False)
+    ng_out, ng_state = ng(ng_packed, as_hx(ng_in[1:]))
+    th_out, th_state = th(th_packed, as_hx(th_in[1:]))
+    assert isinstance(ng_out, ng_rnn.PackedSequence)
+    np.testing.assert_array_equal(ng_out.batch_sizes.numpy(), th_out.batch_sizes.numpy())
+    np.testing.assert_array_equal(ng_out.sorted_indices.numpy(), th_out.sorted_indices.numpy())
+    ng_outs, th_outs = [ng_out.data, *as_tuple(ng_state)], [th_out.data, *as_tuple(th_state)]
+    compare([n.detach().numpy() for n in ng_outs], [t.detach().numpy() for t in th_outs], "outputs")
+    upstream = [randn(*t.shape) for t in th_outs]
+    sum((n * npgrad.tensor(u)).sum() for n, u in zip(ng_outs, upstream)).backward()
+    sum((t * torch.from_numpy(u)).sum() for t, u in zip(th_outs, upstream)).backward()
+    compare([n.grad for n in ng_in], [t.grad.numpy() for t in th_in], "input and initial-state grads")
+
+
+def test_pack_sequence_and_packing_errors():
+    sequences = [randn(n, I) for n in (4, 6, 1)]
+    ours = ng_rnn.pack_sequence([npgrad.tensor(s) for s in sequences], enforce_sorted=False)
+    theirs = torch.nn.utils.rnn.pack_sequence([torch.from_numpy(s) for s in sequences], enforce_sorted=False)
+    np.testing.assert_array_equal(ours.data.numpy(), theirs.data.numpy())
+    np.testing.assert_array_equal(ours.batch_sizes.numpy(), theirs.batch_sizes.numpy())
+    with pytest.raises(RuntimeError, match="sorted in decreasing order when enforce_sorted=True"):
+        ng_rnn.pack_padded_sequence(npgrad.tensor(randn(T, B, I)), LENGTHS)
+    with pytest.raises(ValueError, match=r"expected 3 lengths in \[1, 6\], got \[5, 0, 4\]"):
+        ng_rnn.pack_padded_sequence(npgrad.tensor(randn(T, B, I)), [5, 0, 4], enforce_sorted=False)
+    with pytest.raises(ValueError, match="total_length=3 is less than the longest sequence"):
+        ng_rnn.pad_packed_sequence(ours, total_length=3)
+    with pytest.raises(ValueError, match="carries its lengths"):
+        nn.GRU(I, H)(ours, lengths=[6, 4, 1])

@@ -5,11 +5,12 @@ Arguments, parameter names and shapes, gate order (LSTM i, f, g, o; GRU r, z, n)
 so a PyTorch state_dict loads as is. Per layer k and direction (suffix '' or '_reverse'):
 weight_ih_l{k} (gates*H, input), weight_hh_l{k} (gates*H, H), bias_ih_l{k}, bias_hh_l{k}.
 
-Variable-length batches: instead of PyTorch's PackedSequence, pass the lengths of the padded
-sequences, `lstm(padded, lengths=lengths)`. The result equals
-pad_packed_sequence(lstm(pack_padded_sequence(padded, lengths, enforce_sorted=False))): outputs
-are 0 past each sequence's length, the output has max(lengths) steps, h_n (and c_n) are taken at
-each sequence's last step, and the reverse direction starts at each sequence's own last step.
+Variable-length batches: pass the lengths of the padded sequences, `lstm(padded,
+lengths=lengths)`, or PyTorch's PackedSequence (npgrad.nn.utils.rnn), which runs that way. The
+result equals pad_packed_sequence(lstm(pack_padded_sequence(padded, lengths,
+enforce_sorted=False))): outputs are 0 past each sequence's length, the output has max(lengths)
+steps, h_n (and c_n) are taken at each sequence's last step, and the reverse direction starts at
+each sequence's own last step.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..types import ArrayLike, _dtype
 from . import init
 from .module import Module, options_repr
 from .parameter import Parameter
+from .utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 
 def _add_weights(module, mode, input_size, hidden_size, bias, dtype, suffix=""):
@@ -156,12 +158,24 @@ class RNNBase(Module):
         _init_uniform(self)
 
     def forward(
-        self, input: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None, lengths: Tensor | ArrayLike | None = None
-    ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
+        self,
+        input: Tensor | PackedSequence,
+        hx: Tensor | tuple[Tensor, Tensor] | None = None,
+        lengths: Tensor | ArrayLike | None = None,
+    ) -> tuple[Tensor | PackedSequence, Tensor | tuple[Tensor, Tensor]]:
         """input (T, B, input_size) ((B, T, input_size) with batch_first) or unbatched (T, input_size);
         hx: h0 (or (h0, c0) for the LSTM), each (num_layers * num_directions, B, H), zeros if None;
         lengths: the length of each sequence of a padded batch (see the module docstring).
-        Returns output (T, B, num_directions * H) and h_n (or (h_n, c_n) for the LSTM)."""
+        Returns output (T, B, num_directions * H) and h_n (or (h_n, c_n) for the LSTM). A
+        PackedSequence input gives a PackedSequence output; hx and h_n keep the batch's own order."""
+        if isinstance(input, PackedSequence):
+            if lengths is not None:
+                raise ValueError(
+                    f"{type(self).__name__}: a PackedSequence carries its lengths; do not pass lengths too"
+                )
+            padded, lengths = pad_packed_sequence(input, self.batch_first)
+            output, final = self.forward(padded, hx, lengths)
+            return pack_padded_sequence(output, lengths, self.batch_first, input.sorted_indices is None), final
         order = ("batch", "seq_len") if self.batch_first else ("seq_len", "batch")
         dims = ((*order, "input_size"), ("seq_len", "input_size"))
         batched = _check_input(self, input, dims, self.weight_ih_l0.dtype)
