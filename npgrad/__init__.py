@@ -50,7 +50,7 @@ from .dtypes import (
     short,
     uint8,
 )
-from .random import get_rng_state, initial_seed, manual_seed, multinomial, set_rng_state
+from .random import Generator, get_rng_state, initial_seed, manual_seed, multinomial, set_rng_state
 from .printing import set_printoptions
 from .tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor
 from . import _tensor_methods

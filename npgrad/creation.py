@@ -100,19 +100,27 @@ def linspace(
 
 
 def rand(
-    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+    *size: int | _size,
+    generator: np.random.Generator | None = None,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
 ) -> Tensor:
-    """Uniform on [0, 1)."""
+    """Uniform on [0, 1), from `generator` (npgrad.Generator) or the global one."""
     dtype = _float_dtype(dtype)
-    return _new(default_generator().random(_shape(size), dtype=dtype), requires_grad, device)
+    return _new(generator_or_default(generator).random(_shape(size), dtype=dtype), requires_grad, device)
 
 
 def randn(
-    *size: int | _size, dtype: _dtype | None = None, requires_grad: bool = False, device: _device | None = None
+    *size: int | _size,
+    generator: np.random.Generator | None = None,
+    dtype: _dtype | None = None,
+    requires_grad: bool = False,
+    device: _device | None = None,
 ) -> Tensor:
-    """Standard normal."""
+    """Standard normal, from `generator` (npgrad.Generator) or the global one."""
     dtype = _float_dtype(dtype)
-    return _new(default_generator().standard_normal(_shape(size), dtype=dtype), requires_grad, device)
+    return _new(generator_or_default(generator).standard_normal(_shape(size), dtype=dtype), requires_grad, device)
 
 
 def randint(

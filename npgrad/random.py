@@ -14,6 +14,41 @@ _generator = np.random.default_rng(DEFAULT_SEED)
 _seed = DEFAULT_SEED
 
 
+class Generator(np.random.Generator):
+    """torch.Generator: a random stream of its own for the functions that take `generator=`
+    (rand, randn, randint, randperm, multinomial, DataLoader, random_split ...), so that draws
+    from it repeat whatever else is random. manual_seed returns the generator, as in PyTorch:
+    g = npgrad.Generator().manual_seed(2147483647). It is a NumPy Generator (PCG64), so its
+    numbers differ from PyTorch's and NumPy's methods work on it too; get_state() gives
+    NumPy's state dict rather than a tensor of bytes."""
+
+    def __init__(self, device: str | None = "cpu") -> None:
+        from .devices import check_device
+
+        check_device(device, "Generator")
+        super().__init__(np.random.PCG64(DEFAULT_SEED))
+        self._seed = DEFAULT_SEED
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        return self.manual_seed(np.random.SeedSequence().entropy % 2**63).initial_seed()
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict[str, Any]:
+        return self.bit_generator.state
+
+    def set_state(self, state: dict[str, Any]) -> Generator:
+        self.bit_generator.state = state
+        return self
+
+
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator so that everything random afterwards repeats exactly."""
     global _generator, _seed

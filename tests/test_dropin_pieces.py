@@ -1,4 +1,4 @@
-"""The small pieces teaching code takes from torch and torchvision: multinomial, tril/triu errors,
+"""The small pieces teaching code takes from torch and torchvision: multinomial and Generator, tril/triu errors,
 npgrad.utils (data alias, make_grid, save_image), transforms.Lambda / ToTensor / Normalize,
 the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, the
 npgrad.nn.modules import paths, allclose / equal on parameters and nn.CosineSimilarity."""
@@ -50,6 +50,41 @@ def test_multinomial_repeats_with_the_seed_and_takes_a_generator():
     a = npgrad.multinomial(probs, 3, generator=np.random.default_rng(7)).numpy()
     b = npgrad.multinomial(probs, 3, generator=np.random.default_rng(7)).numpy()
     assert np.array_equal(a, b) and sorted(a[0]) == [0, 1, 2]
+
+
+def test_generator_as_torch_builds_it_and_every_draw_takes_it():
+    """makemore's pattern: g = torch.Generator().manual_seed(2147483647), then generator=g."""
+    import torch
+
+    for lib in (npgrad, torch):
+        g = lib.Generator().manual_seed(2147483647)
+        assert isinstance(g, lib.Generator) and g.initial_seed() == 2147483647
+    npgrad.manual_seed(0)
+    global_before = npgrad.randn(3).numpy()
+
+    def draws(g):
+        return [
+            npgrad.randn(2, 3, generator=g).numpy(),
+            npgrad.rand(4, generator=g).numpy(),
+            npgrad.randint(0, 27, (5,), generator=g).numpy(),
+            npgrad.randperm(6, generator=g).numpy(),
+            npgrad.multinomial(npgrad.tensor([0.2, 0.8]), 3, replacement=True, generator=g).numpy(),
+            next(iter(DataLoader(npgrad.arange(10), batch_size=10, shuffle=True, generator=g))).numpy(),
+        ]
+
+    first = draws(npgrad.Generator().manual_seed(5))
+    again = draws(npgrad.Generator().manual_seed(5))
+    other = draws(npgrad.Generator().manual_seed(6))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[0], other[0])
+    npgrad.manual_seed(0)
+    assert np.array_equal(npgrad.randn(3).numpy(), global_before)  # the global stream is its own
+    g = npgrad.Generator()
+    state = g.get_state()
+    x = npgrad.randn(3, generator=g).numpy()
+    assert np.array_equal(npgrad.randn(3, generator=g.set_state(state)).numpy(), x)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        npgrad.Generator(device="cuda")
 
 
 @pytest.mark.parametrize(
