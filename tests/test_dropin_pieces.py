@@ -1,7 +1,7 @@
 """The small pieces teaching code takes from torch and torchvision: multinomial and Generator, tril/triu errors,
 npgrad.utils (data alias, make_grid, save_image), transforms.Lambda / ToTensor / Normalize,
 the datasets' torchvision arguments, Dropout2d on 2-D input, flatten_parameters, the
-npgrad.nn.modules import paths, allclose / equal on parameters and nn.CosineSimilarity."""
+npgrad.nn.modules import paths, allclose / equal on parameters, nn.CosineSimilarity and nn.PairwiseDistance."""
 
 import warnings
 
@@ -284,11 +284,15 @@ def test_allclose_and_equal_take_parameters_as_torch():
         assert lib.equal(weight, lib.tensor(values)) and not lib.equal(weight, lib.tensor(values[:1]))
 
 
-def test_cosine_similarity_module_as_torch():
+def test_cosine_similarity_and_pairwise_distance_modules_as_torch():
     import torch
 
     a, b = np.random.default_rng(0).standard_normal((2, 4, 3, 5)).astype(np.float32)
     for dim, eps in ((1, 1e-8), (-1, 0.5)):
         ours = nn.CosineSimilarity(dim, eps)(npgrad.tensor(a), npgrad.tensor(b)).numpy()
         theirs = torch.nn.CosineSimilarity(dim, eps)(torch.tensor(a), torch.tensor(b)).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    for p, keepdim in ((2.0, False), (1.0, True)):
+        ours = nn.PairwiseDistance(p, keepdim=keepdim)(npgrad.tensor(a), npgrad.tensor(b)).numpy()
+        theirs = torch.nn.PairwiseDistance(p, keepdim=keepdim)(torch.tensor(a), torch.tensor(b)).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

@@ -124,6 +124,13 @@ ACTIVATIONS = [
     ("Softmax", (-1,), {}),
     ("LogSoftmax", (), {"dim": 1}),
     ("LogSoftmax", (0,), {}),
+    ("Hardtanh", (), {}),
+    ("Hardtanh", (-2.0, 0.5), {}),
+    ("ReLU6", (), {}),
+    ("LogSigmoid", (), {}),
+    ("Mish", (), {}),
+    ("GLU", (), {"dim": 1}),
+    ("Softmin", (), {"dim": 2}),
 ]
 
 
@@ -151,6 +158,7 @@ def probabilities(*shape):
 
 
 WEIGHT = np.array([0.5, 2.0, 1.0, 1.5], np.float32)
+SIGNS = np.array([1, -1, -1, 1, 1, -1], np.float32)  # pairs to rank higher or lower / to be alike or not
 
 LOSSES = [
     ("MSELoss", {}, lambda: (randn(5, 3), randn(5, 3))),
@@ -169,6 +177,10 @@ LOSSES = [
     ("BCEWithLogitsLoss", {"pos_weight": np.array([3.0, 0.5], np.float32)}, lambda: (randn(5, 2), probabilities(5, 2))),
     ("KLDivLoss", {"reduction": "batchmean"}, lambda: (np.log(probabilities(4, 3)), probabilities(4, 3))),
     ("KLDivLoss", {"reduction": "sum", "log_target": True}, lambda: (randn(4, 3), randn(4, 3))),
+    ("HuberLoss", {"delta": 0.5}, lambda: (randn(5, 3), randn(5, 3))),
+    ("MarginRankingLoss", {"margin": 0.3}, lambda: (randn(6), randn(6), SIGNS)),
+    ("TripletMarginLoss", {"margin": 2.0, "swap": True}, lambda: (randn(6, 3), randn(6, 3), randn(6, 3))),
+    ("CosineEmbeddingLoss", {"margin": 0.2, "reduction": "sum"}, lambda: (randn(6, 3), randn(6, 3), SIGNS)),
 ]
 
 

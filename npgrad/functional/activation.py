@@ -328,6 +328,48 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return SoftplusFunction.apply(input, beta=float(beta), threshold=float(threshold))
 
 
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped into [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere (as
+    torch's, 0 at the bounds themselves, where clamp would pass it)."""
+    from .elementwise import where
+
+    _check_floating("hardtanh", input)
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not be greater than max_val ({max_val})")
+    inside = (input._data > min_val) & (input._data < max_val)
+    return where(inside, input, Tensor(np.clip(input._data, min_val, max_val)))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigmoid(x) = -softplus(-x), which neither overflows nor takes the log of 0."""
+    return -softplus(-input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x))."""
+    return input * tanh(softplus(input))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """The gated linear unit: a * sigmoid(b), a and b the two halves of input along dim."""
+    from .shape import chunk
+
+    if input.shape[dim] % 2:
+        raise ValueError(f"glu: halving dimension {dim} needs an even size, got {input.shape[dim]}")
+    a, b = chunk(input, 2, dim)
+    return a * sigmoid(b)
+
+
+def softmin(input: Tensor, dim: int | None = None, *, dtype: _dtype | None = None) -> Tensor:
+    """softmax(-x) along dim."""
+    return softmax(-input, dim, dtype=dtype)
+
+
 def _softmax_axis(name, input, dim, dtype):
     if dim is None:
         raise TypeError(

@@ -366,6 +366,73 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     )
 
 
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 (input - target)^2 where |input - target| < delta, delta (|input - target| - 0.5 delta)
+    elsewhere, reduced: delta times smooth_l1_loss with beta = delta."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return smooth_l1_loss(input, target, reduction, beta=delta) * delta
+
+
+def _reduced(name, losses, reduction):
+    """A loss built from other ops, reduced as the losses here are."""
+    _check_reduction(name, reduction)
+    return losses if reduction == "none" else losses.sum() if reduction == "sum" else losses.mean()
+
+
+def margin_ranking_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: str = "mean"
+) -> Tensor:
+    """max(0, -target (input1 - input2) + margin), reduced; target is 1 where input1 should rank
+    higher, -1 where input2 should."""
+    from .elementwise import clamp
+
+    return _reduced("margin_ranking_loss", clamp(-target * (input1 - input2) + margin, min=0), reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0), reduced, with d = pairwise_distance: the anchor
+    closer to the positive than to the negative by margin. swap takes d(p, n) for d(a, n) when
+    it is smaller."""
+    from .elementwise import clamp, minimum
+
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = minimum(to_negative, pairwise_distance(positive, negative, p, eps))
+    losses = clamp(margin + pairwise_distance(anchor, positive, p, eps) - to_negative, min=0)
+    return _reduced("triplet_margin_loss", losses, reduction)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dim (eps keeps the gradient finite where x1 = x2)."""
+    from .reduction import vector_norm
+
+    return vector_norm(x1 - x2 + eps, p, -1, keepdim)
+
+
+def cosine_embedding_loss(
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: str = "mean"
+) -> Tensor:
+    """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1, reduced;
+    cos along the last dim, each squared norm plus 1e-12, as torch's."""
+    from .elementwise import clamp, sqrt, where
+
+    squared_norms = ((input1 * input1).sum(-1) + 1e-12) * ((input2 * input2).sum(-1) + 1e-12)
+    cos = (input1 * input2).sum(-1) / sqrt(squared_norms)
+    labels = getattr(target, "_data", np.asarray(target))
+    losses = where(labels == 1, 1 - cos, 0.0) + where(labels == -1, clamp(cos - margin, min=0), 0.0)
+    return _reduced("cosine_embedding_loss", losses, reduction)
+
+
 def cross_entropy(
     input: Tensor,
     target: Tensor,

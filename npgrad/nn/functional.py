@@ -6,13 +6,19 @@ The ops themselves live in npgrad.functional, one file a family; this module onl
 from ..functional.activation import (  # noqa: F401
     elu,
     gelu,
+    glu,
+    hardtanh,
     leaky_relu,
     log_softmax,
+    logsigmoid,
+    mish,
     prelu,
     relu,
+    relu6,
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
     tanh,
 )
@@ -21,12 +27,17 @@ from ..functional.linalg import linear  # noqa: F401
 from ..functional.loss import (  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
     cross_entropy,
+    huber_loss,
     kl_div,
     l1_loss,
+    margin_ranking_loss,
     mse_loss,
     nll_loss,
+    pairwise_distance,
     smooth_l1_loss,
+    triplet_margin_loss,
 )
 from ..functional.shape import one_hot, pad  # noqa: F401
 from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401

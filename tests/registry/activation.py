@@ -1,4 +1,5 @@
-"""Activations: relu, leaky_relu, prelu, elu, sigmoid, tanh, gelu, silu, softplus, softmax, log_softmax.
+"""Activations: relu, leaky_relu, prelu, elu, sigmoid, tanh, gelu, silu, softplus, softmax, log_softmax,
+and the ones built from them: hardtanh, relu6, logsigmoid, mish, glu, softmin.
 
 `big` multiplies standard-normal inputs by 30, so that values reach +-30 and beyond: the
 stable formulas must neither overflow nor lose the gradient there (gelu uses 6, which reaches
@@ -59,3 +60,14 @@ register(
     [(f(3, 4), value(1)), (f(3, 4), value(0)), (f(2, 3, 4), value(-1)), (f(2, 3, 4), value(1)), EMPTY_DIM],
 )
 register("log_softmax_large", lambda lib, F, x: F.log_softmax(big(x), -1), [f(3, 5)])
+register(
+    "hardtanh",
+    lambda lib, F, x, lo, hi: F.hardtanh(x, lo, hi),
+    [(f(3, 4), value(-1.0), value(1.0)), (f(2, 3, 4), value(-0.5), value(0.25))],
+)
+register("relu6", lambda lib, F, x: F.relu6(x * 4), [f(3, 5)])
+register("logsigmoid", lambda lib, F, x: F.logsigmoid(x), [f(3, 4), f(2, 3, 4)])
+register("logsigmoid_large", lambda lib, F, x: F.logsigmoid(big(x)), [f(4, 5)])
+register("mish", lambda lib, F, x: F.mish(x), [f(3, 4), f(2, 3, 4)])
+register("glu", lambda lib, F, x, dim: F.glu(x, dim), [(f(3, 4), value(-1)), (f(4, 3, 2), value(0))])
+register("softmin", lambda lib, F, x, dim: F.softmin(x, dim), [(f(3, 4), value(1)), (f(2, 3, 4), value(0))])

@@ -1,5 +1,6 @@
 """Losses: mse, l1, smooth_l1, cross_entropy (class indices and probabilities), nll, binary cross-entropy
-(on probabilities and on logits) and kl_div, with every reduction and option.
+(on probabilities and on logits) and kl_div, with every reduction and option; then the ones built
+from other ops: huber, margin ranking, triplet margin (and pairwise_distance), cosine embedding.
 
 Float targets are inputs with a gradient, so the gradient with respect to the target is
 compared with PyTorch's too. Class weights carry no gradient (PyTorch gives none).
@@ -151,4 +152,33 @@ register(
     "kl_div_zero_targets",
     lambda lib, F, x, y: F.kl_div(x, F.relu(y - 0.5), reduction="sum"),
     [(f(3, 4), Arg((3, 4), "unit", grad=False))],
+)
+
+# losses built from other ops
+REDUCTIONS = [value("mean"), value("sum"), value("none")]
+SIGNS = np.array([1, -1, 1, 1, -1, -1], np.float32)  # which of each pair should rank higher / be alike
+register(
+    "huber_loss",
+    lambda lib, F, x, t, r, delta: F.huber_loss(x, t, reduction=r, delta=delta),
+    [(f(3, 4), f(3, 4), r, value(d)) for r, d in zip(REDUCTIONS, (1.0, 0.5, 2.0))],
+)
+register(
+    "margin_ranking_loss",
+    lambda lib, F, a, b, m, r: F.margin_ranking_loss(a, b, lib.tensor(SIGNS), m, reduction=r),
+    [(f(6), f(6), value(m), r) for r, m in zip(REDUCTIONS, (0.0, 0.5, 0.2))],
+)
+register(
+    "triplet_margin_loss",
+    lambda lib, F, a, p, n, swap, r: F.triplet_margin_loss(a, p, n, margin=2.0, swap=swap, reduction=r),
+    [(f(5, 3), f(5, 3), f(5, 3), value(swap), r) for swap, r in ((False, REDUCTIONS[0]), (True, REDUCTIONS[2]))],
+)
+register(
+    "pairwise_distance",
+    lambda lib, F, a, b, p: F.pairwise_distance(a, b, p),
+    [(f(4, 3), f(4, 3), value(2.0)), (f(2, 4, 3), f(4, 3), value(1.0))],
+)
+register(
+    "cosine_embedding_loss",
+    lambda lib, F, a, b, m, r: F.cosine_embedding_loss(a, b, lib.tensor(SIGNS), m, reduction=r),
+    [(f(6, 3), f(6, 3), value(m), r) for r, m in zip(REDUCTIONS, (0.0, 0.3, -0.2))],
 )

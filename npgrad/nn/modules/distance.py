@@ -1,3 +1,3 @@
 """torch.nn.modules.distance's names."""
 
-from ..distance import CosineSimilarity
+from ..distance import CosineSimilarity, PairwiseDistance

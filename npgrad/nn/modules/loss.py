@@ -3,11 +3,16 @@
 from ..loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
+    TripletMarginLoss,
     _Loss,
     _WeightedLoss,
 )
