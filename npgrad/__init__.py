@@ -50,7 +50,7 @@ from .dtypes import (
     short,
     uint8,
 )
-from .random import Generator, get_rng_state, initial_seed, manual_seed, multinomial, set_rng_state
+from .random import Generator, bernoulli, get_rng_state, initial_seed, manual_seed, multinomial, normal, set_rng_state
 from .printing import set_printoptions
 from .tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor
 from . import _tensor_methods
@@ -71,12 +71,16 @@ from .functional.elementwise import (  # noqa: E402
     eq,
     equal,
     exp,
+    expm1,
     ge,
     gt,
+    isclose,
     isfinite,
+    isinf,
     isnan,
     le,
     log,
+    log1p,
     logical_and,
     logical_not,
     logical_or,
@@ -88,6 +92,8 @@ from .functional.elementwise import (  # noqa: E402
     ne,
     neg,
     pow,
+    reciprocal,
+    rsqrt,
     sign,
     sin,
     sqrt,
@@ -95,7 +101,7 @@ from .functional.elementwise import (  # noqa: E402
     sub,
     where,
 )
-from .functional.linalg import bmm, einsum, matmul  # noqa: E402
+from .functional.linalg import bmm, dot, einsum, matmul, mm, mv, outer  # noqa: E402
 from .functional.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .functional.reduction import (  # noqa: E402
     all,
@@ -105,40 +111,53 @@ from .functional.reduction import (  # noqa: E402
     argmax,
     argmin,
     argsort,
+    bincount,
+    count_nonzero,
     cumsum,
     logsumexp,
     max,
     mean,
     min,
+    nonzero,
     norm,
     sort,
     std,
     sum,
     topk,
+    unique,
     var,
 )
 from .functional.shape import (  # noqa: E402
+    broadcast_to,
     cat,
     chunk,
     concat,
     concatenate,
     flatten,
+    flip,
     gather,
+    hstack,
     index_select,
     masked_fill,
+    meshgrid,
+    movedim,
     narrow,
     permute,
     reshape,
+    roll,
     scatter,
     scatter_add,
     split,
     squeeze,
     stack,
+    swapaxes,
+    tile,
     transpose,
     tril,
     triu,
     unbind,
     unsqueeze,
+    vstack,
 )
 
 __version__ = "0.1.0"

@@ -20,12 +20,14 @@ from .types import ArrayLike, Number, _bool, _device, _dtype, _int
 # x.name(*args) is module.name(x, *args) for every name here.
 METHODS = {
     elementwise: "add sub mul div pow neg exp log sqrt abs sin cos square clamp clip maximum minimum sign "
-    "eq ne lt le gt ge logical_and logical_or logical_not isnan isfinite",
-    reduction: "sum mean max min amax amin var std norm logsumexp argmax argmin all any sort argsort topk cumsum",
+    "eq ne lt le gt ge logical_and logical_or logical_not isnan isfinite isinf isclose log1p expm1 reciprocal rsqrt",
+    reduction: "sum mean max min amax amin var std norm logsumexp argmax argmin all any sort argsort topk cumsum "
+    "unique bincount nonzero count_nonzero",
     shape: "reshape view flatten squeeze unsqueeze permute transpose expand expand_as narrow "
-    "split chunk unbind masked_fill gather index_select repeat scatter scatter_add tril triu",
-    random: "multinomial",
-    linalg: "matmul bmm",
+    "split chunk unbind masked_fill gather index_select repeat scatter scatter_add tril triu "
+    "flip roll tile movedim swapaxes",
+    random: "multinomial bernoulli",
+    linalg: "matmul bmm mm mv dot outer",
     activation: "relu sigmoid tanh softmax log_softmax",
 }
 

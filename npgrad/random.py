@@ -79,6 +79,31 @@ def set_rng_state(state: dict[str, Any]) -> None:
     _generator.bit_generator.state = state
 
 
+def normal(
+    mean: Tensor | float,
+    std: Tensor | float = 1.0,
+    size: tuple[int, ...] | None = None,
+    *,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Draws from N(mean, std^2): one per entry of tensor mean and std (broadcast), in their
+    dtype; for number mean and std, a float32 tensor of shape `size`."""
+    means, stds = (v._data if isinstance(v, Tensor) else v for v in (mean, std))
+    shape = np.broadcast_shapes(np.shape(means), np.shape(stds)) if size is None else tuple(size)
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    draws = generator_or_default(generator).standard_normal(shape) * stds + means
+    return Tensor(draws.astype(tensors[0].dtype if tensors else np.float32))
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: np.random.Generator | None = None) -> Tensor:
+    """1 with probability input (or p, when given) and 0 otherwise, entry by entry, in input's dtype."""
+    probabilities = input._data if p is None else np.full(input.shape, p)
+    if np.any((probabilities < 0) | (probabilities > 1)):
+        raise ValueError("bernoulli: the probabilities must be in [0, 1]")
+    draws = generator_or_default(generator).random(input.shape) < probabilities
+    return Tensor(draws.astype(input.dtype))
+
+
 def multinomial(
     input: Tensor | ArrayLike, num_samples: int, replacement: bool = False, generator: np.random.Generator | None = None
 ) -> Tensor:

@@ -198,6 +198,8 @@ class Tensor(_Installed):
     def dim(self) -> _int:
         return self._data.ndim
 
+    ndimension = dim
+
     def numel(self) -> _int:
         return self._data.size
 

@@ -296,3 +296,52 @@ def test_cosine_similarity_and_pairwise_distance_modules_as_torch():
         ours = nn.PairwiseDistance(p, keepdim=keepdim)(npgrad.tensor(a), npgrad.tensor(b)).numpy()
         theirs = torch.nn.PairwiseDistance(p, keepdim=keepdim)(torch.tensor(a), torch.tensor(b)).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+# -- counting, finding and drawing ----------------------------------------------------------------
+def test_unique_bincount_nonzero_isinf_isclose_as_torch():
+    import torch
+
+    ints = np.array([[3, 1, 3], [0, 1, 3]])
+    floats = np.array([[0.0, np.inf, 1.0], [-np.inf, 2.0, 1.0 + 1e-7]], np.float32)
+    for op in [
+        lambda lib: lib.unique(lib.tensor(ints)),
+        lambda lib: lib.unique(lib.tensor(ints), return_inverse=True, return_counts=True),
+        lambda lib: lib.unique(lib.tensor(ints), dim=1, return_inverse=True),
+        lambda lib: lib.bincount(lib.tensor(ints[0]), minlength=6),
+        lambda lib: lib.bincount(lib.tensor(ints[1]), weights=lib.tensor(np.full(3, 0.5, np.float32))),
+        lambda lib: lib.nonzero(lib.tensor(ints)),
+        lambda lib: lib.tensor(ints).nonzero(as_tuple=True),
+        lambda lib: lib.count_nonzero(lib.tensor(ints), dim=0),
+        lambda lib: lib.isinf(lib.tensor(floats)),
+        lambda lib: lib.isclose(lib.tensor(floats), lib.tensor(np.ones_like(floats))),
+    ]:
+        got, expected = op(npgrad), op(torch)
+        got, expected = (got, expected) if isinstance(got, tuple) else ((got,), (expected,))
+        for g, e in zip(got, expected):
+            assert g.dtype == e.numpy().dtype
+            np.testing.assert_array_equal(g.numpy(), e.numpy())
+    assert npgrad.zeros(2, 3).ndimension() == 2
+    with pytest.raises(ValueError, match=r"mm: expected 2-D and 2-D tensors, got shapes \(3,\) and \(3, 2\)"):
+        npgrad.mm(npgrad.ones(3), npgrad.ones(3, 2))
+    with pytest.raises(ValueError, match="dot: expected 1-D and 1-D"):
+        npgrad.dot(npgrad.ones(2, 2), npgrad.ones(2))
+
+
+def test_normal_and_bernoulli_draw_what_they_should():
+    g = npgrad.Generator().manual_seed(0)
+    draws = npgrad.normal(2.0, 3.0, size=(200_000,), generator=g)
+    assert draws.dtype == np.float32 and draws.shape == (200_000,)
+    # standard errors: 3 / sqrt(200000) = 0.0067 for the mean; 0.03 is 4.5 of them
+    assert abs(float(draws.mean()) - 2.0) < 0.03 and abs(float(draws.std()) - 3.0) < 0.03
+    means = npgrad.tensor(np.array([0.0, 100.0], np.float64))
+    assert npgrad.normal(means, npgrad.tensor(np.array([1e-6, 1e-6]))).dtype == np.float64
+    np.testing.assert_allclose(npgrad.normal(means, 1e-6).numpy(), [0.0, 100.0], atol=1e-4)
+    p = npgrad.tensor(np.array([0.0, 0.25, 1.0], np.float32))
+    flips = npgrad.bernoulli(p.expand(100_000, 3), generator=g)
+    assert flips.dtype == np.float32
+    np.testing.assert_allclose(flips.numpy().mean(axis=0), [0.0, 0.25, 1.0], atol=0.006)  # 4.4 standard errors
+    again = npgrad.bernoulli(p.expand(100_000, 3), generator=npgrad.Generator().manual_seed(0).set_state(g.get_state()))
+    assert np.array_equal(again.numpy(), npgrad.bernoulli(p.expand(100_000, 3), generator=g).numpy())
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        npgrad.bernoulli(npgrad.tensor([1.5]))

@@ -120,6 +120,34 @@ class LogFunction(Function):
         return grad / self.x
 
 
+class Log1pFunction(Function):
+    def forward(self, x):
+        self.x = x
+        return np.log1p(x)  # exact near 0, where log(1 + x) would lose x's digits
+
+    def backward(self, grad):
+        return grad / (1 + self.x)
+
+
+class Expm1Function(Function):
+    def forward(self, x):
+        self.out = np.expm1(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * (self.out + 1)  # d(e^x - 1)/dx = e^x
+
+
+class ReciprocalFunction(Function):
+    def forward(self, x):
+        with np.errstate(divide="ignore"):
+            self.out = np.reciprocal(x)
+        return self.out
+
+    def backward(self, grad):
+        return -grad * self.out * self.out  # d(1/x)/dx = -1/x^2
+
+
 class SqrtFunction(Function):
     def forward(self, x):
         with np.errstate(invalid="ignore"):
@@ -256,6 +284,25 @@ def log(x: Tensor) -> Tensor:
     return LogFunction.apply(x)
 
 
+def log1p(x: Tensor) -> Tensor:
+    """log(1 + x), accurate for small x."""
+    return Log1pFunction.apply(x)
+
+
+def expm1(x: Tensor) -> Tensor:
+    """e^x - 1, accurate for small x."""
+    return Expm1Function.apply(x)
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return ReciprocalFunction.apply(x)
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """1 / sqrt(x)."""
+    return reciprocal(sqrt(x))
+
+
 def sqrt(x: Tensor) -> Tensor:
     return SqrtFunction.apply(x)
 
@@ -344,6 +391,10 @@ def isfinite(x: Tensor) -> Tensor:
     return Tensor(np.isfinite(x._data))
 
 
+def isinf(x: Tensor) -> Tensor:
+    return Tensor(np.isinf(x._data))
+
+
 def _values(x: Tensor | ArrayLike) -> np.ndarray:
     """The numbers of a tensor (one that requires grad too: a comparison records no graph) or array."""
     return x._data if isinstance(x, Tensor) else np.asarray(x)
@@ -351,6 +402,13 @@ def _values(x: Tensor | ArrayLike) -> np.ndarray:
 
 def allclose(a: Tensor | ArrayLike, b: Tensor | ArrayLike, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     return bool(np.allclose(_values(a), _values(b), rtol=rtol, atol=atol))
+
+
+def isclose(
+    a: Tensor | ArrayLike, b: Tensor | ArrayLike, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise |a - b| <= atol + rtol |b|, a bool tensor."""
+    return Tensor(np.isclose(_values(a), _values(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> bool:

@@ -197,3 +197,35 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     sizes = _index_sizes(inputs, operands)
     operands, inputs = zip(*(_drop_broadcast_dims(x, s, sizes) for x, s in zip(operands, inputs)))
     return EinsumFunction.apply(*operands, inputs=tuple(inputs), output=output)
+
+
+def _check_ranks(name, expected, *operands):
+    """Refuse operands whose numbers of dims are not `expected` (torch's 2-D / 1-D products)."""
+    if tuple(x.ndim for x in operands) != expected:
+        wanted = " and ".join(f"{n}-D" for n in expected)
+        got = " and ".join(str(tuple(x.shape)) for x in operands)
+        raise ValueError(f"{name}: expected {wanted} tensors, got shapes {got}")
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(n, m) @ (m, p): the product of two matrices, without matmul's broadcasting."""
+    _check_ranks("mm", (2, 2), input, mat2)
+    return matmul(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """(n, m) @ (m,): a matrix times a vector."""
+    _check_ranks("mv", (2, 1), input, vec)
+    return matmul(input, vec)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """sum_i a_i b_i of two vectors of one length, a 0-d tensor."""
+    _check_ranks("dot", (1, 1), input, other)
+    return matmul(input, other)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """a_i b_j: the (n, m) outer product of two vectors."""
+    _check_ranks("outer", (1, 1), input, vec2)
+    return input.unsqueeze(1) * vec2.unsqueeze(0)

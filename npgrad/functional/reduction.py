@@ -416,3 +416,39 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         raise ValueError(f"topk: k must be an int in [0, {x.shape[axis]}] (the size of dim {dim}), got {k!r}")
     indices = np.take(_argsort(x._data, axis, largest), np.arange(k), axis=axis).astype(np.int64)
     return ValuesIndices(GatherFunction.apply(x, indices, axis=axis), Tensor(indices))
+
+
+# counting and finding: integer results, outside the graph
+def unique(
+    x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+) -> Tensor | tuple[Tensor, ...]:
+    """The distinct values of x (or distinct slices along dim), in increasing order; with
+    return_inverse also where each entry of x went, with return_counts how often each occurs."""
+    result = np.unique(x._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return Tensor(result)
+    values, *extras = result
+    if return_inverse:  # shaped like x (like dim's length with dim), as torch's
+        extras[0] = extras[0].reshape(x.shape if dim is None else -1)
+    return (Tensor(values), *(Tensor(e.astype(np.int64)) for e in extras))
+
+
+def bincount(x: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0, 1, ..., max(x) occurs in the 1-D int tensor x (each occurrence
+    counting weights[i] instead of 1 when weights are given)."""
+    if x.ndim != 1 or x.dtype.kind not in "iu":
+        raise ValueError(f"bincount: expected a 1-D integer tensor, got shape {tuple(x.shape)} of {x.dtype}")
+    counts = np.bincount(x._data, None if weights is None else weights._data, minlength)
+    return Tensor(counts.astype(np.int64 if weights is None else weights.dtype))
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+    """The indices of the nonzero entries: an (n, x.ndim) int64 tensor, or one index tensor per dim."""
+    indices = np.nonzero(x._data)
+    if as_tuple:
+        return tuple(Tensor(i.astype(np.int64)) for i in indices)
+    return Tensor(np.stack(indices, axis=1).astype(np.int64).reshape(-1, x.ndim))
+
+
+def count_nonzero(x: Tensor, dim: _int_or_size | None = None) -> Tensor:
+    return Tensor(np.asarray(np.count_nonzero(x._data, axis=dim), dtype=np.int64))

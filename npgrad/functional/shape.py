@@ -55,6 +55,24 @@ class PermuteFunction(Function):
         return grad.transpose(np.argsort(self.dims))
 
 
+class FlipFunction(Function):
+    def forward(self, x, *, dims):
+        self.dims = dims
+        return np.flip(x, dims)
+
+    def backward(self, grad):
+        return np.flip(grad, self.dims)  # a reversal is its own inverse
+
+
+class RollFunction(Function):
+    def forward(self, x, *, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+        return np.roll(x, shifts, dims)
+
+    def backward(self, grad):
+        return np.roll(grad, tuple(-s for s in self.shifts), self.dims)  # rolled back
+
+
 class ExpandFunction(Function):
     def forward(self, x, *, shape):
         self.input_shape = x.shape
@@ -489,3 +507,71 @@ def scatter_add(x: Tensor, dim: int, index: Tensor | ArrayLike, src: Tensor) -> 
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
     return _scatter("scatter_add", x, dim, index, src, None, add=True)
+
+
+def flip(x: Tensor, dims: int | _size) -> Tensor:
+    """x with the order of its entries reversed along each of dims."""
+    dims = tuple(normalize_dim(d, x.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+    return FlipFunction.apply(x, dims=dims)
+
+
+def roll(x: Tensor, shifts: int | _size, dims: int | _size | None = None) -> Tensor:
+    """x shifted cyclically by shifts[i] places along dims[i]; flattened and shifted when dims is None."""
+    if dims is None:
+        return roll(x.reshape(-1), shifts, 0).reshape(x.shape)
+    shifts, dims = ((shifts,), (dims,)) if isinstance(dims, int) else (tuple(shifts), tuple(dims))
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    return RollFunction.apply(x, shifts=shifts, dims=tuple(normalize_dim(d, x.ndim) for d in dims))
+
+
+def tile(x: Tensor, dims: _size) -> Tensor:
+    """x repeated dims[d] times along dim d (torch.tile): fewer dims than x has count from the
+    last dim, more add leading dims of size 1 to x first."""
+    dims = tuple(dims)
+    reps = (1,) * (x.ndim - len(dims)) + dims
+    return repeat(x.reshape((1,) * (len(reps) - x.ndim) + tuple(x.shape)), reps)
+
+
+def broadcast_to(x: Tensor, size: _size) -> Tensor:
+    return expand(x, *size)
+
+
+def movedim(x: Tensor, source: int | _size, destination: int | _size) -> Tensor:
+    """x with the dims in source moved to the places in destination, the others in order."""
+    source = [normalize_dim(d, x.ndim) for d in ((source,) if isinstance(source, int) else source)]
+    destination = [normalize_dim(d, x.ndim) for d in ((destination,) if isinstance(destination, int) else destination)]
+    order = [d for d in range(x.ndim) if d not in source]
+    for place, dim in sorted(zip(destination, source)):  # the moved dims into their places, leftmost first
+        order.insert(place, dim)
+    return permute(x, *order)
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    return transpose(x, axis0, axis1)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenated along dim 1, or dim 0 for 1-D tensors."""
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenated along dim 0, 1-D tensors as rows."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple[Tensor, ...]:
+    """For 1-D tensors of sizes n_1 ... n_k, k tensors of shape (n_1, ..., n_k), the i-th repeating
+    tensors[i] along its own dim ('ij'); 'xy' swaps the first two dims, as for plotting."""
+    tensors = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if indexing == "xy" and len(tensors) >= 2:
+        tensors[0], tensors[1] = tensors[1], tensors[0]
+    shape = tuple(t.numel() for t in tensors)
+    grids = [t.reshape(*(-1 if d == i else 1 for d in range(len(shape)))).expand(*shape) for i, t in enumerate(tensors)]
+    if indexing == "xy" and len(grids) >= 2:  # back to the order the tensors came in
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
