@@ -270,6 +270,10 @@ def test_nn_modules_import_paths():
     assert isinstance(nn.CrossEntropyLoss(), _Loss) and nn.modules.module.Module is nn.Module
     assert nn.modules.rnn.LSTM is nn.LSTM and nn.modules.Sequential is nn.Sequential
     assert nn.modules.distance.CosineSimilarity is nn.CosineSimilarity
+    assert (
+        nn.modules.container.ParameterList is nn.ParameterList
+        and nn.modules.pooling.AdaptiveAvgPool1d is nn.AdaptiveAvgPool1d
+    )
 
 
 # -- allclose / equal ---------------------------------------------------------------------------

@@ -75,8 +75,10 @@ LAYERS = [
     ("AvgPool1d", (2,), {}, (2, 3, 9)),
     ("AdaptiveAvgPool2d", ((3, 2),), {}, (2, 3, 7, 5)),
     ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 4, 4)),
+    ("AdaptiveAvgPool1d", (3,), {}, (2, 3, 7)),
     ("Upsample", (), {"scale_factor": 2}, (2, 3, 3, 4)),
     ("Upsample", (), {"size": (5, 3)}, (2, 3, 3, 4)),
+    ("Upsample", (), {"scale_factor": 2, "mode": "bilinear", "align_corners": True}, (2, 3, 3, 4)),
 ]
 
 

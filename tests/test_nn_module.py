@@ -454,3 +454,29 @@ def test_module_dict_operations_match_torch():
     assert isinstance(ng.pop("a"), nn.Linear) and "a" not in ng
     del ng["b"]
     assert list(ng.items())[0][0] == "c"
+
+
+def test_parameter_list_and_dict_match_torch_and_train():
+    values = [np.full(2, 1.0, np.float32), np.full((2, 3), 2.0, np.float32), np.full(1, 3.0, np.float32)]
+
+    def build(lib):
+        plist = lib.nn.ParameterList([lib.nn.Parameter(lib.tensor(values[0]))])
+        plist.append(lib.tensor(values[1]))  # a plain tensor becomes a Parameter
+        pdict = lib.nn.ParameterDict({"scale": lib.nn.Parameter(lib.tensor(values[2]))})
+        pdict.update([("shift", lib.tensor(values[0]))])
+        holder = lib.nn.Module()
+        holder.plist, holder.pdict = plist, pdict
+        return holder
+
+    ng, th = build(npgrad), build(torch)
+    assert list(ng.state_dict()) == list(th.state_dict()) == ["plist.0", "plist.1", "pdict.scale", "pdict.shift"]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in ng.parameters())
+    assert len(ng.plist) == 2 and ng.plist[1].shape == (2, 3) and len(ng.plist[:1]) == 1
+    assert "scale" in ng.pdict and list(ng.pdict.keys()) == ["scale", "shift"]
+    for lib, model in ((npgrad, ng), (torch, th)):  # one SGD step on sum(p^2) moves every one
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.25)
+        sum((p * p).sum() for p in model.parameters()).backward()
+        optimizer.step()
+    for (name, p), (_, q) in zip(ng.named_parameters(), th.named_parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), err_msg=name)
+    assert isinstance(ng.pdict.pop("shift"), nn.Parameter) and len(ng.pdict) == 1

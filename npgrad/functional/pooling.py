@@ -370,6 +370,14 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     return adaptive_avg_pool("adaptive_avg_pool2d", input, output_size)
 
 
+def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple[int]) -> Tensor:
+    """Mean over output_size nearly equal bins covering (N, C, L) or (C, L): adaptive_avg_pool2d
+    on planes of height 1."""
+    size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    x, batch = as_planes("adaptive_avg_pool1d", input, 1)
+    return from_planes(adaptive_avg_pool("adaptive_avg_pool1d", x, (1, size)), batch, 1)
+
+
 def adaptive_max_pool2d(
     input: Tensor, output_size: int | tuple[int | None, int | None], return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:

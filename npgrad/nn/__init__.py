@@ -25,7 +25,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout
 from .hooks import RemovableHandle
@@ -48,7 +48,7 @@ from .module import Module
 from .parameter import Parameter
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .spatial import ConstantPad2d, Dropout1d, Dropout2d, Upsample, ZeroPad2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding

@@ -1,4 +1,4 @@
-"""Containers: Sequential, ModuleList and ModuleDict."""
+"""Containers: Sequential, ModuleList and ModuleDict; ParameterList and ParameterDict."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Va
 from typing import Any, TypeVar
 
 from .module import Module, _indent
+from .parameter import Parameter
 
 
 S = TypeVar("S", bound="_ModuleSequence")
@@ -171,3 +172,102 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
         for key, module in pairs:
             self[key] = module
+
+
+def _as_parameter(value: Any) -> Parameter:
+    """value itself when it is a Parameter, else a new Parameter holding it (as torch wraps tensors)."""
+    return value if isinstance(value, Parameter) else Parameter(value)
+
+
+def _parameter_lines(parameters: Mapping[str, Parameter]) -> str:
+    """'(key): Parameter containing: [npgrad.float32 of size 2x3]', one line a parameter."""
+    return "\n".join(
+        f"({key}): Parameter containing: [npgrad.{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+        for key, p in parameters.items()
+    )
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under the keys '0', '1', ... so that parameters(),
+    state_dict() and the optimizer see them (a plain list would hide them)."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, index: int | slice) -> Parameter | ParameterList:
+        values = list(self._parameters.values())
+        return ParameterList(values[index]) if isinstance(index, slice) else values[index]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        key = list(self._parameters)[index]
+        self._parameters[key] = _as_parameter(value)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())
+
+    def append(self, value: Any) -> ParameterList:
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self._parameters)
+
+
+class ParameterDict(Module):
+    """A dict of parameters (insertion ordered) that parameters(), state_dict() and the
+    optimizer see, under their keys."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self._parameters:
+            del self._parameters[key]
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> KeysView[str]:
+        return self._parameters.keys()
+
+    def items(self) -> ItemsView[str, Parameter]:
+        return self._parameters.items()
+
+    def values(self) -> ValuesView[Parameter]:
+        return self._parameters.values()
+
+    def pop(self, key: str) -> Parameter:
+        return self._parameters.pop(key)
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        pairs = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self._parameters)

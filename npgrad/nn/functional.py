@@ -44,6 +44,7 @@ from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..functional.normalization import batch_norm, group_norm, layer_norm  # noqa: F401
 from ..functional.attention import scaled_dot_product_attention  # noqa: F401
 from ..functional.pooling import (  # noqa: F401
+    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
     avg_pool1d,

@@ -6,7 +6,7 @@ except that AvgPool1d keeps 1-tuples, all as in PyTorch, so the reprs match.
 
 from __future__ import annotations
 
-from ..functional.pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
+from ..functional.pooling import adaptive_avg_pool, adaptive_avg_pool1d, adaptive_max_pool, avg_pool, max_pool
 from ..tensor import Tensor
 from ..types import _size_1_t, _size_2_t, _size_any_t
 from .module import Module
@@ -123,6 +123,20 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """The mean over output_size bins of the last dim, whatever its length."""
+
+    def __init__(self, output_size: int | tuple[int]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool2d(Module):

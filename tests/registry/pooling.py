@@ -71,6 +71,12 @@ register(
 )
 
 register(
+    "adaptive_avg_pool1d",
+    lambda lib, F, x, o: F.adaptive_avg_pool1d(x, o),
+    [(f(2, 3, 7), value(3)), (f(3, 5), value((1,))), (f(2, 2, 3), value(5))],  # unequal bins; unbatched; larger
+)
+
+register(
     "adaptive_max_pool2d",
     lambda lib, F, x, o: F.adaptive_max_pool2d(x, o),
     [

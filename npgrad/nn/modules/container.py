@@ -1,3 +1,3 @@
 """torch.nn.modules.container's names."""
 
-from ..containers import ModuleDict, ModuleList, Sequential
+from ..containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
