@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence, Sized
 
 import numpy as np
 
+from .. import random
 from ..types import _generator
 from . import _rng
 
@@ -77,3 +78,29 @@ class SubsetRandomSampler(Sampler):
 
     def indices(self) -> np.ndarray:
         return _rng.current(self.generator).permutation(self.subset)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probabilities proportional to `weights` (one weight per
+    example, not necessarily summing to 1), with replacement by default: a class that is rare
+    in the data can be drawn as often as a common one by weighting its examples up."""
+
+    def __init__(
+        self,
+        weights: Sequence[float] | np.ndarray,
+        num_samples: int,
+        replacement: bool = True,
+        generator: _generator | None = None,
+    ) -> None:
+        self.weights = np.asarray(getattr(weights, "_data", weights), dtype=np.float64).reshape(-1)
+        if not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError(f"WeightedRandomSampler: num_samples must be a positive int, got {num_samples!r}")
+        self.num_samples, self.replacement = num_samples, replacement
+        self.generator = _rng.seeded(generator)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def indices(self) -> np.ndarray:
+        drawn = random.multinomial(self.weights, self.num_samples, self.replacement, _rng.current(self.generator))
+        return drawn.numpy()
