@@ -101,6 +101,7 @@ from .functional.elementwise import (  # noqa: E402
     sub,
     where,
 )
+from .functional.indexing import diag  # noqa: E402
 from .functional.linalg import bmm, dot, einsum, matmul, mm, mv, outer  # noqa: E402
 from .functional.recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .functional.reduction import (  # noqa: E402
@@ -120,6 +121,7 @@ from .functional.reduction import (  # noqa: E402
     min,
     nonzero,
     norm,
+    prod,
     sort,
     std,
     sum,

@@ -22,12 +22,13 @@ METHODS = {
     elementwise: "add sub mul div pow neg exp log sqrt abs sin cos square clamp clip maximum minimum sign "
     "eq ne lt le gt ge logical_and logical_or logical_not isnan isfinite isinf isclose log1p expm1 reciprocal rsqrt",
     reduction: "sum mean max min amax amin var std norm logsumexp argmax argmin all any sort argsort topk cumsum "
-    "unique bincount nonzero count_nonzero",
+    "unique bincount nonzero count_nonzero prod",
     shape: "reshape view flatten squeeze unsqueeze permute transpose expand expand_as narrow "
     "split chunk unbind masked_fill gather index_select repeat scatter scatter_add tril triu "
     "flip roll tile movedim swapaxes",
     random: "multinomial bernoulli",
     linalg: "matmul bmm mm mv dot outer",
+    indexing: "diag",
     activation: "relu sigmoid tanh softmax log_softmax",
 }
 

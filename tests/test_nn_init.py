@@ -163,3 +163,16 @@ def test_init_works_on_parameters_that_require_grad():
 def test_zero_element_tensor_is_a_no_op():
     with pytest.warns(UserWarning, match="zero-element"):
         init.kaiming_uniform_(npgrad.zeros(0, 3))
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3)])
+def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
+    weight = npgrad.empty(*shape)
+    assert init.orthogonal_(weight, gain=2.0, generator=np.random.default_rng(0)) is weight
+    matrix = weight.numpy().reshape(shape[0], -1) / 2.0
+    gram = matrix @ matrix.T if matrix.shape[0] <= matrix.shape[1] else matrix.T @ matrix
+    np.testing.assert_allclose(gram, np.eye(len(gram)), atol=1e-6)
+    again = init.orthogonal_(npgrad.empty(*shape), gain=2.0, generator=np.random.default_rng(0))
+    np.testing.assert_array_equal(again.numpy(), weight.numpy())
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        init.orthogonal_(npgrad.empty(3))

@@ -370,6 +370,45 @@ class CumSumFunction(Function):
         return np.flip(np.cumsum(flipped, axis=self.axis), self.axis)
 
 
+class ProdFunction(Function):
+    """y = the product of x along axis (all of x when axis is None). dL/dx_i = dL/dy times the
+    product of the other entries: of those before i times those after i, which stays exact
+    where an entry is 0 (y / x_i would divide by it)."""
+
+    def forward(self, x, *, axis, keepdim):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        return np.asarray(np.prod(x, axis=axis, keepdims=keepdim))
+
+    def backward(self, grad):
+        if self.axis is None:
+            return (grad * _product_of_others(self.x.reshape(-1))).reshape(self.x.shape)
+        rows = np.moveaxis(self.x, self.axis, -1)
+        grad_rows = np.moveaxis(grad if self.keepdim else np.expand_dims(grad, self.axis), self.axis, -1)
+        return np.moveaxis(grad_rows * _product_of_others(rows), -1, self.axis)
+
+
+def _product_of_others(rows):
+    """For each entry along the last axis, the product of the other entries of its row."""
+    return _product_before(rows) * _product_before(rows[..., ::-1])[..., ::-1]
+
+
+def _product_before(rows):
+    """1, x_0, x_0 x_1, ...: for each entry, the product of the entries before it."""
+    out = np.ones_like(rows)
+    np.cumprod(rows[..., :-1], axis=-1, out=out[..., 1:])
+    return out
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: _dtype | None = None) -> Tensor:
+    """The product of all entries, or of those along dim; integers and booleans multiply as int64."""
+    if dtype is None and x.dtype.kind in "biu":
+        dtype = np.int64
+    if dtype is not None:
+        x = x.to(dtype)
+    axis = None if dim is None else normalize_dim(dim, x.ndim)
+    return ProdFunction.apply(x, axis=axis, keepdim=keepdim)
+
+
 def cumsum(x: Tensor, dim: int, *, dtype: _dtype | None = None) -> Tensor:
     """y_i = x_0 + ... + x_i along dim; integers and booleans sum as int64, as in PyTorch."""
     if dtype is None and x.dtype.kind in "biu":

@@ -136,6 +136,20 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, np.eye(*tensor.shape))
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
+    """A random (semi-)orthogonal matrix, times gain, with the tensor viewed as (shape[0], rest):
+    the Q of the QR decomposition of a Gaussian matrix, its columns' signs fixed by R's diagonal
+    so that Q is uniform over orthogonal matrices. Rows (or columns, whichever are fewer) come
+    out orthonormal: a product by it keeps vector lengths, as RNN weights want."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: expected a tensor of at least 2 dimensions, got shape {tuple(tensor.shape)}")
+    rows, cols = tensor.shape[0], tensor._data.size // tensor.shape[0]
+    gaussian = _generator(generator).standard_normal((rows, cols) if rows >= cols else (cols, rows))
+    q, r = np.linalg.qr(gaussian)
+    q *= np.sign(np.diag(r))
+    return _fill(tensor, (gain * (q if rows >= cols else q.T)).reshape(tensor.shape))
+
+
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:
     """Glorot: U(-bound, bound) with bound = gain * sqrt(6 / (fan_in + fan_out))."""
     bound = math.sqrt(3.0) * _xavier_std(tensor, gain)  # U(-b, b) has std b / sqrt(3)

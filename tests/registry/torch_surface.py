@@ -1,6 +1,8 @@
 """The rest of torch's tensor surface that teaching code reaches for: mm / mv / dot / outer,
 flip, roll, tile, broadcast_to, movedim, swapaxes, hstack / vstack, meshgrid (both indexings),
-log1p, expm1, reciprocal and rsqrt."""
+log1p, expm1, reciprocal and rsqrt, prod (with zeros) and diag."""
+
+import numpy as np
 
 from . import f, pos, register, unit, value
 
@@ -38,3 +40,22 @@ register("log1p_tiny", lambda lib, F, x: lib.log1p(x * 1e-9), [f(3, 4)])  # wher
 register("expm1", lambda lib, F, x: lib.expm1(x), [f(3, 4)])
 register("reciprocal", lambda lib, F, x: lib.reciprocal(x), [pos(3, 4)])
 register("rsqrt", lambda lib, F, x: x.rsqrt(), [pos(3, 4)])
+ZEROS = np.array([[1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])  # rows with one, no and two zeros
+register(
+    "prod",
+    lambda lib, F, x, d: x.prod(d) if d is not None else lib.prod(x),
+    [(f(3, 4), value(1)), (f(2, 3, 4), value(0)), (f(3, 4), value(None))],
+)
+register("prod_with_zeros", lambda lib, F, x: (x * lib.tensor(ZEROS).to(x.dtype)).prod(1, keepdim=True), [f(3, 4)])
+register(
+    "diag",
+    lambda lib, F, x, k: lib.diag(x, k),
+    [
+        (f(3), value(0)),
+        (f(3), value(2)),
+        (f(3), value(-1)),
+        (f(3, 4), value(0)),
+        (f(4, 3), value(-2)),
+        (f(3, 4), value(1)),
+    ],
+)
