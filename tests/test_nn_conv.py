@@ -76,6 +76,9 @@ LAYERS = [
     ("AdaptiveAvgPool2d", ((3, 2),), {}, (2, 3, 7, 5)),
     ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 4, 4)),
     ("AdaptiveAvgPool1d", (3,), {}, (2, 3, 7)),
+    ("InstanceNorm2d", (3,), {}, (2, 3, 5, 4)),
+    ("InstanceNorm2d", (3,), {"affine": True}, (3, 5, 4)),  # unbatched
+    ("InstanceNorm1d", (3,), {"affine": True, "eps": 1e-3}, (2, 3, 7)),
     ("Upsample", (), {"scale_factor": 2}, (2, 3, 3, 4)),
     ("Upsample", (), {"size": (5, 3)}, (2, 3, 3, 4)),
     ("Upsample", (), {"scale_factor": 2, "mode": "bilinear", "align_corners": True}, (2, 3, 3, 4)),
@@ -390,5 +393,9 @@ def test_other_errors():
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="mode='bilinear' expects a 4-D input"):
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2), scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match="no running statistics for instance norm"):
+        nn.InstanceNorm2d(3, track_running_stats=True)
+    with pytest.raises(ValueError, match="expected a 4-D input"):
+        nn.InstanceNorm2d(3)(npgrad.zeros(2, 3))
     with pytest.raises(ValueError, match="align_corners can only be set"):
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, align_corners=True)

@@ -47,7 +47,7 @@ from .loss import (
 from .module import Module
 from .parameter import Parameter
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .spatial import ConstantPad2d, Dropout1d, Dropout2d, Upsample, ZeroPad2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase

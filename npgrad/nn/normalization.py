@@ -198,3 +198,58 @@ class GroupNorm(_AffineNorm):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class _InstanceNorm(_AffineNorm):
+    """Each channel of each sample normalised over its own positions: group norm with one
+    channel a group. weight (ones) and bias (zeros) of shape (C,) when affine (off by default,
+    as in PyTorch). No running statistics are kept: evaluation normalises with the sample's own,
+    which is what PyTorch does by default (track_running_stats=False)."""
+
+    dims = 0  # spatial dims: 1 for InstanceNorm1d, 2 for InstanceNorm2d
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        dtype: _dtype | None = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if track_running_stats:
+            raise ValueError(
+                f"{type(self).__name__}: npgrad keeps no running statistics for instance norm; "
+                "use track_running_stats=False (PyTorch's default)"
+            )
+        self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
+        self.track_running_stats = False
+        self._affine_parameters((num_features,), dtype, affine, bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        batched = input.ndim == self.dims + 2
+        if input.ndim != self.dims + 1 and not batched:
+            raise ValueError(
+                f"{self!r}: expected a {self.dims + 2}-D input (N, C, ...) or a {self.dims + 1}-D "
+                f"unbatched one, got input of shape {tuple(input.shape)}"
+            )
+        x = input if batched else input.unsqueeze(0)
+        y = group_normalization(self, x, x.shape[1], self.weight, self.bias, self.eps)
+        return y if batched else y.squeeze(0)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    dims = 2

@@ -9,7 +9,7 @@ from ..dropout import Dropout
 from ..linear import Flatten, Identity, Linear, Unflatten
 from ..loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss
 from ..module import Module
-from ..normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from ..normalization import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from ..pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from ..rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from ..sparse import Embedding
@@ -30,6 +30,7 @@ from . import (
     distance,
     dropout,
     flatten,
+    instancenorm,
     linear,
     loss,
     module,
