@@ -393,9 +393,20 @@ def test_other_errors():
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="mode='bilinear' expects a 4-D input"):
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2), scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match=r"fold: expected input \(N, C \* 6, 15\)"):
+        npgrad.nn.functional.fold(npgrad.zeros(1, 12, 12), (6, 5), (2, 3), dilation=(2, 1), padding=1, stride=(2, 1))
     with pytest.raises(ValueError, match="no running statistics for instance norm"):
         nn.InstanceNorm2d(3, track_running_stats=True)
     with pytest.raises(ValueError, match="expected a 4-D input"):
         nn.InstanceNorm2d(3)(npgrad.zeros(2, 3))
     with pytest.raises(ValueError, match="align_corners can only be set"):
         npgrad.nn.functional.interpolate(npgrad.zeros(1, 1, 2, 2), scale_factor=2, align_corners=True)
+
+
+def test_conv2d_is_unfold_then_a_matrix_product():
+    """unfold's docstring: (W.view(O, -1) @ unfold(x)).view(N, O, OH, OW) is conv2d(x, W)."""
+    x, weight = npgrad.tensor(randn(2, 3, 7, 6)), npgrad.tensor(randn(4, 3, 3, 2))
+    columns = npgrad.nn.functional.unfold(x, (3, 2), padding=1, stride=2)
+    as_product = (weight.reshape(4, -1) @ columns).reshape(2, 4, 4, 4)
+    conv = npgrad.nn.functional.conv2d(x, weight, padding=1, stride=2)
+    np.testing.assert_allclose(as_product.numpy(), conv.numpy(), rtol=1e-5, atol=1e-5)

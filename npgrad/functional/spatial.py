@@ -1,5 +1,6 @@
-"""Ops on feature maps beside conv and pooling: channel dropout (dropout1d, dropout2d) and
-resizing (interpolate: nearest neighbour, linear and bilinear)."""
+"""Ops on feature maps beside conv and pooling: channel dropout (dropout1d, dropout2d),
+resizing (interpolate: nearest neighbour, linear and bilinear), and unfold / fold (im2col and
+col2im as ops of their own)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 from ..autograd import Function
 from ..random import default_generator
 from ..tensor import Tensor
+from ._windows import as_plane_pair, make_window, pad_planes
 from .pooling import PlaneMapFunction
 
 
@@ -163,3 +165,89 @@ def _linear_weights(in_size, out_size, scale_factor, align_corners, dtype):
     weights[np.arange(out_size), lower] = 1 - fraction
     weights[np.arange(out_size), upper] += fraction  # at the last pixel, lower = upper: the weights add to 1
     return weights.astype(dtype)
+
+
+# ------------------------------------------------------------------ unfold and fold: im2col and col2im
+class UnfoldFunction(Function):
+    """y[n, (c, i, j), (oh, ow)] = padded x[n, c, oh*sh + i*dh, ow*sw + j*dw]: every window of the
+    planes as a column (im2col). Backward adds each column back where it came from (col2im)."""
+
+    def forward(self, x, *, window):
+        self.window, self.in_shape = window, x.shape
+        padded = pad_planes(x, window, 0)
+        columns = np.stack([padded[..., rows, cols] for rows, cols in window.offset_slices()], axis=2)
+        return columns.reshape(x.shape[0], -1, window.out[0] * window.out[1])  # (N, C kh kw, L)
+
+    def backward(self, grad):
+        return _fold_columns(grad, self.window, self.in_shape)
+
+
+class FoldFunction(Function):
+    """The adjoint of unfold: columns (N, C kh kw, L) summed into (N, C, H, W) planes (col2im),
+    overlapping windows adding up. Backward takes the columns of the gradient (im2col)."""
+
+    def forward(self, columns, *, window, out_shape):
+        self.window = window
+        return _fold_columns(columns, window, out_shape)
+
+    def backward(self, grad):
+        padded = pad_planes(grad, self.window, 0)
+        columns = np.stack([padded[..., rows, cols] for rows, cols in self.window.offset_slices()], axis=2)
+        return columns.reshape(grad.shape[0], -1, self.window.out[0] * self.window.out[1])
+
+
+def _fold_columns(columns, window, out_shape):
+    """Add every column of (N, C kh kw, L) onto the pixels of its window in zero (N, C, H, W) planes."""
+    n, c = out_shape[:2]
+    offsets = window.kernel[0] * window.kernel[1]
+    blocks = columns.reshape(n, c, offsets, *window.out)
+    padded = np.zeros((n, c, *window.padded), columns.dtype)
+    for k, (rows, cols) in enumerate(window.offset_slices()):
+        padded[..., rows, cols] += blocks[:, :, k]  # overlapping windows add up
+    return padded[(..., *window.interior())]
+
+
+def _unfold_window(where, plane, kernel_size, dilation, padding, stride):
+    kernel, dilation, padding, stride = (
+        as_plane_pair(v if isinstance(v, (tuple, list)) else (v,) * 2, 1)
+        for v in (kernel_size, dilation, padding, stride)
+    )
+    return make_window(where, 2, plane, kernel, stride, dilation, padding, padding)
+
+
+def unfold(
+    input: Tensor,
+    kernel_size: int | tuple[int, int],
+    dilation: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    stride: int | tuple[int, int] = 1,
+) -> Tensor:
+    """im2col: every kernel_size window of (N, C, H, W) input as a column of an (N, C kh kw, L)
+    tensor, L the number of windows. A convolution is then a matrix product:
+    (weight.view(O, -1) @ unfold(x, k)).view(N, O, OH, OW) equals conv2d(x, weight)."""
+    if input.ndim != 4:
+        raise ValueError(f"unfold: expected a 4-D input (N, C, H, W), got input of shape {tuple(input.shape)}")
+    window = _unfold_window("unfold", input.shape, kernel_size, dilation, padding, stride)
+    return UnfoldFunction.apply(input, window=window)
+
+
+def fold(
+    input: Tensor,
+    output_size: int | tuple[int, int],
+    kernel_size: int | tuple[int, int],
+    dilation: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    stride: int | tuple[int, int] = 1,
+) -> Tensor:
+    """col2im, the adjoint of unfold: columns (N, C kh kw, L) summed into (N, C, H, W) planes of
+    output_size, where windows overlap the values adding up."""
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    kernel = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * 2
+    channels, rest = divmod(input.shape[1], kernel[0] * kernel[1])
+    window = _unfold_window("fold", (input.shape[0], channels, *size), kernel, dilation, padding, stride)
+    if input.ndim != 3 or rest or input.shape[2] != window.out[0] * window.out[1]:
+        raise ValueError(
+            f"fold: expected input (N, C * {kernel[0] * kernel[1]}, {window.out[0] * window.out[1]}) for "
+            f"output_size {size} and kernel_size {kernel}, got shape {tuple(input.shape)}"
+        )
+    return FoldFunction.apply(input, window=window, out_shape=(input.shape[0], channels, *size))

@@ -52,7 +52,7 @@ from ..functional.pooling import (  # noqa: F401
     max_pool1d,
     max_pool2d,
 )
-from ..functional.spatial import dropout1d, dropout2d, interpolate  # noqa: F401
+from ..functional.spatial import dropout1d, dropout2d, fold, interpolate, unfold  # noqa: F401
 from ..functional.embedding import embedding  # noqa: F401
 from ..functional.reduction import cosine_similarity, normalize  # noqa: F401
 from ..functional.contrastive import nt_xent  # noqa: F401

@@ -1,5 +1,6 @@
 """interpolate (nearest; linear and bilinear with and without align_corners: integer and
-fractional factors, explicit sizes, down-sampling, one pixel to many and many to one) and the
+fractional factors, explicit sizes, down-sampling, one pixel to many and many to one), unfold and
+fold (im2col and col2im: strides, dilation, padding, overlapping windows) and the
 deterministic cases of dropout2d (evaluation and p = 0; tests/test_nn_conv.py checks the
 random ones)."""
 
@@ -28,6 +29,23 @@ register(
         (f(1, 1, 1, 3), options(size=(4, 1), mode="bilinear", align_corners=True)),  # 1 -> 4 rows, 3 -> 1 column
         (f(2, 3, 5), options(scale_factor=1.7, mode="linear")),
         (f(2, 3, 6), options(size=4, mode="linear", align_corners=True)),
+    ],
+)
+
+register(
+    "unfold",
+    lambda lib, F, x, o: F.unfold(x, **o),
+    [
+        (f(2, 3, 5, 4), options(kernel_size=3)),
+        (f(1, 2, 6, 5), options(kernel_size=(2, 3), dilation=(2, 1), padding=1, stride=(2, 1))),  # overlapping, padded
+    ],
+)
+register(
+    "fold",
+    lambda lib, F, x, o: F.fold(x, **o),
+    [
+        (f(2, 27, 6), options(output_size=(4, 5), kernel_size=3)),
+        (f(1, 12, 15), options(output_size=(6, 5), kernel_size=(2, 3), dilation=(2, 1), padding=1, stride=(2, 1))),
     ],
 )
 
