@@ -203,6 +203,8 @@ class Tensor(_Installed):
     def numel(self) -> _int:
         return self._data.size
 
+    nelement = numel
+
     def __len__(self) -> _int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

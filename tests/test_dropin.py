@@ -25,6 +25,8 @@ SCRIPTS = {
     "word_language_model.py": (rf"(?:valid|test) loss\s+{NUMBER}", []),
     "dcgan.py": (rf"Loss_D: {NUMBER}", ["fake_samples.png", "real_samples.png"]),
     "gpt.py": (rf"val loss {NUMBER}", []),
+    "makemore_mlp.py": (rf"^\s*\d+/\s*\d+: {NUMBER}$", []),
+    "packed_sequences.py": (rf"^step \d+ loss {NUMBER}$", []),
 }
 
 
