@@ -124,54 +124,64 @@ class ModuleList(_ModuleSequence):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _RegistryDict(Module):
+    """The dict interface of ModuleDict and ParameterDict: keys mapped to the members of one of
+    the module's registries (`registry`, "_modules" or "_parameters"), in insertion order."""
+
+    registry = ""
+
+    def _members(self) -> dict[str, Any]:
+        return self.__dict__[self.registry]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._members()[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._members()[key]
+
+    def __len__(self) -> int:
+        return len(self._members())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._members())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._members()
+
+    def keys(self) -> KeysView[str]:
+        return self._members().keys()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._members().items()
+
+    def values(self) -> ValuesView[Any]:
+        return self._members().values()
+
+    def clear(self) -> None:
+        self._members().clear()
+
+    def pop(self, key: str) -> Any:
+        return self._members().pop(key)
+
+    def update(self, members: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add (key, member) pairs from a mapping or an iterable of pairs."""
+        pairs = members.items() if isinstance(members, (Mapping, _RegistryDict)) else members
+        for key, member in pairs:
+            self[key] = member
+
+
+class ModuleDict(_RegistryDict):
     """A dict of modules (insertion ordered) whose parameters the owner registers."""
+
+    registry = "_modules"
 
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def keys(self) -> KeysView[str]:
-        return self._modules.keys()
-
-    def items(self) -> ItemsView[str, Module]:
-        return self._modules.items()
-
-    def values(self) -> ValuesView[Module]:
-        return self._modules.values()
-
-    def clear(self) -> None:
-        self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        module = self[key]
-        del self[key]
-        return module
-
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add (key, module) pairs from a mapping or an iterable of pairs."""
-        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
-        for key, module in pairs:
-            self[key] = module
 
 
 def _as_parameter(value: Any) -> Parameter:
@@ -223,51 +233,21 @@ class ParameterList(Module):
         return _parameter_lines(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_RegistryDict):
     """A dict of parameters (insertion ordered) that parameters(), state_dict() and the
     optimizer see, under their keys."""
+
+    registry = "_parameters"
 
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
-
     def __setitem__(self, key: str, value: Any) -> None:
         if key in self._parameters:
             del self._parameters[key]
         self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def keys(self) -> KeysView[str]:
-        return self._parameters.keys()
-
-    def items(self) -> ItemsView[str, Parameter]:
-        return self._parameters.items()
-
-    def values(self) -> ValuesView[Parameter]:
-        return self._parameters.values()
-
-    def pop(self, key: str) -> Parameter:
-        return self._parameters.pop(key)
-
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        pairs = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) else parameters
-        for key, value in pairs:
-            self[key] = value
 
     def extra_repr(self) -> str:
         return _parameter_lines(self._parameters)

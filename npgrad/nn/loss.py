@@ -153,15 +153,21 @@ class HuberLoss(_Loss):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
-class MarginRankingLoss(_Loss):
-    """mean of max(0, -target (input1 - input2) + margin)."""
+class _PairLoss(_Loss):
+    """A loss on pairs (input1, input2) and a target of 1 or -1 for each, with a margin."""
 
     def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
+        return self.loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_PairLoss):
+    """mean of max(0, -target (input1 - input2) + margin)."""
+
+    loss = staticmethod(F.margin_ranking_loss)
 
 
 class TripletMarginLoss(_Loss):
@@ -179,12 +185,7 @@ class TripletMarginLoss(_Loss):
         )
 
 
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_PairLoss):
     """mean of 1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+    loss = staticmethod(F.cosine_embedding_loss)
