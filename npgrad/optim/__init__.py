@@ -4,6 +4,7 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
+from .adam_variants import Adamax, NAdam, RAdam
 from .adamw import AdamW
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
