@@ -488,9 +488,10 @@ def _run_function_backward(fn, grad_outputs, pending, leaf_grads, captured=None)
     for index, hook_list in hooks.items():
         if grad_outputs[index] is not None:
             grad_outputs[index] = _run_hooks(hook_list, grad_outputs[index])
-    for index, g in enumerate(grad_outputs):
-        if captured is not None and (fn, index) in captured and g is not None:
-            captured[(fn, index)] = g.copy()  # before fn.backward, which may reuse the array
+    if captured is not None:  # autograd.grad: keep the gradients of the inputs it asked for
+        for index, g in enumerate(grad_outputs):
+            if (fn, index) in captured and g is not None:
+                captured[(fn, index)] = g.copy()  # before fn.backward, which may reuse the array
     for index, ref in retained.items():
         tensor = ref()
         if tensor is not None and grad_outputs[index] is not None:
